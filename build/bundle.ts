@@ -1,0 +1,32 @@
+/**
+ * `npm run build`: bundles the Electron main and preload, the browser host
+ * (esbuild, CommonJS, native modules left external) and the renderer (Vite).
+ * Output in dist/: electron/{main,preload}.cjs, node/host.cjs, renderer/,
+ * build/electron-builder.config.cjs.
+ */
+import { build as esbuild, type BuildOptions } from 'esbuild';
+import { build as vite } from 'vite';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '..');
+const external = ['electron', 'better-sqlite3-multiple-ciphers', '@napi-rs/keyring', 'pkcs11js', 'bufferutil', 'utf-8-validate'];
+
+const common: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node22',
+  sourcemap: 'linked',
+  external,
+  logLevel: 'warning',
+  absWorkingDir: root,
+};
+
+const started = Date.now();
+await Promise.all([
+  esbuild({ ...common, entryPoints: { main: 'electron/main.ts', preload: 'electron/preload.ts' }, outdir: 'dist/electron', outExtension: { '.js': '.cjs' } }),
+  esbuild({ ...common, entryPoints: { host: 'electron/host/main.ts' }, outdir: 'dist/node', outExtension: { '.js': '.cjs' } }),
+  esbuild({ ...common, sourcemap: false, entryPoints: { 'electron-builder.config': 'build/electron-builder.config.ts' }, outdir: 'dist/build', outExtension: { '.js': '.cjs' } }),
+  vite({ configFile: path.join(root, 'renderer', 'vite.config.ts'), logLevel: 'warn' }),
+]);
+console.log(`build: ${Date.now() - started} ms`);

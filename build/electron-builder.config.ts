@@ -1,0 +1,39 @@
+/**
+ * Packaging (`npm run dist`, needs internet to fetch the Electron binary).
+ * Fuses harden the shipped binary: no ELECTRON_RUN_AS_NODE, no NODE_OPTIONS,
+ * no --inspect, app code only from the integrity-checked asar, cookies
+ * encrypted.
+ */
+import type { Configuration } from 'electron-builder';
+
+export const fuses = {
+  runAsNode: false,
+  enableCookieEncryption: true,
+  enableNodeOptionsEnvironmentVariable: false,
+  enableNodeCliInspectArguments: false,
+  enableEmbeddedAsarIntegrityValidation: true,
+  onlyLoadAppFromAsar: true,
+  loadBrowserProcessSpecificV8Snapshot: false,
+  grantFileProtocolExtraPrivileges: false,
+} as const;
+
+const config: Configuration = {
+  appId: 'fr.cabinet.desktop',
+  productName: 'Cabinet',
+  copyright: 'Cabinet',
+  directories: { output: 'dist/installers', buildResources: 'build/resources' },
+  files: ['dist/electron/**', 'dist/renderer/**', 'package.json', '!**/*.map'],
+  extraMetadata: { main: 'dist/electron/main.cjs' },
+  asar: true,
+  // Native modules ship N-API prebuilds that load in Electron without a rebuild.
+  asarUnpack: ['**/node_modules/better-sqlite3-multiple-ciphers/**', '**/node_modules/@napi-rs/keyring*/**'],
+  npmRebuild: false,
+  electronFuses: fuses,
+  win: { target: ['nsis', 'msi'] },
+  nsis: { oneClick: false, perMachine: false, allowToChangeInstallationDirectory: true, language: '1036' },
+  msi: { perMachine: true },
+  mac: { target: ['dmg'], category: 'public.app-category.medical', hardenedRuntime: true },
+  linux: { target: ['AppImage', 'deb'], category: 'Office', maintainer: 'Cabinet' },
+};
+
+export default config;

@@ -1,0 +1,64 @@
+/**
+ * One handler per contract channel. The mapped type makes the compiler list
+ * any channel without a handler, and check each handler's request and answer.
+ */
+import os from 'node:os';
+import type { ChannelName, ParsedRequestOf, ResponseOf } from '../../shared/contract/index.js';
+import type { Services } from './services.js';
+import { SYSTEM_ACTOR } from './services.js';
+import { APP_NAME, APP_VERSION } from './version.js';
+
+export interface CallContext {
+  /** Who is acting: the logged-in practitioner later, the system for now. */
+  actor: string;
+}
+
+export type Handlers = { [N in ChannelName]: (request: ParsedRequestOf<N>, context: CallContext) => Promise<ResponseOf<N>> | ResponseOf<N> };
+
+export function createHandlers(services: Services): Handlers {
+  const { audit, outbox, settings, health, config, worker } = services;
+  const status = () => ({ env: config.env, services: health.current(), outbox: outbox.counts() });
+
+  return {
+    'app.info': () => ({
+      name: APP_NAME,
+      version: APP_VERSION,
+      env: config.env,
+      dataDir: config.dataDir,
+      host: services.host,
+      nodeVersion: process.versions.node,
+      platform: `${os.platform()} ${os.release()}`,
+    }),
+
+    'status.get': () => status(),
+    'status.refresh': async () => {
+      await health.refresh();
+      return status();
+    },
+
+    'audit.list': (request) => audit.list(request.limit, request.beforeId),
+    'audit.verify': (_request, context) => {
+      const result = audit.verify();
+      audit.append({ actor: context.actor, action: 'audit.verify', details: { valid: result.valid, count: result.count, ...(result.brokenAt ? { brokenAt: result.brokenAt } : {}) } });
+      return result;
+    },
+
+    'outbox.list': (request) => ({ items: outbox.list(request.state, request.limit), counts: outbox.counts() }),
+    'outbox.retry': (request, context) => {
+      const item = outbox.retryNow(request.id);
+      audit.append({ actor: context.actor, action: 'outbox.retry', subject: item.idempotencyKey, details: { kind: item.kind } });
+      worker.kick();
+      services.events.emit('outboxChanged', outbox.counts());
+      return item;
+    },
+
+    'settings.get': () => settings.view(),
+    'settings.set': (request, context) => {
+      const previous = settings.set(request.key, request.value);
+      audit.append({ actor: context.actor, action: 'settings.change', subject: request.key, details: { avant: previous, apres: request.value } });
+      return settings.view();
+    },
+  };
+}
+
+export const systemContext: CallContext = { actor: SYSTEM_ACTOR };

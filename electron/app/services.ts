@@ -1,0 +1,92 @@
+/**
+ * The composition root: builds every service from the configuration, once,
+ * for the Electron main process, the browser host and the CLI alike.
+ */
+import { CabinetError } from '../../shared/contract/outcome.js';
+import { AuditLog } from '../platform/audit/audit-log.js';
+import { loadConfig, type CabinetConfig, type LoadConfigOptions } from '../platform/config/config.js';
+import { SettingsService } from '../platform/config/settings.js';
+import { OsKeychain, type Keychain } from '../platform/keychain/keychain.js';
+import { Outbox } from '../platform/outbox/outbox.js';
+import { OutboxWorker } from '../platform/outbox/worker.js';
+import { openStore, type Store } from '../platform/store/database.js';
+import { createTracer, type Tracer } from '../platform/trace/trace.js';
+import { EventBus } from './events.js';
+import { HealthMonitor } from './health.js';
+import { APP_VERSION } from './version.js';
+
+export type HostKind = 'electron' | 'navigateur' | 'cli';
+
+export interface ServicesOptions extends LoadConfigOptions {
+  host: HostKind;
+  keychain?: Keychain;
+  /** Start the outbox worker and the periodic health probes (not for one-shot CLI commands). */
+  background?: boolean;
+}
+
+export interface Services {
+  host: HostKind;
+  config: CabinetConfig;
+  keychain: Keychain;
+  store: Store;
+  audit: AuditLog;
+  outbox: Outbox;
+  worker: OutboxWorker;
+  settings: SettingsService;
+  health: HealthMonitor;
+  tracer: Tracer;
+  events: EventBus;
+  close(): Promise<void>;
+}
+
+/** The actor recorded in the audit log until a practitioner logs in. */
+export const SYSTEM_ACTOR = 'systeme';
+
+export async function createServices(options: ServicesOptions): Promise<Services> {
+  const config = loadConfig(options);
+  const keychain = options.keychain ?? new OsKeychain();
+  const store = openStore({ dataDir: config.dataDir, keychain });
+  try {
+    const events = new EventBus();
+    const tracer = createTracer(config.traceDir);
+    const audit = new AuditLog(store.db, undefined, (id) => events.emit('auditAppended', { id }));
+    const outbox = new Outbox(store.db);
+    const settings = new SettingsService(store.db, config);
+    const worker = new OutboxWorker(outbox, {
+      retryWindowMs: () => settings.get('outbox.retryDays') * 24 * 3600_000,
+      onChange: () => events.emit('outboxChanged', outbox.counts()),
+    });
+    const health = new HealthMonitor(config, tracer, (services) => events.emit('statusChanged', { env: config.env, services, outbox: outbox.counts() }));
+
+    if (options.host !== 'cli') {
+      audit.append({ actor: SYSTEM_ACTOR, action: 'app.start', details: { host: options.host, env: config.env, version: APP_VERSION } });
+    }
+    if (options.background) {
+      worker.start();
+      health.start();
+    }
+
+    return {
+      host: options.host,
+      config,
+      keychain,
+      store,
+      audit,
+      outbox,
+      worker,
+      settings,
+      health,
+      tracer,
+      events,
+      async close() {
+        health.stop();
+        await worker.stop();
+        if (options.host !== 'cli' && store.db.open) audit.append({ actor: SYSTEM_ACTOR, action: 'app.stop', details: { host: options.host } });
+        store.close();
+      },
+    };
+  } catch (error) {
+    store.close();
+    throw error instanceof CabinetError ? error : new CabinetError('INTERNAL');
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * Where Cabinet keeps its data. CABINET_DATA_DIR wins; otherwise the same
+ * folder Electron's app.getPath('userData') gives for the product name, so the
+ * desktop app, the browser host and the CLI share one store.
+ */
+import os from 'node:os';
+import path from 'node:path';
+
+export const PRODUCT_NAME = 'Cabinet';
+
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  const home = os.homedir();
+  switch (platform) {
+    case 'win32':
+      return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), PRODUCT_NAME);
+    case 'darwin':
+      return path.join(home, 'Library', 'Application Support', PRODUCT_NAME);
+    default:
+      return path.join(env.XDG_CONFIG_HOME ?? path.join(home, '.config'), PRODUCT_NAME);
+  }
+}
+
+export function resolveDataDir(env: NodeJS.ProcessEnv = process.env, fallback?: string): string {
+  const chosen = env.CABINET_DATA_DIR?.trim();
+  return path.resolve(chosen ? chosen : (fallback ?? defaultDataDir(env)));
+}
+
+/** Per-OS location of the managed settings file used by installer-based rollouts. */
+export function defaultManagedConfigPath(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  switch (platform) {
+    case 'win32':
+      return path.join(env.ProgramData ?? 'C:\\ProgramData', PRODUCT_NAME, 'cabinet.json');
+    case 'darwin':
+      return path.join('/Library', 'Application Support', PRODUCT_NAME, 'cabinet.json');
+    default:
+      return path.join('/etc', 'cabinet', 'cabinet.json');
+  }
+}

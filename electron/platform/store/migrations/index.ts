@@ -1,0 +1,11 @@
+import { migration001 } from './001-initial.js';
+import type { Migration } from './types.js';
+
+/** Every schema version, in order. Add a file and a line here; nothing else. */
+export const migrations: readonly Migration[] = [migration001];
+
+export const latestVersion = migrations.length;
+
+for (const [index, migration] of migrations.entries()) {
+  if (migration.version !== index + 1) throw new Error(`migration ${migration.name}: version ${migration.version} attendue ${index + 1}`);
+}

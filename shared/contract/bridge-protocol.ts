@@ -1,0 +1,28 @@
+/**
+ * Wire format of the browser host's bridge (a WebSocket on 127.0.0.1). It
+ * carries the same contract as Electron's IPC. The per-launch token travels
+ * as a WebSocket sub-protocol (`cabinet.token.<token>`) because browsers
+ * cannot set headers on a WebSocket; the host refuses the upgrade without it.
+ */
+import { z } from 'zod';
+
+export const BRIDGE_PATH = '/bridge';
+export const BRIDGE_PROTOCOL = 'cabinet.v1';
+export const TOKEN_PROTOCOL_PREFIX = 'cabinet.token.';
+/** Largest message either side accepts. */
+export const BRIDGE_MAX_MESSAGE_BYTES = 1024 * 1024;
+
+export const clientMessage = z
+  .object({
+    t: z.literal('call'),
+    id: z.number().int().nonnegative(),
+    channel: z.string().max(100),
+    payload: z.unknown(),
+  })
+  .strict();
+export type ClientMessage = z.infer<typeof clientMessage>;
+
+export type ServerMessage =
+  | { t: 'result'; id: number; outcome: unknown }
+  | { t: 'event'; event: string; payload: unknown }
+  | { t: 'refused'; outcome: unknown };

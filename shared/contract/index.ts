@@ -1,0 +1,112 @@
+/**
+ * The IPC contract: every channel between the renderer and the services,
+ * declared once. The Electron preload, the browser bridge, the main-process
+ * handlers and the host all derive from this object — add a channel here and
+ * the type checker shows every place that must handle it.
+ *
+ * Channel names are `<group>.<method>`; the renderer calls
+ * `window.cabinet.<group>.<method>(request)` and gets an {@link Outcome}.
+ */
+import { z } from 'zod';
+import * as s from './schemas.js';
+import type { Outcome } from './outcome.js';
+
+function channel<Req extends z.ZodType, Res extends z.ZodType>(request: Req, response: Res) {
+  return { request, response };
+}
+
+export const contract = {
+  app: {
+    info: channel(s.empty, s.appInfo),
+  },
+  status: {
+    get: channel(s.empty, s.status),
+    refresh: channel(s.empty, s.status),
+  },
+  audit: {
+    list: channel(s.auditListRequest, z.object({ entries: z.array(s.auditEntry), hasMore: z.boolean() })),
+    verify: channel(s.empty, s.auditVerification),
+  },
+  outbox: {
+    list: channel(s.outboxListRequest, z.object({ items: z.array(s.outboxItem), counts: s.outboxCounts })),
+    retry: channel(s.idRequest, s.outboxItem),
+  },
+  settings: {
+    get: channel(s.empty, s.settingsView),
+    set: channel(s.settingsSetRequest, s.settingsView),
+  },
+} as const;
+
+/** Events pushed from the services to the renderer. */
+export const events = {
+  statusChanged: s.status,
+  outboxChanged: s.outboxCounts,
+  auditAppended: z.object({ id: z.number().int() }),
+} as const;
+
+type Contract = typeof contract;
+export type Group = keyof Contract;
+export type ChannelName = { [G in Group]: `${G}.${Extract<keyof Contract[G], string>}` }[Group];
+export type EventName = keyof typeof events;
+
+type ChannelDef<N extends ChannelName> = N extends `${infer G extends Group}.${infer M}`
+  ? M extends keyof Contract[G]
+    ? Contract[G][M]
+    : never
+  : never;
+
+/** What the caller passes (defaults may be omitted). */
+export type RequestOf<N extends ChannelName> = z.input<ChannelDef<N>['request']>;
+/** What the handler receives (after validation and defaults). */
+export type ParsedRequestOf<N extends ChannelName> = z.output<ChannelDef<N>['request']>;
+export type ResponseOf<N extends ChannelName> = z.output<ChannelDef<N>['response']>;
+export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;
+
+/** `window.cabinet`: one method per channel, grouped, plus one subscriber per event. */
+export type CabinetApi = {
+  [G in Group]: {
+    [M in Extract<keyof Contract[G], string>]: (
+      request?: RequestOf<`${G}.${M}` & ChannelName>,
+    ) => Promise<Outcome<ResponseOf<`${G}.${M}` & ChannelName>>>;
+  };
+} & {
+  events: { [E in EventName]: (listener: (payload: EventPayload<E>) => void) => () => void };
+};
+
+export const channelNames: ChannelName[] = (Object.keys(contract) as Group[]).flatMap((group) =>
+  Object.keys(contract[group]).map((method) => `${group}.${method}` as ChannelName),
+);
+export const eventNames = Object.keys(events) as EventName[];
+
+export function channelDef(name: string): { request: z.ZodType; response: z.ZodType } | undefined {
+  const [group, method, ...rest] = name.split('.');
+  if (!group || !method || rest.length > 0 || !Object.hasOwn(contract, group)) return undefined;
+  const methods = contract[group as Group] as Record<string, { request: z.ZodType; response: z.ZodType }>;
+  return Object.hasOwn(methods, method) ? methods[method] : undefined;
+}
+
+export type Invoke = (channel: ChannelName, request: unknown) => Promise<Outcome<unknown>>;
+export type Subscribe = (event: EventName, listener: (payload: unknown) => void) => () => void;
+
+/**
+ * Builds the renderer-facing API from two primitives. The preload passes
+ * ipcRenderer-based ones, the web bridge WebSocket-based ones; the shape is
+ * the same by construction.
+ */
+export function buildApi(invoke: Invoke, subscribe: Subscribe): CabinetApi {
+  const api: Record<string, unknown> = {};
+  for (const group of Object.keys(contract) as Group[]) {
+    const methods: Record<string, (request?: unknown) => Promise<Outcome<unknown>>> = {};
+    for (const method of Object.keys(contract[group])) {
+      const name = `${group}.${method}` as ChannelName;
+      methods[method] = (request?: unknown) => invoke(name, request ?? {});
+    }
+    api[group] = methods;
+  }
+  const subscribers: Record<string, (listener: (payload: unknown) => void) => () => void> = {};
+  for (const event of eventNames) subscribers[event] = (listener) => subscribe(event, listener);
+  api.events = subscribers;
+  return api as CabinetApi;
+}
+
+export { type Outcome, type Failure, type ErrorCode } from './outcome.js';

@@ -1,0 +1,106 @@
+/** Data shapes exchanged over the contract (zod, so both sides share one definition). */
+import { z } from 'zod';
+import { environments, nationalServices } from '../domain/services.js';
+import { outboxStates } from '../domain/outbox.js';
+import { userSettingKeys } from '../domain/settings.js';
+
+export const empty = z.object({}).strict();
+
+export const appInfo = z.object({
+  name: z.string(),
+  version: z.string(),
+  env: z.enum(environments),
+  dataDir: z.string(),
+  host: z.enum(['electron', 'navigateur', 'cli']),
+  nodeVersion: z.string(),
+  platform: z.string(),
+});
+
+export const serviceStatus = z.object({
+  id: z.enum(nationalServices),
+  label: z.string(),
+  state: z.enum(['connecte', 'indisponible', 'non_configure']),
+  /** French explanation, e.g. the reason it is unavailable. */
+  detail: z.string().optional(),
+  url: z.string().nullable(),
+  checkedAt: z.string().nullable(),
+});
+
+export const outboxCounts = z.object({
+  en_attente: z.number().int(),
+  en_cours: z.number().int(),
+  envoye: z.number().int(),
+  echec: z.number().int(),
+});
+
+export const status = z.object({
+  env: z.enum(environments),
+  services: z.array(serviceStatus),
+  outbox: outboxCounts,
+});
+
+export const auditEntry = z.object({
+  id: z.number().int(),
+  at: z.string(),
+  actor: z.string(),
+  action: z.string(),
+  subject: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()).nullable(),
+});
+
+export const auditListRequest = z
+  .object({
+    limit: z.number().int().min(1).max(500).default(100),
+    beforeId: z.number().int().positive().optional(),
+  })
+  .strict();
+
+export const auditVerification = z.object({
+  valid: z.boolean(),
+  count: z.number().int(),
+  brokenAt: z.number().int().optional(),
+  reason: z.string().optional(),
+});
+
+export const outboxItem = z.object({
+  id: z.number().int(),
+  idempotencyKey: z.string(),
+  kind: z.string(),
+  label: z.string(),
+  summary: z.string(),
+  state: z.enum(outboxStates),
+  attempts: z.number().int(),
+  nextAttemptAt: z.string().nullable(),
+  lastError: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const outboxListRequest = z
+  .object({
+    state: z.enum(outboxStates).optional(),
+    limit: z.number().int().min(1).max(500).default(200),
+  })
+  .strict();
+
+export const idRequest = z.object({ id: z.number().int().positive() }).strict();
+
+const settingSource = z.enum(['defaut', 'utilisateur', 'gere', 'variable']);
+
+export const settingsView = z.object({
+  env: z.enum(environments),
+  envSource: settingSource,
+  dataDir: z.string(),
+  managedFile: z.string().nullable(),
+  traceDir: z.string().nullable(),
+  endpoints: z.array(
+    z.object({ id: z.enum(nationalServices), label: z.string(), url: z.string().nullable(), source: settingSource, locked: z.boolean() }),
+  ),
+  values: z.array(
+    z.object({ key: z.enum(userSettingKeys), value: z.union([z.number(), z.boolean(), z.string()]), source: settingSource, locked: z.boolean() }),
+  ),
+});
+
+export const settingsSetRequest = z
+  .object({ key: z.enum(userSettingKeys), value: z.union([z.number(), z.boolean(), z.string()]) })
+  .strict();
