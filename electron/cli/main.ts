@@ -16,9 +16,8 @@ const program = new Command()
   .version(APP_VERSION, '-V, --version', 'affiche la version')
   .helpOption('-h, --help', 'affiche l’aide')
   .addHelpCommand(false)
-  .showHelpAfterError('(cabinet --help pour l’aide)')
   .exitOverride()
-  .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  .configureOutput({ outputError: () => undefined });
 
 const json = new Option('--json', 'réponse au format JSON');
 
@@ -77,12 +76,36 @@ outbox
     }),
   );
 
+/** Commander's usage errors, said in French. */
+function usageMessage(error: CommanderError): string {
+  const quoted = /'([^']+)'/.exec(error.message)?.[1] ?? '';
+  switch (error.code) {
+    case 'commander.unknownCommand':
+      return `commande inconnue : « ${quoted} »`;
+    case 'commander.unknownOption':
+      return `option inconnue : « ${quoted} »`;
+    case 'commander.missingArgument':
+      return `argument manquant : « ${quoted} »`;
+    case 'commander.optionMissingArgument':
+    case 'commander.missingMandatoryOptionValue':
+      return `valeur manquante pour l’option « ${quoted} »`;
+    case 'commander.invalidArgument': {
+      const choice = /option '([^' ]+)[^']*' argument '([^']*)' is invalid\. Allowed choices are (.*)\.$/.exec(error.message);
+      return choice ? `valeur « ${choice[2]} » refusée pour l’option ${choice[1]} (valeurs possibles : ${choice[3]})` : `valeur refusée : ${error.message.replace(/^error: /, '')}`;
+    }
+    case 'commander.excessArguments':
+      return 'trop d’arguments';
+    default:
+      return error.message.replace(/^error: /, '');
+  }
+}
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof CommanderError) {
-    process.exitCode = error.exitCode === 0 ? 0 : 2;
-  } else {
-    throw error;
+  if (!(error instanceof CommanderError)) throw error;
+  if (error.exitCode !== 0 && !['commander.help', 'commander.helpDisplayed', 'commander.version'].includes(error.code)) {
+    process.stderr.write(`Erreur : ${usageMessage(error)}\n(cabinet --help pour l’aide)\n`);
   }
+  process.exitCode = error.exitCode === 0 ? 0 : 2;
 }

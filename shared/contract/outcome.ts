@@ -16,6 +16,7 @@ export const errorCodes = [
   'KEYCHAIN_UNAVAILABLE',
   'STORE_UNAVAILABLE',
   'CONFIG_INVALID',
+  'CHECK_FAILED',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
@@ -43,6 +44,7 @@ export const defaultMessages: Record<ErrorCode, string> = {
   KEYCHAIN_UNAVAILABLE: 'Le trousseau sécurisé du système est inaccessible.',
   STORE_UNAVAILABLE: 'La base de données locale ne peut pas être ouverte.',
   CONFIG_INVALID: 'La configuration est invalide.',
+  CHECK_FAILED: 'Au moins une vérification a échoué.',
   INTERNAL: 'Une erreur inattendue est survenue. Elle a été consignée dans le journal de diagnostic.',
 };
 

@@ -37,6 +37,7 @@ export class OutboxWorker {
   private readonly senders = new Map<string, Sender>();
   private timer: NodeJS.Timeout | null = null;
   private running = false;
+  private stopping = false;
   private busy: Promise<void> | null = null;
   private readonly options: Required<Omit<WorkerOptions, 'onChange' | 'onError'>> & Pick<WorkerOptions, 'onChange' | 'onError'>;
 
@@ -61,12 +62,14 @@ export class OutboxWorker {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.stopping = false;
     if (this.outbox.recoverStale() > 0) this.options.onChange?.();
     this.kick();
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.busy;
@@ -80,11 +83,11 @@ export class OutboxWorker {
     if (!this.busy) this.busy = this.drain().finally(() => (this.busy = null));
   }
 
-  /** Sends every due action, then sleeps until the next one is due. */
+  /** Sends every due action now, then (when started) sleeps until the next one is due. */
   async drain(): Promise<void> {
     try {
       for (;;) {
-        if (!this.running) return;
+        if (this.stopping) return;
         const item = this.outbox.claimNext();
         if (!item) break;
         this.options.onChange?.();
