@@ -67,7 +67,7 @@ export function serveStatic(root: string, origin: string, req: http.IncomingMess
     return;
   }
   const file = resolveStaticPath(root, req.url ?? '/');
-  let stat: fs.Stats | null = null;
+  let stat: fs.Stats | null;
   try {
     stat = file ? fs.statSync(file) : null;
   } catch {

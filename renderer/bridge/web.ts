@@ -25,6 +25,8 @@ export function createWebBridge(): CabinetApi {
   let socket: WebSocket | null = null;
   let opening: Promise<WebSocket> | null = null;
   let retryDelay = 500;
+  /** At most one pending reconnection: failed calls during an outage must not add timers. */
+  let reconnectTimer: ReturnType<typeof setTimeout> | null = null;
 
   function settleAll(outcome: Outcome<unknown>): void {
     for (const resolve of pending.values()) resolve(outcome);
@@ -68,8 +70,11 @@ export function createWebBridge(): CabinetApi {
         settleAll(fail('UNAVAILABLE', 'La connexion avec les services de Cabinet a été interrompue.'));
         if (!wasOpen) reject(new Error('closed'));
         // Keep event subscriptions alive across a restart of the host.
-        if (listeners.size > 0) {
-          setTimeout(() => void open().catch(() => undefined), retryDelay);
+        if (listeners.size > 0 && reconnectTimer === null) {
+          reconnectTimer = setTimeout(() => {
+            reconnectTimer = null;
+            void open().catch(() => undefined);
+          }, retryDelay);
           retryDelay = Math.min(retryDelay * 2, 10_000);
         }
       };

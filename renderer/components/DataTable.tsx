@@ -1,0 +1,67 @@
+/**
+ * A plain accessible table: a caption, column headers with scope="col", and
+ * the first column as the row header (scope="row") when asked.
+ */
+import type { ReactNode } from 'react';
+
+export interface Column<Row> {
+  /** Column header, in French. */
+  header: string;
+  cell: (row: Row) => ReactNode;
+  /** Extra class on the header and the cells (width, alignment). */
+  className?: string;
+  /** Render this column's cells as `<th scope="row">`. */
+  rowHeader?: boolean;
+  /** Hide the header text visually (kept for screen readers), e.g. an actions column. */
+  hideHeader?: boolean;
+}
+
+export function DataTable<Row>({
+  caption,
+  captionHidden = false,
+  columns,
+  rows,
+  rowKey,
+  rowClassName,
+}: {
+  caption: string;
+  captionHidden?: boolean;
+  columns: Column<Row>[];
+  rows: Row[];
+  rowKey: (row: Row) => string | number;
+  rowClassName?: (row: Row) => string | undefined;
+}) {
+  return (
+    <div className="table-wrap">
+      <table className="data-table">
+        <caption className={captionHidden ? 'visually-hidden' : 'data-table__caption'}>{caption}</caption>
+        <thead>
+          <tr>
+            {columns.map((column) => (
+              <th key={column.header} scope="col" className={column.className}>
+                {column.hideHeader ? <span className="visually-hidden">{column.header}</span> : column.header}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => (
+            <tr key={rowKey(row)} className={rowClassName?.(row)}>
+              {columns.map((column) =>
+                column.rowHeader ? (
+                  <th key={column.header} scope="row" className={column.className}>
+                    {column.cell(row)}
+                  </th>
+                ) : (
+                  <td key={column.header} className={column.className}>
+                    {column.cell(row)}
+                  </td>
+                ),
+              )}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,56 @@
+/** French formatting of dates and small texts, in one place. */
+
+const dateTime = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'short', timeStyle: 'short' });
+const timeOnly = new Intl.DateTimeFormat('fr-FR', { timeStyle: 'short' });
+const dateLong = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'full', timeStyle: 'medium' });
+const integer = new Intl.NumberFormat('fr-FR');
+
+function parse(iso: string | null | undefined): Date | null {
+  if (!iso) return null;
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+function sameDay(a: Date, b: Date): boolean {
+  return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
+}
+
+/** "aujourd’hui à 14:05", or "12/03/2025 14:05"; "—" when absent. */
+export function formatDateTime(iso: string | null | undefined, now: Date = new Date()): string {
+  const date = parse(iso);
+  if (!date) return '—';
+  if (sameDay(date, now)) return `aujourd’hui à ${timeOnly.format(date)}`;
+  return dateTime.format(date);
+}
+
+/** Full date for tooltips: "mercredi 12 mars 2025 à 14:05:32". */
+export function formatDateTimeLong(iso: string | null | undefined): string | undefined {
+  const date = parse(iso);
+  return date ? dateLong.format(date) : undefined;
+}
+
+export function formatInteger(value: number): string {
+  return integer.format(value);
+}
+
+/** "1 entrée", "3 entrées". */
+export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
+  return `${formatInteger(count)} ${count > 1 ? pluralForm : singular}`;
+}
+
+/** First letter in upper case ("échec" → "Échec"). */
+export function capitalize(text: string): string {
+  return text.charAt(0).toLocaleUpperCase('fr-FR') + text.slice(1);
+}
+
+const dateShort = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'short' });
+
+/** ["aujourd’hui" | "hier" | "12/03/2025", "14:05"] — for narrow table cells. */
+export function formatDateParts(iso: string | null | undefined, now: Date = new Date()): [string, string] | null {
+  const date = parse(iso);
+  if (!date) return null;
+  const yesterday = new Date(now);
+  yesterday.setDate(now.getDate() - 1);
+  const day = sameDay(date, now) ? 'aujourd’hui' : sameDay(date, yesterday) ? 'hier' : dateShort.format(date);
+  return [day, timeOnly.format(date)];
+}

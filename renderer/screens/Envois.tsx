@@ -1,0 +1,210 @@
+/**
+ * Envois: the durable outbox. Every outgoing action to the DMP or MSSanté is
+ * listed with its state until it is sent; failed ones can be retried now.
+ */
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { Failure, ResponseOf } from '../../shared/contract/index.js';
+import { outboxKindLabel, outboxStateLabels, outboxStates, type OutboxState } from '../../shared/domain/outbox.js';
+import { Alert } from '../components/Alert.js';
+import { Badge, type Tone } from '../components/Badge.js';
+import { DataTable, type Column } from '../components/DataTable.js';
+import { DateTime } from '../components/DateTime.js';
+import { EmptyState } from '../components/EmptyState.js';
+import { Icon } from '../components/Icon.js';
+import { LoadError } from '../components/LoadError.js';
+import { Screen } from '../components/Screen.js';
+import { capitalize, formatInteger } from '../format.js';
+import { cabinet } from '../bridge/index.js';
+import { call, useCabinet } from '../state/cabinet.js';
+
+type OutboxList = ResponseOf<'outbox.list'>;
+type OutboxItem = OutboxList['items'][number];
+type Filter = OutboxState | 'tous';
+
+export const outboxStateTones: Record<OutboxState, Tone> = {
+  en_attente: 'warning',
+  en_cours: 'info',
+  envoye: 'success',
+  echec: 'danger',
+};
+
+const retryable: ReadonlySet<OutboxState> = new Set(['echec', 'en_attente']);
+
+type Notice = { tone: 'success' | 'error'; text: string } | null;
+
+export function Envois() {
+  const { report, reconnections } = useCabinet();
+  const [filter, setFilter] = useState<Filter>('tous');
+  const [list, setList] = useState<OutboxList | null>(null);
+  const [loadError, setLoadError] = useState<Failure | null>(null);
+  const [retrying, setRetrying] = useState<number | null>(null);
+  const [notice, setNotice] = useState<Notice>(null);
+  const request = useRef(0);
+
+  const load = useCallback(async () => {
+    const mine = ++request.current;
+    const outcome = await call(() => cabinet.outbox.list(filter === 'tous' ? {} : { state: filter }));
+    if (mine !== request.current) return; // a newer request (other filter, live update) won
+    if (outcome.ok) {
+      setList(outcome.value);
+      setLoadError(null);
+    } else {
+      setLoadError(outcome);
+      report(outcome);
+    }
+  }, [filter, report]);
+
+  useEffect(() => {
+    void load();
+  }, [load, reconnections]);
+
+  useEffect(() => cabinet.events.outboxChanged(() => void load()), [load]);
+
+  async function retry(item: OutboxItem) {
+    setRetrying(item.id);
+    setNotice(null);
+    const outcome = await call(() => cabinet.outbox.retry({ id: item.id }));
+    setRetrying(null);
+    if (outcome.ok) {
+      setNotice({ tone: 'success', text: `Nouvelle tentative lancée : ${item.summary}` });
+    } else {
+      setNotice({ tone: 'error', text: outcome.message });
+      report(outcome);
+    }
+    void load();
+  }
+
+  const counts = list?.counts;
+  const total = counts ? outboxStates.reduce((sum, state) => sum + counts[state], 0) : 0;
+  const items = list?.items ?? [];
+
+  const columns: Column<OutboxItem>[] = [
+    {
+      header: 'Action',
+      className: 'col-action',
+      cell: (item) => item.label || outboxKindLabel(item.kind),
+    },
+    { header: 'Résumé', rowHeader: true, className: 'col-summary', cell: (item) => item.summary },
+    {
+      header: 'État',
+      className: 'col-state',
+      cell: (item) => (
+        <div className="cell-stack">
+          <Badge tone={outboxStateTones[item.state]}>{capitalize(outboxStateLabels[item.state])}</Badge>
+          {retryable.has(item.state) ? (
+            <button
+              type="button"
+              className={`button button--small ${item.state === 'echec' ? 'button--primary' : 'button--secondary'}`}
+              disabled={retrying !== null}
+              onClick={() => void retry(item)}
+              aria-label={`Réessayer maintenant : ${item.summary}`}
+            >
+              {retrying === item.id ? 'Envoi…' : 'Réessayer maintenant'}
+            </button>
+          ) : null}
+        </div>
+      ),
+    },
+    { header: 'Tentatives', className: 'col-number', cell: (item) => formatInteger(item.attempts) },
+    {
+      header: 'Prochaine tentative',
+      className: 'col-date',
+      cell: (item) =>
+        item.nextAttemptAt && (item.state === 'en_attente' || item.state === 'echec') ? <DateTime stacked iso={item.nextAttemptAt} /> : '—',
+    },
+    {
+      header: 'Dernière erreur',
+      className: 'col-error',
+      cell: (item) => (item.lastError ? <span className="text-danger">{item.lastError}</span> : '—'),
+    },
+    { header: 'Créé le', className: 'col-date', cell: (item) => <DateTime stacked iso={item.createdAt} /> },
+  ];
+
+  return (
+    <Screen
+      title="Envois"
+      intro="Chaque envoi vers le DMP ou MSSanté est conservé sur ce poste jusqu’à sa réussite, et retenté automatiquement."
+      actions={
+        <button type="button" className="button button--secondary" onClick={() => void load()}>
+          <Icon name="refresh" />
+          Actualiser
+        </button>
+      }
+    >
+      <div className="filter-bar" role="group" aria-label="Filtrer par état">
+        <FilterButton pressed={filter === 'tous'} onClick={() => setFilter('tous')} label="Tous" count={counts ? total : null} />
+        {outboxStates.map((state) => (
+          <FilterButton
+            key={state}
+            pressed={filter === state}
+            onClick={() => setFilter(state)}
+            label={capitalize(outboxStateLabels[state])}
+            count={counts ? counts[state] : null}
+            tone={state === 'echec' && counts && counts.echec > 0 ? 'danger' : undefined}
+          />
+        ))}
+      </div>
+
+      <div aria-live="polite" aria-atomic="true" className="notice-slot">
+        {notice ? <Alert tone={notice.tone === 'success' ? 'success' : 'error'}>{notice.text}</Alert> : null}
+      </div>
+
+      {loadError && !list ? (
+        <LoadError failure={loadError} title="Impossible de lire les envois" />
+      ) : !list ? (
+        <p className="muted" role="status">
+          Chargement des envois…
+        </p>
+      ) : items.length === 0 ? (
+        filter === 'tous' ? (
+          <EmptyState icon="envois" title="Aucun envoi en attente.">
+            <p>Les envois vers le DMP et MSSanté apparaîtront ici ; aucun n’est perdu, même en cas de coupure.</p>
+          </EmptyState>
+        ) : (
+          <EmptyState title={`Aucun envoi dans l’état « ${outboxStateLabels[filter]} ».`}>
+            <button type="button" className="button button--secondary" onClick={() => setFilter('tous')}>
+              Afficher tous les envois
+            </button>
+          </EmptyState>
+        )
+      ) : (
+        <>
+          <DataTable
+            caption={filter === 'tous' ? 'Tous les envois' : `Envois : ${outboxStateLabels[filter]}`}
+            captionHidden
+            columns={columns}
+            rows={items}
+            rowKey={(item) => item.id}
+            rowClassName={(item) => (item.state === 'echec' ? 'row--danger' : undefined)}
+          />
+          {counts && (filter === 'tous' ? total : counts[filter]) > items.length ? (
+            <p className="muted table-note">
+              {formatInteger(items.length)} envois les plus récents affichés sur {formatInteger(filter === 'tous' ? total : counts[filter])}.
+            </p>
+          ) : null}
+        </>
+      )}
+    </Screen>
+  );
+}
+
+function FilterButton({
+  pressed,
+  onClick,
+  label,
+  count,
+  tone,
+}: {
+  pressed: boolean;
+  onClick: () => void;
+  label: string;
+  count: number | null;
+  tone?: 'danger';
+}) {
+  return (
+    <button type="button" className={`filter-button${tone ? ` filter-button--${tone}` : ''}`} aria-pressed={pressed} onClick={onClick}>
+      <span>{label}</span>
+      {count !== null ? <span className="filter-button__count">{formatInteger(count)}</span> : null}
+    </button>
+  );
+}

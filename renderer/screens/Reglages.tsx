@@ -1,0 +1,290 @@
+/**
+ * Réglages: where this post's configuration comes from (read-only), and the
+ * few preferences a practitioner may change, saved one by one.
+ */
+import { useCallback, useEffect, useId, useState } from 'react';
+import type { Failure, ResponseOf } from '../../shared/contract/index.js';
+import { environmentLabels, serviceLabels } from '../../shared/domain/services.js';
+import { settingSourceLabels, userSettingLabels, userSettingSchemas, type UserSettingKey } from '../../shared/domain/settings.js';
+import { DataTable, type Column } from '../components/DataTable.js';
+import { Icon } from '../components/Icon.js';
+import { LoadError } from '../components/LoadError.js';
+import { Screen, Section } from '../components/Screen.js';
+import { formatInteger } from '../format.js';
+import { cabinet } from '../bridge/index.js';
+import { call, useCabinet } from '../state/cabinet.js';
+
+type SettingsView = ResponseOf<'settings.get'>;
+type Endpoint = SettingsView['endpoints'][number];
+type SettingValue = SettingsView['values'][number];
+
+function Locked() {
+  return (
+    <span className="locked">
+      <Icon name="lock" />
+      imposé
+    </span>
+  );
+}
+
+const endpointColumns: Column<Endpoint>[] = [
+  { header: 'Service', rowHeader: true, className: 'col-nowrap', cell: (endpoint) => serviceLabels[endpoint.id] ?? endpoint.label },
+  {
+    header: 'Adresse',
+    className: 'col-url',
+    cell: (endpoint) => (endpoint.url ? <span className="mono">{endpoint.url}</span> : <span className="muted">non configuré</span>),
+  },
+  { header: 'Origine', cell: (endpoint) => settingSourceLabels[endpoint.source] },
+  { header: 'Verrou', className: 'col-nowrap', cell: (endpoint) => (endpoint.locked ? <Locked /> : <span className="muted">—</span>) },
+];
+
+export function Reglages() {
+  const { info, report, reconnections } = useCabinet();
+  const [view, setView] = useState<SettingsView | null>(null);
+  const [loadError, setLoadError] = useState<Failure | null>(null);
+
+  const load = useCallback(async () => {
+    const outcome = await call(() => cabinet.settings.get());
+    if (outcome.ok) {
+      setView(outcome.value);
+      setLoadError(null);
+    } else {
+      setLoadError(outcome);
+      report(outcome);
+    }
+  }, [report]);
+
+  useEffect(() => {
+    void load();
+  }, [load, reconnections]);
+
+  return (
+    <Screen title="Réglages" intro="La configuration de ce poste et vos préférences.">
+      {loadError ? (
+        <LoadError failure={loadError} title="Impossible de lire les réglages" />
+      ) : null}
+      {!view ? (
+        loadError ? null : (
+          <p className="muted" role="status">
+            Chargement des réglages…
+          </p>
+        )
+      ) : (
+        <>
+          <Section id="preferences" title="Préférences">
+            <div className="settings-list">
+              {view.values.map((setting) => (
+                <SettingField key={setting.key} setting={setting} onSaved={setView} />
+              ))}
+            </div>
+          </Section>
+
+          <Section id="poste" title="Ce poste">
+            <dl className="facts">
+              <div className="facts__row">
+                <dt>Environnement</dt>
+                <dd>
+                  {environmentLabels[view.env]}
+                  <span className="facts__source"> — {settingSourceLabels[view.envSource]}</span>
+                </dd>
+              </div>
+              <div className="facts__row">
+                <dt>Dossier des données</dt>
+                <dd className="mono">{view.dataDir}</dd>
+              </div>
+              <div className="facts__row">
+                <dt>Fichier de configuration gérée</dt>
+                <dd className={view.managedFile ? 'mono' : undefined}>{view.managedFile ?? 'aucun'}</dd>
+              </div>
+              {view.traceDir ? (
+                <div className="facts__row">
+                  <dt>Dossier des traces</dt>
+                  <dd className="mono">{view.traceDir}</dd>
+                </div>
+              ) : null}
+              {info ? (
+                <div className="facts__row">
+                  <dt>Version</dt>
+                  <dd>
+                    Cabinet {info.version}
+                    <span className="facts__source">
+                      {' '}
+                      — {info.host === 'electron' ? 'application' : info.host}, {info.platform}
+                    </span>
+                  </dd>
+                </div>
+              ) : null}
+            </dl>
+          </Section>
+
+          <Section id="adresses" title="Adresses des services nationaux">
+            <p className="section__intro">
+              Ces adresses dépendent de l’environnement ; seul l’administrateur du poste peut les changer (fichier de configuration gérée
+              ou variables d’environnement).
+            </p>
+            <DataTable
+              caption="Adresses des services nationaux"
+              captionHidden
+              columns={endpointColumns}
+              rows={view.endpoints}
+              rowKey={(endpoint) => endpoint.id}
+            />
+          </Section>
+        </>
+      )}
+    </Screen>
+  );
+}
+
+type Feedback = { tone: 'success' | 'error'; text: string } | null;
+
+/** One preference: its control, help, origin, and its own save and feedback. */
+function SettingField({ setting, onSaved }: { setting: SettingValue; onSaved: (view: SettingsView) => void }) {
+  const { report } = useCabinet();
+  const id = useId();
+  const helpId = `${id}-aide`;
+  const feedbackId = `${id}-retour`;
+  const { label, help } = userSettingLabels[setting.key];
+  const [draft, setDraft] = useState(String(setting.value));
+  const [saving, setSaving] = useState(false);
+  const [feedback, setFeedback] = useState<Feedback>(null);
+
+  useEffect(() => setDraft(String(setting.value)), [setting.value]);
+
+  async function save(value: number | boolean | string) {
+    setSaving(true);
+    setFeedback(null);
+    const outcome = await call(() => cabinet.settings.set({ key: setting.key, value }));
+    setSaving(false);
+    if (outcome.ok) {
+      onSaved(outcome.value);
+      setFeedback({ tone: 'success', text: 'Réglage enregistré.' });
+    } else {
+      setFeedback({ tone: 'error', text: outcome.message });
+      report(outcome);
+    }
+  }
+
+  const describedBy = `${helpId} ${feedbackId}`;
+  const source = (
+    <p className="field__source">
+      {setting.locked ? (
+        <span className="locked">
+          <Icon name="lock" />
+          Imposé par l’administrateur
+        </span>
+      ) : (
+        <>Origine : {settingSourceLabels[setting.source]}</>
+      )}
+    </p>
+  );
+  const feedbackNode = (
+    <div id={feedbackId} className="field__feedback" aria-live="polite">
+      {feedback ? (
+        <p className={feedback.tone === 'success' ? 'feedback feedback--success' : 'feedback feedback--error'}>
+          <Icon name={feedback.tone === 'success' ? 'check' : 'alert'} />
+          {feedback.text}
+        </p>
+      ) : null}
+    </div>
+  );
+
+  if (typeof setting.value === 'boolean') {
+    return (
+      <div className={`setting${setting.locked ? ' setting--locked' : ''}`}>
+        <div className="setting__main">
+          <div className="checkbox">
+            <input
+              id={id}
+              type="checkbox"
+              checked={setting.value}
+              disabled={setting.locked || saving}
+              aria-describedby={describedBy}
+              onChange={(event) => void save(event.target.checked)}
+            />
+            <label htmlFor={id} className="field__label">
+              {label}
+            </label>
+          </div>
+          <p id={helpId} className="field__help">
+            {help}
+          </p>
+          {source}
+        </div>
+        {feedbackNode}
+      </div>
+    );
+  }
+
+  const schema = userSettingSchemas[setting.key as UserSettingKey];
+  const min = 'minValue' in schema && typeof schema.minValue === 'number' ? schema.minValue : undefined;
+  const max = 'maxValue' in schema && typeof schema.maxValue === 'number' ? schema.maxValue : undefined;
+  const isNumber = typeof setting.value === 'number';
+  const changed = draft.trim() !== String(setting.value);
+
+  function submit() {
+    if (!isNumber) {
+      void save(draft);
+      return;
+    }
+    const value = Number(draft.trim().replace(',', '.'));
+    if (draft.trim() === '' || !Number.isInteger(value) || (min !== undefined && value < min) || (max !== undefined && value > max)) {
+      setFeedback({
+        tone: 'error',
+        text:
+          min !== undefined && max !== undefined
+            ? `Saisissez un nombre entier entre ${formatInteger(min)} et ${formatInteger(max)}.`
+            : 'Saisissez un nombre entier.',
+      });
+      return;
+    }
+    void save(value);
+  }
+
+  return (
+    <div className={`setting${setting.locked ? ' setting--locked' : ''}`}>
+      <div className="setting__main">
+        <label htmlFor={id} className="field__label">
+          {label}
+        </label>
+        <p id={helpId} className="field__help">
+          {help}
+        </p>
+        <div className="setting__control">
+          <input
+            id={id}
+            className="input input--number"
+            type={isNumber ? 'number' : 'text'}
+            inputMode={isNumber ? 'numeric' : undefined}
+            min={min}
+            max={max}
+            step={isNumber ? 1 : undefined}
+            value={draft}
+            disabled={setting.locked || saving}
+            aria-describedby={describedBy}
+            aria-invalid={feedback?.tone === 'error' ? true : undefined}
+            onChange={(event) => {
+              setDraft(event.target.value);
+              setFeedback(null);
+            }}
+            onKeyDown={(event) => {
+              if (event.key === 'Enter' && changed) submit();
+            }}
+          />
+          {setting.locked ? null : (
+            <button type="button" className="button button--primary" disabled={!changed || saving} onClick={submit}>
+              {saving ? 'Enregistrement…' : 'Enregistrer'}
+            </button>
+          )}
+          {min !== undefined && max !== undefined ? (
+            <span className="field__range">
+              de {formatInteger(min)} à {formatInteger(max)}
+            </span>
+          ) : null}
+        </div>
+        {source}
+      </div>
+      {feedbackNode}
+    </div>
+  );
+}

@@ -1,0 +1,51 @@
+/**
+ * A tiny benchmark harness: each case is timed against a baseline measured
+ * in the same run on the same machine, and reported as a ratio — absolute
+ * times vary between machines, ratios much less. No assertion here: the
+ * numbers are read, compared with the budgets in the README, and discussed.
+ */
+export interface Measure {
+  median: number;
+  p95: number;
+  samples: number;
+}
+
+export function measure(samples: number[]): Measure {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+  return { median: at(0.5), p95: at(0.95), samples: sorted.length };
+}
+
+export async function time(runs: number, body: (i: number) => unknown | Promise<unknown>, warmup = Math.min(3, runs)): Promise<Measure> {
+  for (let i = 0; i < warmup; i++) await body(i);
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    await body(i);
+    samples.push(performance.now() - start);
+  }
+  return measure(samples);
+}
+
+export interface Row {
+  name: string;
+  baseline: string;
+  subject: Measure;
+  reference: Measure;
+  budget?: number;
+}
+
+const ms = (n: number) => (n < 1 ? `${(n * 1000).toFixed(0)} µs` : `${n.toFixed(n < 10 ? 2 : 0)} ms`);
+
+export function report(rows: Row[]): string {
+  const lines = ['', 'Cabinet — bancs d’essai (médiane / p95, ratio des médianes contre la référence mesurée dans la même exécution)', ''];
+  for (const row of rows) {
+    const ratio = row.subject.median / Math.max(row.reference.median, 1e-6);
+    const verdict = row.budget === undefined ? '' : ratio <= row.budget ? `  ✔ budget ≤ ${row.budget}×` : `  ✘ au-delà du budget ${row.budget}×`;
+    lines.push(`• ${row.name}`);
+    lines.push(`    mesuré     ${ms(row.subject.median)} / ${ms(row.subject.p95)}  (n=${row.subject.samples})`);
+    lines.push(`    référence  ${ms(row.reference.median)} / ${ms(row.reference.p95)}  — ${row.baseline}`);
+    lines.push(`    ratio      ${ratio.toFixed(2)}×${verdict}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,115 @@
+/**
+ * `npm run bench`. Today: the encrypted store (open with a raw key, audit
+ * appends, outbox round trips) and the browser host's cold start. Later
+ * issues add INSi, DMP and MSSanté cases here.
+ */
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3-multiple-ciphers';
+import { AuditLog } from '../../electron/platform/audit/audit-log.js';
+import { KEYCHAIN_SERVICE, OsKeychain } from '../../electron/platform/keychain/keychain.js';
+import { Outbox } from '../../electron/platform/outbox/outbox.js';
+import { openStore, STORE_ID_FILE } from '../../electron/platform/store/database.js';
+import { ensurePrivateKeyring } from '../support/keyring-session.js';
+import { tempDir, TestKeychain } from '../support/fixtures.js';
+import { report, time, type Row } from './harness.js';
+
+const root = path.resolve(import.meta.dirname, '..', '..');
+ensurePrivateKeyring(root);
+
+const rows: Row[] = [];
+const keychain = new TestKeychain();
+
+// 1. Opening the encrypted store with its raw key, against a plaintext SQLite open of the same schema.
+{
+  const dir = tempDir();
+  openStore({ dataDir: dir, keychain }).close();
+  const plainFile = path.join(tempDir(), 'plain.db');
+  const plain = new Database(plainFile);
+  plain.exec('CREATE TABLE t (x)');
+  plain.close();
+  const subject = await time(30, () => openStore({ dataDir: dir, keychain }).close());
+  const reference = await time(30, () => {
+    const db = new Database(plainFile);
+    db.pragma('journal_mode = WAL');
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    db.close();
+  });
+  rows.push({ name: 'Ouverture de la base chiffrée (clé brute du trousseau, migrations vérifiées)', baseline: 'ouverture d’une base SQLite en clair', subject, reference });
+
+  const passFile = path.join(tempDir(), 'pass.db');
+  const withPass = await time(5, () => {
+    const db = new Database(passFile);
+    db.pragma(`cipher='sqlcipher'`);
+    db.pragma('legacy=4');
+    db.pragma(`key='une phrase de passe'`);
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    db.close();
+  });
+  rows.push({ name: 'Ouverture avec une phrase de passe (PBKDF2) — pour mémoire, non utilisée', baseline: 'ouverture avec la clé brute', subject: withPass, reference: subject });
+}
+
+// 2. Audit appends (hash chain, BEGIN IMMEDIATE) against plain inserts of the same rows.
+{
+  const store = openStore({ dataDir: tempDir(), keychain });
+  const audit = new AuditLog(store.db);
+  store.db.exec('CREATE TABLE raw (id INTEGER PRIMARY KEY, at TEXT, actor TEXT, action TEXT, subject TEXT, details TEXT, h TEXT)');
+  const raw = store.db.prepare('INSERT INTO raw (at, actor, action, subject, details, h) VALUES (?, ?, ?, ?, ?, ?)');
+  const details = { ins: '1970399988877', document: 'urn:oid:1.2.250.1.999.1' };
+  const subject = await time(500, (i) => audit.append({ actor: '810002909372', action: 'dmp.read', subject: `doc-${i}`, details }));
+  const reference = await time(500, (i) => raw.run(new Date().toISOString(), '810002909372', 'dmp.read', `doc-${i}`, JSON.stringify(details), createHash('sha256').update(String(i)).digest('hex')));
+  rows.push({ name: 'Ajout au journal d’accès chaîné (une transaction par entrée)', baseline: 'INSERT simple de la même ligne, même base', subject, reference, budget: 3 });
+  const verify = await time(5, () => audit.verify());
+  const scan = await time(5, () => store.db.prepare('SELECT * FROM audit_log').all());
+  rows.push({ name: `Vérification du chaînage (${audit.verify().count} entrées)`, baseline: 'lecture complète de la table', subject: verify, reference: scan });
+  store.close();
+}
+
+// 3. Outbox: enqueue + claim + complete, against a plain insert of the same payload.
+{
+  const store = openStore({ dataDir: tempDir(), keychain });
+  const outbox = new Outbox(store.db);
+  store.db.exec('CREATE TABLE raw (k TEXT PRIMARY KEY, p TEXT)');
+  const raw = store.db.prepare('INSERT INTO raw (k, p) VALUES (?, ?)');
+  const payload = { pdf: randomBytes(48 * 1024).toString('base64') };
+  const subject = await time(300, (i) => {
+    outbox.enqueue({ kind: 'dmp.feed', idempotencyKey: `k-${i}`, summary: 'Compte rendu', payload });
+    const item = outbox.claimNext();
+    if (item) outbox.complete(item.id, { ok: true });
+  });
+  const reference = await time(300, (i) => raw.run(`k-${i}`, JSON.stringify(payload)));
+  rows.push({ name: 'File d’envoi : dépôt + prise + acquittement (64 Ko de charge)', baseline: 'INSERT simple de la même charge', subject, reference });
+  store.close();
+}
+
+// 4. Browser host cold start: process start to CABINET_WEB_URL, against a bare `node -e ""`.
+{
+  const host = path.join(root, 'dist', 'node', 'host.cjs');
+  if (!fs.existsSync(host)) throw new Error('dist/node/host.cjs absent : lancez `npm run bench` (qui construit) plutôt que ce fichier seul');
+  const startHost = () =>
+    new Promise<void>((resolve, reject) => {
+      const dataDir = tempDir();
+      const child = spawn(process.execPath, [host], { env: { ...process.env, CABINET_DATA_DIR: dataDir, CABINET_ENV: 'sandbox', CABINET_CONFIG: '' }, stdio: ['ignore', 'pipe', 'inherit'] });
+      child.stdout.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('CABINET_WEB_URL=')) {
+          child.kill('SIGTERM');
+          child.once('exit', () => {
+            const id = fs.readFileSync(path.join(dataDir, STORE_ID_FILE), 'utf8').trim();
+            new OsKeychain(KEYCHAIN_SERVICE).delete(`base-locale:${id}`);
+            resolve();
+          });
+        }
+      });
+      child.once('error', reject);
+    });
+  const bare = () => new Promise<void>((resolve) => spawn(process.execPath, ['-e', '']).once('exit', () => resolve()));
+  const subject = await time(8, startHost, 1);
+  const reference = await time(8, bare, 1);
+  rows.push({ name: 'Démarrage à froid de l’hôte navigateur (jusqu’à CABINET_WEB_URL, base neuve)', baseline: 'démarrage d’un processus node vide', subject, reference });
+}
+
+keychain.cleanup();
+console.log(report(rows));
+

@@ -1,0 +1,61 @@
+/**
+ * Starts the browser host (`dist/node/host.cjs`, built by `npm run build`)
+ * on a temporary data folder, waits for its CABINET_WEB_URL line and hands
+ * the URL to the tests. Returns the teardown.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { KEYCHAIN_SERVICE, OsKeychain } from '../../electron/platform/keychain/keychain.js';
+import { STORE_ID_FILE } from '../../electron/platform/store/database.js';
+
+const root = path.resolve(import.meta.dirname, '..', '..');
+
+export default async function globalSetup(): Promise<() => Promise<void>> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cabinet-e2e-'));
+  const started = performance.now();
+  const host = spawn(process.execPath, [path.join(root, 'dist', 'node', 'host.cjs')], {
+    cwd: root,
+    env: { ...process.env, CABINET_DATA_DIR: dataDir, CABINET_ENV: 'sandbox', CABINET_CONFIG: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  host.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`l’hôte navigateur n’a pas démarré en 20 s\n${stderr}`)), 20_000);
+    host.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /^CABINET_WEB_URL=(\S+)$/m.exec(out);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    host.once('exit', (code) => reject(new Error(`l’hôte navigateur s’est arrêté (code ${code})\n${stderr}`)));
+  });
+
+  process.env.CABINET_E2E_URL = url;
+  process.env.CABINET_E2E_DATA_DIR = dataDir;
+  process.env.CABINET_E2E_HOST_READY_MS = String(Math.round(performance.now() - started));
+  process.env.CABINET_E2E_HOST_STARTED_AT = String(Date.now() - Math.round(performance.now() - started));
+
+  return async () => {
+    host.kill('SIGTERM');
+    await new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        host.kill('SIGKILL');
+        resolve(undefined);
+      }, 5000);
+      host.once('exit', () => {
+        clearTimeout(timer);
+        resolve(undefined);
+      });
+    });
+    const idFile = path.join(dataDir, STORE_ID_FILE);
+    if (fs.existsSync(idFile)) new OsKeychain(KEYCHAIN_SERVICE).delete(`base-locale:${fs.readFileSync(idFile, 'utf8').trim()}`);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+}
