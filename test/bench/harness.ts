@@ -17,7 +17,8 @@ export function measure(samples: number[]): Measure {
 }
 
 export async function time(runs: number, body: (i: number) => unknown | Promise<unknown>, warmup = Math.min(3, runs)): Promise<Measure> {
-  for (let i = 0; i < warmup; i++) await body(i);
+  // `i` is unique across warm-up and measured runs (keys built from it never collide).
+  for (let i = 0; i < warmup; i++) await body(runs + i);
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {
     const start = performance.now();

@@ -11,7 +11,7 @@ import Database from 'better-sqlite3-multiple-ciphers';
 import { AuditLog } from '../../electron/platform/audit/audit-log.js';
 import { KEYCHAIN_SERVICE, OsKeychain } from '../../electron/platform/keychain/keychain.js';
 import { Outbox } from '../../electron/platform/outbox/outbox.js';
-import { openStore, STORE_ID_FILE } from '../../electron/platform/store/database.js';
+import { applyKey, openStore, STORE_ID_FILE } from '../../electron/platform/store/database.js';
 import { ensurePrivateKeyring } from '../support/keyring-session.js';
 import { tempDir, TestKeychain } from '../support/fixtures.js';
 import { report, time, type Row } from './harness.js';
@@ -37,7 +37,20 @@ const keychain = new TestKeychain();
     db.prepare('SELECT count(*) FROM sqlite_master').get();
     db.close();
   });
-  rows.push({ name: 'Ouverture de la base chiffrée (clé brute du trousseau, migrations vérifiées)', baseline: 'ouverture d’une base SQLite en clair', subject, reference });
+  rows.push({ name: 'Ouverture complète du magasin (lecture de la clé dans le trousseau + SQLCipher + migrations)', baseline: 'ouverture d’une base SQLite en clair', subject, reference });
+
+  const rawKeyFile = path.join(tempDir(), 'raw.db');
+  const rawKey = randomBytes(32).toString('hex');
+  const openRaw = () => {
+    const db = new Database(rawKeyFile);
+    applyKey(db, rawKey);
+    db.pragma('journal_mode = WAL');
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    db.close();
+  };
+  openRaw();
+  const rawOpen = await time(30, openRaw);
+  rows.push({ name: 'Ouverture SQLCipher 4 avec la clé brute (sans le trousseau)', baseline: 'ouverture d’une base SQLite en clair', subject: rawOpen, reference });
 
   const passFile = path.join(tempDir(), 'pass.db');
   const withPass = await time(5, () => {
@@ -48,7 +61,7 @@ const keychain = new TestKeychain();
     db.prepare('SELECT count(*) FROM sqlite_master').get();
     db.close();
   });
-  rows.push({ name: 'Ouverture avec une phrase de passe (PBKDF2) — pour mémoire, non utilisée', baseline: 'ouverture avec la clé brute', subject: withPass, reference: subject });
+  rows.push({ name: 'Ouverture avec une phrase de passe (PBKDF2) — pour mémoire, non utilisée', baseline: 'ouverture avec la clé brute', subject: withPass, reference: rawOpen });
 }
 
 // 2. Audit appends (hash chain, BEGIN IMMEDIATE) against plain inserts of the same rows.
