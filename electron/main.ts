@@ -77,7 +77,7 @@ app.on('web-contents-created', (_event, contents) => {
 
 function registerIpc(current: Services): void {
   const dispatch = createDispatcher(createHandlers(current), {
-    onInternalError: (channel, error) => console.error(`[cabinet] erreur interne sur ${channel}:`, error),
+    onInternalError: (channel, error) => current.diagnostics.error(channel, error),
   });
   for (const channel of channelNames) {
     ipcMain.handle(channel, (event, payload: unknown) => {

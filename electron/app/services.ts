@@ -4,6 +4,7 @@
  */
 import { CabinetError } from '../../shared/contract/outcome.js';
 import { AuditLog } from '../platform/audit/audit-log.js';
+import { createDiagnostics, type Diagnostics } from '../platform/diagnostics/diagnostics.js';
 import { loadConfig, type CabinetConfig, type LoadConfigOptions } from '../platform/config/config.js';
 import { SettingsService } from '../platform/config/settings.js';
 import { OsKeychain, type Keychain } from '../platform/keychain/keychain.js';
@@ -35,6 +36,7 @@ export interface Services {
   settings: SettingsService;
   health: HealthMonitor;
   tracer: Tracer;
+  diagnostics: Diagnostics;
   events: EventBus;
   close(): Promise<void>;
 }
@@ -49,12 +51,14 @@ export async function createServices(options: ServicesOptions): Promise<Services
   try {
     const events = new EventBus();
     const tracer = createTracer(config.traceDir);
+    const diagnostics = createDiagnostics(config.dataDir);
     const audit = new AuditLog(store.db, undefined, (id) => events.emit('auditAppended', { id }));
     const outbox = new Outbox(store.db);
     const settings = new SettingsService(store.db, config);
     const worker = new OutboxWorker(outbox, {
       retryWindowMs: () => settings.get('outbox.retryDays') * 24 * 3600_000,
       onChange: () => events.emit('outboxChanged', outbox.counts()),
+      onError: (error) => diagnostics.error('outbox.worker', error),
     });
     const health = new HealthMonitor(config, tracer, (services) => events.emit('statusChanged', { env: config.env, services, outbox: outbox.counts() }));
 
@@ -77,6 +81,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
       settings,
       health,
       tracer,
+      diagnostics,
       events,
       async close() {
         health.stop();

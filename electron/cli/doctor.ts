@@ -73,7 +73,7 @@ export async function doctor(): Promise<{ checks: Check[]; ok: boolean }> {
   try {
     services = await createServices({ host: 'cli' });
     const { store } = services;
-    checks.push({ id: 'dataDir', label: 'Dossier de données', status: 'ok', detail: config.dataDir });
+    checks.push({ id: 'dataDir', label: 'Dossier de données', status: 'ok', detail: `${config.dataDir} (journal de diagnostic : ${services.diagnostics.file})` });
     const encrypted = !isPlaintextSqlite(store.file) && !opensWithoutKey(store.file);
     checks.push({
       id: 'database',

@@ -12,7 +12,7 @@ import { startHost } from './server.js';
 async function main(): Promise<void> {
   const services = await createServices({ host: 'navigateur', background: true });
   const dispatch = createDispatcher(createHandlers(services), {
-    onInternalError: (channel, error) => console.error(`[cabinet] erreur interne sur ${channel}:`, error),
+    onInternalError: (channel, error) => services.diagnostics.error(channel, error),
   });
   const port = process.env.CABINET_WEB_PORT ? Number(process.env.CABINET_WEB_PORT) : 0;
   const host = await startHost({

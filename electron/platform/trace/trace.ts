@@ -19,6 +19,7 @@ export function redactText(text: string): string {
     .replace(/^((?:authorization|proxy-authorization|cookie|set-cookie)\s*:).*$/gim, `$1 ${REDACTED}`)
     .replace(/(<(?:[\w-]+:)?(?:SignatureValue|Password|BinarySecurityToken)\b[^>]*>)[\s\S]*?(<\/(?:[\w-]+:)?(?:SignatureValue|Password|BinarySecurityToken)>)/g, `$1${REDACTED}$2`)
     .replace(/((?:access|refresh|id)_token["']?\s*[:=]\s*["']?)[\w.~+/=-]+/gi, `$1${REDACTED}`)
+    .replace(/\b(Bearer|Basic)\s+[\w.~+/=-]+/g, `$1 ${REDACTED}`)
     .replace(/(pin-value=)[^;&\s]+/gi, `$1${REDACTED}`);
 }
 
