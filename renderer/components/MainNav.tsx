@@ -2,6 +2,8 @@
 import { hrefOf, routeLabels, routes, type Route } from '../routes.js';
 import { Icon } from './Icon.js';
 
+const FAILED_ID = 'navigation-envois-echecs';
+
 export function MainNav({ current, failedSends }: { current: Route; failedSends: number }) {
   return (
     <nav className="main-nav" aria-label="Navigation principale">
@@ -12,13 +14,15 @@ export function MainNav({ current, failedSends }: { current: Route; failedSends:
               className="main-nav__link"
               href={hrefOf(route)}
               aria-current={route === current ? 'page' : undefined}
+              aria-describedby={route === 'envois' && failedSends > 0 ? FAILED_ID : undefined}
               aria-keyshortcuts={`Alt+${index + 1}`}
               title={`${routeLabels[route]} (Alt+${index + 1})`}
             >
               <Icon name={route} />
               <span className="main-nav__text">{routeLabels[route]}</span>
               {route === 'envois' && failedSends > 0 ? (
-                <span className="main-nav__count">
+                // Described, not named: the link stays "Envois" for assistive technologies.
+                <span className="main-nav__count" id={FAILED_ID} aria-hidden="true">
                   {failedSends}
                   <span className="visually-hidden"> en échec</span>
                 </span>

@@ -22,13 +22,14 @@ function serviceTooltip(service: Service): string {
 
 export function StatusBar() {
   const { status, statusError, outage, checking, checkServices } = useCabinet();
+  // While Cabinet does not answer, the last known states may be stale: do not show them.
   const outbox = status?.outbox;
   const waiting = outbox ? outbox.en_attente + outbox.en_cours : 0;
 
   return (
     <footer className="status-bar">
       <div className="status-bar__live" role="status" aria-live="polite" aria-label="État des services">
-        {status ? (
+        {status && !outage ? (
           <ul className="status-bar__services" aria-label="Services nationaux">
             {status.services.map((service) => (
               <li key={service.id} className="status-bar__service" title={serviceTooltip(service)}>
@@ -41,7 +42,7 @@ export function StatusBar() {
         ) : (
           <p className="status-bar__pending">{outage ? 'État des services inconnu : Cabinet ne répond pas.' : (statusError ?? 'Lecture de l’état des services…')}</p>
         )}
-        {outbox ? (
+        {outbox && !outage ? (
           <a className="status-bar__outbox" href={hrefOf('envois')}>
             <span>Envois : {formatInteger(waiting)} en attente</span>
             {outbox.echec > 0 ? <span className="status-bar__failed">{formatInteger(outbox.echec)} en échec</span> : null}

@@ -15,7 +15,7 @@ import { Screen, Section } from '../components/Screen.js';
 import { formatDateTime, formatInteger, plural } from '../format.js';
 import { cabinet } from '../bridge/index.js';
 import { call, useCabinet } from '../state/cabinet.js';
-import { auditActionLabel } from './labels.js';
+import { auditActionLabel, auditActorLabel, auditDetailKeys, auditDetailLabel, auditDetailValue } from './labels.js';
 
 type AuditEntry = ResponseOf<'audit.list'>['entries'][number];
 type Verification = ResponseOf<'audit.verify'>;
@@ -31,26 +31,15 @@ function mergeNewestFirst(current: AuditEntry[], incoming: AuditEntry[]): AuditE
   return [...byId.values()].sort((a, b) => b.id - a.id);
 }
 
-function formatValue(value: unknown): string {
-  if (value === null || value === undefined) return '—';
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  try {
-    return JSON.stringify(value);
-  } catch {
-    return String(value);
-  }
-}
-
 function Details({ details }: { details: AuditEntry['details'] }) {
-  const keys = details ? Object.keys(details) : [];
+  const keys = details ? auditDetailKeys(details) : [];
   if (!details || keys.length === 0) return <>—</>;
   return (
     <dl className="details-list">
       {keys.map((key) => (
         <div key={key} className="details-list__row">
-          <dt>{key}</dt>
-          <dd>{formatValue(details[key])}</dd>
+          <dt>{auditDetailLabel(key)}</dt>
+          <dd>{auditDetailValue(key, details[key])}</dd>
         </div>
       ))}
     </dl>
@@ -63,7 +52,7 @@ const columns: Column<AuditEntry>[] = [
     className: 'col-date',
     cell: (entry) => <DateTime iso={entry.at} />,
   },
-  { header: 'Acteur', className: 'col-nowrap', cell: (entry) => entry.actor },
+  { header: 'Acteur', className: 'col-nowrap', cell: (entry) => auditActorLabel(entry.actor) },
   {
     header: 'Action',
     rowHeader: true,
@@ -87,6 +76,8 @@ export function Journal() {
   const [verifying, setVerifying] = useState(false);
   const [verifyError, setVerifyError] = useState<Failure | null>(null);
   const firstPageLoaded = useRef(false);
+  /** Where focus goes when "Charger plus" disappears (start of the journal reached). */
+  const footerText = useRef<HTMLParagraphElement>(null);
 
   /** Newest page; merged into what is shown, so pages already loaded stay. */
   const loadNewest = useCallback(async () => {
@@ -141,6 +132,7 @@ export function Journal() {
     }
     setEntries((current) => mergeNewestFirst(current ?? [], outcome.value.entries));
     setHasMore(outcome.value.hasMore);
+    if (!outcome.value.hasMore) requestAnimationFrame(() => footerText.current?.focus());
   }
 
   return (
@@ -196,7 +188,7 @@ export function Journal() {
           <>
             <DataTable caption="Entrées du journal, les plus récentes en premier" captionHidden columns={columns} rows={entries} rowKey={(entry) => entry.id} />
             <div className="table-footer">
-              <p className="muted" aria-live="polite">
+              <p className="muted" aria-live="polite" tabIndex={-1} ref={footerText}>
                 {formatInteger(entries.length)} {entries.length > 1 ? 'entrées affichées' : 'entrée affichée'}
                 {hasMore ? '' : ' — début du journal atteint'}.
               </p>

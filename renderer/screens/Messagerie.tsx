@@ -28,7 +28,9 @@ export function Messagerie() {
                     <span className="service-list__name">{serviceLabels[service.id] ?? service.label}</span>
                     <ServiceStateLabel state={service.state} />
                   </div>
-                  {service.detail ? <p className="service-list__detail">{service.detail}</p> : null}
+                  {service.detail ? (
+                    <p className={service.state === 'indisponible' ? 'service-list__detail text-danger' : 'service-list__detail'}>{service.detail}</p>
+                  ) : null}
                   <dl className="service-list__meta">
                     <div>
                       <dt>Adresse</dt>

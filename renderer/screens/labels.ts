@@ -1,3 +1,7 @@
+import { outboxKindLabel } from '../../shared/domain/outbox.js';
+import { environments, type CabinetEnvironment } from '../../shared/domain/services.js';
+import { splitEnvironmentLabel } from '../components/EnvironmentBadge.js';
+
 /**
  * French labels for the audit journal's action codes. Unknown codes are shown
  * as they are: a new action never disappears from the journal for lack of a
@@ -18,4 +22,55 @@ export const auditActionLabels: Record<string, string> = {
 
 export function auditActionLabel(action: string): string {
   return auditActionLabels[action] ?? action;
+}
+
+/** Who did it: the services record "systeme" until a practitioner logs in. */
+export const auditActorLabels: Record<string, string> = {
+  systeme: 'Cabinet (système)',
+};
+
+export function auditActorLabel(actor: string): string {
+  return auditActorLabels[actor] ?? actor;
+}
+
+/** Names of the detail fields the services record, in French (and in this display order). */
+export const auditDetailLabels: Record<string, string> = {
+  avant: 'avant',
+  apres: 'après',
+  host: 'hôte',
+  env: 'environnement',
+  version: 'version',
+  valid: 'chaîne intacte',
+  count: 'entrées',
+  brokenAt: 'rompue à l’entrée',
+  kind: 'type',
+  origine: 'origine',
+};
+
+export function auditDetailLabel(key: string): string {
+  return auditDetailLabels[key] ?? key;
+}
+
+/** Known fields first, in a reading order ("avant" before "après"), then the others. */
+export function auditDetailKeys(details: Record<string, unknown>): string[] {
+  const known = Object.keys(auditDetailLabels);
+  const rank = (key: string) => (known.includes(key) ? known.indexOf(key) : known.length);
+  return Object.keys(details).sort((a, b) => rank(a) - rank(b));
+}
+
+/** A detail value for display: booleans in French, outbox kinds by their label. */
+export function auditDetailValue(key: string, value: unknown): string {
+  if (value === null || value === undefined) return '—';
+  if (typeof value === 'boolean') return value ? 'oui' : 'non';
+  if (key === 'kind' && typeof value === 'string') return outboxKindLabel(value);
+  if (key === 'env' && typeof value === 'string' && (environments as readonly string[]).includes(value)) {
+    return splitEnvironmentLabel(value as CabinetEnvironment)[0];
+  }
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return String(value);
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return String(value);
+  }
 }

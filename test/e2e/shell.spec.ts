@@ -74,8 +74,8 @@ test('a setting changed in Réglages is recorded in an intact Journal', async ({
 
   await nav(page).getByText('Journal', { exact: true }).click();
   await expect(page.getByRole('cell', { name: /session\.inactivityMinutes/ }).first()).toBeVisible();
-  await page.getByRole('button', { name: /Vérifier/ }).last().click();
-  await expect(page.getByText(/chaîne intacte/)).toBeVisible();
+  await page.getByRole('button', { name: 'Vérifier maintenant' }).click();
+  await expect(page.getByText(/Intégrité du journal vérifiée : \d+ entrées, chaîne intacte/)).toBeVisible();
   await shot(page, '07-journal-verifie');
 });
 
