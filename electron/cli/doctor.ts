@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import Database from 'better-sqlite3-multiple-ciphers';
+import type { Command } from 'commander';
 import { toFailure } from '../../shared/contract/outcome.js';
 import { environmentLabels, nationalServices, serviceLabels, serviceStateLabels } from '../../shared/domain/services.js';
 import { createServices, type Services } from '../app/services.js';
@@ -14,6 +15,7 @@ import { OsKeychain, probeKeychain } from '../platform/keychain/keychain.js';
 import { probeEndpoint } from '../platform/net/probe.js';
 import { isPlaintextSqlite } from '../platform/store/database.js';
 import { latestVersion } from '../platform/store/migrations/index.js';
+import { jsonOption, run } from './output.js';
 
 export type CheckStatus = 'ok' | 'avertissement' | 'echec';
 export interface Check {
@@ -118,4 +120,17 @@ export function formatChecks(checks: Check[], ok: boolean): string {
   const lines = checks.map((c) => `${marks[c.status]} ${c.label} : ${c.detail}`);
   lines.unshift(ok ? 'Cabinet est prêt.' : 'Cabinet n’est pas prêt : au moins une vérification a échoué.');
   return lines.join('\n');
+}
+
+export function registerDoctor(program: Command): void {
+  program
+    .command('doctor')
+    .description('vérifie le poste : Node, dossier de données, trousseau, base chiffrée, journal, services nationaux')
+    .addOption(jsonOption())
+    .action((options: { json?: boolean }) =>
+      run({ json: Boolean(options.json) }, async () => {
+        const result = await doctor();
+        return { value: result, ok: result.ok, text: formatChecks(result.checks, result.ok) };
+      }),
+    );
 }

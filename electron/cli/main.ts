@@ -1,14 +1,14 @@
 /**
  * The `cabinet` command: the same services as the app, headless, for
  * administrators, support and scripts. `--json` prints typed outcomes;
- * the exit code is 0 on success, 1 on failure, 2 on a usage error.
+ * the exit code is 0 on success, 1 on failure, 2 on a usage error. Each
+ * command group lives in its own file and registers itself here.
  */
-import { Command, CommanderError, Option } from 'commander';
-import { outboxStates, outboxStateLabels } from '../../shared/domain/outbox.js';
-import { createServices } from '../app/services.js';
+import { Command, CommanderError } from 'commander';
 import { APP_VERSION } from '../app/version.js';
-import { doctor, formatChecks } from './doctor.js';
-import { run } from './output.js';
+import { registerAudit } from './audit.js';
+import { registerDoctor } from './doctor.js';
+import { registerOutbox } from './outbox.js';
 
 const program = new Command()
   .name('cabinet')
@@ -19,62 +19,9 @@ const program = new Command()
   .exitOverride()
   .configureOutput({ outputError: () => undefined });
 
-const json = new Option('--json', 'réponse au format JSON');
-
-program
-  .command('doctor')
-  .description('vérifie le poste : Node, dossier de données, trousseau, base chiffrée, journal, services nationaux')
-  .addOption(json)
-  .action((options: { json?: boolean }) =>
-    run({ json: Boolean(options.json) }, async () => {
-      const result = await doctor();
-      return { value: result, ok: result.ok, text: formatChecks(result.checks, result.ok) };
-    }),
-  );
-
-const audit = program.command('audit').description('journal d’accès');
-audit
-  .command('verify')
-  .description('vérifie l’intégrité du chaînage du journal d’accès')
-  .addOption(json)
-  .action((options: { json?: boolean }) =>
-    run({ json: Boolean(options.json) }, async () => {
-      const services = await createServices({ host: 'cli' });
-      try {
-        const result = services.audit.verify();
-        services.audit.append({ actor: 'systeme', action: 'audit.verify', details: { valid: result.valid, count: result.count, origine: 'cli' } });
-        return {
-          value: result,
-          ok: result.valid,
-          text: result.valid ? `Journal intact : ${result.count} entrée(s) vérifiée(s).` : `Journal altéré à l’entrée #${result.brokenAt} : ${result.reason}.`,
-        };
-      } finally {
-        await services.close();
-      }
-    }),
-  );
-
-const outbox = program.command('outbox').description('envois en attente (DMP, MSSanté)');
-outbox
-  .command('list')
-  .description('liste les envois et leur état')
-  .addOption(new Option('--etat <etat>', 'filtre par état').choices([...outboxStates]))
-  .addOption(json)
-  .action((options: { json?: boolean; etat?: (typeof outboxStates)[number] }) =>
-    run({ json: Boolean(options.json) }, async () => {
-      const services = await createServices({ host: 'cli' });
-      try {
-        const items = services.outbox.list(options.etat, 500);
-        const counts = services.outbox.counts();
-        const text = items.length
-          ? items.map((i) => `#${i.id} ${i.label} — ${i.summary} — ${outboxStateLabels[i.state]} (${i.attempts} tentative(s))${i.lastError ? ` — ${i.lastError}` : ''}`).join('\n')
-          : 'Aucun envoi.';
-        return { value: { items, counts }, text };
-      } finally {
-        await services.close();
-      }
-    }),
-  );
+registerDoctor(program);
+registerAudit(program);
+registerOutbox(program);
 
 /** Commander's usage errors, said in French. */
 function usageMessage(error: CommanderError): string {

@@ -1,4 +1,5 @@
 /** How every CLI command answers: French text, or the typed outcome as JSON with --json. */
+import { Option } from 'commander';
 import { fail, toFailure, type Failure } from '../../shared/contract/outcome.js';
 
 export interface Printer {
@@ -25,4 +26,8 @@ export async function run<T>(printer: Printer, body: () => Promise<{ value: T; o
     if (failure.code === 'INTERNAL' && process.env.CABINET_DEBUG) console.error(error);
     process.exitCode = 1;
   }
+}
+
+export function jsonOption(): Option {
+  return new Option('--json', 'réponse au format JSON');
 }
