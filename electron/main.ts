@@ -12,7 +12,7 @@ import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell } from 'e
 import { channelNames, eventNames } from '../shared/contract/index.js';
 import { fail, toFailure } from '../shared/contract/outcome.js';
 import { createDispatcher } from './app/dispatch.js';
-import { createHandlers, systemContext } from './app/handlers.js';
+import { contextOf, createHandlers } from './app/handlers.js';
 import { APP_HOST, APP_ORIGIN, APP_SCHEME, isTrustedSenderUrl } from './app/sender.js';
 import { createServices, type Services } from './app/services.js';
 import { resolveStaticPath } from './host/static.js';
@@ -79,10 +79,11 @@ function registerIpc(current: Services): void {
   const dispatch = createDispatcher(createHandlers(current), {
     onInternalError: (channel, error) => current.diagnostics.error(channel, error),
   });
+  const context = contextOf(current);
   for (const channel of channelNames) {
     ipcMain.handle(channel, (event, payload: unknown) => {
       if (!isTrustedSenderUrl(event.senderFrame?.url)) return fail('FORBIDDEN_SENDER');
-      return dispatch(channel, payload, systemContext);
+      return dispatch(channel, payload, context());
     });
   }
   current.events.onAny((name, payload) => {

@@ -1,19 +1,27 @@
 /**
- * The main window: skip link, header (product and environment), connection
- * banner, left navigation, the current screen, and the status bar.
+ * The main window: skip link, header (product, environment, and who is logged
+ * in), connection banner, then — from the session's state alone — the login
+ * screen, the lock screen, or the application (left navigation and the
+ * current screen), and the status bar.
  */
-import { useEffect, useRef, type ComponentType } from 'react';
+import { useEffect, useRef, useState, type ComponentType } from 'react';
+import type { CabinetEnvironment } from '../shared/domain/services.js';
 import { ConnectionBanner } from './components/ConnectionBanner.js';
 import { EnvironmentBadge, splitEnvironmentLabel } from './components/EnvironmentBadge.js';
+import { IdentityBadge } from './components/IdentityBadge.js';
+import { LoadError } from './components/LoadError.js';
 import { MainNav } from './components/MainNav.js';
 import { StatusBar } from './components/StatusBar.js';
 import { routeLabels, routes, useRoute, type Route } from './routes.js';
+import { Connexion } from './screens/Connexion.js';
 import { Envois } from './screens/Envois.js';
 import { Journal } from './screens/Journal.js';
 import { Messagerie } from './screens/Messagerie.js';
 import { Patients } from './screens/Patients.js';
 import { Reglages } from './screens/Reglages.js';
+import { Verrouillage } from './screens/Verrouillage.js';
 import { CabinetProvider, useCabinet } from './state/cabinet.js';
+import { SessionProvider, useSession } from './state/session.js';
 
 const screens: Record<Route, ComponentType> = {
   patients: Patients,
@@ -44,12 +52,22 @@ function focusScreenHeading(): void {
   (heading ?? document.getElementById('contenu'))?.focus();
 }
 
-function Shell() {
+function titleSuffix(env: CabinetEnvironment | null): string {
+  return env && env !== 'production' ? ` — ${splitEnvironmentLabel(env)[0]}` : '';
+}
+
+/** The application itself, only while the session is open: navigation and the current screen. */
+function Workspace({ env, enteredFromGate }: { env: CabinetEnvironment | null; enteredFromGate: boolean }) {
   const [route, navigate] = useRoute();
-  const { info, status, outage, reconnect } = useCabinet();
-  const env = info?.env ?? status?.env ?? null;
+  const { status } = useCabinet();
   const CurrentScreen = screens[route];
   useShortcuts(navigate);
+
+  // Just logged in or unlocked (the focused field is gone): start on the screen's title.
+  const focusFirst = useRef(enteredFromGate);
+  useEffect(() => {
+    if (focusFirst.current) focusScreenHeading();
+  }, []);
 
   // After a navigation (not at startup), move focus to the new screen's title.
   const shownRoute = useRef(route);
@@ -60,9 +78,54 @@ function Shell() {
   }, [route]);
 
   useEffect(() => {
-    const suffix = env && env !== 'production' ? ` — ${splitEnvironmentLabel(env)[0]}` : '';
-    document.title = `${routeLabels[route]} · Cabinet${suffix}`;
+    document.title = `${routeLabels[route]} · Cabinet${titleSuffix(env)}`;
   }, [route, env]);
+
+  return (
+    <div className="app-body">
+      <MainNav current={route} failedSends={status?.outbox.echec ?? 0} />
+      <main id="contenu" className="app-main" tabIndex={-1}>
+        <CurrentScreen key={route} />
+      </main>
+    </div>
+  );
+}
+
+/** Before the session is known (or when it cannot be read). */
+function SessionPending() {
+  const { loadError } = useSession();
+  return (
+    <div className="gate">
+      <div className="gate__panel gate__panel--quiet">
+        <h1 className="gate__title" tabIndex={-1}>
+          Cabinet
+        </h1>
+        {loadError ? (
+          <LoadError failure={loadError} title="Impossible de lire la session" />
+        ) : (
+          <p className="muted" role="status">
+            Ouverture de Cabinet…
+          </p>
+        )}
+      </div>
+    </div>
+  );
+}
+
+function Shell() {
+  const { info, status, outage, reconnect } = useCabinet();
+  const { view } = useSession();
+  const env = info?.env ?? status?.env ?? null;
+  const state = view?.state ?? null;
+  // Whether the login or lock screen was shown before the application (then focus its first screen).
+  const [gateSeen, setGateSeen] = useState(false);
+  if ((state === 'deconnecte' || state === 'verrouille') && !gateSeen) setGateSeen(true);
+
+  useEffect(() => {
+    if (state === 'connecte') return;
+    const title = state === 'verrouille' ? 'Session verrouillée' : state === 'deconnecte' ? 'Connexion' : 'Ouverture';
+    document.title = `${title} · Cabinet${titleSuffix(env)}`;
+  }, [state, env]);
 
   return (
     <div className={`app${env ? ` app--${env}` : ''}`}>
@@ -83,14 +146,17 @@ function Shell() {
           {info ? <span className="app-header__version">version {info.version}</span> : null}
         </p>
         {env ? <EnvironmentBadge env={env} /> : null}
+        {view?.state === 'connecte' ? <IdentityBadge view={view} /> : null}
       </header>
       {outage ? <ConnectionBanner failure={outage} onRetry={reconnect} /> : null}
-      <div className="app-body">
-        <MainNav current={route} failedSends={status?.outbox.echec ?? 0} />
-        <main id="contenu" className="app-main" tabIndex={-1}>
-          <CurrentScreen key={route} />
+      {state === 'connecte' ? (
+        <Workspace env={env} enteredFromGate={gateSeen} />
+      ) : (
+        // Logged out or locked: nothing of the application (no patient data) is rendered.
+        <main id="contenu" className="app-main app-main--gate" tabIndex={-1}>
+          {view?.state === 'deconnecte' ? <Connexion /> : view?.state === 'verrouille' ? <Verrouillage view={view} /> : <SessionPending />}
         </main>
-      </div>
+      )}
       <StatusBar />
     </div>
   );
@@ -99,7 +165,9 @@ function Shell() {
 export function App() {
   return (
     <CabinetProvider>
-      <Shell />
+      <SessionProvider>
+        <Shell />
+      </SessionProvider>
     </CabinetProvider>
   );
 }

@@ -13,7 +13,7 @@ import { ensurePrivateKeyring } from './support/keyring-session.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const results = path.join(root, 'test-results');
-ensurePrivateKeyring(root);
+await ensurePrivateKeyring(root);
 
 interface SuiteResult {
   name: string;

@@ -16,7 +16,7 @@ export interface CallContext {
 export type Handlers = { [N in ChannelName]: (request: ParsedRequestOf<N>, context: CallContext) => Promise<ResponseOf<N>> | ResponseOf<N> };
 
 export function createHandlers(services: Services): Handlers {
-  const { audit, outbox, settings, health, config, worker } = services;
+  const { audit, outbox, settings, health, config, worker, identity } = services;
   const status = () => ({ env: config.env, services: health.current(), outbox: outbox.counts() });
 
   return {
@@ -52,6 +52,20 @@ export function createHandlers(services: Services): Handlers {
       return item;
     },
 
+    'session.get': () => identity.view(),
+    'session.cards': () => identity.cards(),
+    'session.loginCard': (request) => identity.loginCard(request.slotIndex, request.pin),
+    'session.loginP12': (request) => identity.loginP12(request.fileName, Buffer.from(request.contentBase64, 'base64'), request.password),
+    'session.ecpsStart': (request) => identity.ecpsStart(request.idNatPs),
+    'session.ecpsPoll': (request) => identity.ecpsPoll(request.authReqId),
+    'session.unlock': (request) => identity.unlock(request.secret),
+    'session.lock': () => identity.lock(),
+    'session.logout': () => identity.logout(),
+    'session.activity': () => {
+      identity.session.touch();
+      return {};
+    },
+
     'settings.get': () => settings.view(),
     'settings.set': (request, context) => {
       const previous = settings.set(request.key, request.value);
@@ -62,3 +76,8 @@ export function createHandlers(services: Services): Handlers {
 }
 
 export const systemContext: CallContext = { actor: SYSTEM_ACTOR };
+
+/** The context of a call from the UI: the logged-in practitioner, or the system. */
+export function contextOf(services: Services): () => CallContext {
+  return () => ({ actor: services.identity.session.actor });
+}

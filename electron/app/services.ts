@@ -12,6 +12,10 @@ import { Outbox } from '../platform/outbox/outbox.js';
 import { OutboxWorker } from '../platform/outbox/worker.js';
 import { openStore, type Store } from '../platform/store/database.js';
 import { createTracer, type Tracer } from '../platform/trace/trace.js';
+import { IdentityService } from '../identity/service.js';
+import { loadTrustStore } from '../identity/trust-store.js';
+import { createIdentityChecks } from '../identity/checks.js';
+import { createEcpsProvider } from '../identity/psc/provider.js';
 import { EventBus } from './events.js';
 import { HealthMonitor } from './health.js';
 import { APP_VERSION } from './version.js';
@@ -37,6 +41,7 @@ export interface Services {
   health: HealthMonitor;
   tracer: Tracer;
   diagnostics: Diagnostics;
+  identity: IdentityService;
   events: EventBus;
   close(): Promise<void>;
 }
@@ -60,6 +65,16 @@ export async function createServices(options: ServicesOptions): Promise<Services
       onChange: () => events.emit('outboxChanged', outbox.counts()),
       onError: (error) => diagnostics.error('outbox.worker', error),
     });
+    const trust = loadTrustStore(config.trustDir);
+    // Servers' TLS: system authorities + CABINET_EXTRA_CA; in the sandbox also the test PKI (its sandboxes' certificates).
+    const serverTrust = config.env === 'sandbox' ? [...config.extraCa, ...trust.anchorsPem] : config.extraCa;
+    const identity = new IdentityService({
+      audit,
+      ecps: createEcpsProvider(config, serverTrust, tracer, options.env ?? process.env),
+      checks: () => createIdentityChecks(trust),
+      setting: (key) => settings.get(key) as never,
+      onChange: (view) => events.emit('sessionChanged', view),
+    });
     const health = new HealthMonitor(config, tracer, (services) => events.emit('statusChanged', { env: config.env, services, outbox: outbox.counts() }));
 
     if (options.host !== 'cli') {
@@ -82,9 +97,11 @@ export async function createServices(options: ServicesOptions): Promise<Services
       health,
       tracer,
       diagnostics,
+      identity,
       events,
       async close() {
         health.stop();
+        identity.dispose();
         await worker.stop();
         if (options.host !== 'cli' && store.db.open) audit.append({ actor: SYSTEM_ACTOR, action: 'app.stop', details: { host: options.host } });
         store.close();

@@ -8,7 +8,10 @@ import { Command, CommanderError } from 'commander';
 import { APP_VERSION } from '../app/version.js';
 import { registerAudit } from './audit.js';
 import { registerDoctor } from './doctor.js';
+import { registerIdentity } from './identity.js';
 import { registerOutbox } from './outbox.js';
+import { registerPki } from './pki.js';
+import { registerVihf } from './vihf.js';
 
 const program = new Command()
   .name('cabinet')
@@ -22,6 +25,9 @@ const program = new Command()
 registerDoctor(program);
 registerAudit(program);
 registerOutbox(program);
+registerIdentity(program);
+registerVihf(program);
+registerPki(program);
 
 /** Commander's usage errors, said in French. */
 function usageMessage(error: CommanderError): string {

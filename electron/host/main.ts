@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { toFailure } from '../../shared/contract/outcome.js';
 import { createDispatcher } from '../app/dispatch.js';
-import { createHandlers, systemContext } from '../app/handlers.js';
+import { contextOf, createHandlers } from '../app/handlers.js';
 import { createServices } from '../app/services.js';
 import { startHost } from './server.js';
 
@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const host = await startHost({
     dispatch,
     events: services.events,
-    context: () => systemContext,
+    context: contextOf(services),
     rendererDir: process.env.CABINET_RENDERER_DIR ?? path.join(__dirname, '..', 'renderer'),
     port,
   });

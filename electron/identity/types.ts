@@ -22,12 +22,18 @@ export type TlsCredentials =
   | { kind: 'pem'; keyPem: string; certPem: string; chainPem: readonly string[] }
   | { kind: 'pkcs11-engine'; enginePath: string; keyUri: string; certPem: string; chainPem: readonly string[]; modulePath: string };
 
-/** A logged-in practitioner: identity, an authentication key (TLS), a signature key (VIHF). */
+/**
+ * A logged-in practitioner: identity, an authentication key (TLS), a
+ * signature key (VIHF). An e-CPS login has no keys on this computer: it
+ * carries Pro Santé Connect tokens instead.
+ */
 export interface Credentials {
   practitioner: Practitioner;
-  authentication: Signer;
-  signature: Signer;
-  tls: TlsCredentials;
+  authentication: Signer | null;
+  signature: Signer | null;
+  tls: TlsCredentials | null;
+  /** Pro Santé Connect access token (e-CPS only). */
+  accessToken?: () => string | null;
   /** True while the source is still there (card in the reader). */
   present(): boolean;
   dispose(): void;

@@ -67,6 +67,47 @@ const paths = {
       <path d="m16 16 4.5 4.5" />
     </>
   ),
+  carte: (
+    <>
+      <rect x="2.5" y="5" width="19" height="14" rx="2" />
+      <rect x="5.5" y="9" width="5" height="4" rx="0.8" />
+      <path d="M14 15h4" />
+    </>
+  ),
+  fichier: (
+    <>
+      <path d="M14 3H7a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V8z" />
+      <path d="M14 3v5h5" />
+      <circle cx="12" cy="13.5" r="2" />
+      <path d="M12 15.5V18" />
+    </>
+  ),
+  telephone: (
+    <>
+      <rect x="7" y="2.5" width="10" height="19" rx="2" />
+      <path d="M11 18.5h2" />
+    </>
+  ),
+  sortie: (
+    <>
+      <path d="M10 4H6a2 2 0 0 0-2 2v12a2 2 0 0 0 2 2h4" />
+      <path d="M15 16l4-4-4-4" />
+      <path d="M19 12H9" />
+    </>
+  ),
+  effacer: (
+    <>
+      <path d="M21 5H9l-6 7 6 7h12a1 1 0 0 0 1-1V6a1 1 0 0 0-1-1z" />
+      <path d="m12 9.5 5 5M17 9.5l-5 5" />
+    </>
+  ),
+  praticien: (
+    <>
+      <circle cx="12" cy="7.5" r="3.5" />
+      <path d="M5 20.5c0-3.9 3.1-6.5 7-6.5s7 2.6 7 6.5" />
+      <path d="M12 14v3.5M10.25 15.75h3.5" />
+    </>
+  ),
 } satisfies Record<string, ReactElement>;
 
 export type IconName = keyof typeof paths;

@@ -1,11 +1,15 @@
 /**
- * The bottom bar: each national service with its state, and the outbox at a
- * glance. Updated live by the services' events; "Vérifier" asks for a re-check.
+ * The bottom bar: on the left who is logged in (name and national identifier)
+ * with the outbox at a glance under it, then each national service with its
+ * state. Updated live by the services' events; "Vérifier" asks for a re-check.
+ * The practitioner and the outbox only show while the session is open.
  */
 import { serviceLabels, serviceStateLabels } from '../../shared/domain/services.js';
 import { formatDateTimeLong, formatInteger } from '../format.js';
 import { hrefOf } from '../routes.js';
 import { useCabinet, type Status } from '../state/cabinet.js';
+import { useSession } from '../state/session.js';
+import type { Practitioner } from '../../shared/domain/practitioner.js';
 import { Icon } from './Icon.js';
 import { ServiceStateLabel } from './ServiceState.js';
 
@@ -20,14 +24,45 @@ function serviceTooltip(service: Service): string {
   return lines.join('\n');
 }
 
+function PractitionerStatus({ practitioner }: { practitioner: Practitioner }) {
+  const known = practitioner.rpps ? ` (RPPS ${practitioner.rpps})` : practitioner.adeli ? ` (ADELI ${practitioner.adeli})` : '';
+  return (
+    <p className="status-bar__identity" title={`${practitioner.displayName}\nIdentifiant national : ${practitioner.idNatPs}${known}`}>
+      <Icon name="praticien" />
+      <span className="visually-hidden">Praticien connecté : </span>
+      <span className="status-bar__identity-name">{practitioner.displayName}</span>
+      <span className="status-bar__identity-id">
+        <span className="visually-hidden">, identifiant national </span>
+        {practitioner.idNatPs}
+      </span>
+    </p>
+  );
+}
+
 export function StatusBar() {
   const { status, statusError, outage, checking, checkServices } = useCabinet();
+  const { view } = useSession();
+  // Who is logged in, and the outbox, only while the session is open.
+  const practitioner = view?.state === 'connecte' ? view.practitioner : null;
   // While Cabinet does not answer, the last known states may be stale: do not show them.
-  const outbox = status?.outbox;
+  const outbox = practitioner && !outage ? status?.outbox : undefined;
   const waiting = outbox ? outbox.en_attente + outbox.en_cours : 0;
 
   return (
     <footer className="status-bar">
+      {practitioner ? (
+        <div className="status-bar__mine">
+          <PractitionerStatus practitioner={practitioner} />
+          <div className="status-bar__outbox-live" role="status" aria-live="polite" aria-label="Envois">
+            {outbox ? (
+              <a className="status-bar__outbox" href={hrefOf('envois')}>
+                <span>Envois : {formatInteger(waiting)} en attente</span>
+                {outbox.echec > 0 ? <span className="status-bar__failed">{formatInteger(outbox.echec)} en échec</span> : null}
+              </a>
+            ) : null}
+          </div>
+        </div>
+      ) : null}
       <div className="status-bar__live" role="status" aria-live="polite" aria-label="État des services">
         {status && !outage ? (
           <ul className="status-bar__services" aria-label="Services nationaux">
@@ -42,12 +77,6 @@ export function StatusBar() {
         ) : (
           <p className="status-bar__pending">{outage ? 'État des services inconnu : Cabinet ne répond pas.' : (statusError ?? 'Lecture de l’état des services…')}</p>
         )}
-        {outbox && !outage ? (
-          <a className="status-bar__outbox" href={hrefOf('envois')}>
-            <span>Envois : {formatInteger(waiting)} en attente</span>
-            {outbox.echec > 0 ? <span className="status-bar__failed">{formatInteger(outbox.echec)} en échec</span> : null}
-          </a>
-        ) : null}
       </div>
       <button type="button" className="button button--quiet button--small" onClick={() => void checkServices()} disabled={checking}>
         <Icon name="refresh" className={checking ? 'icon--spin' : undefined} />

@@ -5,6 +5,7 @@
 import { useCallback, useEffect, useId, useState } from 'react';
 import type { Failure, ResponseOf } from '../../shared/contract/index.js';
 import { environmentLabels, serviceLabels } from '../../shared/domain/services.js';
+import { specialtyLabels } from '../../shared/domain/practitioner.js';
 import { settingSourceLabels, userSettingLabels, userSettingSchemas, type UserSettingKey } from '../../shared/domain/settings.js';
 import { DataTable, type Column } from '../components/DataTable.js';
 import { Icon } from '../components/Icon.js';
@@ -73,11 +74,29 @@ export function Reglages() {
         <>
           <Section id="preferences" title="Préférences">
             <div className="settings-list">
-              {view.values.map((setting) => (
-                <SettingField key={setting.key} setting={setting} onSaved={setView} />
-              ))}
+              {view.values
+                .filter((setting) => !isIdentitySetting(setting.key))
+                .map((setting) => (
+                  <SettingField key={setting.key} setting={setting} onSaved={setView} />
+                ))}
             </div>
           </Section>
+
+          {view.values.some((setting) => isIdentitySetting(setting.key)) ? (
+            <Section id="identite" title="Carte CPS et identité">
+              <p className="section__intro">
+                Le module du lecteur de carte, et ce que la carte CPS ne contient pas : la spécialité et la structure, transmises au DMP
+                avec votre identité et prises en compte à votre prochaine connexion.
+              </p>
+              <div className="settings-list">
+                {view.values
+                  .filter((setting) => isIdentitySetting(setting.key))
+                  .map((setting) => (
+                    <SettingField key={setting.key} setting={setting} onSaved={setView} />
+                  ))}
+              </div>
+            </Section>
+          ) : null}
 
           <Section id="poste" title="Ce poste">
             <dl className="facts">
@@ -137,6 +156,22 @@ export function Reglages() {
 }
 
 type Feedback = { tone: 'success' | 'error'; text: string } | null;
+
+function isIdentitySetting(key: UserSettingKey): boolean {
+  return key.startsWith('identity.');
+}
+
+/** Text settings: how each one is typed, shown and cleaned before saving. */
+const textSettings: Partial<Record<UserSettingKey, { placeholder?: string; mono?: boolean; normalize?: (value: string) => string; list?: boolean }>> = {
+  'identity.pkcs11Module': { placeholder: 'Emplacement habituel de la Cryptolib CPS', mono: true },
+  'identity.specialite': { placeholder: 'Aucune', normalize: (value) => value.toUpperCase(), list: true },
+  'identity.structure': { placeholder: 'Non renseigné' },
+};
+
+/** "SM26" → "Qualifié en médecine générale", when known. */
+function specialtyOf(code: string): string | null {
+  return specialtyLabels[code.trim().toUpperCase()] ?? null;
+}
 
 /** One preference: its control, help, origin, and its own save and feedback. */
 function SettingField({ setting, onSaved }: { setting: SettingValue; onSaved: (view: SettingsView) => void }) {
@@ -220,11 +255,15 @@ function SettingField({ setting, onSaved }: { setting: SettingValue; onSaved: (v
   const min = 'minValue' in schema && typeof schema.minValue === 'number' ? schema.minValue : undefined;
   const max = 'maxValue' in schema && typeof schema.maxValue === 'number' ? schema.maxValue : undefined;
   const isNumber = typeof setting.value === 'number';
+  const text = isNumber ? undefined : (textSettings[setting.key] ?? {});
   const changed = draft.trim() !== String(setting.value);
+  const listId = `${id}-choix`;
+  const specialty = setting.key === 'identity.specialite' ? specialtyOf(String(setting.value)) : null;
 
   function submit() {
     if (!isNumber) {
-      void save(draft);
+      const clean = draft.trim();
+      void save(text?.normalize ? text.normalize(clean) : clean);
       return;
     }
     const value = Number(draft.trim().replace(',', '.'));
@@ -253,8 +292,12 @@ function SettingField({ setting, onSaved }: { setting: SettingValue; onSaved: (v
         <div className="setting__control">
           <input
             id={id}
-            className="input input--number"
+            className={isNumber ? 'input input--number' : `input input--text${text?.mono ? ' input--mono' : ''}`}
             type={isNumber ? 'number' : 'text'}
+            placeholder={text?.placeholder}
+            list={text?.list ? listId : undefined}
+            spellCheck={isNumber ? undefined : false}
+            autoComplete="off"
             inputMode={isNumber ? 'numeric' : undefined}
             min={min}
             max={max}
@@ -281,7 +324,17 @@ function SettingField({ setting, onSaved }: { setting: SettingValue; onSaved: (v
               de {formatInteger(min)} à {formatInteger(max)}
             </span>
           ) : null}
+          {text?.list ? (
+            <datalist id={listId}>
+              {Object.entries(specialtyLabels).map(([code, name]) => (
+                <option key={code} value={code}>
+                  {name}
+                </option>
+              ))}
+            </datalist>
+          ) : null}
         </div>
+        {specialty ? <p className="field__source">Spécialité enregistrée : {specialty}</p> : null}
         {source}
       </div>
       {feedbackNode}

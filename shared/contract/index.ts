@@ -35,6 +35,20 @@ export const contract = {
     get: channel(s.empty, s.settingsView),
     set: channel(s.settingsSetRequest, s.settingsView),
   },
+  session: {
+    get: channel(s.empty, s.sessionView),
+    /** Card readers and the cards in them, through the configured PKCS#11 module. */
+    cards: channel(s.empty, s.cardsView),
+    loginCard: channel(s.loginCardRequest, s.sessionView),
+    loginP12: channel(s.loginP12Request, s.sessionView),
+    ecpsStart: channel(s.ecpsStartRequest, s.ecpsStartView),
+    ecpsPoll: channel(s.ecpsPollRequest, s.ecpsPollView),
+    unlock: channel(s.unlockRequest, s.sessionView),
+    lock: channel(s.empty, s.sessionView),
+    logout: channel(s.empty, s.sessionView),
+    /** The renderer reports user activity (throttled) so that inactivity locking is right. */
+    activity: channel(s.empty, s.empty),
+  },
 } as const;
 
 /** Events pushed from the services to the renderer. */
@@ -42,6 +56,7 @@ export const events = {
   statusChanged: s.status,
   outboxChanged: s.outboxCounts,
   auditAppended: z.object({ id: z.number().int() }),
+  sessionChanged: s.sessionView,
 } as const;
 
 type Contract = typeof contract;

@@ -17,6 +17,9 @@ export const errorCodes = [
   'STORE_UNAVAILABLE',
   'CONFIG_INVALID',
   'CHECK_FAILED',
+  'CREDENTIALS_REFUSED',
+  'SESSION_REQUIRED',
+  'CERTIFICATE_REFUSED',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
@@ -45,6 +48,9 @@ export const defaultMessages: Record<ErrorCode, string> = {
   STORE_UNAVAILABLE: 'La base de données locale ne peut pas être ouverte.',
   CONFIG_INVALID: 'La configuration est invalide.',
   CHECK_FAILED: 'Au moins une vérification a échoué.',
+  CREDENTIALS_REFUSED: 'Code PIN ou mot de passe refusé.',
+  SESSION_REQUIRED: 'Connectez-vous pour continuer.',
+  CERTIFICATE_REFUSED: 'Certificat refusé : il n’a pas pu être validé.',
   INTERNAL: 'Une erreur inattendue est survenue. Elle a été consignée dans le journal de diagnostic.',
 };
 

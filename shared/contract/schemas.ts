@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { environments, nationalServices } from '../domain/services.js';
 import { outboxStates } from '../domain/outbox.js';
 import { userSettingKeys } from '../domain/settings.js';
+import { identitySources, practitionerSchema } from '../domain/practitioner.js';
 
 export const empty = z.object({}).strict();
 
@@ -104,3 +105,41 @@ export const settingsView = z.object({
 export const settingsSetRequest = z
   .object({ key: z.enum(userSettingKeys), value: z.union([z.number(), z.boolean(), z.string()]) })
   .strict();
+
+export const sessionView = z.object({
+  state: z.enum(['deconnecte', 'connecte', 'verrouille']),
+  practitioner: practitionerSchema.nullable(),
+  source: z.enum(identitySources).nullable(),
+  /** "Carte CPS — lecteur …", "martin.p12", "e-CPS". */
+  description: z.string().nullable(),
+  lockReason: z.enum(['inactivite', 'carte_retiree', 'manuel']).nullable(),
+  /** French sentence for the lock screen. */
+  lockMessage: z.string().nullable(),
+  lockAfterMinutes: z.number().int(),
+});
+
+export const cardsView = z.object({
+  modulePath: z.string().nullable(),
+  moduleFound: z.boolean(),
+  cards: z.array(z.object({ index: z.number().int(), slotDescription: z.string(), tokenLabel: z.string(), serialNumber: z.string() })),
+  /** Why no card can be listed, in French. */
+  message: z.string().optional(),
+});
+
+export const loginCardRequest = z.object({ slotIndex: z.number().int().min(0).max(31), pin: z.string().regex(/^\d{4,12}$/) }).strict();
+
+/** A .p12 chosen in the renderer travels as base64 (bounded); it stays in memory only. */
+export const loginP12Request = z
+  .object({
+    fileName: z.string().min(1).max(255),
+    contentBase64: z.string().min(4).max(360_000).regex(/^[A-Za-z0-9+/=]+$/),
+    password: z.string().max(200),
+  })
+  .strict();
+
+export const ecpsStartRequest = z.object({ idNatPs: z.string().regex(/^[0-9][0-9A-Za-z]{5,20}$/) }).strict();
+export const ecpsStartView = z.object({ authReqId: z.string(), bindingMessage: z.string(), expiresAt: z.string(), interval: z.number().int() });
+export const ecpsPollRequest = z.object({ authReqId: z.string().min(1).max(500) }).strict();
+export const ecpsPollView = z.object({ status: z.enum(['en_attente', 'connecte']), session: sessionView.optional() });
+
+export const unlockRequest = z.object({ secret: z.string().min(1).max(200) }).strict();

@@ -12,6 +12,12 @@ export const userSettingSchemas = {
   'mss.desktopNotifications': z.boolean(),
   /** Days an outgoing action keeps being retried before it needs the user. */
   'outbox.retryDays': z.number().int().min(1).max(30),
+  /** Path of the CPS card's PKCS#11 module (Cryptolib CPS); empty = the usual location for this OS. */
+  'identity.pkcs11Module': z.string().max(500),
+  /** The practitioner's specialty (TRE_R38), put in the VIHF; the card does not carry it. */
+  'identity.specialite': z.string().regex(/^(|[A-Z]{2}\d{2,3})$/),
+  /** Structure identifier (e.g. the cabinet's), put in the VIHF. */
+  'identity.structure': z.string().max(100),
 } as const;
 
 export type UserSettingKey = keyof typeof userSettingSchemas;
@@ -22,6 +28,9 @@ export const userSettingDefaults: UserSettings = {
   'session.inactivityMinutes': 15,
   'mss.desktopNotifications': true,
   'outbox.retryDays': 7,
+  'identity.pkcs11Module': '',
+  'identity.specialite': '',
+  'identity.structure': '',
 };
 
 export const userSettingLabels: Record<UserSettingKey, { label: string; help: string }> = {
@@ -36,6 +45,18 @@ export const userSettingLabels: Record<UserSettingKey, { label: string; help: st
   'outbox.retryDays': {
     label: 'Durée des nouvelles tentatives d’envoi (jours)',
     help: 'Pendant ce délai, un envoi en échec est retenté automatiquement avant de vous être signalé.',
+  },
+  'identity.pkcs11Module': {
+    label: 'Module de la carte CPS (PKCS#11)',
+    help: 'Laissez vide pour utiliser l’emplacement habituel de la Cryptolib CPS sur ce système.',
+  },
+  'identity.specialite': {
+    label: 'Spécialité (code ordinal, ex. SM26)',
+    help: 'Transmise au DMP avec votre identité ; la carte CPS ne la contient pas.',
+  },
+  'identity.structure': {
+    label: 'Identifiant de la structure',
+    help: 'Identifiant du cabinet transmis au DMP avec votre identité.',
   },
 };
 

@@ -17,7 +17,7 @@ import { tempDir, TestKeychain } from '../support/fixtures.js';
 import { report, time, type Row } from './harness.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
-ensurePrivateKeyring(root);
+await ensurePrivateKeyring(root);
 
 const rows: Row[] = [];
 const keychain = new TestKeychain();

@@ -7,6 +7,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createTestPki, identity, pkiPath } from '../../electron/identity/pki/test-pki.js';
+import { startPscSandbox } from '../../electron/identity/psc/sandbox/server.js';
 import { KEYCHAIN_SERVICE, OsKeychain } from '../../electron/platform/keychain/keychain.js';
 import { STORE_ID_FILE } from '../../electron/platform/store/database.js';
 
@@ -14,10 +16,17 @@ const root = path.resolve(import.meta.dirname, '..', '..');
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cabinet-e2e-'));
+  // The sandbox trusts the test IGC-Santé PKI found in <data>/pki-test; e-CPS goes to a local Pro Santé Connect.
+  const pki = await createTestPki(path.join(dataDir, 'pki-test'));
+  const pscServer = identity(pki, 'serveur-psc');
+  const read = (relative: string) => fs.readFileSync(pkiPath(pki, relative), 'utf8');
+  const psc = await startPscSandbox({ certPem: read(pscServer.certPem!) + read(pscServer.chainPem!), keyPem: read(pscServer.keyPem!), port: 0, autoApproveAfterMs: 2500 });
+  process.env.CABINET_E2E_PKI_DIR = pki.dir;
+
   const started = performance.now();
   const host = spawn(process.execPath, [path.join(root, 'dist', 'node', 'host.cjs')], {
     cwd: root,
-    env: { ...process.env, CABINET_DATA_DIR: dataDir, CABINET_ENV: 'sandbox', CABINET_CONFIG: '' },
+    env: { ...process.env, CABINET_DATA_DIR: dataDir, CABINET_ENV: 'sandbox', CABINET_CONFIG: '', CABINET_PSC_URL: psc.url },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -43,6 +52,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   process.env.CABINET_E2E_HOST_STARTED_AT = String(Date.now() - Math.round(performance.now() - started));
 
   return async () => {
+    await psc.close();
     host.kill('SIGTERM');
     await new Promise((resolve) => {
       const timer = setTimeout(() => {

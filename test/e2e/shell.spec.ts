@@ -6,12 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-
-const url = () => {
-  const value = process.env.CABINET_E2E_URL;
-  if (!value) throw new Error('CABINET_E2E_URL absent : global-setup n’a pas démarré l’hôte');
-  return value;
-};
+import { e2eUrl as url, openLoggedIn } from './session.js';
 const shots = path.resolve(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
 fs.mkdirSync(shots, { recursive: true });
 const shot = (page: Page, name: string) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
@@ -26,11 +21,10 @@ const screens = [
 
 const nav = (page: Page) => page.getByRole('navigation', { name: 'Navigation principale' });
 
-test('opens on the Patients screen, in French, and measures the cold start', async ({ page }) => {
+test('opens on the login screen, in French, and measures the cold start', async ({ page }) => {
   const started = performance.now();
   await page.goto(url());
-  await expect(nav(page)).toBeVisible();
-  await expect(page.getByRole('heading', { level: 1, name: 'Patients' })).toBeVisible();
+  await expect(page.getByRole('heading', { level: 1, name: 'Connexion' })).toBeVisible();
   const firstScreenMs = Math.round(performance.now() - started);
   const hostReadyMs = Number(process.env.CABINET_E2E_HOST_READY_MS);
   const timings = { hostReadyMs, firstScreenMs, coldStartMs: hostReadyMs + firstScreenMs };
@@ -41,11 +35,12 @@ test('opens on the Patients screen, in French, and measures the cold start', asy
   expect(await page.locator('html').getAttribute('lang')).toBe('fr');
   // The token left the address bar once read.
   expect(page.url()).not.toContain('token=');
-  await expect(page.getByRole('searchbox').or(page.getByRole('textbox')).first()).toBeVisible();
+  // Nothing of the app shows before login.
+  await expect(nav(page)).toHaveCount(0);
 });
 
 test('visits every screen from the navigation', async ({ page }) => {
-  await page.goto(url());
+  await openLoggedIn(page);
   for (const screen of screens) {
     await nav(page).getByRole('link', { name: screen.nav, exact: true }).or(nav(page).getByRole('button', { name: screen.nav, exact: true })).click();
     await expect(page.getByRole('heading', { level: 1, name: screen.heading })).toBeVisible();
@@ -55,7 +50,7 @@ test('visits every screen from the navigation', async ({ page }) => {
 });
 
 test('shows each national service and the outbox in the status bar', async ({ page }) => {
-  await page.goto(url());
+  await openLoggedIn(page);
   const bar = page.getByRole('contentinfo');
   for (const label of ['INSi', 'DMP', 'Annuaire Santé', 'Pro Santé Connect']) await expect(bar.getByText(label, { exact: false }).first()).toBeVisible();
   // No sandbox is running in this test: services are "indisponible", said in words.
@@ -64,7 +59,7 @@ test('shows each national service and the outbox in the status bar', async ({ pa
 });
 
 test('a setting changed in Réglages is recorded in an intact Journal', async ({ page }) => {
-  await page.goto(url());
+  await openLoggedIn(page);
   await nav(page).getByText('Réglages', { exact: true }).click();
   const field = page.getByLabel(/Verrouillage après inactivité/);
   await field.fill('20');
@@ -80,7 +75,7 @@ test('a setting changed in Réglages is recorded in an intact Journal', async ({
 });
 
 test('the bridge refuses a connection without the token', async ({ page, browser }) => {
-  await page.goto(url());
+  await openLoggedIn(page);
   const origin = new URL(url()).origin;
   const outcome = await page.evaluate(
     (bridge) =>
@@ -103,8 +98,7 @@ test('the bridge refuses a connection without the token', async ({ page, browser
 });
 
 test('is usable from the keyboard', async ({ page }) => {
-  await page.goto(url());
-  await expect(nav(page)).toBeVisible();
+  await openLoggedIn(page);
   await page.keyboard.press('Tab');
   const skip = page.getByRole('link', { name: /Aller au contenu/ });
   await expect(skip).toBeFocused();

@@ -5,6 +5,7 @@
  * told about; errors are CabinetError('CONFIG_INVALID') with a French message.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
 import { CabinetError } from '../../../shared/contract/outcome.js';
 import {
@@ -33,6 +34,8 @@ const managedFileSchema = z
       .strict()
       .optional(),
     locked: z.array(z.enum(lockableKeys)).max(100).optional(),
+    /** Folder of trust anchors, intermediate authorities and CRLs (IGC-Santé). */
+    trustDir: z.string().max(1024).optional(),
   })
   .strict();
 export type ManagedFile = z.infer<typeof managedFileSchema>;
@@ -52,6 +55,8 @@ export interface CabinetConfig {
   extraCaFile: string | null;
   /** Additional trust anchors (PEM), on top of the system's. */
   extraCa: string[];
+  /** IGC-Santé trust folder for practitioners' certificates (see identity/trust-store.ts). */
+  trustDir: string | null;
   endpoints: Record<NationalService, EndpointConfig>;
   /** Values from the managed file; those in lockedSettings override the user's. */
   managedSettings: Partial<UserSettings>;
@@ -179,16 +184,20 @@ export function loadConfig(options: LoadConfigOptions = {}): CabinetConfig {
   }
 
   const extraCaFile = env.CABINET_EXTRA_CA?.trim() || null;
+  const dataDir = resolveDataDir(env, options.dataDirFallback);
+  // The sandbox trusts the test PKI made by `cabinet pki init <data>/pki-test`.
+  const trustDir = env.CABINET_TRUST_DIR?.trim() || managed.trustDir || (envName === 'sandbox' ? path.join(dataDir, 'pki-test') : null);
   const traceDir = env.CABINET_TRACE_DIR?.trim() || null;
 
   return {
     env: envName,
     envSource,
-    dataDir: resolveDataDir(env, options.dataDirFallback),
+    dataDir,
     managedFile,
     traceDir,
     extraCaFile,
     extraCa: extraCaFile ? readExtraCa(extraCaFile) : [],
+    trustDir,
     endpoints,
     managedSettings: managed.settings ?? {},
     lockedSettings: new Set(userSettingKeys.filter((k) => isLocked(k))),
