@@ -22,6 +22,8 @@ export class HealthMonitor {
     private readonly config: CabinetConfig,
     private readonly tracer: Tracer,
     private readonly onChange: (statuses: ServiceStatus[]) => void,
+    /** Authorities trusted for servers' TLS (CABINET_EXTRA_CA, and in the sandbox the test PKI). */
+    private readonly serverTrust: readonly string[] = config.extraCa,
     private readonly probe: (url: string | null, extraCa: readonly string[]) => Promise<ProbeResult> = probeEndpoint,
   ) {
     this.statuses = nationalServices.map((id) => {
@@ -47,7 +49,7 @@ export class HealthMonitor {
       nationalServices.map(async (id): Promise<ServiceStatus> => {
         const url = this.config.endpoints[id].url;
         const startedAt = new Date();
-        const result = await this.probe(url, this.config.extraCa);
+        const result = await this.probe(url, this.serverTrust);
         if (url) {
           this.tracer.record({ service: id, operation: 'sonde', url, startedAt, durationMs: Date.now() - startedAt.getTime(), request: { type: 'connexion TLS' }, response: result, outcome: result.state === 'connecte' ? 'ok' : 'erreur' });
         }

@@ -75,7 +75,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
       setting: (key) => settings.get(key) as never,
       onChange: (view) => events.emit('sessionChanged', view),
     });
-    const health = new HealthMonitor(config, tracer, (services) => events.emit('statusChanged', { env: config.env, services, outbox: outbox.counts() }));
+    const health = new HealthMonitor(config, tracer, (services) => events.emit('statusChanged', { env: config.env, services, outbox: outbox.counts() }), serverTrust);
 
     if (options.host !== 'cli') {
       audit.append({ actor: SYSTEM_ACTOR, action: 'app.start', details: { host: options.host, env: config.env, version: APP_VERSION } });

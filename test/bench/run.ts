@@ -12,7 +12,10 @@ import { AuditLog } from '../../electron/platform/audit/audit-log.js';
 import { KEYCHAIN_SERVICE, OsKeychain } from '../../electron/platform/keychain/keychain.js';
 import { Outbox } from '../../electron/platform/outbox/outbox.js';
 import { applyKey, openStore, STORE_ID_FILE } from '../../electron/platform/store/database.js';
+import { buildVihf } from '../../electron/identity/vihf/vihf.js';
 import { ensurePrivateKeyring } from '../support/keyring-session.js';
+import { issueLeaf, makeAuthority, softwareSigner } from '../support/throwaway-ca.js';
+import { cardSubject, doctorInput } from '../support/vihf-samples.js';
 import { tempDir, TestKeychain } from '../support/fixtures.js';
 import { report, time, type Row } from './harness.js';
 
@@ -121,6 +124,17 @@ const keychain = new TestKeychain();
   const subject = await time(8, startHost, 1);
   const reference = await time(8, bare, 1);
   rows.push({ name: 'Démarrage à froid de l’hôte navigateur (jusqu’à CABINET_WEB_URL, base neuve)', baseline: 'démarrage d’un processus node vide', subject, reference });
+}
+
+// 5. A VIHF built and signed (xml-crypto, exc-c14n, RSA-SHA256), against the bare RSA signature inside it.
+{
+  const authority = makeAuthority();
+  const leaf = issueLeaf(authority, { subject: cardSubject, usage: 'signature' });
+  const signer = softwareSigner(leaf);
+  const subject = await time(100, () => buildVihf(doctorInput, signer));
+  const bytes = Buffer.alloc(900, 1);
+  const reference = await time(100, () => signer.sign(bytes, 'RSA-SHA256'));
+  rows.push({ name: 'Assertion VIHF construite et signée (SAML 2.0, XML-DSig)', baseline: 'signature RSA-SHA256 seule (clé logicielle)', subject, reference });
 }
 
 keychain.cleanup();

@@ -181,12 +181,26 @@ describe('cabinet CLI as a practitioner', () => {
     const idFile = path.join(cliData, STORE_ID_FILE);
     if (fs.existsSync(idFile)) new OsKeychain(KEYCHAIN_SERVICE).delete(`base-locale:${fs.readFileSync(idFile, 'utf8').trim()}`);
   });
-  const cli = (args: string[], pin: string) =>
+  const cli = (args: string[], pin: string, env: Record<string, string> = {}) =>
     spawnSync(process.execPath, [path.resolve('electron/cli/cabinet.mjs'), ...args], {
       encoding: 'utf8',
       timeout: 30_000,
-      env: { ...process.env, CABINET_DATA_DIR: cliData, CABINET_ENV: 'sandbox', CABINET_TRUST_DIR: pki.dir, CABINET_PIN: pin },
+      env: { ...process.env, CABINET_DATA_DIR: cliData, CABINET_ENV: 'sandbox', CABINET_TRUST_DIR: pki.dir, CABINET_PIN: pin, ...env },
     });
+
+  it('whoami --pkcs11 reads the nurse’s card; a wrong PIN exits 1', async () => {
+    const nurse = identity(pki, 'infirmier-petit');
+    const own = await loadCardIntoSoftHsm({ p12Path: pkiPath(pki, nurse.p12!), password: nurse.password!, pin: '4321', label: 'CPS PETIT', softhsmConf: path.join(tempDir('cabinet-softhsm-'), 'softhsm2.conf') });
+    const ok = cli(['whoami', '--pkcs11', SOFTHSM, '--slot', '0', '--json'], '4321', { SOFTHSM2_CONF: own.conf });
+    expect(ok.status, ok.stderr + ok.stdout).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, value: { idNatPs: '0756012345', source: 'carte_cps' } });
+    const bad = cli(['login', '--pkcs11', SOFTHSM, '--json'], '9999', { SOFTHSM2_CONF: own.conf });
+    expect(bad.status).toBe(1);
+    expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false, code: 'CREDENTIALS_REFUSED', message: expect.stringContaining('Code PIN incorrect') });
+    const usage = cli(['login'], '1234');
+    expect(usage.status).toBe(1);
+    expect(usage.stderr).toContain('Indiquez --p12');
+  });
 
   it('whoami --json reads the certificate; a wrong password exits 1 in French', () => {
     const file = pkiPath(pki, identity(pki, 'infirmier-petit').p12!);

@@ -9,7 +9,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
-import * as pkcs11js from 'pkcs11js';
+import pkcs11js from 'pkcs11js';
 import { CabinetError } from '../../../shared/contract/outcome.js';
 import type { Credentials, Signer } from '../types.js';
 import type { IdentityChecks } from './p12.js';

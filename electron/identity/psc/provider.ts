@@ -33,14 +33,27 @@ export function createEcpsProvider(config: CabinetConfig, serverTrust: readonly 
     poll: async (authReqId) => {
       const result = await psc.poll(authReqId);
       if (result === 'pending') return 'pending';
+      // Keep the PSC session alive: refresh the tokens a minute before they expire. If PSC
+      // refuses, the session is gone and the next presence check locks Cabinet.
+      let alive = true;
+      const refresher = setInterval(() => {
+        const current = psc.current();
+        if (!current) {
+          alive = false;
+          return;
+        }
+        if (current.tokens.expiresAt.getTime() - Date.now() < 60_000) void psc.refresh().catch(() => (alive = false));
+      }, 15_000);
+      refresher.unref();
       const credentials: Credentials = {
         practitioner: { ...result.practitioner, source: 'e_cps' },
         authentication: null,
         signature: null,
         tls: null,
         accessToken: () => psc.current()?.tokens.accessToken ?? null,
-        present: () => psc.current() !== null,
+        present: () => alive && psc.current() !== null,
         dispose: () => {
+          clearInterval(refresher);
           void psc.logout().catch(() => undefined);
         },
       };
