@@ -52,6 +52,20 @@ export function createHandlers(services: Services): Handlers {
       return item;
     },
 
+    // Patient data: only for a logged-in practitioner; every access audited by the service.
+    'patients.search': (request) => {
+      identity.session.require();
+      return { patients: services.patients.search(request.query, request.limit, identity.session.actor) };
+    },
+    'patients.get': (request) => (identity.session.require(), services.patients.get(request.uid, identity.session.actor)),
+    'patients.create': (request) => (identity.session.require(), services.patients.create(request.traits, identity.session.actor)),
+    'patients.acceptInsi': (request) => (identity.session.require(), services.patients.acceptInsi(request.lookupId, request.uid, identity.session.actor)),
+    'patients.recordDocument': (request) => (identity.session.require(), services.patients.recordDocument(request.uid, request.type, request.date, identity.session.actor)),
+    'patients.setAttributes': (request) => (identity.session.require(), services.patients.setAttributes(request.uid, request.attributes, identity.session.actor)),
+    'patients.reverify': (request) => (identity.session.require(), services.patients.reverify(request.uid, identity.session.actor)),
+    'ins.lookupTraits': (request) => (identity.session.require(), services.patients.lookupTraits(request.traits, request.uid, identity.session.actor)),
+    'ins.lookupVitale': (request) => (identity.session.require(), services.patients.lookupVitale(Buffer.from(request.contentBase64, 'base64'), request.beneficiaire, identity.session.actor)),
+
     'session.get': () => identity.view(),
     'session.cards': () => identity.cards(),
     'session.loginCard': (request) => identity.loginCard(request.slotIndex, request.pin),

@@ -16,6 +16,8 @@ import { IdentityService } from '../identity/service.js';
 import { loadTrustStore } from '../identity/trust-store.js';
 import { createIdentityChecks } from '../identity/checks.js';
 import { createEcpsProvider } from '../identity/psc/provider.js';
+import { PatientService } from '../patients/service.js';
+import { createInsiLookup } from '../ins/lookup.js';
 import { EventBus } from './events.js';
 import { HealthMonitor } from './health.js';
 import { APP_VERSION } from './version.js';
@@ -42,6 +44,7 @@ export interface Services {
   tracer: Tracer;
   diagnostics: Diagnostics;
   identity: IdentityService;
+  patients: PatientService;
   events: EventBus;
   close(): Promise<void>;
 }
@@ -75,6 +78,13 @@ export async function createServices(options: ServicesOptions): Promise<Services
       setting: (key) => settings.get(key) as never,
       onChange: (view) => events.emit('sessionChanged', view),
     });
+    const patients = new PatientService(
+      store.db,
+      audit,
+      config.env,
+      () => createInsiLookup({ config, env: options.env ?? process.env, serverTrust, tracer, identity, validate: (leaf, chain, purpose) => createIdentityChecks(trust).validate(leaf, chain, purpose) }),
+      (uid) => events.emit('patientsChanged', { uid }),
+    );
     const health = new HealthMonitor(config, tracer, (services) => events.emit('statusChanged', { env: config.env, services, outbox: outbox.counts() }), serverTrust);
 
     if (options.host !== 'cli') {
@@ -98,6 +108,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
       tracer,
       diagnostics,
       identity,
+      patients,
       events,
       async close() {
         health.stop();

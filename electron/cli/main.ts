@@ -9,6 +9,9 @@ import { APP_VERSION } from '../app/version.js';
 import { registerAudit } from './audit.js';
 import { registerDoctor } from './doctor.js';
 import { registerIdentity } from './identity.js';
+import { registerIns } from './ins.js';
+import { registerPatient } from './patient.js';
+import { registerSandbox } from './sandbox.js';
 import { registerOutbox } from './outbox.js';
 import { registerPki } from './pki.js';
 import { registerVihf } from './vihf.js';
@@ -28,6 +31,9 @@ registerOutbox(program);
 registerIdentity(program);
 registerVihf(program);
 registerPki(program);
+registerIns(program);
+registerPatient(program);
+registerSandbox(program);
 
 /** Commander's usage errors, said in French. */
 function usageMessage(error: CommanderError): string {

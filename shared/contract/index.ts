@@ -35,6 +35,22 @@ export const contract = {
     get: channel(s.empty, s.settingsView),
     set: channel(s.settingsSetRequest, s.settingsView),
   },
+  patients: {
+    search: channel(s.patientsSearchRequest, z.object({ patients: z.array(s.patientSummary) })),
+    get: channel(s.uidRequest, s.patientDetail),
+    create: channel(s.patientCreateRequest, s.patientDetail),
+    /** Accepts an INSi result (by its server-side id): new patient or existing one → RECUP (or QUAL after a document check). */
+    acceptInsi: channel(s.acceptInsiRequest, s.patientDetail),
+    /** « Pièce d’identité contrôlée »: a high-trust document was checked. */
+    recordDocument: channel(s.documentRequest, s.patientDetail),
+    setAttributes: channel(s.attributesRequest, s.patientDetail),
+    /** Re-verification of a stored INS: a new traits lookup compared with it. */
+    reverify: channel(s.uidRequest, s.reverifyResult),
+  },
+  ins: {
+    lookupTraits: channel(s.insLookupTraitsRequest, s.insiLookupResult),
+    lookupVitale: channel(s.insLookupVitaleRequest, s.insiLookupResult),
+  },
   session: {
     get: channel(s.empty, s.sessionView),
     /** Card readers and the cards in them, through the configured PKCS#11 module. */
@@ -57,6 +73,7 @@ export const events = {
   outboxChanged: s.outboxCounts,
   auditAppended: z.object({ id: z.number().int() }),
   sessionChanged: s.sessionView,
+  patientsChanged: z.object({ uid: z.string() }),
 } as const;
 
 type Contract = typeof contract;

@@ -107,6 +107,8 @@ function frenchIssue(issue: z.core.$ZodIssue): string {
       return 'valeur non autorisée';
     case 'invalid_format':
       return 'format invalide';
+    case 'custom':
+      return issue.message || 'valeur invalide';
     default:
       return 'valeur invalide';
   }

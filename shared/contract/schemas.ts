@@ -143,3 +143,79 @@ export const ecpsPollRequest = z.object({ authReqId: z.string().min(1).max(500) 
 export const ecpsPollView = z.object({ status: z.enum(['en_attente', 'connecte']), session: sessionView.optional() });
 
 export const unlockRequest = z.object({ secret: z.string().min(1).max(200) }).strict();
+
+// ——— Patients and INS ———
+
+const insStatus = z.enum(['PROV', 'VALI', 'RECUP', 'QUAL']);
+
+/** Traits as typed by the user: normalised and validated by the service (shared/domain/ins). */
+export const traitsInput = z
+  .object({
+    birthName: z.string().min(1).max(100),
+    usedName: z.string().max(100).optional(),
+    /** All first names, space-separated, in civil-status order. */
+    firstNames: z.string().min(1).max(200),
+    sex: z.enum(['M', 'F']),
+    /** YYYY-MM-DD; day or month may be 00 when unknown. */
+    birthDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+    /** COG code of the birthplace (5 characters; 99xxx abroad). */
+    birthplace: z.string().max(5).optional(),
+  })
+  .strict();
+
+export const insView = z.object({ matricule: z.string(), cle: z.string(), oid: z.string(), oidLabel: z.string() });
+
+export const patientSummary = z.object({
+  uid: z.string(),
+  birthName: z.string(),
+  usedName: z.string().nullable(),
+  firstName: z.string(),
+  firstNames: z.string(),
+  sex: z.string(),
+  birthDate: z.string(),
+  birthplace: z.string().nullable(),
+  status: insStatus,
+  statusLabel: z.string(),
+  /** Only for a qualified identity: the INS may leave the app. */
+  ins: insView.nullable(),
+  /** Present whatever the status, for display on this post only. */
+  insLocal: insView.nullable(),
+  attributes: z.array(z.string()),
+  updatedAt: z.string(),
+});
+
+export const patientDetail = patientSummary.extend({
+  insHistory: z.array(z.object({ matricule: z.string(), cle: z.string(), oid: z.string(), dateDeb: z.string().nullable(), dateFin: z.string().nullable() })),
+  document: z.object({ type: z.string(), label: z.string(), date: z.string(), checkedBy: z.string() }).nullable(),
+  insiCheckedAt: z.string().nullable(),
+  history: z.array(z.object({ at: z.string(), actor: z.string(), from: insStatus.nullable(), to: insStatus, reason: z.string() })),
+});
+
+export const patientsSearchRequest = z.object({ query: z.string().max(100), limit: z.number().int().min(1).max(100).default(50) }).strict();
+export const uidRequest = z.object({ uid: z.string().regex(/^[0-9a-f-]{36}$/) }).strict();
+export const patientCreateRequest = z.object({ traits: traitsInput }).strict();
+
+export const insiLookupResult = z.object({
+  /** Server-side handle of this result: accepting it sends only this id back. */
+  lookupId: z.string(),
+  cr: z.enum(['00', '01', '02']),
+  label: z.string(),
+  /** Each request of the strategy (first names one by one, then the list). */
+  attempts: z.array(z.object({ prenom: z.string(), cr: z.string() })),
+  individu: z
+    .object({
+      ins: insView,
+      history: z.array(z.object({ matricule: z.string(), cle: z.string(), oid: z.string(), dateDeb: z.string().nullable(), dateFin: z.string().nullable() })),
+      traits: z.object({ birthName: z.string(), firstName: z.string(), firstNames: z.string(), sex: z.string(), birthDate: z.string(), birthplace: z.string().nullable() }),
+    })
+    .nullable(),
+  /** Fields where INSi's traits differ from the entered ones. */
+  differences: z.array(z.string()),
+});
+
+export const insLookupTraitsRequest = z.object({ traits: traitsInput, uid: z.string().optional() }).strict();
+export const insLookupVitaleRequest = z.object({ fileName: z.string().max(255), contentBase64: z.string().max(100_000).regex(/^[A-Za-z0-9+/=]*$/), beneficiaire: z.number().int().min(0).max(20).default(0) }).strict();
+export const acceptInsiRequest = z.object({ lookupId: z.string().max(100), uid: z.string().optional() }).strict();
+export const documentRequest = z.object({ uid: z.string(), type: z.string().max(20), date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }).strict();
+export const attributesRequest = z.object({ uid: z.string(), attributes: z.array(z.string().max(10)).max(20) }).strict();
+export const reverifyResult = z.object({ same: z.boolean(), message: z.string(), result: insiLookupResult });

@@ -34,6 +34,8 @@ export interface Row {
   subject: Measure;
   reference: Measure;
   budget?: number;
+  /** Judge the budget on the p95 ratio rather than the medians. */
+  p95?: boolean;
 }
 
 const ms = (n: number) => (n < 1 ? `${(n * 1000).toFixed(0)} µs` : `${n.toFixed(n < 10 ? 2 : 0)} ms`);
@@ -42,11 +44,13 @@ export function report(rows: Row[]): string {
   const lines = ['', 'Cabinet — bancs d’essai (médiane / p95, ratio des médianes contre la référence mesurée dans la même exécution)', ''];
   for (const row of rows) {
     const ratio = row.subject.median / Math.max(row.reference.median, 1e-6);
-    const verdict = row.budget === undefined ? '' : ratio <= row.budget ? `  ✔ budget ≤ ${row.budget}×` : `  ✘ au-delà du budget ${row.budget}×`;
+    const p95Ratio = row.subject.p95 / Math.max(row.reference.p95, 1e-6);
+    const judged = row.p95 ? p95Ratio : ratio;
+    const verdict = row.budget === undefined ? '' : `${judged <= row.budget ? '  ✔' : '  ✘ au-delà du'} budget ${row.p95 ? 'p95 ' : ''}≤ ${row.budget}×`;
     lines.push(`• ${row.name}`);
     lines.push(`    mesuré     ${ms(row.subject.median)} / ${ms(row.subject.p95)}  (n=${row.subject.samples})`);
     lines.push(`    référence  ${ms(row.reference.median)} / ${ms(row.reference.p95)}  — ${row.baseline}`);
-    lines.push(`    ratio      ${ratio.toFixed(2)}×${verdict}`);
+    lines.push(`    ratio      ${ratio.toFixed(2)}× (p95 : ${p95Ratio.toFixed(2)}×)${verdict}`);
   }
   return lines.join('\n');
 }

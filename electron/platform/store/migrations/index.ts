@@ -1,8 +1,9 @@
 import { migration001 } from './001-initial.js';
+import { migration002 } from './002-patients.js';
 import type { Migration } from './types.js';
 
 /** Every schema version, in order. Add a file and a line here; nothing else. */
-export const migrations: readonly Migration[] = [migration001];
+export const migrations: readonly Migration[] = [migration001, migration002];
 
 export const latestVersion = migrations.length;
 

@@ -1,0 +1,52 @@
+/**
+ * `cabinet sandbox start insi|psc`: runs a protocol-faithful local sandbox on
+ * its sandbox-environment port, with the test PKI of the data folder
+ * (created by `cabinet pki init <data>/pki-test` if missing). Prints
+ * `URL=<url>` and runs until interrupted.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Argument, Option, type Command } from 'commander';
+import { loadConfig } from '../platform/config/config.js';
+import { sandboxPorts } from '../platform/config/endpoints.js';
+import { createTestPki, identity, loadTestPki, pkiPath } from '../identity/pki/test-pki.js';
+import { run } from './output.js';
+
+export function registerSandbox(program: Command): void {
+  const sandbox = program.command('sandbox').description('services nationaux simulés en local (bac à sable)');
+  sandbox
+    .command('start')
+    .addArgument(new Argument('<service>', 'service à simuler').choices(['insi', 'psc']))
+    .addOption(new Option('--port <port>', 'port (par défaut celui de l’environnement bac à sable)'))
+    .description('démarre un bac à sable et affiche son adresse (Ctrl+C pour arrêter)')
+    .action((service: 'insi' | 'psc', options: { port?: string }) =>
+      run({ json: false }, async () => {
+        const config = loadConfig();
+        const pkiDir = config.trustDir ?? path.join(config.dataDir, 'pki-test');
+        const pki = fs.existsSync(path.join(pkiDir, 'manifest.json')) ? loadTestPki(pkiDir) : await createTestPki(pkiDir);
+        const port = options.port ? Number(options.port) : sandboxPorts[service];
+        let url: string;
+        let close: () => Promise<void>;
+        if (service === 'insi') {
+          const { startInsiSandbox } = await import('../ins/sandbox/server.js');
+          const started = await startInsiSandbox({ pki, port });
+          ({ url } = started);
+          close = () => started.close();
+        } else {
+          const { startPscSandbox } = await import('../identity/psc/sandbox/server.js');
+          const server = identity(pki, 'serveur-psc');
+          const read = (relative: string) => fs.readFileSync(pkiPath(pki, relative), 'utf8');
+          const started = await startPscSandbox({ certPem: read(server.certPem!) + read(server.chainPem!), keyPem: read(server.keyPem!), port, control: true });
+          ({ url } = started);
+          close = () => started.close();
+        }
+        process.stdout.write(`URL=${url}\nBac à sable ${service.toUpperCase()} démarré (IGC de test : ${pki.dir}). Ctrl+C pour arrêter.\n`);
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
+        await close();
+        return { value: { url }, text: 'Bac à sable arrêté.' };
+      }),
+    );
+}

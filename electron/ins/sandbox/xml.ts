@@ -1,0 +1,121 @@
+/**
+ * Reading untrusted XML safely: a strict streaming pass first (saxes: no DTD
+ * processing, undefined entities are errors) that enforces the limits —
+ * size, depth, number of elements and attributes, no DOCTYPE, no processing
+ * instruction (SOAP 1.2 forbids both) — then a DOM (@xmldom/xmldom) of a
+ * document now known to be small and well-formed.
+ */
+import { DOMParser, XMLSerializer, type Document, type Element, type Node as XmlNode } from '@xmldom/xmldom';
+import { SaxesParser } from 'saxes';
+
+export interface XmlLimits {
+  maxBytes: number;
+  maxDepth: number;
+  maxElements: number;
+  maxAttributes: number;
+}
+
+export const defaultXmlLimits: XmlLimits = { maxBytes: 1024 * 1024, maxDepth: 48, maxElements: 20_000, maxAttributes: 64 };
+
+export class XmlRefused extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+/** Parses `text` (already decoded, size already checked) into a DOM, or throws {@link XmlRefused} with a French reason. */
+export function parseUntrustedXml(text: string, limits: XmlLimits = defaultXmlLimits): Document {
+  if (text.length === 0) throw new XmlRefused('message vide');
+  let depth = 0;
+  let elements = 0;
+  let roots = 0;
+  const parser = new SaxesParser({ xmlns: true, position: true });
+  let failure: string | null = null;
+  const stop = (reason: string) => {
+    failure ??= reason;
+    throw new XmlRefused(reason);
+  };
+  parser.on('error', (error) => stop(`XML mal formé (${error.message.slice(0, 160)})`));
+  parser.on('doctype', () => stop('DTD interdite (DOCTYPE)'));
+  parser.on('processinginstruction', () => stop('instruction de traitement interdite'));
+  parser.on('opentag', (tag) => {
+    depth += 1;
+    elements += 1;
+    if (depth === 1) roots += 1;
+    if (depth > limits.maxDepth) stop(`imbrication trop profonde (plus de ${limits.maxDepth} niveaux)`);
+    if (elements > limits.maxElements) stop(`trop d’éléments (plus de ${limits.maxElements})`);
+    if (Object.keys(tag.attributes).length > limits.maxAttributes) stop(`trop d’attributs sur un élément (plus de ${limits.maxAttributes})`);
+  });
+  parser.on('closetag', () => {
+    depth -= 1;
+  });
+  try {
+    parser.write(text).close();
+  } catch (error) {
+    if (error instanceof XmlRefused) throw error;
+    throw new XmlRefused(failure ?? `XML mal formé (${String((error as Error)?.message ?? error).slice(0, 160)})`);
+  }
+  if (failure) throw new XmlRefused(failure);
+  if (roots !== 1) throw new XmlRefused('XML mal formé (un seul élément racine attendu)');
+
+  let doc: Document;
+  try {
+    doc = new DOMParser({
+      onError: (level, message) => {
+        if (level !== 'warning') throw new Error(message);
+      },
+    }).parseFromString(text, 'text/xml');
+  } catch (error) {
+    throw new XmlRefused(`XML mal formé (${String((error as Error)?.message ?? error).slice(0, 160)})`);
+  }
+  if (!doc.documentElement) throw new XmlRefused('XML vide');
+  return doc;
+}
+
+export function elementChildren(parent: Element): Element[] {
+  const out: Element[] = [];
+  for (let node: XmlNode | null = parent.firstChild; node; node = node.nextSibling) if (node.nodeType === 1) out.push(node as Element);
+  return out;
+}
+
+/** True when `parent` has character data other than whitespace directly under it. */
+export function hasText(parent: Element): boolean {
+  for (let node: XmlNode | null = parent.firstChild; node; node = node.nextSibling) {
+    if ((node.nodeType === 3 || node.nodeType === 4) && (node.nodeValue ?? '').trim() !== '') return true;
+  }
+  return false;
+}
+
+export function childrenNamed(parent: Element, ns: string, localName: string): Element[] {
+  return elementChildren(parent).filter((e) => e.namespaceURI === ns && e.localName === localName);
+}
+
+export function childNamed(parent: Element | null | undefined, ns: string, localName: string): Element | null {
+  return parent ? (childrenNamed(parent, ns, localName)[0] ?? null) : null;
+}
+
+export function textOf(element: Element | null | undefined): string {
+  return (element?.textContent ?? '').trim();
+}
+
+const serializer = new XMLSerializer();
+
+/** The element as a standalone document (in-scope namespace declarations it uses are added by the serializer). */
+export function serialize(element: Element): string {
+  return serializer.serializeToString(element);
+}
+
+export function escapeXml(text: string): string {
+  return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+}
+
+/** Escapes for element content (quotes and apostrophes kept as they are, as the real service writes them). */
+export function escapeText(text: string): string {
+  return text.replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]!);
+}
+
+/** Removes characters XML 1.0 cannot carry (for echoing untrusted text in a fault). */
+export function xmlSafe(text: string, max = 300): string {
+  const cleaned = text.replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '?');
+  return cleaned.length > max ? `${cleaned.slice(0, max)}…` : cleaned;
+}
