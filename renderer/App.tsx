@@ -12,19 +12,43 @@ import { IdentityBadge } from './components/IdentityBadge.js';
 import { LoadError } from './components/LoadError.js';
 import { MainNav } from './components/MainNav.js';
 import { StatusBar } from './components/StatusBar.js';
-import { routeLabels, routes, useRoute, type Route } from './routes.js';
+import { routeLabels, routes, usePlace, type Place, type Route } from './routes.js';
 import { Connexion } from './screens/Connexion.js';
 import { Envois } from './screens/Envois.js';
+import { IdentifierPatient } from './screens/IdentifierPatient.js';
 import { Journal } from './screens/Journal.js';
 import { Messagerie } from './screens/Messagerie.js';
+import { Patient } from './screens/Patient.js';
 import { Patients } from './screens/Patients.js';
 import { Reglages } from './screens/Reglages.js';
 import { Verrouillage } from './screens/Verrouillage.js';
 import { CabinetProvider, useCabinet } from './state/cabinet.js';
 import { SessionProvider, useSession } from './state/session.js';
 
-const screens: Record<Route, ComponentType> = {
-  patients: Patients,
+/**
+ * The pages of the Patients screen: the list, `identifier` (a new patient),
+ * `<uid>` (a patient's page) and `<uid>/identifier` (a new INSi query for a
+ * patient already on this post).
+ */
+function PatientsPages({ subpath }: { subpath: string }) {
+  const [first = '', second] = subpath.split('/');
+  if (!first) return <Patients />;
+  if (first === 'identifier' && second === undefined) return <IdentifierPatient />;
+  const uid = decodeURIComponent(first);
+  if (second === 'identifier') return <IdentifierPatient uid={uid} />;
+  return <Patient uid={uid} />;
+}
+
+/** The window's title: the screen, or the page inside it (never a patient's name). */
+function pageTitle(place: Place): string {
+  if (place.route === 'patients' && place.subpath) {
+    return place.subpath.endsWith('identifier') ? 'Identifier un patient' : 'Fiche patient';
+  }
+  return routeLabels[place.route];
+}
+
+const screens: Record<Route, ComponentType<{ subpath: string }>> = {
+  patients: PatientsPages,
   messagerie: Messagerie,
   envois: Envois,
   journal: Journal,
@@ -58,7 +82,9 @@ function titleSuffix(env: CabinetEnvironment | null): string {
 
 /** The application itself, only while the session is open: navigation and the current screen. */
 function Workspace({ env, enteredFromGate }: { env: CabinetEnvironment | null; enteredFromGate: boolean }) {
-  const [route, navigate] = useRoute();
+  const [place, navigate] = usePlace();
+  const route = place.route;
+  const pageKey = `${place.route}/${place.subpath}`;
   const { status } = useCabinet();
   const CurrentScreen = screens[route];
   useShortcuts(navigate);
@@ -69,23 +95,24 @@ function Workspace({ env, enteredFromGate }: { env: CabinetEnvironment | null; e
     if (focusFirst.current) focusScreenHeading();
   }, []);
 
-  // After a navigation (not at startup), move focus to the new screen's title.
-  const shownRoute = useRef(route);
+  // After a navigation (not at startup), move focus to the new page's title.
+  const shownPage = useRef(pageKey);
   useEffect(() => {
-    if (shownRoute.current === route) return;
-    shownRoute.current = route;
+    if (shownPage.current === pageKey) return;
+    shownPage.current = pageKey;
     focusScreenHeading();
-  }, [route]);
+  }, [pageKey]);
 
+  const title = pageTitle(place);
   useEffect(() => {
-    document.title = `${routeLabels[route]} · Cabinet${titleSuffix(env)}`;
-  }, [route, env]);
+    document.title = `${title} · Cabinet${titleSuffix(env)}`;
+  }, [title, env]);
 
   return (
     <div className="app-body">
       <MainNav current={route} failedSends={status?.outbox.echec ?? 0} />
       <main id="contenu" className="app-main" tabIndex={-1}>
-        <CurrentScreen key={route} />
+        <CurrentScreen key={pageKey} subpath={place.subpath} />
       </main>
     </div>
   );

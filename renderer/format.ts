@@ -54,3 +54,39 @@ export function formatDateParts(iso: string | null | undefined, now: Date = new 
   const day = sameDay(date, now) ? 'aujourd’hui' : sameDay(date, yesterday) ? 'hier' : dateShort.format(date);
   return [day, timeOnly.format(date)];
 }
+
+const monthNames = ['janvier', 'février', 'mars', 'avril', 'mai', 'juin', 'juillet', 'août', 'septembre', 'octobre', 'novembre', 'décembre'];
+
+/**
+ * A birth date as INS traits carry it (YYYY-MM-DD, day or month « 00 » when
+ * unknown): "12/03/1958", "mars 1958 (jour inconnu)", "1958 (jour et mois
+ * inconnus)". Anything else is returned as it is.
+ */
+export function formatBirthDate(value: string): string {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!match) return value;
+  const [, year = '', month = '', day = ''] = match;
+  const monthName = monthNames[Number(month) - 1];
+  if (month === '00' && day === '00') return `${year} (jour et mois inconnus)`;
+  if (month === '00') return `${Number(day)} / mois inconnu / ${year}`;
+  if (day === '00') return `${monthName ?? month} ${year} (jour inconnu)`;
+  return `${day}/${month}/${year}`;
+}
+
+/** A calendar date (YYYY-MM-DD, no time zone) as "12/03/2025". */
+export function formatDay(value: string | null | undefined): string {
+  if (!value) return '—';
+  const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(value);
+  return match ? `${match[3]}/${match[2]}/${match[1]}` : value;
+}
+
+export const sexLabels: Record<string, string> = { F: 'Féminin', M: 'Masculin', I: 'Indéterminé' };
+
+export function sexLabel(sex: string): string {
+  return sexLabels[sex] ?? sex;
+}
+
+/** "JEAN-PIERRE MARIE" → "Jean-Pierre Marie": first names for reading (the traits keep INSi's upper case). */
+export function titleCase(names: string): string {
+  return names.toLocaleLowerCase('fr-FR').replace(/(^|[\s'’-])(\p{L})/gu, (_, sep: string, letter: string) => sep + letter.toLocaleUpperCase('fr-FR'));
+}

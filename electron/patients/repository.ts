@@ -53,7 +53,7 @@ export type PatientFields = Omit<PatientRow, 'id' | 'uid' | 'created_at' | 'upda
 
 export class PatientRepository {
   private recentStatement: ReturnType<Db['prepare']> | undefined;
-  private matchingStatement: ReturnType<Db['prepare']> | undefined;
+  private readonly matchingStatements = new Map<number, ReturnType<Db['prepare']>>();
 
   constructor(
     private readonly db: Db,
@@ -82,7 +82,7 @@ export class PatientRepository {
     if (!query.trim()) return this.recent.all(limit) as PatientRow[];
     const fts = ftsQuery(query);
     if (!fts) return [];
-    const rows = this.matching.all(fts, limit) as PatientRow[];
+    const rows = this.matching(limit).all(fts) as PatientRow[];
     // Names are stored normalised (A–Z, no diacritics: INSi's rules), so a plain comparison sorts them.
     const keyed = rows.map((p) => ({ key: `${p.birth_name}\u0000${p.first_names}\u0000${p.birth_date}`, p }));
     keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -93,8 +93,15 @@ export class PatientRepository {
     return (this.recentStatement ??= this.db.prepare('SELECT * FROM patients ORDER BY updated_at DESC, id DESC LIMIT ?'));
   }
 
-  private get matching() {
-    return (this.matchingStatement ??= this.db.prepare('SELECT p.* FROM patients_fts JOIN patients p ON p.id = patients_fts.rowid WHERE patients_fts MATCH ? LIMIT ?'));
+  /** The LIMIT is written into the statement (a validated integer): FTS5 stops early with a constant limit, not with a bound one. */
+  private matching(limit: number) {
+    const n = Math.max(1, Math.min(500, Math.trunc(limit)));
+    let statement = this.matchingStatements.get(n);
+    if (!statement) {
+      statement = this.db.prepare(`SELECT p.* FROM patients_fts JOIN patients p ON p.id = patients_fts.rowid WHERE patients_fts MATCH ? LIMIT ${n}`);
+      this.matchingStatements.set(n, statement);
+    }
+    return statement;
   }
 
   insert(fields: PatientFields, history: { actor: string; reason: string }): PatientRow {

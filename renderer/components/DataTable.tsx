@@ -23,6 +23,7 @@ export function DataTable<Row>({
   rows,
   rowKey,
   rowClassName,
+  onRowClick,
 }: {
   caption: string;
   captionHidden?: boolean;
@@ -30,6 +31,12 @@ export function DataTable<Row>({
   rows: Row[];
   rowKey: (row: Row) => string | number;
   rowClassName?: (row: Row) => string | undefined;
+  /**
+   * A click anywhere on the row (for the mouse). The row must also hold a
+   * real link or button to the same place: that is what the keyboard and
+   * assistive technologies use.
+   */
+  onRowClick?: (row: Row) => void;
 }) {
   return (
     <div className="table-wrap">
@@ -46,7 +53,20 @@ export function DataTable<Row>({
         </thead>
         <tbody>
           {rows.map((row) => (
-            <tr key={rowKey(row)} className={rowClassName?.(row)}>
+            <tr
+              key={rowKey(row)}
+              className={[rowClassName?.(row), onRowClick ? 'row--clickable' : undefined].filter(Boolean).join(' ') || undefined}
+              onClick={
+                onRowClick
+                  ? (event) => {
+                      // Let links, buttons and text selection do their own thing.
+                      if ((event.target as Element).closest('a, button, input, select, textarea, label')) return;
+                      if (window.getSelection()?.toString()) return;
+                      onRowClick(row);
+                    }
+                  : undefined
+              }
+            >
               {columns.map((column) =>
                 column.rowHeader ? (
                   <th key={column.header} scope="row" className={column.className}>

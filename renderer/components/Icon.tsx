@@ -108,6 +108,58 @@ const paths = {
       <path d="M12 14v3.5M10.25 15.75h3.5" />
     </>
   ),
+  qualifiee: (
+    <>
+      <path d="M12 2.5 4.5 5.5v6c0 4.6 3.2 8.4 7.5 10 4.3-1.6 7.5-5.4 7.5-10v-6L12 2.5z" />
+      <path d="m8.5 12 2.5 2.5 4.5-5" />
+    </>
+  ),
+  recuperee: (
+    <>
+      <path d="M12 4v10" />
+      <path d="m7.5 9.5 4.5 4.5 4.5-4.5" />
+      <path d="M5 19h14" />
+    </>
+  ),
+  provisoire: (
+    <>
+      <circle cx="12" cy="12" r="8.5" strokeDasharray="3 2.6" />
+      <path d="M12 7.5V12l3 2" />
+    </>
+  ),
+  validee: (
+    <>
+      <rect x="2.5" y="5" width="19" height="14" rx="2" />
+      <circle cx="8.5" cy="11" r="2" />
+      <path d="M5.5 16c.5-1.5 1.6-2.3 3-2.3s2.5.8 3 2.3" />
+      <path d="M14 10h4.5M14 13.5h3" />
+    </>
+  ),
+  ajouter: (
+    <>
+      <circle cx="10" cy="8" r="3.5" />
+      <path d="M3.5 20c0-3.6 2.9-6 6.5-6 1.3 0 2.5.3 3.5.9" />
+      <path d="M18 14v6M15 17h6" />
+    </>
+  ),
+  retour: (
+    <>
+      <path d="M19 12H5" />
+      <path d="m11 6-6 6 6 6" />
+    </>
+  ),
+  different: (
+    <>
+      <path d="M5 9h14M5 15h14" />
+      <path d="m15 4-6 16" />
+    </>
+  ),
+  modifier: (
+    <>
+      <path d="M4 20h4L19 9l-4-4L4 16v4z" />
+      <path d="m13.5 6.5 4 4" />
+    </>
+  ),
 } satisfies Record<string, ReactElement>;
 
 export type IconName = keyof typeof paths;

@@ -1,6 +1,8 @@
 import { outboxKindLabel } from '../../shared/domain/outbox.js';
 import { environments, type CabinetEnvironment } from '../../shared/domain/services.js';
+import { identityStatusLabels, isIdentityStatus } from '../../shared/domain/ins/index.js';
 import { splitEnvironmentLabel } from '../components/EnvironmentBadge.js';
+import { attributeLabel, crLabel, documentLabel, insOidLabel } from '../ins.js';
 
 /**
  * French labels for the audit journal's action codes. Unknown codes are shown
@@ -18,6 +20,14 @@ export const auditActionLabels: Record<string, string> = {
   'outbox.failed': 'Envoi en échec',
   'bridge.refused': 'Connexion refusée au pont local',
   'status.refresh': 'Vérification des services nationaux',
+  'ins.lookup': 'Interrogation du téléservice INSi',
+  'patient.search': 'Recherche de patients',
+  'patient.read': 'Consultation d’une fiche patient',
+  'patient.create': 'Création d’une identité provisoire',
+  'patient.insi_accept': 'Identité INSi acceptée',
+  'patient.document': 'Pièce d’identité contrôlée',
+  'patient.attributes': 'Attributs d’identité modifiés',
+  'patient.reverify': 'Vérification de l’INS auprès d’INSi',
 };
 
 export function auditActionLabel(action: string): string {
@@ -45,6 +55,16 @@ export const auditDetailLabels: Record<string, string> = {
   brokenAt: 'rompue à l’entrée',
   kind: 'type',
   origine: 'origine',
+  mode: 'mode',
+  cr: 'réponse INSi',
+  essais: 'interrogations',
+  statut: 'statut',
+  piece: 'pièce',
+  attributs: 'attributs',
+  identique: 'INS confirmé',
+  oid: 'OID',
+  longueur: 'caractères saisis',
+  resultats: 'résultats',
 };
 
 export function auditDetailLabel(key: string): string {
@@ -63,6 +83,12 @@ export function auditDetailValue(key: string, value: unknown): string {
   if (value === null || value === undefined) return '—';
   if (typeof value === 'boolean') return value ? 'oui' : 'non';
   if (key === 'kind' && typeof value === 'string') return outboxKindLabel(value);
+  if (key === 'statut' && typeof value === 'string' && isIdentityStatus(value)) return identityStatusLabels[value];
+  if (key === 'cr' && typeof value === 'string') return `${value} (${crLabel(value)})`;
+  if (key === 'piece' && typeof value === 'string') return documentLabel(value);
+  if (key === 'oid' && typeof value === 'string') return insOidLabel(value);
+  if (key === 'mode' && typeof value === 'string') return value === 'carte_vitale' ? 'carte Vitale' : value === 'traits' ? 'traits saisis' : value;
+  if (key === 'attributs' && Array.isArray(value)) return value.length ? value.map((code) => attributeLabel(String(code))).join(', ') : 'aucun';
   if (key === 'env' && typeof value === 'string' && (environments as readonly string[]).includes(value)) {
     return splitEnvironmentLabel(value as CabinetEnvironment)[0];
   }

@@ -28,6 +28,28 @@ export async function time(runs: number, body: (i: number) => unknown | Promise<
   return measure(samples);
 }
 
+/**
+ * Times two bodies alternately (subject, reference, subject, …) so that both
+ * see the same machine load, garbage collections and caches.
+ */
+export async function compare(runs: number, subject: (i: number) => unknown, reference: (i: number) => unknown, warmup = 20): Promise<{ subject: Measure; reference: Measure }> {
+  for (let i = 0; i < warmup; i++) {
+    await subject(runs + i);
+    await reference(runs + i);
+  }
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    let start = performance.now();
+    await subject(i);
+    a.push(performance.now() - start);
+    start = performance.now();
+    await reference(i);
+    b.push(performance.now() - start);
+  }
+  return { subject: measure(a), reference: measure(b) };
+}
+
 export interface Row {
   name: string;
   baseline: string;

@@ -13,13 +13,17 @@ import { KEYCHAIN_SERVICE, OsKeychain } from '../../electron/platform/keychain/k
 import { Outbox } from '../../electron/platform/outbox/outbox.js';
 import { applyKey, openStore, STORE_ID_FILE } from '../../electron/platform/store/database.js';
 import { buildVihf } from '../../electron/identity/vihf/vihf.js';
+import { DOMParser } from '@xmldom/xmldom';
+import { buildTraitsRequest } from '../../electron/ins/client/request.js';
+import { parseInsiResponse } from '../../electron/ins/client/response.js';
 import { PatientRepository } from '../../electron/patients/repository.js';
+import { ecetinsiHistory, testSoftware } from '../support/insi-samples.js';
 import { seedPatients } from './patients.js';
 import { ensurePrivateKeyring } from '../support/keyring-session.js';
 import { issueLeaf, makeAuthority, softwareSigner } from '../support/throwaway-ca.js';
 import { cardSubject, doctorInput } from '../support/vihf-samples.js';
 import { tempDir, TestKeychain } from '../support/fixtures.js';
-import { report, time, type Row } from './harness.js';
+import { compare, report, time, type Row } from './harness.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 await ensurePrivateKeyring(root);
@@ -151,12 +155,22 @@ const keychain = new TestKeychain();
   const rawRows = store.db.prepare('SELECT p.* FROM patients_fts JOIN patients p ON p.id = patients_fts.rowid WHERE patients_fts MATCH ? LIMIT 50');
   const rawIds = store.db.prepare('SELECT rowid FROM patients_fts WHERE patients_fts MATCH ? LIMIT 50');
   const hand = queries.map((q) => q.split(' ').map((w) => `"${w}"*`).join(' '));
-  const subject = await time(2000, (i) => repo.search(queries[i % queries.length]!, 50));
-  const reference = await time(2000, (i) => rawRows.all(hand[i % hand.length]!));
+  const { subject, reference } = await compare(3000, (i) => repo.search(queries[i % queries.length]!, 50), (i) => rawRows.all(hand[i % hand.length]!));
   const idsOnly = await time(2000, (i) => rawIds.all(hand[i % hand.length]!));
   rows.push({ name: 'Recherche de patients (100 000 patients, base chiffrée, 50 fiches triées par nom)', baseline: 'requête FTS5 brute par préfixe rendant les mêmes fiches', subject, reference, budget: 1.5, p95: true });
   rows.push({ name: 'Même recherche — pour mémoire', baseline: 'requête FTS5 brute ne rendant que les 50 identifiants', subject, reference: idsOnly });
   store.close();
+}
+
+// 7. INSi: one traits request built and its response parsed (the client's own work per exchange), against a bare DOM parse of the same response.
+{
+  const response = ecetinsiHistory;
+  const subject = await time(500, () => {
+    buildTraitsRequest({ nomNaissance: 'ECETINSI', prenom: 'PIERRE-ALAIN', sexe: 'M', dateNaissance: '2009-07-14' }, { emitter: '499700367909006', software: testSoftware });
+    parseInsiResponse(response);
+  });
+  const reference = await time(500, () => new DOMParser().parseFromString(response, 'text/xml'));
+  rows.push({ name: 'INSi : requête construite et réponse lue (historique d’INS)', baseline: 'analyse DOM seule de la même réponse', subject, reference });
 }
 
 keychain.cleanup();

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createTestPki, identity, pkiPath } from '../../electron/identity/pki/test-pki.js';
 import { startPscSandbox } from '../../electron/identity/psc/sandbox/server.js';
+import { startInsiSandbox } from '../../electron/ins/sandbox/server.js';
 import { KEYCHAIN_SERVICE, OsKeychain } from '../../electron/platform/keychain/keychain.js';
 import { STORE_ID_FILE } from '../../electron/platform/store/database.js';
 
@@ -21,12 +22,13 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const pscServer = identity(pki, 'serveur-psc');
   const read = (relative: string) => fs.readFileSync(pkiPath(pki, relative), 'utf8');
   const psc = await startPscSandbox({ certPem: read(pscServer.certPem!) + read(pscServer.chainPem!), keyPem: read(pscServer.keyPem!), port: 0, autoApproveAfterMs: 2500 });
+  const insi = await startInsiSandbox({ pki, port: 0, population: 1000 });
   process.env.CABINET_E2E_PKI_DIR = pki.dir;
 
   const started = performance.now();
   const host = spawn(process.execPath, [path.join(root, 'dist', 'node', 'host.cjs')], {
     cwd: root,
-    env: { ...process.env, CABINET_DATA_DIR: dataDir, CABINET_ENV: 'sandbox', CABINET_CONFIG: '', CABINET_PSC_URL: psc.url },
+    env: { ...process.env, CABINET_DATA_DIR: dataDir, CABINET_ENV: 'sandbox', CABINET_CONFIG: '', CABINET_PSC_URL: psc.url, CABINET_INSI_URL: insi.url },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -53,6 +55,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
 
   return async () => {
     await psc.close();
+    await insi.close();
     host.kill('SIGTERM');
     await new Promise((resolve) => {
       const timer = setTimeout(() => {

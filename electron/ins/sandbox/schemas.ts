@@ -9,11 +9,18 @@
  * request without wsse:Security does not load SAML; the `reponse` set, the
  * RESULTAT and fault schemas, is for tests checking the sandbox's answers).
  *
- * xmllint-wasm starts a worker per call (≈ 70–150 ms): calls are limited in
- * number (a queue, then a "service unavailable" refusal) and in time.
+ * Engine: by default a few long-lived workers (`xmllint-worker.mjs`) run
+ * xmllint-wasm's libxml2 with the WebAssembly compiled once, a fresh
+ * instance per validation (a few ms). If that worker cannot start (a
+ * future xmllint-wasm laid out differently), the package's public
+ * validateXML() is used instead: a worker and a compilation per call
+ * (≈ 50 ms idle, several hundred under load). Either way calls are limited
+ * in number (a queue, then a "service unavailable" refusal) and in time (a
+ * worker past its time limit is terminated).
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { validateXML } from 'xmllint-wasm';
 import { CabinetError } from '../../../shared/contract/outcome.js';
 
@@ -66,15 +73,94 @@ export interface PartError {
 
 export interface SchemaValidatorOptions {
   referenceDir?: string;
-  /** Validations running at once (default 4). */
+  /** Validations running at once (default 2: one worker per core of the build machine). */
   concurrency?: number;
   /** Validations waiting beyond which the service answers "unavailable" (default 64). */
   maxQueue?: number;
   /** Time limit of one validation (default 10 s). */
   timeoutMs?: number;
+  /** `worker` (default): long-lived workers; `validateXML`: the package's public call. */
+  engine?: XmllintEngine;
 }
 
+export type XmllintEngine = 'worker' | 'validateXML';
+
 export class SchemaUnavailable extends Error {}
+
+interface XmlFile {
+  fileName: string;
+  contents: string;
+}
+
+interface RunResult {
+  exitCode: number;
+  stderr: string;
+}
+
+/** WebAssembly pages of 64 KiB: 16 MiB to start, 64 MiB at most per validation. */
+const INITIAL_PAGES = 256;
+const MAX_PAGES = 1024;
+const WORKER_FILE = path.join(import.meta.dirname, 'xmllint-worker.mjs');
+
+/** One long-lived worker, one validation at a time (the validator's slots guarantee it). */
+class XmllintWorker {
+  private readonly worker: Worker;
+  private pending: { id: number; resolve: (r: RunResult) => void; reject: (e: Error) => void } | null = null;
+  private next = 0;
+  dead = false;
+
+  constructor(private readonly onDeath: (w: XmllintWorker) => void) {
+    this.worker = new Worker(WORKER_FILE);
+    this.worker.unref();
+    this.worker.on('message', (message: { cabinetXmllintReply?: boolean; id?: number; exitCode?: number; stderr?: string }) => {
+      if (message?.cabinetXmllintReply !== true || !this.pending || message.id !== this.pending.id) return;
+      const { resolve } = this.pending;
+      this.pending = null;
+      resolve({ exitCode: message.exitCode ?? -5, stderr: message.stderr ?? '' });
+    });
+    const die = (error: Error) => {
+      if (this.dead) return;
+      this.dead = true;
+      this.pending?.reject(error);
+      this.pending = null;
+      this.onDeath(this);
+    };
+    this.worker.on('error', (error) => die(error));
+    this.worker.on('exit', (code) => die(new Error(`worker xmllint arrêté (code ${code})`)));
+  }
+
+  run(inputFiles: XmlFile[], args: string[], timeoutMs: number): Promise<RunResult> {
+    const id = ++this.next;
+    return new Promise<RunResult>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        // A validation past its time limit: the worker goes, whatever it is doing.
+        reject(new SchemaUnavailable(`validation plus longue que ${timeoutMs} ms`));
+        this.pending = null;
+        this.terminate();
+      }, timeoutMs);
+      this.pending = {
+        id,
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+      this.worker.postMessage({ cabinetXmllint: true, id, inputFiles, args, initialPages: INITIAL_PAGES, maxPages: MAX_PAGES });
+    });
+  }
+
+  terminate(): void {
+    if (!this.dead) {
+      this.dead = true;
+      this.onDeath(this);
+    }
+    void this.worker.terminate();
+  }
+}
 
 export class SchemaValidator {
   readonly referenceDir: string;
@@ -84,10 +170,14 @@ export class SchemaValidator {
   private readonly concurrency: number;
   private readonly maxQueue: number;
   private readonly timeoutMs: number;
+  private engineInUse: XmllintEngine;
+  private readonly idle: XmllintWorker[] = [];
+  private readonly all = new Set<XmllintWorker>();
 
   constructor(options: SchemaValidatorOptions = {}) {
     this.referenceDir = path.resolve(options.referenceDir ?? DEFAULT_REFERENCE_DIR);
-    this.concurrency = options.concurrency ?? 4;
+    this.engineInUse = options.engine ?? 'worker';
+    this.concurrency = options.concurrency ?? 2;
     this.maxQueue = options.maxQueue ?? 64;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     if (!fs.existsSync(this.referenceDir) || !fs.statSync(this.referenceDir).isDirectory()) {
@@ -131,6 +221,50 @@ export class SchemaValidator {
     };
   }
 
+  /** The engine in use (`worker` unless it could not start). */
+  get engine(): XmllintEngine {
+    return this.engineInUse;
+  }
+
+  /** Stops the workers (the sandbox's close()). */
+  close(): void {
+    for (const worker of [...this.all]) worker.terminate();
+  }
+
+  private worker(): XmllintWorker {
+    const reused = this.idle.pop();
+    if (reused && !reused.dead) return reused;
+    const created = new XmllintWorker((dead) => {
+      this.all.delete(dead);
+      const index = this.idle.indexOf(dead);
+      if (index >= 0) this.idle.splice(index, 1);
+    });
+    this.all.add(created);
+    return created;
+  }
+
+  private async run(inputFiles: XmlFile[], args: string[], timeoutMs: number): Promise<RunResult> {
+    if (this.engineInUse === 'worker') {
+      const worker = this.worker();
+      const result = await worker.run(inputFiles, args, timeoutMs);
+      if (!worker.dead) this.idle.push(worker);
+      return result;
+    }
+    const [xml, schema, preload] = [inputFiles.filter((f) => f.fileName.endsWith('.xml')), inputFiles.filter((f) => f.fileName.startsWith('driver-')), inputFiles.filter((f) => !f.fileName.endsWith('.xml') && !f.fileName.startsWith('driver-'))];
+    let timer: NodeJS.Timeout | undefined;
+    const call = validateXML({ xml, schema, preload, initialMemoryPages: INITIAL_PAGES, maxMemoryPages: MAX_PAGES });
+    call.catch(() => undefined); // a late failure after the time limit is not an unhandled rejection
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new SchemaUnavailable(`validation plus longue que ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      const result = await Promise.race([call, timeout]);
+      return { exitCode: result.valid ? 0 : 3, stderr: result.rawOutput };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /**
    * Validates each part (a standalone XML document whose root is a global
    * element of one of the official schemas). Resolves with the errors (empty:
@@ -141,36 +275,45 @@ export class SchemaValidator {
     const names = Object.keys(parts);
     if (names.length === 0) return [];
     const release = await this.slot();
-    let timer: NodeJS.Timeout | undefined;
     try {
       const { schema, preload } = this.driver(set);
-      const run = validateXML({ xml: names.map((name) => ({ fileName: `${name}.xml`, contents: parts[name]! })), schema: [schema], preload });
-      run.catch(() => undefined); // a late failure after the time limit is not an unhandled rejection
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new SchemaUnavailable(`validation plus longue que ${timeoutMs} ms`)), timeoutMs);
-      });
-      const result = await Promise.race([run, timeout]);
-      if (result.valid) return [];
-      const errors: PartError[] = [];
-      for (const e of result.errors) {
-        const failed = /^(\S+)\.xml fails to validate$/.exec(e.rawMessage.trim());
-        const file = failed ? `${failed[1]}.xml` : (e.loc?.fileName ?? '');
-        const part = file.endsWith('.xml') ? file.slice(0, -4) : '';
-        if (!names.includes(part)) continue;
-        if (failed) {
-          if (!errors.some((x) => x.part === part)) errors.push({ part, message: 'document non conforme au schéma' });
-          continue;
-        }
-        errors.push({ part, message: e.message.replace(/^.*?Schemas validity error : /, '') });
-      }
+      const xml = names.map((name) => ({ fileName: `${name}.xml`, contents: parts[name]! }));
+      const result = await this.run([...xml, schema, ...preload], ['--schema', schema.fileName, '--noout', ...xml.map((f) => f.fileName)], timeoutMs);
+      if (result.exitCode === 0) return [];
+      if (result.exitCode !== 3 && result.exitCode !== 4) throw new SchemaUnavailable(`xmllint : code ${result.exitCode} (${result.stderr.slice(0, 200)})`);
+      const errors = parseXmllintErrors(result.stderr, names);
       if (errors.length === 0) throw new SchemaUnavailable('résultat de validation illisible');
       return errors;
     } catch (error) {
       if (error instanceof SchemaUnavailable) throw error;
       throw new SchemaUnavailable(`validation impossible (${String((error as Error)?.message ?? error).slice(0, 200)})`);
     } finally {
-      clearTimeout(timer);
       release();
     }
   }
+
+  /** Switches to the public validateXML() (used when the worker cannot start). */
+  fallBack(): void {
+    this.close();
+    this.engineInUse = 'validateXML';
+  }
+}
+
+/** xmllint's stderr: `part.xml:LINE: element X: Schemas validity error : …`, `part.xml fails to validate`, `part.xml validates`. */
+export function parseXmllintErrors(stderr: string, names: readonly string[]): PartError[] {
+  const errors: PartError[] = [];
+  for (const raw of stderr.split('\n')) {
+    const line = raw.trim();
+    if (!line || line.endsWith(' validates')) continue;
+    const failed = /^(\S+)\.xml fails to validate$/.exec(line);
+    const located = /^(\S+)\.xml:\d+: (.*)$/.exec(line);
+    const part = failed?.[1] ?? located?.[1] ?? '';
+    if (!names.includes(part)) continue;
+    if (failed) {
+      if (!errors.some((e) => e.part === part)) errors.push({ part, message: 'document non conforme au schéma' });
+      continue;
+    }
+    errors.push({ part, message: located![2]!.replace(/^.*?Schemas validity error : /, '') });
+  }
+  return errors;
 }

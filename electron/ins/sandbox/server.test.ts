@@ -30,6 +30,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  validator.close();
   auto?.close();
   await sandbox?.close();
   fs.rmSync(dir, { recursive: true, force: true });

@@ -213,7 +213,12 @@ export async function startInsiSandbox(options: InsiSandboxOptions): Promise<Ins
   const registry = new InsRegistry({ population: options.population, seed: options.populationSeed, cards: loadVitaleCards(options.vitaleDir ?? DEFAULT_VITALE_DIR) });
   const accepted = new Set(options.idam ?? [SANDBOX_IDAM]);
   const clock = options.clock ?? { now: () => Date.now() };
-  await selfCheck(validator);
+  try {
+    await selfCheck(validator);
+  } catch (error) {
+    validator.close();
+    throw error;
+  }
 
   const records: InsiSandboxRequest[] = [];
   /** Client certificate verdict, once per TLS connection. */
@@ -406,6 +411,7 @@ export async function startInsiSandbox(options: InsiSandboxOptions): Promise<Ins
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
+        validator.close();
       }),
   };
 }
@@ -422,16 +428,35 @@ function technicalText(operation: OperationName | null): string | undefined {
   return operation === 'rechercherInsAvecCarteVitale' ? 'L\'appel au service de recherche avec la carte Vitale renvoie une erreur technique.' : undefined;
 }
 
-/** Validates a minimal correct request once at start: broken or mismatched schemas stop the start, not every request. */
+/**
+ * Validates a minimal correct request once at start: broken or mismatched
+ * schemas stop the start, not every request. If the fast xmllint worker
+ * cannot run, the validator falls back to xmllint-wasm's public call.
+ */
 async function selfCheck(validator: SchemaValidator): Promise<void> {
-  const errors = await validator
-    .validate({
-      bam: `<ctxbam:ContexteBAM xmlns:ctxbam="${NS.ctxbam}" Version="01_02"><ctxbam:Id>1</ctxbam:Id><ctxbam:Temps>2024-01-01T00:00:00Z</ctxbam:Temps><ctxbam:COUVERTURE/></ctxbam:ContexteBAM>`,
-      lps: `<ctxlps:ContexteLPS xmlns:ctxlps="${NS.ctxlps}" Nature="CTXLPS" Version="01_00"><ctxlps:Id>1</ctxlps:Id><ctxlps:Temps>2024-01-01T00:00:00Z</ctxlps:Temps></ctxlps:ContexteLPS>`,
-      body: `<RECSANSVITALE xmlns="${NS.recsans}"><NomNaissance>A</NomNaissance></RECSANSVITALE>`,
-    }, 'requete', 60_000)
-    .catch((error: unknown) => [{ part: '', message: String((error as Error)?.message ?? error) }]);
-  if (errors.length > 0) {
-    throw new CabinetError('CONFIG_INVALID', `Bac à sable INSi : les schémas officiels de ${validator.referenceDir} ne valident pas une requête correcte (${errors[0]!.message.slice(0, 200)}).`);
+  const check = () =>
+    validator.validate(
+      {
+        bam: `<ctxbam:ContexteBAM xmlns:ctxbam="${NS.ctxbam}" Version="01_02"><ctxbam:Id>1</ctxbam:Id><ctxbam:Temps>2024-01-01T00:00:00Z</ctxbam:Temps><ctxbam:COUVERTURE/></ctxbam:ContexteBAM>`,
+        lps: `<ctxlps:ContexteLPS xmlns:ctxlps="${NS.ctxlps}" Nature="CTXLPS" Version="01_00"><ctxlps:Id>1</ctxlps:Id><ctxlps:Temps>2024-01-01T00:00:00Z</ctxlps:Temps></ctxlps:ContexteLPS>`,
+        body: `<RECSANSVITALE xmlns="${NS.recsans}"><NomNaissance>A</NomNaissance></RECSANSVITALE>`,
+      },
+      'requete',
+      60_000,
+    );
+  let errors: PartError[];
+  try {
+    errors = await check();
+  } catch (error) {
+    if (validator.engine !== 'worker') throw schemaRefusal(validator, String((error as Error)?.message ?? error));
+    validator.fallBack();
+    errors = await check().catch((again: unknown) => {
+      throw schemaRefusal(validator, String((again as Error)?.message ?? again));
+    });
   }
+  if (errors.length > 0) throw schemaRefusal(validator, errors[0]!.message);
+}
+
+function schemaRefusal(validator: SchemaValidator, reason: string): CabinetError {
+  return new CabinetError('CONFIG_INVALID', `Bac à sable INSi : les schémas officiels de ${validator.referenceDir} ne valident pas une requête correcte (${reason.slice(0, 200)}).`);
 }

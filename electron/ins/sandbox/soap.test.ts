@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { SandboxFault, faultXml, faults } from './faults.js';
 import { cnamIdentities, deVinciTwins } from './identities.js';
 import { libelleCR } from './registry.js';
-import { DEFAULT_REFERENCE_DIR, SchemaValidator } from './schemas.js';
+import { DEFAULT_REFERENCE_DIR, SchemaUnavailable, SchemaValidator, parseXmllintErrors } from './schemas.js';
 import { parseContentType, readEnvelope, resultatXml, responseXml } from './soap.js';
 import { parseUntrustedXml } from './xml.js';
 
@@ -52,6 +52,46 @@ describe('réponse RESULTAT au format enregistré', () => {
     // The schema does catch a broken answer.
     const errors = await validator.validate({ bad: '<RESULTAT xmlns="http://www.cnamts.fr/INSiResultat"><INDIVIDU/></RESULTAT>' }, 'reponse');
     expect(errors[0]?.part).toBe('bad');
+    validator.close();
+  });
+});
+
+describe('validation XSD (xmllint)', () => {
+  const body = `<RECSANSVITALE xmlns="http://www.cnamts.fr/INSiRecSans"><NomNaissance>A</NomNaissance></RECSANSVITALE>`;
+  const wrong = `<RECSANSVITALE xmlns="http://www.cnamts.fr/INSiRecSans"><Sexe>M</Sexe><NomNaissance>A</NomNaissance></RECSANSVITALE>`;
+
+  it('le moteur rapide (workers gardés) est celui en service, et il rend les mêmes verdicts que validateXML()', async () => {
+    const fast = new SchemaValidator();
+    const slow = new SchemaValidator({ engine: 'validateXML' });
+    try {
+      expect(await fast.validate({ body })).toEqual([]);
+      expect(fast.engine).toBe('worker');
+      const a = await fast.validate({ body: wrong, bam: '<x/>' });
+      const b = await slow.validate({ body: wrong, bam: '<x/>' });
+      expect(a).toEqual(b);
+      expect(a.map((e) => e.part).sort()).toEqual(['bam', 'body']);
+    } finally {
+      fast.close();
+    }
+  });
+
+  it('une validation hors délai est abandonnée (worker arrêté) ; la suivante repart sur un worker neuf', async () => {
+    const validator = new SchemaValidator();
+    try {
+      await expect(validator.validate({ body }, 'requete', 1)).rejects.toBeInstanceOf(SchemaUnavailable);
+      expect(await validator.validate({ body: wrong })).toHaveLength(1);
+      expect(await validator.validate({ body })).toEqual([]);
+    } finally {
+      validator.close();
+    }
+  });
+
+  it('lit la sortie de xmllint partie par partie', () => {
+    const stderr = "body.xml:1: element x: Schemas validity error : Element 'x': non.\nbody.xml fails to validate\nbam.xml fails to validate\nlps.xml validates\nautre.xml:1: ignoré\n";
+    expect(parseXmllintErrors(stderr, ['body', 'bam', 'lps'])).toEqual([
+      { part: 'body', message: "Element 'x': non." },
+      { part: 'bam', message: 'document non conforme au schéma' },
+    ]);
   });
 });
 
@@ -87,6 +127,7 @@ describe('fautes SOAP 1.2', () => {
     }
     const errors = await validator.validate(parts, 'reponse');
     expect(errors.map((e) => e.part)).toEqual(['erreurTechnique']);
+    validator.close();
   });
 
   it('VersionMismatch porte env:Upgrade, MustUnderstand env:NotUnderstood', () => {
