@@ -16,10 +16,10 @@
  * in KeyInfo must lead to one of `anchorsPem`, every certificate valid at `now`.
  */
 import crypto from 'node:crypto';
-import { DOMParser, XMLSerializer, type Element, type Node as XmlNode } from '@xmldom/xmldom';
-import { SignedXml } from 'xml-crypto';
+import { DOMParser, type Element, type Node as XmlNode } from '@xmldom/xmldom';
 import { CabinetError } from '../../../shared/contract/outcome.js';
-import { DSIG_NS, ENVELOPED, EXC_C14N, HL7_NS, RSA_SHA256, SAML_NS, SHA256, VIHF_ATTRIBUTES } from './vihf.js';
+import { DSIG_NS, HL7_NS, SAML_NS, VIHF_ATTRIBUTES } from './vihf.js';
+import { checkAssertionSignature } from './xmldsig.js';
 
 export interface CertificateCheckContext {
   /** Further certificates found in KeyInfo (intermediates), PEM. */
@@ -180,29 +180,9 @@ function checkSignature(xml: string, root: Element, id: string): { signedXml: st
     throw refused('certificat de signature illisible');
   }
 
-  const verifier = new SignedXml({ getCertFromKeyInfo: () => signerCertificate }) // default id attributes (Id, ID, id) include ID; naming it again would count it twice;
-  // Only the algorithms of a VIHF: no HMAC, no SHA-1, no inclusive c14n, no XPath transforms.
-  verifier.SignatureAlgorithms = { [RSA_SHA256]: verifier.SignatureAlgorithms[RSA_SHA256] as NonNullable<(typeof verifier.SignatureAlgorithms)[string]> };
-  verifier.HashAlgorithms = { [SHA256]: verifier.HashAlgorithms[SHA256] as NonNullable<(typeof verifier.HashAlgorithms)[string]> };
-  verifier.CanonicalizationAlgorithms = {
-    [EXC_C14N]: verifier.CanonicalizationAlgorithms[EXC_C14N] as NonNullable<(typeof verifier.CanonicalizationAlgorithms)[string]>,
-    [ENVELOPED]: verifier.CanonicalizationAlgorithms[ENVELOPED] as NonNullable<(typeof verifier.CanonicalizationAlgorithms)[string]>,
-  };
-  let valid: boolean;
-  try {
-    verifier.loadSignature(new XMLSerializer().serializeToString(signature));
-    valid = verifier.checkSignature(xml);
-  } catch {
-    valid = false;
-  }
-  if (!valid) throw refused('signature de l’assertion invalide');
-
-  const references = verifier.getReferences();
-  const signedXml = verifier.getSignedReferences();
-  if (references.length !== 1 || references[0]?.uri !== `#${id}` || signedXml.length !== 1) {
-    throw refused('la signature ne porte pas sur l’assertion entière');
-  }
-  return { signedXml: signedXml[0] as string, certificates };
+  const check = checkAssertionSignature(xml, signature, signerCertificate, id);
+  if (!check.ok) throw refused(check.reason === 'signature_invalide' ? 'signature de l’assertion invalide' : 'la signature ne porte pas sur l’assertion entière');
+  return { signedXml: check.signedXml, certificates };
 }
 
 /** Minimal chain check: issuer signatures up to an anchor, validity dates. Replaced by `validateCertificate`. */

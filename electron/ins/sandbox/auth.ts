@@ -22,8 +22,8 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { DOMParser, XMLSerializer, type Element } from '@xmldom/xmldom';
-import { SignedXml } from 'xml-crypto';
+import { DOMParser, type Element } from '@xmldom/xmldom';
+import { checkAssertionSignature } from '../../identity/vihf/xmldsig.js';
 import { CabinetError } from '../../../shared/contract/outcome.js';
 import { softwareIdentityFromCertificate } from '../../identity/certificates/practitioner.js';
 import { validateCertificate } from '../../identity/certificates/trust.js';
@@ -33,10 +33,6 @@ import { NS } from './soap.js';
 import { childNamed, childrenNamed, elementChildren, serialize, textOf } from './xml.js';
 
 const DSIG_NS = 'http://www.w3.org/2000/09/xmldsig#';
-const EXC_C14N = 'http://www.w3.org/2001/10/xml-exc-c14n#';
-const ENVELOPED = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature';
-const RSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256';
-const SHA256 = 'http://www.w3.org/2001/04/xmlenc#sha256';
 const MAX_ASSERTION_BYTES = 128 * 1024;
 /** "The assertion expires after 1h" (notes §2.4). */
 export const ASSERTION_LIFETIME_MS = 60 * 60_000;
@@ -167,24 +163,9 @@ export async function verifyCpsAssertion(security: Element, trust: TrustMaterial
     throw refuse('certificat de signature illisible');
   }
 
-  const verifier = new SignedXml({ getCertFromKeyInfo: () => signerPem });
-  verifier.SignatureAlgorithms = { [RSA_SHA256]: verifier.SignatureAlgorithms[RSA_SHA256] as NonNullable<(typeof verifier.SignatureAlgorithms)[string]> };
-  verifier.HashAlgorithms = { [SHA256]: verifier.HashAlgorithms[SHA256] as NonNullable<(typeof verifier.HashAlgorithms)[string]> };
-  verifier.CanonicalizationAlgorithms = {
-    [EXC_C14N]: verifier.CanonicalizationAlgorithms[EXC_C14N] as NonNullable<(typeof verifier.CanonicalizationAlgorithms)[string]>,
-    [ENVELOPED]: verifier.CanonicalizationAlgorithms[ENVELOPED] as NonNullable<(typeof verifier.CanonicalizationAlgorithms)[string]>,
-  };
-  let valid: boolean;
-  try {
-    verifier.loadSignature(new XMLSerializer().serializeToString(signature));
-    valid = verifier.checkSignature(xml);
-  } catch {
-    valid = false;
-  }
-  if (!valid) throw refuse('signature invalide');
-  const references = verifier.getReferences();
-  const signed = verifier.getSignedReferences();
-  if (references.length !== 1 || references[0]?.uri !== `#${id}` || signed.length !== 1) throw refuse('la signature ne porte pas sur l’assertion entière');
+  const check = checkAssertionSignature(xml, signature, signerPem, id);
+  if (!check.ok) throw refuse(check.reason === 'signature_invalide' ? 'signature invalide' : 'la signature ne porte pas sur l’assertion entière');
+  const signed = [check.signedXml];
 
   // From here on, only the signed content.
   const assertion = new DOMParser().parseFromString(signed[0]!, 'text/xml').documentElement!;
