@@ -7,14 +7,17 @@
 import { Command, CommanderError } from 'commander';
 import { APP_VERSION } from '../app/version.js';
 import { registerAudit } from './audit.js';
+import { registerCda } from './cda.js';
 import { registerDoctor } from './doctor.js';
 import { registerIdentity } from './identity.js';
 import { registerIns } from './ins.js';
 import { registerPatient } from './patient.js';
 import { registerSandbox } from './sandbox.js';
+import { registerMss } from './mss.js';
 import { registerOutbox } from './outbox.js';
 import { registerPki } from './pki.js';
 import { registerVihf } from './vihf.js';
+import { registerXdm } from './xdm.js';
 
 const program = new Command()
   .name('cabinet')
@@ -34,6 +37,9 @@ registerPki(program);
 registerIns(program);
 registerPatient(program);
 registerSandbox(program);
+registerCda(program);
+registerMss(program);
+registerXdm(program);
 
 /** Commander's usage errors, said in French. */
 function usageMessage(error: CommanderError): string {

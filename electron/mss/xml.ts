@@ -1,0 +1,210 @@
+/**
+ * A small, bounded XML reader for untrusted MSSanté content (XDM
+ * METADATA.XML, CDA headers). Any DOCTYPE/ENTITY refused (saxes expands no
+ * entity and refuses undeclared ones); size, depth, element count, text size
+ * and time bounded. Elements and attributes are matched by local name.
+ *
+ * Undeclared namespace prefixes (the ANS XDM sample writes
+ * `<ns3:SubmitObjectsRequest>` without declaring `ns3`): a namespace-aware
+ * parse is tried first; when it fails only because of an unbound prefix, the
+ * document is read again without namespace processing and the result says
+ * so (`prefixesNonDeclares`), so callers can warn. Every failure is a
+ * {@link CabinetError} INVALID_REQUEST with a French message.
+ */
+import { SaxesParser } from 'saxes';
+import { CabinetError } from '../../shared/contract/outcome.js';
+
+export interface XmlElement {
+  /** Namespace URI ('' when none or when prefixes were not processed). */
+  uri: string;
+  local: string;
+  /** Attributes by local name (`xml:lang` → `lang`). */
+  attributes: Map<string, string>;
+  children: XmlElement[];
+  text: string;
+}
+
+export interface XmlLimits {
+  maxBytes: number;
+  maxDepth: number;
+  maxElements: number;
+  maxTextChars: number;
+  timeBudgetMs: number;
+}
+
+export const DEFAULT_XML_LIMITS: XmlLimits = {
+  maxBytes: 8 * 1024 * 1024,
+  maxDepth: 64,
+  maxElements: 100_000,
+  maxTextChars: 16 * 1024 * 1024,
+  timeBudgetMs: 2_000,
+};
+
+export interface ParsedXml {
+  root: XmlElement;
+  /** True when the document used namespace prefixes it never declared (read by local name). */
+  prefixesNonDeclares: boolean;
+}
+
+const bad = (what: string, reason: string, details?: unknown) => new CabinetError('INVALID_REQUEST', `${what} illisible : ${reason}.`, details);
+
+/** Decodes bytes as UTF-8 (BOM allowed) or the declared ISO-8859-1. */
+export function decodeXml(bytes: Uint8Array, what: string, maxBytes: number): string {
+  if (bytes.length > maxBytes) throw new CabinetError('INVALID_REQUEST', `${what} trop volumineux (plus de ${Math.round(maxBytes / 1024)} Kio).`, { reason: 'taille' });
+  if (bytes.length === 0) throw bad(what, 'fichier vide', { reason: 'vide' });
+  let view = bytes;
+  if (view[0] === 0xef && view[1] === 0xbb && view[2] === 0xbf) view = view.subarray(3);
+  const head = Buffer.from(view.subarray(0, 200)).toString('latin1');
+  const declared = /^\s*<\?xml[^>]*\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(head)?.[1]?.toLowerCase();
+  if (declared === undefined || declared === 'utf-8' || declared === 'utf8') {
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(view);
+    } catch {
+      throw bad(what, 'encodage UTF-8 invalide', { reason: 'encodage' });
+    }
+  }
+  if (declared === 'iso-8859-1' || declared === 'latin1' || declared === 'iso-8859-15') return Buffer.from(view).toString('latin1');
+  throw bad(what, `encodage « ${declared} » non pris en charge`, { reason: 'encodage' });
+}
+
+function localOf(name: string): string {
+  const i = name.indexOf(':');
+  return i < 0 ? name : name.slice(i + 1);
+}
+
+function parseOnce(text: string, what: string, limits: XmlLimits, xmlns: boolean): XmlElement {
+  const started = performance.now();
+  const parser = new SaxesParser({ xmlns, position: false });
+  const stack: XmlElement[] = [];
+  let root: XmlElement | null = null;
+  let count = 0;
+  let events = 0;
+  let textChars = 0;
+  const tick = () => {
+    events += 1;
+    if ((events & 63) === 0 && performance.now() - started > limits.timeBudgetMs) {
+      throw new CabinetError('INVALID_REQUEST', `${what} trop long à analyser : abandon.`, { reason: 'delai' });
+    }
+  };
+  parser.on('doctype', () => {
+    throw new CabinetError('INVALID_REQUEST', `${what} refusé : déclaration DOCTYPE interdite.`, { reason: 'doctype' });
+  });
+  parser.on('opentag', (tag) => {
+    tick();
+    count += 1;
+    if (count > limits.maxElements) throw new CabinetError('INVALID_REQUEST', `${what} refusé : plus de ${limits.maxElements} éléments.`, { reason: 'elements' });
+    if (stack.length >= limits.maxDepth) throw new CabinetError('INVALID_REQUEST', `${what} refusé : imbrication de plus de ${limits.maxDepth} niveaux.`, { reason: 'profondeur' });
+    const attributes = new Map<string, string>();
+    for (const [name, attr] of Object.entries(tag.attributes)) {
+      const value = typeof attr === 'string' ? attr : attr.value;
+      const local = typeof attr === 'string' ? localOf(name) : attr.local || localOf(name);
+      if (name === 'xmlns' || name.startsWith('xmlns:')) continue;
+      if (!attributes.has(local)) attributes.set(local, value);
+    }
+    const element: XmlElement = {
+      uri: xmlns ? ((tag as { uri?: string }).uri ?? '') : '',
+      local: xmlns ? ((tag as { local?: string }).local ?? localOf(tag.name)) : localOf(tag.name),
+      attributes,
+      children: [],
+      text: '',
+    };
+    const parent = stack[stack.length - 1];
+    if (parent) parent.children.push(element);
+    else if (root === null) root = element;
+    stack.push(element);
+  });
+  const onText = (t: string) => {
+    tick();
+    const current = stack[stack.length - 1];
+    if (!current) return;
+    textChars += t.length;
+    if (textChars > limits.maxTextChars) throw new CabinetError('INVALID_REQUEST', `${what} refusé : texte trop volumineux.`, { reason: 'texte' });
+    current.text += t;
+  };
+  parser.on('text', onText);
+  parser.on('cdata', onText);
+  parser.on('closetag', () => {
+    tick();
+    stack.pop();
+  });
+  parser.on('error', (error) => {
+    throw error;
+  });
+  parser.write(text).close();
+  if (root === null) throw bad(what, 'aucun élément racine', { reason: 'vide' });
+  return root;
+}
+
+/**
+ * Parses untrusted XML (bytes or text). `what` names the document in
+ * messages (« METADATA.XML », « Document CDA »).
+ */
+export function parseXml(input: Uint8Array | string, what: string, limits: Partial<XmlLimits> = {}): ParsedXml {
+  const l: XmlLimits = { ...DEFAULT_XML_LIMITS, ...limits };
+  let text: string;
+  if (typeof input === 'string') {
+    if (Buffer.byteLength(input, 'utf8') > l.maxBytes) throw new CabinetError('INVALID_REQUEST', `${what} trop volumineux (plus de ${Math.round(l.maxBytes / 1024)} Kio).`, { reason: 'taille' });
+    text = input.replace(/^\uFEFF/, '');
+  } else {
+    text = decodeXml(input, what, l.maxBytes);
+  }
+  if (/<!DOCTYPE/i.test(text) || /<!ENTITY/i.test(text)) throw new CabinetError('INVALID_REQUEST', `${what} refusé : déclaration DOCTYPE ou ENTITY interdite.`, { reason: 'doctype' });
+  try {
+    return { root: parseOnce(text, what, l, true), prefixesNonDeclares: false };
+  } catch (error) {
+    if (error instanceof CabinetError) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    if (/unbound namespace prefix/i.test(message)) {
+      try {
+        return { root: parseOnce(text, what, l, false), prefixesNonDeclares: true };
+      } catch (again) {
+        if (again instanceof CabinetError) throw again;
+        throw bad(what, 'XML mal formé', { reason: 'syntaxe', detail: shortSaxesMessage(again) });
+      }
+    }
+    throw bad(what, 'XML mal formé', { reason: 'syntaxe', detail: shortSaxesMessage(error) });
+  }
+}
+
+function shortSaxesMessage(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).slice(0, 200);
+}
+
+// ---------------------------------------------------------------------------
+// Navigation helpers (by local name; namespaces are not compared so that a
+// prefix-less reading behaves the same)
+
+export function child(element: XmlElement | undefined, local: string): XmlElement | undefined {
+  return element?.children.find((c) => c.local === local);
+}
+
+export function children(element: XmlElement | undefined, local: string): XmlElement[] {
+  return element ? element.children.filter((c) => c.local === local) : [];
+}
+
+/** Follows a path of local names, taking the first match at each step. */
+export function path(element: XmlElement | undefined, ...locals: string[]): XmlElement | undefined {
+  let current = element;
+  for (const l of locals) current = child(current, l);
+  return current;
+}
+
+/** Every descendant (depth-first) with this local name. */
+export function descendants(element: XmlElement, local: string, out: XmlElement[] = []): XmlElement[] {
+  for (const c of element.children) {
+    if (c.local === local) out.push(c);
+    descendants(c, local, out);
+  }
+  return out;
+}
+
+export function attr(element: XmlElement | undefined, name: string): string | undefined {
+  return element?.attributes.get(name);
+}
+
+/** Escapes text for element content and attribute values. */
+export function escapeXml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] ?? c)
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '');
+}
