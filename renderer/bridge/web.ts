@@ -85,7 +85,8 @@ export function createWebBridge(): CabinetApi {
   async function invoke(channel: ChannelName, request: unknown): Promise<Outcome<unknown>> {
     let ws: WebSocket;
     try {
-      ws = await open();
+      // An open socket is used at once: the request leaves within the caller's own task (a key press).
+      ws = socket && socket.readyState === WebSocket.OPEN ? socket : await open();
     } catch {
       return token
         ? fail('UNAVAILABLE', 'Les services de Cabinet ne répondent pas. Relancez Cabinet.')

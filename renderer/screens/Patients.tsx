@@ -4,7 +4,8 @@
  * status; the INS only when the identity is qualified (only then may it leave
  * this post). « Identifier un patient » opens the INSi flow.
  */
-import { useCallback, useEffect, useId, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useId, useRef, useState } from 'react';
+import { flushSync } from 'react-dom';
 import type { Failure } from '../../shared/contract/index.js';
 import { DataTable, type Column } from '../components/DataTable.js';
 import { EmptyState } from '../components/EmptyState.js';
@@ -19,9 +20,9 @@ import { cabinet } from '../bridge/index.js';
 import { go, patientHrefs } from '../routes.js';
 import { call, useCabinet } from '../state/cabinet.js';
 
-/** Wait after the last key press before searching. */
-export const SEARCH_DEBOUNCE_MS = 100;
 const SEARCH_LIMIT = 50;
+/** A search still running after this long dims the results (--duration-fast in tokens.css). */
+const SLOW_SEARCH_MS = 120;
 
 /** The last search, kept while the window is open: coming back to the list finds it again. */
 let rememberedQuery = '';
@@ -101,17 +102,99 @@ const columns: Column<PatientSummary>[] = [
   { header: 'INS', className: 'col-ins', cell: (patient) => <InsCell patient={patient} /> },
 ];
 
+interface Answered {
+  /** The query these results answer. */
+  query: string;
+  patients: PatientSummary[];
+}
+
+function countTextOf(answered: Answered | null): string {
+  if (!answered) return '';
+  const { query, patients } = answered;
+  if (query) {
+    return patients.length === 0
+      ? `Aucun patient ne correspond à « ${query} ».`
+      : `${plural(patients.length, 'patient')} pour « ${query} »${patients.length >= SEARCH_LIMIT ? ` (les ${SEARCH_LIMIT} premiers)` : ''}.`;
+  }
+  return patients.length === 0 ? 'Aucun patient enregistré pour l’instant.' : `${plural(patients.length, 'patient récent', 'patients récents')}.`;
+}
+
+/**
+ * A patient already shown and unchanged keeps its object, so that its row
+ * (memoised in DataTable) is not rendered again where it stays at the same
+ * place: from « ma » to « mar », often most of the list.
+ */
+function keepUnchanged(previous: PatientSummary[], next: PatientSummary[]): PatientSummary[] {
+  if (previous.length === 0) return next;
+  const shown = new Map(previous.map((patient) => [patient.uid, patient]));
+  return next.map((patient) => {
+    const before = shown.get(patient.uid);
+    return before && before.updatedAt === patient.updatedAt && JSON.stringify(before) === JSON.stringify(patient) ? before : patient;
+  });
+}
+
+/**
+ * Rows keyed by position: each answer replaces the list, and updating the
+ * rows already there costs less than half of removing them and creating new
+ * ones (`npm run bench`, « Recherche pendant la frappe »). The rows hold
+ * nothing of their own (a link and text), so nothing is carried to another
+ * patient; a patient unchanged at the same place is not even rendered again.
+ */
+const patientKey = (_patient: PatientSummary, index: number) => index;
+const openPatient = (patient: PatientSummary) => go(patientHrefs.patient(patient.uid));
+
+/** The results, rendered only when an answer (or a failure) arrives, not on every key. */
+const PatientResults = memo(function PatientResults({ answered, loadError }: { answered: Answered | null; loadError: Failure | null }) {
+  if (loadError && !answered) return <LoadError failure={loadError} title="Impossible de rechercher les patients" />;
+  if (!answered) return <p className="muted">Chargement des patients…</p>;
+  const { query, patients } = answered;
+  if (patients.length === 0) {
+    return query ? (
+      <EmptyState icon="search" title={`Aucun patient ne correspond à « ${query} ».`}>
+        <p>Vous pouvez l’identifier avec INSi.</p>
+        <a className="button button--secondary" href={patientHrefs.identify}>
+          <Icon name="ajouter" />
+          Identifier un patient
+        </a>
+      </EmptyState>
+    ) : (
+      <EmptyState icon="patients" title="Aucun patient enregistré pour l’instant.">
+        <p>Identifiez votre premier patient avec le téléservice INSi : son INS sera récupéré et vérifié.</p>
+        <a className="button button--secondary" href={patientHrefs.identify}>
+          <Icon name="ajouter" />
+          Identifier un patient
+        </a>
+      </EmptyState>
+    );
+  }
+  return (
+    <>
+      {loadError ? <LoadError failure={loadError} title="Impossible de mettre à jour la recherche" /> : null}
+      <DataTable
+        caption={query ? `Patients correspondant à « ${query} »` : 'Patients récents'}
+        columns={columns}
+        rows={patients}
+        rowKey={patientKey}
+        onRowClick={openPatient}
+      />
+      <p className="muted table-note" aria-hidden="true">
+        {countTextOf(answered)}
+      </p>
+    </>
+  );
+});
+
 export function Patients() {
   const { report, reconnections } = useCabinet();
   const [query, setQuery] = useState(rememberedQuery);
-  // The query the shown results answer (null before the first answer).
-  const [answered, setAnswered] = useState<{ query: string; patients: PatientSummary[] } | null>(null);
+  // The shown results and the query they answer (null before the first answer).
+  const [answered, setAnswered] = useState<Answered | null>(null);
   const [loadError, setLoadError] = useState<Failure | null>(null);
   const [searching, setSearching] = useState(false);
   const request = useRef(0);
+  const shown = useRef<PatientSummary[]>([]);
   const searchId = useId();
   const hintId = useId();
-  const term = searchText(query);
 
   const search = useCallback(
     async (text: string) => {
@@ -119,49 +202,57 @@ export function Patients() {
       setSearching(true);
       const outcome = await call(() => cabinet.patients.search({ query: text, limit: SEARCH_LIMIT }));
       if (mine !== request.current) return; // typed again meanwhile: a newer answer will come
-      setSearching(false);
-      if (outcome.ok) {
-        setAnswered({ query: text, patients: outcome.value.patients });
-        setLoadError(null);
-      } else {
-        setLoadError(outcome);
-        report(outcome);
-      }
+      // Rendered within this task: left to the scheduler, the answer could miss the next frame.
+      flushSync(() => {
+        setSearching(false);
+        if (outcome.ok) {
+          shown.current = keepUnchanged(shown.current, outcome.value.patients);
+          setAnswered({ query: text, patients: shown.current });
+          setLoadError(null);
+        } else {
+          setLoadError(outcome);
+        }
+      });
+      if (!outcome.ok) report(outcome);
     },
     [report],
   );
 
-  // As you type: wait a little, then search; a stale answer is dropped (see `request`).
-  const firstSearch = useRef(true);
+  // Dim the results only when a search takes long (as the CSS transition's delay did, but
+  // without starting and cancelling a transition of the whole table at every key).
+  const [slow, setSlow] = useState(false);
   useEffect(() => {
-    if (firstSearch.current) {
-      firstSearch.current = false;
-      void search(term);
+    if (!searching) {
+      setSlow(false);
       return;
     }
-    const timer = window.setTimeout(() => void search(term), SEARCH_DEBOUNCE_MS);
+    const timer = window.setTimeout(() => setSlow(true), SLOW_SEARCH_MS);
     return () => window.clearTimeout(timer);
-  }, [term, search]);
+  }, [searching]);
+
+  // The term of the latest search sent. Every key that changes it searches at once (the service
+  // answers in well under a millisecond: no debounce); a stale answer is dropped (see `request`).
+  const latestTerm = useRef<string | null>(null);
+  const searchNow = useCallback(
+    (text: string) => {
+      latestTerm.current = text;
+      void search(text);
+    },
+    [search],
+  );
+  useEffect(() => searchNow(searchText(rememberedQuery)), [searchNow]);
 
   // After an outage, and whenever a patient changes (here or in another window), search again.
-  const latestTerm = useRef(term);
-  latestTerm.current = term;
   useEffect(() => {
-    if (reconnections > 0) void search(latestTerm.current);
+    if (reconnections > 0 && latestTerm.current !== null) void search(latestTerm.current);
   }, [reconnections, search]);
-  useEffect(() => cabinet.events.patientsChanged(() => void search(latestTerm.current)), [search]);
-
-  const patients = answered?.patients ?? [];
-  const shownQuery = answered?.query ?? '';
-  const countText = answered
-    ? shownQuery
-      ? patients.length === 0
-        ? `Aucun patient ne correspond à « ${shownQuery} ».`
-        : `${plural(patients.length, 'patient')} pour « ${shownQuery} »${patients.length >= SEARCH_LIMIT ? ` (les ${SEARCH_LIMIT} premiers)` : ''}.`
-      : patients.length === 0
-        ? 'Aucun patient enregistré pour l’instant.'
-        : `${plural(patients.length, 'patient récent', 'patients récents')}.`
-    : '';
+  useEffect(
+    () =>
+      cabinet.events.patientsChanged(() => {
+        if (latestTerm.current !== null) void search(latestTerm.current);
+      }),
+    [search],
+  );
 
   return (
     <Screen
@@ -188,8 +279,12 @@ export function Patients() {
             spellCheck={false}
             value={query}
             onChange={(event) => {
-              rememberedQuery = event.target.value;
-              setQuery(event.target.value);
+              const value = event.target.value;
+              rememberedQuery = value;
+              setQuery(value);
+              // One request per key, sent from the key's own event; a key that leaves the term as it was (a trailing space) sends none.
+              const next = searchText(value);
+              if (next !== latestTerm.current) searchNow(next);
             }}
             aria-describedby={hintId}
             aria-controls={`${searchId}-resultats`}
@@ -201,47 +296,11 @@ export function Patients() {
       </div>
 
       <p className="visually-hidden" role="status" aria-atomic="true">
-        {searching ? '' : countText}
+        {searching ? '' : countTextOf(answered)}
       </p>
 
-      <div id={`${searchId}-resultats`} className="patient-results" aria-busy={searching}>
-        {loadError && !answered ? (
-          <LoadError failure={loadError} title="Impossible de rechercher les patients" />
-        ) : !answered ? (
-          <p className="muted">Chargement des patients…</p>
-        ) : patients.length === 0 ? (
-          shownQuery ? (
-            <EmptyState icon="search" title={`Aucun patient ne correspond à « ${shownQuery} ».`}>
-              <p>Vous pouvez l’identifier avec INSi.</p>
-              <a className="button button--secondary" href={patientHrefs.identify}>
-                <Icon name="ajouter" />
-                Identifier un patient
-              </a>
-            </EmptyState>
-          ) : (
-            <EmptyState icon="patients" title="Aucun patient enregistré pour l’instant.">
-              <p>Identifiez votre premier patient avec le téléservice INSi : son INS sera récupéré et vérifié.</p>
-              <a className="button button--secondary" href={patientHrefs.identify}>
-                <Icon name="ajouter" />
-                Identifier un patient
-              </a>
-            </EmptyState>
-          )
-        ) : (
-          <>
-            {loadError ? <LoadError failure={loadError} title="Impossible de mettre à jour la recherche" /> : null}
-            <DataTable
-              caption={shownQuery ? `Patients correspondant à « ${shownQuery} »` : 'Patients récents'}
-              columns={columns}
-              rows={patients}
-              rowKey={(patient) => patient.uid}
-              onRowClick={(patient) => go(patientHrefs.patient(patient.uid))}
-            />
-            <p className="muted table-note" aria-hidden="true">
-              {countText}
-            </p>
-          </>
-        )}
+      <div id={`${searchId}-resultats`} className="patient-results" aria-busy={searching} data-lent={slow ? '' : undefined}>
+        <PatientResults answered={answered} loadError={loadError} />
       </div>
     </Screen>
   );

@@ -58,9 +58,13 @@ export interface Row {
   budget?: number;
   /** Judge the budget on the p95 ratio rather than the medians. */
   p95?: boolean;
+  /** An absolute budget as well (e.g. one frame), judged on the measured median. */
+  budgetMs?: { ms: number; label: string };
+  /** Extra lines printed under the row. */
+  notes?: string[];
 }
 
-const ms = (n: number) => (n < 1 ? `${(n * 1000).toFixed(0)} µs` : `${n.toFixed(n < 10 ? 2 : 0)} ms`);
+export const ms = (n: number): string => (n < 1 ? `${(n * 1000).toFixed(0)} µs` : `${n.toFixed(n < 10 ? 2 : n < 100 ? 1 : 0)} ms`);
 
 export function report(rows: Row[]): string {
   const lines = ['', 'Cabinet — bancs d’essai (médiane / p95, ratio des médianes contre la référence mesurée dans la même exécution)', ''];
@@ -73,6 +77,11 @@ export function report(rows: Row[]): string {
     lines.push(`    mesuré     ${ms(row.subject.median)} / ${ms(row.subject.p95)}  (n=${row.subject.samples})`);
     lines.push(`    référence  ${ms(row.reference.median)} / ${ms(row.reference.p95)}  — ${row.baseline}`);
     lines.push(`    ratio      ${ratio.toFixed(2)}× (p95 : ${p95Ratio.toFixed(2)}×)${verdict}`);
+    if (row.budgetMs) {
+      const within = row.subject.median <= row.budgetMs.ms;
+      lines.push(`    budget     ${row.budgetMs.label} : médiane ${ms(row.subject.median)}, p95 ${ms(row.subject.p95)}  ${within ? '✔' : '✘ au-delà'}`);
+    }
+    for (const note of row.notes ?? []) lines.push(`    ${note}`);
   }
   return lines.join('\n');
 }

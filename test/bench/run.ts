@@ -1,7 +1,8 @@
 /**
  * `npm run bench`. Today: the encrypted store (open with a raw key, audit
- * appends, outbox round trips) and the browser host's cold start. Later
- * issues add INSi, DMP and MSSanté cases here.
+ * appends, outbox round trips), the browser host's cold start, VIHF, patient
+ * search (in the store, and as you type in Chromium: keystroke.ts) and INSi.
+ * Later issues add DMP and MSSanté cases here.
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -19,11 +20,12 @@ import { parseInsiResponse } from '../../electron/ins/client/response.js';
 import { PatientRepository } from '../../electron/patients/repository.js';
 import { ecetinsiHistory, testSoftware } from '../support/insi-samples.js';
 import { seedPatients } from './patients.js';
+import { benchKeystroke, FRAME_MS } from './keystroke.js';
 import { ensurePrivateKeyring } from '../support/keyring-session.js';
 import { issueLeaf, makeAuthority, softwareSigner } from '../support/throwaway-ca.js';
 import { cardSubject, doctorInput } from '../support/vihf-samples.js';
 import { tempDir, TestKeychain } from '../support/fixtures.js';
-import { compare, report, time, type Row } from './harness.js';
+import { compare, ms, report, time, type Row } from './harness.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 await ensurePrivateKeyring(root);
@@ -171,6 +173,27 @@ const keychain = new TestKeychain();
   });
   const reference = await time(500, () => new DOMParser().parseFromString(response, 'text/xml'));
   rows.push({ name: 'INSi : requête construite et réponse lue (historique d’INS)', baseline: 'analyse DOM seule de la même réponse', subject, reference });
+}
+
+// 8. Search as you type, in Chromium against the host (100,000 patients): key press → results on screen, against key press → next frame.
+try {
+  const k = await benchKeystroke(root);
+  console.log(`(frappe : 100 000 patients générés et indexés en ${Math.round(k.seedMs)} ms)`);
+  rows.push({
+    name: 'Recherche pendant la frappe dans Chromium (100 000 patients, hôte navigateur) : touche → première image après le changement des résultats',
+    baseline: 'touche dans un champ vide hors de l’application → image suivante',
+    subject: k.subject,
+    reference: k.reference,
+    budgetMs: { ms: FRAME_MS, label: '1 image (16,7 ms)' },
+    notes: [
+      `images     résultats à l’écran dans l’image n° k après la touche : ${k.frames.map((n, i) => `k=${i + 1} : ${n}`).join(', ')}`,
+      `étapes     (médianes depuis la touche) image de la lettre tapée ${ms(k.steps.first)}, requête partie ${ms(k.steps.sent)}, réponse lue ${ms(k.steps.answered)}, résultats dans le DOM ${ms(k.steps.changed)}`,
+      `peinture   jusqu’à la tâche qui suit l’image des résultats (style, mise en page, peinture faits) ${ms(k.subjectPainted.median)} / ${ms(k.subjectPainted.p95)} ; référence ${ms(k.referencePainted.median)} / ${ms(k.referencePainted.p95)}`,
+    ],
+  });
+} catch (error) {
+  console.error(`Banc « frappe → résultats » non mesuré : ${(error as Error).message}`);
+  process.exitCode = 1;
 }
 
 keychain.cleanup();
