@@ -59,11 +59,13 @@ interface StoredLookup {
 }
 
 const LOOKUP_TTL_MS = 30 * 60_000;
+const SEARCH_AUDIT_WINDOW_MS = 30_000;
 
 export class PatientService {
   readonly repo: PatientRepository;
   /** INSi results kept server-side: accepting one sends back only its id, never INS data from the renderer. */
   private readonly lookups = new Map<string, StoredLookup>();
+  private readonly searchAudit = new Map<string, { at: number; since: number }>();
 
   constructor(
     db: Db,
@@ -114,10 +116,21 @@ export class PatientService {
     return row;
   }
 
+  /**
+   * Search as you type. The query itself may be a name: only its length and
+   * the count are audited. One entry per actor and 30-second window (with the
+   * number of searches since the previous entry), not one per keystroke.
+   */
   search(query: string, limit: number, actor: string) {
     const rows = this.repo.search(query, limit);
-    // The query itself may be a name: only its length and the count are audited.
-    this.audit.append({ actor, action: 'patient.search', details: { longueur: query.length, resultats: rows.length } });
+    const now = Date.now();
+    const window = this.searchAudit.get(actor);
+    if (!window || now - window.at >= SEARCH_AUDIT_WINDOW_MS) {
+      this.audit.append({ actor, action: 'patient.search', details: { longueur: query.length, resultats: rows.length, recherches: (window?.since ?? 0) + 1 } });
+      this.searchAudit.set(actor, { at: now, since: 0 });
+    } else {
+      window.since += 1;
+    }
     return rows.map((r) => this.summary(r));
   }
 

@@ -1,0 +1,35 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { freshStore } from '../../test/support/store.js';
+import { AuditLog } from '../platform/audit/audit-log.js';
+import { PatientService } from './service.js';
+
+const stores: ReturnType<typeof freshStore>[] = [];
+afterEach(() => stores.splice(0).forEach((s) => s.dispose()));
+
+function setup() {
+  const store = freshStore();
+  stores.push(store);
+  const audit = new AuditLog(store.db);
+  const noInsi = () => {
+    throw new Error('INSi is not used here');
+  };
+  return { audit, patients: new PatientService(store.db, audit, 'sandbox', noInsi) };
+}
+
+describe('patient service', () => {
+  it('audits search-as-you-type once per window, not once per keystroke, and never the query text', () => {
+    const { audit, patients } = setup();
+    patients.create({ birthName: 'Durand', firstNames: 'Élodie', sex: 'F', birthDate: '1958-03-12' }, 'praticien');
+    for (const q of ['d', 'du', 'dur', 'dura', 'durand']) patients.search(q, 50, 'praticien');
+    const searches = audit.list(50).entries.filter((e) => e.action === 'patient.search');
+    expect(searches).toHaveLength(1);
+    expect(JSON.stringify(searches)).not.toMatch(/dur/i);
+  });
+
+  it('creates a provisional identity from normalised traits and refuses bad ones field by field', () => {
+    const { patients } = setup();
+    expect(patients.create({ birthName: 'd’Alembert-Hélène', firstNames: 'Zoé', sex: 'F', birthDate: '1960-00-00' }, 'praticien')).toMatchObject({ status: 'PROV', birthName: "D'ALEMBERT-HELENE", firstNames: 'ZOE', ins: null, insLocal: null });
+    expect(() => patients.create({ birthName: 'X1', firstNames: 'Jean', sex: 'M', birthDate: '1990-13-01' }, 'praticien')).toThrow(expect.objectContaining({ code: 'INVALID_REQUEST', details: { errors: expect.arrayContaining([expect.objectContaining({ field: 'birthName' }), expect.objectContaining({ field: 'birthDate' })]) } }));
+    expect(() => patients.shareableIns('00000000-0000-0000-0000-000000000000')).toThrow(/n’existe pas/);
+  });
+});
