@@ -1,30 +1,12 @@
 /** `cabinet mss parse` through a fresh commander program (main.ts registers it the same way). */
 import path from 'node:path';
-import { Command } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
 import { registerMss } from './mss.js';
+import { runCli } from '../../test/support/cli.js';
 
 const testdata = path.join(path.dirname(new URL(import.meta.url).pathname), '../mss/testdata');
 
-async function cabinet(...args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-  const program = new Command().name('cabinet').exitOverride();
-  registerMss(program);
-  const out: string[] = [];
-  const err: string[] = [];
-  const write = { stdout: process.stdout.write.bind(process.stdout), stderr: process.stderr.write.bind(process.stderr) };
-  process.stdout.write = ((chunk: string) => out.push(String(chunk)) > 0) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => err.push(String(chunk)) > 0) as typeof process.stderr.write;
-  try {
-    process.exitCode = 0;
-    await program.parseAsync(['node', 'cabinet', ...args]);
-  } finally {
-    process.stdout.write = write.stdout;
-    process.stderr.write = write.stderr;
-  }
-  const exitCode = Number(process.exitCode ?? 0);
-  process.exitCode = 0;
-  return { stdout: out.join(''), stderr: err.join(''), exitCode };
-}
+const cabinet = (...args: string[]) => runCli([registerMss], args);
 
 afterEach(() => {
   process.exitCode = 0;

@@ -2,33 +2,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadTestPki } from '../identity/pki/test-pki.js';
 import { registerPki } from './pki.js';
+import { runCli } from '../../test/support/cli.js';
 
 let tmp: string;
 
-/** Runs the command and returns what it printed and its exit code. */
-async function cabinet(...args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-  const program = new Command().name('cabinet').exitOverride();
-  registerPki(program);
-  const out: string[] = [];
-  const err: string[] = [];
-  const write = { stdout: process.stdout.write.bind(process.stdout), stderr: process.stderr.write.bind(process.stderr) };
-  process.stdout.write = ((chunk: string) => out.push(String(chunk)) > 0) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => err.push(String(chunk)) > 0) as typeof process.stderr.write;
-  try {
-    process.exitCode = 0;
-    await program.parseAsync(['node', 'cabinet', ...args]);
-  } finally {
-    process.stdout.write = write.stdout;
-    process.stderr.write = write.stderr;
-  }
-  const exitCode = Number(process.exitCode ?? 0);
-  process.exitCode = 0;
-  return { stdout: out.join(''), stderr: err.join(''), exitCode };
-}
+const cabinet = (...args: string[]) => runCli([registerPki], args);
 
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cabinet-cli-pki-'));
