@@ -7,6 +7,7 @@
  */
 import { useState, type KeyboardEvent, type ReactNode, type Ref } from 'react';
 import { Icon } from './Icon.js';
+import { FieldError } from './FieldError.js';
 
 export const PIN_MAX_LENGTH = 12;
 export const PIN_MIN_LENGTH = 4;
@@ -117,12 +118,7 @@ export function PinPad({
         aria-invalid={problem ? true : undefined}
         onChange={(event) => onChange(onlyDigits(event.target.value))}
       />
-      {problem ? (
-        <p id={problemId} className="feedback feedback--error">
-          <Icon name="alert" />
-          {problem}
-        </p>
-      ) : null}
+      <FieldError id={problemId} message={problem} />
       <div className="pin-pad" role="group" aria-label="Pavé numérique" onKeyDown={onPadKeyDown}>
         {digitRows.map((row) => row.map(digitButton))}
         <button

@@ -16,6 +16,7 @@ import { cabinet } from '../bridge/index.js';
 import { formatInteger } from '../format.js';
 import { call } from '../state/cabinet.js';
 import { useSession } from '../state/session.js';
+import { FieldError } from '../components/FieldError.js';
 
 type CardsView = ResponseOf<'session.cards'>;
 type Card = CardsView['cards'][number];
@@ -455,12 +456,7 @@ function P12Login({ autoFocus }: { autoFocus: boolean }) {
               )}
             </p>
           </div>
-          {fileProblem ? (
-            <p id={fileProblemId} className="feedback feedback--error">
-              <Icon name="alert" />
-              {fileProblem}
-            </p>
-          ) : null}
+          <FieldError id={fileProblemId} message={fileProblem} />
         </div>
         <div className="field">
           <label htmlFor={`${id}-mdp`} className="field__label">
@@ -585,12 +581,7 @@ function EcpsLogin({ autoFocus, initialId }: { autoFocus: boolean; initialId?: s
               setProblem(null);
             }}
           />
-          {problem ? (
-            <p id={problemId} className="feedback feedback--error">
-              <Icon name="alert" />
-              {problem}
-            </p>
-          ) : null}
+          <FieldError id={problemId} message={problem} />
         </div>
         <div className="login-form__actions">
           <button type="submit" className="button button--primary button--large" disabled={starting}>

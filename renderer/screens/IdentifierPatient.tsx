@@ -26,7 +26,7 @@ import { LoadError } from '../components/LoadError.js';
 import { PatientName, patientName } from '../components/PatientName.js';
 import { Screen } from '../components/Screen.js';
 import { StatusBadge } from '../components/StatusBadge.js';
-import { formatBirthDate, formatDay, plural, sexLabel } from '../format.js';
+import { formatBirthDate, plural, sexLabel } from '../format.js';
 import {
   checkTraits,
   comparedFields,
@@ -52,6 +52,7 @@ import {
 import { cabinet } from '../bridge/index.js';
 import { patientHrefs } from '../routes.js';
 import { call, useCabinet } from '../state/cabinet.js';
+import { InsHistoryList } from '../components/InsHistoryList.js';
 
 type Stage =
   | { step: 1 }
@@ -1058,18 +1059,7 @@ function ResultStep({
           <div className="facts__row">
             <dt>Anciens INS de ce patient</dt>
             <dd>
-              <ul className="ins-history">
-                {individu.history.map((entry) => (
-                  <li key={`${entry.matricule}-${entry.oid}-${entry.dateDeb ?? ''}`}>
-                    <span className="ins-number ins-number--small">{formatIns(entry)}</span>
-                    <span className="muted">
-                      {' '}
-                      — {insOidLabel(entry.oid)}
-                      {entry.dateDeb || entry.dateFin ? `, du ${formatDay(entry.dateDeb)} au ${formatDay(entry.dateFin)}` : ''}
-                    </span>
-                  </li>
-                ))}
-              </ul>
+              <InsHistoryList entries={individu.history} />
             </dd>
           </div>
         ) : null}

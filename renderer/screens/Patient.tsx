@@ -24,7 +24,6 @@ import {
   documentLabel,
   editableAttributes,
   formatIns,
-  insOidLabel,
   isAlarmingAttribute,
   statusMeanings,
   type PatientDetail,
@@ -32,6 +31,7 @@ import {
 import { cabinet } from '../bridge/index.js';
 import { patientHrefs } from '../routes.js';
 import { call, useCabinet } from '../state/cabinet.js';
+import { InsHistoryList } from '../components/InsHistoryList.js';
 
 type HistoryEntry = PatientDetail['history'][number] & { n: number };
 type Reverify = ResponseOf<'patients.reverify'>;
@@ -157,18 +157,7 @@ function IdentitySection({ patient, onChanged }: { patient: PatientDetail; onCha
           <div className="facts__row">
             <dt>Anciens INS</dt>
             <dd>
-              <ul className="ins-history">
-                {patient.insHistory.map((entry) => (
-                  <li key={`${entry.matricule}-${entry.oid}-${entry.dateDeb ?? ''}`}>
-                    <span className="ins-number ins-number--small">{formatIns(entry)}</span>
-                    <span className="muted">
-                      {' '}
-                      — {insOidLabel(entry.oid)}
-                      {entry.dateDeb || entry.dateFin ? `, du ${formatDay(entry.dateDeb)} au ${formatDay(entry.dateFin)}` : ''}
-                    </span>
-                  </li>
-                ))}
-              </ul>
+              <InsHistoryList entries={patient.insHistory} />
             </dd>
           </div>
         ) : null}

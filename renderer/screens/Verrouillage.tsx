@@ -14,6 +14,7 @@ import { SessionFailure } from '../components/SessionFailure.js';
 import { cabinet } from '../bridge/index.js';
 import { call, useCabinet } from '../state/cabinet.js';
 import { useSession, type SessionView } from '../state/session.js';
+import { FieldError } from '../components/FieldError.js';
 
 /** The lock message, unless it only repeats the title. */
 function reasonText(view: SessionView): string | null {
@@ -165,12 +166,7 @@ export function Verrouillage({ view }: { view: SessionView }) {
                     setProblem(null);
                   }}
                 />
-                {problem ? (
-                  <p id={problemId} className="feedback feedback--error">
-                    <Icon name="alert" />
-                    {problem}
-                  </p>
-                ) : null}
+                <FieldError id={problemId} message={problem} />
               </div>
               <div className="login-form__actions">
                 <button type="submit" className="button button--primary button--large" disabled={busy}>
