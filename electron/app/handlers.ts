@@ -7,6 +7,7 @@ import type { ChannelName, ParsedRequestOf, ResponseOf } from '../../shared/cont
 import type { Services } from './services.js';
 import { SYSTEM_ACTOR } from './services.js';
 import { APP_NAME, APP_VERSION } from './version.js';
+import { AHEAD_ROWS } from '../../shared/domain/search-ahead.js';
 
 export interface CallContext {
   /** Who is acting: the logged-in practitioner later, the system for now. */
@@ -57,6 +58,7 @@ export function createHandlers(services: Services): Handlers {
       identity.session.require();
       return { patients: services.patients.search(request.query, request.limit, identity.session.actor) };
     },
+    'patients.searchAhead': (request) => (identity.session.require(), services.patients.searchAhead(request.query, request.limit, AHEAD_ROWS, identity.session.actor)),
     'patients.get': (request) => (identity.session.require(), services.patients.get(request.uid, identity.session.actor)),
     'patients.create': (request) => (identity.session.require(), services.patients.create(request.traits, identity.session.actor)),
     'patients.acceptInsi': (request) => (identity.session.require(), services.patients.acceptInsi(request.lookupId, request.uid, identity.session.actor)),

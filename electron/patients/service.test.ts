@@ -26,6 +26,29 @@ describe('patient service', () => {
     expect(JSON.stringify(searches)).not.toMatch(/dur/i);
   });
 
+  it('searches ahead of the next key exactly what the search of that key finds, audited as one search', () => {
+    const { audit, patients } = setup();
+    for (const [birthName, firstNames, birthDate] of [
+      ['Durand', 'Élodie', '1958-03-12'],
+      ['Dupont', 'Marc', '1971-11-02'],
+      ['Dupuis', 'Anne', '1990-01-30'],
+      ['Martin', 'Paul', '1958-07-14'],
+    ]) {
+      patients.create({ birthName, firstNames, sex: 'F', birthDate }, 'praticien');
+    }
+    const ahead = patients.searchAhead('DÛ', 50, 2, 'praticien');
+    expect(ahead.query).toBe('du');
+    expect(ahead.next.map((n) => n.term).slice(0, 3)).toEqual(['dua', 'dub', 'duc']);
+    for (const { term, count, patients: first } of ahead.next) {
+      const full = patients.search(term, 50, 'praticien');
+      expect(count, term).toBe(full.length);
+      expect(first, term).toEqual(full.slice(0, 2));
+    }
+    expect(ahead.next.find((n) => n.term === 'dup')).toMatchObject({ count: 2 });
+    expect(ahead.next.find((n) => n.term === 'dur')?.patients.map((p) => p.birthName)).toEqual(['DURAND']);
+    expect(audit.list(50).entries.filter((e) => e.action === 'patient.search')).toHaveLength(1);
+  });
+
   it('creates a provisional identity from normalised traits and refuses bad ones field by field', () => {
     const { patients } = setup();
     expect(patients.create({ birthName: 'd’Alembert-Hélène', firstNames: 'Zoé', sex: 'F', birthDate: '1960-00-00' }, 'praticien')).toMatchObject({ status: 'PROV', birthName: "D'ALEMBERT-HELENE", firstNames: 'ZOE', ins: null, insLocal: null });

@@ -25,6 +25,7 @@ import {
   type InsiTraits,
 } from '../../shared/domain/ins/index.js';
 import type { CabinetEnvironment } from '../../shared/domain/services.js';
+import { AHEAD_CHARACTERS, foldSearchTerm } from '../../shared/domain/search-ahead.js';
 import type { AuditLog } from '../platform/audit/audit-log.js';
 import type { Db } from '../platform/store/database.js';
 import { PatientRepository, type InsHistoryEntry, type PatientFields, type PatientRow } from './repository.js';
@@ -123,15 +124,39 @@ export class PatientService {
    */
   search(query: string, limit: number, actor: string) {
     const rows = this.repo.search(query, limit);
+    this.auditSearch(actor, query.length, rows.length);
+    return rows.map((r) => this.summary(r));
+  }
+
+  /**
+   * The answers to the next key, computed before it is typed: for each letter
+   * or digit `c`, the first `rows` patients of `search(query + c, limit)` (the
+   * same query, so the same order) and how many that search finds. The screen
+   * draws them within the key's own frame, then the full answer follows.
+   * Audited as one search.
+   */
+  searchAhead(query: string, limit: number, rows: number, actor: string) {
+    const base = foldSearchTerm(query);
+    let found = 0;
+    const next = [...AHEAD_CHARACTERS].map((c) => {
+      const term = base + c;
+      const matching = this.repo.search(term, limit);
+      found += matching.length;
+      return { term, count: matching.length, patients: matching.slice(0, rows).map((r) => this.summary(r)) };
+    });
+    this.auditSearch(actor, query.length + 1, found);
+    return { query: base, next };
+  }
+
+  private auditSearch(actor: string, length: number, results: number): void {
     const now = Date.now();
     const window = this.searchAudit.get(actor);
     if (!window || now - window.at >= SEARCH_AUDIT_WINDOW_MS) {
-      this.audit.append({ actor, action: 'patient.search', details: { longueur: query.length, resultats: rows.length, recherches: (window?.since ?? 0) + 1 } });
+      this.audit.append({ actor, action: 'patient.search', details: { longueur: length, resultats: results, recherches: (window?.since ?? 0) + 1 } });
       this.searchAudit.set(actor, { at: now, since: 0 });
     } else {
       window.since += 1;
     }
-    return rows.map((r) => this.summary(r));
   }
 
   get(uid: string, actor: string) {

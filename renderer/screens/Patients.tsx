@@ -19,8 +19,11 @@ import { attributeLabel, formatIns, isAlarmingAttribute, type PatientSummary } f
 import { cabinet } from '../bridge/index.js';
 import { go, patientHrefs } from '../routes.js';
 import { call, useCabinet } from '../state/cabinet.js';
+import { aheadTermFor, foldSearchTerm } from '../../shared/domain/search-ahead.js';
 
 const SEARCH_LIMIT = 50;
+/** Beyond this length a term is precise enough: no search ahead. */
+const MAX_AHEAD_BASE = 30;
 /** A search still running after this long dims the results (--duration-fast in tokens.css). */
 const SLOW_SEARCH_MS = 120;
 
@@ -106,17 +109,25 @@ interface Answered {
   /** The query these results answer. */
   query: string;
   patients: PatientSummary[];
+  /** How many the search finds (more than `patients` when only the first ones came ahead of the key). */
+  count: number;
+}
+
+/** The answers to the next key, searched ahead after the last answer (see `shared/domain/search-ahead.ts`). */
+interface Ahead {
+  base: string;
+  next: Map<string, { count: number; patients: PatientSummary[] }>;
 }
 
 function countTextOf(answered: Answered | null): string {
   if (!answered) return '';
-  const { query, patients } = answered;
+  const { query, count } = answered;
   if (query) {
-    return patients.length === 0
+    return count === 0
       ? `Aucun patient ne correspond à « ${query} ».`
-      : `${plural(patients.length, 'patient')} pour « ${query} »${patients.length >= SEARCH_LIMIT ? ` (les ${SEARCH_LIMIT} premiers)` : ''}.`;
+      : `${plural(count, 'patient')} pour « ${query} »${count >= SEARCH_LIMIT ? ` (les ${SEARCH_LIMIT} premiers)` : ''}.`;
   }
-  return patients.length === 0 ? 'Aucun patient enregistré pour l’instant.' : `${plural(patients.length, 'patient récent', 'patients récents')}.`;
+  return count === 0 ? 'Aucun patient enregistré pour l’instant.' : `${plural(count, 'patient récent', 'patients récents')}.`;
 }
 
 /**
@@ -193,6 +204,7 @@ export function Patients() {
   const [searching, setSearching] = useState(false);
   const request = useRef(0);
   const shown = useRef<PatientSummary[]>([]);
+  const ahead = useRef<Ahead | null>(null);
   const searchId = useId();
   const hintId = useId();
 
@@ -207,16 +219,47 @@ export function Patients() {
         setSearching(false);
         if (outcome.ok) {
           shown.current = keepUnchanged(shown.current, outcome.value.patients);
-          setAnswered({ query: text, patients: shown.current });
+          setAnswered({ query: text, patients: shown.current, count: outcome.value.patients.length });
           setLoadError(null);
         } else {
           setLoadError(outcome);
         }
       });
-      if (!outcome.ok) report(outcome);
+      if (!outcome.ok) {
+        report(outcome);
+        return;
+      }
+      // Then, once this answer is on screen, the answers to the next key.
+      const base = foldSearchTerm(text);
+      if (ahead.current?.base === base || base.length >= MAX_AHEAD_BASE) return;
+      requestAnimationFrame(() =>
+        setTimeout(() => {
+          if (mine !== request.current) return;
+          void call(() => cabinet.patients.searchAhead({ query: base, limit: SEARCH_LIMIT })).then((answer) => {
+            if (!answer.ok || mine !== request.current) return; // only a help: the regular search stays
+            ahead.current = { base: answer.value.query, next: new Map(answer.value.next.map((n) => [n.term, { count: n.count, patients: n.patients }])) };
+          });
+        }, 0),
+      );
     },
     [report],
   );
+
+  /**
+   * Draws the first results of `text` in the key's own task when they were
+   * searched ahead (the regular answer completes them right after); true when it did.
+   */
+  const showAhead = useCallback((text: string): boolean => {
+    const known = ahead.current;
+    const term = known && aheadTermFor(known.base, text);
+    const found = term ? known.next.get(term) : undefined;
+    if (!found) return false;
+    flushSync(() => {
+      shown.current = keepUnchanged(shown.current, found.patients);
+      setAnswered({ query: text, patients: shown.current, count: found.count });
+    });
+    return true;
+  }, []);
 
   // Dim the results only when a search takes long (as the CSS transition's delay did, but
   // without starting and cancelling a transition of the whole table at every key).
@@ -236,19 +279,22 @@ export function Patients() {
   const searchNow = useCallback(
     (text: string) => {
       latestTerm.current = text;
+      showAhead(text);
       void search(text);
     },
-    [search],
+    [search, showAhead],
   );
   useEffect(() => searchNow(searchText(rememberedQuery)), [searchNow]);
 
   // After an outage, and whenever a patient changes (here or in another window), search again.
   useEffect(() => {
+    ahead.current = null;
     if (reconnections > 0 && latestTerm.current !== null) void search(latestTerm.current);
   }, [reconnections, search]);
   useEffect(
     () =>
       cabinet.events.patientsChanged(() => {
+        ahead.current = null; // answered before the change
         if (latestTerm.current !== null) void search(latestTerm.current);
       }),
     [search],

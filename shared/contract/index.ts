@@ -37,6 +37,11 @@ export const contract = {
   },
   patients: {
     search: channel(s.patientsSearchRequest, z.object({ patients: z.array(s.patientSummary) })),
+    /** The answers to the next key (each letter or digit added to `query`), drawn without a round trip when it is typed. */
+    searchAhead: channel(
+      s.patientsSearchAheadRequest,
+      z.object({ query: z.string(), next: z.array(z.object({ term: z.string(), count: z.number().int(), patients: z.array(s.patientSummary) })) }),
+    ),
     get: channel(s.uidRequest, s.patientDetail),
     create: channel(s.patientCreateRequest, s.patientDetail),
     /** Accepts an INSi result (by its server-side id): new patient or existing one → RECUP (or QUAL after a document check). */

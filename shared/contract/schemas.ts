@@ -192,6 +192,7 @@ export const patientDetail = patientSummary.extend({
 });
 
 export const patientsSearchRequest = z.object({ query: z.string().max(100), limit: z.number().int().min(1).max(100).default(50) }).strict();
+export const patientsSearchAheadRequest = z.object({ query: z.string().max(99), limit: z.number().int().min(1).max(100).default(50) }).strict();
 export const uidRequest = z.object({ uid: z.string().regex(/^[0-9a-f-]{36}$/) }).strict();
 export const patientCreateRequest = z.object({ traits: traitsInput }).strict();
 

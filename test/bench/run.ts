@@ -18,6 +18,8 @@ import { DOMParser } from '@xmldom/xmldom';
 import { buildTraitsRequest } from '../../electron/ins/client/request.js';
 import { parseInsiResponse } from '../../electron/ins/client/response.js';
 import { PatientRepository } from '../../electron/patients/repository.js';
+import { PatientService } from '../../electron/patients/service.js';
+import { AHEAD_ROWS } from '../../shared/domain/search-ahead.js';
 import { ecetinsiHistory, testSoftware } from '../support/insi-samples.js';
 import { seedPatients } from './patients.js';
 import { benchKeystroke, FRAME_MS } from './keystroke.js';
@@ -161,6 +163,17 @@ const keychain = new TestKeychain();
   const idsOnly = await time(2000, (i) => rawIds.all(hand[i % hand.length]!));
   rows.push({ name: 'Recherche de patients (100 000 patients, base chiffrée, 50 fiches triées par nom)', baseline: 'requête FTS5 brute par préfixe rendant les mêmes fiches', subject, reference, budget: 1.5, p95: true });
   rows.push({ name: 'Même recherche — pour mémoire', baseline: 'requête FTS5 brute ne rendant que les 50 identifiants', subject, reference: idsOnly });
+  // The search ahead of the next key (36 next terms, 20 summaries each), done in the idle time between two keys.
+  const service = new PatientService(store.db, new AuditLog(store.db), 'sandbox', () => {
+    throw new Error('INSi non utilisé ici');
+  });
+  const aheadQueries = ['', 'm', 'ma', 'mar', 'du', 'ber', '19'];
+  const ahead = await compare(
+    100,
+    (i) => service.searchAhead(aheadQueries[i % aheadQueries.length]!, 50, AHEAD_ROWS, 'banc'),
+    (i) => service.search(aheadQueries[i % aheadQueries.length]!, 50, 'banc'),
+  );
+  rows.push({ name: 'Recherche anticipée de la touche suivante (36 termes × 50, 20 fiches chacun)', baseline: 'une recherche de la touche tapée (50 fiches)', subject: ahead.subject, reference: ahead.reference });
   store.close();
 }
 
