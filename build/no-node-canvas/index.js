@@ -1,0 +1,1 @@
+throw new Error('@napi-rs/canvas is not installed: pdf.js runs in the renderer only');
