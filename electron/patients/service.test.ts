@@ -28,12 +28,13 @@ describe('patient service', () => {
 
   it('searches ahead of the next key exactly what the search of that key finds, audited as one search', () => {
     const { audit, patients } = setup();
-    for (const [birthName, firstNames, birthDate] of [
+    const people: [string, string, string][] = [
       ['Durand', 'Élodie', '1958-03-12'],
       ['Dupont', 'Marc', '1971-11-02'],
       ['Dupuis', 'Anne', '1990-01-30'],
       ['Martin', 'Paul', '1958-07-14'],
-    ]) {
+    ];
+    for (const [birthName, firstNames, birthDate] of people) {
       patients.create({ birthName, firstNames, sex: 'F', birthDate }, 'praticien');
     }
     const ahead = patients.searchAhead('DÛ', 50, 2, 'praticien');
