@@ -25,6 +25,9 @@ describe('patient MSSanté address', () => {
     });
     expect(parseMssAddress('adam.hoda@test-ci-sis.mssante.fr')?.kind).toBe('professionnel');
     expect(parseMssAddress('someone@gmail.com')?.kind).toBe('hors_mssante');
+    expect(parseMssAddress('marie.martin@cabinet.test-mssante.fr')).toMatchObject({ kind: 'professionnel', test: true });
+    expect(parseMssAddress('adam.hoda@test-ci-sis.mssante.fr')?.test).toBeUndefined();
+    expect(parseMssAddress('x@test-mssante.fr.example.com')?.kind).toBe('hors_mssante');
     expect(parseMssAddress('pas une adresse')).toBeNull();
     expect(parseMssAddress('a..b@x.fr')).toBeNull();
     expect(isPatientMssAddress('279035121518989@patient.mssante.fr')).toBe(true);

@@ -13,6 +13,12 @@ export const PATIENT_MSS_DOMAIN = 'patient.mssante.fr';
 
 /** Lower-cased; MSSanté professional domains end with `.mssante.fr` (`ch-xyz.mssante.fr`, `test-ci-sis.mssante.fr`). */
 const MSS_SUFFIX = '.mssante.fr';
+/**
+ * The test operator's domains (`cabinet.test-mssante.fr`, `hopital.test-mssante.fr`):
+ * professional MSSanté addresses in the sandbox, marked `test` so that the
+ * services refuse them in production.
+ */
+export const TEST_MSS_SUFFIX = '.test-mssante.fr';
 
 export type MssAddressKind = 'patient' | 'professionnel' | 'hors_mssante';
 
@@ -47,6 +53,8 @@ export interface ParsedMssAddress {
   kind: MssAddressKind;
   /** For a patient address whose local part is a valid INS (key checked). */
   ins?: string;
+  /** A test operator's domain (`*.test-mssante.fr`): only outside production. */
+  test?: true;
 }
 
 /**
@@ -66,6 +74,7 @@ export function parseMssAddress(raw: string): ParsedMssAddress | null {
     const parsed = parseIns(local);
     return parsed.ok ? { address, local, domain, kind: 'patient', ins: parsed.value.valeur } : { address, local, domain, kind: 'patient' };
   }
+  if (domain.endsWith(TEST_MSS_SUFFIX)) return { address, local, domain, kind: 'professionnel', test: true };
   return { address, local, domain, kind: domain.endsWith(MSS_SUFFIX) ? 'professionnel' : 'hors_mssante' };
 }
 
