@@ -20,6 +20,8 @@ const common: BuildOptions = {
   external,
   logLevel: 'warning',
   absWorkingDir: root,
+  // CommonJS has no import.meta: modules locate files from the application root (electron/platform/paths.ts appRoot()).
+  define: { 'import.meta.dirname': '__dirname' },
 };
 
 const started = Date.now();

@@ -36,3 +36,14 @@ export function defaultManagedConfigPath(env: NodeJS.ProcessEnv = process.env, p
       return path.join('/etc', 'cabinet', 'cabinet.json');
   }
 }
+
+/**
+ * The application's root folder (where `package.json`, `node_modules` and
+ * `electron/` are): two levels above this module in the sources
+ * (`electron/platform/`), and two levels above the bundles too (`dist/node/`,
+ * `dist/electron/`, where `import.meta.dirname` is defined as `__dirname` by
+ * `build/bundle.ts`).
+ */
+export function appRoot(): string {
+  return path.resolve(import.meta.dirname, '..', '..');
+}

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildCdaN1 } from './builder.js';
-import { CdaSelfCheck, parseXsdErrors, type CdaCheckResult } from './self-check.js';
+import { CdaSelfCheck, splitPdf, xsdProblems, type CdaCheckResult } from './self-check.js';
 import { input, nurse } from './fixtures.test-support.js';
 
 const checker = new CdaSelfCheck();
@@ -110,9 +110,18 @@ describe('self-check configuration', () => {
     fs.rmSync(empty, { recursive: true });
   });
 
-  it('reads xmllint’s errors', () => {
-    expect(parseXsdErrors("document.xml:12: element title: Schemas validity error : Element '{urn:hl7-org:v3}title': This element is not expected.\ndocument.xml fails to validate\n")).toEqual([
-      { rule: 'XSD', message: "Non conforme au schéma CDA (CDA_extended.xsd) : élément title : Element '{urn:hl7-org:v3}title': This element is not expected.", location: 'ligne 12' },
+  it('reads libxml2’s errors in French', () => {
+    expect(xsdProblems([{ line: 12, message: "Element '{urn:hl7-org:v3}titre': This element is not expected." }])).toEqual([
+      { rule: 'XSD', message: 'Non conforme au schéma CDA (CDA_extended.xsd) : élément {urn:hl7-org:v3}titre : This element is not expected.', location: 'ligne 12' },
     ]);
+    expect(xsdProblems([{ line: 3, message: 'XML mal formé : Opening and ending tag mismatch', wellFormed: false }])[0]).toMatchObject({ rule: 'XML', location: 'ligne 3' });
+  });
+
+  it('takes the PDF out for the schema and the rules, and keeps it for the body check', () => {
+    const { xml, pdf } = splitPdf(good);
+    expect(pdf!.length).toBeGreaterThan(1024);
+    expect(xml.length).toBeLessThan(good.length - 1000);
+    expect(xml).toContain('JVBERi0=');
+    expect(splitPdf('<ClinicalDocument/>')).toEqual({ xml: '<ClinicalDocument/>', pdf: null });
   });
 });

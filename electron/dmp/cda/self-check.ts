@@ -10,34 +10,32 @@
  * (`xsd/` and `schematrons/profils/structurationMinimale/include/voc-*.xml`),
  * or `CABINET_CDA_REFERENCE_DIR`, or the `referenceDir` option.
  *
- * XSD engine: the INS sandbox's long-lived xmllint worker
- * (`electron/ins/sandbox/xmllint-worker.mjs`: WebAssembly compiled once, a
- * fresh instance per validation). The base64 PDF is replaced by a short
- * placeholder for the XSD pass only (the schema does not look inside an ED
- * text; the PDF is checked here in TypeScript), so a 20 MB PDF costs the
- * same XSD time as a small one and stays within the 64 MiB wasm memory.
+ * XSD engine: libxml2 in a long-lived worker that compiles the schema once
+ * (`electron/platform/xml/xsd.ts`; ~0.7 s at first use, then ~1 ms per
+ * level-1 document). The base64 PDF is replaced by a short placeholder for
+ * the XSD pass and for the rules' DOM (neither looks inside an ED text; the
+ * PDF is checked here on the string), so a 20 MB PDF costs the same as a
+ * small one.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { DOMParser, type Document, type Element, type Node as XmlNode } from '@xmldom/xmldom';
 import * as xpath from 'xpath';
 import { CabinetError } from '../../../shared/contract/outcome.js';
+import { appRoot } from '../../platform/paths.js';
+import { sharedXsdPool, type XsdValidatorPool } from '../../platform/xml/xsd.js';
 import { MAX_PDF_BYTES } from './builder.js';
 import { CDA_RULES, RULE_VALUE_SETS, type CdaRule, type RuleHelpers } from './rules.js';
 
 /** `<repo>/../shared/reference/cda`, from this module's location. */
-export const DEFAULT_CDA_REFERENCE_DIR = path.resolve(import.meta.dirname, '../../../../shared/reference/cda');
+export const DEFAULT_CDA_REFERENCE_DIR = path.resolve(appRoot(), '..', 'shared', 'reference', 'cda');
 const XSD_SUBDIR = 'xsd';
 const XSD_ENTRY = 'CDA_extended.xsd';
 const VOC_SUBDIR = path.join('schematrons', 'profils', 'structurationMinimale', 'include');
-const WORKER_FILE = path.resolve(import.meta.dirname, '../../ins/sandbox/xmllint-worker.mjs');
 
 /** A PDF of 20 MiB in base64, plus the header. */
 export const MAX_CDA_CHARS = Math.ceil((MAX_PDF_BYTES * 4) / 3) + 256 * 1024;
 const MAX_SCHEMA_BYTES = 1024 * 1024;
-const INITIAL_PAGES = 256;
-const MAX_PAGES = 1024;
 
 export interface CdaProblem {
   /** Schematron rule id (`d152e10-false-d1610e0`…), `XSD`, `XML`, or `CABINET-…`. */
@@ -52,13 +50,10 @@ export type CdaCheckResult = { ok: true } | { ok: false; problems: CdaProblem[] 
 
 export interface CdaSelfCheckOptions {
   referenceDir?: string;
-  /** Time limit of the XSD validation (default 15 s). */
+  /** Time limit of the XSD validation (default 15 s; the first one also compiles the schema). */
   timeoutMs?: number;
-}
-
-interface XmlFile {
-  fileName: string;
-  contents: string;
+  /** The XSD workers (default: the process's shared pool, schemas compiled once). */
+  pool?: XsdValidatorPool;
 }
 
 const NS = { hl7: 'urn:hl7-org:v3', sdtc: 'urn:hl7-org:sdtc', lab: 'urn:oid:1.3.6.1.4.1.19376.1.3.2', xsi: 'http://www.w3.org/2001/XMLSchema-instance' };
@@ -95,91 +90,44 @@ export function locationOf(node: XmlNode): string {
   return `/${parts.join('/')}`;
 }
 
-/** One long-lived xmllint worker (one validation at a time: calls are queued). */
-class XsdWorker {
-  private worker: Worker | null = null;
-  private next = 0;
-  private queue: Promise<unknown> = Promise.resolve();
-
-  run(inputFiles: XmlFile[], args: string[], timeoutMs: number): Promise<{ exitCode: number; stderr: string }> {
-    const job = this.queue.then(() => this.once(inputFiles, args, timeoutMs));
-    this.queue = job.catch(() => undefined);
-    return job;
-  }
-
-  private once(inputFiles: XmlFile[], args: string[], timeoutMs: number): Promise<{ exitCode: number; stderr: string }> {
-    if (!this.worker) {
-      this.worker = new Worker(WORKER_FILE);
-      this.worker.unref();
-      this.worker.on('error', () => this.close());
-    }
-    const worker = this.worker;
-    const id = ++this.next;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        worker.off('message', onMessage);
-        this.close();
-        reject(new CabinetError('UNAVAILABLE', `Vérification du schéma CDA trop longue (plus de ${timeoutMs} ms).`));
-      }, timeoutMs);
-      const onExit = () => {
-        clearTimeout(timer);
-        worker.off('message', onMessage);
-        reject(new CabinetError('UNAVAILABLE', 'Vérification du schéma CDA impossible : le moteur xmllint s’est arrêté.'));
-      };
-      const onMessage = (message: { cabinetXmllintReply?: boolean; id?: number; exitCode?: number; stderr?: string }) => {
-        if (message?.cabinetXmllintReply !== true || message.id !== id) return;
-        clearTimeout(timer);
-        worker.off('message', onMessage);
-        worker.off('exit', onExit);
-        resolve({ exitCode: message.exitCode ?? -5, stderr: message.stderr ?? '' });
-      };
-      worker.on('message', onMessage);
-      worker.once('exit', onExit);
-      worker.postMessage({ cabinetXmllint: true, id, inputFiles, args, initialPages: INITIAL_PAGES, maxPages: MAX_PAGES });
-    });
-  }
-
-  close(): void {
-    const worker = this.worker;
-    this.worker = null;
-    void worker?.terminate();
-  }
-}
-
-/** Replaces a long base64 PDF by a placeholder, for the XSD pass only. */
-function withoutPdf(xml: string): string {
+/**
+ * Takes a long base64 PDF out of the document: `xml` with a short
+ * placeholder in its place (for the XSD pass and the rules' DOM, which never
+ * look inside it) and the base64 itself (checked on the string).
+ */
+export function splitPdf(xml: string): { xml: string; pdf: string | null } {
   const start = xml.search(/<(?:[A-Za-z_][\w.-]*:)?nonXMLBody\b/);
-  if (start < 0) return xml;
+  if (start < 0) return { xml, pdf: null };
   const open = /<(?:[A-Za-z_][\w.-]*:)?text\b[^>]*>/g;
   open.lastIndex = start;
   const m = open.exec(xml);
-  if (!m) return xml;
+  if (!m) return { xml, pdf: null };
   const from = m.index + m[0].length;
   const to = xml.indexOf('<', from);
-  if (to < 0 || to - from < 1024) return xml;
-  return /^[A-Za-z0-9+/=\s]*$/.test(xml.slice(from, to)) ? `${xml.slice(0, from)}JVBERi0=${xml.slice(to)}` : xml;
+  if (to < 0 || to - from < 1024) return { xml, pdf: null };
+  const pdf = xml.slice(from, to);
+  return /^[A-Za-z0-9+/=\s]*$/.test(pdf) ? { xml: `${xml.slice(0, from)}${PDF_PLACEHOLDER}${xml.slice(to)}`, pdf } : { xml, pdf: null };
 }
 
-/** xmllint's stderr → problems (`doc.xml:LINE: element X: Schemas validity error : …`). */
-export function parseXsdErrors(stderr: string): CdaProblem[] {
-  const problems: CdaProblem[] = [];
-  for (const raw of stderr.split('\n')) {
-    const line = raw.trim();
-    const located = /^document\.xml:(\d+): (.*)$/.exec(line);
-    if (!located) continue;
-    if (/Schemas parser warning/.test(located[2]!)) continue;
-    const detail = located[2]!.replace(/^element ([^:]+): Schemas validity error : /, 'élément $1 : ').replace(/^parser error : /, 'XML mal formé : ');
-    problems.push({ rule: 'XSD', message: `Non conforme au schéma CDA (CDA_extended.xsd) : ${detail}`, location: `ligne ${located[1]}` });
-  }
-  return problems;
+/** `%PDF-` in base64: the placeholder still reads as a PDF start. */
+const PDF_PLACEHOLDER = 'JVBERi0=';
+
+/** libxml2's validation errors → problems, in French. */
+export function xsdProblems(errors: { line: number; message: string; wellFormed?: false }[]): CdaProblem[] {
+  return errors.map((e) => {
+    const detail = e.message.replace(/^Element '([^']+)': /, 'élément $1 : ').replace(/^Element '([^']+)', attribute '([^']+)': /, 'élément $1, attribut $2 : ');
+    return e.wellFormed === false
+      ? { rule: 'XML', message: `Document ${detail.charAt(0).toLowerCase()}${detail.slice(1)}`, location: `ligne ${e.line}` }
+      : { rule: 'XSD', message: `Non conforme au schéma CDA (CDA_extended.xsd) : ${detail}`, location: `ligne ${e.line}` };
+  });
 }
 
 export class CdaSelfCheck {
   readonly referenceDir: string;
-  private readonly xsdFiles: XmlFile[] = [];
+  private readonly schemaFile: string;
   private readonly valueSets = new Map<string, Set<string>>();
   private readonly timeoutMs: number;
-  private readonly xsd = new XsdWorker();
+  private readonly xsd: XsdValidatorPool;
 
   constructor(options: CdaSelfCheckOptions = {}) {
     this.referenceDir = path.resolve(options.referenceDir ?? process.env.CABINET_CDA_REFERENCE_DIR ?? DEFAULT_CDA_REFERENCE_DIR);
@@ -189,10 +137,10 @@ export class CdaSelfCheck {
       new CabinetError('CONFIG_INVALID', `Vérification CDA : dossier de référence introuvable ou incomplet (${this.referenceDir}). Il doit contenir xsd/${XSD_ENTRY} et les jeux de valeurs de la structuration minimale ; indiquez-le avec CABINET_CDA_REFERENCE_DIR.`);
     if (!fs.existsSync(path.join(xsdDir, XSD_ENTRY))) throw missing();
     for (const relative of listFiles(xsdDir)) {
-      const full = path.join(xsdDir, relative);
-      if (fs.statSync(full).size > MAX_SCHEMA_BYTES) throw missing();
-      this.xsdFiles.push({ fileName: relative, contents: fs.readFileSync(full, 'utf8') });
+      if (fs.statSync(path.join(xsdDir, relative)).size > MAX_SCHEMA_BYTES) throw missing();
     }
+    this.schemaFile = path.join(xsdDir, XSD_ENTRY);
+    this.xsd = options.pool ?? sharedXsdPool();
     for (const oid of Object.values(RULE_VALUE_SETS)) {
       const file = path.join(this.referenceDir, VOC_SUBDIR, `voc-${oid}-DYNAMIC.xml`);
       if (!fs.existsSync(file)) throw missing();
@@ -207,26 +155,29 @@ export class CdaSelfCheck {
 
   /** The rules part alone (synchronous): schematron-derived rules, Cabinet rules, the PDF body. */
   checkRules(xml: string): CdaProblem[] {
-    const parsed = parse(xml);
+    const body = splitPdf(xml);
+    const parsed = parse(body.xml);
     if ('problem' in parsed) return [parsed.problem];
     const doc = parsed.doc;
     const helpers: RuleHelpers = { inValueSet: (oid, code) => this.valueSets.get(oid)?.has(code) ?? false };
     const problems: CdaProblem[] = [];
     for (const rule of CDA_RULES) problems.push(...evaluate(rule, doc, helpers));
-    problems.push(...checkPdfBody(doc));
+    problems.push(...checkPdfBody(doc, body.pdf));
     return problems;
+  }
+
+  /** Compiles the schema now (in the worker), so that the first document sent does not wait for it. */
+  prepare(): Promise<void> {
+    return this.xsd.prepare(this.schemaFile);
   }
 
   /** The XSD part alone. */
   async checkSchema(xml: string): Promise<CdaProblem[]> {
-    const schema = this.xsdFiles.find((f) => f.fileName === XSD_ENTRY)!;
-    const others = this.xsdFiles.filter((f) => f !== schema);
-    const result = await this.xsd.run([{ fileName: 'document.xml', contents: withoutPdf(xml) }, schema, ...others], ['--schema', XSD_ENTRY, '--noout', 'document.xml'], this.timeoutMs);
-    if (result.exitCode === 0) return [];
-    const problems = parseXsdErrors(result.stderr);
-    if (problems.length > 0) return problems;
-    if (result.exitCode === 1) return [{ rule: 'XML', message: 'Document XML mal formé.', location: '/' }];
-    throw new CabinetError('UNAVAILABLE', `Vérification du schéma CDA impossible (xmllint : code ${result.exitCode}).`);
+    if (/<!DOCTYPE/i.test(xml.slice(0, 4096))) return [{ rule: 'XML', message: 'Document refusé : une DTD (DOCTYPE) est interdite dans un CDA.', location: '/' }];
+    const result = await this.xsd.validate(this.schemaFile, splitPdf(xml).xml, this.timeoutMs);
+    if (result.valid) return [];
+    if (result.errors.some((e) => e.schema)) throw new CabinetError('UNAVAILABLE', `Vérification du schéma CDA impossible : ${result.errors[0]!.message}`);
+    return xsdProblems(result.errors);
   }
 
   /** Both parts; `{ ok: true }` only when nothing is wrong. */
@@ -239,9 +190,8 @@ export class CdaSelfCheck {
     return problems.length === 0 ? { ok: true } : { ok: false, problems };
   }
 
-  close(): void {
-    this.xsd.close();
-  }
+  /** The shared pool outlives a checker (its workers are unref'd); a checker's own pool is the caller's to close. */
+  close(): void {}
 }
 
 function parse(xml: string): { doc: Document } | { problem: CdaProblem } {
@@ -270,13 +220,13 @@ function evaluate(rule: CdaRule, doc: Document, helpers: RuleHelpers): CdaProble
   return problems;
 }
 
-/** CABINET-N1-03 / -04: the body is base64 of a PDF (`%PDF-`), 20 MiB at most. */
-function checkPdfBody(doc: Document): CdaProblem[] {
+/** CABINET-N1-03 / -04: the body is base64 of a PDF (`%PDF-`), 20 MiB at most (`pdf`: the base64 taken out by {@link splitPdf}). */
+function checkPdfBody(doc: Document, pdf: string | null): CdaProblem[] {
   const texts = select('/hl7:ClinicalDocument/hl7:component/hl7:nonXMLBody/hl7:text', asDom(doc)) as unknown as Element[];
   if (texts.length !== 1) return [];
   const text = texts[0]!;
   const location = locationOf(text);
-  const content = (text.textContent ?? '').replace(/\s+/g, '');
+  const content = (pdf ?? text.textContent ?? '').replace(/\s+/g, '');
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(content) || content.length % 4 !== 0 || content.length === 0) {
     return [{ rule: 'CABINET-N1-03', message: 'Le corps du document n’est pas un contenu base64 valide.', location }];
   }
