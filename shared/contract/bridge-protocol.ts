@@ -9,8 +9,12 @@ import { z } from 'zod';
 export const BRIDGE_PATH = '/bridge';
 export const BRIDGE_PROTOCOL = 'cabinet.v1';
 export const TOKEN_PROTOCOL_PREFIX = 'cabinet.token.';
-/** Largest message either side accepts. */
-export const BRIDGE_MAX_MESSAGE_BYTES = 1024 * 1024;
+/**
+ * Largest message either side accepts: a DMP document or a PDF to feed
+ * (20 MiB, the CDA builder's limit) travels in base64 (× 4/3) inside its
+ * JSON. Each channel's own schema bounds its fields further.
+ */
+export const BRIDGE_MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
 
 export const clientMessage = z
   .object({
