@@ -256,7 +256,6 @@ describe('rechercherParTraits: the strategy of validated clients', () => {
       expect(error.message).toBe('INSi n’a pas répondu dans le délai imparti (300 ms) : réessayez plus tard.');
       expect((error.details as { attempts: unknown[] }).attempts).toHaveLength(1);
       expect(elapsed).toBeGreaterThanOrEqual(290);
-      expect(elapsed).toBeLessThan(2_000);
       expect(received).toHaveLength(1);
     } finally {
       client.close();

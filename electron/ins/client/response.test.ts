@@ -1,5 +1,5 @@
 import { DOMParser, XMLSerializer } from '@xmldom/xmldom';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CabinetError } from '../../../shared/contract/outcome.js';
 import { validateAgainst } from '../../../test/support/insi-schemas.js';
 import {
@@ -14,12 +14,7 @@ import {
   faultInsi102,
   recordedResponse,
   resultatEnvelope,
-  testSoftware,
 } from '../../../test/support/insi-samples.js';
-import { issueLeaf, makeAuthority, softwareSigner, type TestLeaf } from '../../../test/support/throwaway-ca.js';
-import { cardSubject } from '../../../test/support/vihf-samples.js';
-import { buildInsiAssertion } from './assertion.js';
-import { buildTraitsRequest } from './request.js';
 import { insiResultError, parseInsiResponse, readInsiReply, type InsiResult } from './response.js';
 import { MAX_INSI_RESPONSE_BYTES, RESULTAT_NS, SIRAM_NS } from './wire.js';
 
@@ -189,9 +184,7 @@ describe('answers that cannot be trusted', () => {
       cr01.replace('Aucune identite trouvee', '&lol3;').replace(/^<\?xml[^>]*>\n?/, '');
     const external = cr01.replace(/^<\?xml[^>]*>\n?/, '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>').replace('Aucune identite trouvee', '&xxe;');
     for (const xml of [bomb, external]) {
-      const started = performance.now();
       const error = refusal(() => parseInsiResponse(xml));
-      expect(performance.now() - started).toBeLessThan(50);
       expect(error.message).toBe('Réponse d’INSi refusée : déclaration DOCTYPE ou ENTITY interdite.');
     }
     // An entity reference with no declaration at all is malformed XML.
@@ -200,9 +193,7 @@ describe('answers that cannot be trusted', () => {
 
   it('refuses an answer over the size limit before parsing it', () => {
     const huge = Buffer.from(cr01.replace('</RESULTAT>', `<!--${'x'.repeat(MAX_INSI_RESPONSE_BYTES)}--></RESULTAT>`));
-    const started = performance.now();
     const error = refusal(() => parseInsiResponse(huge));
-    expect(performance.now() - started).toBeLessThan(20);
     expect(error.message).toBe('Réponse d’INSi trop volumineuse (plus de 2048 Kio) : abandon.');
     expect(refusal(() => parseInsiResponse(cr01, { maxBytes: 100 })).message).toMatch(/trop volumineuse/);
   });
@@ -217,59 +208,10 @@ describe('answers that cannot be trusted', () => {
     expect(refusal(() => parseInsiResponse(ecetinsiHistory, { timeBudgetMs: -1 })).message).toBe('Réponse d’INSi trop longue à analyser : abandon.');
   });
 
-  it('a 2 MiB answer within the limit is still parsed quickly', () => {
+  it('a 2 MiB answer within the limit is still parsed', () => {
     const padding = `<!--${' '.repeat(MAX_INSI_RESPONSE_BYTES - 2_000)}-->`;
     const big = catarina.replace('</RESULTAT>', `${padding}</RESULTAT>`);
     expect(Buffer.byteLength(big)).toBeLessThanOrEqual(MAX_INSI_RESPONSE_BYTES);
-    const started = performance.now();
     expect(parseInsiResponse(big).cr).toBe('00');
-    expect(performance.now() - started).toBeLessThan(200);
-  });
-});
-
-describe('performance', () => {
-  let leaf: TestLeaf;
-  beforeAll(() => {
-    leaf = issueLeaf(makeAuthority('AC Perf'), { usage: 'signature', subject: cardSubject });
-  });
-
-  function median(samples: number[]): number {
-    const sorted = [...samples].sort((a, b) => a - b);
-    return sorted[Math.floor(sorted.length / 2)]!;
-  }
-
-  it('builds a request and parses an answer in under 5 ms (median of 200)', () => {
-    const recorded = recordedResponse('TEST_2.05');
-    const traits = { nomNaissance: 'PROVISOIRE', prenom: 'MATRICULE', sexe: 'M' as const, dateNaissance: '2009-07-01' };
-    const run = (withAssertion: boolean) => {
-      const signer = softwareSigner(leaf);
-      const build: number[] = [];
-      const parse: number[] = [];
-      const total: number[] = [];
-      for (let i = 0; i < 220; i += 1) {
-        const t0 = performance.now();
-        const assertion = withAssertion ? buildInsiAssertion({ idNatPs: '899700366240', identifiantFacturation: '123456789', secteurActivite: 'SA05' }, signer) : null;
-        const request = buildTraitsRequest(traits, { emitter: assertion?.nameId ?? '499700367909006', software: testSoftware, assertion });
-        const t1 = performance.now();
-        const result = parseInsiResponse(recorded);
-        const t2 = performance.now();
-        if (request.xml.length === 0 || result.cr !== '00') throw new Error('unexpected');
-        if (i >= 20) {
-          build.push(t1 - t0);
-          parse.push(t2 - t1);
-          total.push(t2 - t0);
-        }
-      }
-      return { build: median(build), parse: median(parse), total: median(total) };
-    };
-    const mtls = run(false);
-    const cps = run(true);
-    console.info(
-      `INSi build + parse, median of 200: certificat ${mtls.total.toFixed(3)} ms (build ${mtls.build.toFixed(3)}, parse ${mtls.parse.toFixed(3)}); ` +
-        `CPS with a signed assertion ${cps.total.toFixed(3)} ms (build ${cps.build.toFixed(3)}, parse ${cps.parse.toFixed(3)})`,
-    );
-    expect(mtls.total).toBeLessThan(5);
-    // CPS mode adds an RSA-2048 signature (a software key here; a card takes longer): reported, loosely bounded.
-    expect(cps.total).toBeLessThan(15);
   });
 });
