@@ -15,6 +15,8 @@ export default defineConfig({
   base: './',
   publicDir: false,
   plugins: [react()],
+  // pdf.js's worker (PdfViewer) is an ES module: bundled as one, served from 'self' like any script.
+  worker: { format: 'es' },
   build: {
     outDir: fileURLToPath(new URL('../dist/renderer', import.meta.url)),
     emptyOutDir: true,

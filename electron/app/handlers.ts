@@ -6,6 +6,7 @@ import os from 'node:os';
 import type { ChannelName, ParsedRequestOf, ResponseOf } from '../../shared/contract/index.js';
 import type { Services } from './services.js';
 import { SYSTEM_ACTOR } from './services.js';
+import { toFeedInput } from '../dmp/service.js';
 import { APP_NAME, APP_VERSION } from './version.js';
 import { AHEAD_ROWS } from '../../shared/domain/search-ahead.js';
 
@@ -67,6 +68,48 @@ export function createHandlers(services: Services): Handlers {
     'patients.reverify': (request) => (identity.session.require(), services.patients.reverify(request.uid, identity.session.actor)),
     'ins.lookupTraits': (request) => (identity.session.require(), services.patients.lookupTraits(request.traits, request.uid, identity.session.actor)),
     'ins.lookupVitale': (request) => (identity.session.require(), services.patients.lookupVitale(Buffer.from(request.contentBase64, 'base64'), request.beneficiaire, identity.session.actor)),
+    // DMP: the service requires the session, takes the INS only for a qualified identity and audits every access.
+    'mss.status': () => services.mss.status(),
+    'mss.folders': () => ({ folders: services.mss.folders() }),
+    'mss.list': (request) => services.mss.list(request.folderId, request.offset, request.limit),
+    'mss.get': (request) => services.mss.get(request.id),
+    'mss.search': (request) => ({ messages: services.mss.search(request.text, request.limit) }),
+    'mss.markRead': (request) => services.mss.markRead(request.id, request.read),
+    'mss.attachment': (request) => services.mss.attachment(request.id, request.index),
+    'mss.documentPdf': (request) => services.mss.documentPdf(request.documentId),
+    'mss.send': (request) =>
+      services.mss.send({
+        to: request.to,
+        ...(request.cc ? { cc: request.cc } : {}),
+        subject: request.subject,
+        body: request.body,
+        attachments: (request.attachments ?? []).map((a) => ({ filename: a.filename, contentType: a.contentType, content: Buffer.from(a.base64, 'base64') })),
+        ...(request.patientUid ? { patientUid: request.patientUid } : {}),
+        toPatient: Boolean(request.toPatient),
+        readReceipt: Boolean(request.readReceipt),
+        fin: Boolean(request.fin),
+        ...(request.inReplyTo ? { inReplyToRow: request.inReplyTo } : {}),
+      }),
+    'mss.receipts': (request) => services.mss.timeline(request.messageId),
+    'mss.sendMdn': (request) => services.mss.sendMdn(request.id),
+    'mss.refuseMdn': (request) => services.mss.refuseMdn(request.id),
+    'mss.importDocument': (request) => services.mss.importDocument(request.documentId, request.patientUid),
+    'mss.sync': () => services.mss.sync(),
+    'dmp.status': (request) => services.dmp.status(request.uid),
+    'dmp.addAuthorization': (request) => services.dmp.addAuthorization(request.uid, { consentConfirmed: request.consentConfirmed }),
+    'dmp.list': (request) => services.dmp.list(request.uid, request.filter, request.refresh),
+    'dmp.get': async (request) => {
+      const { content, ...document } = await services.dmp.get(request.uid, request.entryUuid);
+      return { ...document, contentBase64: content.toString('base64') };
+    },
+    'dmp.previewFeed': (request) => services.dmp.previewFeed(request.uid, toFeedInput(request), request.replaces),
+    'dmp.feed': (request) => services.dmp.feed(request.uid, 'previewId' in request ? { previewId: request.previewId } : toFeedInput(request)),
+    'dmp.replace': (request) => services.dmp.replace(request.uid, request.entryUuid, toFeedInput(request)),
+    'dmp.setVisibility': (request) => services.dmp.setVisibility(request.uid, request.entryUuid, request.visibility),
+    'dmp.setStatus': (request) => services.dmp.setStatus(request.uid, request.entryUuid, request.status),
+    'dmp.brisDeGlace': (request) => services.dmp.declareAccess(request.uid, request.purpose, request.reason),
+    // Directory lookups are not patient data: no session required, not audited (failures go to the diagnostics log).
+    'annuaire.search': (request) => services.annuaire.search(request),
 
     'session.get': () => identity.view(),
     'session.cards': () => identity.cards(),

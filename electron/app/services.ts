@@ -18,6 +18,13 @@ import { createIdentityChecks } from '../identity/checks.js';
 import { createEcpsProvider } from '../identity/psc/provider.js';
 import { PatientService } from '../patients/service.js';
 import { createInsiLookup } from '../ins/lookup.js';
+import { CdaSelfCheck } from '../dmp/cda/self-check.js';
+import { createDmpConnection } from '../dmp/connect.js';
+import { createDmpFeedSender } from '../dmp/sender.js';
+import { DMP_FEED_KIND, DmpService } from '../dmp/service.js';
+import { AnnuaireService } from '../annuaire/service.js';
+import { MssService } from '../mss/service.js';
+import { mailServersAvailable } from '../mss/operator/processes.js';
 import { EventBus } from './events.js';
 import { HealthMonitor } from './health.js';
 import { APP_VERSION } from './version.js';
@@ -45,6 +52,9 @@ export interface Services {
   diagnostics: Diagnostics;
   identity: IdentityService;
   patients: PatientService;
+  dmp: DmpService;
+  annuaire: AnnuaireService;
+  mss: MssService;
   events: EventBus;
   close(): Promise<void>;
 }
@@ -85,6 +95,41 @@ export async function createServices(options: ServicesOptions): Promise<Services
       () => createInsiLookup({ config, env: options.env ?? process.env, serverTrust, tracer, identity, validate: (leaf, chain, purpose) => createIdentityChecks(trust).validate(leaf, chain, purpose) }),
       (uid) => events.emit('patientsChanged', { uid }),
     );
+    const annuaire = new AnnuaireService({ config, env: options.env ?? process.env, serverTrust, onFailure: (error) => diagnostics.error('annuaire.search', new Error(`${error.code}: ${error.message} ${JSON.stringify(error.details ?? {})}`)) });
+    // DMP: the client is built per use (endpoint from the configuration, mutual TLS and VIHF from the session).
+    const dmpConnection = createDmpConnection({ config, env: options.env ?? process.env, serverTrust, tracer, identity });
+    const dmpClient = dmpConnection.client;
+    let cdaChecker: CdaSelfCheck | null = null;
+    const dmp = new DmpService({
+      db: store.db,
+      audit,
+      outbox,
+      patients,
+      session: identity.session,
+      client: dmpClient,
+      checker: () => (cdaChecker ??= new CdaSelfCheck()),
+      kick: () => worker.kick(),
+      onChange: (uid) => events.emit('dmpChanged', { uid }),
+    });
+    worker.register(DMP_FEED_KIND, createDmpFeedSender({ client: dmpClient, patients, session: identity.session, cache: dmp.cache, audit, onChange: (uid) => events.emit('dmpChanged', { uid }) }));
+    const mss = new MssService({
+      db: store.db,
+      audit,
+      outbox,
+      worker,
+      config,
+      env: options.env ?? process.env,
+      serverTrust,
+      identity,
+      patients,
+      // Only the sandbox runs local mail servers (the test operator); elsewhere the operator is remote.
+      serversAvailable: () => (config.env === 'sandbox' ? mailServersAvailable() : { ok: true }),
+      events: {
+        changed: () => events.emit('mssChanged', {}),
+        progress: (p) => events.emit('mssSyncProgress', p),
+        newMail: (n) => events.emit('mssNewMail', n),
+      },
+    });
     const health = new HealthMonitor(config, tracer, (services) => events.emit('statusChanged', { env: config.env, services, outbox: outbox.counts() }), serverTrust);
 
     if (options.host !== 'cli') {
@@ -109,10 +154,16 @@ export async function createServices(options: ServicesOptions): Promise<Services
       diagnostics,
       identity,
       patients,
+      dmp,
+      annuaire,
+      mss,
       events,
       async close() {
         health.stop();
         identity.dispose();
+        cdaChecker?.close();
+        dmpConnection.close();
+        annuaire.dispose();
         await worker.stop();
         if (options.host !== 'cli' && store.db.open) audit.append({ actor: SYSTEM_ACTOR, action: 'app.stop', details: { host: options.host } });
         store.close();

@@ -6,8 +6,10 @@
  */
 import { Command, CommanderError } from 'commander';
 import { APP_VERSION } from '../app/version.js';
+import { registerAnnuaire } from './annuaire.js';
 import { registerAudit } from './audit.js';
 import { registerCda } from './cda.js';
+import { registerDmp } from './dmp.js';
 import { registerDoctor } from './doctor.js';
 import { registerIdentity } from './identity.js';
 import { registerIns } from './ins.js';
@@ -38,8 +40,10 @@ registerIns(program);
 registerPatient(program);
 registerSandbox(program);
 registerCda(program);
+registerDmp(program);
 registerMss(program);
 registerXdm(program);
+registerAnnuaire(program);
 
 /** Commander's usage errors, said in French. */
 function usageMessage(error: CommanderError): string {

@@ -1,5 +1,5 @@
 /**
- * `cabinet sandbox start insi|psc`: runs a protocol-faithful local sandbox on
+ * `cabinet sandbox start insi|psc|annuaire|dmp|mss`: runs a protocol-faithful local sandbox on
  * its sandbox-environment port, with the test PKI of the data folder
  * (created by `cabinet pki init <data>/pki-test` if missing). Prints
  * `URL=<url>` and runs until interrupted.
@@ -16,22 +16,42 @@ export function registerSandbox(program: Command): void {
   const sandbox = program.command('sandbox').description('services nationaux simulés en local (bac à sable)');
   sandbox
     .command('start')
-    .addArgument(new Argument('<service>', 'service à simuler').choices(['insi', 'psc']))
+    .addArgument(new Argument('<service>', 'service à simuler').choices(['insi', 'psc', 'annuaire', 'dmp', 'mss']))
+    .addOption(new Option('--patient <ins...>', 'mss : INS (matricule + clé) dont l’espace Mon espace santé est actif, en plus des identités de test INSi'))
     .addOption(new Option('--port <port>', 'port (par défaut celui de l’environnement bac à sable)'))
     .description('démarre un bac à sable et affiche son adresse (Ctrl+C pour arrêter)')
-    .action((service: 'insi' | 'psc', options: { port?: string }) =>
+    .action((service: 'insi' | 'psc' | 'annuaire' | 'dmp' | 'mss', options: { port?: string; patient?: string[] }) =>
       run({ json: false }, async () => {
         const config = loadConfig();
         const pkiDir = config.trustDir ?? path.join(config.dataDir, 'pki-test');
         const pki = fs.existsSync(path.join(pkiDir, 'manifest.json')) ? loadTestPki(pkiDir) : await createTestPki(pkiDir);
-        const port = options.port ? Number(options.port) : sandboxPorts[service];
+        const port = options.port ? Number(options.port) : service === 'mss' ? sandboxPorts.mssImap : sandboxPorts[service];
         let url: string;
         let close: () => Promise<void>;
-        if (service === 'insi') {
+        if (service === 'mss') {
+          // Real Dovecot + Postfix (electron/mss/operator/README.md); --port is the IMAPS port.
+          const { startMssSandbox } = await import('../mss/operator/sandbox-cli.js');
+          const started = await startMssSandbox({ pkiDir: pki.dir, imapsPort: port, smtpPort: sandboxPorts.mssSmtp, patients: options.patient ?? [] });
+          ({ url } = started);
+          close = () => started.close();
+          process.stdout.write(`${started.lines.slice(1).join('\n')}\n`);
+        } else if (service === 'insi') {
           const { startInsiSandbox } = await import('../ins/sandbox/server.js');
           const started = await startInsiSandbox({ pki, port });
           ({ url } = started);
           close = () => started.close();
+        } else if (service === 'dmp') {
+          const { startDmpSandbox } = await import('../dmp/sandbox/server.js');
+          const started = await startDmpSandbox({ pki, port });
+          ({ url } = started);
+          close = () => started.close();
+          process.stdout.write(`DMP prêt en ${Math.round(started.startMs)} ms (${started.registry.entries.size} documents). Autorité à approuver : ${started.anchorFile}\n`);
+        } else if (service === 'annuaire') {
+          const { startAnnuaireSandbox, SANDBOX_API_KEY } = await import('../annuaire/sandbox/server.js');
+          const started = await startAnnuaireSandbox({ pki, port });
+          ({ url } = started);
+          close = () => started.close();
+          process.stdout.write(`Clé d’API (en-tête ESANTE-API-KEY) : ${SANDBOX_API_KEY}\n`);
         } else {
           const { startPscSandbox } = await import('../identity/psc/sandbox/server.js');
           const server = identity(pki, 'serveur-psc');

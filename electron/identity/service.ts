@@ -171,7 +171,9 @@ export class IdentityService {
         practitioner: { idNatPs: p.idNatPs, displayName: p.displayName, professionCode: p.professionCode, professionLabel: p.professionLabel, ...(p.specialtyCode ? { specialtyCode: p.specialtyCode, specialtyLabel: p.specialtyLabel } : {}) },
         structureId,
         activitySector: DEFAULT_ACTIVITY_SECTOR,
-        authenticationMode: p.source === 'carte_cps' ? 'DIRECTE' : 'INDIRECTE',
+        // The practitioner authenticated personally (card, or their own certificate): DIRECTE. INDIRECTE is for a
+        // structure's certificate acting for its users, which a practitioner's session never is.
+        authenticationMode: 'DIRECTE',
         purposeOfUse: options.purposeOfUse,
         software: { name: APP_NAME, version: APP_VERSION, id: `cabinet-${APP_VERSION}`, dmpApprovalId: DMP_APPROVAL_ID },
         ...(options.patientIns ? { patientIns: options.patientIns as never } : {}),

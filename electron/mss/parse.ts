@@ -121,8 +121,8 @@ function mapParserError(error: unknown): CabinetError {
 }
 
 /** Parses one .eml in memory. */
-export async function parseEml(raw: Buffer, limits: Partial<ParseEmlLimits> = {}): Promise<ParsedEml> {
-  const l: ParseEmlLimits = { ...DEFAULT_EML_LIMITS, ...limits };
+/** The MIME parse itself (mailparser), bounded in size, parts, header size and time. */
+async function parseMime(raw: Buffer, l: ParseEmlLimits): Promise<ParsedMail> {
   if (raw.length === 0) throw invalid('vide', 'fichier vide');
   if (raw.length > l.maxBytes) throw invalid('taille', `plus de ${Math.round(l.maxBytes / 1024 / 1024)} Mio`);
   // A header block must come first: refuse binary junk early.
@@ -130,9 +130,8 @@ export async function parseEml(raw: Buffer, limits: Partial<ParseEmlLimits> = {}
   if (!/^[!-9;-~]+:/.test(firstLine) && !/^From /.test(firstLine)) throw invalid('entete', 'le fichier ne commence pas par des en-têtes de courriel');
 
   let timer: NodeJS.Timeout | undefined;
-  let mail: ParsedMail;
   try {
-    mail = await Promise.race([
+    return await Promise.race([
       simpleParser(raw, {
         skipHtmlToText: true,
         skipTextToHtml: true,
@@ -155,6 +154,19 @@ export async function parseEml(raw: Buffer, limits: Partial<ParseEmlLimits> = {}
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** One attachment's bytes, by its position in {@link ParsedEml.pieces}. */
+export async function emlAttachment(raw: Buffer, index: number, limits: Partial<ParseEmlLimits> = {}): Promise<{ filename: string; contentType: string; content: Buffer }> {
+  const mail = await parseMime(raw, { ...DEFAULT_EML_LIMITS, ...limits });
+  const a = mail.attachments[index];
+  if (!a) throw new CabinetError('NOT_FOUND', 'Cette pièce jointe n’existe pas dans le message.');
+  return { filename: (a.filename ?? `piece-${index + 1}`).slice(0, 255), contentType: a.contentType, content: a.content };
+}
+
+export async function parseEml(raw: Buffer, limits: Partial<ParseEmlLimits> = {}): Promise<ParsedEml> {
+  const l: ParseEmlLimits = { ...DEFAULT_EML_LIMITS, ...limits };
+  const mail = await parseMime(raw, l);
 
   const remarques: string[] = [];
   const contentType = mail.headers.get('content-type') as StructuredHeader | undefined;

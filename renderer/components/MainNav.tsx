@@ -1,10 +1,16 @@
 /** The left navigation: five links, the current one marked with aria-current="page". */
 import { hrefOf, routeLabels, routes, type Route } from '../routes.js';
+import { useMailAlerts } from '../screens/messagerie/alerts.js';
 import { Icon } from './Icon.js';
 
 const FAILED_ID = 'navigation-envois-echecs';
+const UNREAD_ID = 'navigation-messagerie-non-lus';
 
 export function MainNav({ current, failedSends }: { current: Route; failedSends: number }) {
+  // Unread inbox messages (kept fresh, with a desktop notification for new mail when allowed).
+  const unreadMail = useMailAlerts();
+  const described = (route: Route): string | undefined =>
+    route === 'envois' && failedSends > 0 ? FAILED_ID : route === 'messagerie' && unreadMail > 0 ? UNREAD_ID : undefined;
   return (
     <nav className="main-nav" aria-label="Navigation principale">
       <ul className="main-nav__list">
@@ -14,7 +20,7 @@ export function MainNav({ current, failedSends }: { current: Route; failedSends:
               className="main-nav__link"
               href={hrefOf(route)}
               aria-current={route === current ? 'page' : undefined}
-              aria-describedby={route === 'envois' && failedSends > 0 ? FAILED_ID : undefined}
+              aria-describedby={described(route)}
               aria-keyshortcuts={`Alt+${index + 1}`}
               title={`${routeLabels[route]} (Alt+${index + 1})`}
             >
@@ -25,6 +31,12 @@ export function MainNav({ current, failedSends }: { current: Route; failedSends:
                 <span className="main-nav__count" id={FAILED_ID} aria-hidden="true">
                   {failedSends}
                   <span className="visually-hidden"> en échec</span>
+                </span>
+              ) : null}
+              {route === 'messagerie' && unreadMail > 0 ? (
+                <span className="main-nav__count main-nav__count--info" id={UNREAD_ID} aria-hidden="true">
+                  {unreadMail > 99 ? '99+' : unreadMail}
+                  <span className="visually-hidden"> {unreadMail > 99 ? `(${unreadMail}) ` : ''}{unreadMail > 1 ? 'non lus' : 'non lu'}</span>
                 </span>
               ) : null}
             </a>

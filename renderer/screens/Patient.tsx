@@ -32,6 +32,8 @@ import { cabinet } from '../bridge/index.js';
 import { patientHrefs } from '../routes.js';
 import { call, useCabinet } from '../state/cabinet.js';
 import { InsHistoryList } from '../components/InsHistoryList.js';
+import { PatientMail } from './messagerie/PatientMail.js';
+import { DmpPanel } from './patient/DmpPanel.js';
 
 type HistoryEntry = PatientDetail['history'][number] & { n: number };
 type Reverify = ResponseOf<'patients.reverify'>;
@@ -107,6 +109,8 @@ export function Patient({ uid }: { uid: string }) {
 
       <IdentitySection patient={patient} onChanged={apply} />
       <DocumentSection patient={patient} onChanged={apply} />
+      <DmpPanel patient={{ uid: patient.uid, displayName: patientName(patient), qualified: patient.status === 'QUAL' && patient.ins !== null }} />
+      <PatientMail patient={{ uid: patient.uid, status: patient.status, hasIns: patient.ins !== null }} />
       <InsiSection patient={patient} onChecked={() => void load()} />
       <HistorySection history={patient.history} />
     </Screen>

@@ -9,6 +9,9 @@
  */
 import { z } from 'zod';
 import * as s from './schemas.js';
+import * as dmp from './dmp.js';
+import * as annuaire from './annuaire.js';
+import * as mss from './mss.js';
 import type { Outcome } from './outcome.js';
 
 function channel<Req extends z.ZodType, Res extends z.ZodType>(request: Req, response: Res) {
@@ -52,6 +55,50 @@ export const contract = {
     /** Re-verification of a stored INS: a new traits lookup compared with it. */
     reverify: channel(s.uidRequest, s.reverifyResult),
   },
+  annuaire: {
+    /** MSSanté recipients from the Annuaire Santé (name, RPPS, city, mailbox types); red-listed mailboxes never appear. */
+    search: channel(annuaire.annuaireSearchRequest, annuaire.annuaireSearchResponse),
+  },
+  dmp: {
+    /** TD0.2: the patient's DMP and this practitioner's authorisation (cached; offline, the cache with its age). */
+    status: channel(dmp.dmpUidRequest, dmp.dmpStatusView),
+    /** TD0.3, once the patient's consent is confirmed. */
+    addAuthorization: channel(dmp.dmpAuthorizationRequest, dmp.dmpStatusView),
+    /** The documents (first 2 years, then incremental), filtered on the cache, newest first. */
+    list: channel(dmp.dmpListRequest, dmp.dmpListView),
+    get: channel(dmp.dmpEntryRequest, dmp.dmpDocumentView),
+    /** Builds and self-checks the CDA; the metadata to check before « Envoyer au DMP ». */
+    previewFeed: channel(dmp.dmpPreviewRequest, dmp.dmpPreviewView),
+    /** Through the outbox (idempotent by uniqueId). */
+    feed: channel(dmp.dmpFeedRequest, dmp.dmpFeedResultView),
+    replace: channel(dmp.dmpReplaceRequest, dmp.dmpFeedResultView),
+    setVisibility: channel(dmp.dmpVisibilityRequest, dmp.dmpEntry),
+    /** Archive, unarchive (Approved) or delete (own documents only). */
+    setStatus: channel(dmp.dmpSetStatusRequest, dmp.dmpEntry),
+    /** Bris de glace or centre 15, with a mandatory reason (audited; banner). */
+    brisDeGlace: channel(dmp.dmpBrisDeGlaceRequest, dmp.dmpAccess),
+  },
+  mss: {
+    status: channel(s.empty, mss.mssStatus),
+    folders: channel(s.empty, z.object({ folders: z.array(mss.mssFolder) })),
+    /** Paged (offset/limit) for a virtualised list, with the folder's total and unread counts. */
+    list: channel(mss.mssListRequest, mss.mssListView),
+    /** The body and attachments are fetched on first opening, then read from the encrypted store. */
+    get: channel(mss.mssIdRequest, mss.mssMessageView),
+    search: channel(mss.mssSearchRequest, z.object({ messages: z.array(mss.mssMessageSummary) })),
+    markRead: channel(mss.mssMarkReadRequest, mss.mssMarkReadView),
+    /** One attachment's bytes (base64), by its position in the message's `pieces`. */
+    attachment: channel(mss.mssAttachmentRequest, mss.mssAttachmentView),
+    /** The PDF of a document received in an XDM. */
+    documentPdf: channel(mss.mssDocumentPdfRequest, mss.mssDocumentPdfView),
+    /** Composes and queues in the outbox (idempotent by Message-ID); a patient's address comes only from their qualified INS. */
+    send: channel(mss.mssSendRequest, mss.mssSendView),
+    receipts: channel(mss.mssReceiptsRequest, mss.mssReceiptTimeline),
+    sendMdn: channel(mss.mssIdRequest, mss.mssMdnView),
+    refuseMdn: channel(mss.mssIdRequest, mss.mssMdnView),
+    importDocument: channel(mss.mssImportRequest, mss.mssImportView),
+    sync: channel(s.empty, mss.mssSyncView),
+  },
   ins: {
     lookupTraits: channel(s.insLookupTraitsRequest, s.insiLookupResult),
     lookupVitale: channel(s.insLookupVitaleRequest, s.insiLookupResult),
@@ -79,6 +126,14 @@ export const events = {
   auditAppended: z.object({ id: z.number().int() }),
   sessionChanged: s.sessionView,
   patientsChanged: z.object({ uid: z.string() }),
+  /** The DMP cache or feeds of this patient changed (refresh, feed sent or failed, ITI-57). */
+  dmpChanged: z.object({ uid: z.string() }),
+  /** The mailbox changed (sync, send, receipt, read flag). */
+  mssChanged: z.object({}),
+  /** First sync progress, for a progress bar. */
+  mssSyncProgress: mss.mssSyncProgress,
+  /** New mail in the inbox: desktop notification. */
+  mssNewMail: mss.mssNewMail,
 } as const;
 
 type Contract = typeof contract;

@@ -28,6 +28,8 @@ import { issueLeaf, makeAuthority, softwareSigner } from '../support/throwaway-c
 import { cardSubject, doctorInput } from '../support/vihf-samples.js';
 import { tempDir, TestKeychain } from '../support/fixtures.js';
 import { compare, ms, report, time, type Row } from './harness.js';
+import { benchMss } from './mss.js';
+import { benchDmp } from './dmp.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 await ensurePrivateKeyring(root);
@@ -207,6 +209,20 @@ try {
 } catch (error) {
   console.error(`Banc « frappe → résultats » non mesuré : ${(error as Error).message}`);
   process.exitCode = 1;
+}
+
+// MSSanté: first sync of 10,000 messages and a no-change resync against the test operator (Dovecot + Postfix).
+try {
+  rows.push(...(await benchMss(keychain)));
+} catch (error) {
+  console.error(`Banc MSSanté non mesuré : ${(error as Error).message}`);
+}
+
+// DMP: a 2,000-entry ITI-18 answer read in a stream; a 1 MB PDF up to the ITI-41 MTOM message.
+try {
+  rows.push(...(await benchDmp()));
+} catch (error) {
+  console.error(`Banc DMP non mesuré : ${(error as Error).message}`);
 }
 
 keychain.cleanup();

@@ -10,6 +10,8 @@ import path from 'node:path';
 import { createTestPki, identity, pkiPath } from '../../electron/identity/pki/test-pki.js';
 import { startPscSandbox } from '../../electron/identity/psc/sandbox/server.js';
 import { startInsiSandbox } from '../../electron/ins/sandbox/server.js';
+import { startMssForE2e } from './mss-setup.js';
+import { startDmpSandbox } from '../../electron/dmp/sandbox/server.js';
 import { KEYCHAIN_SERVICE, OsKeychain } from '../../electron/platform/keychain/keychain.js';
 import { STORE_ID_FILE } from '../../electron/platform/store/database.js';
 
@@ -23,12 +25,17 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const read = (relative: string) => fs.readFileSync(pkiPath(pki, relative), 'utf8');
   const psc = await startPscSandbox({ certPem: read(pscServer.certPem!) + read(pscServer.chainPem!), keyPem: read(pscServer.keyPem!), port: 0, autoApproveAfterMs: 2500 });
   const insi = await startInsiSandbox({ pki, port: 0, population: 1000 });
+  // The DMP sandbox seeded with the CNAM test patients' DMPs (ANS example documents) and the 2,000-document patient.
+  const dmpSandbox = await startDmpSandbox({ pki, port: 0 });
+  process.env.CABINET_E2E_DMP_SEED_MS = String(Math.round(dmpSandbox.seedMs));
+  // MSSanté: the real test operator (Dovecot + Postfix) when installed, the Annuaire sandbox, a filled inbox.
+  const mss = await startMssForE2e(pki);
   process.env.CABINET_E2E_PKI_DIR = pki.dir;
 
   const started = performance.now();
   const host = spawn(process.execPath, [path.join(root, 'dist', 'node', 'host.cjs')], {
     cwd: root,
-    env: { ...process.env, CABINET_DATA_DIR: dataDir, CABINET_ENV: 'sandbox', CABINET_CONFIG: '', CABINET_PSC_URL: psc.url, CABINET_INSI_URL: insi.url },
+    env: { ...process.env, CABINET_DATA_DIR: dataDir, CABINET_ENV: 'sandbox', CABINET_CONFIG: '', CABINET_PSC_URL: psc.url, CABINET_INSI_URL: insi.url, CABINET_DMP_URL: dmpSandbox.url, ...mss.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -56,6 +63,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   return async () => {
     await psc.close();
     await insi.close();
+    await mss.close();
+    await dmpSandbox.close();
     host.kill('SIGTERM');
     await new Promise((resolve) => {
       const timer = setTimeout(() => {

@@ -25,11 +25,12 @@ test('identifies a patient with INSi up to a qualified identity', async ({ page 
   await shot(page, '20-identifier-erreur');
 
   await page.getByLabel('Nom de naissance').fill('Adrtrois');
-  await page.getByLabel('Prénoms').fill('Dominique');
-  await page.getByRole('radio', { name: 'Féminin' }).check();
-  await page.getByLabel('Jour', { exact: true }).fill('26');
-  await page.getByLabel('Mois', { exact: true }).fill('02');
-  await page.getByLabel('Année').fill('1997');
+  // ADRTROIS Toussaint (CNAM test identity, born in Corsica): the DMP spec qualifies ADRTROIS Dominique on the same host.
+  await page.getByLabel('Prénoms').fill('Toussaint');
+  await page.getByRole('radio', { name: 'Masculin' }).check();
+  await page.getByLabel('Jour', { exact: true }).fill('01');
+  await page.getByLabel('Mois', { exact: true }).fill('01');
+  await page.getByLabel('Année').fill('1960');
   await page.getByRole('button', { name: 'Interroger INSi' }).click();
 
   await expect(page.getByRole('heading', { name: 'Étape 2 sur 3 : Résultat INSi' })).toBeVisible({ timeout: 15_000 });
@@ -53,7 +54,7 @@ test('identifies a patient with INSi up to a qualified identity', async ({ page 
 
   await page.getByRole('navigation', { name: 'Navigation principale' }).getByText('Patients', { exact: true }).click();
   await page.getByRole('searchbox', { name: 'Rechercher un patient — nom, prénom, date de naissance ou INS' }).fill('adrtr');
-  await expect(page.getByRole('link', { name: /^ADRTROIS/ })).toBeVisible();
+  await expect(page.getByRole('link', { name: /^ADRTROIS/ }).first()).toBeVisible();
   await expect(page.getByText(/qualifiée/i).first()).toBeVisible();
   await shot(page, '24-liste-patients');
 });
