@@ -14,6 +14,7 @@ import { MAX_PDF_BYTES } from '../dmp/cda/builder.js';
 import { createCheckedCda } from '../dmp/cda/document.js';
 import { CdaSelfCheck } from '../dmp/cda/self-check.js';
 import { addCredentialOptions, asPractitioner, type CredentialOptions } from './credentials.js';
+import { readInputFile } from './files.js';
 import { jsonOption, run } from './output.js';
 
 interface BuildOptions extends CredentialOptions {
@@ -30,16 +31,6 @@ interface BuildOptions extends CredentialOptions {
   json?: boolean;
 }
 
-function readPdf(file: string): Buffer {
-  let size: number;
-  try {
-    size = fs.statSync(file).size;
-  } catch {
-    throw new CabinetError('NOT_FOUND', `PDF introuvable ou illisible : ${file}`);
-  }
-  if (size > MAX_PDF_BYTES) throw new CabinetError('INVALID_REQUEST', `Le PDF est trop volumineux (${(size / 1048576).toFixed(1)} Mo ; 20 Mo au plus).`);
-  return fs.readFileSync(file);
-}
 
 export function registerCda(program: Command): void {
   const cda = program.command('cda').description('documents CDA (DMP, MSSanté)');
@@ -60,7 +51,7 @@ export function registerCda(program: Command): void {
         const parsed = parseIns(options.ins);
         if (!parsed.ok) throw new CabinetError(parsed.code, parsed.message, parsed.details);
         if (fs.existsSync(options.out)) throw new CabinetError('CONFLICT', `Le fichier ${options.out} existe déjà : choisissez un autre nom.`);
-        const pdf = readPdf(options.pdf);
+        const pdf = readInputFile(options.pdf, MAX_PDF_BYTES, 'PDF');
         const checker = new CdaSelfCheck();
         try {
           const built = await asPractitioner(options, async (credentials, services) => {

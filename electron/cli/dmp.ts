@@ -15,6 +15,7 @@ import type { Services } from '../app/services.js';
 import { MAX_PDF_BYTES } from '../dmp/cda/builder.js';
 import type { DmpAccess } from '../dmp/service.js';
 import { addCredentialOptions, asPractitioner, type CredentialOptions } from './credentials.js';
+import { readInputFile } from './files.js';
 import { jsonOption, run } from './output.js';
 
 interface AccessOptions {
@@ -46,16 +47,6 @@ function accessLine(access: DmpAccess | null): string[] {
   return access ? [`⚠ Accès ${access.purpose === 'bris_de_glace' ? 'en bris de glace' : 'centre 15'} : « ${access.reason} » (consigné au journal).`] : [];
 }
 
-function readPdf(file: string): Buffer {
-  let size: number;
-  try {
-    size = fs.statSync(file).size;
-  } catch {
-    throw new CabinetError('NOT_FOUND', `PDF introuvable ou illisible : ${file}`);
-  }
-  if (size > MAX_PDF_BYTES) throw new CabinetError('INVALID_REQUEST', `Le PDF est trop volumineux (${(size / 1048576).toFixed(1)} Mo ; 20 Mo au plus).`);
-  return fs.readFileSync(file);
-}
 
 const day = (iso: string | null) => (iso ? iso.slice(0, 10).split('-').reverse().join('/') : '—');
 
@@ -147,7 +138,7 @@ export function registerDmp(program: Command): void {
     .action(
       (options: CredentialOptions & { ins: string; pdf: string; type: string; titre?: string; date?: string; masquePs?: boolean; invisiblePatient?: boolean; invisibleRepresentants?: boolean; json?: boolean }) =>
         run({ json: Boolean(options.json) }, async () => {
-          const pdf = readPdf(options.pdf);
+          const pdf = readInputFile(options.pdf, MAX_PDF_BYTES, 'PDF');
           return asPractitioner(options, async (_credentials, services) => {
             const uid = patientUid(services, options.ins);
             const queued = await services.dmp.feed(uid, {

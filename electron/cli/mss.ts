@@ -10,7 +10,8 @@ import { formatIns } from '../../shared/domain/ins/matricule.js';
 import { parseEml, type ParsedEml } from '../mss/parse.js';
 import { addCredentialOptions, asPractitioner, type CredentialOptions } from './credentials.js';
 import { jsonOption, run } from './output.js';
-import { readInputFile, xdmSummary, xdmText } from './xdm.js';
+import { readInputFile } from './files.js';
+import { xdmSummary, xdmText } from './xdm.js';
 
 const CONTENT_TYPES: Record<string, string> = { '.pdf': 'application/pdf', '.xml': 'application/xml', '.txt': 'text/plain', '.zip': 'application/zip', '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg' };
 

@@ -10,20 +10,8 @@ import { CabinetError } from '../../shared/contract/outcome.js';
 import { formatIns } from '../../shared/domain/ins/matricule.js';
 import { buildXdm, readXdm, type XdmReadResult } from '../mss/xdm/index.js';
 import { APP_VERSION } from '../app/version.js';
+import { readInputFile } from './files.js';
 import { jsonOption, run } from './output.js';
-
-/** Reads a local file given on the command line, bounded, with French errors. */
-export function readInputFile(file: string, maxBytes: number, what: string): Buffer {
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(file);
-  } catch {
-    throw new CabinetError('NOT_FOUND', `${what} introuvable : ${file}.`);
-  }
-  if (!stat.isFile()) throw new CabinetError('INVALID_REQUEST', `${what} : ${file} n’est pas un fichier.`);
-  if (stat.size > maxBytes) throw new CabinetError('INVALID_REQUEST', `${what} trop volumineux : ${file} (plus de ${Math.round(maxBytes / 1024 / 1024)} Mio).`);
-  return fs.readFileSync(file);
-}
 
 /** What the CLI shows of an XDM: everything but the document bytes. */
 export function xdmSummary(result: XdmReadResult) {
