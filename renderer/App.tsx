@@ -22,7 +22,7 @@ import { Patient } from './screens/Patient.js';
 import { Patients } from './screens/Patients.js';
 import { Reglages } from './screens/Reglages.js';
 import { Verrouillage } from './screens/Verrouillage.js';
-import { CabinetProvider, useCabinet } from './state/cabinet.js';
+import { CabinetProvider, isOutage, useCabinet } from './state/cabinet.js';
 import { SessionProvider, useSession } from './state/session.js';
 
 /**
@@ -125,13 +125,16 @@ function SessionPending() {
     <div className="gate">
       <div className="gate__panel gate__panel--quiet">
         <h1 className="gate__title" tabIndex={-1}>
-          Cabinet
+          Ouverture de Cabinet
         </h1>
-        {loadError ? (
+        {loadError && isOutage(loadError) ? (
+          // The banner above says why and what to do; here, only what comes next.
+          <p className="muted">L’écran de connexion s’affichera dès que les services de Cabinet répondront.</p>
+        ) : loadError ? (
           <LoadError failure={loadError} title="Impossible de lire la session" />
         ) : (
           <p className="muted" role="status">
-            Ouverture de Cabinet…
+            Lecture de la session…
           </p>
         )}
       </div>

@@ -12,6 +12,7 @@ import { useSession } from '../state/session.js';
 import type { Practitioner } from '../../shared/domain/practitioner.js';
 import { Icon } from './Icon.js';
 import { ServiceStateLabel } from './ServiceState.js';
+import { servicesSummary } from './services-summary.js';
 
 type Service = Status['services'][number];
 
@@ -47,6 +48,7 @@ export function StatusBar() {
   // While Cabinet does not answer, the last known states may be stale: do not show them.
   const outbox = practitioner && !outage ? status?.outbox : undefined;
   const waiting = outbox ? outbox.en_attente + outbox.en_cours : 0;
+  const summary = status && !outage ? servicesSummary(status.services) : null;
 
   return (
     <footer className="status-bar">
@@ -64,16 +66,28 @@ export function StatusBar() {
         </div>
       ) : null}
       <div className="status-bar__live" role="status" aria-live="polite" aria-label="État des services">
-        {status && !outage ? (
-          <ul className="status-bar__services" aria-label="Services nationaux">
-            {status.services.map((service) => (
-              <li key={service.id} className="status-bar__service" title={serviceTooltip(service)}>
-                <span className="status-bar__service-name">{serviceLabels[service.id] ?? service.label}</span>
-                <ServiceStateLabel state={service.state} />
-                {service.state !== 'connecte' && service.detail ? <span className="visually-hidden"> : {service.detail}</span> : null}
-              </li>
-            ))}
-          </ul>
+        {status && summary ? (
+          <>
+            <p className={`status-bar__summary${summary.calm ? '' : ' status-bar__summary--alert'}`}>{summary.text}</p>
+            <ul className="status-bar__services" aria-label="Services nationaux">
+              {status.services.map((service) => (
+                <li key={service.id} className={`status-bar__service status-bar__service--${service.state}`} title={serviceTooltip(service)}>
+                  <span className="status-bar__service-name">{serviceLabels[service.id] ?? service.label}</span>
+                  {/* A connected service shows its dot only (the summary says « tous connectés »);
+                      any other state is also written out, so color is never the only signal. */}
+                  {service.state === 'connecte' ? (
+                    <span className="service-state service-state--connecte">
+                      <span className="service-state__dot" aria-hidden="true" />
+                      <span className="visually-hidden">{serviceStateLabels.connecte}</span>
+                    </span>
+                  ) : (
+                    <ServiceStateLabel state={service.state} />
+                  )}
+                  {service.state !== 'connecte' && service.detail ? <span className="visually-hidden"> : {service.detail}</span> : null}
+                </li>
+              ))}
+            </ul>
+          </>
         ) : (
           <p className="status-bar__pending">{outage ? 'État des services inconnu : Cabinet ne répond pas.' : (statusError ?? 'Lecture de l’état des services…')}</p>
         )}

@@ -164,6 +164,18 @@ function CardLogin({ autoFocus }: { autoFocus: boolean }) {
 
   const list = cards?.cards ?? [];
   const selected: Card | null = list.find((card) => card.index === chosen) ?? list[0] ?? null;
+  // No card to type a PIN for (the reader was read and holds none): the pad waits, greyed, instead
+  // of inviting a PIN that can only be refused.
+  const noCard = cards !== null && list.length === 0;
+  // The PIN field had the focus and is now greyed: give it to the chosen login method, whose arrow
+  // keys lead to « Certificat logiciel » and « e-CPS » (never leave the keyboard user on nothing).
+  useEffect(() => {
+    if (!noCard) return;
+    const active = document.activeElement;
+    if (active === pinRef.current || active === document.body || active === null) {
+      document.querySelector<HTMLInputElement>('.source-choice__input:checked')?.focus();
+    }
+  }, [noCard, pinRef]);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -224,9 +236,10 @@ function CardLogin({ autoFocus }: { autoFocus: boolean }) {
               setProblem(null);
             }}
             inputRef={pinRef}
-            help={busy ? 'Vérification par la carte…' : 'De 4 à 12 chiffres.'}
+            help={busy ? 'Vérification par la carte…' : noCard ? 'Insérez d’abord votre carte CPS : le code PIN se saisit ensuite ici.' : 'De 4 à 12 chiffres.'}
             problem={problem}
             busy={busy}
+            disabled={noCard}
           />
         </div>
       </form>

@@ -814,7 +814,8 @@ function existingHolder(failure: Failure): string | null {
 function insiLabel(result: InsiLookupResult): ReactNode {
   const label = result.label.trim();
   const plain = (text: string) => text.toLocaleLowerCase('fr-FR').replace(/[.\s]+$/, '');
-  if (!label || plain(label) === plain(crLabel(result.cr))) return null;
+  // « Identité trouvée par INSi. » under the title « Identité trouvée par INSi » says nothing more.
+  if (!label || plain(label).replace(/ par insi$/, '') === plain(crLabel(result.cr))) return null;
   return <p>Réponse d’INSi : {label}</p>;
 }
 

@@ -56,13 +56,13 @@ const columns: Column<AuditEntry>[] = [
   {
     header: 'Action',
     rowHeader: true,
-    className: 'col-action',
+    className: 'col-audit-action',
     cell: (entry) => {
       const label = auditActionLabel(entry.action);
       return label === entry.action ? <span className="mono">{label}</span> : <span title={entry.action}>{label}</span>;
     },
   },
-  { header: 'Objet', className: 'col-subject', cell: (entry) => entry.subject ?? '—' },
+  { header: 'Objet', className: 'col-audit-subject', cell: (entry) => entry.subject ?? '—' },
   { header: 'Détails', className: 'col-details', cell: (entry) => <Details details={entry.details} /> },
 ];
 

@@ -412,7 +412,7 @@ function Mailbox({ status, subpath, onStatus, intro }: { status: MssStatusView; 
               {offerNotifications ? (
                 <div className="mss-offer" role="group" aria-label="Notifications">
                   <p>Être prévenu par une notification de l’ordinateur quand un message arrive ?</p>
-                  <div className="mss-offer__actions">
+                  <div className="cluster">
                     <button
                       type="button"
                       className="button button--secondary button--small"

@@ -107,13 +107,57 @@ export function Patient({ uid }: { uid: string }) {
         <p className="status-summary__text">{statusMeanings[patient.status]}</p>
       </div>
 
+      <PageContents />
       <IdentitySection patient={patient} onChanged={apply} />
       <DocumentSection patient={patient} onChanged={apply} />
-      <DmpPanel patient={{ uid: patient.uid, displayName: patientName(patient), qualified: patient.status === 'QUAL' && patient.ins !== null }} />
+      {/* The two mail buttons before the DMP panel: reached without scrolling past the documents. */}
       <PatientMail patient={{ uid: patient.uid, status: patient.status, hasIns: patient.ins !== null }} />
+      <DmpPanel patient={{ uid: patient.uid, displayName: patientName(patient), qualified: patient.status === 'QUAL' && patient.ins !== null }} />
       <InsiSection patient={patient} onChecked={() => void load()} />
       <HistorySection history={patient.history} />
     </Screen>
+  );
+}
+
+/* ---------- Contents ---------- */
+
+/** The page's sections, in their order (ids of their <Section>). */
+const pageSections = [
+  { id: 'identite', label: 'Identité' },
+  { id: 'piece', label: 'Pièce d’identité' },
+  { id: 'messagerie-patient', label: 'Messagerie' },
+  { id: 'dmp', label: 'DMP' },
+  { id: 'insi', label: 'INSi' },
+  { id: 'historique', label: 'Historique' },
+] as const;
+
+/**
+ * « Aller à » : one button per section of a long page. Buttons, not #anchors (the address's hash is
+ * the route); the section's title takes the focus, so a screen reader and the keyboard follow.
+ */
+function PageContents() {
+  const go = (id: string) => {
+    const heading = document.getElementById(`${id}-titre`);
+    if (!heading) return;
+    heading.setAttribute('tabindex', '-1');
+    heading.scrollIntoView({ block: 'start' });
+    heading.focus({ preventScroll: true });
+  };
+  return (
+    <nav className="page-contents" aria-label="Sections de la fiche">
+      <span className="page-contents__label" aria-hidden="true">
+        Aller à :
+      </span>
+      <ul className="cluster">
+        {pageSections.map((section) => (
+          <li key={section.id}>
+            <button type="button" className="button button--quiet button--small" onClick={() => go(section.id)}>
+              {section.label}
+            </button>
+          </li>
+        ))}
+      </ul>
+    </nav>
   );
 }
 
@@ -123,7 +167,7 @@ function IdentitySection({ patient, onChanged }: { patient: PatientDetail; onCha
   const firstName = patient.firstName || patient.firstNames.split(' ')[0] || '';
   return (
     <Section id="identite" title="Identité">
-      <dl className="facts">
+      <dl className="facts facts--two-columns">
         <div className="facts__row">
           <dt>Nom de naissance</dt>
           <dd className="trait-value">{patient.birthName}</dd>
@@ -151,21 +195,21 @@ function IdentitySection({ patient, onChanged }: { patient: PatientDetail; onCha
           <dt>Lieu de naissance (code COG)</dt>
           <dd className={patient.birthplace ? 'mono' : 'muted'}>{patient.birthplace ?? 'non renseigné'}</dd>
         </div>
-        <div className="facts__row">
+        <div className="facts__row facts__row--wide">
           <dt>INS</dt>
           <dd>
             <InsFact patient={patient} />
           </dd>
         </div>
         {patient.insHistory.length > 0 ? (
-          <div className="facts__row">
+          <div className="facts__row facts__row--wide">
             <dt>Anciens INS</dt>
             <dd>
               <InsHistoryList entries={patient.insHistory} />
             </dd>
           </div>
         ) : null}
-        <div className="facts__row">
+        <div className="facts__row facts__row--wide">
           <dt>Attributs de l’identité</dt>
           <dd>
             <AttributesEditor patient={patient} onChanged={onChanged} />

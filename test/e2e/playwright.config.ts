@@ -18,11 +18,13 @@ export default defineConfig({
   reporter: [['list'], ['json']],
   use: {
     viewport: { width: 1280, height: 800 },
-    locale: 'fr-FR',
+    // No `locale` here: Playwright's locale override leaves Chromium's date fields in mm/dd/yyyy.
+    // The browser's own language (LANG below, with Debian's chromium-l10n) gives jj/mm/aaaa and fr-FR.
     timezoneId: 'Europe/Paris',
     screenshot: 'only-on-failure',
     launchOptions: {
       executablePath: chromiumPath,
+      env: { ...process.env, LANG: 'fr_FR.UTF-8', LANGUAGE: 'fr_FR:fr' },
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
     },
   },

@@ -203,7 +203,7 @@ export function Compose({ intent, onClose, onSent }: { intent: ComposeIntent; on
   );
 
   return (
-    <form className="mss-compose" onSubmit={(e) => void submit(e)} noValidate aria-labelledby={`${id}-titre`}>
+    <form className="form-stack mss-compose" onSubmit={(e) => void submit(e)} noValidate aria-labelledby={`${id}-titre`}>
       <h2 id={`${id}-titre`} ref={titleRef} tabIndex={-1} className="mss-compose__title">
         {title}
       </h2>

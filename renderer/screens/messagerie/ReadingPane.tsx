@@ -154,7 +154,7 @@ export function ReadingPane({
             </dd>
           </div>
         </dl>
-        <div className="mss-reading__actions">
+        <div className="cluster">
           {!outgoing ? (
             <button type="button" className="button button--secondary button--small" onClick={() => onReply({ message, patient: patient?.ins ? patient : null })}>
               <Icon name="retour" />
@@ -393,7 +393,7 @@ function DocumentItem({ doc, onChanged }: { doc: XdmDocumentView; onChanged: () 
           'Aucune identité qualifiée de ce poste ne porte cet INS : qualifiez l’identité du patient (Patients), puis revenez l’importer.'
         )}
       </p>
-      <div className="mss-document__actions">
+      <div className="cluster">
         {doc.state !== 'importe' ? (
           <button type="button" className="button button--primary button--small" disabled={!matched || busy} onClick={() => void importIt()}>
             {busy ? 'Import…' : 'Importer dans le dossier'}

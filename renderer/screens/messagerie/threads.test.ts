@@ -11,6 +11,13 @@ describe('subjects', () => {
     expect(replySubject('Re: Résultats')).toBe('RE : Résultats');
     expect(replySubject('')).toBe('RE :');
   });
+
+  it('shows the mail servers’ English delivery reports in French, and nothing else translated', () => {
+    expect(displaySubject('Undelivered Mail Returned to Sender')).toBe('Avis de non-remise : message non distribué');
+    expect(displaySubject('Successful Mail Delivery Report')).toBe('Avis de remise : message distribué');
+    expect(displaySubject('Delivery Status Notification (Delay)')).toBe('Avis de retard : message pas encore distribué');
+    expect(displaySubject('Undelivered Mail Returned to Sender — suite')).toBe('Undelivered Mail Returned to Sender — suite');
+  });
 });
 
 describe('threads', () => {

@@ -15,10 +15,24 @@ export interface Threadable {
   subject: string;
 }
 
-/** The subject as shown: XDM prefix hidden, empty → « (sans objet) ». */
+/**
+ * Subjects written in English by mail servers (Postfix and others) on delivery reports: a French
+ * practitioner reads them in French. Only exact, well-known server subjects are translated.
+ */
+const serverSubjects: Record<string, string> = {
+  'undelivered mail returned to sender': 'Avis de non-remise : message non distribué',
+  'delivery status notification (failure)': 'Avis de non-remise : message non distribué',
+  'mail delivery failed: returning message to sender': 'Avis de non-remise : message non distribué',
+  'successful mail delivery report': 'Avis de remise : message distribué',
+  'delivery status notification (success)': 'Avis de remise : message distribué',
+  'delivery status notification (delay)': 'Avis de retard : message pas encore distribué',
+  'delayed mail (still being retried)': 'Avis de retard : message pas encore distribué',
+};
+
+/** The subject as shown: XDM prefix hidden, servers' delivery reports in French, empty → « (sans objet) ». */
 export function displaySubject(subject: string | null | undefined): string {
   const shown = parseXdmSubject(subject ?? '').affichage.trim();
-  return shown || '(sans objet)';
+  return serverSubjects[shown.toLowerCase()] ?? (shown || '(sans objet)');
 }
 
 /** The subject of a reply: one « RE : » in front of the original subject, whatever was there before. */

@@ -145,7 +145,7 @@ export function DocumentActionsDialog({
             checked={visibility.invisiblePatient}
             onChange={(e) => setVisibility({ ...visibility, invisiblePatient: e.target.checked })}
           />
-          <label htmlFor={`${id}-patient`}>Invisible pour le patient</label>
+          <label htmlFor={`${id}-patient`}>Masquer au patient (en attendant de le lui annoncer)</label>
         </div>
         <div className="checkbox">
           <input
@@ -154,7 +154,7 @@ export function DocumentActionsDialog({
             checked={visibility.invisibleRepresentants}
             onChange={(e) => setVisibility({ ...visibility, invisibleRepresentants: e.target.checked })}
           />
-          <label htmlFor={`${id}-representants`}>Invisible pour les représentants légaux</label>
+          <label htmlFor={`${id}-representants`}>Masquer aux représentants légaux</label>
         </div>
         <div className="form-actions">
           <button

@@ -283,11 +283,11 @@ export function DmpFeedForm({
         </div>
         <div className="checkbox">
           <input id={`${id}-patient`} type="checkbox" checked={invisiblePatient} disabled={busy} onChange={(e) => setInvisiblePatient(e.target.checked)} />
-          <label htmlFor={`${id}-patient`}>Ne pas rendre visible au patient (en attendant de lui annoncer)</label>
+          <label htmlFor={`${id}-patient`}>Masquer au patient (en attendant de le lui annoncer)</label>
         </div>
         <div className="checkbox">
           <input id={`${id}-representants`} type="checkbox" checked={invisibleRepresentants} disabled={busy} onChange={(e) => setInvisibleRepresentants(e.target.checked)} />
-          <label htmlFor={`${id}-representants`}>Ne pas rendre visible aux représentants légaux</label>
+          <label htmlFor={`${id}-representants`}>Masquer aux représentants légaux</label>
         </div>
       </fieldset>
 

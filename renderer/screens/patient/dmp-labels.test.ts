@@ -59,8 +59,8 @@ describe('small labels', () => {
     expect(visibilityChips({ masquePs: false, invisiblePatient: false, invisibleRepresentants: false })).toEqual([]);
     expect(visibilityChips({ masquePs: true, invisiblePatient: true, invisibleRepresentants: true })).toEqual([
       'Masqué aux professionnels',
-      'Invisible pour le patient',
-      'Invisible pour les représentants légaux',
+      'Masqué au patient',
+      'Masqué aux représentants légaux',
     ]);
   });
 

@@ -128,8 +128,8 @@ export const availabilityLabels: Record<Availability, string> = {
 export function visibilityChips(v: VisibilityLike): string[] {
   const chips: string[] = [];
   if (v.masquePs) chips.push('Masqué aux professionnels');
-  if (v.invisiblePatient) chips.push('Invisible pour le patient');
-  if (v.invisibleRepresentants) chips.push('Invisible pour les représentants légaux');
+  if (v.invisiblePatient) chips.push('Masqué au patient');
+  if (v.invisibleRepresentants) chips.push('Masqué aux représentants légaux');
   return chips;
 }
 
@@ -137,8 +137,8 @@ export const visibilityFilterLabels = {
   toutes: 'Toutes',
   normales: 'Visibles par tous',
   masquees_ps: 'Masqués aux professionnels',
-  invisibles_patient: 'Invisibles pour le patient',
-  invisibles_representants: 'Invisibles pour les représentants légaux',
+  invisibles_patient: 'Masqués au patient',
+  invisibles_representants: 'Masqués aux représentants légaux',
 } as const;
 export type VisibilityFilter = keyof typeof visibilityFilterLabels;
 
