@@ -28,6 +28,7 @@ const list = (page: Page) => page.getByRole('listbox').first();
 const reading = (page: Page) => page.locator('.mss-layout__reading');
 /** The nurse's mailbox at the test operator. */
 const NURSE = 'julien.petit@hopital.test-mssante.fr';
+const UNKNOWN_COLLEAGUE = 'remplacant.martin@cabinet.test-mssante.fr';
 /** Channels the UI needs that the contract may not have yet (reported to the lead). */
 const hasChannel = (name: string) => Object.hasOwn(contract.mss, name);
 
@@ -194,9 +195,9 @@ test('writes to a colleague chosen in the Annuaire, with an attachment: outbox, 
   await expect(option).toBeVisible({ timeout: 15_000 });
   await shot(page, '43-messagerie-annuaire');
   await option.click();
-  // The Annuaire publishes Julien PETIT at the practice's domain, the test operator hosts his mailbox at the hospital's:
-  // the typed address (second way of the picker) reaches him, the directory one comes back as a failure with its reason.
-  await picker.fill(NURSE);
+  // The directory's address reaches him; an address typed by hand (the picker's second way) that no mailbox holds
+  // comes back as a failure with its reason.
+  await picker.fill(UNKNOWN_COLLEAGUE);
   await form.getByRole('option', { name: /Utiliser l’adresse saisie/ }).click();
   await form.getByLabel('Objet').fill('Passage infirmier pour Mme ADRUN');
   await form.getByRole('textbox', { name: 'Message' }).fill('Bonjour,\n\nPouvez-vous passer chez Mme ADRUN jeudi pour le pansement ? Ordonnance jointe.\n\nDr MARTIN');

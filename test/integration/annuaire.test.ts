@@ -177,7 +177,7 @@ describe('cabinet annuaire / sandbox CLI', () => {
       });
       expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/fhir\/v2$/);
       const found = await cli(['annuaire', 'search', '--nom', 'petit', '--json'], { CABINET_ANNUAIRE_URL: url });
-      expect(JSON.parse(found.stdout).value.recipients).toEqual(expect.arrayContaining([expect.objectContaining({ address: 'julien.petit@cabinet.test-mssante.fr', idNatPs: '0756012345', profession: 'Infirmier' })]));
+      expect(JSON.parse(found.stdout).value.recipients).toEqual(expect.arrayContaining([expect.objectContaining({ address: 'julien.petit@hopital.test-mssante.fr', idNatPs: '0756012345', profession: 'Infirmier' })]));
     } finally {
       const closed = new Promise((resolve) => child.on('close', resolve));
       child.kill('SIGTERM');

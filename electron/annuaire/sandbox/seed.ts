@@ -276,7 +276,9 @@ export function buildDirectory(options: SeedOptions = {}): Directory {
   const cabinetMartin = organizations.find((o) => o.id === 'org-cabinet-martin')!;
   const martinRpps = rppsWithKey('9970100001');
   addPerson({ family: 'MARTIN', given: 'Marie', idNatPs: `8${martinRpps}`, rpps: martinRpps, profession: '10', specialty: 'SM26', org: cabinetMartin, perListeRouge: false, cab: true, practitionerLevelPer: false });
-  addPerson({ family: 'PETIT', given: 'Julien', idNatPs: '0756012345', rpps: null, profession: '60', specialty: null, org: cabinetMartin, perListeRouge: false, cab: false, practitionerLevelPer: false });
+  // Julien PETIT works at a hospital: his mailbox is where the MSSanté test operator hosts it (hopital.test-mssante.fr).
+  const hospital = organizations.find((o) => o.id.startsWith('org-ch-'))!;
+  addPerson({ family: 'PETIT', given: 'Julien', idNatPs: '0756012345', rpps: null, profession: '60', specialty: null, org: hospital, perListeRouge: false, cab: false, practitionerLevelPer: false });
   // Red-listed: Dr Claire LEROY is in the directory, her personal mailbox is not published.
   const leroyRpps = rppsWithKey('9970100003');
   addPerson({ family: 'LEROY', given: 'Claire', idNatPs: `8${leroyRpps}`, rpps: leroyRpps, profession: '10', specialty: 'SM26', org: organizations[0]!, perListeRouge: true, cab: false, practitionerLevelPer: false });
