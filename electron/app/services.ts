@@ -110,6 +110,8 @@ export async function createServices(options: ServicesOptions): Promise<Services
       checker: () => (cdaChecker ??= new CdaSelfCheck()),
       kick: () => worker.kick(),
       onChange: (uid) => events.emit('dmpChanged', { uid }),
+      // The panel shows the newest documents first and gets the 2 years in the background; the CLI wants the full list at once.
+      progressive: options.host !== 'cli',
     });
     worker.register(DMP_FEED_KIND, createDmpFeedSender({ client: dmpClient, patients, session: identity.session, cache: dmp.cache, audit, onChange: (uid) => events.emit('dmpChanged', { uid }) }));
     const mss = new MssService({

@@ -54,9 +54,12 @@ export function registerSandbox(program: Command): void {
           process.stdout.write(`Clé d’API (en-tête ESANTE-API-KEY) : ${SANDBOX_API_KEY}\n`);
         } else {
           const { startPscSandbox } = await import('../identity/psc/sandbox/server.js');
+          const { sandboxPractitioners, testPkiPractitioners } = await import('../identity/psc/sandbox/practitioners.js');
           const server = identity(pki, 'serveur-psc');
           const read = (relative: string) => fs.readFileSync(pkiPath(pki, relative), 'utf8');
-          const started = await startPscSandbox({ certPem: read(server.certPem!) + read(server.chainPem!), keyPem: read(server.keyPem!), port, control: true });
+          // The test cards' practitioners too, so that their e-CPS tokens open their MSSanté test mailboxes.
+          const practitioners = [...sandboxPractitioners, ...testPkiPractitioners];
+          const started = await startPscSandbox({ certPem: read(server.certPem!) + read(server.chainPem!), keyPem: read(server.keyPem!), port, control: true, practitioners });
           ({ url } = started);
           close = () => started.close();
         }

@@ -99,6 +99,18 @@ function sortTime(entry: DmpDocumentEntry): string {
   return entry.creationTime ?? entry.submissionTime ?? entry.serviceStart ?? '';
 }
 
+/** The logicalIds carried by more than one of these entries (versions of one document). */
+function sharedLogicalIds(entries: readonly DmpDocumentEntry[]): Set<string> {
+  const seen = new Set<string>();
+  const shared = new Set<string>();
+  for (const entry of entries) {
+    if (!entry.logicalId) continue;
+    if (seen.has(entry.logicalId)) shared.add(entry.logicalId);
+    else seen.add(entry.logicalId);
+  }
+  return shared;
+}
+
 function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
@@ -179,10 +191,13 @@ export class DmpCache {
           });
         }
         // Replacements and newer metadata versions deprecate what they supersede (after all rows are in: order-independent).
+        // After a full refresh the patient's rows are exactly these entries: only a logicalId shared by several of them can
+        // deprecate anything (2,000 lookups that find nothing are skipped).
+        const shared = options.replaceAll ? sharedLogicalIds(entries) : null;
         for (const entry of entries) {
           if (entry.status !== 'Approved' && entry.status !== 'Archived') continue;
           if (entry.replaces) this.deprecateEntry.run(uid, entry.replaces);
-          if (entry.logicalId) this.deprecateLogical.run(uid, entry.logicalId, entry.entryUuid);
+          if (entry.logicalId && (!shared || shared.has(entry.logicalId))) this.deprecateLogical.run(uid, entry.logicalId, entry.entryUuid);
         }
         if (options.cursor !== undefined || options.initialFrom !== undefined) {
           this.db

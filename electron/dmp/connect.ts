@@ -3,7 +3,8 @@
  * (`CABINET_DMP_URL`, the managed file, or the sandbox's), mutual TLS with the
  * logged-in practitioner's authentication key (one pooled transport per login,
  * closed when the practitioner changes), the VIHF built per call by the
- * identity service (purpose of use + patient INS), and the XDS sourceId
+ * identity service (purpose of use + patient INS), the signature key that
+ * signs ITI-41 submission sets (IHE DSG), and the XDS sourceId
  * (`CABINET_DMP_SOURCE_ID`; a fixed test OID in the sandbox).
  */
 import { CabinetError } from '../../shared/contract/outcome.js';
@@ -62,6 +63,8 @@ export function createDmpConnection(options: DmpConnectOptions): { client: () =>
         transport: pooled.transport,
         vihf: (call) => options.identity.vihf({ purposeOfUse: call.purpose ?? 'normal', patientIns: call.ins }),
         author: () => authorOf(options.identity.session.require()),
+        // The submission set is signed with the session's signature key (the CPS card's nonRepudiation key, as for the VIHF).
+        signer: () => options.identity.session.require().signature,
         sourceId,
         tracer: options.tracer,
       });

@@ -227,7 +227,7 @@ function insiReturning(ins: { matricule: string; cle: string; oid: string }): In
   return { byTraits: async () => outcome, byVitale: async () => outcome };
 }
 
-async function setup() {
+async function setup(options: { progressive?: boolean } = {}) {
   const store = freshStore();
   stores.push(store);
   let now = new Date('2026-11-23T05:00:00Z');
@@ -255,7 +255,7 @@ async function setup() {
   };
   const dmp = new FakeDmp(() => current?.idNatPs ?? '', clock);
   const changes: string[] = [];
-  const service = new DmpService({ db: store.db, audit, outbox, patients, session, client: () => dmp, checker: () => checker, clock, onChange: (uid) => changes.push(uid) });
+  const service = new DmpService({ db: store.db, audit, outbox, patients, session, client: () => dmp, checker: () => checker, clock, onChange: (uid) => changes.push(uid), ...options });
   const worker = new OutboxWorker(outbox, { clock: () => now.getTime() });
   worker.register(DMP_FEED_KIND, createDmpFeedSender({ client: () => dmp, patients, session, cache: service.cache, audit }));
   return {
@@ -312,6 +312,121 @@ describe('DMP service — consultation', () => {
     await t.service.list(uid);
     expect(t.dmp.calls.map((c) => c.op)).toEqual(['findSubmissionSets']);
     expect(t.audit.list(50).entries.filter((e) => e.action === 'dmp.list').map((e) => e.details?.mode)).toEqual(['incremental', 'incremental', 'initial']);
+  });
+
+  it('first opening of a large DMP: the newest documents of a recent window at once, the full 2-year search in the background', async () => {
+    const t = await setup();
+    const uid = await t.qualify();
+    t.dmp.open(value, { authorization: 'VALIDE' });
+    const author = { idNat: '810000000099', name: 'Dr Jean DURAND' };
+    const day = 86_400_000;
+    // 60 documents of the last two months, 100 from 7 to 20 months ago, 1 older than two years.
+    for (let i = 0; i < 60; i += 1) t.dmp.register(value, cdaOf(`r${i}`), author, { title: `Récent ${i}` }, new Date(t.now().getTime() - (i + 1) * day).toISOString());
+    for (let i = 0; i < 100; i += 1) t.dmp.register(value, cdaOf(`o${i}`), author, { title: `Ancien ${i}` }, new Date(t.now().getTime() - (210 + i * 4) * day).toISOString());
+    t.dmp.register(value, cdaOf('trop'), author, { title: 'Trop ancien' }, '2023-06-01T10:00:00.000Z');
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const find = t.dmp.findDocuments.bind(t.dmp);
+    const windows: string[] = [];
+    t.dmp.findDocuments = async (call, filter) => {
+      windows.push(filter.serviceFrom!.toISOString());
+      const found = await find(call, filter);
+      if (windows.length > 1) await gate; // the full search is slow
+      return found;
+    };
+
+    const first = await t.service.list(uid, { limit: 50 });
+    // The 3-month window answered the screen; the 2-year search has left and waits for the DMP.
+    expect(windows).toEqual(['2026-08-23T05:00:00.000Z', '2024-11-23T05:00:00.000Z']);
+    expect(first).toMatchObject({ total: 60, offline: false, fetchedAt: '2026-11-23T05:00:00.000Z', message: 'Les 60 documents des 3 derniers mois ; recherche sur deux ans en cours…' });
+    expect(first.entries.map((e) => e.title)).toEqual(Array.from({ length: 50 }, (_, i) => `Récent ${i}`));
+    expect(t.changes).toEqual([]);
+    expect(t.service.cache.state(uid).cursor).toBeNull();
+
+    // While the full search runs, the panel's automatic re-read answers from the cache without asking the DMP again.
+    const meanwhile = await t.service.list(uid, { limit: 50 });
+    expect(meanwhile).toMatchObject({ total: 60, message: expect.stringMatching(/en cours/) });
+    expect(windows).toHaveLength(2);
+
+    release();
+    await t.service.searched(uid);
+    expect(t.changes).toEqual([uid]);
+    const state = t.service.cache.state(uid);
+    expect(state).toMatchObject({ cursor: '2026-11-23T05:00:00.000Z', initialFrom: '2024-11-23T05:00:00.000Z' });
+    expect(t.service.cache.list(uid, { limit: 500 }).total).toBe(160);
+    expect(t.audit.list(50).entries.filter((e) => e.action === 'dmp.list').map((e) => e.details?.mode)).toEqual(['initial', 'cache', 'recent']);
+
+    // Then the incremental path, as before.
+    t.advance(60_000);
+    t.dmp.calls.length = 0;
+    await t.service.list(uid);
+    expect(t.dmp.calls.map((c) => c.op)).toEqual(['findSubmissionSets']);
+  });
+
+  it('when the background search fails, the panel is told, and the next refresh searches the two years again', async () => {
+    const t = await setup();
+    const uid = await t.qualify();
+    t.dmp.open(value, { authorization: 'VALIDE' });
+    const author = { idNat: '810000000099', name: 'Dr Jean DURAND' };
+    for (let i = 0; i < 55; i += 1) t.dmp.register(value, cdaOf(`r${i}`), author, { title: `Récent ${i}` }, new Date(t.now().getTime() - (i + 1) * 3600_000).toISOString());
+    t.dmp.register(value, cdaOf('vieux'), author, { title: 'Vieux' }, '2025-06-01T10:00:00.000Z');
+    const find = t.dmp.findDocuments.bind(t.dmp);
+    let calls = 0;
+    t.dmp.findDocuments = async (call, filter) => {
+      calls += 1;
+      if (calls === 2) throw new CabinetError('UNAVAILABLE', 'Le DMP est injoignable.');
+      return find(call, filter);
+    };
+    expect((await t.service.list(uid)).total).toBe(55);
+    await t.service.searched(uid);
+    expect(t.changes).toEqual([uid]);
+    expect(t.service.cache.state(uid).cursor).toBeNull();
+    t.dmp.calls.length = 0;
+    const again = await t.service.list(uid);
+    expect(t.dmp.calls.map((c) => c.op)).toEqual(['findDocuments']);
+    expect(again).toMatchObject({ total: 56, message: '56 documents des deux dernières années.' });
+    expect(t.service.cache.state(uid).cursor).toBe('2026-11-23T05:00:00.000Z');
+  });
+
+  it('widens the recent window until the first screen is full; a sparse DMP ends with the plain 2-year search', async () => {
+    const t = await setup();
+    const uid = await t.qualify();
+    t.dmp.open(value, { authorization: 'VALIDE' });
+    const author = { idNat: '810000000099', name: 'Dr Jean DURAND' };
+    const day = 86_400_000;
+    for (let i = 0; i < 10; i += 1) t.dmp.register(value, cdaOf(`r${i}`), author, { title: `Récent ${i}` }, new Date(t.now().getTime() - (i + 1) * day).toISOString());
+    for (let i = 0; i < 45; i += 1) t.dmp.register(value, cdaOf(`m${i}`), author, { title: `Moins récent ${i}` }, new Date(t.now().getTime() - (100 + i) * day).toISOString());
+    for (let i = 0; i < 20; i += 1) t.dmp.register(value, cdaOf(`o${i}`), author, { title: `Ancien ${i}` }, new Date(t.now().getTime() - (400 + i) * day).toISOString());
+    const first = await t.service.list(uid, { limit: 50 });
+    expect(t.dmp.calls.map((c) => c.op)).toEqual(['findDocuments', 'findDocuments', 'findDocuments']);
+    expect(first.message).toBe('Les 55 documents des 6 derniers mois ; recherche sur deux ans en cours…');
+    await t.service.searched(uid);
+    expect(t.service.cache.list(uid).total).toBe(75);
+
+    // A full refresh asked while nothing runs: one 2-year search, as before.
+    t.dmp.calls.length = 0;
+    expect((await t.service.list(uid, {}, 'complet')).total).toBe(75);
+    expect(t.dmp.calls.map((c) => c.op)).toEqual(['findDocuments']);
+
+    // Sparse DMP: 3 months, 6, 12 (all under 50), then the 2-year search itself; nothing left for the background.
+    const s = await setup();
+    const sparse = await s.qualify();
+    s.dmp.open(value, { authorization: 'VALIDE' });
+    for (let i = 0; i < 5; i += 1) s.dmp.register(value, cdaOf(`p${i}`), author, { title: `Peu ${i}` }, new Date(s.now().getTime() - (i * 90 + 1) * day).toISOString());
+    const listed = await s.service.list(sparse);
+    expect(s.dmp.calls.map((c) => c.op)).toEqual(['findDocuments', 'findDocuments', 'findDocuments', 'findDocuments']);
+    expect(s.dmp.lastFilter?.serviceFrom).toEqual(new Date('2024-11-23T05:00:00Z'));
+    expect(listed).toMatchObject({ total: 5, message: '5 documents des deux dernières années.' });
+    expect(s.service.cache.state(sparse).cursor).toBe('2026-11-23T05:00:00.000Z');
+
+    // Not progressive (the CLI): one 2-year search, the full list at once.
+    const c = await setup({ progressive: false });
+    const cli = await c.qualify();
+    c.dmp.open(value, { authorization: 'VALIDE' });
+    for (let i = 0; i < 60; i += 1) c.dmp.register(value, cdaOf(`c${i}`), author, { title: `Récent ${i}` }, new Date(c.now().getTime() - (i + 1) * day).toISOString());
+    c.dmp.register(value, cdaOf('c-old'), author, { title: 'Ancien' }, new Date(c.now().getTime() - 400 * day).toISOString());
+    expect(await c.service.list(cli)).toMatchObject({ total: 61, message: '61 documents des deux dernières années.' });
+    expect(c.dmp.calls.map((x) => x.op)).toEqual(['findDocuments']);
   });
 
   it('a status change made elsewhere (a submission set without documents) triggers a new 2-year search', async () => {

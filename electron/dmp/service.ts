@@ -34,6 +34,15 @@ export const DMP_FEED_KIND = 'dmp.feed';
 export const GET_DOCUMENTS_BATCH = 20;
 /** The first automatic search covers at most two years. */
 export const INITIAL_SEARCH_YEARS = 2;
+/**
+ * First opening (nothing cached): the newest documents are searched first over
+ * these recent windows (months), widened until {@link FIRST_SCREEN_DOCUMENTS}
+ * are found, and shown at once; the full 2-year search follows in the
+ * background (`dmpChanged` when done). The last window is the full search.
+ */
+export const RECENT_WINDOWS_MONTHS: readonly number[] = [3, 6, 12, INITIAL_SEARCH_YEARS * 12];
+/** What the panel shows first (its first page). */
+export const FIRST_SCREEN_DOCUMENTS = 50;
 /** The next FindSubmissionSets starts a little before the last call (clock skew); entries already cached are skipped. */
 export const CURSOR_OVERLAP_MS = 5 * 60_000;
 export const MIN_REASON_LENGTH = 10;
@@ -94,6 +103,12 @@ export interface DmpServiceOptions {
   /** The OID under which Cabinet numbers its documents, when one is configured. */
   idRoot?: string;
   cache?: DmpCache;
+  /**
+   * First opening of a patient's DMP: show the newest documents of a recent
+   * window at once and search the two years in the background (default, for
+   * the panel). False for one-shot callers (CLI) that want the full list.
+   */
+  progressive?: boolean;
 }
 
 const noVisibility: DmpVisibility = { masquePs: false, invisiblePatient: false, invisibleRepresentants: false };
@@ -166,6 +181,8 @@ export class DmpService {
   private readonly clock: () => Date;
   private readonly access = new Map<string, DmpAccess & { expiresAt: number }>();
   private readonly previews = new Map<string, Preview>();
+  /** Full 2-year searches running in the background after a first screen of recent documents, by patient. */
+  private readonly searches = new Map<string, Promise<void>>();
 
   constructor(private readonly options: DmpServiceOptions) {
     this.clock = options.clock ?? (() => new Date());
@@ -275,9 +292,17 @@ export class DmpService {
     if (refresh === 'cache') {
       message = state.listFetchedAt ? `Liste enregistrée ${ageLabel(this.clock().getTime() - Date.parse(state.listFetchedAt))}.` : 'Aucune liste enregistrée pour ce patient.';
       this.audit.append({ actor, action: 'dmp.list', subject: uid, details: this.auditDetails(call, { mode: 'cache' }) });
+    } else if (refresh === 'auto' && this.searches.has(uid)) {
+      // The full search started by the first opening is still running: the cache answers; `dmpChanged` follows.
+      message = 'Recherche des documents des deux dernières années en cours…';
+      this.audit.append({ actor, action: 'dmp.list', subject: uid, details: this.auditDetails(call, { mode: 'cache' }) });
     } else {
       try {
-        message = await this.refresh(uid, call, state.cursor && refresh === 'auto' ? state.cursor : null, actor);
+        await this.searches.get(uid);
+        message =
+          refresh === 'auto' && !state.listFetchedAt && this.options.progressive !== false
+            ? await this.firstSearch(uid, call, actor)
+            : await this.refresh(uid, call, state.cursor && refresh === 'auto' ? state.cursor : null, actor);
       } catch (error) {
         if (!isOffline(error)) throw error;
         offline = true;
@@ -301,9 +326,52 @@ export class DmpService {
     };
   }
 
-  private async refresh(uid: string, call: DmpCall, cursor: string | null, actor: string): Promise<string> {
+  /** Resolves once the background search of this patient's first opening (if any) is over. */
+  async searched(uid: string): Promise<void> {
+    await this.searches.get(uid);
+  }
+
+  private initialFrom(startedAt: Date, months: number): Date {
+    const from = new Date(startedAt);
+    from.setUTCMonth(from.getUTCMonth() - months);
+    return from;
+  }
+
+  /**
+   * First opening, nothing cached: FindDocuments over a recent window, widened
+   * until the first screen is full (or the window is the full two years); what
+   * it found is stored and shown at once. When the window was shorter than two
+   * years, the full search runs in the background and stores its answer, sets
+   * the incremental cursor, and announces `dmpChanged`.
+   */
+  private async firstSearch(uid: string, call: DmpCall, actor: string): Promise<string> {
     const client = this.options.client();
     const startedAt = this.clock();
+    const full = INITIAL_SEARCH_YEARS * 12;
+    for (const months of RECENT_WINDOWS_MONTHS) {
+      if (months >= full) break;
+      const from = this.initialFrom(startedAt, months);
+      const entries = await client.findDocuments(call, { status: ['Approved'], serviceFrom: from });
+      if (entries.length < FIRST_SCREEN_DOCUMENTS) continue;
+      // No cursor yet: until the full search is stored, the next refresh searches again.
+      this.cache.storeEntries(uid, entries, { replaceAll: true, initialFrom: from.toISOString() });
+      this.audit.append({ actor, action: 'dmp.list', subject: uid, details: this.auditDetails(call, { mode: 'recent', mois: months, documents: entries.length }) });
+      const search = this.refresh(uid, call, null, actor, startedAt)
+        .then(
+          () => undefined,
+          // Offline or refused meanwhile: the cursor stays unset, so the next refresh searches again; the panel re-reads what it has.
+          () => this.changed(uid),
+        )
+        .finally(() => this.searches.delete(uid));
+      this.searches.set(uid, search);
+      return `Les ${entries.length} documents des ${months} derniers mois ; recherche sur deux ans en cours…`;
+    }
+    return this.refresh(uid, call, null, actor, startedAt);
+  }
+
+  private async refresh(uid: string, call: DmpCall, cursor: string | null, actor: string, started?: Date): Promise<string> {
+    const client = this.options.client();
+    const startedAt = started ?? this.clock();
     let sets: DmpSubmissionSet[] = [];
     if (cursor) {
       sets = await client.findSubmissionSets(call, new Date(Date.parse(cursor) - CURSOR_OVERLAP_MS));
@@ -312,8 +380,7 @@ export class DmpService {
       if (sets.some((s) => s.documentUuids.length === 0)) cursor = null;
     }
     if (!cursor) {
-      const from = new Date(startedAt);
-      from.setUTCFullYear(from.getUTCFullYear() - INITIAL_SEARCH_YEARS);
+      const from = this.initialFrom(startedAt, INITIAL_SEARCH_YEARS * 12);
       const entries = await client.findDocuments(call, { status: ['Approved'], serviceFrom: from });
       this.cache.storeEntries(uid, entries, { replaceAll: true, cursor: startedAt.toISOString(), initialFrom: from.toISOString() });
       this.audit.append({ actor, action: 'dmp.list', subject: uid, details: this.auditDetails(call, { mode: sets.length ? 'complet' : 'initial', documents: entries.length }) });

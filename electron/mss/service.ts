@@ -73,6 +73,8 @@ export interface ComposeRequest {
   inReplyToRow?: number;
 }
 
+/** The test operator's submission port for Pro Santé Connect tokens (`electron/mss/operator/`). */
+const SANDBOX_SMTP_TOKEN_URL = 'smtp://localhost:19588';
 const RECEIPT_RANK: Record<ReceiptEvent['state'], number> = { envoye: 1, en_attente: 2, remis: 3, lu: 4, echec: 5 };
 
 export class MssService {
@@ -137,8 +139,15 @@ export class MssService {
     return connectImap({ endpoint: parseMailEndpoint(this.o.config.endpoints.mssImap.url, 'imap'), auth: this.auth(), trust: this.trust() });
   }
 
+  /**
+   * The submission endpoint: with a Pro Santé Connect token (e-CPS session) the operator's token port when it has one
+   * (`CABINET_MSS_SMTP_TOKEN_URL`; the test operator's 19588 in the sandbox), otherwise the certificate one.
+   */
   smtpOptions(): SmtpOptions {
-    return { endpoint: parseMailEndpoint(this.o.config.endpoints.mssSmtp.url, 'smtp'), auth: this.auth(), trust: this.trust() };
+    const auth = this.auth();
+    const tokenUrl = this.o.env.CABINET_MSS_SMTP_TOKEN_URL?.trim() || (this.o.config.env === 'sandbox' ? SANDBOX_SMTP_TOKEN_URL : '');
+    const url = auth.accessToken && tokenUrl ? tokenUrl : this.o.config.endpoints.mssSmtp.url;
+    return { endpoint: parseMailEndpoint(url, 'smtp'), auth, trust: this.trust() };
   }
 
   private async withImap<T>(body: (client: ImapFlow) => Promise<T>): Promise<T> {

@@ -30,6 +30,7 @@ import { tempDir, TestKeychain } from '../support/fixtures.js';
 import { compare, ms, report, time, type Row } from './harness.js';
 import { benchMss } from './mss.js';
 import { benchDmp } from './dmp.js';
+import { benchDmpSignature } from './dmp-signature.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 await ensurePrivateKeyring(root);
@@ -221,6 +222,7 @@ try {
 // DMP: a 2,000-entry ITI-18 answer read in a stream; a 1 MB PDF up to the ITI-41 MTOM message.
 try {
   rows.push(...(await benchDmp()));
+  rows.push(...(await benchDmpSignature()));
 } catch (error) {
   console.error(`Banc DMP non mesuré : ${(error as Error).message}`);
 }

@@ -62,7 +62,7 @@ beforeAll(async () => {
   const caPem = fs.readFileSync(sandbox.anchorFile, 'utf8');
   martin = cardCaller(manifest, 'medecin-martin', '899701000012');
   transport = nodeHttpsTransport({ kind: 'pem', keyPem: martin.tls.keyPem, certPem: martin.tls.certPem, chainPem: [] }, { extraCa: [caPem] });
-  client = new XdsDmpClient({ url: sandbox.url, transport, vihf: (c) => vihf(martin, c), author, sourceId: '1.2.250.1.213.1.999.1', timeoutMs: 60_000 });
+  client = new XdsDmpClient({ url: sandbox.url, transport, vihf: (c) => vihf(martin, c), author, sourceId: '1.2.250.1.213.1.999.1', signer: martin.signer, timeoutMs: 60_000 });
 }, 120_000);
 
 afterAll(async () => {

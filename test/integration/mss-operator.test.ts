@@ -3,14 +3,20 @@
  * with imapflow and nodemailer directly (not the app's client): client
  * certificates (good, foreign, revoked, expired, none), pro → pro delivery,
  * DSN success and failure, the Mon espace santé stand-in (active, unknown,
- * closed, FIN, MDN, no first message from a patient), stop by PID.
+ * closed, FIN, MDN, no first message from a patient), Pro Santé Connect
+ * access tokens (XOAUTH2/OAUTHBEARER checked at the PSC sandbox's userinfo:
+ * valid, forged, expired, revoked, someone else's), stop by PID.
  */
 import fs from 'node:fs';
+import https from 'node:https';
 import path from 'node:path';
+import tls from 'node:tls';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestPki } from '../../electron/identity/pki/test-pki.js';
+import { ManualClock } from '../../electron/identity/psc/clock.js';
+import { CIBA_GRANT, sandboxClient, sandboxPractitioners, startPscSandbox, testPkiPractitioners, type PscSandbox } from '../../electron/identity/psc/sandbox/server.js';
+import { createTestPki, identity, loadTestPki, pkiPath } from '../../electron/identity/pki/test-pki.js';
 import { parseEml } from '../../electron/mss/parse.js';
 import { freePorts, mailboxTls, mailServersAvailable, startMssOperator, type MssOperator, type OperatorMailbox } from '../../electron/mss/operator/index.js';
 import { alive, busyPorts, readPid } from '../../electron/mss/operator/processes.js';
@@ -28,6 +34,9 @@ const patientAddress = (ins: string) => `${ins}@patient.mssante.fr`;
 
 describe.skipIf(!available.ok)(available.ok ? 'opérateur MSSanté de test (Dovecot + Postfix réels)' : `opérateur MSSanté de test — IGNORÉ : ${available.ok ? '' : available.message}`, () => {
   let op: MssOperator;
+  let psc: PscSandbox;
+  let pscAgent: https.Agent;
+  const pscClock = new ManualClock();
   let base: string;
   let martin: OperatorMailbox;
   let petit: OperatorMailbox;
@@ -37,8 +46,14 @@ describe.skipIf(!available.ok)(available.ok ? 'opérateur MSSanté de test (Dove
     base = tempDir('cabinet-mss-op-');
     fs.chmodSync(base, 0o711); // Postfix and Dovecot run as their own users: they must traverse it
     await createTestPki(path.join(base, 'pki'));
-    const [imaps, imap, submission, smtp, lmtp, patient] = await freePorts(6);
-    op = await startMssOperator({ dir: path.join(base, 'operateur'), pkiDir: path.join(base, 'pki'), ports: { imaps, imap, submission, smtp, lmtp, patient }, patients: [{ ins: PATIENT_ACTIF }, { ins: PATIENT_CLOS }] });
+    const pki = loadTestPki(path.join(base, 'pki'));
+    const read = (relative: string) => fs.readFileSync(pkiPath(pki, relative), 'utf8');
+    const pscServer = identity(pki, 'serveur-psc');
+    // The PSC sandbox knows the test cards' practitioners (same idNat_PS as their cards).
+    psc = await startPscSandbox({ certPem: read(pscServer.certPem!) + read(pscServer.chainPem!), keyPem: read(pscServer.keyPem!), port: 0, practitioners: [...sandboxPractitioners, ...testPkiPractitioners], clock: pscClock });
+    const [imaps, imap, submission, smtp, lmtp, patient, tokenSubmission] = await freePorts(7);
+    op = await startMssOperator({ dir: path.join(base, 'operateur'), pkiDir: path.join(base, 'pki'), ports: { imaps, imap, submission, smtp, lmtp, patient }, patients: [{ ins: PATIENT_ACTIF }, { ins: PATIENT_CLOS }], psc: { url: psc.url, submissionPort: tokenSubmission } });
+    pscAgent = new https.Agent({ ca: op.ca });
     op.patient.close(PATIENT_CLOS);
     martin = box('medecin-martin');
     petit = box('infirmier-petit');
@@ -46,6 +61,8 @@ describe.skipIf(!available.ok)(available.ok ? 'opérateur MSSanté de test (Dove
 
   afterAll(async () => {
     await op?.stop();
+    await psc?.close();
+    pscAgent?.destroy();
     if (base) fs.rmSync(base, { recursive: true, force: true });
   });
 
@@ -148,10 +165,12 @@ describe.skipIf(!available.ok)(available.ok ? 'opérateur MSSanté de test (Dove
     for (const identity of ['etranger-moreau', 'revoque-durand', 'expire-leroy']) {
       const error = await loginError(box(identity));
       expect(error, identity).not.toBe('connecté');
+      // With token logins on (auth_ssl_require_client_cert = no), Dovecot no longer cuts before authentication
+      // (« client didn't send a cert » / « client sent an invalid cert » in its log): the certificate passdb
+      // finds no verified certificate and IMAP says so.
+      expect(error, identity).toMatch(/Certificat-client-IGC-Sante-valide-exige/);
     }
-    const log = fs.readFileSync(op.logs.dovecot, 'utf8');
-    expect(log).toMatch(/client didn't send a cert|Client didn't present valid SSL certificate/);
-    expect(log).toMatch(/client sent an invalid cert/);
+    expect(await loginError(null)).toMatch(/Certificat-client-IGC-Sante-valide-exige/);
   });
 
   it('submission: sender must be the certificate’s mailbox; no, revoked or foreign certificate refused', async () => {
@@ -257,6 +276,164 @@ describe.skipIf(!available.ok)(available.ok ? 'opérateur MSSanté de test (Dove
     });
   });
 
+  describe('Pro Santé Connect access tokens (e-CPS)', () => {
+    /** A form POST to the PSC sandbox, authenticated as Cabinet's client. */
+    function pscPost(route: string, form: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }> {
+      return new Promise((resolve, reject) => {
+        const request = https.request(`${psc.url}/protocol/openid-connect/${route}`, {
+          method: 'POST',
+          agent: pscAgent,
+          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${sandboxClient.clientId}:${sandboxClient.clientSecret}`).toString('base64')}` },
+        }, (response) => {
+          let text = '';
+          response.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} }));
+        });
+        request.on('error', reject);
+        request.end(new URLSearchParams(form).toString());
+      });
+    }
+
+    /** CIBA as Cabinet does it, the practitioner approving on the phone: access and refresh tokens. */
+    async function pscLogin(idNatPs: string): Promise<{ access: string; refresh: string }> {
+      const ack = await pscPost('ext/ciba/auth', { scope: 'openid scope_all', acr_values: 'eidas1', login_hint: idNatPs, binding_message: 'AB12' });
+      expect(ack.status, JSON.stringify(ack.body)).toBe(200);
+      psc.approve(String(ack.body.auth_req_id));
+      const tokens = await pscPost('token', { grant_type: CIBA_GRANT, auth_req_id: String(ack.body.auth_req_id) });
+      expect(tokens.status, JSON.stringify(tokens.body)).toBe(200);
+      return { access: String(tokens.body.access_token), refresh: String(tokens.body.refresh_token) };
+    }
+
+    /** imapflow with a token (it picks OAUTHBEARER when offered): « connecté » or the server's refusal. */
+    async function tokenLogin(user: string, accessToken: string): Promise<string> {
+      const client = new ImapFlow({ host: op.imap.host, port: op.imap.port, secure: true, logger: false, tls: { ca: op.ca, servername: op.servername }, auth: { user, accessToken }, connectionTimeout: 10_000, greetingTimeout: 10_000 });
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+        await client.logout();
+        return 'connecté';
+      } catch (error) {
+        const e = error as { message?: string; responseText?: string };
+        return `${e.responseText ?? ''} ${e.message ?? ''}`;
+      }
+    }
+
+    /** SASL XOAUTH2 spelled out on a raw IMAPS connection (RFC 7628 predecessor, Google's format); returns the tagged answer. */
+    async function xoauth2Raw(user: string, accessToken: string): Promise<string> {
+      const socket = tls.connect({ host: op.imap.host, port: op.imap.port, ca: op.ca, servername: op.servername });
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+      const until = async (pattern: RegExp) => {
+        const deadline = Date.now() + 10_000;
+        while (!pattern.test(text)) {
+          if (Date.now() > deadline) throw new Error(`réponse IMAP attendue ${pattern} : ${text}`);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      };
+      try {
+        await until(/^\* OK/m);
+        const sasl = Buffer.from(`user=${user}\x01auth=Bearer ${accessToken}\x01\x01`).toString('base64');
+        socket.write(`a1 AUTHENTICATE XOAUTH2 ${sasl}\r\n`);
+        await until(/^(a1 (OK|NO|BAD).*|\+ .*)$/m);
+        if (/^\+ /m.test(text) && !/^a1 /m.test(text)) socket.write('\r\n'); // XOAUTH2 error challenge: an empty answer ends it
+        await until(/^a1 (OK|NO|BAD)/m);
+        return /^a1 .*$/m.exec(text)![0];
+      } finally {
+        socket.destroy();
+      }
+    }
+
+    const tokenTransport = (user: string, accessToken: string | null) =>
+      nodemailer.createTransport({
+        host: op.smtpToken!.host,
+        port: op.smtpToken!.port,
+        secure: false,
+        requireTLS: true,
+        tls: { ca: op.ca, servername: op.servername },
+        connectionTimeout: 10_000,
+        ...(accessToken ? { auth: { type: 'OAuth2' as const, user, accessToken } } : {}),
+      });
+
+    const REFUSED = /Authentication failed|authentication failure/i;
+
+    it('a valid token opens the practitioner’s own mailbox over IMAP (OAUTHBEARER with imapflow, XOAUTH2 raw)', async () => {
+      expect(op.smtpToken).not.toBeNull();
+      const marker = `<jeton-${Date.now()}@cabinet.test-mssante.fr>`;
+      await op.deliverRaw(martin.address, Buffer.from(`From: ${petit.address}\r\nTo: ${martin.address}\r\nSubject: pour la e-CPS\r\nMessage-ID: ${marker}\r\n\r\nBonjour\r\n`));
+      const { access } = await pscLogin(martin.idNatPs);
+      expect(await tokenLogin(martin.address, access)).toBe('connecté');
+      expect(await xoauth2Raw(martin.address, access)).toMatch(/^a1 OK/);
+      // Same Maildir as with the card: the session is the mailbox address.
+      const client = new ImapFlow({ host: op.imap.host, port: op.imap.port, secure: true, logger: false, tls: { ca: op.ca, servername: op.servername }, auth: { user: martin.address, accessToken: access } });
+      await client.connect();
+      try {
+        const found = await client.getMailboxLock('INBOX').then(async (lock) => {
+          try {
+            return await client.search({ header: { 'message-id': marker } });
+          } finally {
+            lock.release();
+          }
+        });
+        expect(Array.isArray(found) && found.length).toBe(1);
+      } finally {
+        await client.logout().catch(() => undefined);
+      }
+    });
+
+    it('submits over SMTP with XOAUTH2 from its own mailbox; another sender, no token: refused; the certificate port still wants a certificate', async () => {
+      const { access } = await pscLogin(martin.idNatPs);
+      const before = (await inbox(petit, 0, 0)).length;
+      const sent = await tokenTransport(martin.address, access).sendMail({ from: martin.address, to: petit.address, subject: 'Envoyé avec e-CPS', text: 'Bonjour Julien' });
+      expect(sent.accepted).toEqual([petit.address]);
+      const received = await Promise.all((await inbox(petit, before + 1)).map((m) => parseEml(m)));
+      expect(received.some((m) => m.messageId === sent.messageId)).toBe(true);
+      await expect(tokenTransport(martin.address, access).sendMail({ from: petit.address, to: martin.address, subject: 'usurpation', text: 'x' })).rejects.toThrow(/not owned by user 899701000012/);
+      await expect(tokenTransport(martin.address, null).sendMail({ from: martin.address, to: petit.address, subject: 'sans jeton', text: 'x' })).rejects.toThrow(/Sender address rejected: not logged in/);
+      await expect(smtpTransport(null).sendMail({ from: martin.address, to: petit.address, subject: 'sans certificat', text: 'x' })).rejects.toThrow(/No client certificate presented/);
+      // A password on the token port: Dovecot's certificate-less IMAP answer must never pass for a success there.
+      for (const method of ['PLAIN', 'LOGIN']) {
+        const password = nodemailer.createTransport({ host: op.smtpToken!.host, port: op.smtpToken!.port, secure: false, requireTLS: true, tls: { ca: op.ca, servername: op.servername }, auth: { user: martin.address, pass: 'certificat', method } });
+        await expect(password.sendMail({ from: martin.address, to: petit.address, subject: 'mot de passe', text: 'x' }), method).rejects.toThrow(/535 5\.7\.8/);
+      }
+    });
+
+    it('a forged, expired or revoked token is refused (IMAP and SMTP); a password without certificate too', async () => {
+      const { access, refresh } = await pscLogin(martin.idNatPs);
+      const [header, payload] = access.split('.');
+      const forged = `${header}.${payload}.${Buffer.alloc(256, 7).toString('base64url')}`;
+      expect(await tokenLogin(martin.address, forged)).toMatch(REFUSED);
+      expect(await xoauth2Raw(martin.address, forged)).toMatch(/^a1 NO/);
+      await expect(tokenTransport(martin.address, forged).sendMail({ from: martin.address, to: petit.address, subject: 'faux jeton', text: 'x' })).rejects.toThrow(/535|454/);
+      // Revoked: the practitioner logged out of PSC (session ended), the token is not yet expired.
+      expect(await tokenLogin(martin.address, access)).toBe('connecté');
+      expect((await pscPost('logout', { refresh_token: refresh })).status).toBe(204);
+      expect(await tokenLogin(martin.address, access)).toMatch(REFUSED);
+      await expect(tokenTransport(martin.address, access).sendMail({ from: martin.address, to: petit.address, subject: 'jeton revoque', text: 'x' })).rejects.toThrow(/535|454/);
+      // Expired: PSC access tokens live 120 s.
+      const late = await pscLogin(martin.idNatPs);
+      expect(await tokenLogin(martin.address, late.access)).toBe('connecté');
+      pscClock.advance(121_000);
+      expect(await tokenLogin(martin.address, late.access)).toMatch(REFUSED);
+      // The password path still needs a verified certificate.
+      const client = imapClient(null, { user: martin.address });
+      client.on('error', () => undefined);
+      await expect(client.connect()).rejects.toMatchObject({ responseText: expect.stringMatching(/Certificat-client-IGC-Sante-valide-exige/) });
+    });
+
+    it('a token does not open someone else’s mailbox, nor one of a practitioner without a mailbox', async () => {
+      const nurse = await pscLogin(petit.idNatPs);
+      expect(await tokenLogin(petit.address, nurse.access)).toBe('connecté');
+      expect(await tokenLogin(martin.address, nurse.access)).toMatch(REFUSED);
+      expect(await xoauth2Raw(martin.address, nurse.access)).toMatch(/^a1 NO/);
+      expect(await tokenLogin(martin.idNatPs, nurse.access)).toMatch(REFUSED);
+      await expect(tokenTransport(martin.address, nurse.access).sendMail({ from: martin.address, to: petit.address, subject: 'boite d’un autre', text: 'x' })).rejects.toThrow(/535/);
+      await expect(tokenTransport(petit.address, nurse.access).sendMail({ from: martin.address, to: petit.address, subject: 'expediteur d’un autre', text: 'x' })).rejects.toThrow(/not owned by user 0756012345/);
+      // A PSC practitioner whose idNat_PS has no mailbox here (the sandbox's own Dr MARTIN, 899700012349).
+      const other = await pscLogin(sandboxPractitioners[0]!.idNatPs);
+      expect(await tokenLogin(martin.address, other.access)).toMatch(REFUSED);
+    });
+  });
+
   it('a second start in the same folder is refused in French; stop is by PID, waits, and is idempotent', async () => {
     const dovecotPid = readPid(path.join(op.dir, 'dovecot/run/master.pid'))!;
     const postfixPid = readPid(path.join(op.dir, 'postfix/queue/pid/master.pid'))!;
@@ -269,10 +446,20 @@ describe.skipIf(!available.ok)(available.ok ? 'opérateur MSSanté de test (Dove
     console.info(`[mss-operator] arrêté en ${Math.round(performance.now() - t0)} ms`);
     expect(alive(dovecotPid)).toBe(false);
     expect(alive(postfixPid)).toBe(false);
-    expect(await busyPorts(Object.values(op.ports))).toEqual([]);
+    expect(await busyPorts([...Object.values(op.ports), op.smtpToken!.port])).toEqual([]);
     await op.stop();
     // Same folder, same ports, at once: the state and the ports were released.
     const again = await startMssOperator({ dir: op.dir, pkiDir: path.join(base, 'pki'), ports: op.ports });
+    // Without PSC: certificates only, refused before authentication as before (no token mechanism offered).
+    expect(again.smtpToken).toBeNull();
+    const card = new ImapFlow({ host: again.imap.host, port: again.imap.port, secure: true, logger: false, tls: { ...mailboxTls(martin), ca: again.ca, servername: again.servername }, auth: { user: 'autre@cabinet.test-mssante.fr', pass: 'certificat' } });
+    await card.connect();
+    expect(card.capabilities.has('AUTH=XOAUTH2')).toBe(false);
+    await card.logout();
+    const bare = new ImapFlow({ host: again.imap.host, port: again.imap.port, secure: true, logger: false, tls: { ca: again.ca, servername: again.servername }, auth: { user: martin.address, pass: 'certificat' } });
+    bare.on('error', () => undefined);
+    await expect(bare.connect()).rejects.toThrow();
+    await expect.poll(() => fs.readFileSync(again.logs.dovecot, 'utf8')).toMatch(/client didn't send a cert|Client didn't present valid SSL certificate/);
     const t1 = performance.now();
     await again.stop();
     console.info(`[mss-operator] redémarré en ${again.startedInMs} ms, arrêté en ${Math.round(performance.now() - t1)} ms`);

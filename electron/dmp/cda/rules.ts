@@ -87,6 +87,8 @@ export const RULE_VALUE_SETS = {
 } as const;
 
 const CD = "//hl7:ClinicalDocument[hl7:typeId[@root = '2.16.840.1.113883.1.3'][@extension = 'POCD_HD000040']]";
+/** The schematron's document context, the start of most rule contexts (the self-check finds its nodes once per document). */
+export const CLINICAL_DOCUMENT_CONTEXT = CD;
 const RT = `${CD}/hl7:recordTarget[not(@nullFlavor)]/hl7:patientRole[hl7:patient]`;
 const PAT = `${RT}/hl7:patient[not(@nullFlavor)]`;
 const AA = `${CD}/hl7:author[hl7:assignedAuthor]/hl7:assignedAuthor[not(@nullFlavor)]`;

@@ -25,7 +25,7 @@ import { CabinetError } from '../../../shared/contract/outcome.js';
 import { appRoot } from '../../platform/paths.js';
 import { sharedXsdPool, type XsdValidatorPool } from '../../platform/xml/xsd.js';
 import { MAX_PDF_BYTES } from './builder.js';
-import { CDA_RULES, RULE_VALUE_SETS, type CdaRule, type RuleHelpers } from './rules.js';
+import { CDA_RULES, CLINICAL_DOCUMENT_CONTEXT, RULE_VALUE_SETS, type CdaRule, type RuleHelpers } from './rules.js';
 
 /** `<repo>/../shared/reference/cda`, from this module's location. */
 export const DEFAULT_CDA_REFERENCE_DIR = path.resolve(appRoot(), '..', 'shared', 'reference', 'cda');
@@ -59,6 +59,21 @@ export interface CdaSelfCheckOptions {
 const NS = { hl7: 'urn:hl7-org:v3', sdtc: 'urn:hl7-org:sdtc', lab: 'urn:oid:1.3.6.1.4.1.19376.1.3.2', xsi: 'http://www.w3.org/2001/XMLSchema-instance' };
 const select = xpath.useNamespaces(NS);
 const asDom = (node: XmlNode) => node as unknown as Node;
+
+/** An XPath expression parsed once (xpath's `select` parses its expression again at every call). */
+interface CompiledXPath {
+  select(options: { node: Node; namespaces: Record<string, string> }): Node[];
+  evaluateBoolean(options: { node: Node; namespaces: Record<string, string> }): boolean;
+}
+const compiled = new Map<string, CompiledXPath>();
+function compile(expression: string): CompiledXPath {
+  let found = compiled.get(expression);
+  if (!found) {
+    found = (xpath as unknown as { parse(expression: string): CompiledXPath }).parse(expression);
+    compiled.set(expression, found);
+  }
+  return found;
+}
 
 function listFiles(dir: string, base = dir): string[] {
   const out: string[] = [];
@@ -161,7 +176,9 @@ export class CdaSelfCheck {
     const doc = parsed.doc;
     const helpers: RuleHelpers = { inValueSet: (oid, code) => this.valueSets.get(oid)?.has(code) ?? false };
     const problems: CdaProblem[] = [];
-    for (const rule of CDA_RULES) problems.push(...evaluate(rule, doc, helpers));
+    // `//hl7:ClinicalDocument[typeId…]` (a scan of the whole document) found once, not once per rule.
+    const roots = compile(CLINICAL_DOCUMENT_CONTEXT).select({ node: asDom(doc), namespaces: NS }) as unknown as XmlNode[];
+    for (const rule of CDA_RULES) problems.push(...evaluate(rule, doc, helpers, roots));
     problems.push(...checkPdfBody(doc, body.pdf));
     return problems;
   }
@@ -208,12 +225,30 @@ function parse(xml: string): { doc: Document } | { problem: CdaProblem } {
   }
 }
 
-function evaluate(rule: CdaRule, doc: Document, helpers: RuleHelpers): CdaProblem[] {
+/**
+ * The nodes of a rule's context. `//CD[p]/rest` is evaluated as `rest` from
+ * each node of `//CD[p]` (found once per document): the same nodes (a
+ * ClinicalDocument inside another, which the schema forbids, could only
+ * yield a node twice, removed here).
+ */
+function contextNodes(rule: CdaRule, doc: Document, roots: readonly XmlNode[]): XmlNode[] {
+  if (rule.context === '/') return [doc as unknown as XmlNode];
+  if (rule.context === CLINICAL_DOCUMENT_CONTEXT) return [...roots];
+  if (rule.context.startsWith(`${CLINICAL_DOCUMENT_CONTEXT}/`)) {
+    const rest = compile(rule.context.slice(CLINICAL_DOCUMENT_CONTEXT.length + 1));
+    const nodes = roots.flatMap((root) => rest.select({ node: asDom(root), namespaces: NS }) as unknown as XmlNode[]);
+    return roots.length > 1 ? [...new Set(nodes)] : nodes;
+  }
+  return compile(rule.context).select({ node: asDom(doc), namespaces: NS }) as unknown as XmlNode[];
+}
+
+function evaluate(rule: CdaRule, doc: Document, helpers: RuleHelpers, roots: readonly XmlNode[]): CdaProblem[] {
   const problems: CdaProblem[] = [];
-  const contexts = rule.context === '/' ? [doc as unknown as XmlNode] : (select(rule.context, asDom(doc)) as unknown as XmlNode[]);
+  const contexts = contextNodes(rule, doc, roots);
   for (const node of contexts) {
     for (const assert of rule.asserts) {
-      const passed = typeof assert.test === 'function' ? assert.test(node as Element, helpers) : (select(`boolean(${assert.test})`, asDom(node)) as boolean);
+      // The rules' expressions are compiled once per process; XPath boolean() of the result, as before.
+      const passed = typeof assert.test === 'function' ? assert.test(node as Element, helpers) : compile(assert.test).evaluateBoolean({ node: asDom(node), namespaces: NS });
       if (!passed) problems.push({ rule: rule.id, message: assert.message.charAt(0).toUpperCase() + assert.message.slice(1), location: node.nodeType === 1 ? locationOf(node) : '/' });
     }
   }

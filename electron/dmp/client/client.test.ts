@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CabinetError } from '../../../shared/contract/outcome.js';
 import { makeServerCertificates } from '../../../test/support/certs.js';
+import { issueLeaf, makeAuthority, softwareSigner } from '../../../test/support/throwaway-ca.js';
+import { cardSubject } from '../../../test/support/vihf-samples.js';
 import { nodeHttpsTransport, type HttpsExchange, type HttpsReply, type HttpsTransport } from '../../platform/tls/transport.js';
 import type { Exchange, Tracer } from '../../platform/trace/trace.js';
 import { buildCdaN1 } from '../cda/builder.js';
@@ -12,7 +14,8 @@ import { input } from '../cda/fixtures.test-support.js';
 import { ACCESS_OPERATIONS, buildAccessFault, buildStatusResponse } from '../wire/access.js';
 import { queryResponse, registeredObjects, soapEnvelope, TEST_INS } from '../wire/fixtures.test-support.js';
 import { buildMtom, parseMtom, parseSoapMessage, xopInclude } from '../wire/mtom.js';
-import { ACTIONS, ASSOCIATION, NS, STATUS } from '../wire/soap.js';
+import { checkManifest, SIGNATURE_CONTENT_ID, verifySubmissionSignature } from '../wire/signature.js';
+import { ACTIONS, ASSOCIATION, DMP_CODES, NS, STATUS } from '../wire/soap.js';
 import { xsdErrors } from '../wire/xsd.test-support.js';
 import type { DmpCall, DmpDocumentEntry } from './api.js';
 import { XdsDmpClient, type XdsDmpClientOptions } from './client.js';
@@ -113,6 +116,30 @@ describe('XdsDmpClient — ITI-41 feed', () => {
     expect(() => client(t, { sourceId: 'cabinet' })).toThrow(/source XDS/);
   });
 
+  it('with a signer, signs the submission set: the signature document goes as a second part, its Manifest covers the CDA sent', async () => {
+    const ca = makeAuthority('AC de test');
+    const signer = softwareSigner(issueLeaf(ca, { subject: cardSubject, usage: 'signature' }));
+    const t = fakeTransport([() => soapReply(success())]);
+    const now = new Date();
+    const result = await client(t, { signer: () => signer, now: () => now }).feed(call, { cda, uniqueId: cdaBuilt.uniqueId, visibility: noMask });
+    expect(result.outcome).toBe('created');
+    expect(signer.signatures).toBe(1);
+    const r = t.received[0]!;
+    const signature = r.parts.get(SIGNATURE_CONTENT_ID)!;
+    expect(r.parts.get('cda-1@cabinet')).toEqual(cda);
+    const verified = verifySubmissionSignature(signature);
+    expect(verified.submissionSetUniqueId).toBe(result.submissionSetUniqueId);
+    expect(verified.signingTime.toISOString()).toBe(now.toISOString().replace(/\.\d{3}Z$/, '.000Z'));
+    expect(() => checkManifest(verified.manifest, [{ uniqueId: cdaBuilt.uniqueId, content: cda }])).not.toThrow();
+    expect(r.envelope).toContain(`<rim:Value>${createHash('sha1').update(signature).digest('hex')}</rim:Value>`);
+    expect(r.envelope).toContain(ASSOCIATION.signs);
+    // No signer (e-CPS: no key on this computer): unsigned, as before.
+    const u = fakeTransport([() => soapReply(success())]);
+    await client(u, { signer: () => null }).feed(call, { cda, uniqueId: cdaBuilt.uniqueId, visibility: noMask });
+    expect(u.received[0]!.parts.has(SIGNATURE_CONTENT_ID)).toBe(false);
+    expect(u.received[0]!.envelope).not.toContain(ASSOCIATION.signs);
+  });
+
   it('passes registry errors on as French errors with the IHE codes', async () => {
     const t = fakeTransport([() => soapReply(failure('XDSPatientIdDoesNotMatch', 'INS différent'))]);
     const error = await client(t).feed(call, { cda, uniqueId: cdaBuilt.uniqueId, visibility: noMask }).catch((e: unknown) => e);
@@ -133,6 +160,12 @@ describe('XdsDmpClient — ITI-18, ITI-43, ITI-57, TD0.2/TD0.3', () => {
     expect(t.received[0]!.envelope).toContain('$XDSDocumentEntryServiceStartTimeFrom');
     const sets = await c.findSubmissionSets(call, new Date('2026-01-01T00:00:00Z'));
     expect(sets).toHaveLength(2);
+    // The submission sets' signature documents are entries too, never shown as the patient's documents.
+    const withSignature = queryResponse(3).replace(/(<rim:ExtrinsicObject [^>]*>(?:(?!<\/rim:ExtrinsicObject>)[\s\S])*?nodeRepresentation=")10(")/, `$1${DMP_CODES.signatureClassCode}$2`);
+    expect(withSignature).toContain(DMP_CODES.signatureClassCode);
+    const listed = await client(fakeTransport([() => soapReply(withSignature), () => soapReply(withSignature)])).findDocuments(call, {});
+    expect(listed).toHaveLength(2);
+    expect(listed.every((d) => d.class?.code !== DMP_CODES.signatureClassCode)).toBe(true);
     await expect(c.getDocuments(call, Array.from({ length: 21 }, () => 'urn:uuid:00000000-0000-4000-8000-000000000000'))).rejects.toThrow(/Au plus 20/);
   });
 

@@ -10,7 +10,8 @@
  * that call's patient and purpose of use by the injected `vihf` function
  * (normally `IdentityService.vihf`, which signs with the card and caches 20
  * minutes). Each exchange has a deadline, a bounded response size, and is
- * recorded by the tracer; every failure is a French `CabinetError`.
+ * recorded by the tracer; every failure is a French `CabinetError`. With a
+ * `signer`, ITI-41 submission sets are signed (IHE DSG, `../wire/signature.ts`).
  */
 import { randomUUID } from 'node:crypto';
 import { CabinetError } from '../../../shared/contract/outcome.js';
@@ -18,7 +19,8 @@ import type { CodedValue } from '../../../shared/domain/cda/value-sets.js';
 import type { HttpsReply, HttpsTransport } from '../../platform/tls/transport.js';
 import { noTrace, type Tracer } from '../../platform/trace/trace.js';
 import { ACCESS_OPERATIONS, buildAddAuthorizationRequest, buildStatusRequest, MAX_ACCESS_RESPONSE_BYTES, parseStatusResponse } from '../wire/access.js';
-import { buildProvideAndRegister, buildSubmitObjects, CDA_CONTENT_ID, OID, patientCx, readCdaHeader, type CdaHeader } from '../wire/metadata.js';
+import type { Signer } from '../../identity/types.js';
+import { buildProvideAndRegister, buildSubmitObjects, CDA_CONTENT_ID, newUuidOid, OID, patientCx, readCdaHeader, type CdaHeader } from '../wire/metadata.js';
 import { buildMtom, parseSoapMessage, type MtomLimits } from '../wire/mtom.js';
 import {
   buildAdhocQuery,
@@ -32,7 +34,8 @@ import {
   type XdsResponse,
 } from '../wire/query.js';
 import { buildRetrieveRequest, readRetrieveResponse } from '../wire/retrieve.js';
-import { ACTIONS, ASSOCIATION, NS, WSA_ANONYMOUS, XDS_ERRORS, xmlEscape } from '../wire/soap.js';
+import { SIGNATURE_CONTENT_ID, signSubmissionSet } from '../wire/signature.js';
+import { ACTIONS, ASSOCIATION, DMP_CODES, NS, WSA_ANONYMOUS, XDS_ERRORS, xmlEscape } from '../wire/soap.js';
 import { buildStatusUpdate, buildVisibilityUpdate } from '../wire/update.js';
 import type { DmpCall, DmpClient, DmpDocumentEntry, DmpFeedDocument, DmpFeedResult, DmpFindFilter, DmpStatus, DmpSubmissionSet, DmpVisibility } from './api.js';
 
@@ -63,6 +66,13 @@ export interface XdsDmpClientOptions {
   sourceId: string;
   /** SubmissionSet contentTypeCode (J59); default 07. */
   contentType?: CodedValue;
+  /**
+   * The practitioner's signature key (the CPS card's nonRepudiation key):
+   * when given, every ITI-41 submission set is signed (`../wire/signature.ts`,
+   * IHE DSG detached XAdES) and the signature document goes with it. A
+   * function returning null means « no signature key in this session ».
+   */
+  signer?: Signer | (() => Signer | null);
   tracer?: Tracer;
   timeoutMs?: number;
   now?: () => Date;
@@ -114,6 +124,15 @@ export function soapRequest(action: string, to: string, assertion: string, body:
   );
 }
 
+/**
+ * The submission sets' signature documents (IHE DSG, classCode « Digital
+ * Signature ») are XDS document entries too; they are not the patient's
+ * documents, so the list never shows them.
+ */
+function withoutSignatures(documents: DmpDocumentEntry[]): DmpDocumentEntry[] {
+  return documents.filter((d) => d.class?.code !== DMP_CODES.signatureClassCode);
+}
+
 interface Exchange {
   operation: string;
   action: string;
@@ -157,7 +176,7 @@ export class XdsDmpClient implements DmpClient {
   // -- ITI-18 ---------------------------------------------------------------
 
   async findDocuments(call: DmpCall, filter: DmpFindFilter): Promise<DmpDocumentEntry[]> {
-    return (await this.query(call, 'ITI-18 FindDocuments', buildFindDocuments(call.ins, filter))).documents;
+    return withoutSignatures((await this.query(call, 'ITI-18 FindDocuments', buildFindDocuments(call.ins, filter))).documents);
   }
 
   /**
@@ -180,7 +199,7 @@ export class XdsDmpClient implements DmpClient {
 
   async getDocuments(call: DmpCall, entryUuids: string[]): Promise<DmpDocumentEntry[]> {
     if (entryUuids.length > MAX_UUIDS_PER_QUERY) throw new CabinetError('INVALID_REQUEST', `Au plus ${MAX_UUIDS_PER_QUERY} documents par requête DMP.`);
-    return (await this.query(call, 'ITI-18 GetDocuments', buildGetDocuments(entryUuids))).documents;
+    return withoutSignatures((await this.query(call, 'ITI-18 GetDocuments', buildGetDocuments(entryUuids))).documents);
   }
 
   private async query(call: DmpCall, operation: string, body: string, raw = false): Promise<XdsResponse & { envelope: string }> {
@@ -208,6 +227,11 @@ export class XdsDmpClient implements DmpClient {
     if (doc.cda.length > MAX_FEED_CDA_BYTES) throw new CabinetError('INVALID_REQUEST', 'Le document CDA est trop volumineux pour le DMP (30 Mo au plus).');
     const header = readCdaHeader(doc.cda);
     if (header.uniqueId !== doc.uniqueId) throw new CabinetError('INVALID_REQUEST', 'L’identifiant du document ne correspond pas à celui du CDA.');
+    const now = this.now();
+    const submissionSetUniqueId = newUuidOid();
+    const signer = typeof this.options.signer === 'function' ? this.options.signer() : (this.options.signer ?? null);
+    // Signed over the CDA's bytes and this submission set's uniqueId, before the metadata that lists the signature.
+    const signature = signer ? signSubmissionSet({ documents: [{ uniqueId: header.uniqueId, content: doc.cda }], submissionSetUniqueId, signer, now }) : null;
     const submission = buildSubmitObjects({
       header,
       cda: doc.cda,
@@ -216,14 +240,18 @@ export class XdsDmpClient implements DmpClient {
       sourceId: this.options.sourceId,
       ...(this.options.contentType ? { contentType: this.options.contentType } : {}),
       ...(doc.replaces ? { replaces: doc.replaces } : {}),
-      now: this.now(),
+      submissionSetUniqueId,
+      ...(signature ? { signature: { content: signature.content, signingTime: signature.signingTime } } : {}),
+      now,
     });
+    const attachments = [{ contentId: CDA_CONTENT_ID, contentType: 'text/xml', body: doc.cda }];
+    if (signature) attachments.push({ contentId: SIGNATURE_CONTENT_ID, contentType: 'text/xml', body: signature.content });
     const reply = await this.exchange({
       operation: 'ITI-41',
       action: ACTIONS.iti41.request,
       body: buildProvideAndRegister(submission),
       call,
-      attachments: [{ contentId: CDA_CONTENT_ID, contentType: 'text/xml', body: doc.cda }],
+      attachments,
       mtom: true,
       maxResponseBytes: MAX_SMALL_RESPONSE_BYTES,
     });

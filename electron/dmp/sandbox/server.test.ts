@@ -48,7 +48,8 @@ const timings: Record<string, number> = {};
 beforeAll(async () => {
   dir = tempDir('cabinet-dmp-sandbox-');
   manifest = await createTestPki(dir);
-  sandbox = await startDmpSandbox({ pki: manifest, port: 0 });
+  // Hand-built ITI-41 requests here are unsigned; the submission set signature has its own tests (signature.test.ts).
+  sandbox = await startDmpSandbox({ pki: manifest, port: 0, requireSignature: false });
   timings.startMs = sandbox.startMs;
   timings.seedMs = sandbox.seedMs;
   caPem = fs.readFileSync(sandbox.anchorFile, 'utf8');

@@ -36,12 +36,13 @@ import { DMP_ERRORS, consultDecision, feedDecision, isAuthor, updateDecision, vi
 import { SchemaUnavailable, XdsSchemaValidator, DEFAULT_XDS_REFERENCE_DIR } from './schemas.js';
 import { seed } from './seeds.js';
 import { queryPatient, readQuery, runQuery } from './stored-query.js';
-import { RegistryFailure, checkCodes, readSubmission, type ParsedEntry } from './submission.js';
+import { RegistryFailure, checkCodes, checkSubmissionSignature, readSubmission, type ParsedEntry } from './submission.js';
 import { Vocabulary } from './vocabulary.js';
 
 export const DMP_PATH = '/dmp';
 export const MAX_BODY_BYTES = 40 * 1024 * 1024;
 const MAX_RECORDS = 500;
+const MAX_VERIFIED_VIHFS = 256;
 const XML_LIMITS = { maxBytes: MAX_BODY_BYTES, maxDepth: 64, maxElements: 100_000, maxAttributes: 64 };
 const SOAP_CT = 'application/soap+xml; charset=utf-8';
 
@@ -57,7 +58,19 @@ export interface DmpSandboxOptions {
   volume?: number;
   /** Run the CDA self-check on fed documents (default true). */
   checkCda?: boolean;
+  /**
+   * Refuse an ITI-41 submission set without its signature document (default
+   * true: the DMP requires it). A signature present is always verified
+   * (`submission.ts` `checkSubmissionSignature`).
+   */
+  requireSignature?: boolean;
   clock?: { now(): number };
+  /**
+   * Tests only: awaited once a request is handled and before its answer is
+   * sent (the registry already holds what it registered), e.g. to kill the
+   * client while its ITI-41 answer is in flight (`test/integration/dmp-crash.test.ts`).
+   */
+  beforeAnswer?: (request: Readonly<DmpSandboxRequest>) => Promise<void> | void;
 }
 
 export interface DmpSandboxRequest {
@@ -200,6 +213,8 @@ export async function startDmpSandbox(options: DmpSandboxOptions): Promise<DmpSa
   const records: DmpSandboxRequest[] = [];
   const cardsAuthority = trust.intermediatesPem.map((pem) => new X509Certificate(pem)).find((c) => c.fingerprint256 === trust.cardsFingerprint) ?? null;
   const verdicts = new WeakMap<TLSSocket, Promise<{ pem: string; card: boolean } | SoapFault>>();
+  /** VIHF assertions already verified, by the SHA-256 of their exact text (see checkVihf). */
+  const verifiedVihfs = new Map<string, { vihf: VerifiedVihf; until: number }>();
 
   const clientCertificate = (socket: TLSSocket) => {
     let verdict = verdicts.get(socket);
@@ -225,17 +240,29 @@ export async function startDmpSandbox(options: DmpSandboxOptions): Promise<DmpSa
     const assertions = kids(security[0]!, NS.saml, 'Assertion');
     if (assertions.length !== 1) throw securityFault('InvalidSecurity', 'wsse:Security doit contenir exactement une assertion SAML 2.0 (VIHF).');
     let vihf: VerifiedVihf;
-    try {
-      vihf = await verifyVihfAsync(serialize(assertions[0]!), {
-        anchorsPem: trust.anchorsPem,
-        now,
-        clockSkewMs: 60_000,
-        validateCertificate: async (pem, context) => {
-          await validateCertificate({ leafPem: pem, intermediatesPem: [...trust.intermediatesPem, ...context.chainPem], anchorsPem: trust.anchorsPem, crls: trust.crls, at: now, purpose: 'signature' });
-        },
-      });
-    } catch (error) {
-      throw securityFault('InvalidSecurityToken', error instanceof CabinetError ? error.message : 'Assertion VIHF refusée.');
+    const assertionXml = serialize(assertions[0]!);
+    const key = crypto.createHash('sha256').update(assertionXml).digest('base64');
+    const known = verifiedVihfs.get(key);
+    if (known && now.getTime() < known.until) vihf = known.vihf;
+    else {
+      verifiedVihfs.delete(key);
+      try {
+        vihf = await verifyVihfAsync(assertionXml, {
+          anchorsPem: trust.anchorsPem,
+          now,
+          clockSkewMs: 60_000,
+          validateCertificate: async (pem, context) => {
+            await validateCertificate({ leafPem: pem, intermediatesPem: [...trust.intermediatesPem, ...context.chainPem], anchorsPem: trust.anchorsPem, crls: trust.crls, at: now, purpose: 'signature' });
+          },
+        });
+      } catch (error) {
+        throw securityFault('InvalidSecurityToken', error instanceof CabinetError ? error.message : 'Assertion VIHF refusée.');
+      }
+      // The same assertion (same bytes) is reused by the client for its lifetime: verified once, then believed until it
+      // expires (NotOnOrAfter + the skew) or its signer's certificate does, whichever comes first. The CRLs are fixed at start.
+      const until = Math.min(vihf.notOnOrAfter.getTime() + 60_000, Date.parse(new X509Certificate(vihf.certificatePem).validTo));
+      if (verifiedVihfs.size >= MAX_VERIFIED_VIHFS) verifiedVihfs.delete(verifiedVihfs.keys().next().value as string);
+      verifiedVihfs.set(key, { vihf, until });
     }
     if (vihf.resourceUrn !== 'urn:dmp') throw securityFault('InvalidSecurityToken', `Assertion VIHF refusée : Ressource_URN « ${vihf.resourceUrn.slice(0, 40)} » au lieu de urn:dmp.`);
     const purpose = vihf.purposeOfUse.code as Purpose;
@@ -379,6 +406,7 @@ export async function startDmpSandbox(options: DmpSandboxOptions): Promise<DmpSa
       }
       checked.push({ entry, content, hash, replaces, signature });
     }
+    await checkSubmissionSignature(submission, documents, { trust, now: new Date(clock.now()), practitioner, required: options.requireSignature !== false });
 
     // Register.
     const submissionTime = xdsTime(new Date(clock.now()));
@@ -711,6 +739,7 @@ export async function startDmpSandbox(options: DmpSandboxOptions): Promise<DmpSa
         return;
       }
       const reply = await answer(req, record);
+      await options.beforeAnswer?.(record);
       send(reply.status, reply.contentType, reply.body);
     } catch (error) {
       const fault = error instanceof SoapFault ? error : new SoapFault(500, 'Receiver', null, 'Erreur technique du DMP (bac à sable).');

@@ -4,12 +4,18 @@
  * document entries, the associations, each field read by its IHE
  * classification scheme / external identifier / slot name, and the
  * metadata rules a registry applies (cardinalities, formats, codes against
- * the ANS value sets). Failures are {@link RegistryFailure}s carrying the IHE
- * error code and a French text.
+ * the ANS value sets), and the signature of an ITI-41 submission set
+ * ({@link checkSubmissionSignature}). Failures are {@link RegistryFailure}s
+ * carrying the IHE error code and a French text.
  */
 import type { Element } from '@xmldom/xmldom';
+import { CabinetError } from '../../../shared/contract/outcome.js';
+import { softwareIdentityFromCertificate } from '../../identity/certificates/practitioner.js';
+import { validateCertificate } from '../../identity/certificates/trust.js';
+import type { TrustMaterial } from '../../ins/sandbox/auth.js';
 import { insFromCx } from '../wire/access.js';
-import { ASSOCIATION, EXTERNAL_ID, NS, OBJECT_TYPE, SCHEME, XDS_ERRORS, parseXdsTime } from '../wire/soap.js';
+import { SignatureRefused, checkManifest, verifySubmissionSignature } from '../wire/signature.js';
+import { ASSOCIATION, DMP_CODES, EXTERNAL_ID, NS, OBJECT_TYPE, SCHEME, XDS_ERRORS, parseXdsTime } from '../wire/soap.js';
 import type { Code, EntryAuthor } from './registry.js';
 import { CLASS_CODES, FORMAT_CODES, type JdvKey, type Vocabulary } from './vocabulary.js';
 
@@ -258,4 +264,82 @@ export function checkCodes(entry: ParsedEntry, vocabulary: Vocabulary, visibilit
       if (!vocabulary.find('J01', code, scheme.replace(/^&|&ISO$/g, ''))) throw meta(`authorSpecialty « ${specialty.slice(0, 80)} » absent du jeu de valeurs J01 de l’ANS.`, entry.id);
     }
   }
+}
+
+/** How far SigningTime may be from the sandbox's clock: 10 minutes back (one feed), 60 s ahead (clock skew, as for the VIHF). */
+export const SIGNING_TIME_PAST_MS = 10 * 60_000;
+export const SIGNING_TIME_FUTURE_MS = 60_000;
+
+export interface SignatureContext {
+  trust: TrustMaterial;
+  now: Date;
+  /** The VIHF's practitioner (idNat_PS): the signer must be that card's holder. */
+  practitioner: string;
+  /** Refuse an unsigned submission set (the DMP requires the signature). */
+  required: boolean;
+}
+
+const signatureFailure = (reason: string, location: string) => new RegistryFailure(XDS_ERRORS.registryMetadata, `Signature du lot de soumission refusée : ${reason}`, location);
+
+/**
+ * The submission set's signature (IHE DSG detached XAdES, as Cabinet's client
+ * builds it, `../wire/signature.ts`): exactly one signature document (classCode
+ * « Digital Signature », formatCode xmldsig, text/xml) with the DSG `signs`
+ * association to the submission set; its XML-DSig valid; its certificate a
+ * card's signature certificate under the test PKI's « FORT PERSONNES »
+ * authority, valid and not revoked now; SigningTime within the window; its
+ * holder the VIHF's practitioner; its Manifest exactly the other documents
+ * with the SHA-256 of the bytes received; the submission set named in it.
+ */
+export async function checkSubmissionSignature(submission: ParsedSubmission, documents: ReadonlyMap<string, Buffer>, context: SignatureContext): Promise<void> {
+  const ss = submission.submissionSet;
+  const signatures = submission.entries.filter((e) => e.classCode.code === DMP_CODES.signatureClassCode);
+  if (signatures.length === 0) {
+    if (context.required) throw signatureFailure('le lot n’est pas signé ; le DMP exige la signature XAdES (IHE DSG) du lot de soumission par le professionnel.', ss.id);
+    return;
+  }
+  if (signatures.length > 1) throw signatureFailure('plusieurs documents de signature dans le lot.', ss.id);
+  const entry = signatures[0]!;
+  if (entry.mimeType !== 'text/xml') throw signatureFailure(`type MIME ${entry.mimeType.slice(0, 40)} au lieu de text/xml.`, entry.id);
+  if (entry.formatCode.code !== DMP_CODES.signatureFormatCode) throw signatureFailure(`formatCode « ${entry.formatCode.code.slice(0, 60)} » au lieu de ${DMP_CODES.signatureFormatCode}.`, entry.id);
+  const signs = submission.associations.filter((a) => a.type === ASSOCIATION.signs);
+  if (signs.length !== 1 || signs[0]!.source !== entry.id || signs[0]!.target !== ss.id) throw signatureFailure('association « signs » du document de signature vers le lot absente ou incorrecte.', entry.id);
+  const content = documents.get(entry.id);
+  if (!content) throw new RegistryFailure(XDS_ERRORS.missingDocument, 'Le document de signature est absent.', entry.id);
+  const signed = submission.entries.filter((e) => e !== entry).map((e) => ({ uniqueId: e.uniqueId, content: documents.get(e.id) ?? Buffer.alloc(0) }));
+  let verified;
+  try {
+    verified = verifySubmissionSignature(content);
+    if (verified.submissionSetUniqueId !== ss.uniqueId) throw new SignatureRefused('elle désigne un autre lot de soumission (uniqueId).');
+    checkManifest(verified.manifest, signed);
+  } catch (error) {
+    if (error instanceof SignatureRefused) throw signatureFailure(error.message, entry.id);
+    throw error;
+  }
+  const age = context.now.getTime() - verified.signingTime.getTime();
+  if (age > SIGNING_TIME_PAST_MS || age < -SIGNING_TIME_FUTURE_MS) {
+    throw signatureFailure(`heure de signature (SigningTime ${verified.signingTime.toISOString()}) hors de la fenêtre admise (10 minutes avant, 60 secondes après l’heure du DMP).`, entry.id);
+  }
+  let chain: { fingerprint256: string }[];
+  try {
+    ({ chain } = await validateCertificate({
+      leafPem: verified.certificatePem,
+      intermediatesPem: context.trust.intermediatesPem,
+      anchorsPem: context.trust.anchorsPem,
+      crls: context.trust.crls,
+      at: context.now,
+      purpose: 'signature',
+    }));
+  } catch (error) {
+    if (error instanceof CabinetError) throw signatureFailure(`certificat du signataire refusé : ${error.message}`, entry.id);
+    throw error;
+  }
+  if (chain[1]?.fingerprint256 !== context.trust.cardsFingerprint) throw signatureFailure('le certificat de signature n’est pas celui d’une carte de professionnel (autorité FORT PERSONNES).', entry.id);
+  let holder: string;
+  try {
+    holder = softwareIdentityFromCertificate(verified.certificatePem).commonName;
+  } catch {
+    throw signatureFailure('le certificat de signature n’a pas de nom (CN).', entry.id);
+  }
+  if (holder !== context.practitioner) throw signatureFailure(`le signataire (${holder.slice(0, 20)}) n’est pas le professionnel du VIHF (${context.practitioner.slice(0, 20)}).`, entry.id);
 }

@@ -64,6 +64,38 @@ describe('CDA header → XDS metadata', () => {
     expect(sub.submissionSetUniqueId).toMatch(/^2\.25\.\d+$/);
   });
 
+  it('adds the signature document (Mediboard’s shape, IHE DSG codes) with HasMember and signs, still valid against the XSDs', () => {
+    const header = readCdaHeader(cda);
+    const signature = { content: Buffer.from('<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"/>'), signingTime: new Date('2026-03-02T11:00:05Z') };
+    const sub = buildSubmitObjects({ header, cda, ins: INS, visibility: noMask, sourceId: '1.2.250.1.999.1', submissionSetUniqueId: '2.25.42', signature, now: new Date('2026-03-02T11:00:00Z') });
+    expect(sub.submissionSetUniqueId).toBe('2.25.42');
+    const sig = sub.signatureEntryId!;
+    expect(sig).toMatch(/^urn:uuid:/);
+    expect(xsdErrors(sub.xml, 'lcm.xsd')).toBe('');
+    const eo = new RegExp(`<rim:ExtrinsicObject id="${sig}"[\\s\\S]*?</rim:ExtrinsicObject>`).exec(sub.xml)?.[0] ?? '';
+    expect(eo).toContain('mimeType="text/xml"');
+    expect(eo).toMatch(new RegExp(`classificationScheme="${SCHEME.docClassCode}"[^>]*nodeRepresentation="urn:oid:1.3.6.1.4.1.19376.1.2.1.1.1"><rim:Slot name="codingScheme"><rim:ValueList><rim:Value>URN</rim:Value>`));
+    expect(eo).toMatch(new RegExp(`classificationScheme="${SCHEME.docFormatCode}"[^>]*nodeRepresentation="http://www.w3.org/2000/09/xmldsig#"`));
+    expect(eo).toMatch(new RegExp(`classificationScheme="${SCHEME.docTypeCode}"[^>]*nodeRepresentation="E1762"`));
+    expect(eo).toMatch(new RegExp(`classificationScheme="${SCHEME.docConfidentialityCode}"[^>]*nodeRepresentation="N"`));
+    expect(eo).toMatch(new RegExp(`classificationScheme="${SCHEME.docHealthcareFacilityTypeCode}"[^>]*nodeRepresentation="SA07"`));
+    expect(eo).toContain('<rim:Slot name="languageCode"><rim:ValueList><rim:Value>art</rim:Value>');
+    expect(eo).toContain('<rim:LocalizedString xml:lang="fr-FR" charset="UTF-8" value="Source"/>');
+    expect(eo).toContain('<rim:Slot name="creationTime"><rim:ValueList><rim:Value>20260302110005</rim:Value>');
+    expect(eo).toContain(`<rim:Slot name="hash"><rim:ValueList><rim:Value>${createHash('sha1').update(signature.content).digest('hex')}</rim:Value>`);
+    expect(eo).toContain(`<rim:Slot name="size"><rim:ValueList><rim:Value>${signature.content.length}</rim:Value>`);
+    expect(sub.xml).toContain(`associationType="${ASSOCIATION.hasMember}" sourceObject="${sub.submissionSetId}" targetObject="${sig}"`);
+    expect(sub.xml).toContain(`associationType="${ASSOCIATION.signs}" sourceObject="${sig}" targetObject="${sub.submissionSetId}"`);
+    const body = buildProvideAndRegister(sub);
+    expect(body).toContain(`<xdsb:Document id="${sig}"><xop:Include xmlns:xop="http://www.w3.org/2004/08/xop/include" href="cid:signature-1@cabinet"/></xdsb:Document>`);
+    expect(xsdErrors(body.replace(/<xop:Include[^>]*\/>/g, 'AAAA'))).toBe('');
+    // Without the option: no signature entry.
+    const unsigned = buildSubmitObjects({ header, cda, ins: INS, visibility: noMask, sourceId: '1.2.250.1.999.1' });
+    expect(unsigned.signatureEntryId).toBeUndefined();
+    expect(unsigned.xml).not.toContain(ASSOCIATION.signs);
+    expect(buildProvideAndRegister(unsigned)).not.toContain('signature-1@cabinet');
+  });
+
   it('adds the RPLC association for a replacement, and the ITI-41 body validates once the include is inlined', () => {
     const replacement = buildCdaN1(input({ author: nurse, replaces: { id: built.id, setId: built.setId, versionNumber: 1 } }));
     const rcda = Buffer.from(replacement.xml);

@@ -9,19 +9,19 @@
  * receives the CDA (`DmpFeedDocument.cda`), and the metadata must agree with
  * what the DMP will read in it.
  *
- * Not done: the signed submission set the DMP requires for TD2 (notes §1.6,
- * §6). Public material gives only its shape, from Mediboard's code: a second
- * ExtrinsicObject (text/xml, classCode `urn:oid:1.3.6.1.4.1.19376.1.2.1.1.1`
- * « Digital Signature », formatCode `http://www.w3.org/2000/09/xmldsig#`,
- * confidentiality N, languageCode `art`, title « Source »), HasMember from the
- * submission set to it, and a third association from it to the submission
- * set (probably IHE DSG `signs`). Unknown: the XAdES profile (what the
- * Manifest references — `urn:oid:<uniqueId>` of each document as in IHE DSG,
- * or the metadata —, the SignatureProperties, the commitment type, the
- * canonicalisation), which key signs (the card's signature key is assumed),
- * and the DMP's checks on it. The DMPi guide (SEL-MP-037) holds it; the
- * sandbox does not require it. The authorPerson/authorInstitution type codes
- * (IDNPS/IDNST) are the CI-SIS convention as recalled in the notes [I].
+ * The signed submission set the DMP requires for TD2 (notes §1.6, issue 5),
+ * behind the `signature` option: the signature document itself is built by
+ * `signature.ts` (IHE DSG detached XAdES); here, its entry as Mediboard's
+ * public code shapes it — a second ExtrinsicObject (text/xml, classCode
+ * `urn:oid:1.3.6.1.4.1.19376.1.2.1.1.1` « Digital Signature » codingScheme
+ * `URN`, formatCode `http://www.w3.org/2000/09/xmldsig#`, confidentiality N,
+ * languageCode `art`, title « Source »), HasMember from the submission set to
+ * it, and the IHE DSG `signs` association from it to the submission set. Its
+ * typeCode `E1762` (ASTM « Full Document ») is IHE DSG's; its facility and
+ * practice-setting codes are the signed document's (XDS requires them).
+ * Unknown (the non-public DMPi guide, SEL-MP-037): the DMP's exact profile
+ * and checks. The authorPerson/authorInstitution type codes (IDNPS/IDNST)
+ * are the CI-SIS convention as recalled in the notes [I].
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
@@ -30,6 +30,7 @@ import { CabinetError } from '../../../shared/contract/outcome.js';
 import { CLASS_CODES, CLASS_FOR_TYPE, FORMAT_CODE_PDF, isTypeCode, type CodedValue } from '../../../shared/domain/cda/value-sets.js';
 import type { DmpVisibility } from '../client/api.js';
 import { xopInclude } from './mtom.js';
+import { SIGNATURE_CONTENT_ID } from './signature.js';
 import { ASSOCIATION, DMP_CODES, EXTERNAL_ID, EXTERNAL_ID_NAME, NS, OBJECT_TYPE, SCHEME, urnUuid, xdsTime, xmlEscape } from './soap.js';
 
 export interface CdaIdValue {
@@ -367,6 +368,8 @@ export interface SubmissionInput {
   replaces?: { entryUuid: string; uniqueId: string };
   /** Submission set uniqueId (default: a new `2.25.` OID). */
   submissionSetUniqueId?: string;
+  /** The signature document of the submission set (`signature.ts`), signed over this same submissionSetUniqueId. */
+  signature?: { content: Buffer; signingTime: Date; uniqueId?: string };
   now?: Date;
 }
 
@@ -378,7 +381,19 @@ export interface BuiltSubmission {
   submissionSetUniqueId: string;
   hash: string;
   size: number;
+  /** The signature document's entry id, when signed. */
+  signatureEntryId?: string;
 }
+
+/** IHE DSG signature document codes (notes §1.6, §2.3). */
+export const SIGNATURE_CODES = {
+  classCode: { code: DMP_CODES.signatureClassCode, codeSystem: 'URN', displayName: 'Digital Signature' },
+  typeCode: { code: 'E1762', codeSystem: 'ASTM', displayName: 'Full Document' },
+  formatCode: { code: DMP_CODES.signatureFormatCode, codeSystem: 'URN', displayName: 'Default Signature Style' },
+  confidentiality: { code: 'N', codeSystem: DMP_CODES.confidentialityScheme, displayName: 'Normal' },
+  languageCode: 'art',
+  title: 'Source',
+} as const;
 
 export const DEFAULT_CONTENT_TYPE: CodedValue = { code: '07', codeSystem: DMP_CODES.contentTypeScheme, displayName: 'Consultation externe' };
 
@@ -435,6 +450,22 @@ export function buildSubmitObjects(input: SubmissionInput): BuiltSubmission {
     `<rim:Association id="${urnUuid(randomUUID())}" associationType="${ASSOCIATION.hasMember}" sourceObject="${ssId}" targetObject="${docId}">` +
     slot('SubmissionSetStatus', ['Original']) +
     '</rim:Association>';
+  let signature = '';
+  let signatureEntryId: string | undefined;
+  if (input.signature) {
+    signatureEntryId = urnUuid(randomUUID());
+    signature = buildSignatureEntry({
+      id: signatureEntryId,
+      ssId,
+      content: input.signature.content,
+      signingTime: input.signature.signingTime,
+      uniqueId: input.signature.uniqueId ?? newUuidOid(),
+      patientCx: cx,
+      author: hd.author,
+      healthcareFacilityType: hd.healthcareFacilityType!,
+      practiceSetting: hd.practiceSetting!,
+    });
+  }
   let rplc = '';
   if (input.replaces) {
     if (!/^urn:uuid:[0-9a-f-]{36}$/i.test(input.replaces.entryUuid)) refuse('L’identifiant du document remplacé (entryUUID) est invalide.');
@@ -442,9 +473,48 @@ export function buildSubmitObjects(input: SubmissionInput): BuiltSubmission {
   }
   const xml =
     `<lcm:SubmitObjectsRequest xmlns:lcm="${NS.lcm}" xmlns:rim="${NS.rim}">` +
-    `<rim:RegistryObjectList>${doc}${ss}${hasMember}${rplc}</rim:RegistryObjectList>` +
+    `<rim:RegistryObjectList>${doc}${ss}${hasMember}${rplc}${signature}</rim:RegistryObjectList>` +
     '</lcm:SubmitObjectsRequest>';
-  return { xml, documentEntryId: docId, submissionSetId: ssId, submissionSetUniqueId: ssUniqueId, hash, size };
+  return { xml, documentEntryId: docId, submissionSetId: ssId, submissionSetUniqueId: ssUniqueId, hash, size, ...(signatureEntryId ? { signatureEntryId } : {}) };
+}
+
+/** The signature document's ExtrinsicObject, HasMember SS → it, and `signs` it → SS (IHE DSG). */
+function buildSignatureEntry(input: {
+  id: string;
+  ssId: string;
+  content: Buffer;
+  signingTime: Date;
+  uniqueId: string;
+  patientCx: string;
+  author: CdaHeader['author'];
+  healthcareFacilityType: CodedValue;
+  practiceSetting: CodedValue;
+}): string {
+  const { id } = input;
+  const c = SIGNATURE_CODES;
+  return (
+    `<rim:ExtrinsicObject id="${id}" mimeType="text/xml" objectType="${OBJECT_TYPE.stableDocumentEntry}">` +
+    slot('creationTime', [xdsTime(input.signingTime)]) +
+    slot('hash', [createHash('sha1').update(input.content).digest('hex')]) +
+    slot('size', [String(input.content.length)]) +
+    slot('languageCode', [c.languageCode]) +
+    slot('sourcePatientId', [input.patientCx]) +
+    nameEl(c.title) +
+    authorClassification(SCHEME.docAuthor, id, input.author) +
+    classification(SCHEME.docClassCode, id, c.classCode) +
+    classification(SCHEME.docConfidentialityCode, id, c.confidentiality) +
+    classification(SCHEME.docFormatCode, id, c.formatCode) +
+    classification(SCHEME.docHealthcareFacilityTypeCode, id, input.healthcareFacilityType) +
+    classification(SCHEME.docPracticeSettingCode, id, input.practiceSetting) +
+    classification(SCHEME.docTypeCode, id, c.typeCode) +
+    externalId(EXTERNAL_ID.docPatientId, id, input.patientCx) +
+    externalId(EXTERNAL_ID.docUniqueId, id, input.uniqueId) +
+    '</rim:ExtrinsicObject>' +
+    `<rim:Association id="${urnUuid(randomUUID())}" associationType="${ASSOCIATION.hasMember}" sourceObject="${input.ssId}" targetObject="${id}">` +
+    slot('SubmissionSetStatus', ['Original']) +
+    '</rim:Association>' +
+    `<rim:Association id="${urnUuid(randomUUID())}" associationType="${ASSOCIATION.signs}" sourceObject="${id}" targetObject="${input.ssId}"/>`
+  );
 }
 
 /** The SubmissionSet (RegistryPackage + its classification node), for ITI-41 and ITI-57. */
@@ -475,12 +545,16 @@ export function buildSubmissionSet(input: {
 /** Content-ID of the CDA in the ITI-41 MTOM message. */
 export const CDA_CONTENT_ID = 'cda-1@cabinet';
 
-/** ITI-41 body: `xdsb:ProvideAndRegisterDocumentSetRequest` with the CDA as an `xop:Include`. */
-export function buildProvideAndRegister(submission: BuiltSubmission, contentId = CDA_CONTENT_ID): string {
+/**
+ * ITI-41 body: `xdsb:ProvideAndRegisterDocumentSetRequest` with the CDA as an
+ * `xop:Include` (and, when signed, the signature document as a second one).
+ */
+export function buildProvideAndRegister(submission: BuiltSubmission, contentId = CDA_CONTENT_ID, signatureContentId = SIGNATURE_CONTENT_ID): string {
   return (
     `<xdsb:ProvideAndRegisterDocumentSetRequest xmlns:xdsb="${NS.xdsb}">` +
     submission.xml +
     `<xdsb:Document id="${submission.documentEntryId}">${xopInclude(contentId)}</xdsb:Document>` +
+    (submission.signatureEntryId ? `<xdsb:Document id="${submission.signatureEntryId}">${xopInclude(signatureContentId)}</xdsb:Document>` : '') +
     '</xdsb:ProvideAndRegisterDocumentSetRequest>'
   );
 }

@@ -37,6 +37,18 @@ export interface ConfigMailbox {
   opens: boolean;
 }
 
+/**
+ * Token login (XOAUTH2 / OAUTHBEARER) with a Pro Santé Connect access token:
+ * Dovecot checks the token at PSC's userinfo endpoint; Postfix asks Dovecot
+ * (SASL) on a submission port of its own.
+ */
+export interface OperatorOauth {
+  /** PSC userinfo URL (`https://…/protocol/openid-connect/userinfo`). */
+  userinfoUrl: string;
+  /** Submission port for token logins (STARTTLS, SASL XOAUTH2 required, no client certificate needed). */
+  submissionPort: number;
+}
+
 export interface OperatorLayout {
   /** Absolute root folder; every other path is under it. */
   dir: string;
@@ -47,7 +59,12 @@ export interface OperatorLayout {
   serverCert: string;
   serverKey: string;
   hostname: string;
+  /** Token login through Pro Santé Connect; absent: client certificates only. */
+  oauth?: OperatorOauth;
 }
+
+/** Dovecot's SASL listener for Postfix, in Dovecot's base_dir. */
+const SASL_LISTENER = 'auth-postfix';
 
 export const paths = (dir: string) => ({
   dovecotDir: `${dir}/dovecot`,
@@ -60,6 +77,15 @@ export const paths = (dir: string) => ({
   dovecotCaCrl: `${dir}/dovecot/ac-et-crl.pem`,
   certPasswd: `${dir}/dovecot/certificats.passwd`,
   usersPasswd: `${dir}/dovecot/boites.passwd`,
+  /** Token logins: mailbox address → idNat_PS the token must carry. */
+  tokenPasswd: `${dir}/dovecot/jetons.passwd`,
+  /** IMAP password logins without a valid certificate: refused with a reason. */
+  noCertificatePasswd: `${dir}/dovecot/sans-certificat.passwd`,
+  oauth2Conf: `${dir}/dovecot/oauth2-psc.conf.ext`,
+  /** Authorities Dovecot trusts for the PSC server's certificate. */
+  oauth2Ca: `${dir}/dovecot/ac-psc.pem`,
+  /** Dovecot's SASL socket for Postfix. */
+  saslSocket: `${dir}/dovecot/run/${SASL_LISTENER}`,
   mailRoot: `${dir}/boites`,
   postfixDir: `${dir}/postfix`,
   postfixQueue: `${dir}/postfix/queue`,
@@ -72,6 +98,8 @@ export const paths = (dir: string) => ({
   postfixCerts: `${dir}/postfix/certificats`,
   postfixUnknownCert: `${dir}/postfix/certificat-inconnu.regexp`,
   postfixSender: (n: number) => `${dir}/postfix/expediteur-${n}.regexp`,
+  /** Token submission: sender address → SASL login (idNat_PS) that owns it. */
+  postfixSenderLogins: `${dir}/postfix/expediteurs-jetons`,
   tls: `${dir}/tls`,
   patients: `${dir}/patients`,
   state: `${dir}/operateur.json`,
@@ -88,7 +116,7 @@ const escapeRegexp = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 export function dovecotConf(layout: OperatorLayout): string {
   const p = paths(layout.dir);
-  const { ports } = layout;
+  const { ports, oauth } = layout;
   return `# Opérateur MSSanté de test (Cabinet) : généré, ne pas modifier.
 base_dir = ${p.dovecotRun}
 state_dir = ${p.dovecotState}
@@ -115,21 +143,22 @@ ssl_ca = <${p.dovecotCaCrl}
 ssl_verify_client_cert = yes
 ssl_require_crl = yes
 ssl_cert_username_field = commonName
-auth_ssl_require_client_cert = yes
+auth_ssl_require_client_cert = ${oauth ? 'no' : 'yes'}
 auth_ssl_username_from_cert = yes
 disable_plaintext_auth = yes
-auth_mechanisms = plain login external
+auth_mechanisms = plain login external${oauth ? ' xoauth2 oauthbearer' : ''}
 auth_cache_size = 0
 auth_failure_delay = 0
 login_trusted_networks =
 verbose_ssl = no
 auth_verbose = yes
 
+# Certificate: the key is « valid-<CN> », %{cert} being « valid » only for a verified client certificate.
 passdb {
   driver = passwd-file
-  args = scheme=PLAIN username_format=%u ${p.certPasswd}
+${oauth ? '  mechanisms = plain login external\n' : ''}  args = scheme=PLAIN username_format=%{cert}-%u ${p.certPasswd}
 }
-userdb {
+${oauth ? `${NO_CERTIFICATE_PASSDB(p)}${tokenPassdbs(p)}` : ''}userdb {
   driver = passwd-file
   args = username_format=%Lu ${p.usersPasswd}
   default_fields = uid=${MAIL_USER} gid=${MAIL_USER} home=${p.mailRoot}/%Ld/%Ln
@@ -147,6 +176,12 @@ service imap-login {
   }
   process_min_avail = 1
 }
+# No auth penalty (Dovecot's delay of up to 15 s after failed logins from an IP): the tests fail logins on purpose.
+service anvil {
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
 service lmtp {
   inet_listener lmtp {
     address = 127.0.0.1
@@ -157,7 +192,7 @@ service auth {
   unix_listener auth-userdb {
     mode = 0600
   }
-}
+${oauth ? `  unix_listener ${SASL_LISTENER} {\n    mode = 0660\n    user = postfix\n    group = postfix\n  }\n` : ''}}
 protocol lmtp {
   postmaster_address = postmaster@${layout.proDomains[0]}
 }
@@ -165,6 +200,71 @@ protocol imap {
   mail_max_userip_connections = 50
 }
 `;
+}
+
+/**
+ * With tokens on, a password login is no longer refused before the passdbs
+ * (`auth_ssl_require_client_cert = no`). When the certificate passdb did not
+ * match, this one answers IMAP (keyed by the service, `%s`) with `nologin`
+ * and a reason the client sees, as the refusal used to say « certificate ».
+ * Never for Postfix (service smtp): it would take `nologin` for a success.
+ */
+const NO_CERTIFICATE_PASSDB = (p: ReturnType<typeof paths>) => `passdb {
+  driver = passwd-file
+  mechanisms = plain login external
+  args = username_format=%s ${p.noCertificatePasswd}
+}
+`;
+
+/** Passdb templates split on spaces, hence the hyphens. */
+export const NO_CERTIFICATE_REASON = 'Certificat-client-IGC-Sante-valide-exige-(carte-CPS)-ou-jeton-Pro-Sante-Connect';
+
+export function noCertificatePasswd(): string {
+  return `imap:::::::nopassword=y nologin=y reason=${NO_CERTIFICATE_REASON}\n`;
+}
+
+/**
+ * Token logins: the login typed (the mailbox address) becomes the idNat_PS of
+ * its owner (`noauthenticate`: nothing is checked there), then the oauth2
+ * passdb asks PSC's userinfo with the token and requires its
+ * `preferred_username` (the idNat_PS) to equal that login. An unknown address
+ * stops there. The userdb then turns the idNat_PS back into the address.
+ */
+function tokenPassdbs(p: ReturnType<typeof paths>): string {
+  return `passdb {
+  driver = passwd-file
+  mechanisms = xoauth2 oauthbearer
+  args = username_format=%Lu ${p.tokenPasswd}
+  result_success = continue
+  result_failure = return-fail
+}
+passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = ${p.oauth2Conf}
+}
+`;
+}
+
+/** Dovecot's oauth2 passdb settings: PSC userinfo, checked on every login (no cache), CA in `tls_ca_cert_file`. */
+export function oauth2Conf(layout: OperatorLayout): string {
+  if (!layout.oauth) throw new Error('oauth2Conf sans configuration Pro Santé Connect');
+  const p = paths(layout.dir);
+  return `# Pro Santé Connect (bac à sable) : généré, ne pas modifier.
+introspection_mode = auth
+introspection_url = ${layout.oauth.userinfoUrl}
+username_attribute = preferred_username
+tls_ca_cert_file = ${p.oauth2Ca}
+timeout_msecs = 10000
+`;
+}
+
+/** Token logins: mailbox address → idNat_PS of the practitioner whose PSC token opens it (only mailboxes that open). */
+export function tokenPasswd(mailboxes: readonly ConfigMailbox[]): string {
+  return mailboxes
+    .filter((m) => m.opens)
+    .map((m) => `${m.address}:::::::user=${m.idNatPs} noauthenticate\n`)
+    .join('');
 }
 
 /**
@@ -176,13 +276,25 @@ protocol imap {
 export function certificatePasswd(mailboxes: readonly ConfigMailbox[]): string {
   return mailboxes
     .filter((m) => m.opens)
-    .map((m) => `${m.idNatPs}:::::::user=${m.address} nopassword=y\n`)
+    .map((m) => `valid-${m.idNatPs}:::::::user=${m.address} nopassword=y\n`)
     .join('');
 }
 
-/** userdb: every mailbox (a revoked card's mailbox still receives mail). */
-export function usersPasswd(mailboxes: readonly ConfigMailbox[]): string {
-  return mailboxes.map((m) => `${m.address}:::::::\n`).join('');
+/**
+ * userdb: every mailbox (a revoked card's mailbox still receives mail); with
+ * `mailRoot`, also the idNat_PS of each mailbox that opens, for token logins
+ * (`user=` makes the session the address, same home).
+ */
+export function usersPasswd(mailboxes: readonly ConfigMailbox[], mailRoot?: string): string {
+  const tokens = mailRoot
+    ? mailboxes
+        .filter((m) => m.opens)
+        .map((m) => {
+          const [local, domain] = m.address.split('@') as [string, string];
+          return `${m.idNatPs}:::::${mailRoot}/${domain}/${local}::user=${m.address}\n`;
+        })
+    : [];
+  return [...mailboxes.map((m) => `${m.address}:::::::\n`), ...tokens].join('');
 }
 
 export function postfixMainCf(layout: OperatorLayout): string {
@@ -266,7 +378,7 @@ export function postfixMasterCf(layout: OperatorLayout): string {
   -o smtpd_sender_restrictions=reject_non_fqdn_sender,check_ccert_access,texthash:${p.postfixCerts},check_sender_access,regexp:${p.postfixUnknownCert}
   -o smtpd_relay_restrictions=permit_tls_all_clientcerts,reject
   -o smtpd_recipient_restrictions=
-127.0.0.1:${layout.ports.smtp} inet n - n - - smtpd
+${layout.oauth ? oauthSubmission(layout) : ''}127.0.0.1:${layout.ports.smtp} inet n - n - - smtpd
   -o syslog_name=postfix/mx
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
@@ -293,6 +405,36 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 `;
 }
 
+/**
+ * Submission for token logins: STARTTLS, then SASL through Dovecot (XOAUTH2
+ * and OAUTHBEARER only: Dovecot's EXTERNAL cannot see Postfix's client
+ * certificate); the envelope sender must be owned by the SASL login (the
+ * idNat_PS) in the sender-logins table. A port of its own because nodemailer
+ * tries AUTH as soon as it is offered: on the certificate port, offering it
+ * would break the certificate path.
+ */
+function oauthSubmission(layout: OperatorLayout): string {
+  const p = paths(layout.dir);
+  return `127.0.0.1:${layout.oauth!.submissionPort} inet n - n - - smtpd
+  -o syslog_name=postfix/submission-psc
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_auth_only=yes
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_sasl_type=dovecot
+  -o smtpd_sasl_path=${p.saslSocket}
+  -o smtpd_sasl_security_options=noanonymous
+  -o smtpd_sasl_tls_security_options=noanonymous
+  -o smtpd_sasl_mechanism_filter=xoauth2,oauthbearer
+  -o smtpd_sender_login_maps=texthash:${p.postfixSenderLogins}
+  -o smtpd_reject_unlisted_recipient=no
+  -o smtpd_client_restrictions=
+  -o smtpd_helo_restrictions=
+  -o smtpd_sender_restrictions=reject_non_fqdn_sender,reject_sender_login_mismatch,permit_sasl_authenticated,reject
+  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
+  -o smtpd_recipient_restrictions=
+`;
+}
+
 /** Postfix tables: mailboxes, transport, certificate → restriction class, sender checks. */
 export function postfixTables(layout: OperatorLayout): { file: string; text: string }[] {
   const p = paths(layout.dir);
@@ -309,6 +451,9 @@ export function postfixTables(layout: OperatorLayout): { file: string; text: str
       text: '/^/ REJECT 5.7.1 Certificat sans boite aux lettres sur cet operateur (revoque ou inconnu)\n',
     },
   ];
+  if (layout.oauth) {
+    files.push({ file: p.postfixSenderLogins, text: layout.mailboxes.map((m) => (m.opens ? `${m.address} ${m.idNatPs}\n` : '')).join('') });
+  }
   layout.mailboxes.forEach((m, i) => {
     if (!m.opens) return;
     files.push({

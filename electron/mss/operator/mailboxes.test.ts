@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { PkiIdentity } from '../../identity/pki/test-pki.js';
+import { carteMarieMartin, sandboxPractitioners, testPkiPractitioners } from '../../identity/psc/sandbox/practitioners.js';
+import { rppsWithKey, type PkiIdentity } from '../../identity/pki/test-pki.js';
 import { localPart, mailboxesFromPki } from './mailboxes.js';
 
 const card = (id: string, role: PkiIdentity['role'], givenName: string, surname: string, idNatPs: string, extra: Partial<PkiIdentity> = {}): PkiIdentity => ({
@@ -47,5 +48,14 @@ describe('mailboxes', () => {
   it('refuses two cards that would share a mailbox', () => {
     const identities = [card('a', 'medecin', 'MARIE', 'MARTIN', '1'), card('b', 'revoque', 'Marie', 'Martin', '2')];
     expect(() => mailboxesFromPki({ dir: '/pki', identities }, (r) => r)).toThrow(/double/);
+  });
+});
+
+describe('e-CPS practitioners of the PSC sandbox for the test cards', () => {
+  it('carry the idNat_PS of the valid cards (8 + RPPS with its key, 0 + ADELI), so a token maps to the same mailbox', () => {
+    expect(testPkiPractitioners.map((p) => p.idNatPs)).toEqual([`8${rppsWithKey('9970100001')}`, '0756012345']);
+    expect(carteMarieMartin).toMatchObject({ givenName: 'MARIE', familyName: 'MARTIN', origine: 'RPPS' });
+    // Not in the sandbox's default list: its own Dr MARTIN keeps another idNat_PS.
+    expect(sandboxPractitioners.some((p) => p.idNatPs === carteMarieMartin.idNatPs)).toBe(false);
   });
 });

@@ -11,10 +11,10 @@ import { z } from 'zod';
 import { CabinetError } from '../../../shared/contract/outcome.js';
 import { PATIENT_MSS_DOMAIN, parseMssAddress } from '../../../shared/domain/mss/address.js';
 import { identity, loadTestPki, pkiPath, type PkiManifest } from '../../identity/pki/test-pki.js';
-import { assertSafePath, certificatePasswd, DEFAULT_PORTS, dovecotConf, MAIL_UID, paths, postfixMainCf, postfixMasterCf, postfixTables, usersPasswd, type OperatorLayout, type OperatorPorts } from './config.js';
+import { assertSafePath, certificatePasswd, DEFAULT_PORTS, dovecotConf, MAIL_UID, noCertificatePasswd, oauth2Conf, paths, postfixMainCf, postfixMasterCf, postfixTables, tokenPasswd, usersPasswd, type OperatorLayout, type OperatorPorts } from './config.js';
 import { mailboxesFromPki, PRO_DOMAINS, type OperatorMailbox } from './mailboxes.js';
 import { startPatientStandin, type PatientReply } from './patient-standin.js';
-import { alive, BINARIES, busyPorts, mailServersAvailable, readPid, runCommand, runDaemon, stopPid, waitForPort, waitPortsClosed } from './processes.js';
+import { alive, BINARIES, busyPorts, freePorts, mailServersAvailable, readPid, runCommand, runDaemon, stopPid, waitForPort, waitPortsClosed } from './processes.js';
 
 export { mailServersAvailable } from './processes.js';
 export type { OperatorPorts } from './config.js';
@@ -28,6 +28,8 @@ export interface MssOperator {
   smtp: { host: string; port: number };
   /** The operator's inbound SMTP (no client certificate; only the operator's own domains). */
   mx: { host: string; port: number };
+  /** Submission with STARTTLS for Pro Santé Connect tokens (SASL XOAUTH2/OAUTHBEARER); null without `psc`. */
+  smtpToken: { host: string; port: number } | null;
   /** Name the server certificate is issued for (`localhost`; it also carries IP 127.0.0.1). */
   servername: string;
   domains: { pro: string[]; patient: string };
@@ -70,6 +72,13 @@ export interface StartMssOperatorOptions {
   patients?: { ins: string; readReceipts?: boolean }[];
   /** Milliseconds to wait for each server. Default 15 000. */
   timeoutMs?: number;
+  /**
+   * Token logins (XOAUTH2/OAUTHBEARER) checked at this Pro Santé Connect
+   * realm's userinfo (`url` = realm URL, as `PscSandbox.url`). `ca`: PEM the
+   * PSC server's certificate chains to (default: the test PKI's authorities).
+   * `submissionPort`: the token submission port (default: a free port).
+   */
+  psc?: { url: string; ca?: string; submissionPort?: number };
 }
 
 const stateSchema = z.object({ owner: z.number().int(), dovecot: z.number().int().nullable(), postfix: z.number().int().nullable(), ports: z.record(z.string(), z.number()) });
@@ -146,6 +155,13 @@ export async function startMssOperator(options: StartMssOperatorOptions): Promis
   writeFile(p.dovecotCaCrl, caPem + crlPem);
   writeFile(p.postfixCa, caPem);
 
+  const pscUrl = options.psc ? new URL(options.psc.url) : null;
+  if (pscUrl && pscUrl.protocol !== 'https:') throw new CabinetError('INVALID_REQUEST', `Pro Santé Connect doit être joint en HTTPS : ${options.psc!.url}`);
+  if (pscUrl && !/^[A-Za-z0-9._/:[\]-]+$/.test(`${pscUrl.host}${pscUrl.pathname}`)) throw new CabinetError('INVALID_REQUEST', `Adresse Pro Santé Connect refusée pour la configuration de Dovecot : ${options.psc!.url}`);
+  const tokenSubmission = options.psc ? (options.psc.submissionPort ?? (await freePorts(1))[0]!) : null;
+  if (tokenSubmission !== null && (portList.includes(tokenSubmission) || (await busyPorts([tokenSubmission])).length > 0)) {
+    throw new CabinetError('CONFLICT', `Port de soumission par jeton Pro Santé Connect déjà utilisé : ${tokenSubmission}.`);
+  }
   const layout: OperatorLayout = {
     dir,
     ports,
@@ -159,10 +175,18 @@ export async function startMssOperator(options: StartMssOperatorOptions): Promis
       opens: m.opens,
       fingerprint: new crypto.X509Certificate(fs.readFileSync(m.certPem)).fingerprint256,
     })),
+    ...(pscUrl && tokenSubmission !== null ? { oauth: { userinfoUrl: `${pscUrl.origin}${pscUrl.pathname.replace(/\/+$/, '')}/protocol/openid-connect/userinfo`, submissionPort: tokenSubmission } } : {}),
   };
   writeFile(p.dovecotConf, dovecotConf(layout));
   writeFile(p.certPasswd, certificatePasswd(layout.mailboxes));
-  writeFile(p.usersPasswd, usersPasswd(layout.mailboxes));
+  writeFile(p.usersPasswd, usersPasswd(layout.mailboxes, layout.oauth ? p.mailRoot : undefined));
+  for (const file of [p.tokenPasswd, p.noCertificatePasswd, p.oauth2Conf, p.oauth2Ca]) fs.rmSync(file, { force: true });
+  if (layout.oauth) {
+    writeFile(p.tokenPasswd, tokenPasswd(layout.mailboxes));
+    writeFile(p.noCertificatePasswd, noCertificatePasswd());
+    writeFile(p.oauth2Conf, oauth2Conf(layout));
+    writeFile(p.oauth2Ca, options.psc?.ca ?? caPem);
+  }
   writeFile(path.join(p.postfixDir, 'main.cf'), postfixMainCf(layout));
   writeFile(path.join(p.postfixDir, 'master.cf'), postfixMasterCf(layout));
   for (const table of postfixTables(layout)) writeFile(table.file, table.text);
@@ -185,7 +209,7 @@ export async function startMssOperator(options: StartMssOperatorOptions): Promis
     const postfixPid = state.postfix ?? readPid(p.postfixPid);
     // Dovecot's master sometimes takes 5 s or more to wind down on SIGTERM; after 2 s its group is killed (Maildir stays consistent).
     await Promise.all([dovecotPid ? stopPid(dovecotPid, 2000) : null, postfixPid ? stopPid(postfixPid) : null, standin.stop()]);
-    await waitPortsClosed(portList);
+    await waitPortsClosed(tokenSubmission !== null ? [...portList, tokenSubmission] : portList);
     fs.rmSync(p.state, { force: true });
   };
   try {
@@ -204,6 +228,7 @@ export async function startMssOperator(options: StartMssOperatorOptions): Promis
       waitForPort(ports.lmtp, 'Dovecot (LMTP)', timeoutMs, tail(p.dovecotLog)),
       waitForPort(ports.submission, 'Postfix (submission)', timeoutMs, tail(p.postfixLog)),
       waitForPort(ports.smtp, 'Postfix (SMTP entrant)', timeoutMs, tail(p.postfixLog)),
+      ...(tokenSubmission !== null ? [waitForPort(tokenSubmission, 'Postfix (soumission par jeton)', timeoutMs, tail(p.postfixLog))] : []),
     ]);
     state.postfix = readPid(p.postfixPid);
     state.dovecot = readPid(p.dovecotPid);
@@ -224,6 +249,7 @@ export async function startMssOperator(options: StartMssOperatorOptions): Promis
     imapStarttls: { host: '127.0.0.1', port: ports.imap },
     smtp: { host: '127.0.0.1', port: ports.submission },
     mx: { host: '127.0.0.1', port: ports.smtp },
+    smtpToken: tokenSubmission !== null ? { host: '127.0.0.1', port: tokenSubmission } : null,
     servername: 'localhost',
     domains: { pro: [...PRO_DOMAINS], patient: PATIENT_MSS_DOMAIN },
     ca: caPem,

@@ -274,3 +274,28 @@ export function userinfoClaims(p: SandboxPractitioner): Record<string, unknown> 
     family_name: p.familyName,
   };
 }
+
+/**
+ * The practitioners of the test IGC-Santé's valid cards (`cabinet pki init`:
+ * `medecin-martin`, `infirmier-petit`), with the same idNat_PS as their
+ * cards, so that an e-CPS login opens the same MSSanté mailbox as the card
+ * on the test operator. Not in `sandboxPractitioners` (the default list):
+ * pass them in `practitioners` where needed.
+ */
+export const carteMarieMartin: SandboxPractitioner = {
+  ...drMarieMartin,
+  idNatPs: '899701000012',
+  exercices: drMarieMartin.exercices.map((e) => ({ ...e, codeSavoirFaire: 'SM26' })),
+};
+
+/** Julien PETIT, home-care nurse (ADELI 756012345), as on his test card. */
+export const carteJulienPetit: SandboxPractitioner = {
+  idNatPs: '0756012345',
+  codeCivilite: 'M',
+  givenName: 'JULIEN',
+  familyName: 'PETIT',
+  origine: 'ADELI',
+  exercices: [{ ...sophieDurand.exercices[0]!, nomDexercice: 'PETIT', prenomDexercice: 'JULIEN' }],
+};
+
+export const testPkiPractitioners: readonly SandboxPractitioner[] = [carteMarieMartin, carteJulienPetit];
