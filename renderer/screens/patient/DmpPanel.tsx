@@ -176,7 +176,13 @@ function QualifiedDmpPanel({ patient }: { patient: DmpPatient }) {
 
   // Sends progressing in the outbox, or the DMP changed by another window: re-read the cache.
   useEffect(() => {
-    const stops = [cabinet.events.outboxChanged(() => void loadList('cache')), onDmpChanged(uid, () => void loadList('cache'))];
+    const stops = [cabinet.events.outboxChanged(() => void loadList('cache')), onDmpChanged(uid, () => {
+        // The DMP's answer changed (the 2-year search done in the background, a feed, a visibility change): the message
+        // about the last search no longer holds.
+        setRefreshMessage(null);
+        void loadList('cache');
+      }),
+    ];
     return () => stops.forEach((stop) => stop());
   }, [uid, loadList]);
 
