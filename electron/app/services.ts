@@ -126,6 +126,8 @@ export async function createServices(options: ServicesOptions): Promise<Services
       patients,
       // Only the sandbox runs local mail servers (the test operator); elsewhere the operator is remote.
       serversAvailable: () => (config.env === 'sandbox' ? mailServersAvailable() : { ok: true }),
+      // The first sync's writes go to a worker thread with its own connection to the encrypted store.
+      workerStore: { file: store.file, pragmas: () => store.workerPragmas() },
       events: {
         changed: () => events.emit('mssChanged', {}),
         progress: (p) => events.emit('mssSyncProgress', p),

@@ -27,6 +27,7 @@ import { composeMail, type ComposeAttachment } from './client/compose.js';
 import { buildMdn, decideMdn } from './client/mdn.js';
 import { smtpSend, type SmtpOptions } from './client/send.js';
 import { bareAddress, MssStore, type MessageRow, type ReceiptEvent } from './client/store.js';
+import { WorkerWriter } from './client/writer.js';
 import { MSS_SEND_KIND, createMssSender, type MssSendPayload } from './sender.js';
 import type { ImapFlow } from 'imapflow';
 import type { Receipt } from './receipts.js';
@@ -55,6 +56,11 @@ export interface MssServiceOptions {
   clock?: () => number;
   /** Explicit mailbox address (CLI `--adresse`); otherwise CABINET_MSS_ADRESSE. */
   address?: string;
+  /**
+   * The encrypted store's file and a second connection's set-up: the sync then writes in a worker thread
+   * (`client/writer.ts`) while the main thread parses the IMAP stream. Without it, writes stay on the main thread.
+   */
+  workerStore?: { file: string; pragmas: () => string[] };
 }
 
 export interface ComposeRequest {
@@ -195,7 +201,11 @@ export class MssService {
       // Reports are read after the fetch: no other IMAP command is sent while a FETCH streams.
       const reports: NewMessage[] = [];
       const result = await this.withImap(async (client) => {
-        const synced = await syncMailbox(client, store, {
+        const writer = this.o.workerStore ? new WorkerWriter({ file: this.o.workerStore.file, pragmas: this.o.workerStore.pragmas() }) : undefined;
+        let synced: SyncResult;
+        try {
+          synced = await syncMailbox(client, store, {
+            ...(writer ? { writer } : {}),
           onProgress: (p) => {
             onProgress?.(p);
             this.o.events?.progress?.(p);
@@ -209,7 +219,10 @@ export class MssService {
               if (row) last = { from: row.from[0]?.address ?? '', subject: displaySubject(row.subject) };
             }
           },
-        });
+          });
+        } finally {
+          await writer?.close();
+        }
         for (const m of reports.slice(0, 2000)) receipts += await this.handleIncoming(client, store, m);
         return synced;
       });

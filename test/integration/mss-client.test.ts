@@ -11,15 +11,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createServices, type Services } from '../../electron/app/services.js';
-import { createTestPki, type PkiManifest } from '../../electron/identity/pki/test-pki.js';
+import { createTestPki, identity, pkiPath, type PkiManifest } from '../../electron/identity/pki/test-pki.js';
+import { carteMarieMartin, sandboxPractitioners, startPscSandbox, testPkiPractitioners, type PscSandbox } from '../../electron/identity/psc/sandbox/server.js';
 import { connectImap } from '../../electron/mss/client/imap.js';
+import { MssStore } from '../../electron/mss/client/store.js';
+import { syncMailbox, type NewMessage, type SyncProgress } from '../../electron/mss/client/sync.js';
+import { WorkerWriter } from '../../electron/mss/client/writer.js';
 import { mailboxTls } from '../../electron/mss/operator/credentials.js';
 import { mailServersAvailable, startMssOperator, type MssOperator } from '../../electron/mss/operator/operator.js';
 import type { OperatorMailbox } from '../../electron/mss/operator/mailboxes.js';
 import { insKey } from '../../shared/domain/ins/matricule.js';
 import { registerMss } from '../../electron/cli/mss.js';
 import { KEYCHAIN_SERVICE, OsKeychain } from '../../electron/platform/keychain/keychain.js';
-import { STORE_ID_FILE } from '../../electron/platform/store/database.js';
+import { openStore, STORE_ID_FILE } from '../../electron/platform/store/database.js';
 import { runCli } from '../support/cli.js';
 import { envFor, tempDir, TestKeychain } from '../support/fixtures.js';
 
@@ -44,6 +48,7 @@ let op: MssOperator;
 let martin: Practice;
 let petit: Practice;
 let extraCa: string;
+let psc: PscSandbox;
 
 function env(mailbox: OperatorMailbox, dataDir: string): Record<string, string> {
   return {
@@ -101,7 +106,11 @@ beforeAll(async () => {
   root = tempDir('cabinet-mss-client-');
   fs.chmodSync(root, 0o711); // the mail servers' system users must reach the operator folder
   pki = await createTestPki(path.join(root, 'pki'));
-  op = await startMssOperator({ dir: path.join(root, 'operateur'), pkiDir: pki.dir, ports: PORTS, patients: [{ ins: INS_ACTIF, readReceipts: false }] });
+  // Pro Santé Connect sandbox (e-CPS), knowing the test cards' practitioners; the operator checks tokens there.
+  const pscServer = identity(pki, 'serveur-psc');
+  const readPki = (relative: string) => fs.readFileSync(pkiPath(pki, relative), 'utf8');
+  psc = await startPscSandbox({ certPem: readPki(pscServer.certPem!) + readPki(pscServer.chainPem!), keyPem: readPki(pscServer.keyPem!), port: 0, practitioners: [...sandboxPractitioners, ...testPkiPractitioners], autoApproveAfterMs: 50 });
+  op = await startMssOperator({ dir: path.join(root, 'operateur'), pkiDir: pki.dir, ports: PORTS, patients: [{ ins: INS_ACTIF, readReceipts: false }], psc: { url: psc.url, submissionPort: 41588 } });
   extraCa = path.join(root, 'operateur-ca.pem');
   fs.writeFileSync(extraCa, op.ca);
   martin = await practice((m) => m.address.endsWith('@cabinet.test-mssante.fr'));
@@ -116,6 +125,7 @@ afterAll(async () => {
     p.keychain.cleanup();
   }
   await op?.stop();
+  await psc?.close();
 });
 
 describe.skipIf(!available.ok)(`MSSanté client against Dovecot + Postfix${available.ok ? '' : ` (ignoré : ${available.ok ? '' : available.message})`}`, () => {
@@ -186,6 +196,40 @@ describe.skipIf(!available.ok)(`MSSanté client against Dovecot + Postfix${avail
     // …and the server refuses a login without one (a token alone is not enough here).
     const bare = await connectImap({ endpoint, trust, auth: { user: martin.mailbox.address, tls: null, accessToken: 'jeton-invalide' } }).catch((e: unknown) => e);
     expect(bare).toMatchObject({ code: expect.stringMatching(/UNAUTHORIZED|UNAVAILABLE/) });
+  });
+
+  it('e-CPS (Pro Santé Connect): the GP logs in with her phone; sync over IMAP and send over SMTP with the access token (XOAUTH2), no card', async () => {
+    const keychain = new TestKeychain();
+    const dataDir = tempDir();
+    const services = await createServices({
+      host: 'navigateur',
+      keychain,
+      env: envFor(dataDir, { ...env(martin.mailbox, dataDir), CABINET_PSC_URL: psc.url, CABINET_MSS_SMTP_TOKEN_URL: `smtp://127.0.0.1:${op.smtpToken!.port}` }),
+    });
+    try {
+      const started = await services.identity.ecpsStart(carteMarieMartin.idNatPs);
+      let result = await services.identity.ecpsPoll(started.authReqId);
+      for (let i = 0; i < 50 && result.status === 'en_attente'; i++) {
+        await new Promise((r) => setTimeout(r, started.interval * 1000));
+        result = await services.identity.ecpsPoll(started.authReqId);
+      }
+      expect(result).toMatchObject({ status: 'connecte', session: { source: 'e_cps', practitioner: { idNatPs: martin.mailbox.idNatPs } } });
+      // Same mailbox as with the card: the folders the card's sessions made are there.
+      const synced = await services.mss.sync();
+      expect(synced.folders.map((f) => f.path)).toContain('INBOX');
+      const queued = await services.mss.send({ to: [petit.mailbox.address], subject: 'Envoyé avec e-CPS', body: 'Bonjour, connexion Pro Santé Connect.' });
+      await services.worker.drain();
+      const item = services.outbox.get(queued.outboxId)!;
+      expect(item.state, item.lastError ?? '').toBe('envoye');
+      await op.flush(15_000);
+      // Delivered to the nurse, from the GP's own mailbox (the token submission port checks the sender).
+      const received = await inboxMessage(petit, queued.messageId);
+      expect(received.messageId).toBe(queued.messageId);
+    } finally {
+      await services.identity.logout().catch(() => undefined);
+      await services.close();
+      keychain.cleanup();
+    }
   });
 
   it('pro → pro with a CDA in IHE_XDM: MSSanté headers, delivered, linked to the QUAL patient by INS, imported; timeline envoyé → remis', async () => {
@@ -372,6 +416,50 @@ describe.skipIf(!available.ok)(`MSSanté client against Dovecot + Postfix${avail
         const idFile = path.join(dir, STORE_ID_FILE);
         if (fs.existsSync(idFile)) new OsKeychain(KEYCHAIN_SERVICE).delete(`base-locale:${fs.readFileSync(idFile, 'utf8').trim()}`);
       }
+    }
+  }, 60_000);
+
+  it('first sync written by the write worker (own connection to the encrypted store, several batches in flight): the same rows, ids, search and progress as inline', async () => {
+    const tls = mailboxTls(petit.mailbox);
+    const client = await connectImap({
+      endpoint: { host: '127.0.0.1', port: op.imap.port, secure: true },
+      auth: { user: petit.mailbox.address, tls: { kind: 'pem', keyPem: tls.key, certPem: tls.cert, chainPem: [] } },
+      trust: { extraCa: [op.ca] },
+    });
+    const stores = [openStore({ dataDir: tempDir(), keychain: petit.keychain }), openStore({ dataDir: tempDir(), keychain: petit.keychain })];
+    try {
+      const run = async (store: (typeof stores)[number], withWorker: boolean) => {
+        const mss = new MssStore(store.db, petit.mailbox.address);
+        const fresh: NewMessage[] = [];
+        const progress: SyncProgress[] = [];
+        const writer = withWorker ? new WorkerWriter({ file: store.file, db: store.db, keyHex: petit.keychain.get(`base-locale:${store.storeId}`)! }) : undefined;
+        try {
+          const result = await syncMailbox(client, mss, { folders: ['INBOX'], batchSize: 3, maxPending: 2, onNew: (m) => void fresh.push(...m), onProgress: (p) => void progress.push(p), ...(writer ? { writer } : {}) });
+          return { mss, result, fresh, progress };
+        } finally {
+          await writer?.close();
+        }
+      };
+      const inline = await run(stores[0]!, false);
+      const worker = await run(stores[1]!, true);
+      expect(inline.result.added).toBeGreaterThan(6); // several batches of 3
+      expect(worker.result.added).toBe(inline.result.added);
+      const inbox = (s: MssStore) => s.folder('INBOX')!;
+      expect(worker.mss.list(inbox(worker.mss).id, 0, 1000)).toEqual(inline.mss.list(inbox(inline.mss).id, 0, 1000));
+      expect(inbox(worker.mss)).toMatchObject({ uidValidity: inbox(inline.mss).uidValidity, uidNext: inbox(inline.mss).uidNext, highestModseq: inbox(inline.mss).highestModseq });
+      // onNew: every new row once, in UID order, with the id the caller's connection reads.
+      expect(worker.fresh.map((m) => [m.uid, m.rowId, m.type])).toEqual(inline.fresh.map((m) => [m.uid, m.rowId, m.type]));
+      for (const m of worker.fresh) expect(worker.mss.message(m.rowId)?.uid).toBe(m.uid);
+      expect(worker.progress.map((p) => p.done)).toEqual(inline.progress.map((p) => p.done));
+      expect(worker.progress.at(-1)).toMatchObject({ done: worker.result.added });
+      const subject = inline.mss.list(inbox(inline.mss).id, 0, 1).messages[0]!.subject;
+      expect(worker.mss.search(subject, 5).map((m) => m.uid)).toEqual(inline.mss.search(subject, 5).map((m) => m.uid));
+    } finally {
+      for (const store of stores) {
+        store.close();
+        petit.keychain.delete(`base-locale:${store.storeId}`);
+      }
+      await client.logout().catch(() => client.close());
     }
   }, 60_000);
 });

@@ -7,12 +7,16 @@
  *    body), and older ones' flag changes with CHANGEDSINCE (CONDSTORE);
  *    with QRESYNC, expunged UIDs come as VANISHED (EARLIER); without it, a
  *    UID SEARCH ALL reconciles when the counts differ.
- * Rows are written in batches, one transaction each; a progress callback
- * reports the first sync.
+ * Rows are written in batches, one transaction each, handed to a writer
+ * without stopping the FETCH stream (`writer.ts`: inline by default, or a
+ * worker thread with its own connection); at most `maxPending` batches wait
+ * uncommitted, so memory stays bounded. onNew and the progress callback run
+ * in order, once each batch is committed.
  */
 import type { FetchMessageObject, ImapFlow, MessageAddressObject, MessageStructureObject } from 'imapflow';
 import { CabinetError } from '../../../shared/contract/outcome.js';
-import type { FolderState, MessageInput, MssStore } from './store.js';
+import { messageWriteParams, type FolderState, type MessageInput, type MssStore } from './store.js';
+import { inlineWriter, type MessageWriter } from './writer.js';
 
 export interface SyncProgress {
   folder: string;
@@ -56,6 +60,14 @@ export interface SyncOptions {
   onNew?: (messages: NewMessage[]) => Promise<void> | void;
   /** Rows per transaction (default 500). */
   batchSize?: number;
+  /**
+   * Where new messages are written (default: the store's own connection, inline).
+   * A `WorkerWriter` writes on another thread while the FETCH keeps streaming;
+   * the caller closes it after the sync.
+   */
+  writer?: MessageWriter;
+  /** Batches handed to the writer and not yet committed before the FETCH waits (default 2: bounded memory). */
+  maxPending?: number;
   /** Only these folders (default: every selectable folder). */
   folders?: string[];
 }
@@ -164,35 +176,58 @@ async function syncFolder(client: ImapFlow, store: MssStore, folder: FolderState
     const batchSize = options.batchSize ?? 500;
     const fromUid = first ? 1 : Math.max(1, known.uidNext ?? 1);
 
-    // 1. New messages: headers and structure only.
+    // 1. New messages: headers and structure only. Each batch is handed to the
+    //    writer without waiting (a worker writes it while the stream goes on);
+    //    its result (ids, onNew, progress) is taken in order, and at most
+    //    `maxPending` batches wait uncommitted.
     if (box.exists > 0) {
+      const writer = options.writer ?? inlineWriter(store);
+      const maxPending = Math.max(1, options.maxPending ?? 2);
       let batch: MessageInput[] = [];
       let batchHeaders = new Map<number, Map<string, string[]>>();
       let done = 0;
       const total = first ? box.exists : Math.max(0, box.uidNext - fromUid);
+      const pending: Promise<void>[] = [];
+      let tail: Promise<void> = Promise.resolve();
       const flush = async () => {
         if (batch.length === 0) return;
-        const ids = store.insertMessages(folder.id, batch);
-        result.added += ids.size;
-        done += batch.length;
-        if (options.onNew && ids.size > 0) {
-          const fresh = batch
-            .filter((m) => ids.has(m.uid))
-            .map((m) => ({ rowId: ids.get(m.uid)!, uid: m.uid, folder: known, headers: batchHeaders.get(m.uid)!, type: (m.structure as CompactStructure | null)?.type ?? '' }));
-          await options.onNew(fresh);
-        }
+        const rows = batch;
+        const headers = batchHeaders;
         batch = [];
         batchHeaders = new Map();
-        options.onProgress?.({ folder: folder.path, done, total: Math.max(total, done) });
+        const written = writer.write(rows.map((m) => messageWriteParams(folder.id, m)));
+        tail = tail.then(async () => {
+          const ids = await written;
+          result.added += ids.size;
+          done += rows.length;
+          if (options.onNew && ids.size > 0) {
+            const fresh = rows
+              .filter((m) => ids.has(m.uid))
+              .map((m) => ({ rowId: ids.get(m.uid)!, uid: m.uid, folder: known, headers: headers.get(m.uid)!, type: (m.structure as CompactStructure | null)?.type ?? '' }));
+            await options.onNew(fresh);
+          }
+          options.onProgress?.({ folder: folder.path, done, total: Math.max(total, done) });
+        });
+        // Awaited below or at the end; never an unhandled rejection if the stream fails first.
+        void tail.catch(() => undefined);
+        pending.push(tail);
+        while (pending.length > maxPending) await pending.shift();
       };
-      for await (const msg of client.fetch(`${fromUid}:*`, SYNC_FETCH_QUERY, { uid: true })) {
-        if (msg.uid < fromUid) continue; // `N:*` returns the last message when N > the highest UID
-        const headers = parseHeaderBlock(msg.headers);
-        batchHeaders.set(msg.uid, headers);
-        batch.push(toMessageInput(msg, headers));
-        if (batch.length >= batchSize) await flush();
+      try {
+        for await (const msg of client.fetch(`${fromUid}:*`, SYNC_FETCH_QUERY, { uid: true })) {
+          if (msg.uid < fromUid) continue; // `N:*` returns the last message when N > the highest UID
+          const headers = parseHeaderBlock(msg.headers);
+          batchHeaders.set(msg.uid, headers);
+          batch.push(toMessageInput(msg, headers));
+          if (batch.length >= batchSize) await flush();
+        }
+        await flush();
+      } catch (error) {
+        // The stream failed: what was handed over is committed (and reported) before the error goes up.
+        await tail.catch(() => undefined);
+        throw error;
       }
-      await flush();
+      await tail;
     }
 
     // 2. Flag changes and expunges of the messages we already had.

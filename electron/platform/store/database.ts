@@ -33,7 +33,21 @@ export interface Store {
   file: string;
   storeId: string;
   schemaVersion: number;
+  /**
+   * A second connection's set-up (cipher, raw key, per-connection settings), for a
+   * writer in a worker thread of this process. The key stays in memory, as it already
+   * is in SQLite; it is never written anywhere.
+   */
+  workerPragmas(): string[];
   close(): void;
+}
+
+/** The statements that set up a connection like `db`: the cipher and key (`applyKey`'s), then `db`'s own per-connection settings. */
+export function connectionPragmas(db: Db, keyHex: string): string[] {
+  const pragmas: string[] = [];
+  applyKey({ pragma: (statement: string) => void pragmas.push(statement) } as unknown as Db, keyHex);
+  for (const name of ['synchronous', 'foreign_keys', 'secure_delete']) pragmas.push(`${name} = ${Number(db.pragma(name, { simple: true }))}`);
+  return pragmas;
 }
 
 function keyAccount(storeId: string): string {
@@ -158,6 +172,7 @@ export function openStore(options: OpenStoreOptions): Store {
       file,
       storeId,
       schemaVersion,
+      workerPragmas: () => connectionPragmas(db, keyHex!),
       close: () => {
         if (db.open) db.close();
       },

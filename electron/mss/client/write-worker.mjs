@@ -1,0 +1,53 @@
+/**
+ * The MSSanté sync's write worker (see `writer.ts`): its own connection to
+ * the encrypted store, so that SQLite and SQLCipher work on another core
+ * while the main thread parses the IMAP FETCH stream.
+ *
+ * workerData: { file, pragmas, sql: { insert, fts, refresh }, timeoutMs }
+ *   - `pragmas`: the cipher settings and raw key (built by `applyKey` in the
+ *     main thread: one definition of the key format), then WAL and the rest;
+ *   - `sql`: `MESSAGE_WRITE_SQL` from store.ts (one definition of the rows).
+ * Protocol: { id, rows: [{ uid, insert, fts, refresh }] } → { id, ids: [[uid, rowid]] }
+ *           or { id, error } ; { close: true } → closes the connection and exits.
+ * Each message is one transaction, written exactly as `MssStore.writeMessages` does.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3-multiple-ciphers';
+
+const { file, pragmas, sql, timeoutMs } = workerData;
+let db = null;
+let statements = null;
+
+function open() {
+  db = new Database(file, { timeout: timeoutMs, fileMustExist: true });
+  for (const pragma of pragmas) db.pragma(pragma);
+  statements = { insert: db.prepare(sql.insert), fts: db.prepare(sql.fts), refresh: db.prepare(sql.refresh) };
+  const write = db.transaction((rows) => {
+    const ids = [];
+    for (const row of rows) {
+      const result = statements.insert.run(...row.insert);
+      if (result.changes === 1) {
+        ids.push([row.uid, Number(result.lastInsertRowid)]);
+        statements.fts.run(result.lastInsertRowid, ...row.fts);
+      } else {
+        statements.refresh.run(...row.refresh);
+      }
+    }
+    return ids;
+  });
+  statements.write = write;
+}
+
+parentPort.on('message', (message) => {
+  if (message?.close) {
+    if (db?.open) db.close();
+    parentPort.close();
+    return;
+  }
+  try {
+    if (!db) open();
+    parentPort.postMessage({ id: message.id, ids: statements.write(message.rows) });
+  } catch (error) {
+    parentPort.postMessage({ id: message.id, error: String(error?.code ?? '') + ' ' + String(error?.message ?? error) });
+  }
+});
