@@ -22,11 +22,13 @@ const config: Configuration = {
   productName: 'Cabinet',
   copyright: 'Cabinet',
   directories: { output: 'dist/installers', buildResources: 'build/resources' },
-  files: ['dist/electron/**', 'dist/renderer/**', 'package.json', '!**/*.map'],
+  // Worker threads are plain .mjs files started from the application root (electron/platform/paths.ts workerFile()).
+  files: ['dist/electron/**', 'dist/renderer/**', 'electron/**/*-worker.mjs', 'package.json', '!**/*.map'],
   extraMetadata: { main: 'dist/electron/main.cjs' },
   asar: true,
   // Native modules ship N-API prebuilds that load in Electron without a rebuild.
-  asarUnpack: ['**/node_modules/better-sqlite3-multiple-ciphers/**', '**/node_modules/@napi-rs/keyring*/**'],
+  // A worker cannot start from inside the asar: the workers and what they import are unpacked.
+  asarUnpack: ['**/node_modules/better-sqlite3-multiple-ciphers/**', '**/node_modules/@napi-rs/keyring*/**', 'electron/**/*-worker.mjs', '**/node_modules/libxml2-wasm/**'],
   npmRebuild: false,
   electronFuses: fuses,
   win: { target: ['nsis', 'msi'] },

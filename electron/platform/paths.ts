@@ -47,3 +47,15 @@ export function defaultManagedConfigPath(env: NodeJS.ProcessEnv = process.env, p
 export function appRoot(): string {
   return path.resolve(import.meta.dirname, '..', '..');
 }
+
+/**
+ * A worker thread's file (`electron/**\/*-worker.mjs`), from the application
+ * root. In a packaged app the workers and the modules they import are
+ * unpacked next to the asar (`asarUnpack` in `build/electron-builder.config.ts`):
+ * a worker cannot be started from inside the archive.
+ */
+export function workerFile(...segments: string[]): string {
+  const file = path.join(appRoot(), ...segments);
+  const packed = `${path.sep}app.asar${path.sep}`;
+  return file.includes(packed) ? file.replace(packed, `${path.sep}app.asar.unpacked${path.sep}`) : file;
+}

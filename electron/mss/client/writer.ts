@@ -16,10 +16,9 @@
  * once its transaction is committed (the caller's connection then sees the
  * rows: WAL), with the new rows' ids by UID.
  */
-import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { CabinetError } from '../../../shared/contract/outcome.js';
-import { appRoot } from '../../platform/paths.js';
+import { workerFile } from '../../platform/paths.js';
 import { connectionPragmas, type Db } from '../../platform/store/database.js';
 import { MESSAGE_WRITE_SQL, type MessageWriteParams, type MssStore } from './store.js';
 
@@ -38,7 +37,7 @@ export function inlineWriter(store: MssStore): MessageWriter {
 }
 
 export function writeWorkerFile(): string {
-  return path.join(appRoot(), 'electron', 'mss', 'client', 'write-worker.mjs');
+  return workerFile('electron', 'mss', 'client', 'write-worker.mjs');
 }
 
 export { connectionPragmas };

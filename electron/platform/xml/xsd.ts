@@ -15,7 +15,7 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { CabinetError } from '../../../shared/contract/outcome.js';
-import { appRoot } from '../paths.js';
+import { workerFile } from '../paths.js';
 
 export interface XsdError {
   line: number;
@@ -39,7 +39,7 @@ interface Reply {
 export const MAX_XSD_DOCUMENT_CHARS = 64 * 1024 * 1024;
 
 export function xsdWorkerFile(): string {
-  return path.join(appRoot(), 'electron', 'platform', 'xml', 'xsd-worker.mjs');
+  return workerFile('electron', 'platform', 'xml', 'xsd-worker.mjs');
 }
 
 export class XsdValidatorPool {
