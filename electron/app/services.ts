@@ -22,6 +22,7 @@ import { CdaSelfCheck } from '../dmp/cda/self-check.js';
 import { createDmpConnection } from '../dmp/connect.js';
 import { createDmpFeedSender } from '../dmp/sender.js';
 import { DMP_FEED_KIND, DmpService } from '../dmp/service.js';
+import { workerCacheWriter } from '../dmp/cache-writer.js';
 import { AnnuaireService } from '../annuaire/service.js';
 import { MssService } from '../mss/service.js';
 import { mailServersAvailable } from '../mss/operator/processes.js';
@@ -112,6 +113,8 @@ export async function createServices(options: ServicesOptions): Promise<Services
       onChange: (uid) => events.emit('dmpChanged', { uid }),
       // The panel shows the newest documents first and gets the 2 years in the background; the CLI wants the full list at once.
       progressive: options.host !== 'cli',
+      // ITI-18 answers are stored while they are read, by a worker thread with its own connection to the encrypted store.
+      cacheWriter: () => workerCacheWriter(store),
     });
     worker.register(DMP_FEED_KIND, createDmpFeedSender({ client: dmpClient, patients, session: identity.session, cache: dmp.cache, audit, onChange: (uid) => events.emit('dmpChanged', { uid }) }));
     const mss = new MssService({
@@ -169,6 +172,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
         dmpConnection.close();
         annuaire.dispose();
         await worker.stop();
+        await dmp.close();
         if (options.host !== 'cli' && store.db.open) audit.append({ actor: SYSTEM_ACTOR, action: 'app.stop', details: { host: options.host } });
         store.close();
       },

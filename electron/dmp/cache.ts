@@ -115,6 +115,109 @@ function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
+/**
+ * The SQL of a streamed store (one definition, run by {@link DmpCache.writeChunk} /
+ * {@link DmpCache.finishWrite} in-thread and by `cache-write-worker.mjs` on its own connection).
+ */
+export const DMP_WRITE_SQL = {
+  touch: 'INSERT INTO dmp_patients (patient_uid) VALUES (?) ON CONFLICT (patient_uid) DO NOTHING',
+  upsert: `INSERT INTO dmp_documents (patient_uid, entry_uuid, unique_id, logical_id, status, type_code, sort_time, creation_time, authors, masque_ps, invisible_patient, invisible_representants, entry, fetched_at)
+       VALUES (@patient_uid, @entry_uuid, @unique_id, @logical_id, @status, @type_code, @sort_time, @creation_time, @authors, @masque_ps, @invisible_patient, @invisible_representants, @entry, @fetched_at)
+       ON CONFLICT (patient_uid, entry_uuid) DO UPDATE SET unique_id = excluded.unique_id, logical_id = excluded.logical_id, status = excluded.status, type_code = excluded.type_code,
+         sort_time = excluded.sort_time, creation_time = excluded.creation_time, authors = excluded.authors, masque_ps = excluded.masque_ps, invisible_patient = excluded.invisible_patient,
+         invisible_representants = excluded.invisible_representants, entry = excluded.entry, fetched_at = excluded.fetched_at`,
+  // A newer metadata version of the same logical document (ITI-57 gives it a new entryUUID): the older one is deprecated.
+  deprecateLogical:
+    "UPDATE dmp_documents SET status = 'Deprecated', entry = json_set(entry, '$.status', 'Deprecated') WHERE patient_uid = ? AND logical_id = ? AND entry_uuid <> ? AND status <> 'Deprecated'",
+  deprecateEntry: "UPDATE dmp_documents SET status = 'Deprecated', entry = json_set(entry, '$.status', 'Deprecated') WHERE patient_uid = ? AND entry_uuid = ?",
+  /** A full refresh: the patient's rows that the answer no longer holds (`?2`: a JSON array of entry UUIDs). */
+  sweep: 'DELETE FROM dmp_documents WHERE patient_uid = ? AND entry_uuid NOT IN (SELECT value FROM json_each(?))',
+  cursor: 'UPDATE dmp_patients SET list_fetched_at = ?, cursor = COALESCE(?, cursor), initial_from = COALESCE(?, initial_from) WHERE patient_uid = ?',
+} as const;
+
+/** The named parameters of {@link DMP_WRITE_SQL}.upsert for one entry. */
+export interface DmpEntryRow {
+  patient_uid: string;
+  entry_uuid: string;
+  unique_id: string;
+  logical_id: string | null;
+  status: string;
+  type_code: string;
+  sort_time: string;
+  creation_time: string | null;
+  authors: string;
+  masque_ps: number;
+  invisible_patient: number;
+  invisible_representants: number;
+  entry: string;
+  fetched_at: string;
+}
+
+export function entryRow(uid: string, entry: DmpDocumentEntry, fetchedAt: string): DmpEntryRow {
+  return {
+    patient_uid: uid,
+    entry_uuid: entry.entryUuid,
+    unique_id: entry.uniqueId,
+    logical_id: entry.logicalId,
+    status: entry.status,
+    type_code: entry.type.code,
+    sort_time: sortTime(entry),
+    creation_time: entry.creationTime,
+    authors: authorsText(entry),
+    masque_ps: entry.visibility.masquePs ? 1 : 0,
+    invisible_patient: entry.visibility.invisiblePatient ? 1 : 0,
+    invisible_representants: entry.visibility.invisibleRepresentants ? 1 : 0,
+    entry: JSON.stringify(entry),
+    fetched_at: fetchedAt,
+  };
+}
+
+/** One streamed chunk: its rows are upserted in one transaction. */
+export interface DmpChunkWrite {
+  uid: string;
+  rows: DmpEntryRow[];
+}
+
+/**
+ * The end of a streamed store, in one transaction, once every chunk is
+ * committed: the sweep of a full refresh (`keep`), the deprecations (after all
+ * rows are in: order-independent), then the cursor. Until it commits, the
+ * cursor has not moved: a refresh that fails midway is searched again.
+ */
+export interface DmpFinishWrite {
+  uid: string;
+  /** Full refresh: the entry UUIDs of the answer; the patient's other rows are dropped. */
+  keep: string[] | null;
+  /** Entry UUIDs replaced (RPLC) by an Approved/Archived entry of the answer. */
+  replaced: string[];
+  /** [logicalId, entryUuid] of the answer's Approved/Archived entries whose older versions are deprecated. */
+  logical: [string, string][];
+  fetchedAt: string;
+  cursor: string | null;
+  initialFrom: string | null;
+}
+
+/** The finishing step of storing `entries` (what {@link DmpCache.storeEntries} does after its rows). */
+export function finishOf(uid: string, entries: readonly DmpDocumentEntry[], options: { replaceAll?: boolean; cursor?: string; initialFrom?: string }, fetchedAt: string): DmpFinishWrite {
+  const shared = options.replaceAll ? sharedLogicalIds(entries) : null;
+  const replaced: string[] = [];
+  const logical: [string, string][] = [];
+  for (const entry of entries) {
+    if (entry.status !== 'Approved' && entry.status !== 'Archived') continue;
+    if (entry.replaces) replaced.push(entry.replaces);
+    if (entry.logicalId && (!shared || shared.has(entry.logicalId))) logical.push([entry.logicalId, entry.entryUuid]);
+  }
+  return {
+    uid,
+    keep: options.replaceAll ? entries.map((e) => e.entryUuid) : null,
+    replaced,
+    logical,
+    fetchedAt,
+    cursor: options.cursor ?? null,
+    initialFrom: options.initialFrom ?? null,
+  };
+}
+
 export class DmpCache {
   private readonly upsertEntry;
   private readonly deprecateLogical;
@@ -126,19 +229,10 @@ export class DmpCache {
     private readonly clock: () => Date = () => new Date(),
     private readonly contentBudget = DEFAULT_CONTENT_BUDGET_BYTES,
   ) {
-    this.upsertEntry = db.prepare(
-      `INSERT INTO dmp_documents (patient_uid, entry_uuid, unique_id, logical_id, status, type_code, sort_time, creation_time, authors, masque_ps, invisible_patient, invisible_representants, entry, fetched_at)
-       VALUES (@patient_uid, @entry_uuid, @unique_id, @logical_id, @status, @type_code, @sort_time, @creation_time, @authors, @masque_ps, @invisible_patient, @invisible_representants, @entry, @fetched_at)
-       ON CONFLICT (patient_uid, entry_uuid) DO UPDATE SET unique_id = excluded.unique_id, logical_id = excluded.logical_id, status = excluded.status, type_code = excluded.type_code,
-         sort_time = excluded.sort_time, creation_time = excluded.creation_time, authors = excluded.authors, masque_ps = excluded.masque_ps, invisible_patient = excluded.invisible_patient,
-         invisible_representants = excluded.invisible_representants, entry = excluded.entry, fetched_at = excluded.fetched_at`,
-    );
-    // A newer metadata version of the same logical document (ITI-57 gives it a new entryUUID): the older one is deprecated.
-    this.deprecateLogical = db.prepare(
-      "UPDATE dmp_documents SET status = 'Deprecated', entry = json_set(entry, '$.status', 'Deprecated') WHERE patient_uid = ? AND logical_id = ? AND entry_uuid <> ? AND status <> 'Deprecated'",
-    );
-    this.deprecateEntry = db.prepare("UPDATE dmp_documents SET status = 'Deprecated', entry = json_set(entry, '$.status', 'Deprecated') WHERE patient_uid = ? AND entry_uuid = ?");
-    this.touchState = db.prepare('INSERT INTO dmp_patients (patient_uid) VALUES (?) ON CONFLICT (patient_uid) DO NOTHING');
+    this.upsertEntry = db.prepare(DMP_WRITE_SQL.upsert);
+    this.deprecateLogical = db.prepare(DMP_WRITE_SQL.deprecateLogical);
+    this.deprecateEntry = db.prepare(DMP_WRITE_SQL.deprecateEntry);
+    this.touchState = db.prepare(DMP_WRITE_SQL.touch);
   }
 
   private nowIso(): string {
@@ -173,22 +267,7 @@ export class DmpCache {
         this.touchState.run(uid);
         if (options.replaceAll) this.db.prepare('DELETE FROM dmp_documents WHERE patient_uid = ?').run(uid);
         for (const entry of entries) {
-          this.upsertEntry.run({
-            patient_uid: uid,
-            entry_uuid: entry.entryUuid,
-            unique_id: entry.uniqueId,
-            logical_id: entry.logicalId,
-            status: entry.status,
-            type_code: entry.type.code,
-            sort_time: sortTime(entry),
-            creation_time: entry.creationTime,
-            authors: authorsText(entry),
-            masque_ps: entry.visibility.masquePs ? 1 : 0,
-            invisible_patient: entry.visibility.invisiblePatient ? 1 : 0,
-            invisible_representants: entry.visibility.invisibleRepresentants ? 1 : 0,
-            entry: JSON.stringify(entry),
-            fetched_at: fetchedAt,
-          });
+          this.upsertEntry.run(entryRow(uid, entry, fetchedAt));
         }
         // Replacements and newer metadata versions deprecate what they supersede (after all rows are in: order-independent).
         // After a full refresh the patient's rows are exactly these entries: only a logicalId shared by several of them can
@@ -206,6 +285,33 @@ export class DmpCache {
         }
       })
       .immediate();
+  }
+
+  /** A streamed chunk, in-thread (the fallback of `cache-writer.ts`); same SQL as the write worker. */
+  writeChunk(write: DmpChunkWrite): void {
+    this.db
+      .transaction(() => {
+        this.touchState.run(write.uid);
+        for (const row of write.rows) this.upsertEntry.run(row);
+      })
+      .immediate();
+  }
+
+  /** The end of a streamed store, in-thread (see {@link DmpFinishWrite}). */
+  finishWrite(write: DmpFinishWrite): void {
+    this.db
+      .transaction(() => {
+        this.touchState.run(write.uid);
+        if (write.keep) this.db.prepare(DMP_WRITE_SQL.sweep).run(write.uid, JSON.stringify(write.keep));
+        for (const uuid of write.replaced) this.deprecateEntry.run(write.uid, uuid);
+        for (const [lid, uuid] of write.logical) this.deprecateLogical.run(write.uid, lid, uuid);
+        if (write.cursor !== null || write.initialFrom !== null) this.db.prepare(DMP_WRITE_SQL.cursor).run(write.fetchedAt, write.cursor, write.initialFrom, write.uid);
+      })
+      .immediate();
+  }
+
+  nowStamp(): string {
+    return this.nowIso();
   }
 
   /** Which of these entry UUIDs are already cached for the patient. */

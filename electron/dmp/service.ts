@@ -27,6 +27,7 @@ import { createCheckedCda } from './cda/document.js';
 import type { CdaSelfCheck } from './cda/self-check.js';
 import { readCda } from './cda-reader.js';
 import { DmpCache, type CacheFilter, type FeedRecord } from './cache.js';
+import { inlineCacheWriter, StreamedStore, type DmpCacheWriter } from './cache-writer.js';
 import type { DmpCall, DmpClient, DmpDocumentEntry, DmpIns, DmpStatus, DmpSubmissionSet, DmpVisibility } from './client/api.js';
 
 export const DMP_FEED_KIND = 'dmp.feed';
@@ -104,6 +105,13 @@ export interface DmpServiceOptions {
   idRoot?: string;
   cache?: DmpCache;
   /**
+   * Where FindDocuments answers are stored while they are read (`cache-writer.ts`):
+   * a `WorkerCacheWriter` overlaps the read and the SQLCipher writes. Default
+   * (and fallback: a store without a file): in-thread, on `db`, the same SQL
+   * and the same transactions.
+   */
+  cacheWriter?: DmpCacheWriter | (() => DmpCacheWriter | null);
+  /**
    * First opening of a patient's DMP: show the newest documents of a recent
    * window at once and search the two years in the background (default, for
    * the panel). False for one-shot callers (CLI) that want the full list.
@@ -178,6 +186,8 @@ interface Preview {
 
 export class DmpService {
   readonly cache: DmpCache;
+  private readonly inlineWriter: DmpCacheWriter;
+  private cacheWriter: DmpCacheWriter | null = null;
   private readonly clock: () => Date;
   private readonly access = new Map<string, DmpAccess & { expiresAt: number }>();
   private readonly previews = new Map<string, Preview>();
@@ -187,6 +197,7 @@ export class DmpService {
   constructor(private readonly options: DmpServiceOptions) {
     this.clock = options.clock ?? (() => new Date());
     this.cache = options.cache ?? new DmpCache(options.db, this.clock);
+    this.inlineWriter = inlineCacheWriter(this.cache);
   }
 
   private get audit() {
@@ -345,16 +356,14 @@ export class DmpService {
    * the incremental cursor, and announces `dmpChanged`.
    */
   private async firstSearch(uid: string, call: DmpCall, actor: string): Promise<string> {
-    const client = this.options.client();
     const startedAt = this.clock();
     const full = INITIAL_SEARCH_YEARS * 12;
     for (const months of RECENT_WINDOWS_MONTHS) {
       if (months >= full) break;
       const from = this.initialFrom(startedAt, months);
-      const entries = await client.findDocuments(call, { status: ['Approved'], serviceFrom: from });
-      if (entries.length < FIRST_SCREEN_DOCUMENTS) continue;
       // No cursor yet: until the full search is stored, the next refresh searches again.
-      this.cache.storeEntries(uid, entries, { replaceAll: true, initialFrom: from.toISOString() });
+      const entries = await this.findAndStore(uid, call, from, { replaceAll: true, initialFrom: from.toISOString() }, (found) => found.length >= FIRST_SCREEN_DOCUMENTS);
+      if (entries.length < FIRST_SCREEN_DOCUMENTS) continue;
       this.audit.append({ actor, action: 'dmp.list', subject: uid, details: this.auditDetails(call, { mode: 'recent', mois: months, documents: entries.length }) });
       const search = this.refresh(uid, call, null, actor, startedAt)
         .then(
@@ -369,6 +378,52 @@ export class DmpService {
     return this.refresh(uid, call, null, actor, startedAt);
   }
 
+  /**
+   * FindDocuments from `from`, stored while it is read: each chunk of entries
+   * goes to the cache writer (a worker: SQLCipher on another core) as the
+   * reader closes it; the sweep, deprecations and cursor are written last, once
+   * every chunk is committed and the answer confirmed (no registry error). When
+   * `keep` says no (a recent window too short for the first screen), the
+   * streamed rows are left as upserts and nothing else is written.
+   */
+  private async findAndStore(
+    uid: string,
+    call: DmpCall,
+    from: Date,
+    options: { replaceAll: true; cursor?: string; initialFrom: string },
+    keep: (entries: DmpDocumentEntry[]) => boolean = () => true,
+  ): Promise<DmpDocumentEntry[]> {
+    const client = this.options.client();
+    const filter = { status: ['Approved' as const], serviceFrom: from };
+    const stream = new StreamedStore(this.writer(), uid, this.cache.nowStamp());
+    let entries: DmpDocumentEntry[];
+    try {
+      entries = await client.findDocuments(call, filter, stream);
+    } catch (error) {
+      await stream.abandon();
+      throw error;
+    }
+    if (keep(entries)) await stream.done(entries, options);
+    else await stream.abandon();
+    return entries;
+  }
+
+  /** The cache writer, made at the first refresh (a factory that gives null: in-thread). */
+  private writer(): DmpCacheWriter {
+    if (!this.cacheWriter) {
+      const option = this.options.cacheWriter;
+      this.cacheWriter = (typeof option === 'function' ? option() : option) ?? this.inlineWriter;
+    }
+    return this.cacheWriter;
+  }
+
+  /** Releases the cache writer (the worker's connection), after its pending writes. */
+  async close(): Promise<void> {
+    const writer = this.cacheWriter;
+    this.cacheWriter = null;
+    await writer?.close();
+  }
+
   private async refresh(uid: string, call: DmpCall, cursor: string | null, actor: string, started?: Date): Promise<string> {
     const client = this.options.client();
     const startedAt = started ?? this.clock();
@@ -381,8 +436,7 @@ export class DmpService {
     }
     if (!cursor) {
       const from = this.initialFrom(startedAt, INITIAL_SEARCH_YEARS * 12);
-      const entries = await client.findDocuments(call, { status: ['Approved'], serviceFrom: from });
-      this.cache.storeEntries(uid, entries, { replaceAll: true, cursor: startedAt.toISOString(), initialFrom: from.toISOString() });
+      const entries = await this.findAndStore(uid, call, from, { replaceAll: true, cursor: startedAt.toISOString(), initialFrom: from.toISOString() });
       this.audit.append({ actor, action: 'dmp.list', subject: uid, details: this.auditDetails(call, { mode: sets.length ? 'complet' : 'initial', documents: entries.length }) });
       this.changed(uid);
       return `${entries.length} document${entries.length > 1 ? 's' : ''} des deux dernières années.`;

@@ -175,8 +175,15 @@ export class XdsDmpClient implements DmpClient {
 
   // -- ITI-18 ---------------------------------------------------------------
 
-  async findDocuments(call: DmpCall, filter: DmpFindFilter): Promise<DmpDocumentEntry[]> {
-    return withoutSignatures((await this.query(call, 'ITI-18 FindDocuments', buildFindDocuments(call.ins, filter))).documents);
+  async findDocuments(call: DmpCall, filter: DmpFindFilter, stream?: { onDocuments(chunk: DmpDocumentEntry[]): void }): Promise<DmpDocumentEntry[]> {
+    // Streaming: entries handed over as they are read (unconfirmed until this resolves: registry errors are checked at the end).
+    const onDocuments = stream
+      ? (chunk: DmpDocumentEntry[]) => {
+          const kept = withoutSignatures(chunk);
+          if (kept.length) stream.onDocuments(kept);
+        }
+      : undefined;
+    return withoutSignatures((await this.query(call, 'ITI-18 FindDocuments', buildFindDocuments(call.ins, filter), false, onDocuments)).documents);
   }
 
   /**
@@ -202,9 +209,9 @@ export class XdsDmpClient implements DmpClient {
     return withoutSignatures((await this.query(call, 'ITI-18 GetDocuments', buildGetDocuments(entryUuids))).documents);
   }
 
-  private async query(call: DmpCall, operation: string, body: string, raw = false): Promise<XdsResponse & { envelope: string }> {
+  private async query(call: DmpCall, operation: string, body: string, raw = false, onDocuments?: (chunk: DmpDocumentEntry[]) => void): Promise<XdsResponse & { envelope: string }> {
     const reply = await this.exchange({ operation, action: ACTIONS.iti18.request, body, call, maxResponseBytes: MAX_QUERY_RESPONSE_BYTES });
-    const response = readXdsResponse(reply.envelope);
+    const response = readXdsResponse(reply.envelope, onDocuments ? { onDocuments } : {});
     this.expectBody(response, 'AdhocQueryResponse');
     const error = registryError(response);
     if (error) throw error;

@@ -290,8 +290,30 @@ function toSubmissionSet(o: RawObject): DmpSubmissionSet {
  * `CabinetError` for a SOAP fault or an unreadable answer; registry errors are
  * returned (see {@link registryError}).
  */
-export function readXdsResponse(envelope: string, limits: { maxObjects?: number } = {}): XdsResponse {
+export interface ReadXdsOptions {
+  maxObjects?: number;
+  /**
+   * Streaming: called with the DocumentEntries as they close, by `chunkSize`
+   * (default {@link STREAM_CHUNK_ENTRIES}), while the parse goes on (the caller
+   * can hand them to another thread). Entries later completed by an
+   * association (submissionTime, replaces) are given again, completed, in a
+   * last call: a consumer that upserts by entryUUID ends with exactly
+   * `documents`. When the function throws (fault, malformed XML, too many
+   * objects), chunks may already have been given: the caller must treat them
+   * as unconfirmed until it returns.
+   */
+  onDocuments?: (chunk: DmpDocumentEntry[]) => void;
+  chunkSize?: number;
+}
+
+/** Entries per streamed chunk (see {@link ReadXdsOptions.onDocuments}). */
+export const STREAM_CHUNK_ENTRIES = 100;
+
+export function readXdsResponse(envelope: string, limits: ReadXdsOptions = {}): XdsResponse {
   const maxObjects = limits.maxObjects ?? MAX_OBJECTS;
+  const onDocuments = limits.onDocuments;
+  const chunkSize = Math.max(1, limits.chunkSize ?? STREAM_CHUNK_ENTRIES);
+  let pendingChunk: DmpDocumentEntry[] = [];
   const res: XdsResponse = { status: null, errors: [], warnings: [], documents: [], submissionSets: [], associations: [], objectRefs: [], documentResponses: [], bodyElement: null };
   const docs = new Map<string, DmpDocumentEntry>();
   const sets = new Map<string, DmpSubmissionSet>();
@@ -466,8 +488,17 @@ export function readXdsResponse(envelope: string, limits: { maxObjects?: number 
       case 'RegistryPackage':
         // Converted at once: the raw object (maps, classifications) dies young.
         if (obj) {
-          if (obj.kind === 'doc') docs.set(obj.id, toEntry(obj));
-          else sets.set(obj.id, toSubmissionSet(obj));
+          if (obj.kind === 'doc') {
+            const entry = toEntry(obj);
+            docs.set(obj.id, entry);
+            if (onDocuments) {
+              pendingChunk.push(entry);
+              if (pendingChunk.length >= chunkSize) {
+                onDocuments(pendingChunk);
+                pendingChunk = [];
+              }
+            }
+          } else sets.set(obj.id, toSubmissionSet(obj));
         }
         obj = null;
         break;
@@ -502,20 +533,29 @@ export function readXdsResponse(envelope: string, limits: { maxObjects?: number 
     const receiver = fault.codes[0]?.endsWith(':Receiver') ?? false;
     throw new CabinetError(receiver ? 'UNAVAILABLE' : 'INVALID_REQUEST', `Le DMP a renvoyé une erreur SOAP : ${reason}`, { codes: fault.codes, reason });
   }
+  if (onDocuments && pendingChunk.length) onDocuments(pendingChunk);
   // Entries joined through associations.
+  const completed = new Set<DmpDocumentEntry>();
   for (const as of res.associations) {
     if (as.type === ASSOCIATION.hasMember) {
       const ss = sets.get(as.source);
       if (ss) {
         ss.documentUuids.push(as.target);
         const d = docs.get(as.target);
-        if (d && !d.submissionTime) d.submissionTime = ss.submissionTime;
+        if (d && !d.submissionTime && ss.submissionTime) {
+          d.submissionTime = ss.submissionTime;
+          completed.add(d);
+        }
       }
     } else if (as.type === ASSOCIATION.replace) {
       const d = docs.get(as.source);
-      if (d) d.replaces = as.target;
+      if (d) {
+        d.replaces = as.target;
+        completed.add(d);
+      }
     }
   }
+  if (onDocuments && completed.size) onDocuments([...completed]);
   res.documents = [...docs.values()];
   res.submissionSets = [...sets.values()];
   return res;
