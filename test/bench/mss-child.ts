@@ -39,6 +39,21 @@ const client = await connectImap({
   trust: { extraCa: [input.ca] },
   socketTimeoutMs: 300_000,
 });
+/**
+ * This process's peak RSS: VmHWM of /proc/self/status (the high-water mark of
+ * its own memory). Not getrusage's maxRSS, which Linux carries across exec
+ * from the parent (the bench process, or Chromium before it).
+ */
+function peakRss(): number {
+  try {
+    const kb = /^VmHWM:\s+(\d+) kB$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (kb) return Number(kb) * 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS * 1024;
+}
+
 try {
   const store = input.mode === 'raw' ? null : openStore({ dataDir: input.dataDir, keychain });
   const rssBefore = process.memoryUsage().rss;
@@ -58,7 +73,7 @@ try {
     if (mss.search('compte rendu 4242', 5).length === 0) throw new Error('recherche plein texte vide après synchronisation');
     store.close();
   }
-  const output: ChildOutput = { mode: input.mode, ms: performance.now() - start, count, maxRss: process.resourceUsage().maxRSS * 1024, rssBefore };
+  const output: ChildOutput = { mode: input.mode, ms: performance.now() - start, count, maxRss: peakRss(), rssBefore };
   process.stdout.write(`${JSON.stringify(output)}\n`);
 } finally {
   await client.logout().catch(() => client.close());
