@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { openLoggedIn } from './session.js';
+import { openLoggedIn, openQualifiedPatient, type PatientTraits } from './session.js';
 
 const results = path.resolve(import.meta.dirname, '..', '..', 'test-results');
 const shots = path.join(results, 'screenshots');
@@ -44,48 +44,10 @@ function makePdf(text: string): Buffer {
   return Buffer.from(body, 'latin1');
 }
 
-interface Traits {
-  nom: string;
-  prenom: string;
-  sexe: 'Féminin' | 'Masculin';
-  jour: string;
-  mois: string;
-  annee: string;
-}
 
-const DOMINIQUE: Traits = { nom: 'ADRTROIS', prenom: 'DOMINIQUE', sexe: 'Féminin', jour: '26', mois: '02', annee: '1997' };
-const ZOE: Traits = { nom: 'ADRUN', prenom: 'ZOE', sexe: 'Féminin', jour: '31', mois: '12', annee: '1975' };
+const DOMINIQUE: PatientTraits = { nom: 'ADRTROIS', prenom: 'DOMINIQUE', sexe: 'Féminin', jour: '26', mois: '02', annee: '1997' };
+const ZOE: PatientTraits = { nom: 'ADRUN', prenom: 'ZOE', sexe: 'Féminin', jour: '31', mois: '12', annee: '1975' };
 
-/** Opens the patient's page: from the list when already identified (another spec may have done it), else through INSi up to QUAL. */
-async function openQualifiedPatient(page: Page, who: Traits): Promise<void> {
-  const nav = page.getByRole('navigation', { name: 'Navigation principale' });
-  await nav.getByText('Patients', { exact: true }).click();
-  await page.getByRole('searchbox', { name: 'Rechercher un patient — nom, prénom, date de naissance ou INS' }).fill(`${who.nom} ${who.prenom}`.toLowerCase());
-  const link = page.getByRole('link', { name: new RegExp(`^${who.nom}\\s+${who.prenom}`, 'i') });
-  const empty = page.getByText(/Aucun patient/i).first();
-  await expect(link.first().or(empty)).toBeVisible();
-  if (await link.count()) {
-    await link.first().click();
-  } else {
-    await page.getByRole('link', { name: 'Identifier un patient' }).first().click();
-    await page.getByLabel('Nom de naissance').fill(who.nom);
-    await page.getByLabel('Prénoms').fill(who.prenom);
-    await page.getByRole('radio', { name: who.sexe }).check();
-    await page.getByLabel('Jour', { exact: true }).fill(who.jour);
-    await page.getByLabel('Mois', { exact: true }).fill(who.mois);
-    await page.getByLabel('Année').fill(who.annee);
-    await page.getByRole('button', { name: 'Interroger INSi' }).click();
-    await expect(page.getByRole('heading', { name: 'Étape 2 sur 3 : Résultat INSi' })).toBeVisible({ timeout: 15_000 });
-    const confirm = page.getByRole('checkbox', { name: /J’ai vérifié les traits/ });
-    if (await confirm.count()) await confirm.check();
-    await page.getByRole('button', { name: 'Accepter l’identité INSi' }).click();
-    await page.getByRole('combobox', { name: 'Pièce d’identité présentée' }).selectOption('CN');
-    await page.getByRole('button', { name: 'Enregistrer le contrôle de la pièce' }).click();
-    await expect(page.getByText('Identité qualifiée : l’INS peut être utilisé pour le DMP et la messagerie.')).toBeVisible();
-    await page.getByRole('link', { name: 'Ouvrir la fiche du patient' }).click();
-  }
-  await expect(page.getByRole('heading', { level: 2, name: 'DMP (Mon espace santé)' })).toBeVisible();
-}
 
 /**
  * The DMP needs the structure's identifier and the doctor's specialty (the card carries neither):
@@ -121,6 +83,7 @@ test('consults a DMP: status, newest documents, a level-3 CDA and a level-1 PDF'
   await openLoggedIn(page);
   await ensureStructure(page);
   await openQualifiedPatient(page, DOMINIQUE);
+  await expect(page.getByRole('heading', { level: 2, name: 'DMP (Mon espace santé)' })).toBeVisible();
   const dmp = dmpSection(page);
   await expect(dmp.getByText(/^Accès autorisé jusqu’au \d\d\/\d\d\/\d{4}$/)).toBeVisible({ timeout: 20_000 });
   await expect(dmp.getByText('Vous êtes son médecin traitant DMP.')).toBeVisible();
@@ -161,6 +124,7 @@ test('feeds a PDF through the outbox, then masks it from other professionals', a
   await openLoggedIn(page);
   await ensureStructure(page);
   await openQualifiedPatient(page, DOMINIQUE);
+  await expect(page.getByRole('heading', { level: 2, name: 'DMP (Mon espace santé)' })).toBeVisible();
   const dmp = dmpSection(page);
   await expect(documents(page)).toBeVisible({ timeout: 20_000 });
   // Second opening: the newest documents come from the encrypted cache while the DMP is asked again.
@@ -211,6 +175,7 @@ test('bris de glace: a reason is required, then a red banner stays while it last
   await openLoggedIn(page);
   await ensureStructure(page);
   await openQualifiedPatient(page, ZOE);
+  await expect(page.getByRole('heading', { level: 2, name: 'DMP (Mon espace santé)' })).toBeVisible();
   const dmp = dmpSection(page);
   await expect(dmp.getByText('Autorisation d’accès expirée')).toBeVisible({ timeout: 20_000 });
   await expect(dmp.getByRole('button', { name: 'Ajouter l’autorisation' })).toBeVisible();

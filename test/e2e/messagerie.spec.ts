@@ -14,7 +14,7 @@ import path from 'node:path';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { contract } from '../../shared/contract/index.js';
 import { MSS_E2E, simplePdf } from './mss-setup.js';
-import { openLoggedIn } from './session.js';
+import { openLoggedIn, openQualifiedPatient } from './session.js';
 
 const shots = path.resolve(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
 fs.mkdirSync(shots, { recursive: true });
@@ -37,31 +37,7 @@ test.skip(process.env.CABINET_E2E_MSS === 'absent', 'Dovecot/Postfix absents sur
 
 async function openQualifiedZoe(page: Page): Promise<void> {
   const { nom, prenom } = MSS_E2E.patient;
-  await nav(page).getByText('Patients', { exact: true }).click();
-  await page.getByRole('searchbox', { name: 'Rechercher un patient — nom, prénom, date de naissance ou INS' }).fill(`${nom} ${prenom}`.toLowerCase());
-  const link = page.getByRole('link', { name: new RegExp(`^${nom}\\s+${prenom}`, 'i') });
-  const empty = page.getByText(/Aucun patient/i).first();
-  await expect(link.first().or(empty)).toBeVisible();
-  if (await link.count()) {
-    await link.first().click();
-  } else {
-    await page.getByRole('link', { name: 'Identifier un patient' }).first().click();
-    await page.getByLabel('Nom de naissance').fill(nom);
-    await page.getByLabel('Prénoms').fill(prenom);
-    await page.getByRole('radio', { name: 'Féminin' }).check();
-    await page.getByLabel('Jour', { exact: true }).fill('31');
-    await page.getByLabel('Mois', { exact: true }).fill('12');
-    await page.getByLabel('Année').fill('1975');
-    await page.getByRole('button', { name: 'Interroger INSi' }).click();
-    await expect(page.getByRole('heading', { name: 'Étape 2 sur 3 : Résultat INSi' })).toBeVisible({ timeout: 15_000 });
-    const confirm = page.getByRole('checkbox', { name: /J’ai vérifié les traits/ });
-    if (await confirm.count()) await confirm.check();
-    await page.getByRole('button', { name: 'Accepter l’identité INSi' }).click();
-    await page.getByRole('combobox', { name: 'Pièce d’identité présentée' }).selectOption('CN');
-    await page.getByRole('button', { name: 'Enregistrer le contrôle de la pièce' }).click();
-    await expect(page.getByText('Identité qualifiée : l’INS peut être utilisé pour le DMP et la messagerie.')).toBeVisible();
-    await page.getByRole('link', { name: 'Ouvrir la fiche du patient' }).click();
-  }
+  await openQualifiedPatient(page, { nom, prenom, sexe: 'Féminin', jour: '31', mois: '12', annee: '1975' });
   await expect(page.getByRole('heading', { level: 2, name: 'Messagerie sécurisée' })).toBeVisible();
 }
 

@@ -34,3 +34,44 @@ export async function openLoggedIn(page: Page): Promise<void> {
     await expect(app).toBeVisible();
   }
 }
+
+/** A CNAM test identity as typed in « Identifier un patient ». */
+export interface PatientTraits {
+  nom: string;
+  prenom: string;
+  sexe: 'Féminin' | 'Masculin';
+  jour: string;
+  mois: string;
+  annee: string;
+}
+
+/** Opens the patient's page: from the list when already identified (another spec may have done it), else through INSi up to QUAL. */
+export async function openQualifiedPatient(page: Page, who: PatientTraits): Promise<void> {
+  const nav = page.getByRole('navigation', { name: 'Navigation principale' });
+  await nav.getByText('Patients', { exact: true }).click();
+  await page.getByRole('searchbox', { name: 'Rechercher un patient — nom, prénom, date de naissance ou INS' }).fill(`${who.nom} ${who.prenom}`.toLowerCase());
+  const link = page.getByRole('link', { name: new RegExp(`^${who.nom}\\s+${who.prenom}`, 'i') });
+  const empty = page.getByText(/Aucun patient/i).first();
+  await expect(link.first().or(empty)).toBeVisible();
+  if (await link.count()) {
+    await link.first().click();
+  } else {
+    await page.getByRole('link', { name: 'Identifier un patient' }).first().click();
+    await page.getByLabel('Nom de naissance').fill(who.nom);
+    await page.getByLabel('Prénoms').fill(who.prenom);
+    await page.getByRole('radio', { name: who.sexe }).check();
+    await page.getByLabel('Jour', { exact: true }).fill(who.jour);
+    await page.getByLabel('Mois', { exact: true }).fill(who.mois);
+    await page.getByLabel('Année').fill(who.annee);
+    await page.getByRole('button', { name: 'Interroger INSi' }).click();
+    await expect(page.getByRole('heading', { name: 'Étape 2 sur 3 : Résultat INSi' })).toBeVisible({ timeout: 15_000 });
+    const confirm = page.getByRole('checkbox', { name: /J’ai vérifié les traits/ });
+    if (await confirm.count()) await confirm.check();
+    await page.getByRole('button', { name: 'Accepter l’identité INSi' }).click();
+    await page.getByRole('combobox', { name: 'Pièce d’identité présentée' }).selectOption('CN');
+    await page.getByRole('button', { name: 'Enregistrer le contrôle de la pièce' }).click();
+    await expect(page.getByText('Identité qualifiée : l’INS peut être utilisé pour le DMP et la messagerie.')).toBeVisible();
+    await page.getByRole('link', { name: 'Ouvrir la fiche du patient' }).click();
+  }
+  await expect(page.getByRole('heading', { name: 'Historique du statut' })).toBeVisible();
+}
