@@ -18,10 +18,9 @@
  * chunks' rows (upserts of what the DMP answered) but never a cursor past them.
  */
 import fs from 'node:fs';
-import { Worker } from 'node:worker_threads';
 import { CabinetError } from '../../shared/contract/outcome.js';
 import { workerFile } from '../platform/paths.js';
-import { connectionPragmas, type Db } from '../platform/store/database.js';
+import { StoreWorker, type StoreWorkerConnection } from '../platform/store/store-worker.js';
 import type { DmpDocumentEntry } from './client/api.js';
 import { DMP_WRITE_SQL, entryRow, finishOf, type DmpCache, type DmpChunkWrite, type DmpFinishWrite } from './cache.js';
 
@@ -70,73 +69,24 @@ export function cacheWriteWorkerFile(): string {
   return workerFile('electron', 'dmp', 'cache-write-worker.mjs');
 }
 
-interface Reply {
-  id: number;
-  error?: string;
-}
-
 export class WorkerCacheWriter implements DmpCacheWriter {
-  private readonly worker: Worker;
-  private readonly pending = new Map<number, { resolve(): void; reject(error: Error): void }>();
-  private next = 0;
-  private failed: Error | null = null;
-  private closed: Promise<void> | null = null;
-  private readonly exited: Promise<void>;
+  private readonly worker: StoreWorker<object>;
 
-  /** `pragmas`: a second connection's set-up (`Store.workerPragmas()`), or the main connection and the raw key. */
-  constructor(options: { file: string; timeoutMs?: number } & ({ pragmas: string[] } | { db: Db; keyHex: string })) {
-    const pragmas = 'pragmas' in options ? options.pragmas : connectionPragmas(options.db, options.keyHex);
-    this.worker = new Worker(cacheWriteWorkerFile(), {
-      workerData: { file: options.file, pragmas, sql: DMP_WRITE_SQL, timeoutMs: options.timeoutMs ?? 5000 },
-    });
+  constructor(connection: StoreWorkerConnection) {
     // The worker does not keep the process alive between refreshes.
-    this.worker.unref();
-    this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
-    this.worker.on('message', (reply: Reply) => {
-      const waiting = this.pending.get(reply.id);
-      if (!waiting) return;
-      this.pending.delete(reply.id);
-      if (reply.error !== undefined) waiting.reject(failure(reply.error));
-      else waiting.resolve();
-    });
-    const fail = (error: Error) => {
-      this.failed ??= failure(error.message);
-      for (const waiting of this.pending.values()) waiting.reject(this.failed);
-      this.pending.clear();
-    };
-    this.worker.on('error', fail);
-    this.worker.on('exit', (code) => fail(new Error(`le fil d’écriture s’est arrêté (code ${code})`)));
+    this.worker = new StoreWorker(cacheWriteWorkerFile(), connection, DMP_WRITE_SQL, failure, { idle: true });
   }
 
-  private post(message: { chunk: DmpChunkWrite } | { finish: DmpFinishWrite }): Promise<void> {
-    if (this.failed) return Promise.reject(this.failed);
-    if (this.closed) return Promise.reject(failure('écriture après fermeture'));
-    const id = ++this.next;
-    return new Promise<void>((resolve, reject) => {
-      this.pending.set(id, { resolve: () => resolve(), reject });
-      this.worker.ref();
-      this.worker.postMessage({ id, ...message });
-    }).finally(() => {
-      if (this.pending.size === 0 && !this.closed) this.worker.unref();
-    });
+  async chunk(write: DmpChunkWrite): Promise<void> {
+    await this.worker.request({ chunk: write });
   }
 
-  chunk(write: DmpChunkWrite): Promise<void> {
-    return this.post({ chunk: write });
-  }
-
-  finish(write: DmpFinishWrite): Promise<void> {
-    return this.post({ finish: write });
+  async finish(write: DmpFinishWrite): Promise<void> {
+    await this.worker.request({ finish: write });
   }
 
   close(): Promise<void> {
-    if (!this.closed) {
-      // Messages are handled in order: the close comes after every pending write.
-      this.worker.ref();
-      this.worker.postMessage({ close: true });
-      this.closed = this.exited;
-    }
-    return this.closed;
+    return this.worker.close();
   }
 }
 
