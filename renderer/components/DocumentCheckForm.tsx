@@ -9,7 +9,7 @@ import { todayIso } from '../../shared/domain/ins/index.js';
 import { documentChoices, type PatientDetail } from '../ins.js';
 import { cabinet } from '../bridge/index.js';
 import { call, useCabinet } from '../state/cabinet.js';
-import { Alert } from './Alert.js';
+import { FailureAlert } from './FormActions.js';
 import { Icon } from './Icon.js';
 import { useFocusBack } from './useFocusBack.js';
 
@@ -65,11 +65,7 @@ export function DocumentCheckForm({
 
   return (
     <form className="form-stack" onSubmit={(event) => void submit(event)} noValidate>
-      {failure ? (
-        <Alert tone="error" title="Contrôle non enregistré">
-          {failure.message}
-        </Alert>
-      ) : null}
+      <FailureAlert failure={failure} title="Contrôle non enregistré" />
       <div className="field">
         <label className="field__label" htmlFor={`${id}-type`}>
           Pièce d’identité présentée

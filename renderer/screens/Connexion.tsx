@@ -17,6 +17,7 @@ import { formatInteger } from '../format.js';
 import { call } from '../state/cabinet.js';
 import { useSession } from '../state/session.js';
 import { FieldError } from '../components/FieldError.js';
+import { readAsBase64 } from '../read-file.js';
 
 type CardsView = ResponseOf<'session.cards'>;
 type Card = CardsView['cards'][number];
@@ -346,18 +347,6 @@ interface ChosenFile {
   name: string;
   size: number;
   contentBase64: string;
-}
-
-function readAsBase64(file: File): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.onload = () => {
-      const result = typeof reader.result === 'string' ? reader.result : '';
-      resolve(result.slice(result.indexOf(',') + 1));
-    };
-    reader.onerror = () => reject(reader.error ?? new Error('lecture'));
-    reader.readAsDataURL(file);
-  });
 }
 
 function formatSize(bytes: number): string {

@@ -19,6 +19,7 @@ import { useCallback, useEffect, useId, useRef, useState, type FormEvent, type R
 import type { Failure } from '../../shared/contract/index.js';
 import { normaliseName, type NameField } from '../../shared/domain/ins/index.js';
 import { Alert } from '../components/Alert.js';
+import { FailureAlert } from '../components/FormActions.js';
 import { DocumentCheckForm } from '../components/DocumentCheckForm.js';
 import { useFocusBack } from '../components/useFocusBack.js';
 import { Icon } from '../components/Icon.js';
@@ -53,6 +54,7 @@ import { cabinet } from '../bridge/index.js';
 import { patientHrefs } from '../routes.js';
 import { call, useCabinet } from '../state/cabinet.js';
 import { InsHistoryList } from '../components/InsHistoryList.js';
+import { readAsBase64 } from '../read-file.js';
 
 type Stage =
   | { step: 1 }
@@ -373,11 +375,7 @@ function TraitsStep({
           Recopiez les traits <strong>tels qu’ils figurent sur la pièce d’identité</strong>. Tous les champs sont obligatoires, sauf ceux marqués
           « facultatif ».
         </p>
-        {failure ? (
-          <Alert tone="error" title="INSi n’a pas pu être interrogé">
-            {failure.message}
-          </Alert>
-        ) : null}
+        <FailureAlert failure={failure} title="INSi n’a pas pu être interrogé" />
 
         <div className="form-row">
           <TextField
@@ -673,18 +671,6 @@ function DatePart({
 }
 
 /* ---------- Test carte Vitale ---------- */
-
-function readAsBase64(file: File): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.onload = () => {
-      const result = typeof reader.result === 'string' ? reader.result : '';
-      resolve(result.slice(result.indexOf(',') + 1));
-    };
-    reader.onerror = () => reject(reader.error ?? new Error('lecture'));
-    reader.readAsDataURL(file);
-  });
-}
 
 function VitaleReader({
   busy,

@@ -7,6 +7,7 @@
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import type { Failure, ResponseOf } from '../../shared/contract/index.js';
 import { Alert } from '../components/Alert.js';
+import { FailureAlert } from '../components/FormActions.js';
 import { DataTable, type Column } from '../components/DataTable.js';
 import { DateTime } from '../components/DateTime.js';
 import { DocumentCheckForm } from '../components/DocumentCheckForm.js';
@@ -503,11 +504,7 @@ function InsiSection({ patient, onChecked }: { patient: PatientDetail; onChecked
           )
         ) : null}
       </div>
-      {failure ? (
-        <Alert tone="error" title="Vérification impossible">
-          {failure.message}
-        </Alert>
-      ) : null}
+      <FailureAlert failure={failure} title="Vérification impossible" />
     </Section>
   );
 }

@@ -9,7 +9,7 @@
  */
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { Failure } from '../../../shared/contract/index.js';
-import { Alert } from '../../components/Alert.js';
+import { FailureAlert, SubmitCancel } from '../../components/FormActions.js';
 import { Icon } from '../../components/Icon.js';
 import { patientName } from '../../components/PatientName.js';
 import { RecipientPicker, type ChosenRecipient } from '../../components/RecipientPicker.js';
@@ -297,21 +297,9 @@ export function Compose({ intent, onClose, onSent }: { intent: ComposeIntent; on
         </p>
       </div>
 
-      {failure ? (
-        <Alert tone="error" title="Message non envoyé">
-          {failure.message}
-        </Alert>
-      ) : null}
+      <FailureAlert failure={failure} title="Message non envoyé" />
 
-      <div className="form-actions">
-        <button type="submit" className="button button--primary" disabled={busy}>
-          <Icon name="envois" />
-          {busy ? 'Envoi…' : 'Envoyer'}
-        </button>
-        <button type="button" className="button button--quiet" disabled={busy} onClick={onClose}>
-          Annuler
-        </button>
-      </div>
+      <SubmitCancel icon="envois" label="Envoyer" busyLabel="Envoi…" busy={busy} onCancel={onClose} />
       {reply ? <p className="field__help">En réponse au message de {fullAddress(reply.from[0] ?? {})}.</p> : null}
     </form>
   );

@@ -5,20 +5,17 @@
  * patient).
  */
 import { useId, useRef, useState, type FormEvent } from 'react';
-import type { Failure } from '../../../shared/contract/index.js';
-import { Alert } from '../../components/Alert.js';
-import { Icon } from '../../components/Icon.js';
-import { Dialog } from './Dialog.js';
+import type { Failure, Outcome } from '../../../shared/contract/index.js';
+import { FailureAlert, SubmitCancel } from '../../components/FormActions.js';
+import { Dialog } from '../../components/Dialog.js';
 import { dmp, useDmpReport, type DmpAccess, type DmpStatusView } from './dmp-api.js';
 import { reasonProblem } from './dmp-labels.js';
 
 export function ConsentDialog({ uid, patientName, onDone, onClose }: { uid: string; patientName: string; onDone: (view: DmpStatusView) => void; onClose: () => void }) {
-  const report = useDmpReport();
+  const { busy, failure, run } = useRequest(onDone);
   const id = useId();
   const [confirmed, setConfirmed] = useState(false);
   const [missing, setMissing] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<Failure | null>(null);
   const boxRef = useRef<HTMLInputElement>(null);
 
   async function submit(event: FormEvent) {
@@ -28,15 +25,7 @@ export function ConsentDialog({ uid, patientName, onDone, onClose }: { uid: stri
       boxRef.current?.focus();
       return;
     }
-    setBusy(true);
-    setFailure(null);
-    const outcome = await dmp('addAuthorization', { uid, consentConfirmed: true });
-    setBusy(false);
-    if (outcome.ok) onDone(outcome.value);
-    else {
-      setFailure(outcome);
-      report(outcome);
-    }
+    await run(() => dmp('addAuthorization', { uid, consentConfirmed: true }));
   }
 
   return (
@@ -64,32 +53,18 @@ export function ConsentDialog({ uid, patientName, onDone, onClose }: { uid: stri
             Cochez cette case une fois l’accord du patient recueilli.
           </p>
         ) : null}
-        {failure ? (
-          <Alert tone="error" title="Autorisation non ajoutée">
-            {failure.message}
-          </Alert>
-        ) : null}
-        <div className="form-actions">
-          <button type="submit" className="button button--primary" disabled={busy}>
-            <Icon name="check" />
-            {busy ? 'Ajout en cours…' : 'Ajouter l’autorisation'}
-          </button>
-          <button type="button" className="button button--quiet" disabled={busy} onClick={onClose}>
-            Annuler
-          </button>
-        </div>
+        <FailureAlert failure={failure} title="Autorisation non ajoutée" />
+        <SubmitCancel icon="check" label="Ajouter l’autorisation" busyLabel="Ajout en cours…" busy={busy} onCancel={onClose} />
       </form>
     </Dialog>
   );
 }
 
 export function BrisDeGlaceDialog({ uid, patientName, onDone, onClose }: { uid: string; patientName: string; onDone: (access: DmpAccess) => void; onClose: () => void }) {
-  const report = useDmpReport();
+  const { busy, failure, run } = useRequest(onDone);
   const id = useId();
   const [reason, setReason] = useState('');
   const [touched, setTouched] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<Failure | null>(null);
   const reasonRef = useRef<HTMLTextAreaElement>(null);
   const problem = reasonProblem(reason);
   const showProblem = touched && problem;
@@ -101,15 +76,7 @@ export function BrisDeGlaceDialog({ uid, patientName, onDone, onClose }: { uid: 
       reasonRef.current?.focus();
       return;
     }
-    setBusy(true);
-    setFailure(null);
-    const outcome = await dmp('brisDeGlace', { uid, purpose: 'bris_de_glace', reason: reason.trim() });
-    setBusy(false);
-    if (outcome.ok) onDone(outcome.value);
-    else {
-      setFailure(outcome);
-      report(outcome);
-    }
+    await run(() => dmp('brisDeGlace', { uid, purpose: 'bris_de_glace', reason: reason.trim() }));
   }
 
   return (
@@ -146,21 +113,30 @@ export function BrisDeGlaceDialog({ uid, patientName, onDone, onClose }: { uid: 
             </p>
           ) : null}
         </div>
-        {failure ? (
-          <Alert tone="error" title="Accès en urgence refusé">
-            {failure.message}
-          </Alert>
-        ) : null}
-        <div className="form-actions">
-          <button type="submit" className="button button--danger" disabled={busy}>
-            <Icon name="alert" />
-            {busy ? 'Accès en cours…' : 'Accéder au DMP en urgence'}
-          </button>
-          <button type="button" className="button button--quiet" disabled={busy} onClick={onClose}>
-            Annuler
-          </button>
-        </div>
+        <FailureAlert failure={failure} title="Accès en urgence refusé" />
+        <SubmitCancel icon="alert" label="Accéder au DMP en urgence" busyLabel="Accès en cours…" busy={busy} tone="danger" onCancel={onClose} />
       </form>
     </Dialog>
   );
+}
+
+/** A dialog's request: busy while it runs; its refusal is shown in the dialog and reported to the panel. */
+function useRequest<T>(onDone: (value: T) => void) {
+  const report = useDmpReport();
+  const [busy, setBusy] = useState(false);
+  const [failure, setFailure] = useState<Failure | null>(null);
+
+  async function run(request: () => Promise<Outcome<T>>) {
+    setBusy(true);
+    setFailure(null);
+    const outcome = await request();
+    setBusy(false);
+    if (outcome.ok) onDone(outcome.value);
+    else {
+      setFailure(outcome);
+      report(outcome);
+    }
+  }
+
+  return { busy, failure, run };
 }

@@ -7,12 +7,13 @@
 import { useEffect, useId, useMemo, useState } from 'react';
 import type { Failure } from '../../../shared/contract/index.js';
 import { Alert } from '../../components/Alert.js';
+import { FailureAlert } from '../../components/FormActions.js';
 import { CdaView } from '../../components/CdaView.js';
 import { Icon } from '../../components/Icon.js';
 import { PdfViewer } from '../../components/PdfViewer.js';
 import { formatDateTime } from '../../format.js';
 import { base64ToBytes, looksLikePdf } from './cda-sections.js';
-import { Dialog } from './Dialog.js';
+import { Dialog } from '../../components/Dialog.js';
 import { DmpFailure } from './DmpFailure.js';
 import { dmp, useDmpReport, type DmpDocument, type DmpEntry, type DmpVisibility } from './dmp-api.js';
 import { authorsLine, availabilityLabels, documentDate, typeLabel } from './dmp-labels.js';
@@ -230,11 +231,7 @@ export function DocumentActionsDialog({
       <p className="notice-slot" role="status">
         {notice ?? ''}
       </p>
-      {failure ? (
-        <Alert tone="error" title="Action refusée">
-          {failure.message}
-        </Alert>
-      ) : null}
+      <FailureAlert failure={failure} title="Action refusée" />
       <div className="form-actions">
         <button type="button" className="button button--quiet" onClick={onClose}>
           Fermer

@@ -9,6 +9,7 @@
 import { useEffect, useId, useRef, useState, type DragEvent, type FormEvent } from 'react';
 import type { Failure } from '../../../shared/contract/index.js';
 import { Alert } from '../../components/Alert.js';
+import { FailureAlert, SubmitCancel } from '../../components/FormActions.js';
 import { Icon } from '../../components/Icon.js';
 import { PdfViewer } from '../../components/PdfViewer.js';
 import { dmp, useDmpReport, type DmpEntry, type DmpFeedResult, type DmpPreview, type DmpPreviewInput } from './dmp-api.js';
@@ -157,11 +158,7 @@ export function DmpFeedForm({
             <PdfViewer data={file.bytes} title={file.name} />
           </details>
         ) : null}
-        {failure ? (
-          <Alert tone="error" title="Envoi impossible">
-            {failure.message}
-          </Alert>
-        ) : null}
+        <FailureAlert failure={failure} title="Envoi impossible" />
         <div className="form-actions">
           <button type="button" className="button button--primary" disabled={busy} onClick={() => void send()}>
             <Icon name="envois" />
@@ -304,15 +301,7 @@ export function DmpFeedForm({
         </Alert>
       ) : null}
 
-      <div className="form-actions">
-        <button type="submit" className="button button--primary" disabled={busy}>
-          <Icon name="check" />
-          {busy ? 'Préparation du document…' : 'Vérifier avant l’envoi'}
-        </button>
-        <button type="button" className="button button--quiet" disabled={busy} onClick={onClose}>
-          Annuler
-        </button>
-      </div>
+      <SubmitCancel icon="check" label="Vérifier avant l’envoi" busyLabel="Préparation du document…" busy={busy} onCancel={onClose} />
     </form>
   );
 }

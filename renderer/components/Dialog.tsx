@@ -1,5 +1,5 @@
 /**
- * A modal dialog of the DMP panel: the native `<dialog>` opened with
+ * A modal dialog: the native `<dialog>` opened with
  * `showModal()` (the browser traps the focus, Escape closes, the page behind
  * is inert), labelled by its title. On close, the focus returns to the
  * control that opened it.
@@ -41,17 +41,17 @@ export function Dialog({
   }, []);
 
   return (
-    <dialog ref={ref} className={`dmp-dialog dmp-dialog--${tone} dmp-dialog--${size}`} aria-labelledby={titleId} aria-describedby={describedBy}>
-      <div className="dmp-dialog__header">
-        <h2 id={titleId} className="dmp-dialog__title">
+    <dialog ref={ref} className={`dialog dialog--${tone} dialog--${size}`} aria-labelledby={titleId} aria-describedby={describedBy}>
+      <div className="dialog__header">
+        <h2 id={titleId} className="dialog__title">
           {title}
         </h2>
-        <button type="button" className="button button--quiet button--small dmp-dialog__close" onClick={() => ref.current?.close()}>
+        <button type="button" className="button button--quiet button--small dialog__close" onClick={() => ref.current?.close()}>
           <span aria-hidden="true">×</span>
           <span className="visually-hidden">Fermer</span>
         </button>
       </div>
-      <div className="dmp-dialog__body">{children}</div>
+      <div className="dialog__body">{children}</div>
     </dialog>
   );
 }
