@@ -48,7 +48,11 @@ export function compactStructure(node: MessageStructureObject | undefined): Comp
       return;
     }
     const name = n.dispositionParameters?.filename ?? n.parameters?.name;
-    parts.push({ part: n.part ?? '1', type: n.type, size: n.size ?? 0, ...(name ? { name: name.slice(0, 200) } : {}), ...(n.disposition ? { disposition: n.disposition } : {}) });
+    // Keys in this order, empty ones left out (the stored JSON): part, type, size, name, disposition.
+    const leaf: CompactStructure['parts'][number] = { part: n.part ?? '1', type: n.type, size: n.size ?? 0 };
+    if (name) leaf.name = name.slice(0, 200);
+    if (n.disposition) leaf.disposition = n.disposition;
+    parts.push(leaf);
   };
   walk(node);
   return { type: node.type, parts };
@@ -98,19 +102,27 @@ export const SYNC_FETCH_QUERY = { uid: true, flags: true, envelope: true, bodySt
 
 const MAX_SUBJECT = 998;
 
-/** Raw header block → lower-case name → values (unfolded). */
+/** Raw header block → lower-case name → values (unfolded). One pass over the lines (no regex unless a header is folded). */
 export function parseHeaderBlock(raw: Buffer | undefined): Map<string, string[]> {
   const out = new Map<string, string[]>();
   if (!raw) return out;
-  const text = raw.toString('utf8').replace(/\r?\n[ \t]+/g, ' ');
-  for (const line of text.split(/\r?\n/)) {
-    const colon = line.indexOf(':');
-    if (colon <= 0) continue;
-    const name = line.slice(0, colon).trim().toLowerCase();
-    const value = line.slice(colon + 1).trim();
-    const list = out.get(name) ?? [];
-    list.push(value.slice(0, 4000));
-    out.set(name, list);
+  let text = raw.toString('utf8');
+  if (text.includes('\n ') || text.includes('\n\t')) text = text.replace(/\r?\n[ \t]+/g, ' ');
+  let start = 0;
+  const end = text.length;
+  while (start < end) {
+    let nl = text.indexOf('\n', start);
+    if (nl < 0) nl = end;
+    const lineEnd = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+    const colon = text.indexOf(':', start);
+    if (colon > start && colon < lineEnd) {
+      const name = text.slice(start, colon).trim().toLowerCase();
+      const value = text.slice(colon + 1, lineEnd).trim().slice(0, 4000);
+      const list = out.get(name);
+      if (list) list.push(value);
+      else out.set(name, [value]);
+    }
+    start = nl + 1;
   }
   return out;
 }
@@ -127,7 +139,17 @@ export function hasAttachment(node: MessageStructureObject | undefined): boolean
   return node.disposition === 'attachment' || Boolean(node.dispositionParameters?.filename ?? node.parameters?.name) || /zip|pdf/i.test(node.type);
 }
 
-const addresses = (list: MessageAddressObject[] | undefined) => (list ?? []).slice(0, 200).map((a) => ({ ...(a.name ? { name: a.name } : {}), ...(a.address ? { address: a.address } : {}) }));
+function addresses(list: MessageAddressObject[] | undefined): { name?: string; address?: string }[] {
+  const out: { name?: string; address?: string }[] = [];
+  if (!list) return out;
+  const n = Math.min(list.length, 200);
+  for (let i = 0; i < n; i++) {
+    const a = list[i]!;
+    // Same keys, same order as before (name, then address; empty ones left out): the stored JSON is unchanged.
+    out.push(a.name ? (a.address ? { name: a.name, address: a.address } : { name: a.name }) : a.address ? { address: a.address } : {});
+  }
+  return out;
+}
 
 /** One fetched message → the row stored. */
 export function toMessageInput(msg: FetchMessageObject, headers: Map<string, string[]>): MessageInput {
@@ -217,7 +239,7 @@ async function syncFolder(client: ImapFlow, store: MssStore, folder: FolderState
         for await (const msg of client.fetch(`${fromUid}:*`, SYNC_FETCH_QUERY, { uid: true })) {
           if (msg.uid < fromUid) continue; // `N:*` returns the last message when N > the highest UID
           const headers = parseHeaderBlock(msg.headers);
-          batchHeaders.set(msg.uid, headers);
+          if (options.onNew) batchHeaders.set(msg.uid, headers); // only onNew reads them
           batch.push(toMessageInput(msg, headers));
           if (batch.length >= batchSize) await flush();
         }

@@ -7,7 +7,8 @@
  *   - `pragmas`: the cipher settings and raw key (built by `applyKey` in the
  *     main thread: one definition of the key format), then WAL and the rest;
  *   - `sql`: `MESSAGE_WRITE_SQL` from store.ts (one definition of the rows).
- * Protocol: { id, rows: [{ uid, insert, fts, refresh }] } → { id, ids: [[uid, rowid]] }
+ * Protocol: { id, flat, shape: [nInsert, nFts, nRefresh] } → { id, ids: [[uid, rowid]] }
+ *           (`flat`: per row uid, then its insert, fts and refresh values, one plain array per batch: cheap to clone)
  *           or { id, error } ; { close: true } → closes the connection and exits.
  * Each message is one transaction, written exactly as `MssStore.writeMessages` does.
  */
@@ -22,15 +23,20 @@ function open() {
   db = new Database(file, { timeout: timeoutMs, fileMustExist: true });
   for (const pragma of pragmas) db.pragma(pragma);
   statements = { insert: db.prepare(sql.insert), fts: db.prepare(sql.fts), refresh: db.prepare(sql.refresh) };
-  const write = db.transaction((rows) => {
+  const write = db.transaction((flat, shape) => {
+    const [nInsert, nFts, nRefresh] = shape;
+    const stride = 1 + nInsert + nFts + nRefresh;
     const ids = [];
-    for (const row of rows) {
-      const result = statements.insert.run(...row.insert);
+    for (let at = 0; at + stride <= flat.length; at += stride) {
+      const uid = flat[at];
+      const result = statements.insert.run(flat.slice(at + 1, at + 1 + nInsert));
       if (result.changes === 1) {
-        ids.push([row.uid, Number(result.lastInsertRowid)]);
-        statements.fts.run(result.lastInsertRowid, ...row.fts);
+        ids.push([uid, Number(result.lastInsertRowid)]);
+        const fts = flat.slice(at + nInsert, at + 1 + nInsert + nFts);
+        fts[0] = result.lastInsertRowid;
+        statements.fts.run(fts);
       } else {
-        statements.refresh.run(...row.refresh);
+        statements.refresh.run(flat.slice(at + 1 + nInsert + nFts, at + stride));
       }
     }
     return ids;
@@ -46,7 +52,7 @@ parentPort.on('message', (message) => {
   }
   try {
     if (!db) open();
-    parentPort.postMessage({ id: message.id, ids: statements.write(message.rows) });
+    parentPort.postMessage({ id: message.id, ids: statements.write(message.flat, message.shape) });
   } catch (error) {
     parentPort.postMessage({ id: message.id, error: String(error?.code ?? '') + ' ' + String(error?.message ?? error) });
   }
