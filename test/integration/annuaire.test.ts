@@ -19,6 +19,7 @@ import { loadConfig } from '../../electron/platform/config/config.js';
 import type { Outcome } from '../../shared/contract/outcome.js';
 import type { AnnuaireSearchResult } from '../../shared/contract/annuaire.js';
 import { envFor, tempDir, TestKeychain } from '../support/fixtures.js';
+import { spawnCli } from '../support/cli.js';
 
 let pki: PkiManifest;
 let sandbox: AnnuaireSandbox;
@@ -122,20 +123,7 @@ describe('annuaire.search through the contract (sandbox over HTTPS, test PKI tru
 
 describe('cabinet annuaire / sandbox CLI', () => {
   const cli = (args: string[], extra: Record<string, string> = {}) =>
-    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [path.resolve('electron/cli/cabinet.mjs'), ...args], {
-        env: { ...process.env, CABINET_DATA_DIR: dataDir, CABINET_ENV: 'sandbox', CABINET_CONFIG: '', CABINET_TRUST_DIR: pki.dir, CABINET_ANNUAIRE_URL: sandbox.url, ...extra },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      const timer = setTimeout(() => child.kill(), 30_000);
-      child.on('close', (status) => {
-        clearTimeout(timer);
-        resolve({ status, stdout, stderr });
-      });
-    });
+    spawnCli(args, { CABINET_DATA_DIR: dataDir, CABINET_ENV: 'sandbox', CABINET_CONFIG: '', CABINET_TRUST_DIR: pki.dir, CABINET_ANNUAIRE_URL: sandbox.url, ...extra });
 
   it('search --nom / --rpps / --ville / --type, --json', async () => {
     const byName = await cli(['annuaire', 'search', '--nom', 'marie martin', '--json']);

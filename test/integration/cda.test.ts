@@ -6,7 +6,6 @@
  * against the official XSD and the structuration-minimale value sets; then
  * `cabinet cda build` in its own process.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DOMParser } from '@xmldom/xmldom';
@@ -20,6 +19,7 @@ import { KEYCHAIN_SERVICE, OsKeychain } from '../../electron/platform/keychain/k
 import { STORE_ID_FILE } from '../../electron/platform/store/database.js';
 import type { Practitioner } from '../../shared/domain/practitioner.js';
 import { envFor, tempDir, TestKeychain } from '../support/fixtures.js';
+import { spawnCli } from '../support/cli.js';
 
 let pki: PkiManifest;
 let insi: InsiSandbox;
@@ -99,21 +99,7 @@ describe('cabinet cda build', () => {
     if (fs.existsSync(idFile)) new OsKeychain(KEYCHAIN_SERVICE).delete(`base-locale:${fs.readFileSync(idFile, 'utf8').trim()}`);
   });
   const run = (script: string, args: string[]) =>
-    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      const martin = identity(pki, 'medecin-martin');
-      const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(script), ...args], {
-        env: { ...process.env, CABINET_DATA_DIR: cliData, CABINET_ENV: 'sandbox', CABINET_TRUST_DIR: pki.dir, CABINET_INSI_URL: insi.url, CABINET_PIN: martin.password! },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      const timer = setTimeout(() => child.kill(), 30_000);
-      child.on('close', (status) => {
-        clearTimeout(timer);
-        resolve({ status, stdout, stderr });
-      });
-    });
+    spawnCli(args, { CABINET_DATA_DIR: cliData, CABINET_ENV: 'sandbox', CABINET_TRUST_DIR: pki.dir, CABINET_INSI_URL: insi.url, CABINET_PIN: identity(pki, 'medecin-martin').password! }, { script, tsx: true });
   const cabinet = (args: string[]) => run('electron/cli/cabinet.mjs', args);
   const cda = (args: string[]) => run('test/integration/children/cda-cli.ts', ['cda', 'build', '--p12', pkiPath(pki, identity(pki, 'medecin-martin').p12!), ...args]);
 

@@ -5,7 +5,6 @@
  * signed VIHF, SOAP 1.2, MTOM) against the protocol-faithful DMP sandbox
  * seeded with the CNAM test patients and a 2,000-document DMP.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +21,7 @@ import { deVinciTwins, type SandboxIdentity } from '../../electron/ins/sandbox/i
 import { KEYCHAIN_SERVICE, OsKeychain } from '../../electron/platform/keychain/keychain.js';
 import { STORE_ID_FILE } from '../../electron/platform/store/database.js';
 import { envFor, tempDir, TestKeychain } from '../support/fixtures.js';
+import { spawnCli } from '../support/cli.js';
 
 let pki: PkiManifest;
 let sandbox: DmpSandbox;
@@ -235,27 +235,20 @@ describe('cabinet dmp (its own process, the card through SoftHSM2)', () => {
     const idFile = path.join(cliData, STORE_ID_FILE);
     if (fs.existsSync(idFile)) new OsKeychain(KEYCHAIN_SERVICE).delete(`base-locale:${fs.readFileSync(idFile, 'utf8').trim()}`);
   });
-  const cabinet = (args: string[]) =>
-    new Promise<{ status: number | null; stdout: string; stderr: string; json: { ok: boolean; value?: Record<string, unknown>; code?: string; message?: string } }>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('electron/cli/cabinet.mjs'), 'dmp', ...args, '--json'], {
-        env: { ...process.env, CABINET_DATA_DIR: cliData, CABINET_ENV: 'sandbox', CABINET_CONFIG: '', CABINET_TRUST_DIR: pki.dir, CABINET_DMP_URL: sandbox.url, CABINET_PIN: '1234', SOFTHSM2_CONF: card.conf },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      const timer = setTimeout(() => child.kill(), 60_000);
-      child.on('close', (status) => {
-        clearTimeout(timer);
-        let json = { ok: false } as { ok: boolean };
-        try {
-          json = JSON.parse(stdout) as typeof json;
-        } catch {
-          /* the assertion below shows stdout/stderr */
-        }
-        resolve({ status, stdout, stderr, json });
-      });
-    });
+  const cabinet = async (args: string[]) => {
+    const run = await spawnCli(
+      ['dmp', ...args, '--json'],
+      { CABINET_DATA_DIR: cliData, CABINET_ENV: 'sandbox', CABINET_CONFIG: '', CABINET_TRUST_DIR: pki.dir, CABINET_DMP_URL: sandbox.url, CABINET_PIN: '1234', SOFTHSM2_CONF: card.conf },
+      { tsx: true, timeoutMs: 60_000 },
+    );
+    let json = { ok: false } as { ok: boolean; value?: Record<string, unknown>; code?: string; message?: string };
+    try {
+      json = JSON.parse(run.stdout) as typeof json;
+    } catch {
+      /* the assertion below shows stdout/stderr */
+    }
+    return { ...run, json };
+  };
   const card11 = ['--pkcs11', SOFTHSM_MODULE];
   const ins = `${SEEDED.valide.active.matricule}${SEEDED.valide.active.cle}`;
 

@@ -3,7 +3,6 @@
  * sandbox over mutual TLS with the test PKI's INSI-MANU certificate, the
  * encrypted store, the RNIV status machine, the audit log, the CLI.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import { SANDBOX_IDAM as SANDBOX_ACCEPTED_IDAM, startInsiSandbox, type InsiSandb
 import { KEYCHAIN_SERVICE, OsKeychain } from '../../electron/platform/keychain/keychain.js';
 import { STORE_ID_FILE } from '../../electron/platform/store/database.js';
 import { envFor, tempDir, TestKeychain } from '../support/fixtures.js';
+import { spawnCli } from '../support/cli.js';
 
 let pki: PkiManifest;
 let insi: InsiSandbox;
@@ -114,21 +114,7 @@ describe('cabinet ins / patient CLI', () => {
     if (fs.existsSync(idFile)) new OsKeychain(KEYCHAIN_SERVICE).delete(`base-locale:${fs.readFileSync(idFile, 'utf8').trim()}`);
   });
   // Asynchronous: the INSi sandbox runs in this process and must keep answering while the CLI waits.
-  const cli = (args: string[]) =>
-    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [path.resolve('electron/cli/cabinet.mjs'), ...args], {
-        env: { ...process.env, CABINET_DATA_DIR: cliData, CABINET_ENV: 'sandbox', CABINET_TRUST_DIR: pki.dir, CABINET_INSI_URL: insi.url },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      const timer = setTimeout(() => child.kill(), 30_000);
-      child.on('close', (status) => {
-        clearTimeout(timer);
-        resolve({ status, stdout, stderr });
-      });
-    });
+  const cli = (args: string[]) => spawnCli(args, { CABINET_DATA_DIR: cliData, CABINET_ENV: 'sandbox', CABINET_TRUST_DIR: pki.dir, CABINET_INSI_URL: insi.url });
 
   it('check-key exits 0 only for a valid key (Corsica included)', async () => {
     expect((await cli(['ins', 'check-key', '297022A02077878'])).status).toBe(0);
