@@ -11,20 +11,11 @@
  *           { id, finish: { uid, keep, replaced, logical, fetchedAt, cursor, initialFrom } } → { id }
  *             (one transaction, as `DmpCache.finishWrite`)
  *           or { id, error } ; { close: true } → closes the connection and exits.
- * Same pattern as electron/mss/client/write-worker.mjs (kept apart: different SQL and protocol).
+ * The connection and the message loop: electron/platform/store/sqlite-worker.mjs.
  */
-import { parentPort, workerData } from 'node:worker_threads';
-import Database from 'better-sqlite3-multiple-ciphers';
+import { serveStoreWorker } from '../platform/store/sqlite-worker.mjs';
 
-const { file, pragmas, sql, timeoutMs } = workerData;
-let db = null;
-let run = null;
-
-function open() {
-  db = new Database(file, { timeout: timeoutMs, fileMustExist: true });
-  for (const pragma of pragmas) db.pragma(pragma);
-  const s = {};
-  for (const [name, text] of Object.entries(sql)) s[name] = db.prepare(text);
+serveStoreWorker((db, s) => {
   const chunk = db.transaction((write) => {
     s.touch.run(write.uid);
     for (const row of write.rows) s.upsert.run(row);
@@ -36,21 +27,9 @@ function open() {
     for (const [lid, uuid] of write.logical) s.deprecateLogical.run(write.uid, lid, uuid);
     if (write.cursor !== null || write.initialFrom !== null) s.cursor.run(write.fetchedAt, write.cursor, write.initialFrom, write.uid);
   });
-  run = { chunk: (w) => chunk.immediate(w), finish: (w) => finish.immediate(w) };
-}
-
-parentPort.on('message', (message) => {
-  if (message?.close) {
-    if (db?.open) db.close();
-    parentPort.close();
-    return;
-  }
-  try {
-    if (!db) open();
-    if (message.chunk) run.chunk(message.chunk);
-    else run.finish(message.finish);
-    parentPort.postMessage({ id: message.id });
-  } catch (error) {
-    parentPort.postMessage({ id: message.id, error: String(error?.code ?? '') + ' ' + String(error?.message ?? error) });
-  }
+  return (message) => {
+    if (message.chunk) chunk.immediate(message.chunk);
+    else finish.immediate(message.finish);
+    return {};
+  };
 });

@@ -12,17 +12,10 @@
  *           or { id, error } ; { close: true } → closes the connection and exits.
  * Each message is one transaction, written exactly as `MssStore.writeMessages` does.
  */
-import { parentPort, workerData } from 'node:worker_threads';
-import Database from 'better-sqlite3-multiple-ciphers';
+import { serveStoreWorker } from '../../platform/store/sqlite-worker.mjs';
 
-const { file, pragmas, sql, timeoutMs } = workerData;
-let db = null;
-let statements = null;
-
-function open() {
-  db = new Database(file, { timeout: timeoutMs, fileMustExist: true });
-  for (const pragma of pragmas) db.pragma(pragma);
-  statements = { insert: db.prepare(sql.insert), fts: db.prepare(sql.fts), refresh: db.prepare(sql.refresh) };
+// The connection and the message loop: electron/platform/store/sqlite-worker.mjs.
+serveStoreWorker((db, statements) => {
   const write = db.transaction((flat, shape) => {
     const [nInsert, nFts, nRefresh] = shape;
     const stride = 1 + nInsert + nFts + nRefresh;
@@ -41,19 +34,5 @@ function open() {
     }
     return ids;
   });
-  statements.write = write;
-}
-
-parentPort.on('message', (message) => {
-  if (message?.close) {
-    if (db?.open) db.close();
-    parentPort.close();
-    return;
-  }
-  try {
-    if (!db) open();
-    parentPort.postMessage({ id: message.id, ids: statements.write(message.flat, message.shape) });
-  } catch (error) {
-    parentPort.postMessage({ id: message.id, error: String(error?.code ?? '') + ' ' + String(error?.message ?? error) });
-  }
+  return (message) => ({ ids: write(message.flat, message.shape) });
 });

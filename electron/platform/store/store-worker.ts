@@ -4,7 +4,7 @@
  * sync). This is the main-thread side: one request at a time per id, answers
  * matched by id, the first failure kept and given to every later call, close
  * after the pending writes. Each user has its own worker file (its own SQL);
- * they all take `workerData: { file, pragmas, sql, timeoutMs }` and answer
+ * they all take `workerData: { file, pragmas, sql, timeoutMs }` (worker side: `sqlite-worker.mjs`) and answer
  * `{ id, error? , ...result }`.
  */
 import { Worker } from 'node:worker_threads';
