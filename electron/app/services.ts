@@ -129,7 +129,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
       patients,
       // Only the sandbox runs local mail servers (the test operator); elsewhere the operator is remote.
       serversAvailable: () => (config.env === 'sandbox' ? mailServersAvailable() : { ok: true }),
-      // The first sync's writes go to a worker thread with its own connection to the encrypted store.
+      // The sync's writes go to a worker thread with its own connection to the encrypted store (kept between syncs).
       workerStore: { file: store.file, pragmas: () => store.workerPragmas() },
       events: {
         changed: () => events.emit('mssChanged', {}),
@@ -145,6 +145,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     if (options.background) {
       worker.start();
       health.start();
+      mss.prepare();
     }
 
     return {
@@ -173,6 +174,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
         annuaire.dispose();
         await worker.stop();
         await dmp.close();
+        await mss.close();
         if (options.host !== 'cli' && store.db.open) audit.append({ actor: SYSTEM_ACTOR, action: 'app.stop', details: { host: options.host } });
         store.close();
       },

@@ -27,7 +27,7 @@ import { composeMail, type ComposeAttachment } from './client/compose.js';
 import { buildMdn, decideMdn } from './client/mdn.js';
 import { smtpSend, type SmtpOptions } from './client/send.js';
 import { bareAddress, MssStore, type MessageRow, type ReceiptEvent } from './client/store.js';
-import { WorkerWriter } from './client/writer.js';
+import { WorkerWriter, type MessageWriter } from './client/writer.js';
 import { MSS_SEND_KIND, createMssSender, type MssSendPayload } from './sender.js';
 import type { ImapFlow } from 'imapflow';
 import type { Receipt } from './receipts.js';
@@ -83,10 +83,36 @@ export interface ComposeRequest {
 const SANDBOX_SMTP_TOKEN_URL = 'smtp://localhost:19588';
 const RECEIPT_RANK: Record<ReceiptEvent['state'], number> = { envoye: 1, en_attente: 2, remis: 3, lu: 4, echec: 5 };
 
+/**
+ * What the sync's `onNew` keeps of the new messages (the app's, and the bench's): how many arrived in INBOX, the
+ * newest one (for the desktop notification: one read per batch, not one per message) and the DSN/MDN reports to
+ * read after the FETCH.
+ */
+export function newMailTracker(store: MssStore) {
+  const tracker = {
+    fresh: 0,
+    last: null as { from: string; subject: string } | null,
+    reports: [] as NewMessage[],
+    onNew(messages: NewMessage[]): void {
+      let newest: NewMessage | null = null;
+      for (const m of messages) {
+        if (m.folder.path !== 'INBOX') continue;
+        tracker.fresh += 1;
+        newest = m;
+        if (m.type.toLowerCase() === 'multipart/report') tracker.reports.push(m);
+      }
+      const row = newest && store.message(newest.rowId);
+      if (row) tracker.last = { from: row.from[0]?.address ?? '', subject: displaySubject(row.subject) };
+    },
+  };
+  return tracker;
+}
+
 export class MssService {
   private syncing: Promise<SyncResult> | null = null;
   private lastSync: { at: string; result: SyncResult } | null = null;
   private readonly stores = new Map<string, MssStore>();
+  private writer: MessageWriter | null = null;
 
   constructor(private readonly o: MssServiceOptions) {
     o.worker.register(
@@ -189,6 +215,38 @@ export class MssService {
 
   // -- sync -----------------------------------------------------------------
 
+  /**
+   * The sync's write worker (`workerStore`): started by `prepare()` with the app's background services, or else
+   * at the first sync before the IMAP connection (it comes up during the TLS handshake and login); then kept for
+   * the next syncs (idle, it does not hold the process) until `close()`. Dropped after a failure: the next sync
+   * starts a new one.
+   */
+  private syncWriter(): MessageWriter | undefined {
+    if (!this.o.workerStore) return undefined;
+    if (!this.writer) {
+      const writer = new WorkerWriter({ file: this.o.workerStore.file, pragmas: this.o.workerStore.pragmas() }, { idle: true });
+      void writer.ready().catch(() => undefined); // a failure is given again to the sync's first write
+      this.writer = writer;
+    }
+    return this.writer;
+  }
+
+  /**
+   * Starts the sync's write worker ahead of the first sync, when a mailbox is configured (the app's background
+   * start): the first sync then finds it ready, instead of waiting for a thread and a connection to come up.
+   */
+  prepare(): void {
+    if (!(this.o.address ?? this.o.env.CABINET_MSS_ADRESSE ?? '').trim()) return;
+    this.syncWriter();
+  }
+
+  /** Releases the sync's write worker (its connection), after its pending writes. */
+  async close(): Promise<void> {
+    const writer = this.writer;
+    this.writer = null;
+    await writer?.close();
+  }
+
   /** Syncs every folder; one sync at a time (a second call waits for the running one). */
   async sync(onProgress?: (p: SyncProgress) => void): Promise<SyncResult> {
     if (this.syncing) return this.syncing;
@@ -196,39 +254,27 @@ export class MssService {
     const store = this.store();
     this.syncing = (async () => {
       let receipts = 0;
-      let fresh = 0;
-      let last: { from: string; subject: string } | null = null;
-      // Reports are read after the fetch: no other IMAP command is sent while a FETCH streams.
-      const reports: NewMessage[] = [];
+      const tracker = newMailTracker(store);
+      const writer = this.syncWriter();
       const result = await this.withImap(async (client) => {
-        const writer = this.o.workerStore ? new WorkerWriter({ file: this.o.workerStore.file, pragmas: this.o.workerStore.pragmas() }) : undefined;
-        let synced: SyncResult;
-        try {
-          synced = await syncMailbox(client, store, {
-            ...(writer ? { writer } : {}),
+        const synced = await syncMailbox(client, store, {
+          ...(writer ? { writer } : {}),
           onProgress: (p) => {
             onProgress?.(p);
             this.o.events?.progress?.(p);
           },
-          onNew: (messages) => {
-            for (const m of messages) {
-              if (m.folder.path !== 'INBOX') continue;
-              fresh += 1;
-              if (m.type.toLowerCase() === 'multipart/report') reports.push(m);
-              const row = store.message(m.rowId);
-              if (row) last = { from: row.from[0]?.address ?? '', subject: displaySubject(row.subject) };
-            }
-          },
-          });
-        } finally {
-          await writer?.close();
-        }
-        for (const m of reports.slice(0, 2000)) receipts += await this.handleIncoming(client, store, m);
+          onNew: tracker.onNew,
+        }).catch(async (error: unknown) => {
+          if (writer && error instanceof CabinetError && error.code === 'STORE_UNAVAILABLE' && this.writer === writer) await this.close();
+          throw error;
+        });
+        // Reports are read after the fetch: no other IMAP command is sent while a FETCH streams.
+        for (const m of tracker.reports.slice(0, 2000)) receipts += await this.handleIncoming(client, store, m);
         return synced;
       });
       this.lastSync = { at: this.now().toISOString(), result };
       this.o.audit.append({ actor, action: 'mss.sync', details: { ajoutes: result.added, modifies: result.updated, supprimes: result.removed, accuses: receipts, ms: result.ms } });
-      if (fresh > 0 && last) this.o.events?.newMail?.({ count: fresh, ...(last as { from: string; subject: string }) });
+      if (tracker.fresh > 0 && tracker.last) this.o.events?.newMail?.({ count: tracker.fresh, ...tracker.last });
       this.o.events?.changed?.();
       return result;
     })().finally(() => (this.syncing = null));

@@ -8,6 +8,7 @@ import { connectImap } from '../../electron/mss/client/imap.js';
 import { MssStore } from '../../electron/mss/client/store.js';
 import { SYNC_FETCH_QUERY, syncMailbox } from '../../electron/mss/client/sync.js';
 import { WorkerWriter } from '../../electron/mss/client/writer.js';
+import { newMailTracker } from '../../electron/mss/service.js';
 import { openStore } from '../../electron/platform/store/database.js';
 import { TestKeychain } from '../support/fixtures.js';
 
@@ -66,7 +67,7 @@ try {
     const mss = new MssStore(store.db, input.user);
     const writer = input.mode === 'worker' ? new WorkerWriter({ file: store.file, db: store.db, keyHex: keychain.get(`base-locale:${store.storeId}`)! }) : undefined;
     try {
-      count = (await syncMailbox(client, mss, writer ? { writer } : {})).added;
+      count = (await syncMailbox(client, mss, { onNew: newMailTracker(mss).onNew, ...(writer ? { writer } : {}) })).added;
     } finally {
       await writer?.close();
     }

@@ -6,8 +6,8 @@ import { canonicalMssHeaderNames, composeMail } from './compose.js';
 import { parseMailEndpoint } from './endpoint.js';
 import { explainMailError } from './imap.js';
 import { buildMdn, decideMdn } from './mdn.js';
-import { bareAddress, ftsQuery, MssStore, threadKey, type MessageInput } from './store.js';
-import { compactStructure, hasAttachment, messageIds, parseHeaderBlock } from './sync.js';
+import { bareAddress, ftsQuery, MssStore, readStructure, threadKey, type MessageInput } from './store.js';
+import { messageIds, parseHeaderBlock, storedStructure } from './sync.js';
 
 const FROM = 'marie.martin@cabinet.test-mssante.fr';
 const PRO = 'julien.petit@hopital.test-mssante.fr';
@@ -90,15 +90,25 @@ describe('sync helpers', () => {
     const headers = parseHeaderBlock(Buffer.from('References: <a@x>\r\n <b@x>\r\nReturn-Path: <r@x>\r\n\r\n'));
     expect(headers.get('references')).toEqual(['<a@x> <b@x>']);
     expect(messageIds(headers.get('references')?.[0])).toEqual(['<a@x>', '<b@x>']);
-    expect(hasAttachment({ type: 'multipart/mixed', childNodes: [{ type: 'text/plain' }, { type: 'application/zip', dispositionParameters: { filename: 'IHE_XDM.ZIP' } }] })).toBe(true);
-    expect(hasAttachment({ type: 'multipart/alternative', childNodes: [{ type: 'text/plain' }, { type: 'text/html' }] })).toBe(false);
-    expect(compactStructure({ type: 'multipart/mixed', childNodes: [{ part: '1', type: 'text/plain', size: 10, parameters: { charset: 'utf-8' } }, { part: '2', type: 'application/zip', size: 99, disposition: 'attachment', dispositionParameters: { filename: 'IHE_XDM.ZIP' } }] })).toEqual({
+    expect(storedStructure({ type: 'multipart/mixed', childNodes: [{ type: 'text/plain' }, { type: 'application/zip', dispositionParameters: { filename: 'IHE_XDM.ZIP' } }] })?.hasAttachment).toBe(true);
+    expect(storedStructure({ type: 'multipart/alternative', childNodes: [{ type: 'text/plain' }, { type: 'text/html' }] })?.hasAttachment).toBe(false);
+    expect(storedStructure({ type: 'multipart/mixed', childNodes: [{ type: 'text/plain' }, { type: 'application/pdf' }] })?.hasAttachment).toBe(true);
+    expect(storedStructure(undefined)).toBeNull();
+    // Stored compactly, read back as objects; names with quotes and accents survive; at most 200 leaves.
+    const stored = storedStructure({ type: 'multipart/mixed', childNodes: [{ part: '1', type: 'text/plain', size: 10, parameters: { charset: 'utf-8' } }, { part: '2', type: 'application/zip', size: 99, disposition: 'attachment', dispositionParameters: { filename: 'IHE_XDM "é".ZIP' } }, { part: '3', type: 'image/png', size: 5, disposition: 'inline' }] });
+    expect(stored?.json).toBe('["multipart/mixed",[["1","text/plain",10],["2","application/zip",99,"IHE_XDM \\"é\\".ZIP","attachment"],["3","image/png",5,"","inline"]]]');
+    expect(readStructure(stored!.json)).toEqual({
       type: 'multipart/mixed',
       parts: [
         { part: '1', type: 'text/plain', size: 10 },
-        { part: '2', type: 'application/zip', size: 99, name: 'IHE_XDM.ZIP', disposition: 'attachment' },
+        { part: '2', type: 'application/zip', size: 99, name: 'IHE_XDM "é".ZIP', disposition: 'attachment' },
+        { part: '3', type: 'image/png', size: 5, disposition: 'inline' },
       ],
     });
+    const many = storedStructure({ type: 'multipart/mixed', childNodes: Array.from({ length: 300 }, (_, i) => ({ part: String(i + 1), type: 'text/plain', size: 1 })) });
+    expect(readStructure(many!.json)?.parts).toHaveLength(200);
+    expect(readStructure('{"pas":"un tableau"}')).toBeNull();
+    expect(readStructure('[tronqué')).toBeNull();
     expect(threadKey('<c@x>', '<b@x>', ['<a@x>', '<b@x>'])).toBe('<a@x>');
     expect(threadKey('<c@x>', null, [])).toBe('<c@x>');
     expect(ftsQuery('Compte-rendu "GARCIA')).toBe('"Compte-rendu"* "GARCIA"*');
@@ -119,7 +129,7 @@ describe('the mail store', () => {
     date: new Date(Date.UTC(2026, 0, uid)).toISOString(),
     size: 100,
     flags: uid % 2 ? ['\\Seen'] : [],
-    structure: { type: 'text/plain' },
+    structure: '["text/plain",[["1","text/plain",100]]]',
     hasAttachments: false,
     ...extra,
   });

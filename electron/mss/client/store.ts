@@ -36,8 +36,36 @@ export interface MessageInput {
   date?: string | null;
   size: number;
   flags: string[];
-  structure: unknown;
+  /** The stored structure JSON (`storedStructure` in sync.ts), or null. */
+  structure: string | null;
   hasAttachments: boolean;
+}
+
+/** What is kept of a message's BODYSTRUCTURE: the root type and each leaf part (number, type, size, file name, disposition). */
+export interface CompactStructure {
+  type: string;
+  parts: { part: string; type: string; size: number; name?: string; disposition?: string }[];
+}
+
+/** The stored structure JSON → `CompactStructure` (the compact array form; null when absent or unreadable). */
+export function readStructure(json: string | null): CompactStructure | null {
+  if (!json) return null;
+  try {
+    const value = JSON.parse(json) as unknown;
+    if (!Array.isArray(value) || typeof value[0] !== 'string' || !Array.isArray(value[1])) return null;
+    const parts: CompactStructure['parts'] = [];
+    for (const leaf of value[1] as unknown[]) {
+      if (!Array.isArray(leaf)) continue;
+      const [part, type, size, name, disposition] = leaf as unknown[];
+      const entry: CompactStructure['parts'][number] = { part: String(part), type: String(type), size: Number(size) || 0 };
+      if (typeof name === 'string' && name) entry.name = name;
+      if (typeof disposition === 'string' && disposition) entry.disposition = disposition;
+      parts.push(entry);
+    }
+    return { type: value[0], parts };
+  } catch {
+    return null;
+  }
 }
 
 export interface MessageRow {
@@ -57,7 +85,7 @@ export interface MessageRow {
   flags: string[];
   seen: boolean;
   hasAttachments: boolean;
-  structure: unknown;
+  structure: CompactStructure | null;
 }
 
 export type ReceiptState = 'envoye' | 'remis' | 'lu' | 'echec' | 'en_attente';
@@ -156,62 +184,69 @@ function toRow(r: MessageDbRow): MessageRow {
     flags: JSON.parse(r.flags) as string[],
     seen: r.seen === 1,
     hasAttachments: r.has_attachments === 1,
-    structure: r.structure ? (JSON.parse(r.structure) as unknown) : null,
+    structure: readStructure(r.structure),
   };
 }
 
 /**
- * The three statements that store a fetched message, shared by `insertMessages`
- * and the sync's write worker (`writer.ts`), so both write the very same rows.
+ * The three statements that store a fetched message, shared by `writeMessages`
+ * and the sync's write worker (`write-worker.mjs`), so both write the very same rows.
  */
 export const MESSAGE_WRITE_SQL = {
   insert: `INSERT INTO mss_messages (folder_id, uid, modseq, message_id, in_reply_to, thread, subject, from_json, to_json, cc_json, date, size, flags, seen, structure, has_attachments)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (folder_id, uid) DO NOTHING`,
-  /** Bound with the new row's id first, then `fts`. */
-  fts: 'INSERT INTO mss_fts (rowid, subject, addresses, body) VALUES (?, ?, ?, ?)',
+  /** Bound with the new row's id, the subject and the address text. */
+  fts: "INSERT INTO mss_fts (rowid, subject, addresses, body) VALUES (?, ?, ?, '')",
   /** When the UID was already stored: its flags are refreshed. */
   refresh: 'UPDATE mss_messages SET flags = ?, seen = ?, modseq = coalesce(?, modseq) WHERE folder_id = ? AND uid = ?',
 } as const;
 
 export type SqlValue = string | number | null;
 
-/** One message's bind values for `MESSAGE_WRITE_SQL` (plain values: they cross to a worker thread as they are). */
-export interface MessageWriteParams {
-  uid: number;
-  insert: SqlValue[];
-  fts: SqlValue[];
-  refresh: SqlValue[];
+/**
+ * Messages to store, as one flat array of plain values: per message the 16
+ * values bound to `MESSAGE_WRITE_SQL.insert`, then the full-text address text
+ * (`MESSAGE_ROW_WIDTH` values each; the FTS and refresh binds are taken from
+ * the same positions, `ROW`). The sync appends to it without building objects
+ * per message; it crosses to the write worker as it is (a cheap structured
+ * clone, which also copies the strings: nothing keeps the IMAP parser's
+ * buffers alive once a batch is handed over).
+ */
+export type MessageRows = SqlValue[];
+export const MESSAGE_ROW_WIDTH = 17;
+/** Positions inside one row (the worker uses the same numbers). */
+export const ROW = { folderId: 0, uid: 1, modseq: 2, subject: 6, flags: 12, seen: 13, addresses: 16 } as const;
+
+/** Appends one message's row to `out`. */
+export function appendMessageRow(out: MessageRows, folderId: number, m: MessageInput): void {
+  out.push(
+    folderId,
+    m.uid,
+    m.modseq ?? null,
+    m.messageId ?? null,
+    m.inReplyTo ?? null,
+    threadKey(m.messageId, m.inReplyTo, m.references),
+    m.subject,
+    JSON.stringify(m.from),
+    JSON.stringify(m.to),
+    JSON.stringify(m.cc),
+    m.date ?? null,
+    m.size,
+    JSON.stringify(m.flags),
+    m.flags.includes('\\Seen') ? 1 : 0,
+    m.structure,
+    m.hasAttachments ? 1 : 0,
+    // Address text built here: the same index built in SQL with json_each over the stored JSON costs 3× more (bench).
+    addressText(m.from, m.to, m.cc),
+  );
 }
 
-export function messageWriteParams(folderId: number, m: MessageInput): MessageWriteParams {
-  const flags = JSON.stringify(m.flags);
-  const seen = m.flags.includes('\\Seen') ? 1 : 0;
-  const modseq = m.modseq ?? null;
-  return {
-    uid: m.uid,
-    insert: [
-      folderId,
-      m.uid,
-      modseq,
-      m.messageId ?? null,
-      m.inReplyTo ?? null,
-      threadKey(m.messageId, m.inReplyTo, m.references),
-      m.subject,
-      JSON.stringify(m.from),
-      JSON.stringify(m.to),
-      JSON.stringify(m.cc),
-      m.date ?? null,
-      m.size,
-      flags,
-      seen,
-      JSON.stringify(m.structure ?? null),
-      m.hasAttachments ? 1 : 0,
-    ],
-    // Address text built here: the same index built in SQL with json_each over the stored JSON costs 3× more (bench).
-    fts: [m.subject, addressText(m.from, m.to, m.cc), ''],
-    refresh: [flags, seen, modseq, folderId, m.uid],
-  };
+/** Several messages' rows (tests, `insertMessages`). */
+export function messageRows(folderId: number, messages: readonly MessageInput[]): MessageRows {
+  const out: MessageRows = [];
+  for (const m of messages) appendMessageRow(out, folderId, m);
+  return out;
 }
 
 const MESSAGE_COLUMNS = `m.id, m.folder_id, f.path, m.uid, m.message_id, m.in_reply_to, m.thread, m.subject, m.from_json, m.to_json, m.cc_json, m.date, m.size, m.flags, m.seen, m.has_attachments, m.structure`;
@@ -220,6 +255,7 @@ export class MssStore {
   private readonly insertMessage;
   private readonly refreshFlags;
   private readonly insertFts;
+  private readonly indexBody;
   private readonly deleteFts;
 
   constructor(
@@ -230,6 +266,7 @@ export class MssStore {
     this.insertMessage = db.prepare(MESSAGE_WRITE_SQL.insert);
     this.refreshFlags = db.prepare(MESSAGE_WRITE_SQL.refresh);
     this.insertFts = db.prepare(MESSAGE_WRITE_SQL.fts);
+    this.indexBody = db.prepare('INSERT INTO mss_fts (rowid, subject, addresses, body) VALUES (?, ?, ?, ?)');
     this.deleteFts = db.prepare('DELETE FROM mss_fts WHERE rowid = ?');
   }
 
@@ -309,20 +346,21 @@ export class MssStore {
 
   /** Inserts (or refreshes the flags of) a batch of messages, in one transaction. Returns the new rows' ids by UID. */
   insertMessages(folderId: number, messages: readonly MessageInput[]): Map<number, number> {
-    return this.writeMessages(messages.map((m) => messageWriteParams(folderId, m)));
+    return this.writeMessages(messageRows(folderId, messages));
   }
 
-  /** `insertMessages` from prepared bind values (what the write worker runs too, on its own connection). */
-  writeMessages(rows: readonly MessageWriteParams[]): Map<number, number> {
+  /** `insertMessages` from flat rows (`MessageRows`; what the write worker runs too, on its own connection). */
+  writeMessages(rows: MessageRows): Map<number, number> {
     const ids = new Map<number, number>();
     this.db.transaction(() => {
-      for (const row of rows) {
-        const result = this.insertMessage.run(...row.insert);
+      for (let at = 0; at + MESSAGE_ROW_WIDTH <= rows.length; at += MESSAGE_ROW_WIDTH) {
+        const result = this.insertMessage.run(rows.slice(at, at + 16));
+        const uid = rows[at + ROW.uid] as number;
         if (result.changes === 1) {
-          ids.set(row.uid, Number(result.lastInsertRowid));
-          this.insertFts.run(result.lastInsertRowid, ...row.fts);
+          ids.set(uid, Number(result.lastInsertRowid));
+          this.insertFts.run(result.lastInsertRowid, rows[at + ROW.subject], rows[at + ROW.addresses]);
         } else {
-          this.refreshFlags.run(...row.refresh);
+          this.refreshFlags.run(rows[at + ROW.flags], rows[at + ROW.seen], rows[at + ROW.modseq], rows[at + ROW.folderId], uid);
         }
       }
     })();
@@ -411,7 +449,7 @@ export class MssStore {
     this.db.transaction(() => {
       this.db.prepare('INSERT OR REPLACE INTO mss_bodies (message_row, raw, text, parsed, fetched_at) VALUES (?, ?, ?, ?, ?)').run(id, raw, text, JSON.stringify(parsed), this.iso());
       this.deleteFts.run(id);
-      this.insertFts.run(id, m.subject, addressText(m.from, m.to, m.cc), (text ?? '').slice(0, 200_000));
+      this.indexBody.run(id, m.subject, addressText(m.from, m.to, m.cc), (text ?? '').slice(0, 200_000));
     })();
   }
 

@@ -15,8 +15,8 @@
  */
 import type { FetchMessageObject, ImapFlow, MessageAddressObject, MessageStructureObject } from 'imapflow';
 import { CabinetError } from '../../../shared/contract/outcome.js';
-import { messageWriteParams, type FolderState, type MessageInput, type MssStore } from './store.js';
-import { inlineWriter, type MessageWriter } from './writer.js';
+import { appendMessageRow, type FolderState, type MailAddress, type MessageInput, type MessageRows, type MssStore } from './store.js';
+import { inlineWriter, type MessageWriter, type PackedRows } from './writer.js';
 
 export interface SyncProgress {
   folder: string;
@@ -28,41 +28,41 @@ export interface NewMessage {
   rowId: number;
   uid: number;
   folder: FolderState;
-  headers: Map<string, string[]>;
   /** Root content type (`multipart/report` for a DSN/MDN). */
   type: string;
 }
 
-/** What is kept of a BODYSTRUCTURE: the root type and each leaf part (number, type, size, file name, disposition). */
-export interface CompactStructure {
-  type: string;
-  parts: { part: string; type: string; size: number; name?: string; disposition?: string }[];
-}
-
-export function compactStructure(node: MessageStructureObject | undefined): CompactStructure | null {
+/**
+ * What is kept of a BODYSTRUCTURE, as it is stored (`CompactStructure` in store.ts): built as JSON in one walk,
+ * without intermediate objects — `[rootType, [[part, type, size, name?, disposition?], …]]`, leaf parts only (at
+ * most 200), a trailing empty name or disposition left out — with whether the message carries an attachment (a
+ * part with a file name or an `attachment` disposition, or a zip or PDF).
+ */
+export function storedStructure(node: MessageStructureObject | undefined): { json: string; hasAttachment: boolean } | null {
   if (!node) return null;
-  const parts: CompactStructure['parts'] = [];
+  const leaves: (string | number)[][] = [];
+  let attachment = false;
   const walk = (n: MessageStructureObject) => {
     if (n.childNodes?.length) {
-      for (const c of n.childNodes) if (parts.length < 200) walk(c);
+      for (const c of n.childNodes) if (leaves.length < 200) walk(c);
       return;
     }
     const name = n.dispositionParameters?.filename ?? n.parameters?.name;
-    // Keys in this order, empty ones left out (the stored JSON): part, type, size, name, disposition.
-    const leaf: CompactStructure['parts'][number] = { part: n.part ?? '1', type: n.type, size: n.size ?? 0 };
-    if (name) leaf.name = name.slice(0, 200);
-    if (n.disposition) leaf.disposition = n.disposition;
-    parts.push(leaf);
+    const type = n.type ?? '';
+    if (n.disposition === 'attachment' || name || type.includes('zip') || type.includes('pdf')) attachment = true;
+    if (n.disposition) leaves.push([n.part ?? '1', type, Number(n.size) || 0, name ? name.slice(0, 200) : '', n.disposition]);
+    else if (name) leaves.push([n.part ?? '1', type, Number(n.size) || 0, name.slice(0, 200)]);
+    else leaves.push([n.part ?? '1', type, Number(n.size) || 0]);
   };
   walk(node);
-  return { type: node.type, parts };
+  return { json: JSON.stringify([node.type ?? '', leaves]), hasAttachment: attachment };
 }
 
 export interface SyncOptions {
   onProgress?: (progress: SyncProgress) => void;
   /** Called after each batch with the rows just stored (receipts, MDN requests, XDM…). */
   onNew?: (messages: NewMessage[]) => Promise<void> | void;
-  /** Rows per transaction (default 500). */
+  /** Messages per batch, i.e. per transaction (default 500; sealed by the writer every 50, `MessageWriter.pack`). */
   batchSize?: number;
   /**
    * Where new messages are written (default: the store's own connection, inline).
@@ -70,7 +70,7 @@ export interface SyncOptions {
    * the caller closes it after the sync.
    */
   writer?: MessageWriter;
-  /** Batches handed to the writer and not yet committed before the FETCH waits (default 2: bounded memory). */
+  /** Batches handed to the writer and not yet committed before the FETCH waits (default 4: bounded memory). */
   maxPending?: number;
   /** Only these folders (default: every selectable folder). */
   folders?: string[];
@@ -95,12 +95,14 @@ export interface SyncResult {
   condstore: boolean;
 }
 
-/** Extra headers fetched with the envelope (threading, receipts). */
-export const SYNC_HEADERS = ['references', 'disposition-notification-to', 'return-path', 'x-mss-mes', 'x-mss-codecda', 'x-mss-ins', 'original-recipient'];
+/** Extra headers fetched with the envelope: threading (receipts and MSSanté headers are read from the message itself, when it is opened or is a report). */
+export const SYNC_HEADERS = ['references'];
 
 export const SYNC_FETCH_QUERY = { uid: true, flags: true, envelope: true, bodyStructure: true, size: true, internalDate: true, headers: SYNC_HEADERS } as const;
 
 const MAX_SUBJECT = 998;
+/** Messages per sealed part of a batch (`MessageWriter.pack`): a few milliseconds of parsing. */
+const PART_SIZE = 50;
 
 /** Raw header block → lower-case name → values (unfolded). One pass over the lines (no regex unless a header is folded). */
 export function parseHeaderBlock(raw: Buffer | undefined): Map<string, string[]> {
@@ -132,28 +134,18 @@ export function messageIds(value: string | undefined): string[] {
   return (value ?? '').match(/<[^<>\s]{1,500}>/g)?.slice(0, 100) ?? [];
 }
 
-/** Does the structure carry an attachment (a part with a file name or `attachment` disposition, or a zip)? */
-export function hasAttachment(node: MessageStructureObject | undefined): boolean {
-  if (!node) return false;
-  if (node.childNodes?.length) return node.childNodes.some(hasAttachment);
-  return node.disposition === 'attachment' || Boolean(node.dispositionParameters?.filename ?? node.parameters?.name) || /zip|pdf/i.test(node.type);
-}
+const NO_ADDRESSES: readonly MessageAddressObject[] = [];
 
-function addresses(list: MessageAddressObject[] | undefined): { name?: string; address?: string }[] {
-  const out: { name?: string; address?: string }[] = [];
-  if (!list) return out;
-  const n = Math.min(list.length, 200);
-  for (let i = 0; i < n; i++) {
-    const a = list[i]!;
-    // Same keys, same order as before (name, then address; empty ones left out): the stored JSON is unchanged.
-    out.push(a.name ? (a.address ? { name: a.name, address: a.address } : { name: a.name }) : a.address ? { address: a.address } : {});
-  }
-  return out;
+/** imapflow's address list as it is (`{ name, address }` each, stored as JSON), at most 200. */
+function addresses(list: MessageAddressObject[] | undefined): MailAddress[] {
+  if (!list || list.length === 0) return NO_ADDRESSES as MailAddress[];
+  return list.length > 200 ? list.slice(0, 200) : list;
 }
 
 /** One fetched message → the row stored. */
 export function toMessageInput(msg: FetchMessageObject, headers: Map<string, string[]>): MessageInput {
   const env = msg.envelope;
+  const structure = storedStructure(msg.bodyStructure);
   const date = env?.date instanceof Date && !Number.isNaN(env.date.getTime()) ? env.date : msg.internalDate instanceof Date ? msg.internalDate : null;
   return {
     uid: msg.uid,
@@ -168,8 +160,8 @@ export function toMessageInput(msg: FetchMessageObject, headers: Map<string, str
     date: date ? date.toISOString() : null,
     size: msg.size ?? 0,
     flags: [...(msg.flags ?? [])],
-    structure: compactStructure(msg.bodyStructure),
-    hasAttachments: hasAttachment(msg.bodyStructure),
+    structure: structure?.json ?? null,
+    hasAttachments: structure?.hasAttachment ?? false,
   };
 }
 
@@ -195,7 +187,6 @@ async function syncFolder(client: ImapFlow, store: MssStore, folder: FolderState
       result.unchanged = true;
       return result;
     }
-    const batchSize = options.batchSize ?? 500;
     const fromUid = first ? 1 : Math.max(1, known.uidNext ?? 1);
 
     // 1. New messages: headers and structure only. Each batch is handed to the
@@ -204,28 +195,40 @@ async function syncFolder(client: ImapFlow, store: MssStore, folder: FolderState
     //    `maxPending` batches wait uncommitted.
     if (box.exists > 0) {
       const writer = options.writer ?? inlineWriter(store);
-      const maxPending = Math.max(1, options.maxPending ?? 2);
-      let batch: MessageInput[] = [];
-      let batchHeaders = new Map<number, Map<string, string[]>>();
+      const maxPending = Math.max(1, options.maxPending ?? 4);
+      const batchSize = Math.max(1, options.batchSize ?? 500);
+      // The batch: its sealed parts and the rows being filled (`MessageRows`), and for onNew the UID and root
+      // type of each message.
+      let parts: PackedRows[] = [];
+      let rows: MessageRows = [];
+      let news: (number | string)[] = [];
+      let count = 0;
+      let inPart = 0;
       let done = 0;
       const total = first ? box.exists : Math.max(0, box.uidNext - fromUid);
       const pending: Promise<void>[] = [];
       let tail: Promise<void> = Promise.resolve();
       const flush = async () => {
-        if (batch.length === 0) return;
-        const rows = batch;
-        const headers = batchHeaders;
-        batch = [];
-        batchHeaders = new Map();
-        const written = writer.write(rows.map((m) => messageWriteParams(folder.id, m)));
+        if (count === 0) return;
+        if (inPart > 0) parts.push(writer.pack(rows));
+        const n = count;
+        const meta = news;
+        const written = writer.write(parts);
+        parts = [];
+        rows = [];
+        news = [];
+        count = 0;
+        inPart = 0;
         tail = tail.then(async () => {
           const ids = await written;
           result.added += ids.size;
-          done += rows.length;
+          done += n;
           if (options.onNew && ids.size > 0) {
-            const fresh = rows
-              .filter((m) => ids.has(m.uid))
-              .map((m) => ({ rowId: ids.get(m.uid)!, uid: m.uid, folder: known, headers: headers.get(m.uid)!, type: (m.structure as CompactStructure | null)?.type ?? '' }));
+            const fresh: NewMessage[] = [];
+            for (let i = 0; i + 1 < meta.length; i += 2) {
+              const rowId = ids.get(meta[i] as number);
+              if (rowId !== undefined) fresh.push({ rowId, uid: meta[i] as number, folder: known, type: meta[i + 1] as string });
+            }
             await options.onNew(fresh);
           }
           options.onProgress?.({ folder: folder.path, done, total: Math.max(total, done) });
@@ -238,10 +241,15 @@ async function syncFolder(client: ImapFlow, store: MssStore, folder: FolderState
       try {
         for await (const msg of client.fetch(`${fromUid}:*`, SYNC_FETCH_QUERY, { uid: true })) {
           if (msg.uid < fromUid) continue; // `N:*` returns the last message when N > the highest UID
-          const headers = parseHeaderBlock(msg.headers);
-          if (options.onNew) batchHeaders.set(msg.uid, headers); // only onNew reads them
-          batch.push(toMessageInput(msg, headers));
-          if (batch.length >= batchSize) await flush();
+          const input = toMessageInput(msg, parseHeaderBlock(msg.headers));
+          appendMessageRow(rows, folder.id, input);
+          if (options.onNew) news.push(msg.uid, msg.bodyStructure?.type ?? '');
+          if (++inPart >= PART_SIZE) {
+            parts.push(writer.pack(rows));
+            rows = [];
+            inPart = 0;
+          }
+          if (++count >= batchSize) await flush();
         }
         await flush();
       } catch (error) {

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CabinetError } from '../../../shared/contract/outcome.js';
 import { applyKey, type Db } from '../../platform/store/database.js';
 import { migrations } from '../../platform/store/migrations/index.js';
-import { messageWriteParams, MssStore, type MessageInput } from './store.js';
+import { MESSAGE_ROW_WIDTH, messageRows, MssStore, type MessageInput } from './store.js';
 import { connectionPragmas, inlineWriter, WorkerWriter } from './writer.js';
 
 const ACCOUNT = 'marie.martin@cabinet.test-mssante.fr';
@@ -50,7 +50,7 @@ const message = (uid: number, extra: Partial<MessageInput> = {}): MessageInput =
   date: new Date(Date.UTC(2026, 0, 1, 0, uid)).toISOString(),
   size: 1000 + uid,
   flags: uid % 3 === 0 ? ['\\Seen'] : [],
-  structure: { type: 'multipart/mixed', parts: [{ part: '1', type: 'text/plain', size: 10 }] },
+  structure: '["multipart/mixed",[["1","text/plain",10]]]',
   hasAttachments: uid % 2 === 0,
   ...extra,
 });
@@ -64,12 +64,12 @@ describe('the write worker', () => {
     const reference = inlineWriter(inline.store);
     try {
       // All three in flight at once, as the sync does while the FETCH streams.
-      const written = await Promise.all(batches.map((b) => writer.write(b.map((m) => messageWriteParams(viaWorker.inbox.id, m)))));
-      const expected = await Promise.all(batches.map((b) => reference.write(b.map((m) => messageWriteParams(inline.inbox.id, m)))));
+      const written = await Promise.all(batches.map((b) => writer.write([messageRows(viaWorker.inbox.id, b)])));
+      const expected = await Promise.all(batches.map((b) => reference.write([messageRows(inline.inbox.id, b)])));
       expect(written.map((ids) => [...ids.keys()])).toEqual(batches.map((b) => b.map((m) => m.uid)));
       expect(written.map((ids) => [...ids.entries()])).toEqual(expected.map((ids) => [...ids.entries()]));
       // A UID already stored: its flags are refreshed, no new row.
-      const again = await writer.write([messageWriteParams(viaWorker.inbox.id, message(4, { flags: ['\\Seen', '$MDNSent'] }))]);
+      const again = await writer.write([messageRows(viaWorker.inbox.id, [message(4, { flags: ['\\Seen', '$MDNSent'] })])]);
       expect(again.size).toBe(0);
     } finally {
       await writer.close();
@@ -90,10 +90,10 @@ describe('the write worker', () => {
     const target = encryptedStore();
     const writer = new WorkerWriter({ file: target.file, db: target.db, keyHex: randomBytes(32).toString('hex') });
     try {
-      const failure = await writer.write([messageWriteParams(target.inbox.id, message(1))]).catch((e: unknown) => e);
+      const failure = await writer.write([messageRows(target.inbox.id, [message(1)])]).catch((e: unknown) => e);
       expect(failure).toBeInstanceOf(CabinetError);
       expect(failure).toMatchObject({ code: 'STORE_UNAVAILABLE', message: expect.stringContaining('n’ont pas pu être enregistrés') });
-      await expect(writer.write([messageWriteParams(target.inbox.id, message(2))])).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+      await expect(writer.write([messageRows(target.inbox.id, [message(2)])])).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
     } finally {
       await writer.close();
     }
@@ -103,11 +103,24 @@ describe('the write worker', () => {
   it('after close, a write is refused; close waits for the pending batches', async () => {
     const target = encryptedStore();
     const writer = new WorkerWriter({ file: target.file, db: target.db, keyHex: target.keyHex });
-    const pending = writer.write(Array.from({ length: 50 }, (_, i) => messageWriteParams(target.inbox.id, message(i + 1))));
+    const pending = writer.write([messageRows(target.inbox.id, Array.from({ length: 50 }, (_, i) => message(i + 1)))]);
     await writer.close();
     expect((await pending).size).toBe(50);
     expect(target.store.count(target.inbox.id)).toBe(50);
-    await expect(writer.write([messageWriteParams(target.inbox.id, message(99))])).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    await expect(writer.write([messageRows(target.inbox.id, [message(99)])])).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+  });
+
+  it('a batch that is not whole rows is refused before anything is written', async () => {
+    const target = encryptedStore();
+    const writer = new WorkerWriter({ file: target.file, db: target.db, keyHex: target.keyHex });
+    try {
+      const rows = messageRows(target.inbox.id, [message(1), message(2)]);
+      expect(rows).toHaveLength(2 * MESSAGE_ROW_WIDTH);
+      await expect(writer.write([rows.slice(0, -1)])).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    } finally {
+      await writer.close();
+    }
+    expect(target.store.count(target.inbox.id)).toBe(0);
   });
 
   it('opens its connection like the caller’s: the cipher and raw key (refusing a malformed one), then the same settings', () => {

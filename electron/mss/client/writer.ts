@@ -16,22 +16,33 @@
  * once its transaction is committed (the caller's connection then sees the
  * rows: WAL), with the new rows' ids by UID.
  */
+import { serialize } from 'node:v8';
 import { CabinetError } from '../../../shared/contract/outcome.js';
 import { workerFile } from '../../platform/paths.js';
 import { connectionPragmas } from '../../platform/store/database.js';
 import { StoreWorker, type StoreWorkerConnection } from '../../platform/store/store-worker.js';
-import { MESSAGE_WRITE_SQL, type MessageWriteParams, type MssStore } from './store.js';
+import { MESSAGE_ROW_WIDTH, MESSAGE_WRITE_SQL, type MessageRows, type MssStore } from './store.js';
+
+/** A part of a batch as the writer keeps it until the batch is written (`MessageWriter.pack`). */
+export type PackedRows = MessageRows | Uint8Array;
 
 export interface MessageWriter {
-  /** Writes one batch in one transaction; resolves with the new rows' ids by UID once committed. */
-  write(rows: MessageWriteParams[]): Promise<Map<number, number>>;
+  /**
+   * Seals a part of a batch (a few dozen messages) as soon as it is full. The worker writer serializes it at
+   * once, into memory outside the JavaScript heap: the strings of the IMAP parser it referenced then die young,
+   * instead of surviving while the batch fills and being promoted (costly collections during a large sync).
+   */
+  pack(rows: MessageRows): PackedRows;
+  /** Writes one batch (its packed parts, in order) in one transaction; resolves with the new rows' ids by UID once committed. */
+  write(parts: PackedRows[]): Promise<Map<number, number>>;
   /** Waits for every pending batch, then releases the writer (the worker's connection). */
   close(): Promise<void>;
 }
 
 export function inlineWriter(store: MssStore): MessageWriter {
   return {
-    write: (rows) => Promise.resolve(store.writeMessages(rows)),
+    pack: (rows) => rows,
+    write: (parts) => Promise.resolve(store.writeMessages(parts.length === 1 ? (parts[0] as MessageRows) : (parts as MessageRows[]).flat())),
     close: () => Promise.resolve(),
   };
 }
@@ -45,27 +56,35 @@ export { connectionPragmas };
 const failure = (reason: string) => new CabinetError('STORE_UNAVAILABLE', 'Messagerie : les messages reçus n’ont pas pu être enregistrés dans la base locale.', { reason: reason.slice(0, 300) });
 
 export class WorkerWriter implements MessageWriter {
-  private readonly worker: StoreWorker<{ ids?: [number, number][] }>;
+  private readonly worker: StoreWorker<{ ids?: number[] }>;
 
-  /** `pragmas`: a second connection's set-up (`Store.workerPragmas()`), or the main connection and the raw key. */
-  constructor(connection: StoreWorkerConnection) {
-    this.worker = new StoreWorker(writeWorkerFile(), connection, MESSAGE_WRITE_SQL, failure);
+  /**
+   * `pragmas`: a second connection's set-up (`Store.workerPragmas()`), or the main connection and the raw key.
+   * With `idle`, the worker does not keep the process alive between batches (a writer kept for later syncs).
+   * Its thread runs at a lower priority (Linux): the main thread parses the FETCH stream, and that is what the
+   * sync's duration comes down to; the writes fill the time the main thread leaves.
+   */
+  constructor(connection: StoreWorkerConnection, options: { idle?: boolean } = {}) {
+    this.worker = new StoreWorker(writeWorkerFile(), connection, MESSAGE_WRITE_SQL, failure, { ...options, background: true });
   }
 
-  async write(rows: MessageWriteParams[]): Promise<Map<number, number>> {
-    // One flat array of plain values per batch (uid, insert…, fts…, refresh… per row): the structured clone to
-    // the worker and back costs half what an array of objects holding arrays does (10,000 rows: ~11 ms vs ~21 ms).
-    const shape = rows.length > 0 ? [rows[0]!.insert.length, rows[0]!.fts.length, rows[0]!.refresh.length] : [0, 0, 0];
-    const flat: unknown[] = [];
-    for (const row of rows) {
-      if (row.insert.length !== shape[0] || row.fts.length !== shape[1] || row.refresh.length !== shape[2]) throw failure('lignes de formes différentes');
-      flat.push(row.uid);
-      for (const v of row.insert) flat.push(v);
-      for (const v of row.fts) flat.push(v);
-      for (const v of row.refresh) flat.push(v);
-    }
-    const reply = await this.worker.request({ flat, shape });
-    return new Map(reply.ids ?? []);
+  /** Resolves once the worker is up and its connection open (a writer started ahead of a sync). */
+  async ready(): Promise<void> {
+    await this.worker.request({ parts: [], width: MESSAGE_ROW_WIDTH });
+  }
+
+  pack(rows: MessageRows): PackedRows {
+    if (rows.length % MESSAGE_ROW_WIDTH !== 0) throw failure('lignes incomplètes');
+    return serialize(rows);
+  }
+
+  async write(parts: PackedRows[]): Promise<Map<number, number>> {
+    const packed = parts.map((part) => (part instanceof Uint8Array ? part : this.pack(part)));
+    const reply = await this.worker.request({ parts: packed, width: MESSAGE_ROW_WIDTH });
+    const ids = new Map<number, number>();
+    const pairs = reply.ids ?? [];
+    for (let i = 0; i + 1 < pairs.length; i += 2) ids.set(pairs[i]!, pairs[i + 1]!);
+    return ids;
   }
 
   close(): Promise<void> {

@@ -7,13 +7,35 @@
  * per-connection settings) — prepares every statement of `sql`, then answers
  * each message `{ id, … }` with `{ id, ...handle(message) }` or `{ id, error }`;
  * `{ close: true }` closes the connection and ends the worker.
+ *
+ * With `workerData.background`, the thread first lowers its own scheduling
+ * priority (nice 10): its writes then yield the processor to the main thread
+ * (the IMAP parse, the interface) whenever both want it. Linux only, where the
+ * nice value belongs to each thread (setpriority(2) with the thread's id, read
+ * from /proc/thread-self); elsewhere the thread keeps the normal priority.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import process from 'node:process';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3-multiple-ciphers';
 
+const BACKGROUND_NICE = 10;
+
+function lowerThreadPriority() {
+  if (process.platform !== 'linux') return;
+  try {
+    const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0 && tid !== process.pid) os.setPriority(tid, BACKGROUND_NICE);
+  } catch {
+    // no /proc or not permitted: the normal priority
+  }
+}
+
 /** `setup(db, statements)` returns the handler of one message (it runs its own transactions). */
 export function serveStoreWorker(setup) {
-  const { file, pragmas, sql, timeoutMs } = workerData;
+  const { file, pragmas, sql, timeoutMs, background } = workerData;
+  if (background) lowerThreadPriority();
   let db = null;
   let handle = null;
   parentPort.on('message', (message) => {

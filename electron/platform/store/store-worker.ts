@@ -29,17 +29,18 @@ export class StoreWorker<Res extends object> {
 
   /**
    * `failure` turns a reason into the caller's French error. With `idle`, the
-   * worker does not keep the process alive between requests.
+   * worker does not keep the process alive between requests; with `background`,
+   * its thread runs at a lower priority (Linux; `sqlite-worker.mjs`).
    */
   constructor(
     file: string,
     connection: StoreWorkerConnection,
     sql: Record<string, string>,
     private readonly failure: (reason: string) => CabinetError,
-    private readonly options: { idle?: boolean } = {},
+    private readonly options: { idle?: boolean; background?: boolean } = {},
   ) {
     const pragmas = 'pragmas' in connection ? connection.pragmas : connectionPragmas(connection.db, connection.keyHex);
-    this.worker = new Worker(file, { workerData: { file: connection.file, pragmas, sql, timeoutMs: connection.timeoutMs ?? 5000 } });
+    this.worker = new Worker(file, { workerData: { file: connection.file, pragmas, sql, timeoutMs: connection.timeoutMs ?? 5000, background: options.background === true } });
     if (options.idle) this.worker.unref();
     this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
     this.worker.on('message', (reply: Reply & Res) => {
