@@ -77,12 +77,14 @@ async function rawFetch(client: ImapFlow): Promise<number> {
   return n;
 }
 
-/** CPU time of the main thread alone, in ms (Linux: /proc/self/task/<pid>/stat, utime + stime in clock ticks of 10 ms); null elsewhere. */
-function mainThreadCpuMs(): number | null {
+/**
+ * The main thread's time on a processor and waiting for one (runnable, not running), in ms: Linux
+ * /proc/self/task/<pid>/schedstat (nanoseconds); null elsewhere.
+ */
+function mainThreadSched(): { cpu: number; wait: number } | null {
   try {
-    const stat = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
+    const [cpu, wait] = fs.readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').trim().split(' ').map(Number);
+    return cpu === undefined || wait === undefined || Number.isNaN(cpu + wait) ? null : { cpu: cpu / 1e6, wait: wait / 1e6 };
   } catch {
     return null;
   }
@@ -137,14 +139,15 @@ export async function benchMss(keychain: Keychain): Promise<Row[]> {
       // 1. First sync vs raw FETCH, alternately, each sync into a fresh encrypted store: written on the
       //    main thread (the default), then by a WorkerWriter. Wall time, and the main thread's own CPU time
       //    (what the wall time comes down to when a second core is free; the machine is often loaded).
-      type Sample = { wall: number; cpu: number | null };
+      type Sample = { wall: number; cpu: number | null; wait: number | null };
       const runs: Record<'raw' | 'inline' | 'worker', Sample[]> = { raw: [], inline: [], worker: [] };
       const timed = async (into: Sample[], body: () => Promise<unknown>) => {
-        const cpu = mainThreadCpuMs();
+        const before = mainThreadSched();
         const start = performance.now();
         await body();
-        const end = mainThreadCpuMs();
-        into.push({ wall: performance.now() - start, cpu: cpu === null || end === null ? null : end - cpu });
+        const after = mainThreadSched();
+        const wall = performance.now() - start;
+        into.push(before && after ? { wall, cpu: after.cpu - before.cpu, wait: after.wait - before.wait } : { wall, cpu: null, wait: null });
       };
       let rssMax = process.memoryUsage().rss;
       let last = null as { store: MssStore; close(): void } | null;
@@ -188,11 +191,14 @@ export async function benchMss(keychain: Keychain): Promise<Row[]> {
       }
       // The first of each is a warm-up (JIT, page cache).
       const wall = (samples: Sample[]): Measure => measure(samples.slice(1).map((x) => x.wall));
-      const cpuMedian = (samples: Sample[]): number | null => (samples.some((x) => x.cpu === null) ? null : measure(samples.slice(1).map((x) => x.cpu!)).median);
+      const median = (samples: Sample[], key: 'cpu' | 'wait'): number | null => (samples.some((x) => x[key] === null) ? null : measure(samples.slice(1).map((x) => x[key]!)).median);
       const cpuNote = (samples: Sample[]) => {
-        const subjectCpu = cpuMedian(samples);
-        const rawCpu = cpuMedian(runs.raw);
-        return subjectCpu === null || rawCpu === null ? [] : [`CPU fil principal  ${Math.round(subjectCpu)} ms contre ${Math.round(rawCpu)} ms pour le FETCH brut : ${(subjectCpu / Math.max(rawCpu, 1)).toFixed(2)}× (médianes ; ce que vaut le temps écoulé quand un second cœur est libre)`];
+        const [cpu, rawCpu, wait, rawWait] = [median(samples, 'cpu'), median(runs.raw, 'cpu'), median(samples, 'wait'), median(runs.raw, 'wait')];
+        if (cpu === null || rawCpu === null || wait === null || rawWait === null) return [];
+        return [
+          `CPU fil principal  ${Math.round(cpu)} ms contre ${Math.round(rawCpu)} ms pour le FETCH brut : ${(cpu / Math.max(rawCpu, 1)).toFixed(2)}× (médianes ; ce que vaut le temps écoulé quand un second cœur est libre)`,
+          `           en attente d’un processeur (prêt, pas servi) : ${Math.round(wait)} ms contre ${Math.round(rawWait)} ms (médianes)`,
+        ];
       };
       const subject = wall(runs.inline);
       const subjectWorker = wall(runs.worker);

@@ -101,6 +101,21 @@ export const SYNC_HEADERS = ['references'];
 export const SYNC_FETCH_QUERY = { uid: true, flags: true, envelope: true, bodyStructure: true, size: true, internalDate: true, headers: SYNC_HEADERS } as const;
 
 const MAX_SUBJECT = 998;
+/**
+ * A message's root content type, as a string of its own: the parser's may be a slice of the whole response
+ * line, which a batch would keep alive (and promote) until it is committed. A handful of distinct values.
+ */
+const rootTypes = new Map<string, string>();
+function rootType(type: string | undefined): string {
+  if (!type) return '';
+  let own = rootTypes.get(type);
+  if (own === undefined) {
+    own = Buffer.from(type, 'utf8').toString('utf8');
+    if (rootTypes.size < 100) rootTypes.set(own, own);
+  }
+  return own;
+}
+
 /** Messages per sealed part of a batch (`MessageWriter.pack`): a few milliseconds of parsing. */
 const PART_SIZE = 50;
 
@@ -243,7 +258,7 @@ async function syncFolder(client: ImapFlow, store: MssStore, folder: FolderState
           if (msg.uid < fromUid) continue; // `N:*` returns the last message when N > the highest UID
           const input = toMessageInput(msg, parseHeaderBlock(msg.headers));
           appendMessageRow(rows, folder.id, input);
-          if (options.onNew) news.push(msg.uid, msg.bodyStructure?.type ?? '');
+          if (options.onNew) news.push(msg.uid, rootType(msg.bodyStructure?.type));
           if (++inPart >= PART_SIZE) {
             parts.push(writer.pack(rows));
             rows = [];

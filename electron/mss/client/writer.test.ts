@@ -123,6 +123,31 @@ describe('the write worker', () => {
     expect(target.store.count(target.inbox.id)).toBe(0);
   });
 
+  it.runIf(process.platform === 'linux')('runs its thread in the background (Linux): nice 10, and SCHED_IDLE when util-linux chrt is there', async () => {
+    const target = encryptedStore();
+    const threads = () => new Set(fs.readdirSync('/proc/self/task'));
+    const before = threads();
+    const writer = new WorkerWriter({ file: target.file, db: target.db, keyHex: target.keyHex });
+    try {
+      await writer.ready();
+      const sched = [...threads()]
+        .filter((tid) => !before.has(tid))
+        .map((tid) => {
+          const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+          const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+          return { nice: Number(fields[16]), policy: Number(fields[38]) };
+        });
+      const background = sched.filter((t) => t.nice === 10);
+      expect(background).toHaveLength(1);
+      if (fs.existsSync('/usr/bin/chrt') || fs.existsSync('/bin/chrt')) expect(background[0]!.policy).toBe(5); // SCHED_IDLE
+      // The main thread is untouched.
+      const main = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+      expect(Number(main.slice(main.lastIndexOf(')') + 2).split(' ')[16])).toBe(0);
+    } finally {
+      await writer.close();
+    }
+  });
+
   it('opens its connection like the caller’s: the cipher and raw key (refusing a malformed one), then the same settings', () => {
     const target = encryptedStore();
     const pragmas = connectionPragmas(target.db, target.keyHex);
