@@ -65,6 +65,7 @@ export function createHandlers(services: Services): Handlers {
     'patients.acceptInsi': (request) => (identity.session.require(), services.patients.acceptInsi(request.lookupId, request.uid, identity.session.actor)),
     'patients.recordDocument': (request) => (identity.session.require(), services.patients.recordDocument(request.uid, request.type, request.date, identity.session.actor)),
     'patients.setAttributes': (request) => (identity.session.require(), services.patients.setAttributes(request.uid, request.attributes, identity.session.actor)),
+    'patients.setMedecinTraitant': (request) => (identity.session.require(), services.patients.setMedecinTraitant(request.uid, request.medecinTraitant, identity.session.actor)),
     'patients.reverify': (request) => (identity.session.require(), services.patients.reverify(request.uid, identity.session.actor)),
     'ins.lookupTraits': (request) => (identity.session.require(), services.patients.lookupTraits(request.traits, request.uid, identity.session.actor)),
     'ins.lookupVitale': (request) => (identity.session.require(), services.patients.lookupVitale(Buffer.from(request.contentBase64, 'base64'), request.beneficiaire, identity.session.actor)),

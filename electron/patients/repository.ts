@@ -37,6 +37,8 @@ export interface PatientRow {
   document_date: string | null;
   document_checked_by: string | null;
   insi_checked_at: string | null;
+  /** JSON `{ address, displayName }` (migration 005), or null. */
+  medecin_traitant: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -49,7 +51,7 @@ export interface HistoryRow {
   reason: string;
 }
 
-export type PatientFields = Omit<PatientRow, 'id' | 'uid' | 'created_at' | 'updated_at'>;
+export type PatientFields = Omit<PatientRow, 'id' | 'uid' | 'created_at' | 'updated_at' | 'medecin_traitant'>;
 
 export class PatientRepository {
   private recentStatement: ReturnType<Db['prepare']> | undefined;
@@ -121,6 +123,12 @@ export class PatientRepository {
       reindex(this.db, id, fields);
       return this.byUid(uid)!;
     }).immediate();
+  }
+
+  /** The médecin traitant (JSON, or null to forget it); the identity and its history are not touched. */
+  setMedecinTraitant(row: PatientRow, json: string | null): PatientRow {
+    this.db.prepare('UPDATE patients SET medecin_traitant = ?, updated_at = ? WHERE id = ?').run(json, this.clock().toISOString(), row.id);
+    return this.byUid(row.uid)!;
   }
 
   /** Updates a patient; records a history line when the status changes. */

@@ -56,4 +56,23 @@ describe('patient service', () => {
     expect(() => patients.create({ birthName: 'X1', firstNames: 'Jean', sex: 'M', birthDate: '1990-13-01' }, 'praticien')).toThrow(expect.objectContaining({ code: 'INVALID_REQUEST', details: { errors: expect.arrayContaining([expect.objectContaining({ field: 'birthName' }), expect.objectContaining({ field: 'birthDate' })]) } }));
     expect(() => patients.shareableIns('00000000-0000-0000-0000-000000000000')).toThrow(/n’existe pas/);
   });
+
+  it('remembers the médecin traitant (a professional MSSanté mailbox only), forgets it, audits it, and leaves the identity alone', () => {
+    const { audit, patients } = setup();
+    const created = patients.create({ birthName: 'Durand', firstNames: 'Élodie', sex: 'F', birthDate: '1958-03-12' }, 'praticien');
+    expect(created.medecinTraitant).toBeNull();
+    const set = patients.setMedecinTraitant(created.uid, { address: 'Paul.Durand@Cabinet.Test-MSSante.fr', displayName: ' Dr Paul DURAND\u0007 ' }, 'praticien');
+    expect(set.medecinTraitant).toEqual({ address: 'Paul.Durand@cabinet.test-mssante.fr', displayName: 'Dr Paul DURAND' });
+    expect(patients.get(created.uid, 'praticien').medecinTraitant).toEqual(set.medecinTraitant);
+    expect(set.status).toBe('PROV');
+    expect(set.history).toHaveLength(1); // no identity history line
+    // A patient's own mailbox, an ordinary e-mail address or garbage: refused in French, nothing changed.
+    for (const address of ['255087512345645@patient.mssante.fr', 'paul.durand@gmail.com', 'pas une adresse']) {
+      expect(() => patients.setMedecinTraitant(created.uid, { address, displayName: 'X' }, 'praticien')).toThrow(expect.objectContaining({ code: 'INVALID_REQUEST', message: expect.stringContaining('MSSanté') }));
+    }
+    expect(patients.get(created.uid, 'praticien').medecinTraitant?.address).toBe('Paul.Durand@cabinet.test-mssante.fr');
+    expect(patients.setMedecinTraitant(created.uid, null, 'praticien').medecinTraitant).toBeNull();
+    expect(audit.list(50).entries.filter((e) => e.action === 'patient.medecin_traitant').map((e) => e.details)).toEqual([{ renseigne: false }, { renseigne: true }]);
+    expect(() => patients.setMedecinTraitant('00000000-0000-0000-0000-000000000000', null, 'praticien')).toThrow(/n’existe pas/);
+  });
 });

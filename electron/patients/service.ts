@@ -29,6 +29,18 @@ import { AHEAD_CHARACTERS, foldSearchTerm } from '../../shared/domain/search-ahe
 import type { AuditLog } from '../platform/audit/audit-log.js';
 import type { Db } from '../platform/store/database.js';
 import { PatientRepository, type InsHistoryEntry, type PatientFields, type PatientRow } from './repository.js';
+import { parseMssAddress } from '../../shared/domain/mss/address.js';
+
+/** The stored médecin traitant → `{ address, displayName }`, or null (absent or unreadable). */
+function readMedecinTraitant(json: string | null): { address: string; displayName: string } | null {
+  if (!json) return null;
+  try {
+    const value = JSON.parse(json) as { address?: unknown; displayName?: unknown };
+    return typeof value.address === 'string' && typeof value.displayName === 'string' ? { address: value.address, displayName: value.displayName } : null;
+  } catch {
+    return null;
+  }
+}
 
 export interface TraitsInput {
   birthName: string;
@@ -107,6 +119,7 @@ export class PatientService {
         ? { type: row.document_type, label: highTrustDocumentLabels[row.document_type as keyof typeof highTrustDocumentLabels] ?? row.document_type, date: row.document_date ?? '', checkedBy: row.document_checked_by ?? '' }
         : null,
       insiCheckedAt: row.insi_checked_at,
+      medecinTraitant: readMedecinTraitant(row.medecin_traitant),
       history: this.repo.history(row.id).map((h) => ({ at: h.at, actor: h.actor, from: h.from_status, to: h.to_status, reason: h.reason })),
     };
   }
@@ -317,6 +330,29 @@ export class PatientService {
     if (!result.ok) throw new CabinetError(result.code, result.message, result.details);
     const row = this.repo.update(current, { status: result.value.to, attributes: JSON.stringify(result.value.identity.attributes) }, { actor, reason: result.value.reason });
     this.audit.append({ actor, action: 'patient.attributes', subject: uid, details: { attributs: result.value.identity.attributes, statut: row.status } });
+    this.onChange(uid);
+    return this.detail(row);
+  }
+
+  /**
+   * Remembers the patient's médecin traitant (a professional MSSanté mailbox, never a patient's), or forgets it
+   * with null. Not part of the identity: no status change, no history line; audited.
+   */
+  setMedecinTraitant(uid: string, doctor: { address: string; displayName: string } | null, actor: string) {
+    const current = this.row(uid);
+    let json: string | null = null;
+    if (doctor) {
+      const parsed = parseMssAddress(doctor.address);
+      if (!parsed || parsed.kind !== 'professionnel') {
+        throw new CabinetError('INVALID_REQUEST', 'Le médecin traitant doit être une adresse de messagerie sécurisée de santé professionnelle (MSSanté), choisie dans l’annuaire.', {
+          errors: [{ field: 'medecinTraitant', message: 'Adresse MSSanté professionnelle attendue.' }],
+        });
+      }
+      const displayName = doctor.displayName.replace(/[\p{Cc}\p{Cf}]+/gu, ' ').trim().slice(0, 200) || parsed.address;
+      json = JSON.stringify({ address: parsed.address, displayName });
+    }
+    const row = this.repo.setMedecinTraitant(current, json);
+    this.audit.append({ actor, action: 'patient.medecin_traitant', subject: uid, details: { renseigne: json !== null } });
     this.onChange(uid);
     return this.detail(row);
   }

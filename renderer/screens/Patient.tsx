@@ -112,7 +112,7 @@ export function Patient({ uid }: { uid: string }) {
       <IdentitySection patient={patient} onChanged={apply} />
       <DocumentSection patient={patient} onChanged={apply} />
       {/* The two mail buttons before the DMP panel: reached without scrolling past the documents. */}
-      <PatientMail patient={{ uid: patient.uid, status: patient.status, hasIns: patient.ins !== null }} />
+      <PatientMail patient={{ uid: patient.uid, status: patient.status, hasIns: patient.ins !== null, medecinTraitant: patient.medecinTraitant }} />
       <DmpPanel patient={{ uid: patient.uid, displayName: patientName(patient), qualified: patient.status === 'QUAL' && patient.ins !== null }} />
       <InsiSection patient={patient} onChecked={() => void load()} />
       <HistorySection history={patient.history} />

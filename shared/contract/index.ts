@@ -52,6 +52,8 @@ export const contract = {
     /** « Pièce d’identité contrôlée »: a high-trust document was checked. */
     recordDocument: channel(s.documentRequest, s.patientDetail),
     setAttributes: channel(s.attributesRequest, s.patientDetail),
+    /** Remembers (or forgets, null) the patient's médecin traitant: a professional MSSanté mailbox. */
+    setMedecinTraitant: channel(s.medecinTraitantRequest, s.patientDetail),
     /** Re-verification of a stored INS: a new traits lookup compared with it. */
     reverify: channel(s.uidRequest, s.reverifyResult),
   },

@@ -184,7 +184,11 @@ export const patientSummary = z.object({
   updatedAt: z.string(),
 });
 
+/** The patient's médecin traitant as this post knows it: an MSSanté mailbox chosen in the Annuaire Santé. */
+export const medecinTraitant = z.object({ address: z.string().max(254), displayName: z.string().max(200) }).strict();
+
 export const patientDetail = patientSummary.extend({
+  medecinTraitant: medecinTraitant.nullable(),
   insHistory: z.array(z.object({ matricule: z.string(), cle: z.string(), oid: z.string(), dateDeb: z.string().nullable(), dateFin: z.string().nullable() })),
   document: z.object({ type: z.string(), label: z.string(), date: z.string(), checkedBy: z.string() }).nullable(),
   insiCheckedAt: z.string().nullable(),
@@ -195,6 +199,7 @@ export const patientsSearchRequest = z.object({ query: z.string().max(100), limi
 export const patientsSearchAheadRequest = z.object({ query: z.string().max(99), limit: z.number().int().min(1).max(100).default(50) }).strict();
 export const uidRequest = z.object({ uid: z.string().regex(/^[0-9a-f-]{36}$/) }).strict();
 export const patientCreateRequest = z.object({ traits: traitsInput }).strict();
+export const medecinTraitantRequest = z.object({ uid: z.string().regex(/^[0-9a-f-]{36}$/), medecinTraitant: medecinTraitant.nullable() }).strict();
 
 export const insiLookupResult = z.object({
   /** Server-side handle of this result: accepting it sends only this id back. */

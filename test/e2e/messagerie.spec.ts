@@ -5,8 +5,9 @@
  * list, a hospital report with a PDF and a read-receipt question, an XDM
  * document recognised for a qualified patient and imported, a message to a
  * colleague chosen in the Annuaire with an attachment (outbox → « Envoyés » →
- * receipts timeline), and a message to the patient with « Bloquer la réponse
- * du patient » from the patient's page.
+ * receipts timeline), a message to the patient with « Bloquer la réponse
+ * du patient » from the patient's page, and « Envoyer au médecin traitant »
+ * (chosen once in the Annuaire, then remembered).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -239,6 +240,40 @@ test('writes to the patient from the patient page, with « Bloquer la réponse d
   await timeline.scrollIntoViewIfNeeded();
   await shot(page, '47-messagerie-patient-suivi');
   fs.writeFileSync(timingsFile, `${JSON.stringify({ ...timings, deliverMs: process.env.CABINET_E2E_MSS_DELIVER_MS, operatorStartMs: process.env.CABINET_E2E_MSS_START_MS }, null, 2)}\n`);
+});
+
+test('« Envoyer au médecin traitant »: chosen in the Annuaire the first time, remembered, then addressed at once', async ({ page }) => {
+  test.setTimeout(90_000);
+  await openLoggedIn(page);
+  await openQualifiedZoe(page);
+  await expect(page.getByText(/Médecin traitant : pas encore renseigné/)).toBeVisible();
+  await page.getByRole('link', { name: 'Envoyer au médecin traitant' }).click();
+  let form = page.getByRole('form', { name: 'Envoyer au médecin traitant' });
+  await expect(form).toBeVisible({ timeout: 15_000 });
+  await expect(form.getByText(/Choisissez le médecin traitant du patient dans l’annuaire/)).toBeVisible();
+  const picker = form.getByRole('combobox', { name: /Destinataires/ });
+  // A GP of the directory (accents ignored by the search).
+  await picker.fill('leveque');
+  const option = form.getByRole('option', { name: /LÉVÊQUE/ }).first();
+  await expect(option).toBeVisible({ timeout: 15_000 });
+  await option.click();
+  const remember = form.getByRole('checkbox', { name: /comme médecin traitant de ce patient/ });
+  await expect(remember).toBeChecked();
+  await form.getByLabel('Objet').fill('Suivi de Mme ADRUN');
+  await form.getByRole('textbox', { name: 'Message' }).fill('Cher confrère,\n\nJe vous adresse Mme ADRUN pour le suivi.\n\nDr MARTIN');
+  await shot(page, '48-messagerie-medecin-traitant-choix');
+  await form.getByRole('button', { name: 'Envoyer' }).click();
+  await expect(page.getByText('Message envoyé')).toBeVisible({ timeout: 30_000 });
+
+  // Back on the patient's page: the médecin traitant is known, and the next mail is addressed to him at once.
+  await openQualifiedZoe(page);
+  await expect(page.getByText(/Médecin traitant : .*LÉVÊQUE.*@.*test-mssante\.fr/i)).toBeVisible();
+  await page.getByRole('link', { name: 'Envoyer au médecin traitant' }).click();
+  form = page.getByRole('form', { name: 'Envoyer au médecin traitant' });
+  await expect(form.getByText(/Adressé au médecin traitant enregistré pour ce patient/)).toBeVisible({ timeout: 15_000 });
+  await expect(form.getByText(/LÉVÊQUE/).first()).toBeVisible();
+  await expect(form.getByRole('checkbox', { name: /comme médecin traitant de ce patient/ })).toHaveCount(0);
+  await shot(page, '49-messagerie-medecin-traitant-retenu');
 });
 
 test.afterAll(async ({ browser }) => {

@@ -63,6 +63,9 @@ export function Compose({ intent, onClose, onSent }: { intent: ComposeIntent; on
   const [busy, setBusy] = useState(false);
   const titleRef = useRef<HTMLHeadingElement>(null);
   const [prefilled, setPrefilled] = useState(false);
+  // « Envoyer au médecin traitant »: the one this post knows for the patient, and whether to remember the one chosen.
+  const [knownDoctor, setKnownDoctor] = useState<{ address: string; displayName: string } | null>(null);
+  const [rememberDoctor, setRememberDoctor] = useState(true);
 
   useEffect(() => {
     titleRef.current?.focus();
@@ -70,14 +73,21 @@ export function Compose({ intent, onClose, onSent }: { intent: ComposeIntent; on
 
   // From the patient's page: load the patient (the screen never sends an INS itself, only the patient's id).
   const prefillUid = intent.kind === 'patient' || intent.kind === 'confrere' ? intent.patientUid : null;
+  const toDoctor = intent.kind === 'confrere';
   useEffect(() => {
     if (!prefillUid) return;
     let alive = true;
     void call(() => cabinet.patients.get({ uid: prefillUid })).then((outcome) => {
       if (!alive) return;
       setPrefilled(true);
-      if (outcome.ok) setPatient(outcome.value);
-      else {
+      if (outcome.ok) {
+        setPatient(outcome.value);
+        const doctor = outcome.value.medecinTraitant;
+        if (toDoctor && doctor) {
+          setKnownDoctor(doctor);
+          setTo([{ address: doctor.address, displayName: doctor.displayName, mailboxTypeLabel: null, source: 'annuaire' }]);
+        }
+      } else {
         setFailure(outcome);
         report(outcome);
       }
@@ -85,9 +95,11 @@ export function Compose({ intent, onClose, onSent }: { intent: ComposeIntent; on
     return () => {
       alive = false;
     };
-  }, [prefillUid, report]);
+  }, [prefillUid, toDoctor, report]);
 
   const qualified = patient?.status === 'QUAL' && patient.ins !== null;
+  // One colleague chosen who is not the médecin traitant already known: offer to remember them.
+  const doctorToRemember = toDoctor && patient && to.length === 1 && to[0] && to[0].address.toLowerCase() !== knownDoctor?.address.toLowerCase() ? to[0] : null;
   // What is asked is what can be done: the patient's mailbox only for a qualified identity, FIN only towards the patient.
   const sendToPatient = toPatient && qualified;
   const blockReply = fin && sendToPatient;
@@ -140,6 +152,11 @@ export function Compose({ intent, onClose, onSent }: { intent: ComposeIntent; on
       fin: blockReply,
       inReplyToRow: reply?.id ?? null,
     });
+    if (outcome.ok && doctorToRemember && rememberDoctor && patient) {
+      // The mail is in the outbox already: a failure here is reported, the send is not undone.
+      const saved = await call(() => cabinet.patients.setMedecinTraitant({ uid: patient.uid, medecinTraitant: { address: doctorToRemember.address, displayName: doctorToRemember.displayName } }));
+      if (!saved.ok) report(saved);
+    }
     setBusy(false);
     if (outcome.ok) onSent(outcome.value);
     else {
@@ -199,6 +216,15 @@ export function Compose({ intent, onClose, onSent }: { intent: ComposeIntent; on
     <div className={`field${errors.to ? ' field--error' : ''}`} id={`${id}-to`} tabIndex={-1}>
       <RecipientPicker label={sendToPatient ? 'Autres destinataires (professionnels)' : 'Destinataires'} value={to} onChange={setTo} disabled={busy} />
       {errors.to ? <p className="field__error">{errors.to}</p> : null}
+      {doctorToRemember ? (
+        <div className="checkbox checkbox--described">
+          <input id={`${id}-retenir`} type="checkbox" checked={rememberDoctor} onChange={(e) => setRememberDoctor(e.target.checked)} aria-describedby={`${id}-retenir-aide`} />
+          <label htmlFor={`${id}-retenir`}>Retenir {doctorToRemember.displayName} comme médecin traitant de ce patient</label>
+          <p id={`${id}-retenir-aide`} className="field__help">
+            {knownDoctor ? `Remplace ${knownDoctor.displayName}. ` : ''}La prochaine fois, « Envoyer au médecin traitant » l’adressera directement.
+          </p>
+        </div>
+      ) : null}
     </div>
   );
 
@@ -209,7 +235,9 @@ export function Compose({ intent, onClose, onSent }: { intent: ComposeIntent; on
       </h2>
       {intent.kind === 'confrere' ? (
         <p className="field__help">
-          Choisissez le médecin traitant du patient dans l’annuaire (nom, RPPS ou ville). Le message sera rattaché au patient ci-dessous.
+          {knownDoctor
+            ? `Adressé au médecin traitant enregistré pour ce patient : ${knownDoctor.displayName}. Pour un autre confrère, retirez-le et cherchez dans l’annuaire. Le message sera rattaché au patient ci-dessous.`
+            : 'Choisissez le médecin traitant du patient dans l’annuaire (nom, RPPS ou ville). Le message sera rattaché au patient ci-dessous.'}
         </p>
       ) : null}
 

@@ -2,13 +2,14 @@
  * On a patient's page: « Écrire au patient » (their Mon espace santé mailbox,
  * whose address comes only from a qualified INS) and « Envoyer au médecin
  * traitant » (a colleague chosen in the Annuaire, the mail linked to the
- * patient). Both open the Messagerie's compose, prefilled.
+ * patient; the one chosen the first time is remembered). Both open the
+ * Messagerie's compose, prefilled.
  */
 import { Icon } from '../../components/Icon.js';
 import { Section } from '../../components/Screen.js';
 import { messagerieHrefs } from './hrefs.js';
 
-export function PatientMail({ patient }: { patient: { uid: string; status: string; hasIns: boolean } }) {
+export function PatientMail({ patient }: { patient: { uid: string; status: string; hasIns: boolean; medecinTraitant: { address: string; displayName: string } | null } }) {
   const qualified = patient.status === 'QUAL' && patient.hasIns;
   return (
     <Section id="messagerie-patient" title="Messagerie sécurisée">
@@ -29,6 +30,11 @@ export function PatientMail({ patient }: { patient: { uid: string; status: strin
           Envoyer au médecin traitant
         </a>
       </div>
+      <p className="field__help">
+        {patient.medecinTraitant
+          ? `Médecin traitant : ${patient.medecinTraitant.displayName} (${patient.medecinTraitant.address}).`
+          : 'Médecin traitant : pas encore renseigné sur ce poste (il sera retenu au premier envoi, dans l’annuaire).'}
+      </p>
       {!qualified ? (
         <p id="messagerie-patient-pourquoi" className="field__help">
           Écrire au patient n’est possible qu’avec une identité qualifiée : son adresse Mon espace santé est calculée à partir de son INS, qui ne
