@@ -129,6 +129,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
       patients,
       // Only the sandbox runs local mail servers (the test operator); elsewhere the operator is remote.
       serversAvailable: () => (config.env === 'sandbox' ? mailServersAvailable() : { ok: true }),
+      setting: (key) => settings.get(key),
       // The sync's writes go to a worker thread with its own connection to the encrypted store (kept between syncs).
       workerStore: { file: store.file, pragmas: () => store.workerPragmas() },
       events: {

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { migrations } from '../platform/store/migrations/index.js';
 import { MssStore, type MessageInput } from './client/store.js';
 import type { NewMessage } from './client/sync.js';
-import { newMailTracker } from './service.js';
+import { newMailTracker, resolveMssAddress } from './service.js';
 
 const open: Database.Database[] = [];
 afterEach(() => {
@@ -48,5 +48,16 @@ describe('newMailTracker (what the sync keeps of new messages)', () => {
     tracker.onNew([fresh(sentIds.get(1)!, 1, 'text/plain', sent)]);
     expect(tracker.fresh).toBe(2);
     expect(tracker.last?.from).toBe('b@hopital.test-mssante.fr');
+  });
+});
+
+describe('resolveMssAddress (the practitioner’s mailbox)', () => {
+  it('takes --adresse, then the Réglages setting, then CABINET_MSS_ADRESSE; refuses nothing, garbage and a patient’s mailbox in French', () => {
+    expect(resolveMssAddress({ explicit: ' Marie.Martin@Cabinet.Test-MSSante.fr ', setting: 'a@b.mssante.fr', env: 'c@d.mssante.fr' })).toBe('marie.martin@cabinet.test-mssante.fr');
+    expect(resolveMssAddress({ setting: 'marie.martin@medecin.mssante.fr', env: 'c@d.mssante.fr' })).toBe('marie.martin@medecin.mssante.fr');
+    expect(resolveMssAddress({ setting: '  ', env: 'C@D.mssante.fr' })).toBe('c@d.mssante.fr');
+    expect(() => resolveMssAddress({})).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining('Réglages') }));
+    expect(() => resolveMssAddress({ setting: 'pas une adresse' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining('invalide') }));
+    expect(() => resolveMssAddress({ setting: '255087512345645@patient.mssante.fr' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining('adresse de patient') }));
   });
 });

@@ -8,7 +8,7 @@
  * Every access to mail (patient data) is audited.
  */
 import { CabinetError } from '../../shared/contract/outcome.js';
-import { patientMssAddress, isPatientMssAddress, displaySubject, buildXdmSubject } from '../../shared/domain/mss/index.js';
+import { patientMssAddress, isPatientMssAddress, displaySubject, buildXdmSubject, parseMssAddress } from '../../shared/domain/mss/index.js';
 import type { AuditLog } from '../platform/audit/audit-log.js';
 import type { CabinetConfig } from '../platform/config/config.js';
 import type { Outbox } from '../platform/outbox/outbox.js';
@@ -54,8 +54,10 @@ export interface MssServiceOptions {
     newMail?: (info: { count: number; from: string; subject: string }) => void;
   };
   clock?: () => number;
-  /** Explicit mailbox address (CLI `--adresse`); otherwise CABINET_MSS_ADRESSE. */
+  /** Explicit mailbox address (CLI `--adresse`); otherwise Réglages « Adresse de votre messagerie MSSanté », then CABINET_MSS_ADRESSE. */
   address?: string;
+  /** The practitioner's settings (Réglages). */
+  setting?: (key: 'mss.adresse') => string;
   /**
    * The encrypted store's file and a second connection's set-up: the sync then writes in a worker thread
    * (`client/writer.ts`) while the main thread parses the IMAP stream. Without it, writes stay on the main thread.
@@ -82,6 +84,19 @@ export interface ComposeRequest {
 /** The test operator's submission port for Pro Santé Connect tokens (`electron/mss/operator/`). */
 const SANDBOX_SMTP_TOKEN_URL = 'smtp://localhost:19588';
 const RECEIPT_RANK: Record<ReceiptEvent['state'], number> = { envoye: 1, en_attente: 2, remis: 3, lu: 4, echec: 5 };
+
+/**
+ * The practitioner's mailbox address: the CLI's `--adresse`, else the Réglages setting, else CABINET_MSS_ADRESSE
+ * (what an installation sets for everyone on the post). Lower-cased; a professional MSSanté address only.
+ */
+export function resolveMssAddress(sources: { explicit?: string | undefined; setting?: string | undefined; env?: string | undefined }): string {
+  const a = [sources.explicit, sources.setting, sources.env].map((v) => (v ?? '').trim().toLowerCase()).find((v) => v !== '') ?? '';
+  if (!a) throw new CabinetError('CONFIG_INVALID', 'Adresse MSSanté non configurée : indiquez l’adresse de votre messagerie dans Réglages (ou CABINET_MSS_ADRESSE, ou --adresse).');
+  const parsed = /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(a) ? parseMssAddress(a) : null;
+  if (!parsed) throw new CabinetError('CONFIG_INVALID', `Adresse MSSanté invalide : ${a}`);
+  if (parsed.kind === 'patient') throw new CabinetError('CONFIG_INVALID', `Adresse MSSanté invalide : ${a} est une adresse de patient (Mon espace santé), pas celle d’un professionnel.`);
+  return a;
+}
 
 /**
  * What the sync's `onNew` keeps of the new messages (the app's, and the bench's): how many arrived in INBOX, the
@@ -134,10 +149,7 @@ export class MssService {
   }
 
   address(): string {
-    const a = (this.o.address ?? this.o.env.CABINET_MSS_ADRESSE ?? '').trim().toLowerCase();
-    if (!a) throw new CabinetError('CONFIG_INVALID', 'Adresse MSSanté non configurée : indiquez votre adresse de messagerie (CABINET_MSS_ADRESSE ou --adresse).');
-    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(a)) throw new CabinetError('CONFIG_INVALID', `Adresse MSSanté invalide : ${a}`);
-    return a;
+    return resolveMssAddress({ explicit: this.o.address, setting: this.o.setting?.('mss.adresse'), env: this.o.env.CABINET_MSS_ADRESSE });
   }
 
   nil(): string {
@@ -236,7 +248,11 @@ export class MssService {
    * start): the first sync then finds it ready, instead of waiting for a thread and a connection to come up.
    */
   prepare(): void {
-    if (!(this.o.address ?? this.o.env.CABINET_MSS_ADRESSE ?? '').trim()) return;
+    try {
+      this.address();
+    } catch {
+      return; // no mailbox configured: nothing to prepare
+    }
     this.syncWriter();
   }
 

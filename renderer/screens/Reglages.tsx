@@ -166,6 +166,7 @@ const textSettings: Partial<Record<UserSettingKey, { placeholder?: string; mono?
   'identity.pkcs11Module': { placeholder: 'Emplacement habituel de la Cryptolib CPS', mono: true },
   'identity.specialite': { placeholder: 'Aucune', normalize: (value) => value.toUpperCase(), list: true },
   'identity.structure': { placeholder: 'Non renseigné' },
+  'mss.adresse': { placeholder: 'Non renseignée', mono: true, normalize: (value) => value.trim().toLowerCase() },
 };
 
 /** "SM26" → "Qualifié en médecine générale", when known. */

@@ -10,6 +10,8 @@ export const userSettingSchemas = {
   'session.inactivityMinutes': z.number().int().min(1).max(120),
   /** Desktop notification when new MSSanté mail arrives. */
   'mss.desktopNotifications': z.boolean(),
+  /** The practitioner's MSSanté mailbox (the operator's address for this card); empty = CABINET_MSS_ADRESSE. */
+  'mss.adresse': z.string().max(254).regex(/^(|[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+)$/),
   /** Days an outgoing action keeps being retried before it needs the user. */
   'outbox.retryDays': z.number().int().min(1).max(30),
   /** Path of the CPS card's PKCS#11 module (Cryptolib CPS); empty = the usual location for this OS. */
@@ -27,6 +29,7 @@ export const userSettingKeys = Object.keys(userSettingSchemas) as UserSettingKey
 export const userSettingDefaults: UserSettings = {
   'session.inactivityMinutes': 15,
   'mss.desktopNotifications': true,
+  'mss.adresse': '',
   'outbox.retryDays': 7,
   'identity.pkcs11Module': '',
   'identity.specialite': '',
@@ -41,6 +44,10 @@ export const userSettingLabels: Record<UserSettingKey, { label: string; help: st
   'mss.desktopNotifications': {
     label: 'Notification à l’arrivée d’un message MSSanté',
     help: 'Affiche une notification du système pour chaque nouveau message sécurisé.',
+  },
+  'mss.adresse': {
+    label: 'Adresse de votre messagerie MSSanté',
+    help: 'L’adresse de votre boîte aux lettres chez votre opérateur MSSanté (par exemple prenom.nom@medecin.mssante.fr). Vide : celle indiquée par l’installation.',
   },
   'outbox.retryDays': {
     label: 'Durée des nouvelles tentatives d’envoi (jours)',
