@@ -110,6 +110,20 @@ describe('the write worker', () => {
     await expect(writer.write([messageRows(target.inbox.id, [message(99)])])).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
   });
 
+  it('moves sealed parts to the worker rather than copying them (they are empty here afterwards)', async () => {
+    const target = encryptedStore();
+    const writer = new WorkerWriter({ file: target.file, db: target.db, keyHex: target.keyHex });
+    try {
+      const parts = [writer.pack(messageRows(target.inbox.id, [message(1), message(2)])), writer.pack(messageRows(target.inbox.id, [message(3)]))];
+      expect(parts.every((p) => p.byteLength > 0)).toBe(true);
+      expect([...(await writer.write(parts)).keys()]).toEqual([1, 2, 3]);
+      expect(parts.map((p) => p.byteLength)).toEqual([0, 0]);
+    } finally {
+      await writer.close();
+    }
+    expect(target.store.count(target.inbox.id)).toBe(3);
+  });
+
   it('a batch that is not whole rows is refused before anything is written', async () => {
     const target = encryptedStore();
     const writer = new WorkerWriter({ file: target.file, db: target.db, keyHex: target.keyHex });

@@ -59,15 +59,15 @@ export class StoreWorker<Res extends object> {
     this.worker.on('exit', (code) => fail(new Error(`le fil d’écriture s’est arrêté (code ${code})`)));
   }
 
-  /** Posts one request; its answer (or the worker's first failure). */
-  request(message: Record<string, unknown>): Promise<Res> {
+  /** Posts one request (its `transfer` buffers move to the worker); its answer (or the worker's first failure). */
+  request(message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<Res> {
     if (this.failed) return Promise.reject(this.failed);
     if (this.closed) return Promise.reject(this.failure('écriture après fermeture'));
     const id = ++this.next;
     const answer = new Promise<Res>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       if (this.options.idle) this.worker.ref();
-      this.worker.postMessage({ ...message, id });
+      this.worker.postMessage({ ...message, id }, transfer);
     });
     return this.options.idle
       ? answer.finally(() => {
