@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { dmpEntry } from '../../test/support/dmp-entries.js';
 import { tempDir } from '../../test/support/fixtures.js';
 import type { Keychain } from '../platform/keychain/keychain.js';
 import { openStore, type Store } from '../platform/store/database.js';
@@ -20,32 +21,12 @@ function keyedStore(): Store & { keyHex: string } {
   return { ...store, keyHex: [...secrets.values()][0]! };
 }
 
-/** A DocumentEntry like the registry's (cache.test.ts has the same builder; importing it would run its tests). */
+/** The shared builder, with every entry visible to the patient and one author (what these tests were written with). */
 function entry(i: number): DmpDocumentEntry {
-  const day = new Date(Date.UTC(2026, 0, 1) - i * 86_400_000 * 0.3).toISOString();
-  return {
-    entryUuid: `urn:uuid:00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-    uniqueId: `2.25.${1000 + i}`,
-    repositoryUniqueId: '1.2.250.1.213.1.1.1.1',
-    status: 'Approved',
-    title: `Document ${i}`,
-    type: i % 3 === 0 ? { code: '11506-3', scheme: '2.16.840.1.113883.6.1', display: 'Note de suivi' } : { code: '11488-4', scheme: '2.16.840.1.113883.6.1', display: 'Compte rendu de consultation' },
-    class: null,
-    format: null,
-    confidentiality: [{ code: 'N', scheme: '2.16.840.1.113883.5.25', display: 'Normal' }],
+  return dmpEntry(i, {
     visibility: { masquePs: i % 10 === 0, invisiblePatient: false, invisibleRepresentants: false },
-    mimeType: 'text/xml',
-    creationTime: day,
-    serviceStart: day,
-    serviceStop: null,
-    submissionTime: day,
     authors: [{ name: 'Dr Marie MARTIN', idNat: '899701000012', specialty: 'G15_10/SM26', institution: null }],
-    size: 1000 + i,
-    hash: 'da39a3ee5e6b4b0d3255bfef95601890afd80709',
-    logicalId: `urn:uuid:10000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-    version: '1',
-    replaces: null,
-  };
+  });
 }
 
 const open: { store: Store; writer: DmpCacheWriter }[] = [];
