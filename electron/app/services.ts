@@ -81,13 +81,18 @@ export async function createServices(options: ServicesOptions): Promise<Services
     });
     const trust = loadTrustStore(config.trustDir);
     // Servers' TLS: system authorities + CABINET_EXTRA_CA; in the sandbox also the test PKI (its sandboxes' certificates).
+    let prepareMail: (() => void) | null = null;
     const serverTrust = config.env === 'sandbox' ? [...config.extraCa, ...trust.anchorsPem] : config.extraCa;
     const identity = new IdentityService({
       audit,
       ecps: createEcpsProvider(config, serverTrust, tracer, options.env ?? process.env),
       checks: () => createIdentityChecks(trust),
       setting: (key) => settings.get(key) as never,
-      onChange: (view) => events.emit('sessionChanged', view),
+      onChange: (view) => {
+        events.emit('sessionChanged', view);
+        // Logged in (app hosts): the MSSanté sync's write worker starts now, in the background, not at launch.
+        if (view.state === 'connecte') prepareMail?.();
+      },
     });
     const patients = new PatientService(
       store.db,
@@ -146,7 +151,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     if (options.background) {
       worker.start();
       health.start();
-      mss.prepare();
+      prepareMail = () => mss.prepare();
     }
 
     return {

@@ -228,7 +228,7 @@ export class MssService {
   // -- sync -----------------------------------------------------------------
 
   /**
-   * The sync's write worker (`workerStore`): started by `prepare()` with the app's background services, or else
+   * The sync's write worker (`workerStore`): started by `prepare()` when the practitioner logs in (app hosts), or else
    * at the first sync before the IMAP connection (it comes up during the TLS handshake and login); then kept for
    * the next syncs (idle, it does not hold the process) until `close()`. Dropped after a failure: the next sync
    * starts a new one.
@@ -244,8 +244,9 @@ export class MssService {
   }
 
   /**
-   * Starts the sync's write worker ahead of the first sync, when a mailbox is configured (the app's background
-   * start): the first sync then finds it ready, instead of waiting for a thread and a connection to come up.
+   * Starts the sync's write worker ahead of the first sync, when a mailbox is configured (the app hosts call it
+   * when the practitioner logs in): the first sync then finds it ready, instead of waiting for a thread and a
+   * connection to come up. Idempotent.
    */
   prepare(): void {
     try {

@@ -5,7 +5,7 @@
  *  - first sync (headers + structure, stored in the encrypted store and
  *    searchable) vs a raw imapflow FETCH of the same items (`SYNC_FETCH_QUERY`,
  *    UID FETCH 1:*) — budget ≤ 1.3×. The app's path: writes in the sync's
- *    `WorkerWriter`, which the app starts with its background services
+ *    `WorkerWriter`, which the app starts when the practitioner logs in
  *    (`MssService.prepare`), so it is ready before the clock starts here (its
  *    start-up time is printed), and the service's own `onNew`
  *    (`newMailTracker`). For comparison, the same sync writing on the main
@@ -241,7 +241,7 @@ export async function benchMss(keychain: Keychain): Promise<Row[]> {
           budget: 1.3,
           notes: [
             `données    ${COUNT} messages écrits dans le Maildir en ${Math.round(seedMs)} ms, indexés par Dovecot en ${Math.round(indexMs)} ms (avant mesure)`,
-            `worker     prêt en ${Math.round(readyMedian)} ms (médiane ; l’application le démarre avec ses services, avant toute synchronisation : hors mesure ; connexion IMAP, hors mesure des deux côtés : ${Math.round(connectMs)} ms)`,
+            `worker     prêt en ${Math.round(readyMedian)} ms (médiane ; l’application le démarre à la connexion du praticien, avant toute synchronisation : hors mesure ; connexion IMAP, hors mesure des deux côtés : ${Math.round(connectMs)} ms)`,
             ...cpuNote(runs.worker),
             `mémoire    pic RSS d’une première synchronisation seule dans un processus neuf : ${mb(peaks.worker.maxRss)} ${within(peaks.worker.maxRss)} (budget < 250 Mo) ; FETCH brut seul : ${mb(peaks.raw.maxRss)}`,
             `           (le processus du banc lui-même, qui ouvre 13 bases tour à tour : ${mb(rssMax)} ; après le seul FETCH brut : ${mb(rssAfterRaw)})`,
