@@ -171,6 +171,36 @@ describe.skipIf(!available.ok)(`MSSanté client against Dovecot + Postfix${avail
     }
   });
 
+  it.runIf(process.platform === 'linux')('app hosts: the sync’s write worker starts when the practitioner logs in (not at launch), in the background, and stops with the services', async () => {
+    const mailbox = op.mailboxes.find((m) => m.opens && m.address.endsWith('@cabinet.test-mssante.fr'))!;
+    const keychain = new TestKeychain();
+    const dataDir = tempDir();
+    // Threads of this process at nice 10: the sync's write workers (sqlite-worker.mjs `background`).
+    const backgroundThreads = () =>
+      fs.readdirSync('/proc/self/task').filter((tid) => {
+        try {
+          const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]) === 10;
+        } catch {
+          return false; // the thread ended meanwhile
+        }
+      }).length;
+    const before = backgroundThreads();
+    const services = await createServices({ host: 'navigateur', keychain, env: envFor(dataDir, env(mailbox, dataDir)), background: true });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(backgroundThreads()).toBe(before);
+      await services.identity.loginP12(path.basename(mailbox.p12), fs.readFileSync(mailbox.p12), mailbox.password);
+      await vi.waitFor(() => expect(backgroundThreads()).toBe(before + 1), { timeout: 5000 });
+      expect((await services.mss.sync()).added).toBeGreaterThanOrEqual(0);
+      expect(backgroundThreads()).toBe(before + 1); // the same writer, kept
+    } finally {
+      await services.close();
+      keychain.cleanup();
+    }
+    expect(backgroundThreads()).toBe(before);
+  });
+
   it('IMAP with STARTTLS (imap://) authenticates the same way', async () => {
     const tls = mailboxTls(martin.mailbox);
     const client = await connectImap({ endpoint: { host: '127.0.0.1', port: op.imapStarttls.port, secure: false }, trust: { extraCa: [op.ca] }, auth: { user: martin.mailbox.address, tls: { kind: 'pem', keyPem: tls.key, certPem: tls.cert, chainPem: [] } } });
