@@ -38,6 +38,13 @@ export interface ParsedIns {
 
 export type InsParseResult = { ok: true; value: ParsedIns } | InsRefusal;
 
+/**
+ * The INS format, for schemas and quick checks (the key is checked by {@link parseIns}): 13 characters,
+ * digits except the 6th–7th which may be `2A` / `2B` (Corsica), then the 2-digit key.
+ */
+export const INS_MATRICULE_PATTERN = /^\d{5}(?:\d{2}|2[AB])\d{6}$/;
+export const INS_VALUE_PATTERN = /^\d{5}(?:\d{2}|2[AB])\d{6}\d{2}$/;
+
 const SEX_DIGITS: Record<string, 'M' | 'F'> = { '1': 'M', '2': 'F', '3': 'M', '4': 'F', '7': 'M', '8': 'F' };
 
 /** Spaces (any Unicode space) and dashes are display separators: `2 97 02 2A 020 778 — 78`. */
