@@ -78,7 +78,7 @@ describe('browser host', () => {
   });
 
   it('lets the page connect only to its own origin and the host’s own WebSocket, never ws: to any host', async () => {
-    const csp = (await get('/')).headers['content-security-policy'] ?? '';
+    const csp = String((await get('/')).headers['content-security-policy'] ?? '');
     const connect = csp.split(';').map((d) => d.trim()).filter((d) => d.startsWith('connect-src'));
     expect(connect).toEqual([`connect-src 'self' ws://127.0.0.1:${host.port}`]);
     expect(csp).not.toMatch(/(^|\s)(ws|wss|http|https):(\s|;|$)/);
