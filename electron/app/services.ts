@@ -11,7 +11,7 @@ import { OsKeychain, type Keychain } from '../platform/keychain/keychain.js';
 import { Outbox } from '../platform/outbox/outbox.js';
 import { OutboxWorker } from '../platform/outbox/worker.js';
 import { openStore, type Store } from '../platform/store/database.js';
-import { createTracer, type Tracer } from '../platform/trace/trace.js';
+import { createTracer, traceDirWarning, type Tracer } from '../platform/trace/trace.js';
 import { IdentityService } from '../identity/service.js';
 import { loadTrustStore } from '../identity/trust-store.js';
 import { createIdentityChecks } from '../identity/checks.js';
@@ -71,6 +71,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     const events = new EventBus();
     const tracer = createTracer(config.traceDir);
     const diagnostics = createDiagnostics(config.dataDir);
+    if (config.traceDir) diagnostics.warn('trace', traceDirWarning(config.traceDir));
     const audit = new AuditLog(store.db, undefined, (id) => events.emit('auditAppended', { id }));
     const outbox = new Outbox(store.db);
     const settings = new SettingsService(store.db, config);

@@ -48,3 +48,20 @@ describe('cabinet mss parse', () => {
     expect(JSON.parse(refused.stdout)).toMatchObject({ ok: false, code: 'INVALID_REQUEST', message: 'Courriel illisible : le fichier ne commence pas par des en-têtes de courriel.' });
   });
 });
+
+describe('cabinet mss send: arguments', () => {
+  it('accepts a Corsican INS (2A) with the shared INS rule: validation passes, the command then asks for the card', async () => {
+    const { stdout, exitCode } = await cabinet('mss', 'send', '--to', 'paul.durand@cabinet.test-mssante.fr', '--subject', 'Compte rendu', '--ins', '297022A02077878', '--json');
+    expect(exitCode).toBe(1);
+    const outcome = JSON.parse(stdout) as { ok: boolean; code: string; message: string };
+    expect(outcome.message).not.toMatch(/INS/);
+    expect(outcome).toMatchObject({ ok: false, code: 'INVALID_REQUEST', message: 'Indiquez --p12 <fichier> ou --pkcs11 <module>.' });
+  });
+
+  it('refuses a wrong key or a malformed INS before anything else, with the shared French messages', async () => {
+    const run = async (ins: string) => JSON.parse((await cabinet('mss', 'send', '--to', 'paul.durand@cabinet.test-mssante.fr', '--subject', 'Compte rendu', '--ins', ins, '--json')).stdout) as { code: string; message: string };
+    expect(await run('297022A02077879')).toEqual(expect.objectContaining({ code: 'INVALID_REQUEST', message: 'INS invalide : clé INS incorrecte : attendue 78.' }));
+    expect(await run('2 97 02 2A 020 778')).toEqual(expect.objectContaining({ message: expect.stringMatching(/^INS invalide : la clé \(2 chiffres\) manque/) }));
+    expect(await run('29702A202077878')).toEqual(expect.objectContaining({ message: expect.stringMatching(/^INS invalide : le 7e caractère ne peut être une lettre que pour la Corse/) }));
+  });
+});

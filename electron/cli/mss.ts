@@ -6,7 +6,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { CabinetError } from '../../shared/contract/outcome.js';
-import { formatIns } from '../../shared/domain/ins/matricule.js';
+import { assertIns, formatIns } from '../../shared/domain/ins/matricule.js';
+import { MAX_PDF_BYTES } from '../../shared/domain/limits.js';
 import { parseEml, type ParsedEml } from '../mss/parse.js';
 import { addCredentialOptions, asPractitioner, type CredentialOptions } from './credentials.js';
 import { jsonOption, run } from './output.js';
@@ -143,14 +144,14 @@ export function registerMss(program: Command): void {
       }));
       if (options.cda && !options.ins) throw new CabinetError('INVALID_REQUEST', 'Un document CDA (--cda) s’envoie pour un patient : indiquez --ins.');
       if ((options.fin || options.auPatient) && !options.ins) throw new CabinetError('INVALID_REQUEST', 'Écrire au patient (--au-patient, --fin) demande son INS (--ins).');
-      const cda = options.cda ? { xml: readInputFile(options.cda, 8 * 1024 * 1024, 'Document CDA'), ...(options.pdf ? { pdf: readInputFile(options.pdf, 20 * 1024 * 1024, 'PDF') } : {}) } : undefined;
-      if (options.pdf && !cda) attachments.push({ filename: path.basename(options.pdf), content: readInputFile(options.pdf, 20 * 1024 * 1024, 'PDF'), contentType: 'application/pdf' });
+      const cda = options.cda ? { xml: readInputFile(options.cda, 8 * 1024 * 1024, 'Document CDA'), ...(options.pdf ? { pdf: readInputFile(options.pdf, MAX_PDF_BYTES, 'PDF') } : {}) } : undefined;
+      if (options.pdf && !cda) attachments.push({ filename: path.basename(options.pdf), content: readInputFile(options.pdf, MAX_PDF_BYTES, 'PDF'), contentType: 'application/pdf' });
+      // The shared INS rule (Corsica 2A/2B, the key), checked before any login.
+      const ins = options.ins !== undefined ? assertIns(options.ins) : undefined;
       return asPractitioner(options, async (_credentials, services) => {
         let patientUid: string | undefined;
-        if (options.ins) {
-          const ins = options.ins.replace(/\s+/g, '');
-          if (!/^[0-9]{15}$/.test(ins)) throw new CabinetError('INVALID_REQUEST', 'INS attendu : 15 chiffres (matricule et clé).');
-          const row = services.store.db.prepare('SELECT uid FROM patients WHERE ins_matricule = ? AND ins_cle = ?').get(ins.slice(0, 13), ins.slice(13)) as { uid: string } | undefined;
+        if (ins) {
+          const row = services.store.db.prepare('SELECT uid FROM patients WHERE ins_matricule = ? AND ins_cle = ?').get(ins.matricule, ins.cle) as { uid: string } | undefined;
           if (!row) throw new CabinetError('NOT_FOUND', 'Aucun patient de ce poste ne porte cet INS.');
           patientUid = row.uid;
         }

@@ -1,6 +1,6 @@
 /** `cabinet vihf`: prints a signed VIHF assertion for the given practitioner. */
 import { Option, type Command } from 'commander';
-import { CabinetError } from '../../shared/contract/outcome.js';
+import { assertIns } from '../../shared/domain/ins/matricule.js';
 import { purposesOfUse, type PurposeOfUse } from '../identity/vihf/vihf.js';
 import { addCredentialOptions, asPractitioner, type CredentialOptions } from './credentials.js';
 import { jsonOption, run } from './output.js';
@@ -17,10 +17,8 @@ export function registerVihf(program: Command): void {
     .addOption(jsonOption())
     .action((options: CredentialOptions & { patient?: string; oid: keyof typeof insOids; mode: PurposeOfUse; structure?: string; specialite?: string; json?: boolean }) =>
       run({ json: Boolean(options.json) }, async () => {
-        const patient = options.patient?.replace(/\s/g, '');
-        if (patient !== undefined && !/^\d{6}[0-9AB]\d{6}\d{2}$/.test(patient)) {
-          throw new CabinetError('INVALID_REQUEST', 'INS invalide : 13 caractères du matricule (NIR ou NIA, Corse 2A/2B) suivis des 2 chiffres de la clé.');
-        }
+        // The shared INS rule (Corsica 2A/2B, the key).
+        const patient = options.patient !== undefined ? assertIns(options.patient).valeur : undefined;
         const assertion = await asPractitioner(options, (_credentials, services) =>
           services.identity.vihf({
             purposeOfUse: options.mode,

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import { Option, type Command } from 'commander';
 import { CabinetError } from '../../shared/contract/outcome.js';
 import { formatIns } from '../../shared/domain/ins/matricule.js';
+import { MAX_PDF_BYTES } from '../../shared/domain/limits.js';
 import { buildXdm, readXdm, type XdmReadResult } from '../mss/xdm/index.js';
 import { APP_VERSION } from '../app/version.js';
 import { readInputFile } from './files.js';
@@ -87,7 +88,7 @@ export function registerXdm(program: Command): void {
     .action((options: { cda: string; pdf?: string; out: string; force?: boolean; json?: boolean }) =>
       run({ json: Boolean(options.json) }, async () => {
         const cda = readInputFile(options.cda, 20 * 1024 * 1024, 'Document CDA');
-        const pdf = options.pdf ? readInputFile(options.pdf, 20 * 1024 * 1024, 'PDF') : undefined;
+        const pdf = options.pdf ? readInputFile(options.pdf, MAX_PDF_BYTES, 'PDF') : undefined;
         const zip = await buildXdm({ cda: { xml: cda }, ...(pdf ? { pdf: { data: pdf } } : {}), product: { name: 'Cabinet', version: APP_VERSION } });
         const check = await readXdm(zip);
         try {

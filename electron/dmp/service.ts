@@ -26,6 +26,7 @@ import { MAX_PDF_BYTES, type BuiltCda, type CdaId } from './cda/builder.js';
 import { createCheckedCda } from './cda/document.js';
 import type { CdaSelfCheck } from './cda/self-check.js';
 import { readCda } from './cda-reader.js';
+import { accessReasonProblem, normaliseAccessReason } from '../../shared/domain/limits.js';
 import { DmpCache, type CacheFilter, type FeedRecord } from './cache.js';
 import { inlineCacheWriter, StreamedStore, type DmpCacheWriter } from './cache-writer.js';
 import type { DmpCall, DmpClient, DmpDocumentEntry, DmpIns, DmpStatus, DmpSubmissionSet, DmpVisibility } from './client/api.js';
@@ -46,7 +47,6 @@ export const RECENT_WINDOWS_MONTHS: readonly number[] = [3, 6, 12, INITIAL_SEARC
 export const FIRST_SCREEN_DOCUMENTS = 50;
 /** The next FindSubmissionSets starts a little before the last call (clock skew); entries already cached are skipped. */
 export const CURSOR_OVERLAP_MS = 5 * 60_000;
-export const MIN_REASON_LENGTH = 10;
 const ACCESS_TTL_MS = 12 * 3600_000;
 const PREVIEW_TTL_MS = 30 * 60_000;
 const MAX_PREVIEWS = 4;
@@ -270,10 +270,9 @@ export class DmpService {
   /** Bris de glace or centre 15: a reason is mandatory and audited; the session remembers it for this patient. */
   declareAccess(uid: string, purpose: DmpAccess['purpose'], reason: string): DmpAccess {
     const actor = this.practitioner().idNatPs;
-    const text = reason.trim().replace(/\s+/g, ' ');
-    if (text.length < MIN_REASON_LENGTH) {
-      throw new CabinetError('INVALID_REQUEST', `Indiquez la raison de l’accès ${purpose === 'bris_de_glace' ? 'en bris de glace' : 'en centre 15'} (${MIN_REASON_LENGTH} caractères au moins) : elle est enregistrée dans le journal.`);
-    }
+    const problem = accessReasonProblem(reason, purpose === 'centre_15' ? 'centre_15' : 'bris_de_glace');
+    if (problem) throw new CabinetError('INVALID_REQUEST', problem);
+    const text = normaliseAccessReason(reason);
     this.options.patients.shareableIns(uid);
     const now = this.clock();
     const access: DmpAccess = { purpose, reason: text, since: now.toISOString() };

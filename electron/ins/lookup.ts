@@ -59,7 +59,8 @@ async function credentials(options: InsiLookupOptions): Promise<InsiCredentials>
   return { kind: 'cps', credentials: session, identifiantFacturation: session.practitioner.idNatPs, secteurActivite: 'SA07' };
 }
 
-function toOutcome(outcome: InsiSearchOutcome): InsiOutcome {
+/** The client's answer shaped for the patient service (and its identification screen). */
+export function toOutcome(outcome: InsiSearchOutcome): InsiOutcome {
   const { result, attempts } = outcome;
   const individu = result.cr === '00' ? result.individu : undefined;
   return {

@@ -1,7 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { freshStore } from '../../test/support/store.js';
+import { catarina, hermannInconsistentKeys, testSoftware } from '../../test/support/insi-samples.js';
+import { InsiClient } from '../ins/client/client.js';
+import { toOutcome } from '../ins/lookup.js';
 import { AuditLog } from '../platform/audit/audit-log.js';
-import { PatientService } from './service.js';
+import { PatientService, type InsiLookup } from './service.js';
 
 const stores: ReturnType<typeof freshStore>[] = [];
 afterEach(() => stores.splice(0).forEach((s) => s.dispose()));
@@ -14,6 +17,27 @@ function setup() {
     throw new Error('INSi is not used here');
   };
   return { audit, patients: new PatientService(store.db, audit, 'sandbox', noInsi) };
+}
+
+/** The real INSi client (parser and key check included) over a transport that answers `body`. */
+function insiAnswering(body: string): InsiLookup {
+  const client = new InsiClient({
+    url: 'https://insi.invalid/lps',
+    credentials: { kind: 'certificat', tls: { kind: 'pem', keyPem: '', certPem: '', chainPem: [] }, emitter: 'TEST-STRUCTURE' },
+    software: testSoftware,
+    transport: { request: async () => ({ status: 200, headers: {}, body: Buffer.from(body) }), close: () => undefined },
+  });
+  return {
+    byTraits: async (traits) => toOutcome(await client.rechercherParTraits({ nomNaissance: traits.nomNaissance, prenoms: traits.listePrenoms, sexe: traits.sexe, dateNaissance: traits.dateNaissance })),
+    byVitale: () => Promise.reject(new Error('not used')),
+  };
+}
+
+function setupWithInsi(body: string) {
+  const store = freshStore();
+  stores.push(store);
+  const audit = new AuditLog(store.db);
+  return { store, audit, patients: new PatientService(store.db, audit, 'sandbox', () => insiAnswering(body)) };
 }
 
 describe('patient service', () => {
@@ -74,5 +98,34 @@ describe('patient service', () => {
     expect(patients.setMedecinTraitant(created.uid, null, 'praticien').medecinTraitant).toBeNull();
     expect(audit.list(50).entries.filter((e) => e.action === 'patient.medecin_traitant').map((e) => e.details)).toEqual([{ renseigne: false }, { renseigne: true }]);
     expect(() => patients.setMedecinTraitant('00000000-0000-0000-0000-000000000000', null, 'praticien')).toThrow(/n’existe pas/);
+  });
+
+  it('an INSi answer with an inconsistent INS key (CNDA 2.08 cas 2) is refused: nothing stored, nothing to accept, the refusal audited', async () => {
+    const { store, audit, patients } = setupWithInsi(hermannInconsistentKeys);
+    const hermann = { birthName: 'Hermann', firstNames: 'Gatien', sex: 'M', birthDate: '1981-03-24' } as const;
+    const provisional = patients.create(hermann, 'praticien');
+    for (const uid of [undefined, provisional.uid]) {
+      await expect(patients.lookupTraits(hermann, uid, 'praticien')).rejects.toMatchObject({
+        code: 'CHECK_FAILED',
+        message: expect.stringMatching(/^INS refusé : INSi a renvoyé une clé qui ne correspond pas au matricule.*identité provisoire/),
+        details: expect.objectContaining({ reason: 'cle_ins_incoherente' }),
+      });
+    }
+    // The identity stays as it was, without INS; no patient carries the INS; the refusals are in the audit log.
+    expect(patients.get(provisional.uid, 'praticien')).toMatchObject({ status: 'PROV', ins: null, insLocal: null });
+    expect(store.db.prepare('SELECT count(*) AS n FROM patients WHERE ins_matricule IS NOT NULL').get()).toEqual({ n: 0 });
+    expect(() => patients.shareableIns(provisional.uid)).toThrow();
+    const lookups = audit.list(50).entries.filter((e) => e.action === 'ins.lookup');
+    expect(lookups.map((e) => e.details)).toEqual([
+      { mode: 'traits', refus: 'cle_ins_incoherente' },
+      { mode: 'traits', refus: 'cle_ins_incoherente' },
+    ]);
+    expect(JSON.stringify(audit.list(50).entries)).not.toContain('1810363220456');
+  });
+
+  it('the same path with consistent keys keeps the result to accept (the control of the test above)', async () => {
+    const { patients } = setupWithInsi(catarina);
+    const result = await patients.lookupTraits({ birthName: 'Tchitchi', firstNames: 'Catarina', sex: 'F', birthDate: '1936-06-21' }, undefined, 'praticien');
+    expect(result).toMatchObject({ cr: '00' });
   });
 });

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { CabinetError } from '../../shared/contract/outcome.js';
 import {
+  INS_KEY_MISMATCH_REASON,
   assertInsOidAllowed,
   assertInsShareable,
   assertTraits,
@@ -252,15 +253,29 @@ export class PatientService {
   async lookupTraits(input: TraitsInput, uid: string | undefined, actor: string) {
     const traits = this.traits(input);
     if (uid) this.row(uid);
-    const outcome = await this.insi().byTraits(traits);
+    const outcome = await this.auditingKeyRefusal(() => this.insi().byTraits(traits), actor, 'traits', uid ?? null);
     this.audit.append({ actor, action: 'ins.lookup', subject: uid ?? null, details: { mode: 'traits', cr: outcome.cr, essais: outcome.attempts.length } });
     return this.remember(outcome, traits, uid ?? null);
   }
 
   async lookupVitale(card: Buffer, beneficiaire: number, actor: string) {
-    const outcome = await this.insi().byVitale(card, beneficiaire);
+    const outcome = await this.auditingKeyRefusal(() => this.insi().byVitale(card, beneficiaire), actor, 'carte_vitale', null);
     this.audit.append({ actor, action: 'ins.lookup', details: { mode: 'carte_vitale', cr: outcome.cr } });
     return this.remember(outcome, null, null);
+  }
+
+  /**
+   * An INSi answer refused because an INS key is wrong (the client's check): nothing is kept (no
+   * result to accept, no patient written); the refusal is audited, then passed on to the screen.
+   */
+  private async auditingKeyRefusal(run: () => Promise<InsiOutcome>, actor: string, mode: 'traits' | 'carte_vitale', uid: string | null): Promise<InsiOutcome> {
+    try {
+      return await run();
+    } catch (error) {
+      const reason = error instanceof CabinetError && error.details && typeof error.details === 'object' ? (error.details as { reason?: unknown }).reason : undefined;
+      if (reason === INS_KEY_MISMATCH_REASON) this.audit.append({ actor, action: 'ins.lookup', subject: uid, details: { mode, refus: INS_KEY_MISMATCH_REASON } });
+      throw error;
+    }
   }
 
   /** « Accepter l’identité INSi »: the returned traits and INS are stored; status per the RNIV (→ RECUP, or QUAL after a document check). */

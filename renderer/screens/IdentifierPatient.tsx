@@ -17,7 +17,7 @@
  */
 import { useCallback, useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import type { Failure } from '../../shared/contract/index.js';
-import { normaliseName, type NameField } from '../../shared/domain/ins/index.js';
+import { INS_KEY_MISMATCH_REASON, normaliseName, type NameField } from '../../shared/domain/ins/index.js';
 import { Alert } from '../components/Alert.js';
 import { FailureAlert } from '../components/FormActions.js';
 import { DocumentCheckForm } from '../components/DocumentCheckForm.js';
@@ -375,7 +375,7 @@ function TraitsStep({
           Recopiez les traits <strong>tels qu’ils figurent sur la pièce d’identité</strong>. Tous les champs sont obligatoires, sauf ceux marqués
           « facultatif ».
         </p>
-        <FailureAlert failure={failure} title="INSi n’a pas pu être interrogé" />
+        <FailureAlert failure={failure} title={failure && isInsKeyRefusal(failure) ? 'INS refusé : clé incohérente' : 'INSi n’a pas pu être interrogé'} />
 
         <div className="form-row">
           <TextField
@@ -790,6 +790,12 @@ function traitDisplay(field: ComparedField, value: string): ReactNode {
 }
 
 /** A refusal naming the patient who already holds this INS (`details.uid`). */
+/** INSi answered, but an INS key of its answer is wrong: the answer was refused (the message says what to do). */
+function isInsKeyRefusal(failure: Failure): boolean {
+  const details = failure.details;
+  return failure.code === 'CHECK_FAILED' && !!details && typeof details === 'object' && (details as { reason?: unknown }).reason === INS_KEY_MISMATCH_REASON;
+}
+
 function existingHolder(failure: Failure): string | null {
   const details = failure.details;
   if (failure.code !== 'CONFLICT' || !details || typeof details !== 'object' || !('uid' in details)) return null;

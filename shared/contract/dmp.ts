@@ -6,9 +6,10 @@
  */
 import { z } from 'zod';
 import { CONFIDENTIALITY_CODES, FACILITY_TYPE_CODES, PRACTICE_SETTING_CODES, TYPE_CODES } from '../domain/cda/index.js';
+import { MAX_ACCESS_REASON_CHARS, MAX_PDF_BASE64_CHARS } from '../domain/limits.js';
 
-/** 20 MiB of PDF → at most 4 × ⌈20 MiB / 3⌉ base64 characters. */
-export const MAX_PDF_BASE64_CHARS = 4 * Math.ceil((20 * 1024 * 1024) / 3);
+/** 20 MiB of PDF → at most 4 × ⌈20 MiB / 3⌉ base64 characters (shared/domain/limits.ts). */
+export { MAX_PDF_BASE64_CHARS };
 
 const uid = z.string().regex(/^[0-9a-f-]{36}$/);
 const entryUuid = z.string().min(1).max(100).regex(/^[A-Za-z0-9:._-]+$/);
@@ -169,7 +170,7 @@ export const dmpBrisDeGlaceRequest = z
   .object({
     uid,
     purpose: z.enum(['bris_de_glace', 'centre_15']),
-    /** Mandatory: why the practitioner accesses without authorisation (≥ 10 characters). */
-    reason: z.string().max(500),
+    /** Mandatory: why the practitioner accesses without authorisation (MIN_ACCESS_REASON_CHARS once trimmed, shared/domain/limits.ts: checked by the service, which says so in French). */
+    reason: z.string().max(MAX_ACCESS_REASON_CHARS),
   })
   .strict();

@@ -77,6 +77,18 @@ describe('browser host', () => {
     expect(res.headers['x-content-type-options']).toBe('nosniff');
   });
 
+  it('lets the page connect only to its own origin and the host’s own WebSocket, never ws: to any host', async () => {
+    const csp = String((await get('/')).headers['content-security-policy'] ?? '');
+    const connect = csp.split(';').map((d) => d.trim()).filter((d) => d.startsWith('connect-src'));
+    expect(connect).toEqual([`connect-src 'self' ws://127.0.0.1:${host.port}`]);
+    expect(csp).not.toMatch(/(^|\s)(ws|wss|http|https):(\s|;|$)/);
+    // The page's own meta CSP (also read in Electron, whose header has no WebSocket at all) adds no scheme-wide source either.
+    const indexHtml = fs.readFileSync(path.join(path.dirname(new URL(import.meta.url).pathname), '../../renderer/index.html'), 'utf8');
+    const meta = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(indexHtml)?.[1] ?? '';
+    expect(meta).toContain("connect-src 'self'");
+    expect(meta).not.toMatch(/(^|\s)(ws|wss):(\s|;|$)/);
+  });
+
   it('refuses path traversal, foreign Host headers and other methods', async () => {
     expect((await get('/../../../../etc/passwd')).status).toBe(404);
     expect((await get('/%2e%2e/%2e%2e/etc/passwd')).status).toBe(404);

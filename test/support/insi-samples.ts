@@ -125,3 +125,19 @@ export const faultDesir560: SampleFault = {
   reason: 'Vous ne disposez pas des droits suffisants',
   erreur: { code: 'DESIR_560', severite: 'erreur', text: 'Vous ne disposez pas des droits suffisants' },
 };
+
+/** CNDA 2.08 cas 2: HERMANN GATIEN with the keys CNAM returns (60 and 10, where the matricules compute to 76 and 26). */
+export const hermannInconsistentKeys = cr00({
+  matricule: '1810363220456',
+  cle: '60',
+  histo: [
+    { matricule: '1810363220456', cle: '60' },
+    { matricule: '2810363220456', cle: '10' },
+  ],
+  nomNaissance: 'HERMANN',
+  prenom: 'GATIEN',
+  listePrenom: 'GATIEN',
+  sexe: 'M',
+  dateNaissance: '1981-03-24',
+  lieuNaissance: '63220',
+});

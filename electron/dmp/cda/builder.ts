@@ -33,9 +33,10 @@ import {
   type TypeCode,
 } from '../../../shared/domain/cda/index.js';
 import { INS_OIDS, isInsOid, parseIns } from '../../../shared/domain/ins/index.js';
+import { MAX_PDF_BYTES } from '../../../shared/domain/limits.js';
 import type { Practitioner } from '../../../shared/domain/practitioner.js';
 
-export const MAX_PDF_BYTES = 20 * 1024 * 1024;
+export { MAX_PDF_BYTES };
 export const MAX_TITLE_LENGTH = 250;
 const PDF_MAGIC = Buffer.from('%PDF-', 'latin1');
 

@@ -56,7 +56,7 @@
  *    the `structuredBody` / section rules (level 3 only).
  */
 import type { Element } from '@xmldom/xmldom';
-import { insOids, parseIns } from '../../../shared/domain/ins/index.js';
+import { INS_VALUE_PATTERN, insOids, parseIns } from '../../../shared/domain/ins/index.js';
 
 export interface RuleHelpers {
   /** Whether `code` is in the ART-DECOR value set with this OID (voc-<oid>-DYNAMIC.xml). */
@@ -314,7 +314,7 @@ export const CDA_RULES: CdaRule[] = [
   {
     id: 'CABINET-INS-02',
     context: `${RT}/hl7:id[${INS_OID_TEST}]`,
-    asserts: [{ test: (n) => /^[0-9A-Z]{15}$/.test(get(n, 'extension')) && parseIns(get(n, 'extension')).ok, message: 'L’INS du patient (extension) doit comporter le matricule (13 caractères) suivi de sa clé (2 chiffres), clé correcte.' }],
+    asserts: [{ test: (n) => INS_VALUE_PATTERN.test(get(n, 'extension')) && parseIns(get(n, 'extension')).ok, message: 'L’INS du patient (extension) doit comporter le matricule (13 caractères) suivi de sa clé (2 chiffres), clé correcte.' }],
   },
   {
     id: 'CABINET-AUT-01',

@@ -18,6 +18,7 @@
 import { SaxesParser } from 'saxes';
 import { CabinetError, type ErrorCode } from '../../../shared/contract/outcome.js';
 import { TYPE_CODES, isTypeCode } from '../../../shared/domain/cda/value-sets.js';
+import { INS_VALUE_PATTERN } from '../../../shared/domain/ins/matricule.js';
 import type { Coded, DmpAvailability, DmpDocumentEntry, DmpFindFilter, DmpIns, DmpSubmissionSet } from '../client/api.js';
 import { visibilityFromCodes } from './metadata.js';
 import { ASSOCIATION, ERROR_SEVERITY, EXTERNAL_ID, NS, SCHEME, STATUS, STORED_QUERY, parseXdsTime, xdsTime, xmlEscape, type StoredQueryName } from './soap.js';
@@ -59,7 +60,7 @@ function refuse(message: string): never {
 
 /** CX of the patient, as stored queries expect it. */
 export function queryPatientId(ins: DmpIns): string {
-  if (!/^[0-9A-Z]{13}\d{2}$/.test(ins.value) || !/^[0-2](\.\d+)+$/.test(ins.oid)) refuse('INS invalide pour la recherche DMP.');
+  if (!INS_VALUE_PATTERN.test(ins.value) || !/^[0-2](\.\d+)+$/.test(ins.oid)) refuse('INS invalide pour la recherche DMP.');
   return `${ins.value}^^^&${ins.oid}&ISO^NH`;
 }
 

@@ -19,6 +19,7 @@ import crypto from 'node:crypto';
 import { SignedXml, createOptionalCallbackFunction, type SignatureAlgorithm as XmlSignatureAlgorithm } from 'xml-crypto';
 import { z } from 'zod';
 import { CabinetError, describeIssues } from '../../../shared/contract/outcome.js';
+import { INS_VALUE_PATTERN } from '../../../shared/domain/ins/matricule.js';
 import { PROFESSION_OID, SPECIALTY_OID, practitionerSchema, professionLabels, specialtyLabels } from '../../../shared/domain/practitioner.js';
 import type { Signer } from '../types.js';
 import { subjectDn } from './subject-dn.js';
@@ -127,7 +128,7 @@ export const vihfInputSchema = z
      */
     patientIns: z
       .object({
-        value: z.string().regex(/^\d{6}[0-9AB]\d{6}\d{2}$/),
+        value: z.string().regex(INS_VALUE_PATTERN),
         oid: z.enum(insOids),
       })
       .strict()

@@ -16,7 +16,7 @@ import { DOMParser } from '@xmldom/xmldom';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CabinetError } from '../../../shared/contract/outcome.js';
 import { validateEnvelopes } from '../../../test/support/insi-schemas.js';
-import { catarina, cr01, cr02, faultDesir550, faultEnvelope, faultInsi102, testSoftware } from '../../../test/support/insi-samples.js';
+import { catarina, cr01, cr02, faultDesir550, faultEnvelope, faultInsi102, hermannInconsistentKeys, testSoftware } from '../../../test/support/insi-samples.js';
 import { practitionerFromCertificate } from '../../identity/certificates/practitioner.js';
 import { KeySigner } from '../../identity/login/key-signer.js';
 import { choosePairs, readP12 } from '../../identity/login/p12.js';
@@ -223,6 +223,24 @@ describe('rechercherParTraits: the strategy of validated clients', () => {
       expect(details.attempts[0]).toMatchObject({ prenom: 'OLA', error: { code: 'CONFIG_INVALID' } });
       expect(received).toHaveLength(1);
       expect(tracer.exchanges[0]).toMatchObject({ outcome: 'erreur', response: { status: 500 } });
+    } finally {
+      client.close();
+    }
+  });
+
+  it('an answer with an inconsistent INS key (CNDA 2.08 cas 2) is refused and stops the strategy; the trace says why', async () => {
+    script = (r) => ({ status: 200, body: r.prenom === 'OLA' ? hermannInconsistentKeys : catarina });
+    const tracer = new MemoryTracer();
+    const client = mtlsClient({ tracer });
+    try {
+      const error = await refusal(() => client.rechercherParTraits(tchitchiSearch));
+      expect(error.code).toBe('CHECK_FAILED');
+      expect(error.message).toMatch(/^INS refusé : INSi a renvoyé une clé qui ne correspond pas au matricule/);
+      const details = error.details as { reason: string; attempts: { prenom: string; error: { code: string } }[] };
+      expect(details.reason).toBe('cle_ins_incoherente');
+      expect(details.attempts).toEqual([expect.objectContaining({ prenom: 'OLA', error: expect.objectContaining({ code: 'CHECK_FAILED' }) })]);
+      expect(received).toHaveLength(1);
+      expect(tracer.exchanges[0]).toMatchObject({ outcome: 'erreur', response: { status: 200, erreur: error.message } });
     } finally {
       client.close();
     }

@@ -12,6 +12,7 @@ import {
   faultDesir560,
   faultEnvelope,
   faultInsi102,
+  hermannInconsistentKeys,
   recordedResponse,
   resultatEnvelope,
 } from '../../../test/support/insi-samples.js';
@@ -39,6 +40,39 @@ function extract(xml: string, ns: string, local: string): string {
   if (!element) throw new Error(`${local} absent`);
   return new XMLSerializer().serializeToString(element);
 }
+
+describe('INS keys of the answer (CNDA 2.08 cas 2)', () => {
+  it('refuses HERMANN GATIEN: the keys returned (60, 10) are not those of the matricules (76, 26); no INS in the message', () => {
+    const error = refusal(() => parseInsiResponse(hermannInconsistentKeys));
+    expect(error.code).toBe('CHECK_FAILED');
+    expect(error.message).toMatch(/^INS refusé : INSi a renvoyé une clé qui ne correspond pas au matricule/);
+    expect(error.message).toContain('INS actif : clé reçue 60, clé calculée 76');
+    expect(error.message).toContain('INS de l’historique n° 2 : clé reçue 10, clé calculée 26');
+    expect(error.message).toMatch(/identité provisoire/);
+    expect(error.message).not.toMatch(/1810363220456|2810363220456/);
+    expect(error.details).toEqual({
+      reason: 'cle_ins_incoherente',
+      cles: [
+        { ou: 'actif', recue: '60', attendue: '76' },
+        { ou: 'historique', rang: 1, recue: '60', attendue: '76' },
+        { ou: 'historique', rang: 2, recue: '10', attendue: '26' },
+      ],
+    });
+  });
+
+  it('refuses an answer whose active INS is right but one historical key is wrong, and accepts it once the key is right', () => {
+    const wrongHistory = ecetinsiHistory.replace('<Cle>55</Cle>', '<Cle>56</Cle>');
+    expect(refusal(() => parseInsiResponse(wrongHistory)).details).toMatchObject({ cles: [{ ou: 'historique', rang: 2, recue: '56', attendue: '55' }] });
+    expect(parseInsiResponse(ecetinsiHistory).cr).toBe('00');
+  });
+
+  it('accepts Corsican INS (2A, 2B) whose keys are right', () => {
+    for (const [matricule, cle] of [['297022A020778', '78'], ['160012B020777', '13']] as const) {
+      const xml = cr00({ matricule, cle, nomNaissance: 'ADRTROIS', listePrenom: 'X', sexe: 'F', dateNaissance: '1997-02-26' });
+      expect(found(parseInsiResponse(xml)).insActif.ins).toBe(matricule + cle);
+    }
+  });
+});
 
 describe('recorded qualification answers', () => {
   it('REP_CR01: no identity', () => {

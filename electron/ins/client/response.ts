@@ -12,6 +12,7 @@
  */
 import { SaxesParser, type SaxesTagNS } from 'saxes';
 import { CabinetError, type ErrorCode } from '../../../shared/contract/outcome.js';
+import { assertInsiKeysConsistent } from '../../../shared/domain/ins/matricule.js';
 import { MAX_INSI_RESPONSE_BYTES, RESULTAT_NS, SIRAM_NS, SOAP11_NS, SOAP12_NS, type InsiCr } from './wire.js';
 
 // ---------------------------------------------------------------------------
@@ -352,15 +353,15 @@ function readResultat(resultat: XmlElement): InsiResult {
   if (!individu) throw unreadable('identité (INDIVIDU) absente malgré le compte rendu 00');
   const actif = first(individu, RESULTAT_NS, 'INSACTIF');
   if (!actif) throw unreadable('INS actif (INSACTIF) absent');
+  const insActif = identifier(actif, 'INSACTIF');
+  const insHisto = children(individu, RESULTAT_NS, 'INSHISTO').map((element) => identifier(element, 'INSHISTO'));
+  // Every key INSi returns is checked (the shared INS rule): one wrong key and the whole answer is refused.
+  assertInsiKeysConsistent(insActif, insHisto);
   return {
     cr: '00',
     label,
     message: insiCrMessages['00'],
-    individu: {
-      insActif: identifier(actif, 'INSACTIF'),
-      insHisto: children(individu, RESULTAT_NS, 'INSHISTO').map((element) => identifier(element, 'INSHISTO')),
-      tiq: tiq(first(individu, RESULTAT_NS, 'TIQ')),
-    },
+    individu: { insActif, insHisto, tiq: tiq(first(individu, RESULTAT_NS, 'TIQ')) },
   };
 }
 

@@ -120,14 +120,6 @@ const cases: Case[] = [
     histo: [ins('180032B020401', '23')],
     lieu: '2B020',
   },
-  {
-    label: 'HERMANN GATIEN (CNDA 2.08 case 2, keys as recorded)',
-    search: { nomNaissance: 'HERMANN', prenoms: 'GATIEN', sexe: 'M', dateNaissance: '1981-03-24' },
-    cr: '00',
-    attempts: ['GATIEN:00'],
-    actif: ins('1810363220456', '60'),
-    histo: [ins('1810363220456', '60'), ins('2810363220456', '10')],
-  },
 ];
 
 describe.each(['certificat', 'cps'] as const)('INSi sandbox, %s mode', (mode) => {
@@ -158,6 +150,24 @@ describe.each(['certificat', 'cps'] as const)('INSi sandbox, %s mode', (mode) =>
       expect(request.caller).toBe(mode === 'certificat' ? 'INSI-AUTO' : card.practitioner.idNatPs);
       expect(request.idam).toBe(SANDBOX_IDAM);
     }
+  });
+
+  it('HERMANN GATIEN (CNDA 2.08 case 2): the sandbox answers the keys CNAM returns (60, 10), the client refuses the answer', async () => {
+    const before = sandbox.requests().length;
+    const insi = client(mode);
+    try {
+      const error = await refusal(() => insi.rechercherParTraits({ nomNaissance: 'HERMANN', prenoms: 'GATIEN', sexe: 'M', dateNaissance: '1981-03-24' }));
+      expect(error.code).toBe('CHECK_FAILED');
+      expect(error.message).toMatch(/^INS refusé : INSi a renvoyé une clé qui ne correspond pas au matricule \(INS actif : clé reçue 60, clé calculée 76/);
+      const details = error.details as { reason: string; attempts: { prenom: string; error?: { code: string } }[] };
+      expect(details.reason).toBe('cle_ins_incoherente');
+      // A wrong key stops the strategy like a technical error: no other first name is tried.
+      expect(details.attempts.map((a) => [a.prenom, a.error?.code])).toEqual([['GATIEN', 'CHECK_FAILED']]);
+    } finally {
+      insi.close();
+    }
+    const seen = sandbox.requests().slice(before);
+    expect(seen).toHaveLength(1);
   });
 
   it('DE VINCI LEONARDO with the birthplace finds one of the two', async () => {

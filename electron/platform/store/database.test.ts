@@ -4,7 +4,7 @@ import Database from 'better-sqlite3-multiple-ciphers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CabinetError } from '../../../shared/contract/outcome.js';
 import { brokenKeychain, tempDir, TestKeychain } from '../../../test/support/fixtures.js';
-import { applyKey, DB_FILE, isPlaintextSqlite, openStore, STORE_ID_FILE } from './database.js';
+import { applyKey, DB_FILE, ensureDataDir, isPlaintextSqlite, openStore, STORE_ID_FILE } from './database.js';
 import { latestVersion, migrations } from './migrations/index.js';
 
 const keychains: TestKeychain[] = [];
@@ -78,6 +78,23 @@ describe('encrypted store', () => {
     expect(fs.statSync(store.file).mode & 0o777).toBe(0o600);
     expect(fs.statSync(path.join(dir, STORE_ID_FILE)).mode & 0o777).toBe(0o600);
     store.close();
+  });
+
+  it('makes the data folder 0700, whether it is created or already there with 0755', () => {
+    if (process.platform === 'win32') return;
+    const parent = tempDir();
+    const created = path.join(parent, 'nouveau', 'Cabinet');
+    openStore({ dataDir: created, keychain: keychain() }).close();
+    expect(fs.statSync(created).mode & 0o777).toBe(0o700);
+    const existing = tempDir();
+    fs.chmodSync(existing, 0o755);
+    openStore({ dataDir: existing, keychain: keychain() }).close();
+    expect(fs.statSync(existing).mode & 0o777).toBe(0o700);
+    // Windows: no chmod (its ACLs apply), the folder is left as it is.
+    const onWindows = tempDir();
+    fs.chmodSync(onWindows, 0o755);
+    ensureDataDir(onWindows, 'win32');
+    expect(fs.statSync(onWindows).mode & 0o777).toBe(0o755);
   });
 
   it('refuses a database written by a newer version, without touching it', () => {

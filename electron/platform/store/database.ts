@@ -54,12 +54,23 @@ function keyAccount(storeId: string): string {
   return `base-locale:${storeId}`;
 }
 
-function ensureDataDir(dataDir: string): void {
+/**
+ * Creates the data folder, or takes the existing one, and makes it 0700 either way: a folder made
+ * earlier (by hand, by an older version, or as the parent of the logs folder) keeps the umask's 0755
+ * otherwise. Windows has no such modes (the profile folder's ACL applies): no chmod there.
+ */
+export function ensureDataDir(dataDir: string, platform: NodeJS.Platform = process.platform): void {
   try {
     fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     fs.accessSync(dataDir, fs.constants.W_OK);
   } catch {
     throw new CabinetError('STORE_UNAVAILABLE', `Le dossier de données ${dataDir} ne peut pas être créé ou n’est pas accessible en écriture.`);
+  }
+  if (platform === 'win32') return;
+  try {
+    fs.chmodSync(dataDir, 0o700);
+  } catch {
+    throw new CabinetError('STORE_UNAVAILABLE', `Les droits du dossier de données ${dataDir} ne peuvent pas être restreints à votre compte (0700) : vérifiez qu’il vous appartient.`);
   }
 }
 

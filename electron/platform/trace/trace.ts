@@ -69,6 +69,18 @@ export class DirectoryTracer implements Tracer {
   }
 }
 
+/**
+ * Said at every start while CABINET_TRACE_DIR is set: traces are for support and homologation, and
+ * they hold patient data in clear (only secrets are redacted).
+ */
+export function traceDirWarning(dir: string): string {
+  return (
+    `Les échanges avec les services nationaux sont enregistrés dans ${dir} (CABINET_TRACE_DIR). ` +
+    'Ces traces contiennent en clair des données de patients (INS, noms, prénoms, dates de naissance) : ' +
+    'réservez-les au support ou à l’homologation, protégez ce dossier, effacez-les ensuite et retirez CABINET_TRACE_DIR.'
+  );
+}
+
 export function createTracer(dir: string | null): Tracer {
   return dir ? new DirectoryTracer(dir) : noTrace;
 }

@@ -10,6 +10,7 @@ import { FailureAlert, SubmitCancel } from '../../components/FormActions.js';
 import { Dialog } from '../../components/Dialog.js';
 import { dmp, useDmpReport, type DmpAccess, type DmpStatusView } from './dmp-api.js';
 import { reasonProblem } from './dmp-labels.js';
+import { MIN_ACCESS_REASON_CHARS } from '../../../shared/domain/limits.js';
 
 export function ConsentDialog({ uid, patientName, onDone, onClose }: { uid: string; patientName: string; onDone: (view: DmpStatusView) => void; onClose: () => void }) {
   const { busy, failure, run } = useRequest(onDone);
@@ -91,7 +92,7 @@ export function BrisDeGlaceDialog({ uid, patientName, onDone, onClose }: { uid: 
             Raison de l’accès en urgence (obligatoire)
           </label>
           <p id={`${id}-raison-aide`} className="field__help">
-            Par exemple : « patient inconscient, appel du SAMU, recherche des traitements en cours ». 10 caractères au moins.
+            Par exemple : « patient inconscient, appel du SAMU, recherche des traitements en cours ». {MIN_ACCESS_REASON_CHARS} caractères au moins.
           </p>
           <textarea
             ref={reasonRef}

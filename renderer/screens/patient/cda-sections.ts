@@ -12,6 +12,7 @@
  * sup, caption, footnote); anything else contributes its text only. Sizes
  * are bounded (depth, node count, text length).
  */
+import { MAX_PDF_BASE64_CHARS } from '../../../shared/domain/limits.js';
 
 export const HL7_NS = 'urn:hl7-org:v3';
 /** Nodes visited at most (a 2 MB narrative is far below this). */
@@ -21,7 +22,7 @@ export const MAX_DEPTH = 64;
 /** Characters of narrative text kept, in total. */
 export const MAX_TEXT_CHARS = 5_000_000;
 /** Characters of base64 accepted in a nonXMLBody (≈ 20 MiB of file). */
-export const MAX_BASE64_CHARS = 4 * Math.ceil((20 * 1024 * 1024) / 3) + 1_000_000;
+export const MAX_BASE64_CHARS = MAX_PDF_BASE64_CHARS + 1_000_000;
 
 /** The part of the W3C DOM used here (browser DOM and xmldom both provide it). */
 export interface XmlNodeLike {

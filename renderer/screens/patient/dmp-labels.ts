@@ -5,6 +5,7 @@
  * (JDV_J07) and the checks of the feed form.
  */
 import { TYPE_CODES } from '../../../shared/domain/cda/index.js';
+import { accessReasonProblem, MAX_PDF_BYTES } from '../../../shared/domain/limits.js';
 
 export type Authorization = 'VALIDE' | 'EXPIRE' | 'INTERDIT' | 'NON_EXISTE';
 export type Availability = 'Approved' | 'Deprecated' | 'Archived' | 'Deleted';
@@ -168,18 +169,13 @@ export function authorsLine(authors: { name: string; specialty: string | null; i
   return authors.map((a) => (a.institution ? `${a.name} (${a.institution})` : a.name)).join(', ');
 }
 
-/** The reason of a bris de glace: at least 10 characters once trimmed, 500 at most. */
-export const MIN_REASON_CHARS = 10;
+/** The reason of a bris de glace: the services' rule (shared/domain/limits.ts). */
 export function reasonProblem(reason: string): string | null {
-  const text = reason.trim().replace(/\s+/g, ' ');
-  if (text.length === 0) return 'Indiquez la raison de l’accès en urgence : elle est enregistrée dans le journal et le patient en est informé.';
-  if (text.length < MIN_REASON_CHARS) return `La raison est trop courte (${MIN_REASON_CHARS} caractères au moins).`;
-  if (text.length > 500) return 'La raison est trop longue (500 caractères au plus).';
-  return null;
+  return accessReasonProblem(reason, 'bris_de_glace');
 }
 
-/** Largest PDF accepted by the services (20 Mio). */
-export const MAX_PDF_BYTES = 20 * 1024 * 1024;
+/** Largest PDF accepted by the services (20 Mio, shared/domain/limits.ts). */
+export { MAX_PDF_BYTES };
 
 /** Why a chosen file cannot be sent, in French; null when it can. */
 export function pdfProblem(file: { name: string; size: number; type: string }, head: Uint8Array): string | null {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CabinetError } from '../../contract/outcome.js';
-import { assertIns, formatIns, insKey, isValidIns, parseIns, type InsParseResult } from './matricule.js';
+import { assertIns, assertInsiKeysConsistent, formatIns, INS_MATRICULE_PATTERN, INS_VALUE_PATTERN, insKey, insKeyMismatches, isValidIns, parseIns, type InsParseResult } from './matricule.js';
 
 function refusal(result: InsParseResult): { reason: string; message: string; cleAttendue?: string } {
   if (result.ok) throw new Error(`accepted: ${result.value.valeur}`);
@@ -170,5 +170,43 @@ describe('formatIns', () => {
   });
   it('returns anything else as given', () => {
     expect(formatIns(' 12345 ')).toBe('12345');
+  });
+});
+
+describe('INS format patterns (the one rule for schemas, CLI and wire codecs)', () => {
+  it('accept digits, and 2A / 2B at the 6th–7th characters only', () => {
+    for (const value of ['297022A02077878', '160012B02077713', '109076322083489']) {
+      expect(INS_VALUE_PATTERN.test(value), value).toBe(true);
+      expect(INS_MATRICULE_PATTERN.test(value.slice(0, 13)), value).toBe(true);
+      expect(isValidIns(value), value).toBe(true);
+    }
+    for (const value of ['29702A202077878', '297023A02077878', '2970222A0207787', '10907632208348', '1090763220834899', '297022a02077878']) {
+      expect(INS_VALUE_PATTERN.test(value), value).toBe(false);
+    }
+  });
+});
+
+describe('INS keys of an INSi answer', () => {
+  const hermann = { matricule: '1810363220456', cle: '60' };
+  it('lists every wrong key (active and history), never the matricule; absent history keys are not checked', () => {
+    expect(insKeyMismatches(hermann, [hermann, { matricule: '2810363220456', cle: '10' }, { matricule: '1090763220834' }])).toEqual([
+      { ou: 'actif', recue: '60', attendue: '76' },
+      { ou: 'historique', rang: 1, recue: '60', attendue: '76' },
+      { ou: 'historique', rang: 2, recue: '10', attendue: '26' },
+    ]);
+    expect(insKeyMismatches({ matricule: '297022A020778', cle: '78' }, [{ matricule: '160012B020777', cle: '13' }])).toEqual([]);
+  });
+
+  it('refuses with CHECK_FAILED and a French message saying what to do', () => {
+    expect(() => assertInsiKeysConsistent({ matricule: '1090763220834', cle: '89' }, [])).not.toThrow();
+    let error: unknown;
+    try {
+      assertInsiKeysConsistent(hermann, []);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(CabinetError);
+    expect(error).toMatchObject({ code: 'CHECK_FAILED', details: { reason: 'cle_ins_incoherente' } });
+    expect((error as Error).message).toMatch(/clé reçue 60, clé calculée 76.*ni enregistré ni transmis.*identité provisoire/);
   });
 });

@@ -38,6 +38,13 @@ export interface ParsedIns {
 
 export type InsParseResult = { ok: true; value: ParsedIns } | InsRefusal;
 
+/**
+ * The INS format, for schemas and quick checks (the key is checked by {@link parseIns}): 13 characters,
+ * digits except the 6th–7th which may be `2A` / `2B` (Corsica), then the 2-digit key.
+ */
+export const INS_MATRICULE_PATTERN = /^\d{5}(?:\d{2}|2[AB])\d{6}$/;
+export const INS_VALUE_PATTERN = /^\d{5}(?:\d{2}|2[AB])\d{6}\d{2}$/;
+
 const SEX_DIGITS: Record<string, 'M' | 'F'> = { '1': 'M', '2': 'F', '3': 'M', '4': 'F', '7': 'M', '8': 'F' };
 
 /** Spaces (any Unicode space) and dashes are display separators: `2 97 02 2A 020 778 — 78`. */
@@ -150,4 +157,59 @@ export function formatIns(ins: string | { matricule: string; cle?: string | null
   const m = compact.slice(0, 13);
   const grouped = [m.slice(0, 1), m.slice(1, 3), m.slice(3, 5), m.slice(5, 7), m.slice(7, 10), m.slice(10, 13)].join(' ');
   return compact.length === 15 ? `${grouped} — ${compact.slice(13)}` : grouped;
+}
+
+/** One INS of an INSi answer whose key is not the one its matricule computes to. The matricule stays out: messages and logs never carry it. */
+export interface InsKeyMismatch {
+  /** `actif` (INSACTIF) or `historique` (INSHISTO, its position from 1). */
+  ou: 'actif' | 'historique';
+  rang?: number;
+  recue: string;
+  attendue: string;
+}
+
+/** `details.reason` of the refusal of an INSi answer with an inconsistent key. */
+export const INS_KEY_MISMATCH_REASON = 'cle_ins_incoherente';
+
+/**
+ * The INS of an INSi answer (the active one and its history) whose key is
+ * wrong. A key that is absent (allowed in INSHISTO) is not checked; a
+ * matricule that cannot carry a key counts as wrong.
+ */
+export function insKeyMismatches(actif: { matricule: string; cle?: string }, historique: readonly { matricule: string; cle?: string }[]): InsKeyMismatch[] {
+  const found: InsKeyMismatch[] = [];
+  const check = (id: { matricule: string; cle?: string }, where: Omit<InsKeyMismatch, 'recue' | 'attendue'>) => {
+    if (id.cle === undefined) return;
+    let attendue: string;
+    try {
+      attendue = insKey(id.matricule);
+    } catch {
+      attendue = '??';
+    }
+    if (attendue !== id.cle) found.push({ ...where, recue: id.cle, attendue });
+  };
+  check(actif, { ou: 'actif' });
+  historique.forEach((id, index) => check(id, { ou: 'historique', rang: index + 1 }));
+  return found;
+}
+
+/**
+ * Refuses an INSi answer in which any INS key is wrong (CNAM test case 2.08
+ * cas 2): such an INS is neither stored nor shared. The French message says
+ * what to do, as the CNAM guide asks: keep the identity without INS
+ * (provisional) and report the anomaly.
+ */
+export function assertInsiKeysConsistent(actif: { matricule: string; cle?: string }, historique: readonly { matricule: string; cle?: string }[]): void {
+  const mismatches = insKeyMismatches(actif, historique);
+  if (mismatches.length === 0) return;
+  const which = mismatches
+    .map((m) => `${m.ou === 'actif' ? 'INS actif' : `INS de l’historique n° ${m.rang}`} : clé reçue ${m.recue}, clé calculée ${m.attendue}`)
+    .join(' ; ');
+  throw new CabinetError(
+    'CHECK_FAILED',
+    `INS refusé : INSi a renvoyé une clé qui ne correspond pas au matricule (${which}). Cet INS n’est ni enregistré ni transmis. ` +
+      'Gardez l’identité sans INS (identité provisoire, sans la qualifier), interrogez INSi à nouveau plus tard, ' +
+      'et si l’anomalie persiste signalez-la au support de l’Assurance maladie (INSi) avec la date et l’heure de l’interrogation.',
+    { reason: INS_KEY_MISMATCH_REASON, cles: mismatches },
+  );
 }
