@@ -23,12 +23,14 @@ const config: Configuration = {
   copyright: 'Cabinet',
   directories: { output: 'dist/installers', buildResources: 'build/resources' },
   // Worker threads are plain .mjs files started from the application root (electron/platform/paths.ts workerFile()).
-  files: ['dist/electron/**', 'dist/renderer/**', 'electron/**/*-worker.mjs', 'package.json', '!**/*.map'],
+  // reference-data/: the schemas and value sets read at run time (electron/platform/reference-data.ts).
+  files: ['dist/electron/**', 'dist/renderer/**', 'electron/**/*-worker.mjs', 'reference-data/**', 'package.json', '!**/*.map'],
   extraMetadata: { main: 'dist/electron/main.cjs' },
   asar: true,
   // Native modules ship N-API prebuilds that load in Electron without a rebuild.
   // A worker cannot start from inside the asar: the workers and what they import are unpacked.
-  asarUnpack: ['**/node_modules/better-sqlite3-multiple-ciphers/**', '**/node_modules/@napi-rs/keyring*/**', 'electron/**/*-worker.mjs', '**/node_modules/libxml2-wasm/**'],
+  // reference-data/ too: libxml2 reads the schemas and their includes from the file system, in a worker.
+  asarUnpack: ['**/node_modules/better-sqlite3-multiple-ciphers/**', '**/node_modules/@napi-rs/keyring*/**', 'electron/**/*-worker.mjs', '**/node_modules/libxml2-wasm/**', 'reference-data/**'],
   npmRebuild: false,
   electronFuses: fuses,
   win: { target: ['nsis', 'msi'] },

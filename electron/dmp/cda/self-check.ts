@@ -5,10 +5,10 @@
  * level-1 document plus Cabinet's rules (`rules.ts`, which lists what is
  * implemented and what is left), and the PDF body itself.
  *
- * The schemas and the value sets are read at run time from the reference
- * folder (never copied into the repo): by default `<repo>/../shared/reference/cda`
- * (`xsd/` and `schematrons/profils/structurationMinimale/include/voc-*.xml`),
- * or `CABINET_CDA_REFERENCE_DIR`, or the `referenceDir` option.
+ * The schemas and the value sets are read at start from the reference
+ * folder shipped with the app, `reference-data/cda` (`xsd/` and
+ * `schematrons/profils/structurationMinimale/include/voc-*.xml`); the
+ * `referenceDir` option or `CABINET_CDA_REFERENCE_DIR` may name another one.
  *
  * XSD engine: libxml2 in a long-lived worker that compiles the schema once
  * (`electron/platform/xml/xsd.ts`; ~0.7 s at first use, then ~1 ms per
@@ -22,13 +22,13 @@ import path from 'node:path';
 import { DOMParser, type Document, type Element, type Node as XmlNode } from '@xmldom/xmldom';
 import * as xpath from 'xpath';
 import { CabinetError } from '../../../shared/contract/outcome.js';
-import { appRoot } from '../../platform/paths.js';
+import { referenceDataDir } from '../../platform/reference-data.js';
 import { sharedXsdPool, type XsdValidatorPool } from '../../platform/xml/xsd.js';
 import { MAX_PDF_BYTES } from './builder.js';
 import { CDA_RULES, CLINICAL_DOCUMENT_CONTEXT, RULE_VALUE_SETS, type CdaRule, type RuleHelpers } from './rules.js';
 
-/** `<repo>/../shared/reference/cda`, from this module's location. */
-export const DEFAULT_CDA_REFERENCE_DIR = path.resolve(appRoot(), '..', 'shared', 'reference', 'cda');
+/** `<app root>/reference-data/cda`: the CDA schema and value sets, shipped with the app. */
+export const DEFAULT_CDA_REFERENCE_DIR = referenceDataDir('cda');
 const XSD_SUBDIR = 'xsd';
 const XSD_ENTRY = 'CDA_extended.xsd';
 const VOC_SUBDIR = path.join('schematrons', 'profils', 'structurationMinimale', 'include');
@@ -149,7 +149,7 @@ export class CdaSelfCheck {
     this.timeoutMs = options.timeoutMs ?? 15_000;
     const xsdDir = path.join(this.referenceDir, XSD_SUBDIR);
     const missing = () =>
-      new CabinetError('CONFIG_INVALID', `Vérification CDA : dossier de référence introuvable ou incomplet (${this.referenceDir}). Il doit contenir xsd/${XSD_ENTRY} et les jeux de valeurs de la structuration minimale ; indiquez-le avec CABINET_CDA_REFERENCE_DIR.`);
+      new CabinetError('CONFIG_INVALID', `Vérification CDA : dossier de référence introuvable ou incomplet (${this.referenceDir}). Il doit contenir xsd/${XSD_ENTRY} et les jeux de valeurs de la structuration minimale, livrés avec Cabinet dans reference-data/cda : l’installation est incomplète.`);
     if (!fs.existsSync(path.join(xsdDir, XSD_ENTRY))) throw missing();
     for (const relative of listFiles(xsdDir)) {
       if (fs.statSync(path.join(xsdDir, relative)).size > MAX_SCHEMA_BYTES) throw missing();

@@ -1,17 +1,17 @@
 /**
  * XSD validation of the XDS request bodies against the ebRIM 3.0 / XDS.b
  * schemas (`<referenceDir>/xsd/`: XDS.b_DocumentRepository.xsd, which imports
- * lcm, query, rs, rim), read at run time, never copied. Engine: libxml2 in a
+ * lcm, query, rs, rim), read from `reference-data/xds` (shipped with the app). Engine: libxml2 in a
  * long-lived worker with the schemas compiled once (`electron/platform/xml/xsd.ts`),
  * bounded in time and in concurrency.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { CabinetError } from '../../../shared/contract/outcome.js';
-import { appRoot } from '../../platform/paths.js';
+import { referenceDataDir } from '../../platform/reference-data.js';
 import { XsdValidatorPool } from '../../platform/xml/xsd.js';
 
-export const DEFAULT_XDS_REFERENCE_DIR = path.resolve(appRoot(), '..', 'shared', 'reference', 'xds');
+export const DEFAULT_XDS_REFERENCE_DIR = referenceDataDir('xds');
 const FILES = ['XDS.b_DocumentRepository.xsd', 'lcm.xsd', 'query.xsd', 'rs.xsd', 'rim.xsd', 'xml.xsd'] as const;
 const ENTRY = 'XDS.b_DocumentRepository.xsd';
 
@@ -29,7 +29,7 @@ export class XdsSchemaValidator {
     for (const name of FILES) {
       const full = path.join(referenceDir, 'xsd', name);
       if (!fs.existsSync(full)) {
-        throw new CabinetError('CONFIG_INVALID', `Bac à sable DMP : schéma ebRIM/XDS manquant (${full}). Indiquez le dossier de référence avec l’option referenceDir.`);
+        throw new CabinetError('CONFIG_INVALID', `Bac à sable DMP : schéma ebRIM/XDS manquant (${full}). Il est livré avec Cabinet dans reference-data/xds : l’installation est incomplète.`);
       }
     }
     this.entry = path.join(referenceDir, 'xsd', ENTRY);

@@ -49,7 +49,8 @@ interface Example {
 }
 
 const LOINC = '2.16.840.1.113883.6.1';
-const examples: Example[] = [
+/** The ANS example CDAs the sandbox is seeded with (`<cdaReferenceDir>/examples/`). */
+export const examples: Example[] = [
   { file: 'DOC_NON_STRUCTURE_CDA-R2-N1.xml', type: ['11502-2', LOINC], classCode: '10', format: 'urn:ihe:iti:xds-sd:pdf:2008', practice: 'AMBULATOIRE', facility: 'SA07' },
   { file: 'VSM_1.4_2022.01.xml', type: ['SYNTH', '1.2.250.1.213.1.1.4.12'], classCode: '11', format: 'urn:asip:ci-sis:vsm:2012', practice: 'ETABLISSEMENT', facility: 'SA04' },
   { file: 'LDL-SES_2022.01.xml', type: ['11490-0', LOINC], classCode: '10', format: 'urn:asip:ci-sis:ldl-ses:2017', practice: 'ETABLISSEMENT', facility: 'SA01' },

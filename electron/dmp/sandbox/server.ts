@@ -52,7 +52,7 @@ export interface DmpSandboxOptions {
   /** Default 19444; 0 for any free port. */
   port?: number;
   host?: string;
-  /** Reference folder holding `xds/` and `cda/` (default `<repo>/../shared/reference`). */
+  /** Reference folder holding `xds/` and `cda/` (default `<app root>/reference-data`, shipped with the app). */
   referenceDir?: string;
   /** Documents of the volume patient (default 2,000; 0 for none). */
   volume?: number;

@@ -2,8 +2,8 @@
  * The code lists the sandbox checks XDS metadata against, as the DMP does:
  * J07 typeCode, J08 confidentialityCode, J02 healthcareFacilityTypeCode, J04
  * practiceSettingCode, J01 authorSpecialty — read at start from the ANS
- * value-set files (IHE SVS) in `<referenceDir>/jeuxDeValeurs/` (never copied
- * into the repo). J57 classCode and J60 formatCode are not in that folder:
+ * value-set files (IHE SVS) in `<referenceDir>/jeuxDeValeurs/` (shipped in
+ * `reference-data/cda/jeuxDeValeurs/`). J57 classCode and J60 formatCode are not in that folder:
  * their codes come from the research notes (dmp-cda.md §2.3) [I].
  */
 import fs from 'node:fs';

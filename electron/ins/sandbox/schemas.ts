@@ -1,6 +1,6 @@
 /**
  * XSD validation of the request's parts against the official INSi schemas,
- * read at run time from the reference folder (never copied into the repo):
+ * read at start from `reference-data/insi` (shipped with the app):
  * ContexteBAM, ContexteLPS, the body (RECSANSVITALE / RECVITALE) and, when
  * present, wsse:Security (which pulls in the SAML, XML-DSig and XML-Enc
  * schemas). One xmllint-wasm call validates every part at once, each part
@@ -23,9 +23,10 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { validateXML } from 'xmllint-wasm';
 import { CabinetError } from '../../../shared/contract/outcome.js';
+import { referenceDataDir } from '../../platform/reference-data.js';
 
-/** `<repo>/../shared/reference/insi`, from this module's location. */
-export const DEFAULT_REFERENCE_DIR = path.resolve(import.meta.dirname, '../../../../shared/reference/insi');
+/** `<app root>/reference-data/insi`: the official INSi XSDs, shipped with the app. */
+export const DEFAULT_REFERENCE_DIR = referenceDataDir('insi');
 
 /** The official files the sandbox needs, relative to the reference folder. */
 export const SCHEMA_FILES = {
@@ -183,7 +184,7 @@ export class SchemaValidator {
     if (!fs.existsSync(this.referenceDir) || !fs.statSync(this.referenceDir).isDirectory()) {
       throw new CabinetError(
         'CONFIG_INVALID',
-        `Bac à sable INSi : dossier des schémas officiels introuvable (${this.referenceDir}). Il doit contenir les XSD du téléservice INSi (xsd/…) ; indiquez son emplacement avec l’option referenceDir.`,
+        `Bac à sable INSi : dossier des schémas officiels introuvable (${this.referenceDir}). Il doit contenir les XSD du téléservice INSi (xsd/…), livrés avec Cabinet dans reference-data/insi : l’installation est incomplète.`,
       );
     }
     // Virtual file names mirror the folder layout so that the official relative imports resolve.

@@ -323,7 +323,7 @@ describe('démarrage', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(CabinetError);
-    expect((error as CabinetError).message).toMatch(/dossier des schémas officiels introuvable \(\/nonexistent\/insi\).*referenceDir/);
+    expect((error as CabinetError).message).toMatch(/dossier des schémas officiels introuvable \(\/nonexistent\/insi\).*reference-data\/insi/);
   });
 
   it('dossier incomplet → refus nommant le fichier manquant', async () => {

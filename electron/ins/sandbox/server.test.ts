@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/support/fixtures.js';
 import { ACTION, InsiTestClient, bamXml, envelope, p12Pair, readResultat, traitsBody, vitaleBody, type ResultatRead, type TraitsInput, type VitaleInput } from '../../../test/support/insi-soap.js';
 import { createTestPki, pkiPath, type PkiManifest } from '../../identity/pki/test-pki.js';
-import { DEFAULT_REFERENCE_DIR, SchemaValidator } from './schemas.js';
+import { INSI_REFERENCE_DIR } from '../../../test/support/insi-schemas.js';
+import { SchemaValidator } from './schemas.js';
 import { startInsiSandbox, type InsiSandbox } from './server.js';
 
 let dir: string;
@@ -174,7 +175,7 @@ describe('identités de test CNAM (tableau « Test vectors » des notes)', () =>
 
   it('CR 01 : le corps est celui de responses/REP_CR01.xml, octet pour octet (hors en-tête d’adressage)', async () => {
     const r = await traits({ nomNaissance: 'HOUILLES', prenoms: ['PIERRE'], sexe: 'M', dateNaissance: '1993-01-27' });
-    const recordedFile = fs.readFileSync(path.join(DEFAULT_REFERENCE_DIR, 'responses/REP_CR01.xml'), 'utf8').replace(/\r\n/g, '\n');
+    const recordedFile = fs.readFileSync(path.join(INSI_REFERENCE_DIR, 'responses/REP_CR01.xml'), 'utf8').replace(/\r\n/g, '\n');
     expect(r.text.replace(/<soap:Header>.*?<\/soap:Header>/, '')).toBe(recordedFile);
     answered.cr01 = r.resultatXml;
   });
@@ -182,7 +183,7 @@ describe('identités de test CNAM (tableau « Test vectors » des notes)', () =>
   it('CR 00 NIA : la réponse est celle de responses/TEST_2.05.xml (aux blancs et commentaire près)', async () => {
     const r = await traits({ nomNaissance: 'PROVISOIRE', prenoms: ['MATRICULE'], sexe: 'M', dateNaissance: '2009-07-01' });
     const normalize = (xml: string) => xml.replace(/<!--[\s\S]*?-->/g, '').replace(/>\s+</g, '><').trim();
-    const recordedFile = fs.readFileSync(path.join(DEFAULT_REFERENCE_DIR, 'responses/TEST_2.05.xml'), 'utf8');
+    const recordedFile = fs.readFileSync(path.join(INSI_REFERENCE_DIR, 'responses/TEST_2.05.xml'), 'utf8');
     expect(normalize(r.text.replace(/<soap:Header>.*?<\/soap:Header>/, ''))).toBe(normalize(recordedFile));
   });
 

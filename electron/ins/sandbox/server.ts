@@ -48,7 +48,7 @@ export interface InsiSandboxOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
-  /** Folder of the official INSi material (`xsd/…`). Default: `<repo>/../shared/reference/insi`. */
+  /** Folder of the official INSi material (`xsd/…`). Default: `<app root>/reference-data/insi`, shipped with the app. */
   referenceDir?: string;
   /** Accepted authorisation numbers (ContexteLPS/LPS/IDAM). Default: [SANDBOX_IDAM]. */
   idam?: readonly string[];

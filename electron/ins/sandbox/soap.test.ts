@@ -4,12 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { SandboxFault, faultXml, faults } from './faults.js';
 import { cnamIdentities, deVinciTwins } from './identities.js';
 import { libelleCR } from './registry.js';
-import { DEFAULT_REFERENCE_DIR, SchemaUnavailable, SchemaValidator, parseXmllintErrors } from './schemas.js';
+import { INSI_REFERENCE_DIR } from '../../../test/support/insi-schemas.js';
+import { SchemaUnavailable, SchemaValidator, parseXmllintErrors } from './schemas.js';
 import { parseContentType, readEnvelope, resultatXml, responseXml } from './soap.js';
 import { parseUntrustedXml } from './xml.js';
 
 /** The recorded files have CRLF line ends (a checkout artefact: XML parsers read both the same). */
-const recorded = (name: string) => fs.readFileSync(path.join(DEFAULT_REFERENCE_DIR, 'responses', name), 'utf8').replace(/\r\n/g, '\n');
+const recorded = (name: string) => fs.readFileSync(path.join(INSI_REFERENCE_DIR, 'responses', name), 'utf8').replace(/\r\n/g, '\n');
 /** Comments and whitespace between tags removed: the recorded TEST_2.05 is indented and commented. */
 const normalize = (xml: string) => xml.replace(/<!--[\s\S]*?-->/g, '').replace(/>\s+</g, '><').trim();
 
