@@ -25,7 +25,8 @@ export type Access = 'public' | 'practitioner';
 export const accessLevels = ['public', 'practitioner'] as const satisfies readonly Access[];
 
 /** A channel: its request and response schemas and who may call it (mandatory: a channel without it does not compile). */
-function channel<Req extends z.ZodType, Res extends z.ZodType>(request: Req, response: Res, access: Access) {
+export function channel<Req extends z.ZodType, Res extends z.ZodType>(request: Req, response: Res, access: Access) {
+  if (!accessLevels.includes(access)) throw new Error(`Accès non déclaré pour un canal : ${String(access)}`);
   return { request, response, access };
 }
 
