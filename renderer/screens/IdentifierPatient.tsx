@@ -791,9 +791,7 @@ function traitDisplay(field: ComparedField, value: string): ReactNode {
 
 /** A refusal naming the patient who already holds this INS (`details.uid`). */
 function existingHolder(failure: Failure): string | null {
-  const details = failure.details;
-  if (failure.code !== 'CONFLICT' || !details || typeof details !== 'object' || !('uid' in details)) return null;
-  return typeof details.uid === 'string' ? details.uid : null;
+  return failure.code === 'CONFLICT' ? (failure.details?.uid ?? null) : null;
 }
 
 /** INSi's own wording, when it says more than the title already does. */
