@@ -6,7 +6,7 @@
  * entered traits with INSi's. The services apply the same rules again: the
  * renderer only spares the user a round trip.
  */
-import type { RequestOf, ResponseOf } from '../shared/contract/index.js';
+import type { Failure, RequestOf, ResponseOf } from '../shared/contract/index.js';
 import {
   compareTraits,
   contractTraitFields,
@@ -158,14 +158,10 @@ export function checkTraits(draft: TraitsDraft, today?: string): { traits: Trait
  * Per-field messages a failure may carry (`details.errors: [{ field, message }]`,
  * fields named as in the contract): the services' own check of the traits.
  */
-export function fieldErrorsOf(failure: { details?: unknown }): TraitsErrors | null {
-  const details = failure.details;
-  if (!details || typeof details !== 'object' || !('errors' in details) || !Array.isArray(details.errors)) return null;
+export function fieldErrorsOf(failure: Failure): TraitsErrors | null {
+  if (failure.code !== 'INVALID_REQUEST' || !failure.details || Array.isArray(failure.details) || !failure.details.errors) return null;
   const errors: TraitsErrors = {};
-  for (const item of details.errors as unknown[]) {
-    if (!item || typeof item !== 'object') continue;
-    const { field, message } = item as { field?: unknown; message?: unknown };
-    if (typeof field !== 'string' || typeof message !== 'string') continue;
+  for (const { field, message } of failure.details.errors) {
     const name = (formFields as string[]).includes(field) ? (field as FormField) : field === 'firstName' ? 'firstNames' : null;
     if (name && !errors[name]) errors[name] = message;
   }

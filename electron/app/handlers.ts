@@ -5,14 +5,20 @@
 import os from 'node:os';
 import type { ChannelName, ParsedRequestOf, ResponseOf } from '../../shared/contract/index.js';
 import type { Services } from './services.js';
+import type { SessionState } from '../identity/login/session.js';
+import type { Practitioner } from '../../shared/domain/practitioner.js';
 import { SYSTEM_ACTOR } from './services.js';
 import { toFeedInput } from '../dmp/service.js';
 import { APP_NAME, APP_VERSION } from './version.js';
 import { AHEAD_ROWS } from '../../shared/domain/search-ahead.js';
 
 export interface CallContext {
-  /** Who is acting: the logged-in practitioner later, the system for now. */
+  /** Who is acting, for the audit log: the logged-in practitioner's idNat_PS, or the system when nobody is. */
   actor: string;
+  /** The session when the call arrived: the dispatcher refuses every non-public channel unless `connecte`. */
+  session: SessionState;
+  /** The logged-in practitioner (also while locked), or null. */
+  practitioner: Practitioner | null;
 }
 
 export type Handlers = { [N in ChannelName]: (request: ParsedRequestOf<N>, context: CallContext) => Promise<ResponseOf<N>> | ResponseOf<N> };
@@ -54,22 +60,20 @@ export function createHandlers(services: Services): Handlers {
       return item;
     },
 
-    // Patient data: only for a logged-in practitioner; every access audited by the service.
-    'patients.search': (request) => {
-      identity.session.require();
-      return { patients: services.patients.search(request.query, request.limit, identity.session.actor) };
-    },
-    'patients.searchAhead': (request) => (identity.session.require(), services.patients.searchAhead(request.query, request.limit, AHEAD_ROWS, identity.session.actor)),
-    'patients.get': (request) => (identity.session.require(), services.patients.get(request.uid, identity.session.actor)),
-    'patients.create': (request) => (identity.session.require(), services.patients.create(request.traits, identity.session.actor)),
-    'patients.acceptInsi': (request) => (identity.session.require(), services.patients.acceptInsi(request.lookupId, request.uid, identity.session.actor)),
-    'patients.recordDocument': (request) => (identity.session.require(), services.patients.recordDocument(request.uid, request.type, request.date, identity.session.actor)),
-    'patients.setAttributes': (request) => (identity.session.require(), services.patients.setAttributes(request.uid, request.attributes, identity.session.actor)),
-    'patients.setMedecinTraitant': (request) => (identity.session.require(), services.patients.setMedecinTraitant(request.uid, request.medecinTraitant, identity.session.actor)),
-    'patients.reverify': (request) => (identity.session.require(), services.patients.reverify(request.uid, identity.session.actor)),
-    'ins.lookupTraits': (request) => (identity.session.require(), services.patients.lookupTraits(request.traits, request.uid, identity.session.actor)),
-    'ins.lookupVitale': (request) => (identity.session.require(), services.patients.lookupVitale(Buffer.from(request.contentBase64, 'base64'), request.beneficiaire, identity.session.actor)),
-    // DMP: the service requires the session, takes the INS only for a qualified identity and audits every access.
+    // Every channel below 'status.*' is for a logged-in, unlocked practitioner: the dispatcher checked it (contract `access`).
+    // Patient data: every access audited by the service, with the practitioner as actor.
+    'patients.search': (request, context) => ({ patients: services.patients.search(request.query, request.limit, context.actor) }),
+    'patients.searchAhead': (request, context) => services.patients.searchAhead(request.query, request.limit, AHEAD_ROWS, context.actor),
+    'patients.get': (request, context) => services.patients.get(request.uid, context.actor),
+    'patients.create': (request, context) => services.patients.create(request.traits, context.actor),
+    'patients.acceptInsi': (request, context) => services.patients.acceptInsi(request.lookupId, request.uid, context.actor),
+    'patients.recordDocument': (request, context) => services.patients.recordDocument(request.uid, request.type, request.date, context.actor),
+    'patients.setAttributes': (request, context) => services.patients.setAttributes(request.uid, request.attributes, context.actor),
+    'patients.setMedecinTraitant': (request, context) => services.patients.setMedecinTraitant(request.uid, request.medecinTraitant, context.actor),
+    'patients.reverify': (request, context) => services.patients.reverify(request.uid, context.actor),
+    'ins.lookupTraits': (request, context) => services.patients.lookupTraits(request.traits, request.uid, context.actor),
+    'ins.lookupVitale': (request, context) => services.patients.lookupVitale(Buffer.from(request.contentBase64, 'base64'), request.beneficiaire, context.actor),
+    // MSSanté: the service uses the session's keys and audits every access and change (read, attachment, send, receipts, import, flags).
     'mss.status': () => services.mss.status(),
     'mss.folders': () => ({ folders: services.mss.folders() }),
     'mss.list': (request) => services.mss.list(request.folderId, request.offset, request.limit),
@@ -96,6 +100,7 @@ export function createHandlers(services: Services): Handlers {
     'mss.refuseMdn': (request) => services.mss.refuseMdn(request.id),
     'mss.importDocument': (request) => services.mss.importDocument(request.documentId, request.patientUid),
     'mss.sync': () => services.mss.sync(),
+    // DMP: the service uses the session's keys, takes the INS only for a qualified identity and audits every access.
     'dmp.status': (request) => services.dmp.status(request.uid),
     'dmp.addAuthorization': (request) => services.dmp.addAuthorization(request.uid, { consentConfirmed: request.consentConfirmed }),
     'dmp.list': (request) => services.dmp.list(request.uid, request.filter, request.refresh),
@@ -109,7 +114,7 @@ export function createHandlers(services: Services): Handlers {
     'dmp.setVisibility': (request) => services.dmp.setVisibility(request.uid, request.entryUuid, request.visibility),
     'dmp.setStatus': (request) => services.dmp.setStatus(request.uid, request.entryUuid, request.status),
     'dmp.brisDeGlace': (request) => services.dmp.declareAccess(request.uid, request.purpose, request.reason),
-    // Directory lookups are not patient data: no session required, not audited (failures go to the diagnostics log).
+    // Directory lookups are not patient data: not audited (failures go to the diagnostics log); a practitioner's channel all the same.
     'annuaire.search': (request) => services.annuaire.search(request),
 
     'session.get': () => identity.view(),
@@ -135,9 +140,13 @@ export function createHandlers(services: Services): Handlers {
   };
 }
 
-export const systemContext: CallContext = { actor: SYSTEM_ACTOR };
+/** A call when nobody is logged in (tests, the first-run screen): only public channels answer. */
+export const systemContext: CallContext = { actor: SYSTEM_ACTOR, session: 'deconnecte', practitioner: null };
 
-/** The context of a call from the UI: the logged-in practitioner, or the system. */
+/** The context of a call from the UI, read when the call arrives: the session's state and practitioner. */
 export function contextOf(services: Services): () => CallContext {
-  return () => ({ actor: services.identity.session.actor });
+  return () => {
+    const { state, practitioner } = services.identity.session.snapshot();
+    return { actor: practitioner?.idNatPs ?? SYSTEM_ACTOR, session: state, practitioner };
+  };
 }

@@ -468,6 +468,7 @@ export class MssService {
   }
 
   importDocument(documentId: number, patientUid?: string) {
+    const actor = this.actor(); // who acts, before anything is read or written
     const store = this.store();
     const doc = store.document(documentId);
     if (!doc || !store.message(doc.messageRow)) throw new CabinetError('NOT_FOUND', 'Ce document n’existe pas (ou plus).');
@@ -476,12 +477,13 @@ export class MssService {
     const ins = this.o.patients.shareableIns(uid); // refuses anything but QUAL
     if (doc.ins && doc.ins !== `${ins.matricule}${ins.cle}`) throw new CabinetError('CONFLICT', 'L’INS du document ne correspond pas à celui de ce patient : import refusé.');
     store.markImported(documentId, uid);
-    this.o.audit.append({ actor: this.actor(), action: 'mss.import_document', subject: uid, details: { document: doc.uniqueId } });
+    this.o.audit.append({ actor, action: 'mss.import_document', subject: uid, details: { document: doc.uniqueId } });
     this.o.events?.changed?.();
     return { id: documentId, patientUid: uid, state: 'importe' as const };
   }
 
   async markRead(id: number, read: boolean) {
+    const actor = this.actor();
     const store = this.store();
     const row = store.message(id);
     if (!row) throw new CabinetError('NOT_FOUND', 'Ce message n’existe pas (ou plus).');
@@ -492,12 +494,14 @@ export class MssService {
     });
     const flags = read ? [...new Set([...row.flags, '\\Seen'])] : row.flags.filter((f) => f !== '\\Seen');
     store.setLocalFlags(id, flags);
+    this.o.audit.append({ actor, action: 'mss.mark_read', subject: row.messageId ?? undefined, details: { lu: read } });
     this.o.events?.changed?.();
     return { id, seen: read };
   }
 
   /** Sends the read receipt (MDN) for an incoming mail and sets `$MDNSent`; `automatic` = decided without asking. */
   async sendMdn(id: number, automatic = false) {
+    const actor = this.actor();
     const store = this.store();
     const row = store.message(id);
     if (!row) throw new CabinetError('NOT_FOUND', 'Ce message n’existe pas (ou plus).');
@@ -531,15 +535,17 @@ export class MssService {
     });
     store.setLocalFlags(id, [...new Set([...row.flags, '$MDNSent'])]);
     store.setMdnState(id, 'envoye', decision.to);
-    this.o.audit.append({ actor: this.actor(), action: 'mss.mdn', subject: row.messageId, details: { a: decision.to, automatique: automatic } });
+    this.o.audit.append({ actor, action: 'mss.mdn', subject: row.messageId, details: { a: decision.to, automatique: automatic } });
     return { id, mdn: 'envoye' as const };
   }
 
   refuseMdn(id: number) {
+    const actor = this.actor();
     const store = this.store();
     const state = store.mdnState(id);
     if (!state) throw new CabinetError('CONFLICT', 'Ce message ne demande pas d’accusé de lecture.');
     store.setMdnState(id, 'refuse', state.notifyTo);
+    this.o.audit.append({ actor, action: 'mss.mdn_refuse', subject: store.message(id)?.messageId ?? undefined, details: { a: state.notifyTo } });
     return { id, mdn: 'refuse' as const };
   }
 

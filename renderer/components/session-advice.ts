@@ -17,8 +17,8 @@ const adviceByReason: Record<string, string> = {
 
 /** The next step for a `CERTIFICATE_REFUSED` failure, or null when there is nothing more to say. */
 export function refusalAdvice(failure: Pick<Failure, 'code' | 'details'>): string | null {
-  if (failure.code !== 'CERTIFICATE_REFUSED') return null;
-  const details = failure.details;
-  const reason = details && typeof details === 'object' && 'reason' in details ? details.reason : undefined;
-  return typeof reason === 'string' ? (adviceByReason[reason] ?? null) : null;
+  const refused = failure as Failure;
+  if (refused.code !== 'CERTIFICATE_REFUSED') return null;
+  const reason = refused.details?.reason; // typed by the contract's details schema
+  return reason ? (adviceByReason[reason] ?? null) : null;
 }

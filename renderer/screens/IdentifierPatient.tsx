@@ -797,9 +797,7 @@ function isInsKeyRefusal(failure: Failure): boolean {
 }
 
 function existingHolder(failure: Failure): string | null {
-  const details = failure.details;
-  if (failure.code !== 'CONFLICT' || !details || typeof details !== 'object' || !('uid' in details)) return null;
-  return typeof details.uid === 'string' ? details.uid : null;
+  return failure.code === 'CONFLICT' ? (failure.details?.uid ?? null) : null;
 }
 
 /** INSi's own wording, when it says more than the title already does. */

@@ -15,6 +15,7 @@ import { Screen, Section } from '../components/Screen.js';
 import { formatDateTime, formatInteger, plural } from '../format.js';
 import { cabinet } from '../bridge/index.js';
 import { call, useCabinet } from '../state/cabinet.js';
+import { registerSessionCache } from '../state/session-caches.js';
 import { auditActionLabel, auditActorLabel, auditDetailKeys, auditDetailLabel, auditDetailValue } from './labels.js';
 
 type AuditEntry = ResponseOf<'audit.list'>['entries'][number];
@@ -24,6 +25,9 @@ const PAGE = 100;
 
 /** Last verification of this session, kept across navigations. */
 let lastVerification: { result: Verification; at: string } | null = null;
+registerSessionCache(() => {
+  lastVerification = null;
+});
 
 function mergeNewestFirst(current: AuditEntry[], incoming: AuditEntry[]): AuditEntry[] {
   const byId = new Map(current.map((entry) => [entry.id, entry]));

@@ -19,6 +19,7 @@ import { attributeLabel, formatIns, isAlarmingAttribute, type PatientSummary } f
 import { cabinet } from '../bridge/index.js';
 import { go, patientHrefs } from '../routes.js';
 import { call, useCabinet } from '../state/cabinet.js';
+import { registerSessionCache } from '../state/session-caches.js';
 import { aheadTermFor, foldSearchTerm } from '../../shared/domain/search-ahead.js';
 
 const SEARCH_LIMIT = 50;
@@ -29,6 +30,9 @@ const SLOW_SEARCH_MS = 120;
 
 /** The last search, kept while the window is open: coming back to the list finds it again. */
 let rememberedQuery = '';
+registerSessionCache(() => {
+  rememberedQuery = '';
+});
 
 /** An INS typed with its display spaces (`2 55 08 28 220 162 — 08`) is searched as one word. */
 export function searchText(query: string): string {

@@ -59,6 +59,8 @@ export const auditActionLabels: Record<string, string> = {
   'mss.document_read': 'Lecture d’un document de santé reçu',
   'mss.import_document': 'Document reçu importé dans le dossier du patient',
   'mss.mdn': 'Accusé de lecture envoyé',
+  'mss.mdn_refuse': 'Accusé de lecture refusé',
+  'mss.mark_read': 'Message marqué lu ou non lu',
   'mss.send': 'Message MSSanté mis en file d’envoi',
 };
 
@@ -117,6 +119,7 @@ export const auditDetailLabels: Record<string, string> = {
   document: 'document',
   a: 'destinataire',
   automatique: 'automatique',
+  lu: 'lu',
   messageId: 'identifiant du message',
   destinataires: 'destinataires',
   patient: 'patient concerné',

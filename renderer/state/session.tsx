@@ -13,6 +13,7 @@ import type { Failure, ResponseOf } from '../../shared/contract/index.js';
 import type { IdentitySource } from '../../shared/domain/practitioner.js';
 import { cabinet } from '../bridge/index.js';
 import { call, useCabinet } from './cabinet.js';
+import { clearSessionCaches } from './session-caches.js';
 
 export type SessionView = ResponseOf<'session.get'>;
 export type SessionState = SessionView['state'];
@@ -90,6 +91,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       const source = before.source;
       setLoginHint((hint) => (hint?.idNatPs && hint.source === source ? hint : { source }));
     }
+    // Locked or logged out: no patient data stays in the renderer's caches.
+    if (next.state !== 'connecte') clearSessionCaches();
     previous.current = next;
     setView(next);
     setLoadError(null);
@@ -147,8 +150,6 @@ export function useSession(): SessionContextValue {
 
 /** The number of tries left on the card, when the services said it (`details.essaisRestants`). */
 export function triesLeft(failure: Failure): number | 'peu' | null {
-  const details = failure.details;
-  if (!details || typeof details !== 'object' || !('essaisRestants' in details)) return null;
-  const value = (details as { essaisRestants: unknown }).essaisRestants;
-  return typeof value === 'number' || value === 'peu' ? value : null;
+  if (failure.code !== 'CREDENTIALS_REFUSED') return null;
+  return failure.details?.essaisRestants ?? null;
 }

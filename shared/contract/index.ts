@@ -14,110 +14,123 @@ import * as annuaire from './annuaire.js';
 import * as mss from './mss.js';
 import type { Outcome } from './outcome.js';
 
-function channel<Req extends z.ZodType, Res extends z.ZodType>(request: Req, response: Res) {
-  return { request, response };
+/**
+ * Who may call a channel — checked by the dispatcher before the handler, for
+ * Electron IPC and the browser bridge alike:
+ * - `public`: anyone holding the app's window or the bridge's token, nobody
+ *   logged in (app info, status, and the login, e-CPS, card and lock-screen channels);
+ * - `practitioner`: a logged-in practitioner whose session is not locked.
+ */
+export type Access = 'public' | 'practitioner';
+export const accessLevels = ['public', 'practitioner'] as const satisfies readonly Access[];
+
+/** A channel: its request and response schemas and who may call it (mandatory: a channel without it does not compile). */
+export function channel<Req extends z.ZodType, Res extends z.ZodType>(request: Req, response: Res, access: Access) {
+  if (!accessLevels.includes(access)) throw new Error(`Accès non déclaré pour un canal : ${String(access)}`);
+  return { request, response, access };
 }
 
 export const contract = {
   app: {
-    info: channel(s.empty, s.appInfo),
+    info: channel(s.empty, s.appInfo, 'public'),
   },
   status: {
-    get: channel(s.empty, s.status),
-    refresh: channel(s.empty, s.status),
+    get: channel(s.empty, s.status, 'public'),
+    refresh: channel(s.empty, s.status, 'public'),
   },
   audit: {
-    list: channel(s.auditListRequest, z.object({ entries: z.array(s.auditEntry), hasMore: z.boolean() })),
-    verify: channel(s.empty, s.auditVerification),
+    list: channel(s.auditListRequest, z.object({ entries: z.array(s.auditEntry), hasMore: z.boolean() }), 'practitioner'),
+    verify: channel(s.empty, s.auditVerification, 'practitioner'),
   },
   outbox: {
-    list: channel(s.outboxListRequest, z.object({ items: z.array(s.outboxItem), counts: s.outboxCounts })),
-    retry: channel(s.idRequest, s.outboxItem),
+    list: channel(s.outboxListRequest, z.object({ items: z.array(s.outboxItem), counts: s.outboxCounts }), 'practitioner'),
+    retry: channel(s.idRequest, s.outboxItem, 'practitioner'),
   },
   settings: {
-    get: channel(s.empty, s.settingsView),
-    set: channel(s.settingsSetRequest, s.settingsView),
+    get: channel(s.empty, s.settingsView, 'practitioner'),
+    set: channel(s.settingsSetRequest, s.settingsView, 'practitioner'),
   },
   patients: {
-    search: channel(s.patientsSearchRequest, z.object({ patients: z.array(s.patientSummary) })),
+    search: channel(s.patientsSearchRequest, z.object({ patients: z.array(s.patientSummary) }), 'practitioner'),
     /** The answers to the next key (each letter or digit added to `query`), drawn without a round trip when it is typed. */
     searchAhead: channel(
       s.patientsSearchAheadRequest,
       z.object({ query: z.string(), next: z.array(z.object({ term: z.string(), count: z.number().int(), patients: z.array(s.patientSummary) })) }),
+      'practitioner',
     ),
-    get: channel(s.uidRequest, s.patientDetail),
-    create: channel(s.patientCreateRequest, s.patientDetail),
+    get: channel(s.uidRequest, s.patientDetail, 'practitioner'),
+    create: channel(s.patientCreateRequest, s.patientDetail, 'practitioner'),
     /** Accepts an INSi result (by its server-side id): new patient or existing one → RECUP (or QUAL after a document check). */
-    acceptInsi: channel(s.acceptInsiRequest, s.patientDetail),
+    acceptInsi: channel(s.acceptInsiRequest, s.patientDetail, 'practitioner'),
     /** « Pièce d’identité contrôlée »: a high-trust document was checked. */
-    recordDocument: channel(s.documentRequest, s.patientDetail),
-    setAttributes: channel(s.attributesRequest, s.patientDetail),
+    recordDocument: channel(s.documentRequest, s.patientDetail, 'practitioner'),
+    setAttributes: channel(s.attributesRequest, s.patientDetail, 'practitioner'),
     /** Remembers (or forgets, null) the patient's médecin traitant: a professional MSSanté mailbox. */
-    setMedecinTraitant: channel(s.medecinTraitantRequest, s.patientDetail),
+    setMedecinTraitant: channel(s.medecinTraitantRequest, s.patientDetail, 'practitioner'),
     /** Re-verification of a stored INS: a new traits lookup compared with it. */
-    reverify: channel(s.uidRequest, s.reverifyResult),
+    reverify: channel(s.uidRequest, s.reverifyResult, 'practitioner'),
   },
   annuaire: {
     /** MSSanté recipients from the Annuaire Santé (name, RPPS, city, mailbox types); red-listed mailboxes never appear. */
-    search: channel(annuaire.annuaireSearchRequest, annuaire.annuaireSearchResponse),
+    search: channel(annuaire.annuaireSearchRequest, annuaire.annuaireSearchResponse, 'practitioner'),
   },
   dmp: {
     /** TD0.2: the patient's DMP and this practitioner's authorisation (cached; offline, the cache with its age). */
-    status: channel(dmp.dmpUidRequest, dmp.dmpStatusView),
+    status: channel(dmp.dmpUidRequest, dmp.dmpStatusView, 'practitioner'),
     /** TD0.3, once the patient's consent is confirmed. */
-    addAuthorization: channel(dmp.dmpAuthorizationRequest, dmp.dmpStatusView),
+    addAuthorization: channel(dmp.dmpAuthorizationRequest, dmp.dmpStatusView, 'practitioner'),
     /** The documents (first 2 years, then incremental), filtered on the cache, newest first. */
-    list: channel(dmp.dmpListRequest, dmp.dmpListView),
-    get: channel(dmp.dmpEntryRequest, dmp.dmpDocumentView),
+    list: channel(dmp.dmpListRequest, dmp.dmpListView, 'practitioner'),
+    get: channel(dmp.dmpEntryRequest, dmp.dmpDocumentView, 'practitioner'),
     /** Builds and self-checks the CDA; the metadata to check before « Envoyer au DMP ». */
-    previewFeed: channel(dmp.dmpPreviewRequest, dmp.dmpPreviewView),
+    previewFeed: channel(dmp.dmpPreviewRequest, dmp.dmpPreviewView, 'practitioner'),
     /** Through the outbox (idempotent by uniqueId). */
-    feed: channel(dmp.dmpFeedRequest, dmp.dmpFeedResultView),
-    replace: channel(dmp.dmpReplaceRequest, dmp.dmpFeedResultView),
-    setVisibility: channel(dmp.dmpVisibilityRequest, dmp.dmpEntry),
+    feed: channel(dmp.dmpFeedRequest, dmp.dmpFeedResultView, 'practitioner'),
+    replace: channel(dmp.dmpReplaceRequest, dmp.dmpFeedResultView, 'practitioner'),
+    setVisibility: channel(dmp.dmpVisibilityRequest, dmp.dmpEntry, 'practitioner'),
     /** Archive, unarchive (Approved) or delete (own documents only). */
-    setStatus: channel(dmp.dmpSetStatusRequest, dmp.dmpEntry),
+    setStatus: channel(dmp.dmpSetStatusRequest, dmp.dmpEntry, 'practitioner'),
     /** Bris de glace or centre 15, with a mandatory reason (audited; banner). */
-    brisDeGlace: channel(dmp.dmpBrisDeGlaceRequest, dmp.dmpAccess),
+    brisDeGlace: channel(dmp.dmpBrisDeGlaceRequest, dmp.dmpAccess, 'practitioner'),
   },
   mss: {
-    status: channel(s.empty, mss.mssStatus),
-    folders: channel(s.empty, z.object({ folders: z.array(mss.mssFolder) })),
+    status: channel(s.empty, mss.mssStatus, 'practitioner'),
+    folders: channel(s.empty, z.object({ folders: z.array(mss.mssFolder) }), 'practitioner'),
     /** Paged (offset/limit) for a virtualised list, with the folder's total and unread counts. */
-    list: channel(mss.mssListRequest, mss.mssListView),
+    list: channel(mss.mssListRequest, mss.mssListView, 'practitioner'),
     /** The body and attachments are fetched on first opening, then read from the encrypted store. */
-    get: channel(mss.mssIdRequest, mss.mssMessageView),
-    search: channel(mss.mssSearchRequest, z.object({ messages: z.array(mss.mssMessageSummary) })),
-    markRead: channel(mss.mssMarkReadRequest, mss.mssMarkReadView),
+    get: channel(mss.mssIdRequest, mss.mssMessageView, 'practitioner'),
+    search: channel(mss.mssSearchRequest, z.object({ messages: z.array(mss.mssMessageSummary) }), 'practitioner'),
+    markRead: channel(mss.mssMarkReadRequest, mss.mssMarkReadView, 'practitioner'),
     /** One attachment's bytes (base64), by its position in the message's `pieces`. */
-    attachment: channel(mss.mssAttachmentRequest, mss.mssAttachmentView),
+    attachment: channel(mss.mssAttachmentRequest, mss.mssAttachmentView, 'practitioner'),
     /** The PDF of a document received in an XDM. */
-    documentPdf: channel(mss.mssDocumentPdfRequest, mss.mssDocumentPdfView),
+    documentPdf: channel(mss.mssDocumentPdfRequest, mss.mssDocumentPdfView, 'practitioner'),
     /** Composes and queues in the outbox (idempotent by Message-ID); a patient's address comes only from their qualified INS. */
-    send: channel(mss.mssSendRequest, mss.mssSendView),
-    receipts: channel(mss.mssReceiptsRequest, mss.mssReceiptTimeline),
-    sendMdn: channel(mss.mssIdRequest, mss.mssMdnView),
-    refuseMdn: channel(mss.mssIdRequest, mss.mssMdnView),
-    importDocument: channel(mss.mssImportRequest, mss.mssImportView),
-    sync: channel(s.empty, mss.mssSyncView),
+    send: channel(mss.mssSendRequest, mss.mssSendView, 'practitioner'),
+    receipts: channel(mss.mssReceiptsRequest, mss.mssReceiptTimeline, 'practitioner'),
+    sendMdn: channel(mss.mssIdRequest, mss.mssMdnView, 'practitioner'),
+    refuseMdn: channel(mss.mssIdRequest, mss.mssMdnView, 'practitioner'),
+    importDocument: channel(mss.mssImportRequest, mss.mssImportView, 'practitioner'),
+    sync: channel(s.empty, mss.mssSyncView, 'practitioner'),
   },
   ins: {
-    lookupTraits: channel(s.insLookupTraitsRequest, s.insiLookupResult),
-    lookupVitale: channel(s.insLookupVitaleRequest, s.insiLookupResult),
+    lookupTraits: channel(s.insLookupTraitsRequest, s.insiLookupResult, 'practitioner'),
+    lookupVitale: channel(s.insLookupVitaleRequest, s.insiLookupResult, 'practitioner'),
   },
   session: {
-    get: channel(s.empty, s.sessionView),
+    get: channel(s.empty, s.sessionView, 'public'),
     /** Card readers and the cards in them, through the configured PKCS#11 module. */
-    cards: channel(s.empty, s.cardsView),
-    loginCard: channel(s.loginCardRequest, s.sessionView),
-    loginP12: channel(s.loginP12Request, s.sessionView),
-    ecpsStart: channel(s.ecpsStartRequest, s.ecpsStartView),
-    ecpsPoll: channel(s.ecpsPollRequest, s.ecpsPollView),
-    unlock: channel(s.unlockRequest, s.sessionView),
-    lock: channel(s.empty, s.sessionView),
-    logout: channel(s.empty, s.sessionView),
+    cards: channel(s.empty, s.cardsView, 'public'),
+    loginCard: channel(s.loginCardRequest, s.sessionView, 'public'),
+    loginP12: channel(s.loginP12Request, s.sessionView, 'public'),
+    ecpsStart: channel(s.ecpsStartRequest, s.ecpsStartView, 'public'),
+    ecpsPoll: channel(s.ecpsPollRequest, s.ecpsPollView, 'public'),
+    unlock: channel(s.unlockRequest, s.sessionView, 'public'),
+    lock: channel(s.empty, s.sessionView, 'public'),
+    logout: channel(s.empty, s.sessionView, 'public'),
     /** The renderer reports user activity (throttled) so that inactivity locking is right. */
-    activity: channel(s.empty, s.empty),
+    activity: channel(s.empty, s.empty, 'public'),
   },
 } as const;
 
@@ -172,11 +185,22 @@ export const channelNames: ChannelName[] = (Object.keys(contract) as Group[]).fl
 );
 export const eventNames = Object.keys(events) as EventName[];
 
-export function channelDef(name: string): { request: z.ZodType; response: z.ZodType } | undefined {
+export interface ChannelDefinition {
+  request: z.ZodType;
+  response: z.ZodType;
+  access: Access;
+}
+
+export function channelDef(name: string): ChannelDefinition | undefined {
   const [group, method, ...rest] = name.split('.');
   if (!group || !method || rest.length > 0 || !Object.hasOwn(contract, group)) return undefined;
-  const methods = contract[group as Group] as Record<string, { request: z.ZodType; response: z.ZodType }>;
+  const methods = contract[group as Group] as Record<string, ChannelDefinition>;
   return Object.hasOwn(methods, method) ? methods[method] : undefined;
+}
+
+/** Who may call each channel (the README's access table is this list). */
+export function channelAccess(name: ChannelName): Access {
+  return channelDef(name)!.access;
 }
 
 export type Invoke = (channel: ChannelName, request: unknown) => Promise<Outcome<unknown>>;

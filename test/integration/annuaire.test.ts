@@ -6,14 +6,15 @@
  * CLI (`cabinet annuaire search`, `cabinet sandbox start annuaire`).
  */
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDispatcher } from '../../electron/app/dispatch.js';
-import { createHandlers } from '../../electron/app/handlers.js';
+import { contextOf, createHandlers, systemContext, type CallContext } from '../../electron/app/handlers.js';
 import { createServices, type Services } from '../../electron/app/services.js';
 import { AnnuaireService } from '../../electron/annuaire/service.js';
 import { startAnnuaireSandbox, type AnnuaireSandbox } from '../../electron/annuaire/sandbox/server.js';
-import { createTestPki, type PkiManifest } from '../../electron/identity/pki/test-pki.js';
+import { createTestPki, identity, pkiPath, type PkiManifest } from '../../electron/identity/pki/test-pki.js';
 import { loadTrustStore } from '../../electron/identity/trust-store.js';
 import { loadConfig } from '../../electron/platform/config/config.js';
 import type { Outcome } from '../../shared/contract/outcome.js';
@@ -32,6 +33,10 @@ beforeAll(async () => {
   pki = await createTestPki(path.join(dataDir, 'pki-test'));
   sandbox = await startAnnuaireSandbox({ pki, port: 0 });
   services = await createServices({ host: 'navigateur', keychain, env: envFor(dataDir, { CABINET_ANNUAIRE_URL: sandbox.url }) });
+  // annuaire.search is a practitioner's channel: the test PKI's GP logs in with her .p12.
+  const martin = identity(pki, 'medecin-martin');
+  await services.identity.loginP12(path.basename(martin.p12!), fs.readFileSync(pkiPath(pki, martin.p12!)), martin.password!);
+  context = contextOf(services)();
 }, 90_000);
 
 afterAll(async () => {
@@ -40,10 +45,14 @@ afterAll(async () => {
   keychain.cleanup();
 });
 
-const context = { actor: 'systeme' };
+let context: CallContext;
 
 describe('annuaire.search through the contract (sandbox over HTTPS, test PKI trusted)', () => {
   const dispatch = () => createDispatcher(createHandlers(services));
+
+  it('is refused when nobody is logged in', async () => {
+    expect(await dispatch()('annuaire.search', { text: 'martin' }, systemContext)).toMatchObject({ ok: false, code: 'SESSION_REQUIRED', details: { reason: 'absent' } });
+  });
 
   it('finds Dr Marie MARTIN by name, accents and case ignored, with her PER and CAB mailboxes', async () => {
     const outcome = (await dispatch()('annuaire.search', { text: 'MARIE martin' }, context)) as Outcome<AnnuaireSearchResult>;

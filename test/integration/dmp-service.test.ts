@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDispatcher } from '../../electron/app/dispatch.js';
-import { createHandlers } from '../../electron/app/handlers.js';
+import { contextOf, createHandlers } from '../../electron/app/handlers.js';
 import { createServices, type Services } from '../../electron/app/services.js';
 import { pdf as smallPdf } from '../../electron/dmp/cda/fixtures.test-support.js';
 import { startDmpSandbox, type DmpSandbox } from '../../electron/dmp/sandbox/server.js';
@@ -179,7 +179,8 @@ describe('DMP service ↔ real client ↔ DMP sandbox', () => {
   it('answers through the contract: every dmp.* answer matches its schema; bad requests are refused in French', async () => {
     const internal: unknown[] = [];
     const dispatch = createDispatcher(createHandlers(services), { onInternalError: (_c, e) => internal.push(e) });
-    const ctx = { actor: '899701000012' };
+    const ctx = contextOf(services)(); // the logged-in GP
+    expect(ctx).toMatchObject({ actor: '899701000012', session: 'connecte' });
     const patient = uid('valide');
     expect(await dispatch('dmp.status', { uid: patient }, ctx)).toMatchObject({ ok: true, value: { status: { authorization: 'VALIDE' } } });
     const listed = await dispatch('dmp.list', { uid: patient, filter: { limit: 10, visibility: 'normales' } }, ctx);

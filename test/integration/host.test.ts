@@ -5,7 +5,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createDispatcher } from '../../electron/app/dispatch.js';
-import { createHandlers, systemContext } from '../../electron/app/handlers.js';
+import { contextOf, createHandlers } from '../../electron/app/handlers.js';
+import { createTestPki, identity, pkiPath, type PkiManifest } from '../../electron/identity/pki/test-pki.js';
 import { startHost, type RunningHost } from '../../electron/host/server.js';
 import { BRIDGE_PROTOCOL, TOKEN_PROTOCOL_PREFIX } from '../../shared/contract/bridge-protocol.js';
 import { tempDir } from '../support/fixtures.js';
@@ -13,13 +14,15 @@ import { testServices } from '../support/services.js';
 
 let services: Awaited<ReturnType<typeof testServices>>;
 let host: RunningHost;
+let pki: PkiManifest;
 
 beforeAll(async () => {
-  services = await testServices();
+  pki = await createTestPki(tempDir());
+  services = await testServices({ CABINET_TRUST_DIR: pki.dir });
   const rendererDir = tempDir();
   fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>Cabinet</title>');
-  host = await startHost({ dispatch: createDispatcher(createHandlers(services)), events: services.events, context: () => systemContext, rendererDir });
-});
+  host = await startHost({ dispatch: createDispatcher(createHandlers(services)), events: services.events, context: contextOf(services), rendererDir });
+}, 120_000);
 afterAll(async () => {
   await host.close();
   await services.dispose();
@@ -107,7 +110,7 @@ describe('browser host', () => {
   it('answers contract calls, validates payloads and forwards events', async () => {
     const ws = await connect([BRIDGE_PROTOCOL, TOKEN_PROTOCOL_PREFIX + host.token]);
     expect(await call(ws, 1, 'status.get', {})).toMatchObject({ ok: true, value: { env: 'sandbox', services: expect.any(Array) } });
-    expect(await call(ws, 2, 'audit.list', { limit: -1 })).toMatchObject({ ok: false, code: 'INVALID_REQUEST' });
+    expect(await call(ws, 2, 'session.get', { inconnu: 1 })).toMatchObject({ ok: false, code: 'INVALID_REQUEST' });
     expect(await call(ws, 3, 'fs.readFile', {})).toMatchObject({ ok: false, code: 'UNKNOWN_CHANNEL' });
     expect(await call(ws, 0, '', '{not json')).toMatchObject({ ok: false, code: 'INVALID_REQUEST', message: expect.stringContaining('illisible') });
 
@@ -115,8 +118,32 @@ describe('browser host', () => {
       const m = JSON.parse(d.toString()) as { t: string; event?: string; payload?: unknown };
       if (m.t === 'event' && m.event === 'auditAppended') resolve(m.payload);
     }));
-    expect(await call(ws, 4, 'audit.verify', {})).toMatchObject({ ok: true, value: { valid: true } });
+    // A failed login is audited (session.login_failed).
+    expect(await call(ws, 4, 'session.loginP12', { fileName: 'x.p12', contentBase64: Buffer.from('pas un certificat').toString('base64'), password: 'x' })).toMatchObject({ ok: false });
     expect(await event).toEqual({ id: expect.any(Number) });
+    ws.close();
+  });
+
+  it('with the token but nobody logged in, refuses what is not public; locked, refuses with reason « locked »', async () => {
+    const ws = await connect([BRIDGE_PROTOCOL, TOKEN_PROTOCOL_PREFIX + host.token]);
+    const absent = { ok: false, code: 'SESSION_REQUIRED', details: { reason: 'absent' } };
+    expect(await call(ws, 10, 'audit.list', { limit: 5 })).toMatchObject(absent);
+    expect(await call(ws, 11, 'outbox.list', {})).toMatchObject(absent);
+    expect(await call(ws, 12, 'mss.receipts', { messageId: '<a@b.fr>' })).toMatchObject(absent);
+    expect(await call(ws, 13, 'mss.status', {})).toMatchObject(absent);
+    expect(await call(ws, 14, 'settings.set', { key: 'identity.pkcs11Module', value: '/tmp/evil.so' })).toMatchObject(absent);
+    expect(await call(ws, 15, 'mss.refuseMdn', { id: 1 })).toMatchObject(absent);
+    expect(await call(ws, 16, 'mss.importDocument', { documentId: 1 })).toMatchObject(absent);
+    expect(services.settings.get('identity.pkcs11Module')).toBe('');
+
+    const martin = identity(pki, 'medecin-martin');
+    const login = { fileName: 'martin.p12', contentBase64: fs.readFileSync(pkiPath(pki, martin.p12!)).toString('base64'), password: martin.password! };
+    expect(await call(ws, 17, 'session.loginP12', login)).toMatchObject({ ok: true, value: { state: 'connecte' } });
+    expect(await call(ws, 18, 'audit.list', { limit: 5 })).toMatchObject({ ok: true });
+    expect(await call(ws, 19, 'session.lock', {})).toMatchObject({ ok: true, value: { state: 'verrouille' } });
+    expect(await call(ws, 20, 'outbox.list', {})).toMatchObject({ ok: false, code: 'SESSION_REQUIRED', details: { reason: 'locked' } });
+    expect(await call(ws, 21, 'session.logout', {})).toMatchObject({ ok: true, value: { state: 'deconnecte' } });
+    expect(await call(ws, 22, 'audit.list', { limit: 5 })).toMatchObject(absent);
     ws.close();
   });
 });

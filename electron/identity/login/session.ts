@@ -13,6 +13,12 @@ import type { IdentitySource, Practitioner } from '../../../shared/domain/practi
 import type { Credentials } from '../types.js';
 
 export type SessionState = 'deconnecte' | 'connecte' | 'verrouille';
+
+/** The refusal when nobody is logged in (`absent`) or the session is locked (`locked`): `SESSION_REQUIRED` + `details.reason`. */
+export const sessionRequiredMessages = {
+  absent: 'Connectez-vous avec votre carte CPS, un certificat logiciel ou e-CPS.',
+  locked: 'La session est verrouillée : saisissez votre code pour continuer.',
+} as const;
 export type LockReason = 'inactivite' | 'carte_retiree' | 'manuel';
 
 export const lockReasonLabels: Record<LockReason, string> = {
@@ -79,7 +85,8 @@ export class Session {
   /** The current credentials, or a French refusal when nobody is logged in or the session is locked. */
   require(): Credentials {
     if (this.state === 'connecte' && this.credentials) return this.credentials;
-    throw new CabinetError('SESSION_REQUIRED', this.state === 'verrouille' ? 'La session est verrouillée : saisissez votre code pour continuer.' : 'Connectez-vous avec votre carte CPS, un certificat logiciel ou e-CPS.');
+    const reason = this.state === 'verrouille' ? 'locked' : 'absent';
+    throw new CabinetError('SESSION_REQUIRED', sessionRequiredMessages[reason], { reason });
   }
 
   get actor(): string {

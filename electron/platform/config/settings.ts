@@ -4,6 +4,8 @@
  * the organisation's default) < the user's choice < managed file (locked) —
  * a locked setting cannot be changed from the UI.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { CabinetError } from '../../../shared/contract/outcome.js';
 import { nationalServices, serviceLabels } from '../../../shared/domain/services.js';
 import {
@@ -73,6 +75,7 @@ export class SettingsService {
     if (this.config.lockedSettings.has(key)) throw new CabinetError('SETTING_LOCKED');
     const parsed = userSettingSchemas[key].safeParse(value);
     if (!parsed.success) throw new CabinetError('INVALID_REQUEST', 'Valeur refusée pour ce réglage.', { key });
+    if (key === 'identity.pkcs11Module') checkModulePath(parsed.data as string);
     const previous = this.get(key);
     this.db
       .prepare('INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at')
@@ -91,4 +94,23 @@ export class SettingsService {
       values: this.resolve(),
     };
   }
+}
+
+/**
+ * The card module is a native library loaded at the next card login: from the
+ * UI (a logged-in practitioner — the channel's access) it must name an existing
+ * regular file by its absolute path; empty means the Cryptolib's usual place.
+ * The managed file sets it without this check (the administrator's choice).
+ */
+function checkModulePath(value: string): void {
+  if (value === '') return;
+  const refuse = (why: string) => new CabinetError('INVALID_REQUEST', `Module de la carte CPS refusé : ${why}`, { key: 'identity.pkcs11Module', field: 'identity.pkcs11Module' });
+  if (value.trim() !== value || !path.isAbsolute(value)) throw refuse('indiquez le chemin complet du fichier (par exemple /usr/lib/libcps3_pkcs11_lux.so).');
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(value);
+  } catch {
+    throw refuse('ce fichier n’existe pas.');
+  }
+  if (!stat.isFile()) throw refuse('ce chemin ne désigne pas un fichier.');
 }

@@ -8,16 +8,21 @@ import { useEffect, useState } from 'react';
 import { cabinet } from '../../bridge/index.js';
 import type { PatientSummary } from '../../ins.js';
 import { call } from '../../state/cabinet.js';
+import { registerSessionCache } from '../../state/session-caches.js';
 
 const known = new Map<string, PatientSummary | null>();
 const inFlight = new Map<string, Promise<PatientSummary | null>>();
+/** Bumped when the caches are emptied: an answer to a search started before is not kept. */
+let generation = 0;
 
 async function lookup(ins: string): Promise<PatientSummary | null> {
   const cached = known.get(ins);
   if (cached !== undefined) return cached;
   let pending = inFlight.get(ins);
   if (!pending) {
+    const asked = generation;
     pending = call(() => cabinet.patients.search({ query: ins, limit: 5 })).then((outcome) => {
+      if (asked !== generation) return null; // the session ended meanwhile
       inFlight.delete(ins);
       if (!outcome.ok) return null; // not cached: asked again later
       const match = outcome.value.patients.find((p) => `${p.insLocal?.matricule ?? ''}${p.insLocal?.cle ?? ''}` === ins) ?? null;
@@ -53,3 +58,9 @@ export function usePatientByIns(ins: string | null): PatientSummary | null | und
 export function forgetPatients(): void {
   known.clear();
 }
+
+registerSessionCache(() => {
+  generation += 1;
+  known.clear();
+  inFlight.clear();
+});

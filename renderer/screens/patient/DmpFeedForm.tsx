@@ -291,9 +291,9 @@ export function DmpFeedForm({
       {failure ? (
         <Alert tone="error" title="Le document n’a pas pu être préparé">
           <p>{failure.message}</p>
-          {failure.code === 'CHECK_FAILED' && Array.isArray((failure.details as { problems?: unknown } | undefined)?.problems) ? (
+          {failure.code === 'CHECK_FAILED' && failure.details?.problems ? (
             <ul>
-              {((failure.details as { problems: { message?: string }[] }).problems ?? []).slice(0, 8).map((p, i) => (
+              {failure.details.problems.slice(0, 8).map((p, i) => (
                 <li key={i}>{p.message ?? String(p)}</li>
               ))}
             </ul>
