@@ -107,7 +107,7 @@ for (const bundleName of ['dist/electron/main.cjs', 'dist/electron/preload.cjs']
     if (leavesApp(relative)) problem(`${bundleName} lit ${relative} (appRoot) : hors de l’application, introuvable une fois installée`);
     else if (!inApp(relative)) problem(`${bundleName} lit ${relative} (appRoot), absent de l’application empaquetée`);
   }
-  // Workers start from real files: each, and what it imports, must be unpacked.
+  // Workers start from real files: each, and what it imports, must be unpacked (so must what workerFile() locates).
   const seen = new Set<string>();
   const queue = [...refs.workers];
   while (queue.length > 0) {
@@ -115,9 +115,10 @@ for (const bundleName of ['dist/electron/main.cjs', 'dist/electron/preload.cjs']
     if (seen.has(file)) continue;
     seen.add(file);
     if (!unpackedEntries.has(file)) {
-      problem(`${file} (worker ou module importé par un worker) absent de app.asar.unpacked`);
+      problem(`${file} (chemin de workerFile(), ou module importé par un worker) absent de app.asar.unpacked`);
       continue;
     }
+    if (!/\.[cm]?js$/.test(file)) continue; // data read through workerFile() (e.g. reference data): present is enough
     for (const specifier of staticImports(fs.readFileSync(path.join(unpacked, file), 'utf8'))) {
       if (isBuiltin(specifier)) continue;
       if (specifier.startsWith('.')) queue.push(path.posix.join(path.posix.dirname(file), specifier));

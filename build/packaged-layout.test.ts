@@ -11,9 +11,13 @@ describe('packaged layout rules (npm run dist:check)', () => {
       'const DIR = import_node_path.default.resolve(appRoot(), "..", "shared", "reference", "cda");',
       'const R = import_node_path15.default.join(__dirname, "..", "renderer");',
       'const P = import_node_path15.default.join(__dirname, "preload.cjs");',
+      'var REFERENCE_DATA_FOLDER = "reference-data";',
+      'function referenceDataDir(...segments) {\n  return workerFile(REFERENCE_DATA_FOLDER, ...segments);\n}',
+      'function cdaDir(...parts) { return referenceDataDir("cda", ...parts); }',
+      'const C = referenceDataDir("cda"); const V = cdaDir("jdv", "JDV_J07.xml");',
     ].join('\n');
     expect(runtimeReferences(bundle)).toEqual({
-      workers: ['electron/dmp/cache-write-worker.mjs', 'electron/platform/xml/xsd-worker.mjs'],
+      workers: ['electron/dmp/cache-write-worker.mjs', 'electron/platform/xml/xsd-worker.mjs', 'reference-data/cda', 'reference-data/cda/jdv/JDV_J07.xml'],
       appFiles: ['../shared/reference/cda'],
       besideBundle: ['../renderer', 'preload.cjs'],
     });

@@ -48,7 +48,7 @@ function literals(list: string): string[] {
 }
 
 export interface RuntimeReferences {
-  /** Worker files, relative to the application root (`workerFile(…)`). */
+  /** Paths given to `workerFile(…)` (or a function that forwards to it), relative to the application root: unpacked. */
   workers: string[];
   /** Files or folders read relative to the application root (`appRoot(), …`). */
   appFiles: string[];
@@ -56,10 +56,44 @@ export interface RuntimeReferences {
   besideBundle: string[];
 }
 
-/** Path literals the esbuild bundle passes to workerFile(), after appRoot() and after __dirname. */
+/**
+ * Functions that forward to `base` with a fixed prefix, as the bundle spells
+ * them: `function referenceDataDir(...segments) { return workerFile(REFERENCE_DATA_FOLDER, ...segments); }`
+ * → referenceDataDir: ['reference-data']. Followed through several levels.
+ */
+function forwarders(bundle: string, base: string): Map<string, string[]> {
+  const constants = new Map([...bundle.matchAll(/\b(?:var|let|const)\s+([A-Za-z_$][\w$]*)\s*=\s*"([^"\n]*)"\s*;/g)].map((m) => [m[1] ?? '', m[2] ?? '']));
+  // esbuild renames on collisions (workerFile2…): every spelling is the base.
+  const wrappers = new Map<string, string[]>([...bundle.matchAll(new RegExp(String.raw`\b${base}\d*(?=\()`, 'g'))].map((m) => [m[0], []]));
+  const pattern = /function\s+([A-Za-z_$][\w$]*)\(\.\.\.([A-Za-z_$][\w$]*)\)\s*\{\s*return\s+([A-Za-z_$][\w$]*)\(([^()]*?),?\s*\.\.\.\2\s*\);?\s*\}/g;
+  for (let grown = true; grown; ) {
+    grown = false;
+    for (const m of bundle.matchAll(pattern)) {
+      const [name, callee, args] = [m[1] ?? '', m[3] ?? '', m[4] ?? ''];
+      const prefix = wrappers.get(callee);
+      if (!prefix || wrappers.has(name)) continue;
+      const parts = args.split(',').map((a) => a.trim()).filter(Boolean).map((a) => (/^"[^"]*"$/.test(a) ? a.slice(1, -1) : constants.get(a)));
+      if (parts.some((p) => p === undefined)) continue;
+      wrappers.set(name, [...prefix, ...(parts as string[])]);
+      grown = true;
+    }
+  }
+  return wrappers;
+}
+
+function callsWithLiterals(bundle: string, wrappers: Map<string, string[]>): string[] {
+  const found: string[] = [];
+  for (const [name, prefix] of wrappers) {
+    const escaped = name.replace(/[$]/g, '\\$');
+    for (const m of bundle.matchAll(new RegExp(String.raw`\b${escaped}\(${literalList}\)`, 'g'))) found.push(path.posix.join(...prefix, ...literals(m[1] ?? '')));
+  }
+  return found;
+}
+
+/** Path literals the esbuild bundle passes to workerFile() (directly or through a forwarding function), after appRoot() and after __dirname. */
 export function runtimeReferences(bundle: string): RuntimeReferences {
   const unique = (values: string[]) => [...new Set(values)].sort();
-  const workers = [...bundle.matchAll(new RegExp(String.raw`\bworkerFile\d*\(${literalList}\)`, 'g'))].map((m) => path.posix.join(...literals(m[1] ?? '')));
+  const workers = callsWithLiterals(bundle, forwarders(bundle, 'workerFile'));
   const appFiles = [...bundle.matchAll(new RegExp(String.raw`\bappRoot\d*\(\)\s*,${literalList}`, 'g'))].map((m) => path.posix.join(...literals(m[1] ?? '')));
   const besideBundle = [...bundle.matchAll(new RegExp(String.raw`\.(?:join|resolve)\(\s*__dirname\s*,${literalList}`, 'g'))].map((m) => path.posix.join(...literals(m[1] ?? '')));
   return { workers: unique(workers), appFiles: unique(appFiles), besideBundle: unique(besideBundle) };
