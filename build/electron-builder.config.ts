@@ -1,5 +1,6 @@
 /**
- * Packaging (`npm run dist`, needs internet to fetch the Electron binary).
+ * Packaging (`npm run dist`, needs internet to fetch the Electron binary;
+ * `npm run dist:check` packs offline with a stand-in and checks the tree).
  * Fuses harden the shipped binary: no ELECTRON_RUN_AS_NODE, no NODE_OPTIONS,
  * no --inspect, app code only from the integrity-checked asar, cookies
  * encrypted.
@@ -24,7 +25,19 @@ const config: Configuration = {
   directories: { output: 'dist/installers', buildResources: 'build/resources' },
   // Worker threads are plain .mjs files started from the application root (electron/platform/paths.ts workerFile()).
   // reference-data/: the schemas and value sets read at run time (electron/platform/reference-data.ts).
-  files: ['dist/electron/**', 'dist/renderer/**', 'electron/**/*-worker.mjs', 'reference-data/**', 'package.json', '!**/*.map'],
+  // The main and preload are bundles: node_modules holds only what they leave external (build/bundle.ts) and what
+  // the workers import. Sandboxes, the test PKI and the mail test operator never ship (`npm run dist:check` checks all this).
+  files: [
+    'dist/electron/**',
+    'dist/renderer/**',
+    'electron/**/*-worker.mjs',
+    'reference-data/**',
+    '!electron/**/sandbox/**',
+    'package.json',
+    '!**/*.map',
+    '!node_modules/**',
+    'node_modules/{better-sqlite3-multiple-ciphers,libxml2-wasm,pkcs11js,@napi-rs/keyring,@napi-rs/keyring-*}/**',
+  ],
   extraMetadata: { main: 'dist/electron/main.cjs' },
   asar: true,
   // Native modules ship N-API prebuilds that load in Electron without a rebuild.
@@ -34,7 +47,8 @@ const config: Configuration = {
   npmRebuild: false,
   electronFuses: fuses,
   win: { target: ['nsis', 'msi'] },
-  nsis: { oneClick: false, perMachine: false, allowToChangeInstallationDirectory: true, language: '1036' },
+  // Per-machine installs (Program Files, admin rights): what a practice's IT or a GPO deploys.
+  nsis: { oneClick: false, perMachine: true, allowToChangeInstallationDirectory: true, language: '1036' },
   msi: { perMachine: true },
   mac: { target: ['dmg'], category: 'public.app-category.medical', hardenedRuntime: true },
   linux: { target: ['AppImage', 'deb'], category: 'Office', maintainer: 'Cabinet' },

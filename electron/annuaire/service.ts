@@ -13,7 +13,7 @@ import { CabinetError } from '../../shared/contract/outcome.js';
 import type { AnnuaireSearchQuery, AnnuaireSearchResult } from '../../shared/contract/annuaire.js';
 import type { CabinetConfig } from '../platform/config/config.js';
 import { AnnuaireClient, type AnnuaireClientOptions } from './client.js';
-import { SANDBOX_API_KEY } from './sandbox/constants.js';
+import { SANDBOX_API_KEY } from './sandbox-key.js';
 
 const REPORT_INTERVAL_MS = 60_000;
 

@@ -25,7 +25,7 @@ import { DMP_FEED_KIND, DmpService } from '../dmp/service.js';
 import { workerCacheWriter } from '../dmp/cache-writer.js';
 import { AnnuaireService } from '../annuaire/service.js';
 import { MssService } from '../mss/service.js';
-import { mailServersAvailable } from '../mss/operator/processes.js';
+import { mailServersAvailable } from '../mss/local-servers.js';
 import { EventBus } from './events.js';
 import { HealthMonitor } from './health.js';
 import { APP_VERSION } from './version.js';

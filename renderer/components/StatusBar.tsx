@@ -41,7 +41,7 @@ function PractitionerStatus({ practitioner }: { practitioner: Practitioner }) {
 }
 
 export function StatusBar() {
-  const { status, statusError, outage, checking, checkServices } = useCabinet();
+  const { status, statusError, outage, checking, checkServices, updateVersion } = useCabinet();
   const { view } = useSession();
   // Who is logged in, and the outbox, only while the session is open.
   const practitioner = view?.state === 'connecte' ? view.practitioner : null;
@@ -92,6 +92,11 @@ export function StatusBar() {
           <p className="status-bar__pending">{outage ? 'État des services inconnu : Cabinet ne répond pas.' : (statusError ?? 'Lecture de l’état des services…')}</p>
         )}
       </div>
+      {updateVersion ? (
+        <p className="status-bar__update" role="status" title={`La version ${updateVersion} est téléchargée ; elle s’installera à la fermeture de Cabinet.`}>
+          Mise à jour disponible <span className="status-bar__update-detail">(version {updateVersion}, installée à la fermeture)</span>
+        </p>
+      ) : null}
       <button type="button" className="button button--quiet button--small" onClick={() => void checkServices()} disabled={checking}>
         <Icon name="refresh" className={checking ? 'icon--spin' : undefined} />
         {checking ? 'Vérification…' : 'Vérifier'}

@@ -54,6 +54,8 @@ interface CabinetState {
   report: (failure: Failure) => void;
   /** Increments each time the services answer again after an outage: screens reload on it. */
   reconnections: number;
+  /** The version the installed app downloaded, installed when Cabinet closes (status bar). */
+  updateVersion: string | null;
 }
 
 const CabinetContext = createContext<CabinetState | null>(null);
@@ -65,6 +67,7 @@ export function CabinetProvider({ children }: { children: ReactNode }) {
   const [outage, setOutage] = useState<Failure | null>(null);
   const [checking, setChecking] = useState(false);
   const [reconnections, setReconnections] = useState(0);
+  const [updateVersion, setUpdateVersion] = useState<string | null>(null);
   const hadOutage = useRef(false);
   const mounted = useRef(true);
 
@@ -122,6 +125,7 @@ export function CabinetProvider({ children }: { children: ReactNode }) {
       cabinet.events.outboxChanged((counts) => {
         setStatus((previous) => (previous ? { ...previous, outbox: counts } : previous));
       }),
+      cabinet.events.updateAvailable(({ version }) => setUpdateVersion(version)),
     ];
     return () => {
       mounted.current = false;
@@ -137,8 +141,8 @@ export function CabinetProvider({ children }: { children: ReactNode }) {
   }, [outage, reconnect]);
 
   const value = useMemo<CabinetState>(
-    () => ({ info, status, statusError, outage, checking, checkServices, reconnect, report, reconnections }),
-    [info, status, statusError, outage, checking, checkServices, reconnect, report, reconnections],
+    () => ({ info, status, statusError, outage, checking, checkServices, reconnect, report, reconnections, updateVersion }),
+    [info, status, statusError, outage, checking, checkServices, reconnect, report, reconnections, updateVersion],
   );
   return <CabinetContext.Provider value={value}>{children}</CabinetContext.Provider>;
 }

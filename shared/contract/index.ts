@@ -149,6 +149,8 @@ export const events = {
   mssSyncProgress: mss.mssSyncProgress,
   /** New mail in the inbox: desktop notification. */
   mssNewMail: mss.mssNewMail,
+  /** The installed app downloaded an update; it installs when Cabinet closes (electron/app/updates.ts). */
+  updateAvailable: z.object({ version: z.string().min(1).max(64) }).strict(),
 } as const;
 
 type Contract = typeof contract;

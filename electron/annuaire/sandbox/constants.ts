@@ -1,2 +1,2 @@
-/** The API key the Annuaire sandbox accepts by default; Cabinet uses it in the sandbox environment when CABINET_ANNUAIRE_API_KEY is not set. */
-export const SANDBOX_API_KEY = 'cabinet-bac-a-sable-annuaire';
+/** The API key the Annuaire sandbox accepts by default (defined beside the app that uses it). */
+export { SANDBOX_API_KEY } from '../sandbox-key.js';

@@ -8,7 +8,7 @@ import type { Tracer } from '../../platform/trace/trace.js';
 import type { EcpsProvider } from '../service.js';
 import type { Credentials } from '../types.js';
 import { PscClient } from './client.js';
-import { sandboxClient } from './sandbox/practitioners.js';
+import { sandboxClient } from './sandbox-client.js';
 
 /**
  * The client registration: the sandbox's public test client, or

@@ -25,6 +25,16 @@ const MAX_CA_FILE_BYTES = 1024 * 1024;
 
 const lockableKeys = ['*', 'env', 'endpoints', ...nationalServices.map((s) => `endpoints.${s}`), ...userSettingKeys] as const;
 
+/** An https folder address with no credentials, query or fragment (the updates' generic provider). */
+function isUpdateFolderUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' && !url.username && !url.password && !url.search && !url.hash;
+  } catch {
+    return false;
+  }
+}
+
 const managedFileSchema = z
   .object({
     env: z.enum(environments).optional(),
@@ -36,6 +46,11 @@ const managedFileSchema = z
     locked: z.array(z.enum(lockableKeys)).max(100).optional(),
     /** Folder of trust anchors, intermediate authorities and CRLs (IGC-Santé). */
     trustDir: z.string().max(1024).optional(),
+    /** Updates of the installed app (electron/app/updates.ts): off, or the publisher's https folder. */
+    updates: z
+      .object({ enabled: z.boolean().optional(), url: z.string().max(2048).refine(isUpdateFolderUrl).optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 export type ManagedFile = z.infer<typeof managedFileSchema>;
@@ -61,6 +76,8 @@ export interface CabinetConfig {
   /** Values from the managed file; those in lockedSettings override the user's. */
   managedSettings: Partial<UserSettings>;
   lockedSettings: ReadonlySet<UserSettingKey>;
+  /** The managed file's `updates` block, as written (checked by electron/app/updates.ts). */
+  updates: NonNullable<ManagedFile['updates']>;
 }
 
 export interface LoadConfigOptions {
@@ -201,5 +218,6 @@ export function loadConfig(options: LoadConfigOptions = {}): CabinetConfig {
     endpoints,
     managedSettings: managed.settings ?? {},
     lockedSettings: new Set(userSettingKeys.filter((k) => isLocked(k))),
+    updates: managed.updates ?? {},
   };
 }

@@ -191,7 +191,7 @@ export const kitDoc0036624: SandboxPractitioner = {
 export const sandboxPractitioners: readonly SandboxPractitioner[] = [drMarieMartin, sophieDurand, kitDoc0036624];
 
 /** The confidential client registered in the sandbox (client_secret_basic). Not a real credential. */
-export const sandboxClient = { clientId: 'cabinet-bac-a-sable', clientSecret: 'bac-a-sable-secret-non-confidentiel' } as const;
+export { sandboxClient } from '../sandbox-client.js';
 
 /**
  * Keycloak's `sub` for a user federated from the PSC directory:
