@@ -2,6 +2,7 @@
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', '.tools/**'] },
@@ -25,7 +26,11 @@ export default tseslint.config(
     files: ['renderer/**/*.{ts,tsx}'],
     ignores: ['renderer/vite.config.ts'],
     languageOptions: { globals: { ...globals.browser } },
+    plugins: { 'react-hooks': reactHooks },
     rules: {
+      // React's hook rules (the React Compiler's stricter ones stay off: the renderer is not compiled by it).
+      'react-hooks/rules-of-hooks': 'error',
+      'react-hooks/exhaustive-deps': 'warn',
       'no-restricted-imports': [
         'error',
         { paths: ['electron'], patterns: [{ group: ['node:*', '../electron/*', '../../electron/*'], message: 'Le rendu ne parle aux services que par le contrat (renderer/bridge).' }] },
