@@ -14,19 +14,9 @@ export function setPracticeZone(zone: string): void {
   if (isPracticeZone(zone)) practiceZone = zone;
 }
 
-export function currentPracticeZone(): PracticeZone {
-  return practiceZone;
-}
-
 /** Today on the practice's calendar (AAAA-MM-JJ): date fields' default and maximum. */
 export function practiceToday(now: Date = new Date()): CivilDate {
   return todayIn(practiceZone, now);
-}
-
-/** The practice's calendar date of an instant (AAAA-MM-JJ), or null when it is not one. */
-export function practiceDateOf(iso: string | null | undefined): CivilDate | null {
-  const date = parse(iso);
-  return date ? civilDateOf(date, practiceZone) : null;
 }
 
 /** An instant in the practice's zone: « 08/12/2026 », « 08/12/2026 00:30 », « 00:30 »…; "—" when absent. */
