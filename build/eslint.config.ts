@@ -4,6 +4,21 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 
+/**
+ * Ad-hoc civil dates: a UTC day (`toISOString().slice(0, 10)`) or the machine's
+ * own zone (`getDate()`, `toLocaleDateString()`…). Exported for its test.
+ */
+export const civilDateRules = [
+  {
+    selector: "CallExpression[callee.property.name=/^(slice|substring|substr)$/][callee.object.type='CallExpression'][callee.object.callee.property.name='toISOString']",
+    message: 'Une date civile se calcule dans shared/domain/civil-date.ts (todayIn, civilDateOf…), dans le fuseau du cabinet, jamais par toISOString().slice(0, 10).',
+  },
+  {
+    selector: "CallExpression[callee.property.name=/^(getFullYear|getMonth|getDate|getDay|getHours|getMinutes|getSeconds|getTimezoneOffset|setDate|setHours|toLocaleDateString|toLocaleTimeString|toDateString)$/]",
+    message: 'Le fuseau de la machine n’est pas celui du cabinet : utilisez shared/domain/civil-date.ts (todayIn, civilDateOf, formatInstant…).',
+  },
+];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', '.tools/**'] },
   js.configs.recommended,
@@ -17,6 +32,12 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'Seuls electron/main.ts et electron/preload.ts importent electron.' }] }],
       eqeqeq: ['error', 'always'],
     },
+  },
+  {
+    // Calendar dates are the practice's dates: only shared/domain/civil-date.ts turns an instant into a date (README, Configuration).
+    files: ['**/*.ts', '**/*.tsx'],
+    ignores: ['shared/domain/civil-date.ts'],
+    rules: { 'no-restricted-syntax': ['error', ...civilDateRules] },
   },
   {
     files: ['electron/main.ts', 'electron/preload.ts'],

@@ -1,9 +1,29 @@
 /** French formatting of dates and small texts, in one place. */
+import { addDays, civilDateOf, DEFAULT_PRACTICE_ZONE, formatInstant, isPracticeZone, todayIn, type CivilDate, type PracticeZone } from '../shared/domain/civil-date.js';
 
-const dateTime = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'short', timeStyle: 'short' });
-const timeOnly = new Intl.DateTimeFormat('fr-FR', { timeStyle: 'short' });
-const dateLong = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'full', timeStyle: 'medium' });
 const integer = new Intl.NumberFormat('fr-FR');
+
+/**
+ * The practice's time zone (setting `practice.timeZone`, given by `app.info`):
+ * every « today » and displayed date of the screens is on its clock, not the
+ * browser's (civil-date.ts).
+ */
+let practiceZone: PracticeZone = DEFAULT_PRACTICE_ZONE;
+
+export function setPracticeZone(zone: string): void {
+  if (isPracticeZone(zone)) practiceZone = zone;
+}
+
+/** Today on the practice's calendar (AAAA-MM-JJ): date fields' default and maximum. */
+export function practiceToday(now: Date = new Date()): CivilDate {
+  return todayIn(practiceZone, now);
+}
+
+/** An instant in the practice's zone: « 08/12/2026 », « 08/12/2026 00:30 », « 00:30 »…; "—" when absent. */
+export function formatInstantIn(iso: string | null | undefined, style: Parameters<typeof formatInstant>[2] = 'dateTime'): string {
+  const date = parse(iso);
+  return date ? formatInstant(date, practiceZone, style) : '—';
+}
 
 function parse(iso: string | null | undefined): Date | null {
   if (!iso) return null;
@@ -11,22 +31,18 @@ function parse(iso: string | null | undefined): Date | null {
   return Number.isNaN(date.getTime()) ? null : date;
 }
 
-function sameDay(a: Date, b: Date): boolean {
-  return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
-}
-
 /** "aujourd’hui à 14:05", or "12/03/2025 14:05"; "—" when absent. */
 export function formatDateTime(iso: string | null | undefined, now: Date = new Date()): string {
   const date = parse(iso);
   if (!date) return '—';
-  if (sameDay(date, now)) return `aujourd’hui à ${timeOnly.format(date)}`;
-  return dateTime.format(date);
+  if (civilDateOf(date, practiceZone) === practiceToday(now)) return `aujourd’hui à ${formatInstant(date, practiceZone, 'time')}`;
+  return formatInstant(date, practiceZone, 'dateTime');
 }
 
 /** Full date for tooltips: "mercredi 12 mars 2025 à 14:05:32". */
 export function formatDateTimeLong(iso: string | null | undefined): string | undefined {
   const date = parse(iso);
-  return date ? dateLong.format(date) : undefined;
+  return date ? formatInstant(date, practiceZone, 'long') : undefined;
 }
 
 export function formatInteger(value: number): string {
@@ -43,16 +59,14 @@ export function capitalize(text: string): string {
   return text.charAt(0).toLocaleUpperCase('fr-FR') + text.slice(1);
 }
 
-const dateShort = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'short' });
-
 /** ["aujourd’hui" | "hier" | "12/03/2025", "14:05"] — for narrow table cells. */
 export function formatDateParts(iso: string | null | undefined, now: Date = new Date()): [string, string] | null {
   const date = parse(iso);
   if (!date) return null;
-  const yesterday = new Date(now);
-  yesterday.setDate(now.getDate() - 1);
-  const day = sameDay(date, now) ? 'aujourd’hui' : sameDay(date, yesterday) ? 'hier' : dateShort.format(date);
-  return [day, timeOnly.format(date)];
+  const day = civilDateOf(date, practiceZone);
+  const today = practiceToday(now);
+  const label = day === today ? 'aujourd’hui' : day === addDays(today, -1) ? 'hier' : formatInstant(date, practiceZone, 'date');
+  return [label, formatInstant(date, practiceZone, 'time')];
 }
 
 const monthNames = ['janvier', 'février', 'mars', 'avril', 'mai', 'juin', 'juillet', 'août', 'septembre', 'octobre', 'novembre', 'décembre'];

@@ -23,6 +23,7 @@ import {
   type InsTraitsInput,
   type TraitField,
 } from '../shared/domain/ins/index.js';
+import { practiceToday } from './format.js';
 
 export { formatIns, insOidLabel } from '../shared/domain/ins/index.js';
 
@@ -135,10 +136,10 @@ export function domainInput(draft: TraitsDraft, birthDate: string): InsTraitsInp
  * Checks the whole form with the INS rules: one French message per field,
  * or the normalised traits to send.
  */
-export function checkTraits(draft: TraitsDraft, today?: string): { traits: TraitsInput | null; errors: TraitsErrors } {
+export function checkTraits(draft: TraitsDraft, today: string = practiceToday()): { traits: TraitsInput | null; errors: TraitsErrors } {
   const errors: TraitsErrors = {};
   const date = dateOf(draft);
-  const result = normaliseTraits(domainInput(draft, 'value' in date ? date.value : ''), today ? { today } : {});
+  const result = normaliseTraits(domainInput(draft, 'value' in date ? date.value : ''), { today });
   if (!result.ok) {
     for (const error of result.errors) {
       const field = contractTraitFields[error.field] as FormField;

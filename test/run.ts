@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ensurePrivateKeyring } from './support/keyring-session.js';
+import { e2eProjects } from './e2e/playwright.config.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const results = path.join(root, 'test-results');
@@ -56,17 +57,20 @@ const build = run('npm', ['run', '--silent', 'build']);
 if (build.status !== 0) {
   suites.push({ name: 'bout en bout', passed: 0, failed: 1, skipped: 0, ran: false });
 } else {
-  const e2eJson = path.join(results, 'playwright.json');
-  fs.rmSync(e2eJson, { force: true });
-  const e2e = run(bin('playwright'), ['test', '-c', 'test/e2e/playwright.config.ts'], { PLAYWRIGHT_JSON_OUTPUT_NAME: e2eJson });
-  const pw = readJson<{ stats: { expected: number; unexpected: number; flaky: number; skipped: number } }>(e2eJson);
-  suites.push({
-    name: 'bout en bout',
-    passed: pw ? pw.stats.expected + pw.stats.flaky : 0,
-    failed: pw ? pw.stats.unexpected + (e2e.status !== 0 && pw.stats.unexpected === 0 ? 1 : 0) : 1,
-    skipped: pw?.stats.skipped ?? 0,
-    ran: pw !== null,
-  });
+  // Once per browser time zone (Europe/Paris, UTC), each with its own host and sandboxes (playwright.config.ts).
+  for (const { name: project, timezoneId } of e2eProjects) {
+    const e2eJson = path.join(results, `playwright-${project}.json`);
+    fs.rmSync(e2eJson, { force: true });
+    const e2e = run(bin('playwright'), ['test', '-c', 'test/e2e/playwright.config.ts', `--project=${project}`], { PLAYWRIGHT_JSON_OUTPUT_NAME: e2eJson });
+    const pw = readJson<{ stats: { expected: number; unexpected: number; flaky: number; skipped: number } }>(e2eJson);
+    suites.push({
+      name: `bout en bout (navigateur en ${timezoneId})`,
+      passed: pw ? pw.stats.expected + pw.stats.flaky : 0,
+      failed: pw ? pw.stats.unexpected + (e2e.status !== 0 && pw.stats.unexpected === 0 ? 1 : 0) : 1,
+      skipped: pw?.stats.skipped ?? 0,
+      ran: pw !== null,
+    });
+  }
 }
 
 const total = suites.reduce((sum, s) => ({ passed: sum.passed + s.passed, failed: sum.failed + s.failed, skipped: sum.skipped + s.skipped }), { passed: 0, failed: 0, skipped: 0 });

@@ -36,6 +36,7 @@ export function createHandlers(services: Services): Handlers {
       host: services.host,
       nodeVersion: process.versions.node,
       platform: `${os.platform()} ${os.release()}`,
+      timeZone: services.clock.zone(),
     }),
 
     'status.get': () => status(),

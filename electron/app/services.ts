@@ -3,6 +3,7 @@
  * for the Electron main process, the browser host and the CLI alike.
  */
 import { CabinetError } from '../../shared/contract/outcome.js';
+import { practiceClock, type PracticeClock } from '../../shared/domain/civil-date.js';
 import { AuditLog } from '../platform/audit/audit-log.js';
 import { createDiagnostics, type Diagnostics } from '../platform/diagnostics/diagnostics.js';
 import { loadConfig, type CabinetConfig, type LoadConfigOptions } from '../platform/config/config.js';
@@ -37,6 +38,8 @@ export interface ServicesOptions extends LoadConfigOptions {
   keychain?: Keychain;
   /** Start the outbox worker and the periodic health probes (not for one-shot CLI commands). */
   background?: boolean;
+  /** The current instant (tests freeze it); the time zone is the `practice.timeZone` setting. */
+  now?: () => Date;
 }
 
 export interface Services {
@@ -48,6 +51,8 @@ export interface Services {
   outbox: Outbox;
   worker: OutboxWorker;
   settings: SettingsService;
+  /** The practice's clock (time zone of the settings, current instant). */
+  clock: PracticeClock;
   health: HealthMonitor;
   tracer: Tracer;
   diagnostics: Diagnostics;
@@ -75,6 +80,8 @@ export async function createServices(options: ServicesOptions): Promise<Services
     const audit = new AuditLog(store.db, undefined, (id) => events.emit('auditAppended', { id }));
     const outbox = new Outbox(store.db);
     const settings = new SettingsService(store.db, config);
+    // The practice's clock: « today » and every calendar date, in the time zone of the setting (civil-date.ts), whatever the process's TZ.
+    const clock = practiceClock(() => settings.get('practice.timeZone'), options.now);
     const worker = new OutboxWorker(outbox, {
       retryWindowMs: () => settings.get('outbox.retryDays') * 24 * 3600_000,
       onChange: () => events.emit('outboxChanged', outbox.counts()),
@@ -101,6 +108,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
       config.env,
       () => createInsiLookup({ config, env: options.env ?? process.env, serverTrust, tracer, identity, validate: (leaf, chain, purpose) => createIdentityChecks(trust).validate(leaf, chain, purpose) }),
       (uid) => events.emit('patientsChanged', { uid }),
+      clock,
     );
     const annuaire = new AnnuaireService({ config, env: options.env ?? process.env, serverTrust, onFailure: (error) => diagnostics.error('annuaire.search', new Error(`${error.code}: ${error.message} ${JSON.stringify(error.details ?? {})}`)) });
     // DMP: the client is built per use (endpoint from the configuration, mutual TLS and VIHF from the session).
@@ -117,6 +125,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
       checker: () => (cdaChecker ??= new CdaSelfCheck()),
       kick: () => worker.kick(),
       onChange: (uid) => events.emit('dmpChanged', { uid }),
+      practice: clock,
       // The panel shows the newest documents first and gets the 2 years in the background; the CLI wants the full list at once.
       progressive: options.host !== 'cli',
       // ITI-18 answers are stored while they are read, by a worker thread with its own connection to the encrypted store.
@@ -164,6 +173,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
       outbox,
       worker,
       settings,
+      clock,
       health,
       tracer,
       diagnostics,

@@ -70,6 +70,9 @@ export function registerCda(program: Command): void {
               practiceSetting: options.cadre,
               healthcareFacilityType: options.lieu,
               ...(structureId ? { structure: { id: structureId, ...(options.nomStructure ? { name: options.nomStructure } : {}) } } : {}),
+              // The CDA's times on the practice's clock (setting practice.timeZone), whatever TZ.
+              now: services.clock.now(),
+              timeZone: services.clock.zone(),
             });
             services.audit.append({ actor: practitioner.idNatPs, action: 'cda.build', subject: row.uid, details: { type: document.type.code, uniqueId: document.uniqueId, octets: pdf.length } });
             return document;

@@ -1,15 +1,16 @@
 /** `cabinet login`, `cabinet whoami`: check a practitioner's card or certificate. */
 import type { Command } from 'commander';
 import { identitySourceLabels } from '../../shared/domain/practitioner.js';
+import { formatInstant } from '../../shared/domain/civil-date.js';
 import { addCredentialOptions, asPractitioner, type CredentialOptions } from './credentials.js';
 import { jsonOption, run } from './output.js';
 
-function describe(p: { displayName: string; idNatPs: string; professionLabel: string; specialtyLabel?: string; source: keyof typeof identitySourceLabels; certificateNotAfter?: string }): string {
+function describe(p: { displayName: string; idNatPs: string; professionLabel: string; specialtyLabel?: string; source: keyof typeof identitySourceLabels; certificateNotAfter?: string }, zone: string): string {
   return [
     `${p.displayName} — ${p.professionLabel}${p.specialtyLabel ? ` (${p.specialtyLabel})` : ''}`,
     `Identifiant national : ${p.idNatPs}`,
     `Source : ${identitySourceLabels[p.source]}`,
-    ...(p.certificateNotAfter ? [`Certificat valable jusqu’au ${new Date(p.certificateNotAfter).toLocaleDateString('fr-FR')}`] : []),
+    ...(p.certificateNotAfter ? [`Certificat valable jusqu’au ${formatInstant(p.certificateNotAfter, zone, 'date')}`] : []),
   ].join('\n');
 }
 
@@ -18,8 +19,8 @@ export function registerIdentity(program: Command): void {
     .addOption(jsonOption())
     .action((options: CredentialOptions & { json?: boolean }) =>
       run({ json: Boolean(options.json) }, async () => {
-        const practitioner = await asPractitioner(options, (credentials) => credentials.practitioner);
-        return { value: practitioner, text: `Connexion réussie.\n${describe(practitioner)}` };
+        const { practitioner, zone } = await asPractitioner(options, (credentials, services) => ({ practitioner: credentials.practitioner, zone: services.clock.zone() }));
+        return { value: practitioner, text: `Connexion réussie.\n${describe(practitioner, zone)}` };
       }),
     );
 
@@ -27,8 +28,8 @@ export function registerIdentity(program: Command): void {
     .addOption(jsonOption())
     .action((options: CredentialOptions & { json?: boolean }) =>
       run({ json: Boolean(options.json) }, async () => {
-        const practitioner = await asPractitioner(options, (credentials) => credentials.practitioner);
-        return { value: practitioner, text: describe(practitioner) };
+        const { practitioner, zone } = await asPractitioner(options, (credentials, services) => ({ practitioner: credentials.practitioner, zone: services.clock.zone() }));
+        return { value: practitioner, text: describe(practitioner, zone) };
       }),
     );
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { CabinetError } from '../../shared/contract/outcome.js';
 import { professionLabel, specialtyLabels } from '../../shared/domain/practitioner.js';
+import { DEFAULT_PRACTICE_ZONE, formatInstant } from '../../shared/domain/civil-date.js';
 import { createTestPki, type IdentityRole, type PkiManifest } from '../identity/pki/test-pki.js';
 import { jsonOption, run } from './output.js';
 
@@ -25,7 +26,7 @@ export function formatManifest(manifest: PkiManifest, seconds: number): string {
   for (const a of manifest.authorities) lines.push(`  ${a.trusted ? '✔' : '✘'} ${a.subject} — ${a.certPem ?? a.certDer}${a.trusted ? '' : ' (hors de la racine de test : pour les refus)'}`);
   lines.push('', 'Listes de révocation :');
   for (const c of manifest.crls) {
-    lines.push(`  ${c.der} (+ ${c.pem}) — n° ${c.number}, valable jusqu’au ${new Date(c.nextUpdate).toLocaleDateString('fr-FR')}, ${c.revokedSerials.length} certificat(s) révoqué(s)`);
+    lines.push(`  ${c.der} (+ ${c.pem}) — n° ${c.number}, valable jusqu’au ${formatInstant(c.nextUpdate, DEFAULT_PRACTICE_ZONE, 'date')}, ${c.revokedSerials.length} certificat(s) révoqué(s)`);
   }
   lines.push('', 'Identités :');
   for (const i of manifest.identities) {
@@ -40,7 +41,7 @@ export function formatManifest(manifest: PkiManifest, seconds: number): string {
     if (i.certPem) lines.push(`      certificat : ${i.certPem}${i.signatureCertPem ? ` ; signature : ${i.signatureCertPem}` : ''}`);
     if (i.keyPem) lines.push(`      clé : ${i.keyPem} ; chaîne : ${i.chainPem ?? ''}`);
     if (i.revoked) lines.push('      révoquée (listée dans la liste de révocation de FORT PERSONNES)');
-    if (i.expired) lines.push(`      expirée le ${new Date(i.notAfter).toLocaleDateString('fr-FR')}`);
+    if (i.expired) lines.push(`      expirée le ${formatInstant(i.notAfter, DEFAULT_PRACTICE_ZONE, 'date')}`);
   }
   return lines.join('\n');
 }

@@ -8,6 +8,7 @@
  * Pure storage: no network, no audit (the service audits every access).
  */
 import { CabinetError } from '../../shared/contract/outcome.js';
+import { addDays, DEFAULT_PRACTICE_ZONE, isCivilDate, startOfDay } from '../../shared/domain/civil-date.js';
 import type { Db } from '../platform/store/database.js';
 import type { DmpAvailability, DmpDocumentEntry, DmpStatus, DmpVisibility } from './client/api.js';
 
@@ -228,6 +229,8 @@ export class DmpCache {
     private readonly db: Db,
     private readonly clock: () => Date = () => new Date(),
     private readonly contentBudget = DEFAULT_CONTENT_BUDGET_BYTES,
+    /** The practice's time zone: the filter's calendar days are its days (civil-date.ts). */
+    private readonly zone: () => string = () => DEFAULT_PRACTICE_ZONE,
   ) {
     this.upsertEntry = db.prepare(DMP_WRITE_SQL.upsert);
     this.deprecateLogical = db.prepare(DMP_WRITE_SQL.deprecateLogical);
@@ -346,14 +349,17 @@ export class DmpCache {
       where.push(`type_code IN (${filter.types.map(() => '?').join(', ')})`);
       params.push(...filter.types);
     }
+    // Calendar days of the practice: from its first instant to the first instant of the day after `to` (sort_time is UTC ISO).
+    for (const bound of [filter.from, filter.to]) {
+      if (bound !== undefined && bound !== '' && !isCivilDate(bound)) throw new CabinetError('INVALID_REQUEST', `Date de filtre invalide : ${bound} (attendu AAAA-MM-JJ).`);
+    }
     if (filter.from) {
       where.push('sort_time >= ?');
-      params.push(filter.from);
+      params.push(startOfDay(filter.from, this.zone()).toISOString());
     }
     if (filter.to) {
-      // Inclusive day: everything before the next day.
       where.push('sort_time < ?');
-      params.push(new Date(Date.parse(`${filter.to}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10));
+      params.push(startOfDay(addDays(filter.to, 1), this.zone()).toISOString());
     }
     if (filter.author?.trim()) {
       where.push("authors LIKE ? ESCAPE '\\'");

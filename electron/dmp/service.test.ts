@@ -11,6 +11,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { CabinetError } from '../../shared/contract/outcome.js';
 import type { Practitioner } from '../../shared/domain/practitioner.js';
+import { practiceClock, type PracticeZone } from '../../shared/domain/civil-date.js';
 import { freshStore } from '../../test/support/store.js';
 import type { Credentials } from '../identity/types.js';
 import { PatientService, type InsiLookup } from '../patients/service.js';
@@ -227,15 +228,16 @@ function insiReturning(ins: { matricule: string; cle: string; oid: string }): In
   return { byTraits: async () => outcome, byVitale: async () => outcome };
 }
 
-async function setup(options: { progressive?: boolean } = {}) {
+async function setup(options: { progressive?: boolean; zone?: PracticeZone; start?: string } = {}) {
   const store = freshStore();
   stores.push(store);
-  let now = new Date('2026-11-23T05:00:00Z');
+  let now = new Date(options.start ?? '2026-11-23T05:00:00Z');
   const clock = () => now;
+  const practice = practiceClock(options.zone ?? 'Europe/Paris', clock);
   const audit = new AuditLog(store.db, clock);
   const outbox = new Outbox(store.db, () => now.getTime());
   let insi = insiReturning(INS);
-  const patients = new PatientService(store.db, audit, 'sandbox', () => insi);
+  const patients = new PatientService(store.db, audit, 'sandbox', () => insi, undefined, practice);
   const traits = { birthName: 'Adrtrois', firstNames: 'Dominique', sex: 'F' as const, birthDate: '1997-02-26' };
   const qualify = async (ins = INS, document = true) => {
     insi = insiReturning(ins);
@@ -255,7 +257,7 @@ async function setup(options: { progressive?: boolean } = {}) {
   };
   const dmp = new FakeDmp(() => current?.idNatPs ?? '', clock);
   const changes: string[] = [];
-  const service = new DmpService({ db: store.db, audit, outbox, patients, session, client: () => dmp, checker: () => checker, clock, onChange: (uid) => changes.push(uid), ...options });
+  const service = new DmpService({ db: store.db, audit, outbox, patients, session, client: () => dmp, checker: () => checker, practice, onChange: (uid) => changes.push(uid), ...(options.progressive !== undefined ? { progressive: options.progressive } : {}) });
   const worker = new OutboxWorker(outbox, { clock: () => now.getTime() });
   worker.register(DMP_FEED_KIND, createDmpFeedSender({ client: () => dmp, patients, session, cache: service.cache, audit }));
   return {
@@ -629,6 +631,51 @@ describe('DMP service — feeding through the outbox', () => {
     await expect(t.service.feed(uid, { pdf: pdf(), type: '11488-4', date: '2099-01-01' })).rejects.toMatchObject({ message: /futur/ });
     await expect(t.service.feed(uid, { pdf: pdf(), type: '99999-9' })).rejects.toMatchObject({ message: /Type de document inconnu/ });
     expect(t.outbox.list()).toEqual([]);
+  });
+});
+
+describe('DMP service — dates are the practice’s dates', () => {
+  // 23:30 UTC on 7 December: the practice in Paris is already on 8 December (00:30).
+  const lateUtc = '2026-12-07T23:30:00Z';
+
+  it('at 23:30 UTC, a document dated today in Paris is accepted, and dated on Paris’s calendar', async () => {
+    const t = await setup({ start: lateUtc });
+    const uid = await t.qualify();
+    t.dmp.open(value, { authorization: 'VALIDE' });
+    await expect(t.service.previewFeed(uid, { pdf: pdf(), type: '11488-4', date: '2026-12-09' })).rejects.toMatchObject({ code: 'INVALID_REQUEST', message: 'La date du document ne peut pas être dans le futur.' });
+    const today = await t.service.previewFeed(uid, { pdf: pdf(), type: '11488-4', date: '2026-12-08' });
+    expect(Object.fromEntries(today.metadata.map((m) => [m.label, m.value]))['Date du document']).toBe('08/12/2026');
+    // No date: now, on Paris's calendar.
+    const undated = await t.service.previewFeed(uid, { pdf: pdf(), type: '11488-4' });
+    expect(undated.metadata.find((m) => m.label === 'Date du document')?.value).toBe('08/12/2026');
+    // An earlier day: noon of that day in Paris.
+    const earlier = await t.service.previewFeed(uid, { pdf: pdf(), type: '11488-4', date: '2026-12-05' });
+    expect(Object.fromEntries(earlier.metadata.map((m) => [m.label, m.value]))['Date du document']).toBe('05/12/2026');
+    await expect(t.service.previewFeed(uid, { pdf: pdf(), type: '11488-4', date: '2026-02-30' })).rejects.toMatchObject({ message: 'Date du document invalide.' });
+  });
+
+  it('overseas: at the same instant it is still 7 December in Martinique', async () => {
+    const t = await setup({ start: lateUtc, zone: 'America/Martinique' });
+    const uid = await t.qualify();
+    t.dmp.open(value, { authorization: 'VALIDE' });
+    await expect(t.service.previewFeed(uid, { pdf: pdf(), type: '11488-4', date: '2026-12-08' })).rejects.toMatchObject({ message: /futur/ });
+    const today = await t.service.previewFeed(uid, { pdf: pdf(), type: '11488-4', date: '2026-12-07' });
+    expect(Object.fromEntries(today.metadata.map((m) => [m.label, m.value]))['Date du document']).toBe('07/12/2026');
+  });
+
+  it('filters the list by the practice’s calendar days, not UTC days', async () => {
+    const t = await setup({ start: lateUtc });
+    const uid = await t.qualify();
+    t.dmp.open(value, { authorization: 'VALIDE' });
+    const author = { idNat: '810000000099', name: 'Dr Jean DURAND' };
+    // 23:10 UTC on the 7th is 00:10 on the 8th in Paris; 22:50 UTC is still the 7th.
+    t.dmp.register(value, cdaOf('apres-minuit'), author, { title: 'Après minuit', creationTime: '2026-12-07T23:10:00.000Z' });
+    t.dmp.register(value, cdaOf('avant-minuit'), author, { title: 'Avant minuit', creationTime: '2026-12-07T22:50:00.000Z' });
+    const eighth = await t.service.list(uid, { from: '2026-12-08', to: '2026-12-08' });
+    expect(eighth.entries.map((e) => e.title)).toEqual(['Après minuit']);
+    const seventh = await t.service.list(uid, { from: '2026-12-07', to: '2026-12-07' });
+    expect(seventh.entries.map((e) => e.title)).toEqual(['Avant minuit']);
+    await expect(t.service.list(uid, { from: '2026-12-32' })).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
   });
 });
 

@@ -13,6 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CabinetError } from '../../shared/contract/outcome.js';
+import { DEFAULT_PRACTICE_ZONE, instantAt, isCivilDate, practiceClock, todayIn, type PracticeClock } from '../../shared/domain/civil-date.js';
 import { CONFIDENTIALITY_CODES, FACILITY_TYPE_CODES, PRACTICE_SETTING_CODES, TYPE_CODES, type ConfidentialityCode, type FacilityTypeCode, type PracticeSettingCode, type TypeCode } from '../../shared/domain/cda/index.js';
 import { formatIns, insOidLabel } from '../../shared/domain/ins/index.js';
 import type { Practitioner } from '../../shared/domain/practitioner.js';
@@ -101,6 +102,8 @@ export interface DmpServiceOptions {
   kick?: () => void;
   onChange?: (uid: string) => void;
   clock?: () => Date;
+  /** The practice's clock (its time zone and now; civil-date.ts); when given, its `now` replaces `clock`. */
+  practice?: PracticeClock;
   /** The OID under which Cabinet numbers its documents, when one is configured. */
   idRoot?: string;
   cache?: DmpCache;
@@ -189,14 +192,16 @@ export class DmpService {
   private readonly inlineWriter: DmpCacheWriter;
   private cacheWriter: DmpCacheWriter | null = null;
   private readonly clock: () => Date;
+  private readonly practice: PracticeClock;
   private readonly access = new Map<string, DmpAccess & { expiresAt: number }>();
   private readonly previews = new Map<string, Preview>();
   /** Full 2-year searches running in the background after a first screen of recent documents, by patient. */
   private readonly searches = new Map<string, Promise<void>>();
 
   constructor(private readonly options: DmpServiceOptions) {
-    this.clock = options.clock ?? (() => new Date());
-    this.cache = options.cache ?? new DmpCache(options.db, this.clock);
+    this.clock = options.practice?.now ?? options.clock ?? (() => new Date());
+    this.practice = options.practice ?? practiceClock(DEFAULT_PRACTICE_ZONE, this.clock);
+    this.cache = options.cache ?? new DmpCache(options.db, this.clock, undefined, () => this.practice.zone());
     this.inlineWriter = inlineCacheWriter(this.cache);
   }
 
@@ -500,10 +505,11 @@ export class DmpService {
     const now = this.clock();
     let effectiveTime = now;
     if (input.date) {
-      const day = Date.parse(`${input.date}T12:00:00Z`);
-      if (Number.isNaN(day)) throw new CabinetError('INVALID_REQUEST', 'Date du document invalide.');
-      if (input.date > now.toISOString().slice(0, 10)) throw new CabinetError('INVALID_REQUEST', 'La date du document ne peut pas être dans le futur.');
-      effectiveTime = input.date === now.toISOString().slice(0, 10) ? now : new Date(day);
+      if (!isCivilDate(input.date)) throw new CabinetError('INVALID_REQUEST', 'Date du document invalide.');
+      const today = todayIn(this.practice.zone(), now);
+      if (input.date > today) throw new CabinetError('INVALID_REQUEST', 'La date du document ne peut pas être dans le futur.');
+      // Today: now; an earlier day: noon of that day on the practice's clock (the CDA carries it with its offset).
+      effectiveTime = input.date === today ? now : instantAt(input.date, this.practice.zone(), 12);
     }
     let patient: ReturnType<PatientService['get']> | null = null;
     const patients = {
@@ -525,6 +531,7 @@ export class DmpService {
       ...(this.options.idRoot ? { idRoot: this.options.idRoot } : {}),
       ...(replaces ? { replaces } : {}),
       now,
+      timeZone: this.practice.zone(),
     });
     const p = patient as ReturnType<PatientService['get']> | null;
     const patientLabel = p ? `${p.usedName ?? p.birthName} ${p.firstName}` : uid;

@@ -4,19 +4,20 @@ import { catarina, hermannInconsistentKeys, testSoftware } from '../../test/supp
 import { InsiClient } from '../ins/client/client.js';
 import { toOutcome } from '../ins/lookup.js';
 import { AuditLog } from '../platform/audit/audit-log.js';
+import { practiceClock, type PracticeZone } from '../../shared/domain/civil-date.js';
 import { PatientService, type InsiLookup } from './service.js';
 
 const stores: ReturnType<typeof freshStore>[] = [];
 afterEach(() => stores.splice(0).forEach((s) => s.dispose()));
 
-function setup() {
+function setup(clock = practiceClock()) {
   const store = freshStore();
   stores.push(store);
   const audit = new AuditLog(store.db);
   const noInsi = () => {
     throw new Error('INSi is not used here');
   };
-  return { audit, patients: new PatientService(store.db, audit, 'sandbox', noInsi) };
+  return { audit, patients: new PatientService(store.db, audit, 'sandbox', noInsi, undefined, clock) };
 }
 
 /** The real INSi client (parser and key check included) over a transport that answers `body`. */
@@ -39,6 +40,37 @@ function setupWithInsi(body: string) {
   const audit = new AuditLog(store.db);
   return { store, audit, patients: new PatientService(store.db, audit, 'sandbox', () => insiAnswering(body)) };
 }
+
+// 23:30 UTC on 7 December: the practice in Paris is already on 8 December.
+const lateUtc = new Date('2026-12-07T23:30:00Z');
+const frozen = (zone: PracticeZone) => practiceClock(zone, () => lateUtc);
+
+describe('patient service: dates are the practice’s dates', () => {
+  it('at 23:30 UTC, accepts a document checked today in Paris and refuses tomorrow', () => {
+    const { patients } = setup(frozen('Europe/Paris'));
+    const created = patients.create({ birthName: 'Durand', firstNames: 'Élodie', sex: 'F', birthDate: '1958-03-12' }, 'praticien');
+    expect(() => patients.recordDocument(created.uid, 'CNI', '2026-12-09', 'praticien')).toThrow('La date du contrôle ne peut pas être dans le futur.');
+    const checked = patients.recordDocument(created.uid, 'CNI', '2026-12-08', 'praticien');
+    expect(checked.status).toBe('VALI');
+    expect(checked.document).toMatchObject({ date: '2026-12-08' });
+  });
+
+  it('overseas, today is the territory’s: 7 December in Martinique at the same instant', () => {
+    const { patients } = setup(frozen('America/Martinique'));
+    const created = patients.create({ birthName: 'Durand', firstNames: 'Élodie', sex: 'F', birthDate: '1958-03-12' }, 'praticien');
+    expect(() => patients.recordDocument(created.uid, 'CNI', '2026-12-08', 'praticien')).toThrow(/dans le futur/);
+    expect(patients.recordDocument(created.uid, 'CNI', '2026-12-07', 'praticien').status).toBe('VALI');
+  });
+
+  it('refuses a date that does not exist, and a birth date after the practice’s today', () => {
+    const { patients } = setup(frozen('Europe/Paris'));
+    const created = patients.create({ birthName: 'Durand', firstNames: 'Élodie', sex: 'F', birthDate: '1958-03-12' }, 'praticien');
+    expect(() => patients.recordDocument(created.uid, 'CNI', '2026-02-30', 'praticien')).toThrow(/date réelle/);
+    // A newborn of the practice's day (already 8 December in Paris) is accepted; the next day is not.
+    expect(patients.create({ birthName: 'Durand', firstNames: 'Léa', sex: 'F', birthDate: '2026-12-08' }, 'praticien').birthDate).toBe('2026-12-08');
+    expect(() => patients.create({ birthName: 'Durand', firstNames: 'Zoé', sex: 'F', birthDate: '2026-12-09' }, 'praticien')).toThrow();
+  });
+});
 
 describe('patient service', () => {
   it('audits search-as-you-type once per window, not once per keystroke, and never the query text', () => {

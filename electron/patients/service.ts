@@ -31,6 +31,7 @@ import type { AuditLog } from '../platform/audit/audit-log.js';
 import type { Db } from '../platform/store/database.js';
 import { PatientRepository, type InsHistoryEntry, type PatientFields, type PatientRow } from './repository.js';
 import { parseMssAddress } from '../../shared/domain/mss/address.js';
+import { isCivilDate, practiceClock, type PracticeClock } from '../../shared/domain/civil-date.js';
 
 /** The stored médecin traitant → `{ address, displayName }`, or null (absent or unreadable). */
 function readMedecinTraitant(json: string | null): { address: string; displayName: string } | null {
@@ -87,8 +88,10 @@ export class PatientService {
     private readonly env: CabinetEnvironment,
     private readonly insi: () => InsiLookup,
     private readonly onChange: (uid: string) => void = () => undefined,
+    /** The practice's clock: « today » for the document check and the birth date (civil-date.ts). */
+    private readonly clock: PracticeClock = practiceClock(),
   ) {
-    this.repo = new PatientRepository(db);
+    this.repo = new PatientRepository(db, () => this.clock.now());
   }
 
   summary(row: PatientRow) {
@@ -189,7 +192,7 @@ export class PatientService {
 
   private traits(input: TraitsInput): InsTraits {
     try {
-      return assertTraits(traitsInputFromContract(input), {});
+      return assertTraits(traitsInputFromContract(input), { today: this.clock.today() });
     } catch (error) {
       if (error instanceof CabinetError && Array.isArray((error.details as { errors?: unknown })?.errors)) {
         const errors = (error.details as { errors: { field: string; message: string }[] }).errors.map((e) => ({ ...e, field: contractTraitFields[e.field as keyof typeof contractTraitFields] ?? e.field }));
@@ -302,7 +305,7 @@ export class PatientService {
       ins_cle: individu.ins.cle,
       ins_oid: individu.ins.oid,
       ins_history: JSON.stringify(individu.history),
-      insi_checked_at: new Date().toISOString(),
+      insi_checked_at: this.clock.now().toISOString(),
     };
     let row: PatientRow;
     if (targetUid) {
@@ -330,7 +333,8 @@ export class PatientService {
     const parsed = parseHighTrustDocument(type);
     if (!parsed.ok) throw new CabinetError(parsed.code, parsed.message, parsed.details);
     const piece = parsed.value;
-    if (date > new Date().toISOString().slice(0, 10)) throw new CabinetError('INVALID_REQUEST', 'La date du contrôle ne peut pas être dans le futur.');
+    if (!isCivilDate(date)) throw new CabinetError('INVALID_REQUEST', 'La date du contrôle doit être une date réelle au format AAAA-MM-JJ.');
+    if (date > this.clock.today()) throw new CabinetError('INVALID_REQUEST', 'La date du contrôle ne peut pas être dans le futur.');
     const current = this.row(uid);
     const next = this.apply(current, { type: 'piece_controlee', piece });
     const row = this.repo.update(current, { status: next.status, attributes: JSON.stringify(next.attributes), document_type: piece, document_date: date, document_checked_by: actor }, { actor, reason: next.reason });
@@ -382,7 +386,7 @@ export class PatientService {
     const same = outcome.cr === '00' && found?.matricule === current.ins_matricule && found.cle === current.ins_cle && found.oid === current.ins_oid;
     let message: string;
     if (same) {
-      this.repo.update(current, { insi_checked_at: new Date().toISOString() }, { actor, reason: 'INS vérifié auprès du téléservice INSi' });
+      this.repo.update(current, { insi_checked_at: this.clock.now().toISOString() }, { actor, reason: 'INS vérifié auprès du téléservice INSi' });
       message = 'INS confirmé par le téléservice INSi.';
     } else {
       const next = this.apply(current, { type: 'insi_perdu' });

@@ -5,7 +5,7 @@
  */
 import { useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import type { Failure } from '../../shared/contract/index.js';
-import { todayIso } from '../../shared/domain/ins/index.js';
+import { practiceToday } from '../format.js';
 import { documentChoices, type PatientDetail } from '../ins.js';
 import { cabinet } from '../bridge/index.js';
 import { call, useCabinet } from '../state/cabinet.js';
@@ -26,13 +26,13 @@ export function DocumentCheckForm({
   const { report } = useCabinet();
   const id = useId();
   const [type, setType] = useState('');
-  const [date, setDate] = useState(() => todayIso());
+  const [date, setDate] = useState(() => practiceToday());
   const [problems, setProblems] = useState<{ type?: string; date?: string }>({});
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<Failure | null>(null);
   const submitRef = useRef<HTMLButtonElement>(null);
   useFocusBack(busy, submitRef);
-  const today = todayIso();
+  const today = practiceToday();
   const chosen = documentChoices.find((d) => d.code === type);
 
   function check(): { type?: string; date?: string } {

@@ -11,7 +11,8 @@ import { DataTable, type Column } from '../components/DataTable.js';
 import { Icon } from '../components/Icon.js';
 import { LoadError } from '../components/LoadError.js';
 import { Screen, Section } from '../components/Screen.js';
-import { formatInteger } from '../format.js';
+import { formatInteger, setPracticeZone } from '../format.js';
+import { practiceZones } from '../../shared/domain/civil-date.js';
 import { cabinet } from '../bridge/index.js';
 import { call, useCabinet } from '../state/cabinet.js';
 
@@ -193,6 +194,9 @@ function SettingField({ setting, onSaved }: { setting: SettingValue; onSaved: (v
     const outcome = await call(() => cabinet.settings.set({ key: setting.key, value }));
     setSaving(false);
     if (outcome.ok) {
+      // The screens' « today » and displayed dates follow the practice's time zone at once.
+      const zone = outcome.value.values.find((v) => v.key === 'practice.timeZone');
+      if (zone) setPracticeZone(String(zone.value));
       onSaved(outcome.value);
       setFeedback({ tone: 'success', text: 'Réglage enregistré.' });
     } else {
@@ -245,6 +249,39 @@ function SettingField({ setting, onSaved }: { setting: SettingValue; onSaved: (v
           <p id={helpId} className="field__help">
             {help}
           </p>
+          {source}
+        </div>
+        {feedbackNode}
+      </div>
+    );
+  }
+
+  if (setting.key === 'practice.timeZone') {
+    return (
+      <div className={`setting${setting.locked ? ' setting--locked' : ''}`}>
+        <div className="setting__main">
+          <label htmlFor={id} className="field__label">
+            {label}
+          </label>
+          <p id={helpId} className="field__help">
+            {help}
+          </p>
+          <div className="setting__control">
+            <select
+              id={id}
+              className="input"
+              value={String(setting.value)}
+              disabled={setting.locked || saving}
+              aria-describedby={describedBy}
+              onChange={(event) => void save(event.target.value)}
+            >
+              {practiceZones.map((zone) => (
+                <option key={zone.id} value={zone.id}>
+                  {zone.label}
+                </option>
+              ))}
+            </select>
+          </div>
           {source}
         </div>
         {feedbackNode}

@@ -11,6 +11,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { Failure, Outcome, ResponseOf } from '../../shared/contract/index.js';
 import { cabinet } from '../bridge/index.js';
+import { setPracticeZone } from '../format.js';
 
 export type AppInfo = ResponseOf<'app.info'>;
 export type Status = ResponseOf<'status.get'>;
@@ -86,7 +87,11 @@ export function CabinetProvider({ children }: { children: ReactNode }) {
   const reconnect = useCallback(async () => {
     const [infoOutcome, statusOutcome] = await Promise.all([call(() => cabinet.app.info()), call(() => cabinet.status.get())]);
     if (!mounted.current) return;
-    if (infoOutcome.ok) setInfo(infoOutcome.value);
+    if (infoOutcome.ok) {
+      // The practice's time zone: « today » and the displayed dates of every screen (format.ts).
+      setPracticeZone(infoOutcome.value.timeZone);
+      setInfo(infoOutcome.value);
+    }
     if (statusOutcome.ok) {
       setStatus(statusOutcome.value);
       setStatusError(null);

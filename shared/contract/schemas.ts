@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { environments, nationalServices } from '../domain/services.js';
 import { outboxStates } from '../domain/outbox.js';
 import { userSettingKeys } from '../domain/settings.js';
+import { practiceZoneIds } from '../domain/civil-date.js';
 import { identitySources, practitionerSchema } from '../domain/practitioner.js';
 
 export const empty = z.object({}).strict();
@@ -15,6 +16,8 @@ export const appInfo = z.object({
   host: z.enum(['electron', 'navigateur', 'cli']),
   nodeVersion: z.string(),
   platform: z.string(),
+  /** The practice's time zone (setting `practice.timeZone`): the renderer's « today » and displayed dates. */
+  timeZone: z.enum(practiceZoneIds),
 });
 
 export const serviceStatus = z.object({

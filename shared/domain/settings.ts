@@ -4,6 +4,7 @@
  * and CABINET_<SERVICE>_URL, never from the UI.
  */
 import { z } from 'zod';
+import { DEFAULT_PRACTICE_ZONE, practiceZoneIds } from './civil-date.js';
 
 export const userSettingSchemas = {
   /** Minutes of inactivity before the session locks (issue: practitioner identity). */
@@ -20,6 +21,8 @@ export const userSettingSchemas = {
   'identity.specialite': z.string().regex(/^(|[A-Z]{2}\d{2,3})$/),
   /** Structure identifier (e.g. the cabinet's), put in the VIHF. */
   'identity.structure': z.string().max(100),
+  /** The practice's time zone: « today » and every calendar date (civil-date.ts); one of the offered zones. */
+  'practice.timeZone': z.enum(practiceZoneIds),
 } as const;
 
 export type UserSettingKey = keyof typeof userSettingSchemas;
@@ -34,6 +37,7 @@ export const userSettingDefaults: UserSettings = {
   'identity.pkcs11Module': '',
   'identity.specialite': '',
   'identity.structure': '',
+  'practice.timeZone': DEFAULT_PRACTICE_ZONE,
 };
 
 export const userSettingLabels: Record<UserSettingKey, { label: string; help: string }> = {
@@ -64,6 +68,10 @@ export const userSettingLabels: Record<UserSettingKey, { label: string; help: st
   'identity.structure': {
     label: 'Identifiant de la structure',
     help: 'Identifiant du cabinet transmis au DMP avec votre identité.',
+  },
+  'practice.timeZone': {
+    label: 'Fuseau horaire du cabinet',
+    help: 'Décide de la date du jour : contrôles de pièce d’identité, date des documents, filtres et dates affichées. Outre-mer, choisissez votre territoire.',
   },
 };
 

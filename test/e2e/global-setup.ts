@@ -4,6 +4,7 @@
  * the URL to the tests. Returns the teardown.
  */
 import { spawn } from 'node:child_process';
+import type { FullConfig } from '@playwright/test';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +18,11 @@ import { STORE_ID_FILE } from '../../electron/platform/store/database.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 
-export default async function globalSetup(): Promise<() => Promise<void>> {
+export default async function globalSetup(config: FullConfig): Promise<() => Promise<void>> {
+  // One browser time zone per run (playwright.config.ts): the specs change the host's state, a second project would find it changed.
+  if (config.filteredProjects.length > 1) {
+    throw new Error(`Un seul fuseau du navigateur par exécution : ajoutez --project=${config.filteredProjects.map((p) => p.name).join(' ou --project=')} (npm test les enchaîne).`);
+  }
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cabinet-e2e-'));
   // The sandbox trusts the test IGC-Santé PKI found in <data>/pki-test; e-CPS goes to a local Pro Santé Connect.
   const pki = await createTestPki(path.join(dataDir, 'pki-test'));

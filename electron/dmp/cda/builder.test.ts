@@ -138,7 +138,11 @@ describe('buildCdaN1: escaping and refusals (French)', () => {
     expect(hl7BirthDate('1990-00-00')).toBe('1990');
     expect(hl7BirthDate('1990-05-00')).toBe('199005');
     expect(() => hl7BirthDate('26/02/1997')).toThrow(/AAAA-MM-JJ/);
-    expect(hl7Timestamp(new Date(2026, 0, 2, 3, 4, 5))).toMatch(/^20260102030405[+-]\d{4}$/);
+    // The practice's wall clock with its offset, whatever the machine's zone.
+    expect(hl7Timestamp(new Date('2026-12-07T23:30:05Z'))).toBe('20261208003005+0100');
+    expect(hl7Timestamp(new Date('2026-07-14T22:30:05Z'))).toBe('20260715003005+0200');
+    expect(hl7Timestamp(new Date('2026-12-07T23:30:05Z'), 'America/Martinique')).toBe('20261207193005-0400');
+    expect(hl7Timestamp(new Date('2026-12-07T23:30:05Z'), 'Pacific/Marquesas')).toBe('20261207140005-0930');
     expect(newUuidOid().length).toBeLessThanOrEqual(44);
   });
 });

@@ -35,6 +35,7 @@ import {
 import { INS_OIDS, isInsOid, parseIns } from '../../../shared/domain/ins/index.js';
 import { MAX_PDF_BYTES } from '../../../shared/domain/limits.js';
 import type { Practitioner } from '../../../shared/domain/practitioner.js';
+import { DEFAULT_PRACTICE_ZONE, wallClock, zoneOffsetMinutes } from '../../../shared/domain/civil-date.js';
 
 export { MAX_PDF_BYTES };
 export const MAX_TITLE_LENGTH = 250;
@@ -102,6 +103,8 @@ export interface CdaN1Input {
   replaces?: { id: CdaId; setId: CdaId; versionNumber: number };
   /** For tests: the clock. */
   now?: Date;
+  /** The practice's time zone: the CDA's times are its wall clock with their offset (default Europe/Paris). */
+  timeZone?: string;
 }
 
 export interface BuiltCda {
@@ -146,13 +149,17 @@ export function xmlEscape(value: string, what = 'Une valeur'): string {
 
 const two = (n: number) => String(n).padStart(2, '0');
 
-/** HL7 TS `AAAAMMJJhhmmss+zzzz`, in the machine's time zone (the ANS example's form). */
-export function hl7Timestamp(date: Date): string {
+/**
+ * HL7 TS `AAAAMMJJhhmmss+zzzz`: the wall clock of the practice's time zone with
+ * its explicit offset (the ANS example's form), whatever the machine's zone.
+ */
+export function hl7Timestamp(date: Date, zone: string = DEFAULT_PRACTICE_ZONE): string {
   if (Number.isNaN(date.getTime())) refuse('Date invalide.');
-  const offset = -date.getTimezoneOffset();
+  const w = wallClock(date, zone);
+  const offset = zoneOffsetMinutes(date, zone);
   const sign = offset >= 0 ? '+' : '-';
   const abs = Math.abs(offset);
-  return `${date.getFullYear()}${two(date.getMonth() + 1)}${two(date.getDate())}${two(date.getHours())}${two(date.getMinutes())}${two(date.getSeconds())}${sign}${two(Math.floor(abs / 60))}${two(abs % 60)}`;
+  return `${String(w.year).padStart(4, '0')}${two(w.month)}${two(w.day)}${two(w.hour)}${two(w.minute)}${two(w.second)}${sign}${two(Math.floor(abs / 60))}${two(abs % 60)}`;
 }
 
 /** `AAAA-MM-JJ` → `AAAAMMJJ`; a « date lunaire » (00) keeps only what is known. */
@@ -261,9 +268,10 @@ export function buildCdaN1(input: CdaN1Input): BuiltCda {
   const custodian = input.custodian ?? structure;
 
   const now = input.now ?? new Date();
-  const effective = hl7Timestamp(input.effectiveTime ?? now);
-  const serviceStart = hl7Timestamp(input.serviceEvent?.start ?? input.effectiveTime ?? now);
-  const serviceStop = input.serviceEvent?.end ? hl7Timestamp(input.serviceEvent.end) : null;
+  const zone = input.timeZone ?? DEFAULT_PRACTICE_ZONE;
+  const effective = hl7Timestamp(input.effectiveTime ?? now, zone);
+  const serviceStart = hl7Timestamp(input.serviceEvent?.start ?? input.effectiveTime ?? now, zone);
+  const serviceStop = input.serviceEvent?.end ? hl7Timestamp(input.serviceEvent.end, zone) : null;
   if (input.serviceEvent?.start && input.serviceEvent.end && input.serviceEvent.end < input.serviceEvent.start) refuse('La fin de l’acte précède son début.', 'serviceEvent');
 
   if (input.idRoot !== undefined && !OID.test(input.idRoot)) refuse(`Racine d’identifiants invalide : ${input.idRoot} n’est pas un OID.`, 'idRoot');

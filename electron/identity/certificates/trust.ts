@@ -32,6 +32,7 @@ import 'reflect-metadata'; // @peculiar/x509 (through tsyringe) needs the Reflec
 import crypto, { X509Certificate } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { CabinetError } from '../../../shared/contract/outcome.js';
+import { civilDateOf, DEFAULT_PRACTICE_ZONE, formatCivilDateLong } from '../../../shared/domain/civil-date.js';
 import { OID, decodeBasicConstraints, decodeKeyUsage, decodeOidSequence, findAttribute, formatName, parseCertificate, pemToDer, splitPem, type ParsedCertificate } from './der.js';
 
 export type CertificatePurpose = 'clientAuth' | 'serverAuth' | 'signature';
@@ -88,8 +89,8 @@ export class CertificateRefused extends CabinetError {
   }
 }
 
-const dateFormat = new Intl.DateTimeFormat('fr-FR', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/Paris' });
-export const frenchDate = (date: Date): string => dateFormat.format(date);
+/** « 8 décembre 2026 »: the certificate's date on the calendar of metropolitan France (civil-date.ts). */
+export const frenchDate = (date: Date): string => formatCivilDateLong(civilDateOf(date, DEFAULT_PRACTICE_ZONE));
 
 interface Cert {
   node: X509Certificate;

@@ -95,4 +95,19 @@ describe('user settings', () => {
     expect(() => settings.set('session.inactivityMinutes', 0)).toThrow(expect.objectContaining({ code: 'INVALID_REQUEST' }));
     expect(() => settings.set('mss.desktopNotifications', 'oui')).toThrow(expect.objectContaining({ code: 'INVALID_REQUEST' }));
   });
+
+  it('the practice’s time zone: Europe/Paris by default, an offered overseas zone, nothing else; a managed file may impose it', () => {
+    const store = freshStore();
+    stores.push(store);
+    const settings = new SettingsService(store.db, loadConfig(base()));
+    expect(settings.get('practice.timeZone')).toBe('Europe/Paris');
+    settings.set('practice.timeZone', 'Indian/Reunion');
+    expect(settings.get('practice.timeZone')).toBe('Indian/Reunion');
+    for (const refused of ['America/New_York', 'UTC', '', 'Europe/Paris ']) {
+      expect(() => settings.set('practice.timeZone', refused)).toThrow(expect.objectContaining({ code: 'INVALID_REQUEST' }));
+    }
+    const imposed = new SettingsService(store.db, loadConfig(base({ CABINET_CONFIG: managed({ settings: { 'practice.timeZone': 'Pacific/Noumea' }, locked: ['practice.timeZone'] }) })));
+    expect(imposed.get('practice.timeZone')).toBe('Pacific/Noumea');
+    expect(() => loadConfig(base({ CABINET_CONFIG: managed({ settings: { 'practice.timeZone': 'Mars/Olympus' } }) }))).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+  });
 });

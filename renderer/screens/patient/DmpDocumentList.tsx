@@ -7,7 +7,7 @@
  */
 import { memo, useId } from 'react';
 import { Icon } from '../../components/Icon.js';
-import { formatInteger } from '../../format.js';
+import { formatInstantIn, formatInteger } from '../../format.js';
 import type { DmpEntry } from './dmp-api.js';
 import { authorsLine, availabilityLabels, documentDate, documentTypes, typeLabel, visibilityChips, visibilityFilterLabels, type VisibilityFilter } from './dmp-labels.js';
 
@@ -94,12 +94,9 @@ export function DmpFilters({ filter, onChange, disabled }: { filter: ListFilter;
   );
 }
 
-const dayFormat = new Intl.DateTimeFormat('fr-FR', { day: '2-digit', month: '2-digit', year: 'numeric' });
-
+/** The document's day on the practice's calendar. */
 function day(iso: string | null): string {
-  if (!iso) return '—';
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? '—' : dayFormat.format(date);
+  return formatInstantIn(iso, 'date');
 }
 
 const Row = memo(function Row({ entry, onOpen, onManage }: { entry: DmpEntry; onOpen: (entry: DmpEntry) => void; onManage: (entry: DmpEntry) => void }) {

@@ -13,7 +13,8 @@ import { FailureAlert, SubmitCancel } from '../../components/FormActions.js';
 import { Icon } from '../../components/Icon.js';
 import { PdfViewer } from '../../components/PdfViewer.js';
 import { dmp, useDmpReport, type DmpEntry, type DmpFeedResult, type DmpPreview, type DmpPreviewInput } from './dmp-api.js';
-import { bytesToBase64, dateProblem, documentTypes, pdfProblem, sizeLabel, titleFromFileName, todayLocal, typeLabel } from './dmp-labels.js';
+import { bytesToBase64, dateProblem, documentTypes, pdfProblem, sizeLabel, titleFromFileName, typeLabel } from './dmp-labels.js';
+import { practiceToday } from '../../format.js';
 
 interface Chosen {
   name: string;
@@ -42,7 +43,7 @@ export function DmpFeedForm({
   const [fileError, setFileError] = useState<string | null>(null);
   const [type, setType] = useState(replacing?.type.code && documentTypes.some((t) => t.code === replacing.type.code) ? replacing.type.code : '11488-4');
   const [title, setTitle] = useState(replacing?.title ?? '');
-  const [date, setDate] = useState(todayLocal());
+  const [date, setDate] = useState(() => practiceToday());
   const [masquePs, setMasquePs] = useState(replacing?.visibility.masquePs ?? false);
   const [invisiblePatient, setInvisiblePatient] = useState(replacing?.visibility.invisiblePatient ?? false);
   const [invisibleRepresentants, setInvisibleRepresentants] = useState(replacing?.visibility.invisibleRepresentants ?? false);
@@ -258,7 +259,7 @@ export function DmpFeedForm({
             type="date"
             className="input input--date"
             value={date}
-            max={todayLocal()}
+            max={practiceToday()}
             disabled={busy}
             aria-invalid={submitted && dateError ? true : undefined}
             aria-describedby={submitted && dateError ? `${id}-date-erreur` : undefined}

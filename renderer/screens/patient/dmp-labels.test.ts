@@ -44,13 +44,15 @@ describe('accessAdvice', () => {
 });
 
 describe('cacheAgeLine', () => {
-  it('shows day, month and local time, and « hors ligne » when offline', () => {
-    const local = new Date(2026, 10, 23, 10, 42).toISOString();
+  it('shows day, month and time on the practice’s clock (Paris by default), and « hors ligne » when offline', () => {
+    const local = '2026-11-23T09:42:00.000Z';
     expect(cacheAgeLine(local, true)).toBe('Données du 23/11 à 10:42 — hors ligne');
     expect(cacheAgeLine(local, false)).toBe('Données du 23/11 à 10:42');
     expect(cacheAgeLine(null, true)).toMatch(/aucune donnée/);
     expect(cacheAgeLine(null, false)).toBeNull();
     expect(cacheAgeLine('n’importe quoi', false)).toBeNull();
+    // 23:30 UTC on 7 December is 00:30 on the 8th in Paris.
+    expect(cacheAgeLine('2026-12-07T23:30:00.000Z', false)).toBe('Données du 08/12 à 00:30');
   });
 });
 

@@ -6,6 +6,8 @@
  */
 import { TYPE_CODES } from '../../../shared/domain/cda/index.js';
 import { accessReasonProblem, MAX_PDF_BYTES } from '../../../shared/domain/limits.js';
+import { isCivilDate } from '../../../shared/domain/civil-date.js';
+import { formatInstantIn, practiceToday } from '../../format.js';
 
 export type Authorization = 'VALIDE' | 'EXPIRE' | 'INTERDIT' | 'NON_EXISTE';
 export type Availability = 'Approved' | 'Deprecated' | 'Archived' | 'Deleted';
@@ -107,14 +109,11 @@ export function accessAdvice(status: StatusLike, breakingGlass: boolean): Access
   }
 }
 
-const pad = (n: number) => String(n).padStart(2, '0');
-
-/** « Données du 23/11 à 10:42 — hors ligne » (local time), or « Données du 23/11 à 10:42 ». */
+/** « Données du 23/11 à 10:42 — hors ligne » (the practice's clock), or « Données du 23/11 à 10:42 ». */
 export function cacheAgeLine(fetchedAt: string | null, offline: boolean): string | null {
   if (!fetchedAt) return offline ? 'Hors ligne : aucune donnée enregistrée sur ce poste.' : null;
-  const date = new Date(fetchedAt);
-  if (Number.isNaN(date.getTime())) return null;
-  const text = `Données du ${pad(date.getDate())}/${pad(date.getMonth() + 1)} à ${pad(date.getHours())}:${pad(date.getMinutes())}`;
+  if (Number.isNaN(new Date(fetchedAt).getTime())) return null;
+  const text = `Données du ${formatInstantIn(fetchedAt, 'dayMonth')} à ${formatInstantIn(fetchedAt, 'time')}`;
   return offline ? `${text} — hors ligne` : text;
 }
 
@@ -202,16 +201,10 @@ export function titleFromFileName(name: string): string {
     .slice(0, 250);
 }
 
-/** Today as AAAA-MM-JJ in local time (the practitioner's day). */
-export function todayLocal(now: Date = new Date()): string {
-  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
-}
-
-/** Date of the document: AAAA-MM-JJ, not in the future. */
-export function dateProblem(value: string, today: string = todayLocal()): string | null {
+/** Date of the document: AAAA-MM-JJ, not in the future (the practice's today). */
+export function dateProblem(value: string, today: string = practiceToday()): string | null {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return 'Indiquez la date du document.';
-  const date = new Date(`${value}T12:00:00`);
-  if (Number.isNaN(date.getTime()) || todayLocal(date) !== value) return 'Cette date n’existe pas.';
+  if (!isCivilDate(value)) return 'Cette date n’existe pas.';
   if (value > today) return 'La date du document ne peut pas être dans le futur.';
   if (value < '1900-01-01') return 'Cette date est trop ancienne.';
   return null;

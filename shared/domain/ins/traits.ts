@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { CabinetError } from '../../contract/outcome.js';
+import { DEFAULT_PRACTICE_ZONE, todayIn } from '../civil-date.js';
 
 // ——— Names ———
 
@@ -130,9 +131,9 @@ function pad(n: number): string {
   return String(n).padStart(2, '0');
 }
 
-/** Today as `YYYY-MM-DD`, local time. */
-export function todayIso(now: Date = new Date()): string {
-  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+/** Today as `YYYY-MM-DD` on the practice's calendar (civil-date.ts; services pass their clock's today instead). */
+export function todayIso(now: Date = new Date(), zone: string = DEFAULT_PRACTICE_ZONE): string {
+  return todayIn(zone, now);
 }
 
 /**
@@ -141,7 +142,7 @@ export function todayIso(now: Date = new Date()): string {
  * forms (`26/02/1997`, `00/00/1960`, with `/`, `.` or `-`). Checks month
  * 00–12, day 00–31, the calendar when both are known (29 February), a year
  * from {@link MIN_BIRTH_YEAR}, and that the date is not in the future
- * (unknown parts never are). `today` is `YYYY-MM-DD` (default: now, local).
+ * (unknown parts never are). `today` is `YYYY-MM-DD` (default: today in Europe/Paris).
  */
 export function parseDateLunaire(raw: string, today: string = todayIso()): DateResult {
   const s = raw.trim();
