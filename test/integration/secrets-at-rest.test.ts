@@ -60,7 +60,7 @@ function files(dir: string): string[] {
 
 /** What must never be written: each needle as bytes, with its name for the report. */
 function secretNeedles(): { what: string; bytes: Buffer }[] {
-  const needles = [
+  const needles: { what: string; bytes: Buffer }[] = [
     { what: 'code PIN', bytes: Buffer.from(PIN) },
     { what: 'mot de passe du .p12', bytes: Buffer.from(p12Password) },
     { what: 'clé privée PEM', bytes: Buffer.from('PRIVATE KEY-----') },
@@ -99,7 +99,8 @@ beforeAll(async () => {
   const martin = identity(pki, 'medecin-martin');
   p12Password = martin.password!;
   const p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(fs.readFileSync(pkiPath(pki, martin.p12!)).toString('binary')), p12Password);
-  for (const bag of p12.getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag })[forge.pki.oids.pkcs8ShroudedKeyBag] ?? []) {
+  const bagType = forge.pki.oids.pkcs8ShroudedKeyBag!;
+  for (const bag of p12.getBags({ bagType })[bagType] ?? []) {
     privateKeys.push(Buffer.from(forge.asn1.toDer(forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(bag.key!))).getBytes(), 'binary'));
   }
   card = await loadCardIntoSoftHsm({ p12Path: pkiPath(pki, martin.p12!), password: p12Password, pin: PIN, label: 'CPS MARTIN', softhsmConf: path.join(tempDir('cabinet-secrets-hsm-'), 'softhsm2.conf') });

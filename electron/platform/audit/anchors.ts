@@ -188,7 +188,7 @@ async function verifyAnchorFile(input: VerifyInput): Promise<AnchorReport> {
       report.problems.push(`point d’ancrage n° ${n} : il appartient à une autre base de données`);
       continue;
     }
-    let signed = false;
+    let signed: boolean;
     try {
       const key = createPublicKey(new X509Certificate(line.certificate).publicKey.export({ type: 'spki', format: 'pem' }));
       signed = verifySignature('sha256', checkpointBytes(checkpoint), key, Buffer.from(line.signature, 'base64'));
