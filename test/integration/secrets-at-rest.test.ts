@@ -117,10 +117,10 @@ beforeAll(async () => {
   }
 
   // From here on, every temporary file the services make lands in runTmp (scanned).
+  dataDir = path.join(tempDir('cabinet-secrets-data-'), 'donnees');
   runTmp = tempDir('cabinet-secrets-tmp-');
   savedTmp = process.env.TMPDIR;
   process.env.TMPDIR = runTmp;
-  dataDir = path.join(tempDir('cabinet-secrets-data-'), 'donnees');
   traceDir = path.join(runTmp, 'traces');
   services = await createServices({
     host: 'navigateur',
@@ -187,6 +187,7 @@ describe('secrets and data at rest after a full session', () => {
   });
 
   it('no PIN, password, private key, database key or VIHF assertion in the data folder, logs, traces or temporary files', () => {
+    expect(privateKeys).toHaveLength(2); // the card's authentication and signature keys
     expect(findings([...files(dataDir), ...files(runTmp)], secretNeedles())).toEqual([]);
     // No VIHF (SAML assertion) is kept on disk; the traces show the exchanged ones with every signature value redacted (not replayable).
     const traces = files(traceDir);
