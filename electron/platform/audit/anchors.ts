@@ -16,7 +16,7 @@
  * (verify says how many); deleting the anchors file *and* rewriting the chain
  * without those rows leaves only « aucun point d’ancrage » as a warning.
  */
-import { createPublicKey, verify as verifySignature, X509Certificate } from 'node:crypto';
+import { verify as verifySignature, X509Certificate, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -155,6 +155,14 @@ function readLines(file: string): { lines: string[]; problem?: string } | null {
   return { lines: text.split('\n').filter((line) => line.trim() !== '') };
 }
 
+function publicKeyOf(certificatePem: string): KeyObject | null {
+  try {
+    return new X509Certificate(certificatePem).publicKey;
+  } catch {
+    return null;
+  }
+}
+
 async function verifyAnchorFile(input: VerifyInput): Promise<AnchorReport> {
   const report: AnchorReport = { checkpoints: 0, last: null, unanchored: input.chainCount, problems: [], warnings: [] };
   const read = readLines(input.file);
@@ -168,62 +176,93 @@ async function verifyAnchorFile(input: VerifyInput): Promise<AnchorReport> {
   }
   if (read.problem) report.problems.push(read.problem);
 
-  const verified: Checkpoint[] = [];
-  let highest = 0;
+  // 1. Each line: readable, of this database, and signed by its certificate's key.
+  const found: { n: number; text: string }[] = [];
+  const signedLines: { n: number; line: AnchorLine }[] = [];
+  const publicKeys = new Map<string, KeyObject | null>();
   for (const [index, text] of read.lines.entries()) {
     const n = index + 1;
     if (Buffer.byteLength(text) > MAX_LINE_BYTES) {
-      report.problems.push(`point d’ancrage n° ${n} : ligne trop longue`);
+      found.push({ n, text: `point d’ancrage n° ${n} : ligne trop longue` });
       continue;
     }
     let line: AnchorLine;
     try {
       line = lineSchema.parse(JSON.parse(text));
     } catch {
-      report.problems.push(`point d’ancrage n° ${n} illisible (fichier modifié)`);
+      found.push({ n, text: `point d’ancrage n° ${n} illisible (fichier modifié)` });
       continue;
     }
-    const { checkpoint } = line;
-    if (checkpoint.storeId !== input.storeId) {
-      report.problems.push(`point d’ancrage n° ${n} : il appartient à une autre base de données`);
+    if (line.checkpoint.storeId !== input.storeId) {
+      found.push({ n, text: `point d’ancrage n° ${n} : il appartient à une autre base de données` });
       continue;
     }
+    if (!publicKeys.has(line.certificate)) publicKeys.set(line.certificate, publicKeyOf(line.certificate));
+    const key = publicKeys.get(line.certificate);
     let signed: boolean;
     try {
-      const key = createPublicKey(new X509Certificate(line.certificate).publicKey.export({ type: 'spki', format: 'pem' }));
-      signed = verifySignature('sha256', checkpointBytes(checkpoint), key, Buffer.from(line.signature, 'base64'));
+      signed = Boolean(key) && verifySignature('sha256', checkpointBytes(line.checkpoint), key!, Buffer.from(line.signature, 'base64'));
     } catch {
       signed = false;
     }
-    if (!signed) {
-      report.problems.push(`point d’ancrage n° ${n} : signature invalide (point d’ancrage modifié ou forgé)`);
-      continue;
+    if (!signed) found.push({ n, text: `point d’ancrage n° ${n} : signature invalide (point d’ancrage modifié ou forgé)` });
+    else signedLines.push({ n, line });
+  }
+
+  // 2. Each signer's certificate against the trust store, once per certificate at its first and last checkpoint
+  //    (validity is an interval and revocation does not depend on the time): years of logins stay fast to verify.
+  const bySigner = new Map<string, { line: AnchorLine; first: Date; last: Date }>();
+  for (const { line } of signedLines) {
+    const id = `${line.certificate}\n${line.chain.join('\n')}`;
+    const at = new Date(line.checkpoint.time);
+    const entry = bySigner.get(id);
+    if (!entry) bySigner.set(id, { line, first: at, last: at });
+    else {
+      if (at < entry.first) entry.first = at;
+      if (at > entry.last) entry.last = at;
     }
+  }
+  const refusals = new Map<string, string | null>();
+  for (const [id, { line, first, last }] of bySigner) {
     try {
-      await input.checkChain(line.certificate, line.chain, new Date(checkpoint.time));
+      await input.checkChain(line.certificate, line.chain, first);
+      if (last.getTime() !== first.getTime()) await input.checkChain(line.certificate, line.chain, last);
+      refusals.set(id, null);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      report.problems.push(`point d’ancrage n° ${n} : certificat du signataire non reconnu (${message})`);
+      refusals.set(id, error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  // 3. Each trusted checkpoint against the rows of this database.
+  const verified: Checkpoint[] = [];
+  let highest = 0;
+  for (const { n, line } of signedLines) {
+    const { checkpoint } = line;
+    const refusal = refusals.get(`${line.certificate}\n${line.chain.join('\n')}`);
+    if (refusal) {
+      found.push({ n, text: `point d’ancrage n° ${n} : certificat du signataire non reconnu (${refusal})` });
       continue;
     }
     if (checkpoint.headId !== checkpoint.count) {
-      report.problems.push(`point d’ancrage n° ${n} : incohérent (tête #${checkpoint.headId} pour ${checkpoint.count} entrées)`);
+      found.push({ n, text: `point d’ancrage n° ${n} : incohérent (tête #${checkpoint.headId} pour ${checkpoint.count} entrées)` });
       continue;
     }
     if (checkpoint.count < highest) {
-      report.problems.push(`point d’ancrage n° ${n} : il compte ${checkpoint.count} entrées, moins que le précédent (${highest}) — journal remplacé par une copie plus ancienne`);
+      found.push({ n, text: `point d’ancrage n° ${n} : il compte ${checkpoint.count} entrées, moins que le précédent (${highest}) — journal remplacé par une copie plus ancienne` });
     }
     highest = Math.max(highest, checkpoint.count);
     verified.push(checkpoint);
     const row = input.rowAt(checkpoint.count);
     if (checkpoint.count > input.chainCount || !row) {
-      report.problems.push(
-        `le point d’ancrage du ${checkpoint.time} (${checkpoint.actor}) atteste ${checkpoint.count} entrées, la base n’en a que ${input.chainCount} : entrées récentes supprimées ou base remplacée par une copie plus ancienne`,
-      );
+      found.push({
+        n,
+        text: `le point d’ancrage du ${checkpoint.time} (${checkpoint.actor}) atteste ${checkpoint.count} entrées, la base n’en a que ${input.chainCount} : entrées récentes supprimées ou base remplacée par une copie plus ancienne`,
+      });
     } else if (row.hash !== checkpoint.headHash) {
-      report.problems.push(`l’entrée #${checkpoint.count} ne correspond pas au point d’ancrage signé du ${checkpoint.time} (${checkpoint.actor}) : journal réécrit jusqu’à cette entrée`);
+      found.push({ n, text: `l’entrée #${checkpoint.count} ne correspond pas au point d’ancrage signé du ${checkpoint.time} (${checkpoint.actor}) : journal réécrit jusqu’à cette entrée` });
     }
   }
+  report.problems.push(...found.sort((a, b) => a.n - b.n).map((f) => f.text));
 
   const counts = new Set(verified.map((c) => c.count));
   const missing = input.announced.filter((count) => !counts.has(count));
