@@ -46,9 +46,9 @@ export function createHandlers(services: Services): Handlers {
     },
 
     'audit.list': (request) => audit.list(request.limit, request.beforeId),
-    'audit.verify': (_request, context) => {
-      const result = audit.verify();
-      audit.append({ actor: context.actor, action: 'audit.verify', details: { valid: result.valid, count: result.count, ...(result.brokenAt ? { brokenAt: result.brokenAt } : {}) } });
+    'audit.verify': async (_request, context) => {
+      const result = await services.verifyAudit();
+      audit.append({ actor: context.actor, action: 'audit.verify', details: { valid: result.valid, count: result.count, ...(result.brokenAt ? { brokenAt: result.brokenAt } : {}), ancrages: result.anchors.checkpoints, nonAncrees: result.anchors.unanchored } });
       return result;
     },
 

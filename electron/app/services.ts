@@ -5,6 +5,7 @@
 import { CabinetError } from '../../shared/contract/outcome.js';
 import { practiceClock, type PracticeClock } from '../../shared/domain/civil-date.js';
 import { AuditLog } from '../platform/audit/audit-log.js';
+import { ANCHOR_ACTION, AuditAnchors, verifyTrail, type TrailVerification } from '../platform/audit/anchors.js';
 import { createDiagnostics, type Diagnostics } from '../platform/diagnostics/diagnostics.js';
 import { loadConfig, type CabinetConfig, type LoadConfigOptions } from '../platform/config/config.js';
 import { SettingsService } from '../platform/config/settings.js';
@@ -16,6 +17,7 @@ import { createTracer, traceDirWarning, type Tracer } from '../platform/trace/tr
 import { IdentityService } from '../identity/service.js';
 import { loadTrustStore } from '../identity/trust-store.js';
 import { createIdentityChecks } from '../identity/checks.js';
+import { validateCertificate } from '../identity/certificates/trust.js';
 import { createEcpsProvider } from '../identity/psc/provider.js';
 import { PatientService } from '../patients/service.js';
 import { createInsiLookup } from '../ins/lookup.js';
@@ -48,6 +50,8 @@ export interface Services {
   keychain: Keychain;
   store: Store;
   audit: AuditLog;
+  /** The chain and its signed checkpoints (`cabinet audit verify`, the Journal). */
+  verifyAudit(): Promise<TrailVerification>;
   outbox: Outbox;
   worker: OutboxWorker;
   settings: SettingsService;
@@ -88,6 +92,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
       onError: (error) => diagnostics.error('outbox.worker', error),
     });
     const trust = loadTrustStore(config.trustDir);
+    const anchors = new AuditAnchors(store.db, config.dataDir, store.storeId);
     // Servers' TLS: system authorities + CABINET_EXTRA_CA; in the sandbox also the test PKI (its sandboxes' certificates).
     let prepareMail: (() => void) | null = null;
     const serverTrust = config.env === 'sandbox' ? [...config.extraCa, ...trust.anchorsPem] : config.extraCa;
@@ -96,6 +101,13 @@ export async function createServices(options: ServicesOptions): Promise<Services
       ecps: createEcpsProvider(config, serverTrust, tracer, options.env ?? process.env),
       checks: () => createIdentityChecks(trust),
       setting: (key) => settings.get(key) as never,
+      anchor: (signer, actor, event) => {
+        try {
+          anchors.checkpoint(signer, actor, event, (count) => audit.append({ actor, action: ANCHOR_ACTION, details: { count, evenement: event } }));
+        } catch (error) {
+          diagnostics.error('audit.ancrage', error);
+        }
+      },
       onChange: (view) => {
         events.emit('sessionChanged', view);
         // Logged in (app hosts): the MSSanté sync's write worker starts now, in the background, not at launch.
@@ -170,6 +182,10 @@ export async function createServices(options: ServicesOptions): Promise<Services
       keychain,
       store,
       audit,
+      verifyAudit: () =>
+        verifyTrail(audit.verify(), anchors, (leaf, chain, at) =>
+          validateCertificate({ leafPem: leaf, intermediatesPem: [...chain, ...trust.intermediatesPem], anchorsPem: trust.anchorsPem, crls: trust.crls, at, purpose: 'signature', requireCrl: false }).then(() => undefined),
+        ),
       outbox,
       worker,
       settings,

@@ -3,7 +3,9 @@
  * built renderer served on 127.0.0.1, and the contract over a WebSocket
  * bridge. Guards: loopback only, Host and Origin checked (DNS rebinding,
  * cross-site WebSocket), a random per-launch token required on the upgrade,
- * every message size-bounded and validated like an IPC call.
+ * every message size-bounded and validated like an IPC call, and at most
+ * `BRIDGE_MAX_CONNECTIONS` bridge connections open at once (one per tab of the
+ * page; more is refused with HTTP 503 and a French reason).
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
@@ -25,6 +27,9 @@ import type { CallContext } from '../app/handlers.js';
 import type { EventBus } from '../app/events.js';
 import { securityHeaders, serveStatic } from './static.js';
 
+/** Open bridge connections allowed at once: a few tabs and reloads, not hundreds of sockets each holding memory. */
+export const BRIDGE_MAX_CONNECTIONS = 8;
+
 export interface HostOptions {
   dispatch: Dispatch;
   events: EventBus;
@@ -32,6 +37,8 @@ export interface HostOptions {
   context: () => CallContext;
   port?: number;
   token?: string;
+  /** Default BRIDGE_MAX_CONNECTIONS. */
+  maxConnections?: number;
 }
 
 export interface RunningHost {
@@ -77,6 +84,10 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     handleProtocols: (protocols) => (protocols.has(BRIDGE_PROTOCOL) ? BRIDGE_PROTOCOL : false),
   });
 
+  const maxConnections = options.maxConnections ?? BRIDGE_MAX_CONNECTIONS;
+  /** Upgrades accepted but not yet open (counted with the open ones). */
+  let upgrading = 0;
+
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
     const url = req.url ?? '';
@@ -97,7 +108,15 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       refuse(socket, 401, fail('UNAUTHORIZED'));
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    if (wss.clients.size + upgrading >= maxConnections) {
+      refuse(socket, 503, fail('UNAVAILABLE', `Trop de connexions ouvertes vers Cabinet (${maxConnections} au plus) : fermez les autres onglets de Cabinet, puis rechargez la page.`));
+      return;
+    }
+    upgrading += 1;
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      upgrading -= 1;
+      wss.emit('connection', ws, req);
+    });
   });
 
   const send = (ws: WebSocket, message: ServerMessage) => {

@@ -9,7 +9,7 @@ import { professionLabel, specialtyLabels, type Practitioner } from '../../share
 import type { CardSlot } from './login/pkcs11.js';
 import { defaultModulePath, listCards, openCard } from './login/pkcs11.js';
 import { openP12, type IdentityChecks } from './login/p12.js';
-import { lockReasonLabels, Session, type AuditSink, type CredentialOpener, type SessionSnapshot } from './login/session.js';
+import { lockReasonLabels, Session, type AuditSink, type CredentialOpener, type SessionOptions, type SessionSnapshot } from './login/session.js';
 import type { Credentials } from './types.js';
 import { VihfCache } from './vihf/cache.js';
 import type { PurposeOfUse } from './vihf/vihf.js';
@@ -37,6 +37,8 @@ export interface IdentityServiceOptions {
   onChange?: (view: SessionView) => void;
   ecps?: EcpsProvider | null;
   clock?: () => number;
+  /** Anchors the audit chain with the signature key at login, lock and logout (see platform/audit/anchors.ts). */
+  anchor?: SessionOptions['anchor'];
 }
 
 export class IdentityService {
@@ -49,6 +51,7 @@ export class IdentityService {
       inactivityMinutes: () => options.setting('session.inactivityMinutes'),
       onChange: () => options.onChange?.(this.view()),
       clock: options.clock,
+      anchor: options.anchor,
     });
   }
 

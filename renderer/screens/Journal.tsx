@@ -159,14 +159,37 @@ export function Journal() {
             <LoadError failure={verifyError} title="La vérification n’a pas pu être faite" />
           ) : verification ? (
             verification.result.valid ? (
-              <Alert tone="success">
-                Intégrité du journal vérifiée : {plural(verification.result.count, 'entrée')}, chaîne intacte.
-                <span className="alert__meta"> Vérifié {formatDateTime(verification.at)}.</span>
-              </Alert>
+              <>
+                <Alert tone="success">
+                  Intégrité du journal vérifiée : {plural(verification.result.count, 'entrée')}, chaîne intacte
+                  {verification.result.anchors.last
+                    ? `, ${plural(verification.result.anchors.checkpoints, 'point')} d’ancrage signé${verification.result.anchors.checkpoints > 1 ? 's' : ''} (le dernier ${formatDateTime(verification.result.anchors.last.time)})`
+                    : ''}
+                  .<span className="alert__meta"> Vérifié {formatDateTime(verification.at)}.</span>
+                </Alert>
+                {verification.result.anchors.warnings.map((warning) => (
+                  <Alert key={warning} tone="warning">
+                    Attention : {warning}.
+                  </Alert>
+                ))}
+              </>
             ) : (
-              <Alert tone="error" title={`Journal altéré à l’entrée #${verification.result.brokenAt ?? '?'} : ${verification.result.reason ?? 'raison inconnue'}`}>
-                Les entrées à partir de celle-ci ne sont plus garanties. Prévenez la personne qui gère votre poste informatique et ne
-                supprimez aucun fichier.
+              <Alert
+                tone="error"
+                title={
+                  verification.result.brokenAt
+                    ? `Journal altéré à l’entrée #${verification.result.brokenAt} : ${verification.result.reason ?? 'raison inconnue'}`
+                    : `Journal altéré : ${verification.result.reason ?? 'raison inconnue'}`
+                }
+              >
+                Les entrées ne sont plus garanties. Prévenez la personne qui gère votre poste informatique et ne supprimez aucun fichier.
+                {verification.result.anchors.problems.length > 1 ? (
+                  <ul>
+                    {verification.result.anchors.problems.map((problem) => (
+                      <li key={problem}>{problem}</li>
+                    ))}
+                  </ul>
+                ) : null}
                 <span className="alert__meta"> Vérifié {formatDateTime(verification.at)}.</span>
               </Alert>
             )

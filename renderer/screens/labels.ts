@@ -14,6 +14,7 @@ export const auditActionLabels: Record<string, string> = {
   'app.stop': 'Arrêt de Cabinet',
   'settings.change': 'Modification d’un réglage',
   'audit.verify': 'Vérification de l’intégrité du journal',
+  'audit.ancrage': 'Point d’ancrage du journal signé par le praticien',
   'outbox.enqueue': 'Envoi mis en file d’attente',
   'outbox.retry': 'Nouvelle tentative d’envoi demandée',
   'outbox.sent': 'Envoi réussi',

@@ -64,6 +64,14 @@ export const auditVerification = z.object({
   count: z.number().int(),
   brokenAt: z.number().int().optional(),
   reason: z.string().optional(),
+  /** The signed checkpoints outside the database (electron/platform/audit/anchors.ts). */
+  anchors: z.object({
+    checkpoints: z.number().int(),
+    last: z.object({ count: z.number().int(), time: z.string(), actor: z.string() }).nullable(),
+    unanchored: z.number().int(),
+    problems: z.array(z.string()),
+    warnings: z.array(z.string()),
+  }),
 });
 
 export const outboxItem = z.object({

@@ -69,7 +69,8 @@ describe('login with a software certificate (.p12)', () => {
       practitioner: { idNatPs: '899701000012', rpps: '99701000012', displayName: 'Dr Marie MARTIN', surname: 'MARTIN', professionCode: '10', professionLabel: 'Médecin', specialtyCode: 'SM26', structureId: 'R99701' },
     });
     await services.identity.logout();
-    expect(actions().slice(-2)).toEqual(['session.login', 'session.logout']);
+    // Each followed by the checkpoint signed with the certificate's signature key (audit anchoring).
+    expect(actions().slice(-4)).toEqual(['session.login', 'audit.ancrage', 'session.logout', 'audit.ancrage']);
   });
 
   it.each([

@@ -97,4 +97,41 @@ describe('session', () => {
     expect(state.disposed).toBe(1);
     expect(audit.at(-1)).toMatchObject({ action: 'session.logout', actor: '810002909372' });
   });
+
+  it('anchors the audit chain with the signature key at login, lock and logout, while the keys are still open', async () => {
+    const anchored: string[] = [];
+    const audit: string[] = [];
+    let disposed = false;
+    const signer = { certificatePem: 'signature', chainPem: [], sign: () => Buffer.alloc(0), dispose: () => undefined };
+    const session = new Session({
+      audit: { append: (e) => audit.push(e.action) },
+      inactivityMinutes: () => 15,
+      anchor: (s, actor, event) => {
+        expect(s).toBe(signer);
+        expect(disposed).toBe(false);
+        anchored.push(`${event}:${actor}:after ${audit.at(-1)}`);
+      },
+    });
+    let present = true;
+    const value: CredentialOpener = {
+      source: 'carte_cps',
+      description: 'Carte CPS — lecteur de test',
+      open: async () => {
+        disposed = false;
+        return { practitioner: martin, signature: signer, present: () => present, dispose: () => (disposed = true) } as unknown as Credentials;
+      },
+    };
+    await session.login(value, '1234');
+    session.lock('manuel');
+    await session.unlock('1234');
+    await session.logout();
+    expect(anchored).toEqual(['login:810002909372:after session.login', 'lock:810002909372:after session.lock', 'logout:810002909372:after session.logout']);
+    // A card pulled out cannot sign: that lock is audited but not anchored.
+    await session.login(value, '1234');
+    present = false;
+    session.check();
+    expect(session.snapshot().lockReason).toBe('carte_retiree');
+    expect(anchored.at(-1)).toBe('login:810002909372:after session.login');
+    expect(audit.at(-1)).toBe('session.lock');
+  });
 });

@@ -7,10 +7,12 @@
  * - Logout disposes every key. PINs and passwords are never stored: they pass
  *   through `open()` and are forgotten.
  * Every transition is audited (login, failed login, lock, unlock, logout).
+ * At login, lock and logout the audit chain's head is anchored: signed with
+ * the practitioner's signature key while it is still open (`anchor`).
  */
 import { CabinetError } from '../../../shared/contract/outcome.js';
 import type { IdentitySource, Practitioner } from '../../../shared/domain/practitioner.js';
-import type { Credentials } from '../types.js';
+import type { Credentials, Signer } from '../types.js';
 
 export type SessionState = 'deconnecte' | 'connecte' | 'verrouille';
 
@@ -55,6 +57,8 @@ export interface SessionOptions {
   clock?: () => number;
   /** How often card presence and inactivity are checked. */
   pollMs?: number;
+  /** Signs a checkpoint of the audit chain with the practitioner's signature key (never throws: failures are the callee's to log). */
+  anchor?: (signer: Signer, actor: string, event: 'login' | 'lock' | 'logout') => void;
 }
 
 export class Session {
@@ -114,16 +118,22 @@ export class Session {
     this.lockReason = null;
     this.lastActivity = this.clock();
     this.options.audit.append({ actor: this.actor, action: 'session.login', details: { source: opener.source, description: opener.description } });
+    this.anchor('login');
     this.startWatch();
     return this.changed();
   }
 
   lock(reason: LockReason = 'manuel'): SessionSnapshot {
     if (this.state !== 'connecte') return this.snapshot();
-    this.dropCredentials();
-    this.state = 'verrouille';
-    this.lockReason = reason;
-    this.options.audit.append({ actor: this.actor, action: 'session.lock', details: { raison: reason } });
+    try {
+      this.options.audit.append({ actor: this.actor, action: 'session.lock', details: { raison: reason } });
+      // Anchored before the keys are dropped (a removed card cannot sign: that lock stays unanchored).
+      if (reason !== 'carte_retiree') this.anchor('lock');
+    } finally {
+      this.dropCredentials();
+      this.state = 'verrouille';
+      this.lockReason = reason;
+    }
     return this.changed();
   }
 
@@ -154,12 +164,16 @@ export class Session {
     if (this.state === 'deconnecte') return this.snapshot();
     const actor = this.actor;
     this.stopWatch();
-    this.dropCredentials();
-    this.opener = null;
-    this.practitioner = null;
-    this.lockReason = null;
-    this.state = 'deconnecte';
-    this.options.audit.append({ actor, action: 'session.logout', details: { raison: reason } });
+    try {
+      this.options.audit.append({ actor, action: 'session.logout', details: { raison: reason } });
+      if (this.state === 'connecte') this.anchor('logout');
+    } finally {
+      this.dropCredentials();
+      this.opener = null;
+      this.practitioner = null;
+      this.lockReason = null;
+      this.state = 'deconnecte';
+    }
     return this.changed();
   }
 
@@ -182,6 +196,11 @@ export class Session {
   dispose(): void {
     this.stopWatch();
     this.dropCredentials();
+  }
+
+  private anchor(event: 'login' | 'lock' | 'logout'): void {
+    const signer = this.credentials?.signature;
+    if (signer && this.options.anchor) this.options.anchor(signer, this.actor, event);
   }
 
   private dropCredentials(): void {

@@ -4,9 +4,9 @@
  * sha256(prev_hash + canonical JSON of its own content, id included), so a
  * changed, removed or reordered row breaks the chain at that row.
  *
- * Limit: removing the newest rows (truncation) leaves a valid shorter chain;
- * detecting that needs an anchor outside the database (a later issue may keep
- * the head hash in the keychain or send it with diagnostics).
+ * Alone, the chain cannot see the newest rows removed, nor a chain rewritten
+ * by someone holding the database key: anchors.ts signs checkpoints of it with
+ * the practitioner's key, outside the database.
  */
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../../shared/domain/canonical-json.js';
