@@ -13,6 +13,7 @@
  */
 import { SaxesParser } from 'saxes';
 import { CabinetError } from '../../shared/contract/outcome.js';
+import { escapeXmlAttr } from '../platform/xml/escape.js';
 
 export interface XmlElement {
   /** Namespace URI ('' when none or when prefixes were not processed). */
@@ -202,9 +203,10 @@ export function attr(element: XmlElement | undefined, name: string): string | un
   return element?.attributes.get(name);
 }
 
-/** Escapes text for element content and attribute values. */
-export function escapeXml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] ?? c)
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '');
+/**
+ * Escapes text for element content and attribute values (the toolkit's
+ * {@link escapeXmlAttr}): a character XML 1.0 cannot carry is refused, naming `field`.
+ */
+export function escapeXml(value: string, field = 'métadonnée MSSanté'): string {
+  return escapeXmlAttr(value, field);
 }

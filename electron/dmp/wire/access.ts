@@ -29,6 +29,7 @@ import { CabinetError } from '../../../shared/contract/outcome.js';
 import { isValidIns } from '../../../shared/domain/ins/matricule.js';
 import { INS_OIDS } from '../../../shared/domain/ins/oids.js';
 import type { DmpAuthorization, DmpIns, DmpStatus } from '../client/api.js';
+import { escapeXmlAttr } from '../../platform/xml/escape.js';
 
 export const ACCESS_NS = 'urn:cabinet:dmp:acces:1';
 export const SOAP12_ENV_NS = 'http://www.w3.org/2003/05/soap-envelope';
@@ -78,8 +79,8 @@ export interface AccessAnswer {
   reason?: string | null;
 }
 
-function escape(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+function escape(text: string, field = 'donnée envoyée au DMP'): string {
+  return escapeXmlAttr(text, field);
 }
 
 /** `INS^^^&OID&ISO^NH` (XDS CX, notes §2.2). */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CabinetError } from '../../../shared/contract/outcome.js';
 import { soapEnvelope } from './fixtures.test-support.js';
 import { MAX_XDS_DEPTH, MAX_XDS_RESPONSE_BYTES, readXdsResponse, registryError } from './query.js';
+import type { ParsedMtom } from './mtom.js';
 import { readRetrieveResponse } from './retrieve.js';
 import { NS, RESPONSE_STATUS } from './soap.js';
 
@@ -13,6 +14,9 @@ const docResponse = (uid: string, cid: string) =>
 const iti43 = (status: string, inner = '', responses = '') =>
   soapEnvelope(`<xdsb:RetrieveDocumentSetResponse xmlns:xdsb="${NS.xdsb}" xmlns:rs="${NS.rs}"><rs:RegistryResponse status="${status}">${inner}</rs:RegistryResponse>${responses}</xdsb:RetrieveDocumentSetResponse>`, ITI43);
 const missing = `<rs:RegistryErrorList><rs:RegistryError errorCode="XDSMissingDocument" codeContext="absent" severity="urn:oasis:names:tc:ebxml-regrep:ErrorSeverityType:Error"/></rs:RegistryErrorList>`;
+
+/** An MTOM answer whose attachments are `parts`. */
+const mtom = (envelope: string, parts: [string, Buffer][] = []): ParsedMtom => ({ envelope, parts: new Map(parts), partTypes: new Map(parts.map(([cid]) => [cid, 'text/xml'])), includes: parts.map(([cid]) => cid) });
 
 function refusal(run: () => unknown): CabinetError {
   try {
@@ -32,33 +36,33 @@ describe('ITI-43 answers: the status of the nested rs:RegistryResponse', () => {
   });
 
   it('refuses a Failure that lists no error, in French', () => {
-    const message = { envelope: iti43(RESPONSE_STATUS.failure), parts: new Map<string, Buffer>() };
+    const message = mtom(iti43(RESPONSE_STATUS.failure));
     const error = refusal(() => readRetrieveResponse(message));
     expect(error.code).toBe('INVALID_REQUEST');
     expect(error.message).toBe('Le DMP a refusé la demande sans préciser de motif.');
   });
 
   it('refuses a Failure even when it carries a document', () => {
-    const message = { envelope: iti43(RESPONSE_STATUS.failure, '', docResponse('1.2.3', 'a@x')), parts: new Map([['a@x', Buffer.from('<x/>')]]) };
+    const message = mtom(iti43(RESPONSE_STATUS.failure, '', docResponse('1.2.3', 'a@x')), [['a@x', Buffer.from('<x/>')]]);
     expect(refusal(() => readRetrieveResponse(message)).message).toMatch(/sans préciser de motif/);
   });
 
   it('reports a PartialSuccess without an error list: documents returned, the gap said in French', () => {
-    const message = { envelope: iti43(RESPONSE_STATUS.partialSuccess, '', docResponse('1.2.3', 'a@x')), parts: new Map([['a@x', Buffer.from('<x/>')]]) };
+    const message = mtom(iti43(RESPONSE_STATUS.partialSuccess, '', docResponse('1.2.3', 'a@x')), [['a@x', Buffer.from('<x/>')]]);
     const read = readRetrieveResponse(message);
     expect(read.documents.map((d) => d.uniqueId)).toEqual(['1.2.3']);
     expect(read.incomplete).toBe('Le DMP n’a renvoyé qu’une partie des documents demandés, sans préciser lesquels manquent.');
   });
 
   it('a PartialSuccess with its error list says which error', () => {
-    const message = { envelope: iti43(RESPONSE_STATUS.partialSuccess, missing, docResponse('1.2.3', 'a@x')), parts: new Map([['a@x', Buffer.from('<x/>')]]) };
+    const message = mtom(iti43(RESPONSE_STATUS.partialSuccess, missing, docResponse('1.2.3', 'a@x')), [['a@x', Buffer.from('<x/>')]]);
     expect(readRetrieveResponse(message).incomplete).toMatch(/introuvable dans le DMP/);
   });
 
   it('a Success gives its documents and nothing incomplete; an answer without status is unreadable', () => {
-    const ok = { envelope: iti43(RESPONSE_STATUS.success, '', docResponse('1.2.3', 'a@x')), parts: new Map([['a@x', Buffer.from('<x/>')]]) };
+    const ok = mtom(iti43(RESPONSE_STATUS.success, '', docResponse('1.2.3', 'a@x')), [['a@x', Buffer.from('<x/>')]]);
     expect(readRetrieveResponse(ok)).toMatchObject({ incomplete: null, documents: [{ uniqueId: '1.2.3', mimeType: 'text/xml' }] });
-    const none = { envelope: soapEnvelope(`<xdsb:RetrieveDocumentSetResponse xmlns:xdsb="${NS.xdsb}" xmlns:rs="${NS.rs}"><rs:RegistryResponse/></xdsb:RetrieveDocumentSetResponse>`, ITI43), parts: new Map() };
+    const none = mtom(soapEnvelope(`<xdsb:RetrieveDocumentSetResponse xmlns:xdsb="${NS.xdsb}" xmlns:rs="${NS.rs}"><rs:RegistryResponse/></xdsb:RetrieveDocumentSetResponse>`, ITI43));
     expect(refusal(() => readRetrieveResponse(none)).message).toMatch(/statut de la réponse/);
   });
 

@@ -7,6 +7,7 @@
  */
 import { DOMParser, XMLSerializer, type Document, type Element, type Node as XmlNode } from '@xmldom/xmldom';
 import { SaxesParser } from 'saxes';
+import { escapeXmlAttr, escapeXmlText } from '../../platform/xml/escape.js';
 
 export interface XmlLimits {
   maxBytes: number;
@@ -105,13 +106,14 @@ export function serialize(element: Element): string {
   return serializer.serializeToString(element);
 }
 
-export function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+/** Escapes an attribute value (the toolkit's {@link escapeXmlAttr}: what XML 1.0 cannot carry is refused). */
+export function escapeXml(text: string, field = 'réponse du bac à sable INSi'): string {
+  return escapeXmlAttr(text, field);
 }
 
 /** Escapes for element content (quotes and apostrophes kept as they are, as the real service writes them). */
-export function escapeText(text: string): string {
-  return text.replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]!);
+export function escapeText(text: string, field = 'réponse du bac à sable INSi'): string {
+  return escapeXmlText(text, field);
 }
 
 /** Removes characters XML 1.0 cannot carry (for echoing untrusted text in a fault). */

@@ -35,7 +35,7 @@ export function checkXmlChars(value: string, field: string): string {
   const at = firstForbiddenXmlChar(value);
   if (at >= 0) {
     const code = value.charCodeAt(at).toString(16).toUpperCase().padStart(4, '0');
-    throw new CabinetError('INVALID_REQUEST', `Caractère interdit (U+${code}) dans le champ « ${field} » : il ne peut pas être écrit en XML.`, { field, position: at, codePoint: `U+${code}` });
+    throw new CabinetError('INVALID_REQUEST', `Caractère interdit (U+${code}) dans « ${field} » : XML ne peut pas l’écrire.`, { field, position: at, codePoint: `U+${code}` });
   }
   return value;
 }
