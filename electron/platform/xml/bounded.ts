@@ -6,7 +6,7 @@
  * declared; saxes expands none). Handlers are the caller's; the reader owns
  * the parser's `doctype`, `error` and depth accounting.
  *
- * Every refusal is a `CabinetError` built by `limits.refuse(reason)` (default:
+ * Every refusal is the error built by `limits.refuse(message, reason)` (default a `CabinetError`:
  * INVALID_REQUEST « <label> illisible : <reason>. ») with `details.reason`
  * one of `taille`, `profondeur`, `delai`, `doctype`, `mal-forme`, `encodage`.
  * An error thrown by a handler goes through unchanged.
@@ -30,7 +30,7 @@ export interface XmlReadLimits {
   /** Refuse processing instructions (SOAP 1.2 forbids them). */
   noProcessingInstructions?: boolean;
   /** Builds the refusal; default INVALID_REQUEST « <label> illisible : <message>. ». */
-  refuse?: (message: string, reason: XmlRefusalReason) => CabinetError;
+  refuse?: (message: string, reason: XmlRefusalReason) => Error;
 }
 
 export interface XmlHandlers<O extends SaxesOptions> {
@@ -62,7 +62,7 @@ class Stopped extends Error {}
 export class BoundedXmlReader<O extends SaxesOptions = {}> {
   readonly parser: SaxesParser<O>;
   private readonly started = performance.now();
-  private readonly refuse: (message: string, reason: XmlRefusalReason) => CabinetError;
+  private readonly refuse: (message: string, reason: XmlRefusalReason) => Error;
   private readonly decoder = new TextDecoder('utf-8', { fatal: true });
   private bytes = 0;
   private events = 0;
