@@ -134,8 +134,6 @@ export function newUuidOid(): string {
   return `2.25.${BigInt(`0x${randomUUID().replace(/-/g, '')}`).toString()}`;
 }
 
-// Characters XML 1.0 cannot carry, even escaped.
-// eslint-disable-next-line no-control-regex
 /** Escapes text and attribute values; refuses what XML 1.0 cannot carry (the toolkit's {@link escapeXmlAttr}). */
 export function xmlEscape(value: string, what = 'une valeur du document'): string {
   return escapeXmlAttr(value, what);

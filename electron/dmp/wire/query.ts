@@ -545,6 +545,7 @@ export function readXdsResponse(envelope: string, limits: ReadXdsOptions = {}): 
       refuse: (message, reason) => new CabinetError('UNAVAILABLE', `Réponse du DMP illisible : ${message}.`, { reason }),
     },
     { opentag, text: ontext, closetag },
+    { xmlns: false },
   );
   if (bodyDepth < 0) throw unreadable('corps SOAP absent.');
   if (fault.codes.length > 0 || res.bodyElement === 'Fault') {

@@ -59,7 +59,7 @@ class Stopped extends Error {}
  * An incremental bounded reader: `write()` chunks (text or UTF-8 bytes), then
  * `close()`. `readXml` is the one-call form.
  */
-export class BoundedXmlReader<O extends SaxesOptions = {}> {
+export class BoundedXmlReader<O extends SaxesOptions = SaxesOptions> {
   readonly parser: SaxesParser<O>;
   private readonly started = performance.now();
   private readonly refuse: (message: string, reason: XmlRefusalReason) => Error;
@@ -169,7 +169,7 @@ export class BoundedXmlReader<O extends SaxesOptions = {}> {
 }
 
 /** Reads `input` (text, or UTF-8 bytes) at once under `limits`. */
-export function readXml<O extends SaxesOptions = {}>(input: string | Uint8Array, limits: XmlReadLimits, handlers: XmlHandlers<O>, options?: O): BoundedXmlReader<O> {
+export function readXml<O extends SaxesOptions = SaxesOptions>(input: string | Uint8Array, limits: XmlReadLimits, handlers: XmlHandlers<O>, options?: O): BoundedXmlReader<O> {
   const reader = new BoundedXmlReader<O>(limits, handlers, options);
   if (byteSize(input) > limits.maxBytes) throw (limits.refuse ?? defaultRefusal(limits.label))(`document trop volumineux (plus de ${formatBytes(limits.maxBytes)})`, 'taille');
   if (typeof input === 'string') reader.write(input);
