@@ -4,11 +4,13 @@
  * (checked every {@link CHUNK_CHARS} characters written and every
  * {@link EVENTS_PER_CHECK} events) — and no DOCTYPE (so no entity can be
  * declared; saxes expands none). Handlers are the caller's; the reader owns
- * the parser's `doctype`, `error` and depth accounting.
+ * the parser's `doctype`, `error`, `attribute` and depth accounting. The
+ * attributes of one element are bounded too ({@link MAX_ATTRIBUTES}).
  *
  * Every refusal is the error built by `limits.refuse(message, reason)` (default a `CabinetError`:
  * INVALID_REQUEST « <label> illisible : <reason>. ») with `details.reason`
- * one of `taille`, `profondeur`, `delai`, `doctype`, `mal-forme`, `encodage`.
+ * one of `taille`, `profondeur`, `attributs`, `delai`, `doctype`, `mal-forme`,
+ * `encodage`, `instruction`.
  * An error thrown by a handler goes through unchanged.
  *
  * DOM readers (@xmldom/xmldom) first call {@link precheckXml}: the same
@@ -18,7 +20,7 @@
 import { SaxesParser, type CDataHandler, type CloseTagHandler, type OpenTagHandler, type PIHandler, type SaxesOptions, type TextHandler } from 'saxes';
 import { CabinetError } from '../../../shared/contract/outcome.js';
 
-export type XmlRefusalReason = 'taille' | 'profondeur' | 'delai' | 'doctype' | 'mal-forme' | 'encodage' | 'instruction';
+export type XmlRefusalReason = 'taille' | 'profondeur' | 'attributs' | 'delai' | 'doctype' | 'mal-forme' | 'encodage' | 'instruction';
 
 export interface XmlReadLimits {
   /** Names the document in French messages (« Réponse du DMP », « Document CDA »). */
@@ -27,6 +29,8 @@ export interface XmlReadLimits {
   maxDepth: number;
   /** Time budget of the whole read, in milliseconds. */
   deadlineMs: number;
+  /** Attributes (namespace declarations included) on one element; default {@link MAX_ATTRIBUTES}. */
+  maxAttributes?: number;
   /** Refuse processing instructions (SOAP 1.2 forbids them). */
   noProcessingInstructions?: boolean;
   /** Builds the refusal; default INVALID_REQUEST « <label> illisible : <message>. ». */
@@ -42,7 +46,12 @@ export interface XmlHandlers<O extends SaxesOptions> {
 }
 
 /** Characters handed to saxes at once: the deadline is checked between chunks. */
-export const CHUNK_CHARS = 64 * 1024;
+export const CHUNK_CHARS = 256 * 1024;
+/**
+ * Attributes on one element, by default. saxes processes an element's
+ * attributes in one go (400,000 of them: 5 s): they are counted as they are read.
+ */
+export const MAX_ATTRIBUTES = 256;
 /** Tags between two deadline checks. */
 export const EVENTS_PER_CHECK = 1024;
 
@@ -83,6 +92,14 @@ export class BoundedXmlReader<O extends SaxesOptions = SaxesOptions> {
     });
     parser.on('error', (error) => {
       throw this.refuse(`XML mal formé (${error.message.slice(0, 160)})`, 'mal-forme');
+    });
+    const maxAttributes = limits.maxAttributes ?? MAX_ATTRIBUTES;
+    let attributes = 0;
+    parser.on('opentagstart', () => {
+      attributes = 0;
+    });
+    parser.on('attribute', () => {
+      if (++attributes > maxAttributes) throw this.refuse(`plus de ${maxAttributes} attributs sur un élément`, 'attributs');
     });
     const open = handlers.opentag;
     parser.on('opentag', ((tag: Parameters<OpenTagHandler<O>>[0]) => {

@@ -63,6 +63,9 @@ describe('the bounded reader', () => {
     expect(refusal(() => readXml('<a><b></a>', limits, {})).details).toEqual({ reason: 'mal-forme' });
     expect(refusal(() => readXml('<a/><b/>', limits, {})).details).toEqual({ reason: 'mal-forme' });
     expect(refusal(() => readXml('<?x y?><a/>', { ...limits, noProcessingInstructions: true }, {})).details).toEqual({ reason: 'instruction' });
+    const attributes = (n: number) => `<a ${Array.from({ length: n }, (_, i) => `x${i}="1"`).join(' ')}/>`;
+    expect(() => readXml(attributes(256), limits, {})).not.toThrow();
+    expect(refusal(() => readXml(attributes(400_000), { ...limits, maxBytes: 8 * 1024 * 1024 }, {}, { xmlns: true })).message).toBe('Document de test illisible : plus de 256 attributs sur un élément.');
   });
 
   it('checks its time budget while reading, not only when a tag closes', () => {
