@@ -3,7 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildCdaN1 } from './cda/builder.js';
 import { input, pdf } from './cda/fixtures.test-support.js';
-import { readCda } from './cda-reader.js';
+import { CabinetError } from '../../shared/contract/outcome.js';
+import { MAX_CDA_BYTES, MAX_CDA_DEPTH, readCda } from './cda-reader.js';
 
 const EXAMPLES = '/work/shared/reference/cda/examples';
 
@@ -40,5 +41,37 @@ describe('reading a retrieved CDA', () => {
     expect(() =>
       readCda(Buffer.from('<ClinicalDocument xmlns="urn:hl7-org:v3"><component><nonXMLBody><text mediaType="application/pdf" representation="B64">pas*du*base64</text></nonXMLBody></component></ClinicalDocument>')),
     ).toThrow(/base64/);
+  });
+});
+
+describe('a hostile CDA is refused quickly, in French', () => {
+  const nested = (levels: number) => Buffer.from(`<ClinicalDocument xmlns="urn:hl7-org:v3"><component>${'<a>'.repeat(levels)}${'</a>'.repeat(levels)}</component></ClinicalDocument>`);
+
+  it('refuses 40,000 nested elements (0.7 MB) at the depth limit', () => {
+    const error = (() => {
+      try {
+        readCda(nested(40_000));
+      } catch (e) {
+        return e;
+      }
+      return null;
+    })();
+    expect(error).toBeInstanceOf(CabinetError);
+    expect((error as CabinetError).code).toBe('CHECK_FAILED');
+    expect((error as CabinetError).message).toMatch(/Document CDA illisible : imbrication de plus de 256 niveaux/);
+    expect((error as CabinetError).details).toMatchObject({ reason: 'profondeur' });
+  });
+
+  it('refuses 400,000 nested elements (4.4 MB) the same way', () => {
+    expect(() => readCda(nested(400_000))).toThrow(/imbrication de plus de 256 niveaux/);
+  });
+
+  it('reads a document nested just under the limit', () => {
+    const reading = readCda(nested(MAX_CDA_DEPTH - 2));
+    expect(reading).toMatchObject({ level: null, pdfBase64: null });
+  });
+
+  it('refuses a document over the size limit before reading it', () => {
+    expect(() => readCda(Buffer.alloc(MAX_CDA_BYTES + 1, 0x20))).toThrow(/plus de 40 Mo/);
   });
 });

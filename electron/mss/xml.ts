@@ -11,8 +11,9 @@
  * so (`prefixesNonDeclares`), so callers can warn. Every failure is a
  * {@link CabinetError} INVALID_REQUEST with a French message.
  */
-import { SaxesParser } from 'saxes';
 import { CabinetError } from '../../shared/contract/outcome.js';
+import { readXml, type XmlRefusalReason } from '../platform/xml/bounded.js';
+import { escapeXmlAttr } from '../platform/xml/escape.js';
 
 export interface XmlElement {
   /** Namespace URI ('' when none or when prefixes were not processed). */
@@ -73,64 +74,61 @@ function localOf(name: string): string {
 }
 
 function parseOnce(text: string, what: string, limits: XmlLimits, xmlns: boolean): XmlElement {
-  const started = performance.now();
-  const parser = new SaxesParser({ xmlns, position: false });
   const stack: XmlElement[] = [];
   let root: XmlElement | null = null;
   let count = 0;
-  let events = 0;
   let textChars = 0;
-  const tick = () => {
-    events += 1;
-    if ((events & 63) === 0 && performance.now() - started > limits.timeBudgetMs) {
-      throw new CabinetError('INVALID_REQUEST', `${what} trop long à analyser : abandon.`, { reason: 'delai' });
-    }
-  };
-  parser.on('doctype', () => {
-    throw new CabinetError('INVALID_REQUEST', `${what} refusé : déclaration DOCTYPE interdite.`, { reason: 'doctype' });
-  });
-  parser.on('opentag', (tag) => {
-    tick();
-    count += 1;
-    if (count > limits.maxElements) throw new CabinetError('INVALID_REQUEST', `${what} refusé : plus de ${limits.maxElements} éléments.`, { reason: 'elements' });
-    if (stack.length >= limits.maxDepth) throw new CabinetError('INVALID_REQUEST', `${what} refusé : imbrication de plus de ${limits.maxDepth} niveaux.`, { reason: 'profondeur' });
-    const attributes = new Map<string, string>();
-    for (const [name, attr] of Object.entries(tag.attributes)) {
-      const value = typeof attr === 'string' ? attr : attr.value;
-      const local = typeof attr === 'string' ? localOf(name) : attr.local || localOf(name);
-      if (name === 'xmlns' || name.startsWith('xmlns:')) continue;
-      if (!attributes.has(local)) attributes.set(local, value);
-    }
-    const element: XmlElement = {
-      uri: xmlns ? ((tag as { uri?: string }).uri ?? '') : '',
-      local: xmlns ? ((tag as { local?: string }).local ?? localOf(tag.name)) : localOf(tag.name),
-      attributes,
-      children: [],
-      text: '',
-    };
-    const parent = stack[stack.length - 1];
-    if (parent) parent.children.push(element);
-    else if (root === null) root = element;
-    stack.push(element);
-  });
+  const refuse = (message: string, reason: XmlRefusalReason) =>
+    reason === 'mal-forme'
+      ? bad(what, 'XML mal formé', { reason: 'syntaxe', detail: message.slice(0, 200) })
+      : reason === 'doctype'
+        ? new CabinetError('INVALID_REQUEST', `${what} refusé : déclaration DOCTYPE interdite.`, { reason: 'doctype' })
+        : reason === 'delai'
+          ? new CabinetError('INVALID_REQUEST', `${what} trop long à analyser : abandon.`, { reason: 'delai' })
+          : reason === 'profondeur'
+            ? new CabinetError('INVALID_REQUEST', `${what} refusé : imbrication de plus de ${limits.maxDepth} niveaux.`, { reason: 'profondeur' })
+            : bad(what, message, { reason });
   const onText = (t: string) => {
-    tick();
     const current = stack[stack.length - 1];
     if (!current) return;
     textChars += t.length;
     if (textChars > limits.maxTextChars) throw new CabinetError('INVALID_REQUEST', `${what} refusé : texte trop volumineux.`, { reason: 'texte' });
     current.text += t;
   };
-  parser.on('text', onText);
-  parser.on('cdata', onText);
-  parser.on('closetag', () => {
-    tick();
-    stack.pop();
-  });
-  parser.on('error', (error) => {
-    throw error;
-  });
-  parser.write(text).close();
+  readXml(
+    text,
+    { label: what, maxBytes: limits.maxBytes, maxDepth: limits.maxDepth, deadlineMs: limits.timeBudgetMs, refuse },
+    {
+      opentag: (tag) => {
+        count += 1;
+        if (count > limits.maxElements) throw new CabinetError('INVALID_REQUEST', `${what} refusé : plus de ${limits.maxElements} éléments.`, { reason: 'elements' });
+        const attributes = new Map<string, string>();
+        for (const [name, attr] of Object.entries(tag.attributes as Record<string, string | { value: string; local: string }>)) {
+          const value = typeof attr === 'string' ? attr : attr.value;
+          const local = typeof attr === 'string' ? localOf(name) : attr.local || localOf(name);
+          if (name === 'xmlns' || name.startsWith('xmlns:')) continue;
+          if (!attributes.has(local)) attributes.set(local, value);
+        }
+        const element: XmlElement = {
+          uri: xmlns ? ((tag as { uri?: string }).uri ?? '') : '',
+          local: xmlns ? ((tag as { local?: string }).local ?? localOf(tag.name)) : localOf(tag.name),
+          attributes,
+          children: [],
+          text: '',
+        };
+        const parent = stack[stack.length - 1];
+        if (parent) parent.children.push(element);
+        else if (root === null) root = element;
+        stack.push(element);
+      },
+      text: onText,
+      cdata: onText,
+      closetag: () => {
+        stack.pop();
+      },
+    },
+    { xmlns },
+  );
   if (root === null) throw bad(what, 'aucun élément racine', { reason: 'vide' });
   return root;
 }
@@ -152,22 +150,10 @@ export function parseXml(input: Uint8Array | string, what: string, limits: Parti
   try {
     return { root: parseOnce(text, what, l, true), prefixesNonDeclares: false };
   } catch (error) {
-    if (error instanceof CabinetError) throw error;
-    const message = error instanceof Error ? error.message : String(error);
-    if (/unbound namespace prefix/i.test(message)) {
-      try {
-        return { root: parseOnce(text, what, l, false), prefixesNonDeclares: true };
-      } catch (again) {
-        if (again instanceof CabinetError) throw again;
-        throw bad(what, 'XML mal formé', { reason: 'syntaxe', detail: shortSaxesMessage(again) });
-      }
-    }
-    throw bad(what, 'XML mal formé', { reason: 'syntaxe', detail: shortSaxesMessage(error) });
+    const details = error instanceof CabinetError ? (error.details as { reason?: string; detail?: string } | undefined) : undefined;
+    if (details?.reason === 'syntaxe' && /unbound namespace prefix/i.test(details.detail ?? '')) return { root: parseOnce(text, what, l, false), prefixesNonDeclares: true };
+    throw error;
   }
-}
-
-function shortSaxesMessage(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).slice(0, 200);
 }
 
 // ---------------------------------------------------------------------------
@@ -202,9 +188,10 @@ export function attr(element: XmlElement | undefined, name: string): string | un
   return element?.attributes.get(name);
 }
 
-/** Escapes text for element content and attribute values. */
-export function escapeXml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] ?? c)
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '');
+/**
+ * Escapes text for element content and attribute values (the toolkit's
+ * {@link escapeXmlAttr}): a character XML 1.0 cannot carry is refused, naming `field`.
+ */
+export function escapeXml(value: string, field = 'métadonnée MSSanté'): string {
+  return escapeXmlAttr(value, field);
 }

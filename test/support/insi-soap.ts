@@ -14,6 +14,7 @@ import { readPkcs12 } from '../../electron/identity/pki/pkcs12.js';
 import { identity, pkiPath, type PkiManifest } from '../../electron/identity/pki/test-pki.js';
 import { subjectDn } from '../../electron/identity/vihf/subject-dn.js';
 import { signAssertion } from '../../electron/identity/vihf/vihf.js';
+import { escapeXmlText } from '../../electron/platform/xml/escape.js';
 
 export const NS = {
   soap: 'http://www.w3.org/2003/05/soap-envelope',
@@ -33,7 +34,7 @@ export const ACTION = {
   vitale: 'urn:ServiceIdentiteCertifiee:1.0.0:rechercherInsAvecCarteVitale',
 } as const;
 
-const esc = (text: string) => text.replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]!);
+const esc = (text: string) => escapeXmlText(text, 'requête INSi de test');
 
 export interface TraitsInput {
   nomNaissance?: string;

@@ -108,7 +108,7 @@ describe('buildCdaN1: escaping and refusals (French)', () => {
     expect(built.xml).not.toContain('<script>');
     expect(first(built.xml, 'title').textContent).toBe(`CR <script>&"'`);
     expect(built.xml).toContain('extension="R&amp;1"');
-    expect(() => buildCdaN1(input({ title: 'bip\u0007' }))).toThrow(/caractère de contrôle/);
+    expect(() => buildCdaN1(input({ title: 'bip\u0007' }))).toThrow(/Caractère interdit \(U\+0007\) dans « Le titre »/);
     expect(xmlEscape('a"b')).toBe('a&quot;b');
   });
 

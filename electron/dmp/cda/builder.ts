@@ -36,6 +36,7 @@ import { INS_OIDS, isInsOid, parseIns } from '../../../shared/domain/ins/index.j
 import { MAX_PDF_BYTES } from '../../../shared/domain/limits.js';
 import type { Practitioner } from '../../../shared/domain/practitioner.js';
 import { DEFAULT_PRACTICE_ZONE, wallClock, zoneOffsetMinutes } from '../../../shared/domain/civil-date.js';
+import { escapeXmlAttr } from '../../platform/xml/escape.js';
 
 export { MAX_PDF_BYTES };
 export const MAX_TITLE_LENGTH = 250;
@@ -137,14 +138,9 @@ export function newUuidOid(): string {
   return `2.25.${BigInt(`0x${randomUUID().replace(/-/g, '')}`).toString()}`;
 }
 
-// Characters XML 1.0 cannot carry, even escaped.
-// eslint-disable-next-line no-control-regex
-const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** Escapes text and attribute values; refuses what XML 1.0 cannot carry. */
-export function xmlEscape(value: string, what = 'Une valeur'): string {
-  if (NOT_XML.test(value)) refuse(`${what} contient un caractère de contrôle interdit dans un document XML.`);
-  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+/** Escapes text and attribute values; refuses what XML 1.0 cannot carry (the toolkit's {@link escapeXmlAttr}). */
+export function xmlEscape(value: string, what = 'une valeur du document'): string {
+  return escapeXmlAttr(value, what);
 }
 
 const two = (n: number) => String(n).padStart(2, '0');

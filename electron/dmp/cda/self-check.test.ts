@@ -100,6 +100,8 @@ describe('checkCda refuses broken documents with the right rule and a French mes
   it('malformed XML and a DOCTYPE', async () => {
     expect(problems(await checker.check(good.replace('</ClinicalDocument>', '')))).toEqual([expect.objectContaining({ rule: 'XML', message: expect.stringContaining('mal formé') })]);
     expect(problems(await checker.check(good.replace('<ClinicalDocument', '<!DOCTYPE x [<!ENTITY a "b">]>\n<ClinicalDocument')))).toEqual([expect.objectContaining({ rule: 'XML', message: expect.stringContaining('DTD') })]);
+    const deep = good.replace('</ClinicalDocument>', `${'<a>'.repeat(40_000)}${'</a>'.repeat(40_000)}</ClinicalDocument>`);
+    expect(problems(await checker.check(deep))).toEqual([expect.objectContaining({ rule: 'XML', message: 'Document refusé : imbrication de plus de 256 niveaux.' })]);
   });
 });
 

@@ -26,6 +26,8 @@ import { referenceDataDir } from '../../platform/reference-data.js';
 import { sharedXsdPool, type XsdValidatorPool } from '../../platform/xml/xsd.js';
 import { MAX_PDF_BYTES } from './builder.js';
 import { CDA_RULES, CLINICAL_DOCUMENT_CONTEXT, RULE_VALUE_SETS, type CdaRule, type RuleHelpers } from './rules.js';
+import { precheckXml } from '../../platform/xml/bounded.js';
+import { MAX_CDA_BYTES, MAX_CDA_DEPTH } from '../cda-reader.js';
 
 /** `<app root>/reference-data/cda`: the CDA schema and value sets, shipped with the app. */
 export const DEFAULT_CDA_REFERENCE_DIR = referenceDataDir('cda');
@@ -212,7 +214,19 @@ export class CdaSelfCheck {
 }
 
 function parse(xml: string): { doc: Document } | { problem: CdaProblem } {
-  if (/<!DOCTYPE/i.test(xml.slice(0, 4096))) return { problem: { rule: 'XML', message: 'Document refusé : une DTD (DOCTYPE) est interdite dans un CDA.', location: '/' } };
+  try {
+    // Size, depth, time, no DTD: checked by the bounded reader before the DOM sees the text.
+    precheckXml(xml, {
+      label: 'Document CDA',
+      maxBytes: MAX_CDA_BYTES,
+      maxDepth: MAX_CDA_DEPTH,
+      deadlineMs: 10_000,
+      refuse: (message, reason) => new CabinetError('CHECK_FAILED', reason === 'doctype' ? 'Document refusé : une DTD (DOCTYPE) est interdite dans un CDA.' : `Document refusé : ${message}.`),
+    });
+  } catch (error) {
+    if (error instanceof CabinetError) return { problem: { rule: 'XML', message: error.message, location: '/' } };
+    throw error;
+  }
   try {
     const doc = new DOMParser({
       onError: (level, message) => {

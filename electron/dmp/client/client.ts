@@ -222,9 +222,9 @@ export class XdsDmpClient implements DmpClient {
 
   async retrieve(call: DmpCall, doc: { uniqueId: string; repositoryUniqueId: string }): Promise<{ mimeType: string; content: Buffer }> {
     const reply = await this.exchange({ operation: 'ITI-43', action: ACTIONS.iti43.request, body: buildRetrieveRequest([doc]), call, mtom: true, maxResponseBytes: MAX_RETRIEVE_RESPONSE_BYTES });
-    const { documents } = readRetrieveResponse(reply, MAX_RETRIEVE_RESPONSE_BYTES);
+    const { documents, incomplete } = readRetrieveResponse(reply, MAX_RETRIEVE_RESPONSE_BYTES);
     const found = documents.find((d) => d.uniqueId === doc.uniqueId);
-    if (!found) throw new CabinetError('NOT_FOUND', 'Le DMP n’a pas renvoyé le document demandé.', { codes: [XDS_ERRORS.missingDocument] });
+    if (!found) throw new CabinetError('NOT_FOUND', incomplete ? `Le DMP n’a pas renvoyé le document demandé. ${incomplete}` : 'Le DMP n’a pas renvoyé le document demandé.', { codes: [XDS_ERRORS.missingDocument] });
     return { mimeType: found.mimeType, content: found.content };
   }
 

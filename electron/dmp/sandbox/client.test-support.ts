@@ -15,9 +15,10 @@ import { gp, pdf } from '../cda/fixtures.test-support.js';
 import { buildMtom, parseSoapMessage } from '../wire/mtom.js';
 import { ACTIONS, EXTERNAL_ID, NS, OBJECT_TYPE, SCHEME, STATUS, STORED_QUERY } from '../wire/soap.js';
 import type { SandboxIdentity } from '../../ins/sandbox/identities.js';
+import { escapeXmlAttr } from '../../platform/xml/escape.js';
 
 export const cx = (p: SandboxIdentity) => `${p.active.matricule}${p.active.cle}^^^&${p.active.oid}&ISO^NH`;
-const esc = (s: string) => s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
+const esc = (s: string) => escapeXmlAttr(s, 'requête de test');
 
 export interface Caller {
   tls: PemPair;

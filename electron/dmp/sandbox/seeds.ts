@@ -26,6 +26,7 @@ import { insToCx } from '../wire/access.js';
 import { DMP_CODES, xdsTime } from '../wire/soap.js';
 import { REPOSITORY_UNIQUE_ID, type Code, type DmpPatient, type DmpRegistry, type EntryAuthor, type StoredEntry } from './registry.js';
 import type { JdvKey, Vocabulary } from './vocabulary.js';
+import { escapeXmlAttr } from '../../platform/xml/escape.js';
 
 export const SANDBOX_PRACTITIONER = '899701000012';
 export const OTHER_AUTHOR = '810001234567';
@@ -79,7 +80,7 @@ export const SEEDED = {
 
 export const insOf = (p: SandboxIdentity) => ({ value: p.active.matricule + p.active.cle, oid: p.active.oid });
 
-const escape = (text: string) => text.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
+const escape = (text: string) => escapeXmlAttr(text, 'identité du bac à sable');
 
 /** Replaces the recordTarget's INS and names (every other part untouched). */
 export function reidentify(cda: string, p: SandboxIdentity): string {

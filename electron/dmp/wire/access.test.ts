@@ -101,5 +101,6 @@ describe('responses (server builds, client reads)', () => {
     expect(() => parseStatusResponse(envelope(''))).toThrow(/vide/);
     expect(() => parseStatusResponse(envelope(buildStatusResponse({ state: 'ACTIF', espaceSante: true, authorization: 'VALIDE', medecinTraitant: false, authorizationEnd: null }).replace('VALIDE', 'PEUT-ETRE')))).toThrow(/inconnue/);
     expect(() => parseStatusResponse(envelope(`<x>${'a'.repeat(70_000)}</x>`))).toThrow(/volumineuse/);
+    expect(() => parseStatusResponse(`${'<a>'.repeat(5_000)}${'</a>'.repeat(5_000)}`)).toThrow(/illisible \(statut du DMP\) : imbrication de plus de 32 niveaux/);
   });
 });

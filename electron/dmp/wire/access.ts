@@ -29,6 +29,8 @@ import { CabinetError } from '../../../shared/contract/outcome.js';
 import { isValidIns } from '../../../shared/domain/ins/matricule.js';
 import { INS_OIDS } from '../../../shared/domain/ins/oids.js';
 import type { DmpAuthorization, DmpIns, DmpStatus } from '../client/api.js';
+import { escapeXmlAttr } from '../../platform/xml/escape.js';
+import { precheckXml } from '../../platform/xml/bounded.js';
 
 export const ACCESS_NS = 'urn:cabinet:dmp:acces:1';
 export const SOAP12_ENV_NS = 'http://www.w3.org/2003/05/soap-envelope';
@@ -78,8 +80,8 @@ export interface AccessAnswer {
   reason?: string | null;
 }
 
-function escape(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+function escape(text: string, field = 'donnée envoyée au DMP'): string {
+  return escapeXmlAttr(text, field);
 }
 
 /** `INS^^^&OID&ISO^NH` (XDS CX, notes §2.2). */
@@ -200,8 +202,8 @@ export function buildAccessFault(fault: AccessFault | { code: AccessFaultCode; m
 // ---------------------------------------------------------------- client side: responses
 
 function parseXml(xml: string): Element {
-  if (Buffer.byteLength(xml, 'utf8') > MAX_ACCESS_RESPONSE_BYTES) throw unreadable('réponse trop volumineuse');
-  if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw unreadable('DTD interdite');
+  // Size, depth, time, no DTD: checked by the bounded reader before the DOM sees the text.
+  precheckXml(xml, { label: 'Réponse du DMP', maxBytes: MAX_ACCESS_RESPONSE_BYTES, maxDepth: 32, deadlineMs: 2_000, refuse: (message, reason) => unreadable(reason === 'taille' ? 'réponse trop volumineuse' : message) });
   let root: Element | null;
   try {
     root = new DOMParser({

@@ -124,6 +124,9 @@ describe('CDA header → XDS metadata', () => {
       [built.xml.replace(/<id root="2\.25[^>]*\/>/, ''), /identifiant \(id@root\)/],
       [built.xml.replace('extension="899701000012"', 'extension=""').replace(/<author>[\s\S]*?<\/author>/, '<author><assignedAuthor><id root="1.2.3"/></assignedAuthor></author>'), /idNat_PS/],
       ['', /n’est pas un CDA|bien formé/],
+      // 400,000 nested elements in the header: refused at the depth limit, on the opening tag.
+      [`<ClinicalDocument xmlns="urn:hl7-org:v3">${'<a>'.repeat(400_000)}${'</a>'.repeat(400_000)}</ClinicalDocument>`, /En-tête du CDA illisible : imbrication de plus de 64 niveaux/],
+      [`<ClinicalDocument xmlns="urn:hl7-org:v3"><title>${'x'.repeat(5 * 1024 * 1024)}</title></ClinicalDocument>`, /plus de 4 Mo avant le corps/],
     ];
     for (const [xml, msg] of cases) {
       let error: unknown;

@@ -24,10 +24,9 @@
  * are the CI-SIS convention as recalled in the notes [I].
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { StringDecoder } from 'node:string_decoder';
-import { SaxesParser } from 'saxes';
 import { CabinetError } from '../../../shared/contract/outcome.js';
 import { CLASS_CODES, CLASS_FOR_TYPE, FORMAT_CODE_PDF, isTypeCode, type CodedValue } from '../../../shared/domain/cda/value-sets.js';
+import { BoundedXmlReader } from '../../platform/xml/bounded.js';
 import type { DmpVisibility } from '../client/api.js';
 import { xopInclude } from './mtom.js';
 import { SIGNATURE_CONTENT_ID } from './signature.js';
@@ -71,6 +70,10 @@ interface Person {
 }
 
 const MAX_HEADER_SCAN = 4 * 1024 * 1024;
+/** The CDA header nests a dozen levels (…/serviceEvent/performer/assignedEntity/representedOrganization/…). */
+const MAX_HEADER_DEPTH = 64;
+const HEADER_BUDGET_MS = 5_000;
+const HEADER_STEP = 8 * 1024;
 
 function refuse(message: string): never {
   throw new CabinetError('INVALID_REQUEST', message);
@@ -115,9 +118,7 @@ export function readCdaHeader(cda: Buffer | string): CdaHeader {
   let legal: Person | null = null;
   let authors = 0;
   let rootSeen = false;
-  const parser = new SaxesParser({ xmlns: true, position: false });
-  parser.on('doctype', () => refuse('Le document CDA ne doit pas contenir de DTD.'));
-  parser.on('opentag', (tag) => {
+  const opentag = (tag: { local: string; name: string; uri: string; attributes: Record<string, { local: string; value: string }> }) => {
     if (done) return;
     const name = tag.local ?? tag.name;
     if (stack.length === 0) {
@@ -128,11 +129,12 @@ export function readCdaHeader(cda: Buffer | string): CdaHeader {
     textBuf = '';
     const path = stack.join('/');
     const attrs: Record<string, string> = {};
-    for (const [k, v] of Object.entries(tag.attributes)) attrs[typeof v === 'string' ? k : v.local] = typeof v === 'string' ? v : v.value;
+    for (const v of Object.values(tag.attributes)) attrs[v.local] = v.value;
     if (name === 'author' && stack.length === 2) authors++;
     switch (path) {
       case 'ClinicalDocument/component':
         done = true;
+        reader.stop();
         break;
       case 'ClinicalDocument/id':
         h.id = idOf(attrs) ?? refuse('Le CDA n’a pas d’identifiant (id@root).');
@@ -197,11 +199,8 @@ export function readCdaHeader(cda: Buffer | string): CdaHeader {
         h.replaces = idOf(attrs);
         break;
     }
-  });
-  parser.on('text', (t) => {
-    if (!done) textBuf += t;
-  });
-  parser.on('closetag', () => {
+  };
+  const closetag = () => {
     if (done) return;
     const path = stack.join('/');
     const value = textBuf.trim();
@@ -233,23 +232,33 @@ export function readCdaHeader(cda: Buffer | string): CdaHeader {
     }
     stack.pop();
     textBuf = '';
-  });
-  try {
-    // Only the header is decoded and parsed: the body (the PDF in base64) is never read.
-    const step = 8 * 1024;
-    const decoder = typeof cda === 'string' ? null : new StringDecoder('utf8');
-    for (let i = 0; i < cda.length && !done; i += step) {
-      if (i > MAX_HEADER_SCAN) refuse('L’en-tête du CDA est trop long (plus de 4 Mo avant le corps).');
-      parser.write(decoder ? decoder.write((cda as Buffer).subarray(i, i + step)) : (cda as string).slice(i, i + step));
-    }
-    if (!done) {
-      if (decoder) parser.write(decoder.end());
-      parser.close();
-    }
-  } catch (e) {
-    if (e instanceof CabinetError) throw e;
-    refuse(`Le document CDA n’est pas un XML bien formé : ${(e as Error).message.slice(0, 200)}`);
-  }
+  };
+  const reader: BoundedXmlReader<{ xmlns: true }> = new BoundedXmlReader(
+    {
+      label: 'Document CDA',
+      // Only the header is read: the size limit applies to what is read before the body.
+      maxBytes: MAX_HEADER_SCAN + HEADER_STEP,
+      maxDepth: MAX_HEADER_DEPTH,
+      deadlineMs: HEADER_BUDGET_MS,
+      refuse: (message, reason) =>
+        new CabinetError(
+          'INVALID_REQUEST',
+          reason === 'doctype'
+            ? 'Le document CDA ne doit pas contenir de DTD.'
+            : reason === 'taille'
+              ? 'L’en-tête du CDA est trop long (plus de 4 Mo avant le corps).'
+              : reason === 'mal-forme' || reason === 'encodage'
+                ? `Le document CDA n’est pas un XML bien formé : ${message}`
+                : `En-tête du CDA illisible : ${message}.`,
+          { reason },
+        ),
+    },
+    { opentag, text: (t) => (textBuf += t), closetag },
+    { xmlns: true },
+  );
+  // Only the header is decoded and parsed: the body (the PDF in base64) is never read.
+  for (let i = 0; i < cda.length && !done; i += HEADER_STEP) reader.write(typeof cda === 'string' ? cda.slice(i, i + HEADER_STEP) : cda.subarray(i, i + HEADER_STEP));
+  reader.close();
   if (!rootSeen) refuse('Le document n’est pas un CDA R2 (ClinicalDocument).');
   if (!h.id) refuse('Le CDA n’a pas d’identifiant (id@root).');
   if (!h.type) refuse('Le CDA n’a pas de code de type de document.');

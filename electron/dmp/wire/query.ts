@@ -15,11 +15,11 @@
  * bounds the size (the time of a synchronous parse follows the size: about
  * 0.1 s for 15 MB on the build machine).
  */
-import { SaxesParser } from 'saxes';
 import { CabinetError, type ErrorCode } from '../../../shared/contract/outcome.js';
 import { TYPE_CODES, isTypeCode } from '../../../shared/domain/cda/value-sets.js';
 import { INS_VALUE_PATTERN } from '../../../shared/domain/ins/matricule.js';
 import type { Coded, DmpAvailability, DmpDocumentEntry, DmpFindFilter, DmpIns, DmpSubmissionSet } from '../client/api.js';
+import { readXml } from '../../platform/xml/bounded.js';
 import { visibilityFromCodes } from './metadata.js';
 import { ASSOCIATION, ERROR_SEVERITY, EXTERNAL_ID, NS, SCHEME, STATUS, STORED_QUERY, parseXdsTime, xdsTime, xmlEscape, type StoredQueryName } from './soap.js';
 
@@ -217,6 +217,10 @@ const local = (name: string): string => {
   return l;
 };
 
+function responseStatus(value: string): XdsResponse['status'] {
+  return value.endsWith(':Success') ? 'Success' : value.endsWith(':PartialSuccess') ? 'PartialSuccess' : value.endsWith(':Failure') ? 'Failure' : null;
+}
+
 function unreadable(message: string): CabinetError {
   return new CabinetError('UNAVAILABLE', `Réponse du DMP illisible : ${message}`);
 }
@@ -305,7 +309,18 @@ export interface ReadXdsOptions {
    */
   onDocuments?: (chunk: DmpDocumentEntry[]) => void;
   chunkSize?: number;
+  /** Size limit (bytes, default {@link MAX_XDS_RESPONSE_BYTES}). */
+  maxBytes?: number;
+  /** Time budget of the read (default {@link XDS_READ_BUDGET_MS}), checked while reading. */
+  deadlineMs?: number;
 }
+
+/** Largest XDS answer read (ITI-43 answers with inline documents may reach 64 MB). */
+export const MAX_XDS_RESPONSE_BYTES = 64 * 1024 * 1024;
+/** ebRIM nests ~10 levels (Envelope/Body/…/Classification/Slot/ValueList/Value). */
+export const MAX_XDS_DEPTH = 64;
+/** Time budget of one read: a 64 MB answer reads in ~1.5 s here; the budget holds at the size limit. */
+export const XDS_READ_BUDGET_MS = 20_000;
 
 /** Entries per streamed chunk (see {@link ReadXdsOptions.onDocuments}). */
 export const STREAM_CHUNK_ENTRIES = 100;
@@ -338,13 +353,9 @@ export function readXdsResponse(envelope: string, limits: ReadXdsOptions = {}): 
   let docRespField: string | null = null;
   let objects = 0;
 
-  const parser = new SaxesParser({ position: false });
-  parser.on('doctype', () => {
-    throw unreadable('DTD interdite.');
-  });
   // Local names of the open elements: closetag pops instead of looking the name up again.
   const names: string[] = [];
-  parser.on('opentag', (tag) => {
+  const opentag = (tag: { name: string; attributes: Record<string, string> }) => {
     depth++;
     const name = local(tag.name);
     names.push(name);
@@ -363,8 +374,10 @@ export function readXdsResponse(envelope: string, limits: ReadXdsOptions = {}): 
     if (depth === 3) {
       res.bodyElement = name;
       if (name === 'Fault') inFault = true;
-      const st = a.status;
-      if (st) res.status = st.endsWith(':Success') ? 'Success' : st.endsWith(':PartialSuccess') ? 'PartialSuccess' : st.endsWith(':Failure') ? 'Failure' : null;
+      if (a.status) res.status = responseStatus(a.status);
+    } else if (depth === 4 && res.bodyElement === 'RetrieveDocumentSetResponse' && name === 'RegistryResponse' && a.status) {
+      // ITI-43 carries its status on the nested rs:RegistryResponse.
+      res.status = responseStatus(a.status);
     }
     if (inFault) {
       if (name === 'Value') faultText = 'code';
@@ -414,6 +427,7 @@ export function readXdsResponse(envelope: string, limits: ReadXdsOptions = {}): 
         if (obj && !cls) obj.version = a.versionName ?? null;
         break;
       case 'RegistryError': {
+        if (++objects > maxObjects) throw unreadable(`plus de ${maxObjects} objets.`);
         const item: RegistryErrorItem = {
           code: a.errorCode ?? '',
           context: (a.codeContext ?? '').slice(0, 2000),
@@ -445,11 +459,11 @@ export function readXdsResponse(envelope: string, limits: ReadXdsOptions = {}): 
         }
         break;
     }
-  });
-  parser.on('text', (t) => {
+  };
+  const ontext = (t: string) => {
     if (inValue || faultText || docRespField) text += t;
-  });
-  parser.on('closetag', () => {
+  };
+  const closetag = () => {
     const name = names.pop()!;
     depth--;
     if (depth === 1 && name === 'Header') inHeader = false;
@@ -521,13 +535,19 @@ export function readXdsResponse(envelope: string, limits: ReadXdsOptions = {}): 
         docResp = null;
         break;
     }
-  });
-  try {
-    parser.write(envelope).close();
-  } catch (e) {
-    if (e instanceof CabinetError) throw e;
-    throw unreadable(`XML mal formé (${(e as Error).message.slice(0, 160)}).`);
-  }
+  };
+  readXml(
+    envelope,
+    {
+      label: 'Réponse du DMP',
+      maxBytes: limits.maxBytes ?? MAX_XDS_RESPONSE_BYTES,
+      maxDepth: MAX_XDS_DEPTH,
+      deadlineMs: limits.deadlineMs ?? XDS_READ_BUDGET_MS,
+      refuse: (message, reason) => new CabinetError('UNAVAILABLE', `Réponse du DMP illisible : ${message}.`, { reason }),
+    },
+    { opentag, text: ontext, closetag },
+    { xmlns: false },
+  );
   if (bodyDepth < 0) throw unreadable('corps SOAP absent.');
   if (fault.codes.length > 0 || res.bodyElement === 'Fault') {
     const reason = fault.reason || 'aucun motif fourni';

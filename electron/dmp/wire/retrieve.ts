@@ -36,18 +36,24 @@ export interface RetrievedDocument {
 /**
  * The documents of an ITI-43 answer. Registry errors (XDSMissingDocument…)
  * and faults become French `CabinetError`s; a DocumentResponse whose content
- * is missing is an unreadable answer.
+ * is missing is an unreadable answer. The status is the nested
+ * `rs:RegistryResponse/@status` (ITI TF-2b 3.43.4.2): a Failure is refused
+ * even without an error list; a PartialSuccess returns what came, with
+ * `incomplete` saying so in French.
  */
-export function readRetrieveResponse(message: ParsedMtom, maxDocumentBytes = 64 * 1024 * 1024): { documents: RetrievedDocument[]; response: XdsResponse } {
+export function readRetrieveResponse(message: ParsedMtom, maxDocumentBytes = 64 * 1024 * 1024): { documents: RetrievedDocument[]; response: XdsResponse; incomplete: string | null } {
   const response = readXdsResponse(message.envelope);
   if (response.bodyElement !== 'RetrieveDocumentSetResponse') throw new CabinetError('UNAVAILABLE', 'Réponse du DMP illisible : RetrieveDocumentSetResponse attendu.');
+  if (response.status === null) throw new CabinetError('UNAVAILABLE', 'Réponse du DMP illisible : statut de la réponse (rs:RegistryResponse@status) absent ou inconnu.');
   const error = registryError(response);
-  if (error && response.documentResponses.length === 0) throw error;
+  // A Failure is a refusal even when it lists no error (registryError then says « sans préciser de motif »).
+  if (error && (response.status === 'Failure' || response.documentResponses.length === 0)) throw error;
+  const incomplete = response.status === 'PartialSuccess' ? (response.errors.length > 0 ? (error?.message ?? null) : 'Le DMP n’a renvoyé qu’une partie des documents demandés, sans préciser lesquels manquent.') : null;
   const documents = response.documentResponses.map((d): RetrievedDocument => {
     const content = d.contentId ? message.parts.get(d.contentId) : d.inline;
     if (!content) throw new CabinetError('UNAVAILABLE', `Réponse du DMP illisible : contenu du document « ${d.documentUniqueId.slice(0, 60)} » absent.`);
     if (content.length > maxDocumentBytes) throw new CabinetError('UNAVAILABLE', 'Le document reçu du DMP dépasse la taille autorisée.');
     return { repositoryUniqueId: d.repositoryUniqueId, uniqueId: d.documentUniqueId, mimeType: d.mimeType, content };
   });
-  return { documents, response };
+  return { documents, response, incomplete };
 }

@@ -137,6 +137,8 @@ describe('submission set signature (IHE DSG detached XAdES-BES)', () => {
     expect(refusal(() => verifySubmissionSignature(Buffer.from('<ds:Signature')))).toMatch(/mal formé/);
     expect(refusal(() => verifySubmissionSignature(Buffer.from([0xff, 0xfe, 0x00])))).toMatch(/UTF-8/);
     expect(refusal(() => verifySubmissionSignature(Buffer.alloc(300 * 1024, 0x20)))).toMatch(/volumineux/);
+    const deep = `<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#">${'<a>'.repeat(30_000)}${'</a>'.repeat(30_000)}</ds:Signature>`;
+    expect(refusal(() => verifySubmissionSignature(Buffer.from(deep)))).toMatch(/imbrication de plus de 64 niveaux/);
   });
 
   it('refuses a signature with one reference removed from SignedInfo (re-signed by the same key)', () => {

@@ -31,6 +31,7 @@ import { formatName, parseCertificate } from '../../identity/certificates/der.js
 import type { Signer } from '../../identity/types.js';
 import { DSIG_NS, EXC_C14N, RSA_SHA256, SHA256 } from '../../identity/vihf/vihf.js';
 import { xmlEscape } from './soap.js';
+import { precheckXml } from '../../platform/xml/bounded.js';
 
 export const XADES_NS = 'http://uri.etsi.org/01903/v1.3.2#';
 export const CABINET_SIGNATURE_NS = 'urn:cabinet:dmp:signature:1';
@@ -196,7 +197,8 @@ function text(e: Element): string {
 }
 
 function parse(xml: string, what: string): Element {
-  if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw new SignatureRefused(`${what} : DTD interdite.`);
+  // Size, depth, time, no DTD: checked by the bounded reader before the DOM sees the text.
+  precheckXml(xml, { label: what, maxBytes: 4 * MAX_SIGNATURE_BYTES, maxDepth: 64, deadlineMs: 2_000, refuse: (message) => new SignatureRefused(`${what} : ${message}.`) });
   const errors: string[] = [];
   let root: Element | null;
   try {

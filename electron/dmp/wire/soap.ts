@@ -5,6 +5,7 @@
  * §2.2, §2.3 (DMP codes); classification UUIDs cross-checked against public
  * XDS implementations (XdsKit, NIST toolkit's MetadataSupport).
  */
+import { escapeXmlAttr } from '../../platform/xml/escape.js';
 
 export const NS = {
   soap: 'http://www.w3.org/2003/05/soap-envelope',
@@ -170,9 +171,12 @@ export const DMP_CODES = {
   signatureFormatCode: 'http://www.w3.org/2000/09/xmldsig#',
 } as const;
 
-/** Escapes text for XML content and attribute values. */
-export function xmlEscape(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&apos;'));
+/**
+ * Escapes text for XML content and attribute values (the toolkit's
+ * {@link escapeXmlAttr}): what XML 1.0 cannot carry is refused, naming `field`.
+ */
+export function xmlEscape(value: string, field = 'donnée envoyée au DMP'): string {
+  return escapeXmlAttr(value, field);
 }
 
 /** XDS DTM in UTC: `YYYYMMDDhhmmss`. */

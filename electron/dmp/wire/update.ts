@@ -19,6 +19,7 @@ import { CabinetError } from '../../../shared/contract/outcome.js';
 import type { DmpVisibility } from '../client/api.js';
 import { buildSubmissionSet, confidentialityCodes, newUuidOid, type CdaHeader } from './metadata.js';
 import { ASSOCIATION, DMP_CODES, NS, SCHEME, STATUS, urnUuid, xmlEscape, type StatusName } from './soap.js';
+import { precheckXml } from '../../platform/xml/bounded.js';
 
 export interface UpdateContext {
   /** Patient CX (`INS^^^&OID&ISO^NH`). */
@@ -68,7 +69,14 @@ function childElements(el: Element): Element[] {
 export function buildVisibilityUpdate(ctx: UpdateContext, getDocumentsEnvelope: string, entryUuid: string, visibility: DmpVisibility): string {
   checkUuid(entryUuid);
   if (getDocumentsEnvelope.length > 1024 * 1024) throw new CabinetError('UNAVAILABLE', 'Réponse du DMP trop volumineuse pour une fiche de document.');
-  if (/<!DOCTYPE/i.test(getDocumentsEnvelope)) throw new CabinetError('UNAVAILABLE', 'Réponse du DMP illisible : DTD interdite.');
+  // Depth, time, no DTD: checked by the bounded reader before the DOM sees the text.
+  precheckXml(getDocumentsEnvelope, {
+    label: 'Réponse du DMP',
+    maxBytes: 4 * 1024 * 1024,
+    maxDepth: 64,
+    deadlineMs: 2_000,
+    refuse: (message, reason) => new CabinetError('UNAVAILABLE', `Réponse du DMP illisible : ${message}.`, { reason }),
+  });
   const doc = new DOMParser({ onError: () => undefined }).parseFromString(getDocumentsEnvelope, 'text/xml');
   const found = Array.from(doc.getElementsByTagNameNS(RIM, 'ExtrinsicObject')).find((e) => e.getAttribute('id') === entryUuid);
   if (!found) throw new CabinetError('NOT_FOUND', 'Le document n’a pas été trouvé dans le DMP (il a peut-être été modifié entre-temps).');

@@ -20,6 +20,7 @@ import { DOMParser, type Element, type Node as XmlNode } from '@xmldom/xmldom';
 import { CabinetError } from '../../../shared/contract/outcome.js';
 import { DSIG_NS, HL7_NS, SAML_NS, VIHF_ATTRIBUTES } from './vihf.js';
 import { checkAssertionSignature } from './xmldsig.js';
+import { precheckXml } from '../../platform/xml/bounded.js';
 
 export interface CertificateCheckContext {
   /** Further certificates found in KeyInfo (intermediates), PEM. */
@@ -104,6 +105,8 @@ function refused(reason: string): CabinetError {
 }
 
 function parse(xml: string): Element {
+  // Size, depth, time, no DTD: checked by the bounded reader before the DOM sees the text.
+  precheckXml(xml, { label: 'Assertion VIHF', maxBytes: MAX_VIHF_BYTES, maxDepth: 32, deadlineMs: 2_000, refuse: (message) => invalid(message) });
   let root: Element | null;
   try {
     const doc = new DOMParser({

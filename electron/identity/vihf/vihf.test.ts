@@ -201,6 +201,11 @@ describe('VIHF against independent tools', () => {
     expect(xmlsecVerify(file, otherCaFile).ok).toBe(false);
   });
 
+  it('a deeply nested assertion is refused before any DOM parse, in French', () => {
+    const deep = `<saml2:Assertion xmlns:saml2="urn:oasis:names:tc:SAML:2.0:assertion">${'<a>'.repeat(30_000)}${'</a>'.repeat(30_000)}</saml2:Assertion>`;
+    expectRefused(() => verifyVihf(deep, { anchorsPem: [] }), 'Assertion VIHF refusée : imbrication de plus de 32 niveaux.', 'INVALID_REQUEST');
+  });
+
   it('(c) any change after signing is refused by xmlsec1 and by verifyVihf', () => {
     const xml = buildVihf(doctorInput, softwareSigner(leaf));
     const tamperings: [string, string][] = [

@@ -23,6 +23,7 @@ import { INS_VALUE_PATTERN } from '../../../shared/domain/ins/matricule.js';
 import { PROFESSION_OID, SPECIALTY_OID, practitionerSchema, professionLabels, specialtyLabels } from '../../../shared/domain/practitioner.js';
 import type { Signer } from '../types.js';
 import { subjectDn } from './subject-dn.js';
+import { escapeXmlText } from '../../platform/xml/escape.js';
 
 export const SAML_NS = 'urn:oasis:names:tc:SAML:2.0:assertion';
 export const XSI_NS = 'http://www.w3.org/2001/XMLSchema-instance';
@@ -158,8 +159,8 @@ export function patientResourceId(ins: { value: string; oid: string }): string {
   return `${ins.value}^^^&${ins.oid}&ISO^NH`;
 }
 
-function escapeText(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+function escapeText(value: string, field = 'donnée du VIHF'): string {
+  return escapeXmlText(value, field);
 }
 
 function escapeAttribute(value: string): string {

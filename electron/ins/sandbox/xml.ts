@@ -6,7 +6,8 @@
  * document now known to be small and well-formed.
  */
 import { DOMParser, XMLSerializer, type Document, type Element, type Node as XmlNode } from '@xmldom/xmldom';
-import { SaxesParser } from 'saxes';
+import { readXml } from '../../platform/xml/bounded.js';
+import { escapeXmlAttr, escapeXmlText } from '../../platform/xml/escape.js';
 
 export interface XmlLimits {
   maxBytes: number;
@@ -14,6 +15,9 @@ export interface XmlLimits {
   maxElements: number;
   maxAttributes: number;
 }
+
+/** Time budget of the strict pass (the sizes are small: 1 MiB by default). */
+const PRECHECK_BUDGET_MS = 2_000;
 
 export const defaultXmlLimits: XmlLimits = { maxBytes: 1024 * 1024, maxDepth: 48, maxElements: 20_000, maxAttributes: 64 };
 
@@ -26,37 +30,29 @@ export class XmlRefused extends Error {
 /** Parses `text` (already decoded, size already checked) into a DOM, or throws {@link XmlRefused} with a French reason. */
 export function parseUntrustedXml(text: string, limits: XmlLimits = defaultXmlLimits): Document {
   if (text.length === 0) throw new XmlRefused('message vide');
-  let depth = 0;
   let elements = 0;
-  let roots = 0;
-  const parser = new SaxesParser({ xmlns: true, position: true });
-  let failure: string | null = null;
-  const stop = (reason: string) => {
-    failure ??= reason;
-    throw new XmlRefused(reason);
-  };
-  parser.on('error', (error) => stop(`XML mal formé (${error.message.slice(0, 160)})`));
-  parser.on('doctype', () => stop('DTD interdite (DOCTYPE)'));
-  parser.on('processinginstruction', () => stop('instruction de traitement interdite'));
-  parser.on('opentag', (tag) => {
-    depth += 1;
-    elements += 1;
-    if (depth === 1) roots += 1;
-    if (depth > limits.maxDepth) stop(`imbrication trop profonde (plus de ${limits.maxDepth} niveaux)`);
-    if (elements > limits.maxElements) stop(`trop d’éléments (plus de ${limits.maxElements})`);
-    if (Object.keys(tag.attributes).length > limits.maxAttributes) stop(`trop d’attributs sur un élément (plus de ${limits.maxAttributes})`);
-  });
-  parser.on('closetag', () => {
-    depth -= 1;
-  });
-  try {
-    parser.write(text).close();
-  } catch (error) {
-    if (error instanceof XmlRefused) throw error;
-    throw new XmlRefused(failure ?? `XML mal formé (${String((error as Error)?.message ?? error).slice(0, 160)})`);
-  }
-  if (failure) throw new XmlRefused(failure);
-  if (roots !== 1) throw new XmlRefused('XML mal formé (un seul élément racine attendu)');
+  readXml(
+    text,
+    {
+      label: 'Message',
+      maxBytes: limits.maxBytes,
+      maxDepth: limits.maxDepth,
+      deadlineMs: PRECHECK_BUDGET_MS,
+      noProcessingInstructions: true,
+      refuse: (message, reason) =>
+        new XmlRefused(
+          reason === 'doctype' ? 'DTD interdite (DOCTYPE)' : reason === 'profondeur' ? `imbrication trop profonde (plus de ${limits.maxDepth} niveaux)` : reason === 'instruction' ? 'instruction de traitement interdite' : message,
+        ),
+    },
+    {
+      opentag: (tag) => {
+        elements += 1;
+        if (elements > limits.maxElements) throw new XmlRefused(`trop d’éléments (plus de ${limits.maxElements})`);
+        if (Object.keys(tag.attributes).length > limits.maxAttributes) throw new XmlRefused(`trop d’attributs sur un élément (plus de ${limits.maxAttributes})`);
+      },
+    },
+    { xmlns: true },
+  );
 
   let doc: Document;
   try {
@@ -105,13 +101,14 @@ export function serialize(element: Element): string {
   return serializer.serializeToString(element);
 }
 
-export function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+/** Escapes an attribute value (the toolkit's {@link escapeXmlAttr}: what XML 1.0 cannot carry is refused). */
+export function escapeXml(text: string, field = 'réponse du bac à sable INSi'): string {
+  return escapeXmlAttr(text, field);
 }
 
 /** Escapes for element content (quotes and apostrophes kept as they are, as the real service writes them). */
-export function escapeText(text: string): string {
-  return text.replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]!);
+export function escapeText(text: string, field = 'réponse du bac à sable INSi'): string {
+  return escapeXmlText(text, field);
 }
 
 /** Removes characters XML 1.0 cannot carry (for echoing untrusted text in a fault). */
