@@ -9,6 +9,7 @@ import { SYSTEM_ACTOR } from './services.js';
 import { toFeedInput } from '../dmp/service.js';
 import { APP_NAME, APP_VERSION } from './version.js';
 import { AHEAD_ROWS } from '../../shared/domain/search-ahead.js';
+import { diagnosticOf } from './diagnostic.js';
 
 export interface CallContext {
   /** Who is acting: the logged-in practitioner later, the system for now. */
@@ -31,6 +32,9 @@ export function createHandlers(services: Services): Handlers {
       nodeVersion: process.versions.node,
       platform: `${os.platform()} ${os.release()}`,
     }),
+
+    // Public (works before login); nothing personal without an open session — see electron/app/diagnostic.ts.
+    'diagnostic.run': () => diagnosticOf(services),
 
     'status.get': () => status(),
     'status.refresh': async () => {
