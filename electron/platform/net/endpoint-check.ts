@@ -82,6 +82,14 @@ export async function inspectEndpoint(service: NationalService, url: string | nu
 }
 
 const ACTION_UNREACHABLE = 'Vérifiez la connexion à Internet de ce poste. Si elle fonctionne, le service est peut-être en maintenance : Cabinet garde les envois et les fera plus tard.';
+const sandboxNames: Record<NationalService, string> = { insi: 'insi', dmp: 'dmp', mssImap: 'mss', mssSmtp: 'mss', annuaire: 'annuaire', psc: 'psc' };
+
+/** A service on this computer is a local sandbox: say how to start it rather than to check the Internet. */
+function unreachableAction(service: NationalService, url: string): string {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  const local = host === 'localhost' || host === '::1' || host.startsWith('127.');
+  return local ? `Ce service est un bac à sable sur ce poste : démarrez-le (cabinet sandbox start ${sandboxNames[service]}), puis « Relancer ».` : ACTION_UNREACHABLE;
+}
 
 /** Verdict on reaching the endpoint. Unreachable is « attention », not « échec »: Cabinet works offline and sends later. */
 export function endpointCheck(inspection: EndpointInspection): DiagnosticCheck {
@@ -92,7 +100,7 @@ export function endpointCheck(inspection: EndpointInspection): DiagnosticCheck {
   }
   const data: DiagnosticCheck['data'] = { url, dns: inspection.dns?.ok ? inspection.dns.addresses.join(', ') : false, tls: inspection.connected, http: inspection.http?.status ?? null };
   if (!inspection.dns?.ok) {
-    return { ...base, verdict: 'attention', detail: `${url} — DNS : ${inspection.dns?.detail ?? 'non résolu'}.`, action: ACTION_UNREACHABLE, data };
+    return { ...base, verdict: 'attention', detail: `${url} — DNS : ${inspection.dns?.detail ?? 'non résolu'}.`, action: unreachableAction(service, url), data };
   }
   if (!inspection.connected) {
     const certificate = /certificat/.test(inspection.connectDetail ?? '');
@@ -102,7 +110,7 @@ export function endpointCheck(inspection: EndpointInspection): DiagnosticCheck {
       detail: `${url} — adresse trouvée, mais ${inspection.connectDetail ?? 'connexion impossible'}.`,
       action: certificate
         ? 'Le certificat présenté par ce serveur n’est pas reconnu : Cabinet refuse de lui parler. Contactez votre administrateur (un proxy ou un antivirus qui inspecte les connexions peut en être la cause).'
-        : ACTION_UNREACHABLE,
+        : unreachableAction(service, url),
       data,
     };
   }
