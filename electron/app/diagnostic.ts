@@ -15,7 +15,10 @@ import { outboxCheck } from '../platform/outbox/diagnostic.js';
 import { databaseCheck, keychainCheck } from '../platform/store/diagnostic.js';
 import { cardChecks, crlCheck, practitionerCertificateChecks } from '../identity/diagnostic.js';
 import { loadTrustStore } from '../identity/trust-store.js';
-import type { Services } from './services.js';
+import { toFailure } from '../../shared/contract/outcome.js';
+import { loadConfig, type LoadConfigOptions } from '../platform/config/config.js';
+import { OsKeychain } from '../platform/keychain/keychain.js';
+import { createServices, type HostKind, type Services } from './services.js';
 import { APP_VERSION } from './version.js';
 
 export interface DiagnosticInputs {
@@ -116,4 +119,38 @@ export function runDiagnostic(inputs: DiagnosticInputs): Promise<DiagnosticRepor
 /** From running services (the screen, `Cabinet --diagnostic`). */
 export function diagnosticOf(services: Services): Promise<DiagnosticReport & { text: string }> {
   return runDiagnostic({ host: services.host, config: services.config, keychain: services.keychain, services });
+}
+
+/**
+ * Without running services (`cabinet doctor`, `Cabinet --diagnostic`): loads the configuration and the
+ * services itself, and reports why when they cannot start — that is often what the diagnostic is for.
+ */
+export async function standaloneDiagnostic(host: HostKind, options: LoadConfigOptions = {}): Promise<DiagnosticReport & { text: string }> {
+  let config: CabinetConfig | null = null;
+  let configError: string | undefined;
+  try {
+    config = loadConfig(options);
+  } catch (error) {
+    configError = toFailure(error).message;
+  }
+  let services: Services | null = null;
+  let servicesError: string | undefined;
+  if (config) {
+    try {
+      services = await createServices({ ...options, host });
+    } catch (error) {
+      servicesError = toFailure(error).message;
+    }
+  }
+  try {
+    return await runDiagnostic({ host, config, keychain: services?.keychain ?? new OsKeychain(), services, ...(configError ? { configError } : {}), ...(servicesError ? { servicesError } : {}) });
+  } finally {
+    await services?.close();
+  }
+}
+
+/** `Cabinet --diagnostic [--json]` and `cabinet doctor`: what to print and the exit code (1 when a check is « échec »). */
+export async function diagnosticCommand(host: HostKind, json: boolean, options: LoadConfigOptions = {}): Promise<{ output: string; exitCode: number }> {
+  const report = await standaloneDiagnostic(host, options);
+  return { output: `${json ? JSON.stringify(report, null, 2) : report.text}\n`, exitCode: report.overall === 'echec' ? 1 : 0 };
 }
