@@ -71,7 +71,7 @@ export function diagnosticChecks(inputs: DiagnosticInputs): PendingCheck[] {
   const serverTrust = config.env === 'sandbox' ? [...config.extraCa, ...trust.anchorsPem] : config.extraCa;
 
   checks.push(
-    { id: 'carte.module', area: 'carte', label: 'Module de la carte CPS', run: () => (services ? cardChecks(services.identity) : unavailable('carte.module', 'carte', 'Module de la carte CPS', noServices)) },
+    { id: 'carte.module', area: 'carte', label: 'Module de la carte CPS', run: () => (services ? cardChecks(services.identity, services.identity.session.snapshot().state === 'connecte' && services.identity.session.snapshot().source !== 'carte_cps') : unavailable('carte.module', 'carte', 'Module de la carte CPS', noServices)) },
     { id: 'certificats.crl', area: 'certificats', label: 'Listes de révocation (CRL)', run: () => crlCheck(trust, now()) },
     {
       id: 'certificats.praticien',

@@ -15,8 +15,14 @@ import type { TrustStore } from './trust-store.js';
 
 const ALTERNATIVES = 'En attendant, vous pouvez vous connecter avec e-CPS (application sur votre téléphone) ou un certificat logiciel.';
 
-export function cardChecks(identity: Pick<IdentityService, 'cards'>): DiagnosticCheck[] {
+/** `usingOtherSource`: logged in without a card (certificate, e-CPS) — a missing card module is then no concern. */
+export function cardChecks(identity: Pick<IdentityService, 'cards'>, usingOtherSource = false): DiagnosticCheck[] {
   const listing = identity.cards();
+  if (!listing.modulePath && usingOtherSource) {
+    return [
+      { id: 'carte.module', area: 'carte', label: 'Module de la carte CPS (Cryptolib CPS, PKCS#11)', verdict: 'non-applicable', detail: 'Vous êtes connecté sans carte CPS ; la Cryptolib CPS n’est pas installée sur ce poste.', action: 'Pour utiliser votre carte CPS, installez la Cryptolib CPS (esante.gouv.fr).', data: { module: null } },
+    ];
+  }
   const module: DiagnosticCheck = { id: 'carte.module', area: 'carte', label: 'Module de la carte CPS (Cryptolib CPS, PKCS#11)', verdict: 'ok', detail: '', action: '', data: { module: listing.modulePath } };
   if (!listing.modulePath) {
     return [

@@ -16,7 +16,7 @@ export const verdictLabels: Record<DiagnosticVerdict, string> = {
   'non-applicable': 'Non applicable',
 };
 
-export const diagnosticAreas = ['carte', 'certificats', 'horloge', 'services', 'poste'] as const;
+export const diagnosticAreas = ['carte', 'certificats', 'services', 'horloge', 'poste'] as const;
 export type DiagnosticArea = (typeof diagnosticAreas)[number];
 
 export const areaLabels: Record<DiagnosticArea, string> = {
@@ -99,7 +99,7 @@ export function clockVerdict(offsetMs: number): VerdictOnly {
       action: fix,
     };
   }
-  return { verdict: 'ok', detail: `Écart de ${duration(offsetMs)} avec ce service (tolérance : 1 minute).`, action: '' };
+  return { verdict: 'ok', detail: `L’heure de l’ordinateur est juste (écart : ${duration(offsetMs)} ; tolérance : 1 minute).`, action: '' };
 }
 
 // ---------------------------------------------------------------- disk

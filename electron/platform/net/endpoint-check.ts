@@ -78,7 +78,7 @@ export async function inspectEndpoint(service: NationalService, url: string | nu
   const answer = await httpAnswer(url, trust, timeoutMs, now);
   if (answer.http) return { ...base, http: answer.http };
   const error = answer.error!;
-  return { ...base, httpDetail: clientCertificateAlert(error) ? 'le service exige un certificat client avant de répondre (normal)' : `pas de réponse HTTP (${error.code ?? error.message})` };
+  return { ...base, httpDetail: clientCertificateAlert(error) ? 'le service ne répond qu’aux praticiens identifiés par leur carte ou certificat (normal)' : `pas de réponse HTTP (${error.code ?? error.message})` };
 }
 
 const ACTION_UNREACHABLE = 'Vérifiez la connexion à Internet de ce poste. Si elle fonctionne, le service est peut-être en maintenance : Cabinet garde les envois et les fera plus tard.';
@@ -114,9 +114,10 @@ export function endpointCheck(inspection: EndpointInspection): DiagnosticCheck {
       data,
     };
   }
-  const secure = url.startsWith('https:') || url.startsWith('imaps:') || url.startsWith('smtps:') ? 'connexion chiffrée vérifiée' : 'serveur prêt (chiffrement négocié ensuite)';
-  const answer = inspection.http ? `, réponse HTTP ${inspection.http.status}` : inspection.httpDetail ? `, ${inspection.httpDetail}` : '';
-  return { ...base, verdict: 'ok', detail: `${url} — adresse trouvée, ${secure}${answer}.`, action: '', data };
+  const secure = url.startsWith('https:') || url.startsWith('imaps:') || url.startsWith('smtps:') ? 'connexion sécurisée vérifiée' : 'serveur prêt, la connexion sera ensuite sécurisée';
+  // Any HTTP status is an answer (a request without credentials is expected to be refused): the code stays in `data`.
+  const answer = inspection.http ? ', le service répond' : inspection.httpDetail ? `, ${inspection.httpDetail}` : '';
+  return { ...base, verdict: 'ok', detail: `Adresse trouvée, ${secure}${answer} — ${url}.`, action: '', data };
 }
 
 /** Verdict on this computer's clock measured against the endpoint (HTTPS services only). */
@@ -126,8 +127,8 @@ export function clockCheck(inspection: EndpointInspection): DiagnosticCheck | nu
   const base = { id: `horloge.${service}`, area: 'horloge' as const, label: `Heure comparée à ${serviceLabels[service]}` };
   const offsetMs = inspection.http?.offsetMs ?? null;
   if (offsetMs === null) {
-    const why = !inspection.connected ? 'le service n’a pas pu être joint' : inspection.httpDetail ?? 'le service ne donne pas son heure';
-    return { ...base, verdict: 'non-applicable', detail: `Non mesurée : ${why}.`, action: '' };
+    const why = !inspection.connected ? 'le service n’a pas pu être joint' : inspection.http ? 'le service ne donne pas son heure' : 'le service ne répond qu’aux praticiens identifiés (carte ou certificat)';
+    return { ...base, verdict: 'non-applicable', detail: `Non mesurée ici : ${why}. L’heure est comparée aux autres services de cette liste.`, action: '' };
   }
   return { ...base, ...clockVerdict(offsetMs), data: { ecartMs: offsetMs } };
 }
