@@ -68,3 +68,30 @@ test('logged in: from the navigation, with the practitioner’s certificate; Rel
   }
   await shot(page, '22-diagnostic-rapport-copie');
 });
+
+test('a wrong card module in Réglages is an « Échec » that says what to do', async ({ page }) => {
+  await openLoggedIn(page);
+  const nav = page.getByRole('navigation', { name: 'Navigation principale' });
+  const setModule = async (value: string) => {
+    await nav.getByRole('link', { name: 'Réglages' }).click();
+    const field = page.getByLabel('Module de la carte CPS (PKCS#11)');
+    const previous = await field.inputValue();
+    await field.fill(value);
+    await field.press('Enter');
+    await expect(page.getByText(/enregistré/i).first()).toBeVisible();
+    return previous;
+  };
+  const previous = await setModule('/opt/absent/libcps_pkcs11.so');
+  try {
+    await nav.getByRole('link', { name: 'Diagnostic' }).click();
+    await expect(summary(page)).toBeVisible({ timeout: 20_000 });
+    const module = page.getByRole('listitem').filter({ hasText: 'Module de la carte CPS' });
+    await expect(module).toContainText('Échec');
+    await expect(module).toContainText('/opt/absent/libcps_pkcs11.so');
+    await expect(module).toContainText('À faire');
+    await expect(page.getByText(/1 vérification en échec/)).toBeVisible();
+    await shot(page, '23-diagnostic-module-introuvable');
+  } finally {
+    await setModule(previous);
+  }
+});

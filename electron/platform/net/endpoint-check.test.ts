@@ -31,7 +31,7 @@ describe('clock verdicts per service', () => {
     expect(clockCheck({ ...base, http: { status: 200, date: null, offsetMs: -6 * 60_000 } })?.verdict).toBe('echec');
   });
   it('non-applicable when the service cannot tell its time, saying why', () => {
-    expect(clockCheck({ ...base, http: null, httpDetail: 'x' })).toMatchObject({ verdict: 'non-applicable', detail: expect.stringContaining('praticiens identifiés') });
+    expect(clockCheck({ ...base, http: null, httpDetail: 'x' })).toMatchObject({ verdict: 'non-applicable', detail: expect.stringContaining('avec une carte CPS ou un certificat') });
     expect(clockCheck({ ...base, connected: false, http: null })).toMatchObject({ verdict: 'non-applicable', detail: expect.stringContaining('pas pu être joint') });
   });
 });

@@ -127,7 +127,7 @@ export function clockCheck(inspection: EndpointInspection): DiagnosticCheck | nu
   const base = { id: `horloge.${service}`, area: 'horloge' as const, label: `Heure comparée à ${serviceLabels[service]}` };
   const offsetMs = inspection.http?.offsetMs ?? null;
   if (offsetMs === null) {
-    const why = !inspection.connected ? 'le service n’a pas pu être joint' : inspection.http ? 'le service ne donne pas son heure' : 'le service ne répond qu’aux praticiens identifiés (carte ou certificat)';
+    const why = !inspection.connected ? 'le service n’a pas pu être joint' : inspection.http ? 'le service ne donne pas son heure' : 'ce service n’accepte que les connexions faites avec une carte CPS ou un certificat, ce que le diagnostic ne fait pas';
     return { ...base, verdict: 'non-applicable', detail: `Non mesurée ici : ${why}. L’heure est comparée aux autres services de cette liste.`, action: '' };
   }
   return { ...base, ...clockVerdict(offsetMs), data: { ecartMs: offsetMs } };
