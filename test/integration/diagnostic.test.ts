@@ -10,6 +10,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { diagnosticCommand } from '../../electron/app/diagnostic.js';
 import { createDispatcher } from '../../electron/app/dispatch.js';
 import { createHandlers } from '../../electron/app/handlers.js';
 import { createServices, type Services } from '../../electron/app/services.js';
@@ -18,6 +19,8 @@ import { createTestPki, identity, pkiPath, type PkiManifest } from '../../electr
 import type { Outcome } from '../../shared/contract/outcome.js';
 import type { ResponseOf } from '../../shared/contract/index.js';
 import { makeServerCertificates } from '../support/certs.js';
+import { KEYCHAIN_SERVICE, OsKeychain } from '../../electron/platform/keychain/keychain.js';
+import { STORE_ID_FILE } from '../../electron/platform/store/database.js';
 import { envFor, tempDir, TestKeychain } from '../support/fixtures.js';
 
 type Report = ResponseOf<'diagnostic.run'>;
@@ -119,5 +122,30 @@ describe('diagnostic.run against local services', () => {
     expect(report.text).toContain('Session ouverte');
     expect(report.text).not.toContain('DUPONTEL');
     await services.identity.logout();
+  });
+});
+
+describe('`Cabinet --diagnostic --json` / `cabinet doctor` without running services', () => {
+  it('an invalid configuration is reported as an « échec », with exit code 1 — not a crash', async () => {
+    const { output, exitCode } = await diagnosticCommand('electron', true, { env: envFor(tempDir(), { CABINET_CONFIG: '/nulle/part/cabinet.json' }) });
+    expect(exitCode).toBe(1);
+    const report = JSON.parse(output) as Report;
+    expect(report.host).toBe('electron');
+    expect(report.checks.find((c) => c.id === 'poste.config')).toMatchObject({ verdict: 'echec', detail: expect.stringContaining('/nulle/part/cabinet.json') });
+  });
+
+  it('opens the services itself, in text, and closes them', async () => {
+    const dataDir = tempDir();
+    try {
+      const { output, exitCode } = await diagnosticCommand('electron', false, { env: envFor(dataDir) });
+      // No test PKI in this data folder: no trust anchors, so card and certificate logins are impossible.
+      expect(exitCode).toBe(1);
+      expect(output).toMatch(/^Rapport de diagnostic Cabinet/);
+      expect(output).toContain('[OK] Base locale chiffrée');
+      expect(output).toContain('[Échec] Listes de révocation (CRL) de l’IGC-Santé');
+    } finally {
+      const idFile = path.join(dataDir, STORE_ID_FILE);
+      if (fs.existsSync(idFile)) new OsKeychain(KEYCHAIN_SERVICE).delete(`base-locale:${fs.readFileSync(idFile, 'utf8').trim()}`);
+    }
   });
 });
