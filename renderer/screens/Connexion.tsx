@@ -235,6 +235,15 @@ function CardLogin({ autoFocus }: { autoFocus: boolean }) {
             <CardStatus cards={cards} failure={cardsFailure} selected={selected} onChoose={setChosen} groupName={`${id}-carte`} />
           </div>
           {failure ? <SessionFailure failure={failure} /> : null}
+          {noCard ? (
+            <p className="login-form__diagnostic">
+              <a href={hrefOf('diagnostic')}>
+                <Icon name="diagnostic" />
+                Diagnostic du poste
+              </a>{' '}
+              : ce qui bloque le lecteur, et que faire.
+            </p>
+          ) : null}
         </div>
         <div className="login-form__main">
           <PinPad
