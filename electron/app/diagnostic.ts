@@ -4,17 +4,16 @@
  * services. Works with the services down too (the CLI reports why they did
  * not start). Nothing personal without an open session (see the contract).
  */
-import { nationalServices } from '../../shared/domain/services.js';
+import { environmentLabels, nationalServices } from '../../shared/domain/services.js';
 import type { DiagnosticCheck, DiagnosticReport } from '../../shared/domain/diagnostic.js';
 import type { CabinetConfig } from '../platform/config/config.js';
-import { environmentLabels } from '../../shared/domain/services.js';
 import { diskCheck, runChecks, type PendingCheck } from '../platform/diagnostics/checks.js';
 import type { Keychain } from '../platform/keychain/keychain.js';
 import { clockCheck, endpointCheck, inspectEndpoint } from '../platform/net/endpoint-check.js';
 import { outboxCheck } from '../platform/outbox/diagnostic.js';
 import { databaseCheck, keychainCheck } from '../platform/store/diagnostic.js';
 import { cardChecks, crlCheck, practitionerCertificateChecks } from '../identity/diagnostic.js';
-import { loadTrustStore } from '../identity/trust-store.js';
+import { emptyTrust, loadTrustStore, type TrustStore } from '../identity/trust-store.js';
 import { toFailure } from '../../shared/contract/outcome.js';
 import { loadConfig, type LoadConfigOptions } from '../platform/config/config.js';
 import { OsKeychain } from '../platform/keychain/keychain.js';
@@ -66,7 +65,13 @@ export function diagnosticChecks(inputs: DiagnosticInputs): PendingCheck[] {
   ];
   if (!config) return checks;
 
-  const trust = loadTrustStore(config.trustDir);
+  let trust: TrustStore;
+  try {
+    trust = loadTrustStore(config.trustDir);
+  } catch {
+    // An unreadable trust folder: reported by the CRL check as « no trust anchors », like an empty one.
+    trust = { ...emptyTrust, dir: config.trustDir };
+  }
   // Servers' TLS as the services trust it (services.ts): system authorities + CABINET_EXTRA_CA; in the sandbox also the test PKI.
   const serverTrust = config.env === 'sandbox' ? [...config.extraCa, ...trust.anchorsPem] : config.extraCa;
 
