@@ -17,6 +17,7 @@ import { contextOf, createHandlers } from './app/handlers.js';
 import { APP_HOST, APP_ORIGIN, APP_SCHEME, isTrustedSenderUrl } from './app/sender.js';
 import { createServices, type Services } from './app/services.js';
 import { updatePolicy } from './app/updates.js';
+import { diagnosticCommand } from './app/diagnostic.js';
 import { resolveStaticPath } from './host/static.js';
 
 const RENDERER_DIR = path.join(__dirname, '..', 'renderer');
@@ -37,7 +38,21 @@ const CSP = [
 app.enableSandbox();
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 
-if (!app.requestSingleInstanceLock()) app.quit();
+/**
+ * `Cabinet --diagnostic [--json]`: the Diagnostic for administrators (the fuses forbid running the app as Node,
+ * so there is no `cabinet doctor` in an installed app). No window: the report on stdout, exit 1 on an « échec ».
+ * It may run beside an open Cabinet (the store is shared like the CLI's), hence no single-instance lock.
+ */
+const diagnosticMode = process.argv.includes('--diagnostic');
+if (diagnosticMode) {
+  void app.whenReady().then(async () => {
+    const { output, exitCode } = await diagnosticCommand('electron', process.argv.includes('--json'), { dataDirFallback: app.getPath('userData') });
+    process.stdout.write(output);
+    app.exit(exitCode);
+  });
+}
+
+if (!diagnosticMode && !app.requestSingleInstanceLock()) app.quit();
 
 let services: Services | null = null;
 let mainWindow: BrowserWindow | null = null;
@@ -141,6 +156,7 @@ function startUpdates(current: Services): void {
 app
   .whenReady()
   .then(async () => {
+    if (diagnosticMode) return;
     serveApp();
     lockDownSession();
     try {

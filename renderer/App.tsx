@@ -14,6 +14,7 @@ import { MainNav } from './components/MainNav.js';
 import { StatusBar } from './components/StatusBar.js';
 import { routeLabels, routes, usePlace, type Place, type Route } from './routes.js';
 import { Connexion } from './screens/Connexion.js';
+import { Diagnostic } from './screens/Diagnostic.js';
 import { Envois } from './screens/Envois.js';
 import { IdentifierPatient } from './screens/IdentifierPatient.js';
 import { Journal } from './screens/Journal.js';
@@ -53,14 +54,15 @@ const screens: Record<Route, ComponentType<{ subpath: string }>> = {
   envois: Envois,
   journal: Journal,
   reglages: Reglages,
+  diagnostic: Diagnostic,
 };
 
-/** Alt+1 … Alt+5 open the screens in menu order. Uses the physical key so it works on AZERTY too. */
+/** Alt+1 … Alt+6 open the screens in menu order. Uses the physical key so it works on AZERTY too. */
 function useShortcuts(navigate: (route: Route) => void): void {
   useEffect(() => {
     const onKeyDown = (event: KeyboardEvent) => {
       if (!event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
-      const match = /^Digit([1-5])$/.exec(event.code);
+      const match = /^Digit([1-9])$/.exec(event.code);
       const route = match ? routes[Number(match[1]) - 1] : undefined;
       if (!route) return;
       event.preventDefault();
@@ -147,15 +149,18 @@ function Shell() {
   const { view } = useSession();
   const env = info?.env ?? status?.env ?? null;
   const state = view?.state ?? null;
+  // The Diagnostic is reachable before login (card reader problems happen there): `#/diagnostic` from the login screen.
+  const [place] = usePlace();
+  const gateDiagnostic = (state === 'deconnecte' || state === 'verrouille') && place.route === 'diagnostic';
   // Whether the login or lock screen was shown before the application (then focus its first screen).
   const [gateSeen, setGateSeen] = useState(false);
   if ((state === 'deconnecte' || state === 'verrouille') && !gateSeen) setGateSeen(true);
 
   useEffect(() => {
     if (state === 'connecte') return;
-    const title = state === 'verrouille' ? 'Session verrouillée' : state === 'deconnecte' ? 'Connexion' : 'Ouverture';
+    const title = gateDiagnostic ? 'Diagnostic' : state === 'verrouille' ? 'Session verrouillée' : state === 'deconnecte' ? 'Connexion' : 'Ouverture';
     document.title = `${title} · Cabinet${titleSuffix(env)}`;
-  }, [state, env]);
+  }, [state, env, gateDiagnostic]);
 
   return (
     <div className={`app${env ? ` app--${env}` : ''}`}>
@@ -184,7 +189,7 @@ function Shell() {
       ) : (
         // Logged out or locked: nothing of the application (no patient data) is rendered.
         <main id="contenu" className="app-main app-main--gate" tabIndex={-1}>
-          {view?.state === 'deconnecte' ? <Connexion /> : view?.state === 'verrouille' ? <Verrouillage view={view} /> : <SessionPending />}
+          {gateDiagnostic ? <Diagnostic subpath="" beforeLogin /> : view?.state === 'deconnecte' ? <Connexion /> : view?.state === 'verrouille' ? <Verrouillage view={view} /> : <SessionPending />}
         </main>
       )}
       <StatusBar />

@@ -1,5 +1,5 @@
 /**
- * The five screens and a tiny hash router (`#/patients`, `#/envois` …).
+ * The screens and a tiny hash router (`#/patients`, `#/envois` …).
  *
  * A screen may have pages below it: `#/patients/identifier`,
  * `#/patients/<uid>`. The part after the screen's name is its `subpath`
@@ -11,16 +11,17 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 
-export const routes = ['patients', 'messagerie', 'envois', 'journal', 'reglages'] as const;
+export const routes = ['patients', 'messagerie', 'envois', 'journal', 'reglages', 'diagnostic'] as const;
 export type Route = (typeof routes)[number];
 
-/** Navigation labels, in the order of the menu (Alt+1 … Alt+5). */
+/** Navigation labels, in the order of the menu (Alt+1 … Alt+6). */
 export const routeLabels: Record<Route, string> = {
   patients: 'Patients',
   messagerie: 'Messagerie',
   envois: 'Envois',
   journal: 'Journal',
   reglages: 'Réglages',
+  diagnostic: 'Diagnostic',
 };
 
 export const defaultRoute: Route = 'patients';

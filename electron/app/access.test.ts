@@ -20,6 +20,7 @@ import { createServices, type Services } from './services.js';
 /** The channels anyone may call — the login, e-CPS, card and lock screens, app info and status. Any change here is a decision. */
 const PUBLIC: ChannelName[] = [
   'app.info',
+  'diagnostic.run',
   'status.get',
   'status.refresh',
   'session.get',

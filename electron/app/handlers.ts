@@ -11,6 +11,7 @@ import { SYSTEM_ACTOR } from './services.js';
 import { toFeedInput } from '../dmp/service.js';
 import { APP_NAME, APP_VERSION } from './version.js';
 import { AHEAD_ROWS } from '../../shared/domain/search-ahead.js';
+import { diagnosticOf } from './diagnostic.js';
 
 export interface CallContext {
   /** Who is acting, for the audit log: the logged-in practitioner's idNat_PS, or the system when nobody is. */
@@ -38,6 +39,9 @@ export function createHandlers(services: Services): Handlers {
       platform: `${os.platform()} ${os.release()}`,
       timeZone: services.clock.zone(),
     }),
+
+    // Public (works before login); nothing personal without an open session — see electron/app/diagnostic.ts.
+    'diagnostic.run': () => diagnosticOf(services),
 
     'status.get': () => status(),
     'status.refresh': async () => {

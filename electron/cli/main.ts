@@ -9,6 +9,7 @@ import { APP_VERSION } from '../app/version.js';
 import { registerAnnuaire } from './annuaire.js';
 import { registerAudit } from './audit.js';
 import { registerCda } from './cda.js';
+import { registerConfig } from './config.js';
 import { registerDmp } from './dmp.js';
 import { registerDoctor } from './doctor.js';
 import { registerIdentity } from './identity.js';
@@ -31,6 +32,7 @@ const program = new Command()
   .configureOutput({ outputError: () => undefined });
 
 registerDoctor(program);
+registerConfig(program);
 registerAudit(program);
 registerOutbox(program);
 registerIdentity(program);

@@ -160,6 +160,29 @@ const paths = {
       <path d="m13.5 6.5 4 4" />
     </>
   ),
+  diagnostic: (
+    <>
+      <path d="M3 12h4l2.5-6 5 12 2.5-6h4" />
+    </>
+  ),
+  echec: (
+    <>
+      <circle cx="12" cy="12" r="9" />
+      <path d="m8.5 8.5 7 7M15.5 8.5l-7 7" />
+    </>
+  ),
+  sansObjet: (
+    <>
+      <circle cx="12" cy="12" r="9" />
+      <path d="M8 12h8" />
+    </>
+  ),
+  copier: (
+    <>
+      <rect x="8" y="8" width="12" height="12" rx="2" />
+      <path d="M16 8V6a2 2 0 0 0-2-2H6a2 2 0 0 0-2 2v8a2 2 0 0 0 2 2h2" />
+    </>
+  ),
 } satisfies Record<string, ReactElement>;
 
 export type IconName = keyof typeof paths;

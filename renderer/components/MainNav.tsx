@@ -1,4 +1,4 @@
-/** The left navigation: five links, the current one marked with aria-current="page". */
+/** The left navigation: one link per screen, the current one marked with aria-current="page". */
 import { hrefOf, routeLabels, routes, type Route } from '../routes.js';
 import { useMailAlerts } from '../screens/messagerie/alerts.js';
 import { Icon } from './Icon.js';
@@ -43,7 +43,7 @@ export function MainNav({ current, failedSends }: { current: Route; failedSends:
           </li>
         ))}
       </ul>
-      <p className="main-nav__hint">Raccourcis : Alt+1 à 5</p>
+      <p className="main-nav__hint">Raccourcis : Alt+1 à {routes.length}</p>
     </nav>
   );
 }

@@ -18,6 +18,7 @@ import { call } from '../state/cabinet.js';
 import { useSession } from '../state/session.js';
 import { FieldError } from '../components/FieldError.js';
 import { readAsBase64 } from '../read-file.js';
+import { hrefOf } from '../routes.js';
 
 type CardsView = ResponseOf<'session.cards'>;
 type Card = CardsView['cards'][number];
@@ -93,6 +94,14 @@ export function Connexion() {
         {source === 'carte_cps' ? <CardLogin autoFocus={autoFocus} /> : null}
         {source === 'certificat_logiciel' ? <P12Login autoFocus={autoFocus} /> : null}
         {source === 'e_cps' ? <EcpsLogin autoFocus={autoFocus} initialId={loginHint?.source === 'e_cps' ? loginHint.idNatPs : undefined} /> : null}
+
+        <p className="gate__footer">
+          Le lecteur de carte ne répond pas, ou un service est injoignable ?{' '}
+          <a href={hrefOf('diagnostic')}>
+            <Icon name="diagnostic" />
+            Diagnostic du poste
+          </a>
+        </p>
       </div>
     </div>
   );
@@ -226,6 +235,15 @@ function CardLogin({ autoFocus }: { autoFocus: boolean }) {
             <CardStatus cards={cards} failure={cardsFailure} selected={selected} onChoose={setChosen} groupName={`${id}-carte`} />
           </div>
           {failure ? <SessionFailure failure={failure} /> : null}
+          {noCard ? (
+            <p className="login-form__diagnostic">
+              <a href={hrefOf('diagnostic')}>
+                <Icon name="diagnostic" />
+                Diagnostic du poste
+              </a>{' '}
+              : ce qui bloque le lecteur, et que faire.
+            </p>
+          ) : null}
         </div>
         <div className="login-form__main">
           <PinPad

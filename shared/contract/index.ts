@@ -12,6 +12,7 @@ import * as s from './schemas.js';
 import * as dmp from './dmp.js';
 import * as annuaire from './annuaire.js';
 import * as mss from './mss.js';
+import * as diagnostic from './diagnostic.js';
 import type { Outcome } from './outcome.js';
 
 /**
@@ -33,6 +34,15 @@ export function channel<Req extends z.ZodType, Res extends z.ZodType>(request: R
 export const contract = {
   app: {
     info: channel(s.empty, s.appInfo, 'public'),
+  },
+  diagnostic: {
+    /**
+     * The « Diagnostic » report (card reader, certificates, clock, services, keychain, database, disk, outbox).
+     * Access: public — it must work before login (a card reader that fails is why one cannot log in). It carries
+     * nothing personal then: the practitioner's certificates are checked, and named, only while a session is open;
+     * card labels and serial numbers never appear; no patient data ever (outbox counts only).
+     */
+    run: channel(s.empty, diagnostic.diagnosticReport, 'public'),
   },
   status: {
     get: channel(s.empty, s.status, 'public'),

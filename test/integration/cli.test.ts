@@ -30,16 +30,49 @@ afterAll(() => {
 });
 
 describe('cabinet CLI', () => {
-  it('doctor --json reports every check and exits 0 on a healthy post', () => {
-    const run = cabinet(['doctor', '--json']);
+  it('doctor --json runs the Diagnostic’s checks and exits 0 on a healthy post', () => {
+    const dataDir = tempDir();
+    expect(cabinet(['pki', 'init', path.join(dataDir, 'pki-test')], {}, dataDir).status).toBe(0);
+    const run = cabinet(['doctor', '--json'], {}, dataDir);
     expect(run.status, run.stderr).toBe(0);
-    const out = run.json() as { ok: boolean; value: { ok: boolean; checks: { id: string; status: string }[] } };
+    const out = run.json() as { ok: boolean; value: { overall: string; personal: boolean; text: string; checks: { id: string; area: string; verdict: string; action: string }[] } };
     expect(out.ok).toBe(true);
     const ids = out.value.checks.map((c) => c.id);
-    expect(ids).toEqual(expect.arrayContaining(['node', 'config', 'keychain', 'dataDir', 'database', 'audit', 'endpoint.insi', 'endpoint.dmp', 'endpoint.psc']));
-    expect(out.value.checks.find((c) => c.id === 'database')?.status).toBe('ok');
-    // No sandbox runs here: services are warnings, not failures.
-    expect(out.value.checks.find((c) => c.id === 'endpoint.insi')?.status).toBe('avertissement');
+    expect(ids).toEqual(expect.arrayContaining(['poste.config', 'poste.node', 'carte.module', 'certificats.crl', 'certificats.praticien', 'poste.trousseau', 'poste.base', 'poste.journal', 'poste.disque', 'poste.envois', 'service.insi', 'service.dmp', 'service.psc', 'horloge.insi']));
+    expect(out.value.checks.find((c) => c.id === 'poste.base')?.verdict).toBe('ok');
+    expect(out.value.checks.find((c) => c.id === 'certificats.crl')?.verdict).toBe('ok');
+    // No session in the CLI: nothing personal.
+    expect(out.value.personal).toBe(false);
+    expect(out.value.checks.find((c) => c.id === 'certificats.praticien')?.verdict).toBe('non-applicable');
+    expect(out.value.checks.every((c) => c.verdict !== 'echec')).toBe(true);
+    expect(out.value.text).toMatch(/^Rapport de diagnostic Cabinet/);
+  });
+
+  it('doctor exits 1, in French, when a check fails (no trust folder: no card login possible)', () => {
+    const run = cabinet(['doctor', '--json']);
+    expect(run.status).toBe(1);
+    const out = run.json() as { ok: boolean; code: string; details: { checks: { id: string; verdict: string; action: string }[] } };
+    expect(out).toMatchObject({ ok: false, code: 'CHECK_FAILED' });
+    expect(out.details.checks.find((c) => c.id === 'certificats.crl')).toMatchObject({ verdict: 'echec', action: expect.stringContaining('dossier de confiance') });
+    const human = cabinet(['doctor'], {}, run.dataDir);
+    expect(human.status).toBe(1);
+    expect(human.stdout).toContain('[Échec] Listes de révocation (CRL) de l’IGC-Santé');
+    expect(human.stdout).toContain('À faire :');
+  });
+
+  it('config show --json gives each value and its source, secrets masked', () => {
+    const run = cabinet(['config', 'show', '--json'], { CABINET_DMP_URL: 'https://dmp.exemple.fr/si-dmp', CABINET_ANNUAIRE_API_KEY: 'cle-tres-secrete' });
+    expect(run.status, run.stderr).toBe(0);
+    const out = run.json() as { ok: boolean; value: { entries: { key: string; value: unknown; source: string; variable?: string }[] } };
+    const by = (key: string) => out.value.entries.find((e) => e.key === key);
+    expect(by('env')).toMatchObject({ value: 'sandbox', source: 'variable', variable: 'CABINET_ENV' });
+    expect(by('endpoints.dmp')).toMatchObject({ value: 'https://dmp.exemple.fr/si-dmp', source: 'variable', variable: 'CABINET_DMP_URL' });
+    expect(by('endpoints.insi')).toMatchObject({ source: 'defaut' });
+    expect(by('session.inactivityMinutes')).toMatchObject({ value: 15, source: 'defaut' });
+    expect(by('CABINET_ANNUAIRE_API_KEY')).toMatchObject({ value: '[masqué]', source: 'variable' });
+    expect(run.stdout).not.toContain('cle-tres-secrete');
+    const human = cabinet(['config', 'show'], {}, run.dataDir);
+    expect(human.stdout).toMatch(/env\s+sandbox {2}\[environnement : CABINET_ENV\]/);
   });
 
   it('audit verify exits 1 when the journal was tampered with', () => {

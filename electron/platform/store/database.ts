@@ -50,7 +50,7 @@ export function connectionPragmas(db: Db, keyHex: string): string[] {
   return pragmas;
 }
 
-function keyAccount(storeId: string): string {
+export function keyAccount(storeId: string): string {
   return `base-locale:${storeId}`;
 }
 
@@ -74,7 +74,7 @@ export function ensureDataDir(dataDir: string, platform: NodeJS.Platform = proce
   }
 }
 
-function readStoreId(dataDir: string): string | null {
+export function readStoreId(dataDir: string): string | null {
   const file = path.join(dataDir, STORE_ID_FILE);
   if (!fs.existsSync(file)) return null;
   const id = fs.readFileSync(file, 'utf8').trim();
