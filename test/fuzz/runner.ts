@@ -58,7 +58,7 @@ async function saveInput(target: string, seed: number, i: number, file: string, 
   const worker = spawn({ target, seed, from: i, to: i + 1, saveTo: file }, outDir);
   await new Promise<void>((resolve) => {
     const timer = setTimeout(() => void worker.terminate().then(() => resolve()), 60_000);
-    worker.once('message', () => (clearTimeout(timer), void worker.terminate().then(() => resolve())));
+    worker.on('message', (m: Message) => m.t === 'saved' && (clearTimeout(timer), void worker.terminate().then(() => resolve())));
     worker.once('error', () => (clearTimeout(timer), resolve()));
   });
 }

@@ -24,7 +24,7 @@ export interface FuzzTarget<I extends FuzzInput = FuzzInput> {
   arbitrary(corpus: readonly I[]): fc.Arbitrary<I>;
   /** Feeds one input to the parser; throws whatever the parser throws. */
   run(input: I): Promise<unknown> | unknown;
-  /** Per case, default 5 s. */
+  /** Per case, default 10 s (2 shared cores: generous; a real hang still ends there). */
   timeoutMs?: number;
   /** Closes what the target opened (worker threads, servers). */
   close?(): Promise<void> | void;

@@ -37,14 +37,20 @@ const port = parentPort!;
 const target = await TARGETS[job.target]!();
 const corpus = await target.corpus();
 const arbitrary = target.arbitrary(corpus);
-port.postMessage({ t: 'ready', timeoutMs: target.timeoutMs ?? 5000, corpus: corpus.length });
+port.postMessage({ t: 'ready', timeoutMs: target.timeoutMs ?? 10_000, corpus: corpus.length });
 if (job.saveTo) {
   writeInput(job.saveTo, inputAt(target, arbitrary, job.seed, job.from));
   port.postMessage({ t: 'saved' });
 } else {
   for (let i = job.from; i < job.to; i++) {
-    const input = inputAt(target, arbitrary, job.seed, i);
     port.postMessage({ t: 'start', i });
+    let input: FuzzInput;
+    try {
+      input = inputAt(target, arbitrary, job.seed, i);
+    } catch (error) {
+      port.postMessage({ t: 'done', i, verdict: { kind: 'failure', error: `génération du cas impossible (erreur du banc) : ${String(error)}` }, ms: 0, heapMb: 0 });
+      continue;
+    }
     const started = performance.now();
     const verdict = await runCase(target, input);
     const ms = performance.now() - started;

@@ -98,13 +98,10 @@ export const psc: FuzzTarget = {
       });
     const claims = mutatedJsonText([JSON.parse(base.claims) as unknown]);
     const raw = mutatedText([signJwt(base.claims), `${b64('{"alg":"none"}')}.${b64(base.claims)}.`, `${b64('{"alg":"HS256","kid":"cle-1"}')}.${b64(base.claims)}.AAAA`]);
+    const one = fc.constantFrom(...ANSWERS).chain((k) => answerOf(base[k]).map((a) => ({ [k]: a }) as Partial<PscInput>));
     return fc
-      .record({ which: fc.subarray([...ANSWERS], { minLength: 0, maxLength: 2 }), answers: fc.record(Object.fromEntries(ANSWERS.map((k) => [k, answerOf(base[k])])) as Record<(typeof ANSWERS)[number], fc.Arbitrary<Answer>>), claims: fc.option(claims, { freq: 2 }), raw: fc.option(raw, { freq: 4 }) })
-      .map(({ which, answers, claims: c, raw: r }) => {
-        const input: PscInput = { ...base, claims: c ?? base.claims, rawIdToken: r };
-        for (const k of which) input[k] = answers[k];
-        return input as unknown as FuzzJson;
-      });
+      .record({ answers: fc.array(one, { minLength: 0, maxLength: 2 }), claims: fc.oneof({ arbitrary: fc.constant(null), weight: 2 }, { arbitrary: claims, weight: 1 }), raw: fc.oneof({ arbitrary: fc.constant(null), weight: 4 }, { arbitrary: raw, weight: 1 }) })
+      .map(({ answers, claims: c, raw: r }) => Object.assign({ ...base, claims: c ?? base.claims, rawIdToken: r }, ...answers) as unknown as FuzzJson);
   },
   run: async (i) => {
     const input = i as unknown as PscInput;
