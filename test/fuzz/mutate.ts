@@ -172,8 +172,11 @@ export function editJson(root: unknown, edit: JsonEdit): unknown {
   const stack: unknown[] = [copy];
   while (stack.length && nodes.length < 10_000) {
     const v = stack.pop();
-    if (Array.isArray(v)) v.forEach((c, i) => (nodes.push({ parent: v, key: i }), stack.push(c)));
-    else if (v && typeof v === 'object') for (const [k, c] of Object.entries(v)) (nodes.push({ parent: v as Record<string, unknown>, key: k }), stack.push(c));
+    const children: [string | number, unknown][] = Array.isArray(v) ? v.map((c, i) => [i, c]) : v && typeof v === 'object' ? Object.entries(v) : [];
+    for (const [key, child] of children) {
+      nodes.push({ parent: v as Record<string, unknown> | unknown[], key });
+      stack.push(child);
+    }
   }
   if (nodes.length === 0) return edit.value;
   const { parent, key } = nodes[edit.node % nodes.length]!;
