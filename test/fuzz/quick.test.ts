@@ -1,0 +1,29 @@
+/**
+ * The quick fuzz pass inside `npm test`: every target, a few hundred cases
+ * (CABINET_FUZZ_QUICK_CASES), a fresh seed each run (printed; failures keep
+ * their reproducer under test-results/fuzz/). `npm run fuzz` is the long run.
+ */
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fuzzAll, table } from './runner.js';
+import { TARGETS } from './targets/index.js';
+
+const cases = Number(process.env.CABINET_FUZZ_QUICK_CASES ?? 200);
+/** The CDA self-check runs a full XSD validation per case (~0.3 s): fewer cases in the quick pass. */
+const QUICK_OVERRIDES: Record<string, number> = { 'cda-self-check': 30 };
+const seed = Number(process.env.CABINET_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
+
+describe('fuzz (passe rapide)', () => {
+  it(`${cases} cas par lecteur : un résultat ou un refus typé en français, jamais d’exception, de blocage ni d’explosion mémoire (graine ${seed})`, async () => {
+    const outDir = path.resolve(import.meta.dirname, '../../test-results/fuzz');
+    const names = Object.keys(TARGETS);
+    const reports = [
+      ...(await fuzzAll(names.filter((n) => !QUICK_OVERRIDES[n]), { cases, seed, jobs: 2, outDir })),
+      ...(await Promise.all(Object.entries(QUICK_OVERRIDES).map(([name, n]) => fuzzAll([name], { cases: n, seed, jobs: 1, outDir })))).flat(),
+    ];
+    console.log(`graine ${seed}\n${table(reports)}`);
+    for (const r of reports) expect(r.cases, r.target).toBe(QUICK_OVERRIDES[r.target] ?? cases);
+    const failures = reports.flatMap((r) => r.failures.map((f) => `${r.target} cas ${f.case} (${f.kind}) → ${f.reproducer} : ${f.error.split('\n')[0]}`));
+    expect(failures).toEqual([]);
+  }, 300_000);
+});
