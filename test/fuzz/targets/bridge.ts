@@ -50,7 +50,7 @@ export const bridge: FuzzTarget<string> = {
     const message = clientMessage.safeParse(raw);
     if (!message.success) throw new CabinetError('INVALID_REQUEST', 'Message mal formé reçu par Cabinet.');
     internal = null;
-    const outcome = await dispatch(message.data.channel, message.data.payload, { actor: 'fuzz' });
+    const outcome = await dispatch(message.data.channel, message.data.payload, { actor: 'fuzz', session: 'connecte', practitioner: null });
     JSON.stringify({ t: 'result', id: message.data.id, outcome }); // what the host sends back must serialize
     if (outcome.ok) return outcome;
     if (outcome.code === 'INTERNAL') throw internal instanceof Error ? internal : new Error(`INTERNAL sans cause : ${JSON.stringify(outcome).slice(0, 500)}`);
