@@ -25,7 +25,7 @@ import { fail, type Failure } from '../../shared/contract/outcome.js';
 import type { Dispatch } from '../app/dispatch.js';
 import type { CallContext } from '../app/handlers.js';
 import type { EventBus } from '../app/events.js';
-import { securityHeaders, serveStatic } from './static.js';
+import { serveStatic } from './static.js';
 
 /** Open bridge connections allowed at once: a few tabs and reloads, not hundreds of sockets each holding memory. */
 export const BRIDGE_MAX_CONNECTIONS = 8;
@@ -172,4 +172,3 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   };
 }
 
-export { securityHeaders };

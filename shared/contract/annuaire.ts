@@ -43,6 +43,5 @@ export const annuaireSearchResponse = z.object({
 });
 
 export type Recipient = z.infer<typeof recipient>;
-export type AnnuaireSearchRequest = z.input<typeof annuaireSearchRequest>;
 export type AnnuaireSearchQuery = z.output<typeof annuaireSearchRequest>;
 export type AnnuaireSearchResult = z.infer<typeof annuaireSearchResponse>;

@@ -24,7 +24,6 @@ export const clientMessage = z
     payload: z.unknown(),
   })
   .strict();
-export type ClientMessage = z.infer<typeof clientMessage>;
 
 export type ServerMessage =
   | { t: 'result'; id: number; outcome: unknown }

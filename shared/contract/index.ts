@@ -210,7 +210,7 @@ export function channelDef(name: string): ChannelDefinition | undefined {
   return Object.hasOwn(methods, method) ? methods[method] : undefined;
 }
 
-/** Who may call each channel (the README's access table is this list). */
+/** Who may call each channel (the access table of docs/security.md is this list). */
 export function channelAccess(name: ChannelName): Access {
   return channelDef(name)!.access;
 }
@@ -239,4 +239,4 @@ export function buildApi(invoke: Invoke, subscribe: Subscribe): CabinetApi {
   return api as CabinetApi;
 }
 
-export { type Outcome, type Failure, type ErrorCode } from './outcome.js';
+export { type Outcome, type Failure } from './outcome.js';

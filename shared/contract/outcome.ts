@@ -150,10 +150,6 @@ export class CabinetError extends Error {
   }
 }
 
-export function ok<T>(value: T): Outcome<T> {
-  return { ok: true, value };
-}
-
 export function fail<C extends ErrorCode>(code: C, message?: string, details?: DetailsOf<C>): FailureOf<C> {
   const failure: FailureOf<C> = { ok: false, code, message: message ?? defaultMessages[code] };
   if (details !== undefined) failure.details = details;

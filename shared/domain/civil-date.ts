@@ -35,10 +35,6 @@ export function isPracticeZone(value: unknown): value is PracticeZone {
   return typeof value === 'string' && (practiceZoneIds as readonly string[]).includes(value);
 }
 
-export function practiceZoneLabel(zone: string): string {
-  return practiceZones.find((z) => z.id === zone)?.label ?? zone;
-}
-
 /** `AAAA-MM-JJ`. */
 export type CivilDate = string;
 

@@ -75,7 +75,6 @@ function duration(ms: number): string {
   const h = Math.floor(m / 60);
   return h < 48 ? `${h} h ${String(m % 60).padStart(2, '0')} min` : `${Math.floor(h / 24)} jours`;
 }
-export { duration as formatDuration };
 
 /**
  * `offsetMs` = the service's clock minus this computer's (positive: this

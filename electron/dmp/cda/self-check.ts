@@ -285,11 +285,3 @@ function checkPdfBody(doc: Document, pdf: string | null): CdaProblem[] {
   }
   return [];
 }
-
-let shared: CdaSelfCheck | null = null;
-
-/** {@link CdaSelfCheck.check} with a shared checker on the default reference folder. */
-export async function checkCda(xml: string): Promise<CdaCheckResult> {
-  shared ??= new CdaSelfCheck();
-  return shared.check(xml);
-}

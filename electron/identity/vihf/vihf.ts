@@ -78,7 +78,6 @@ export const purposeOfUseLabels: Record<PurposeOfUse, string> = {
 
 /** `DIRECTE`: the practitioner's own CPS card; `INDIRECTE`: a structure's software certificate. */
 export const authenticationModes = ['DIRECTE', 'INDIRECTE'] as const;
-export type AuthenticationMode = (typeof authenticationModes)[number];
 
 /** INS assigning authorities: NIR, NIA, test NIR, demonstration NIR (notes ins-cps.md §1.1). */
 export const insOids = ['1.2.250.1.213.1.4.8', '1.2.250.1.213.1.4.9', '1.2.250.1.213.1.4.10', '1.2.250.1.213.1.4.11'] as const;

@@ -34,22 +34,9 @@ export const insiOperations = {
 } as const;
 export type InsiOperation = keyof typeof insiOperations;
 
-/** CodeCR values and their exact LibelleCR (no accents on the wire). */
+/** CodeCR values. */
 export const insiCrCodes = ['00', '01', '02'] as const;
 export type InsiCr = (typeof insiCrCodes)[number];
-export const insiCrLabels: Record<InsiCr, string> = {
-  '00': 'OK',
-  '01': 'Aucune identite trouvee',
-  '02': 'Plusieurs identites trouvees',
-};
-
-/** INS assigning authorities (notes §1.1): NIR, NIA, test NIR, demonstration NIR. */
-export const INS_OID = {
-  nir: '1.2.250.1.213.1.4.8',
-  nia: '1.2.250.1.213.1.4.9',
-  nirTest: '1.2.250.1.213.1.4.10',
-  nirDemo: '1.2.250.1.213.1.4.11',
-} as const;
 
 /** What the client accepts from INSi at most (the transport and the parser both enforce it). */
 export const MAX_INSI_RESPONSE_BYTES = 2 * 1024 * 1024;

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { CabinetError } from '../../../shared/contract/outcome.js';
 import { buildMssHeaders, isPatientMssAddress, PATIENT_MSS_DOMAIN } from '../../../shared/domain/mss/index.js';
+import { XDM_FILE_NAME } from '../xdm/index.js';
 
 export interface ComposeAttachment {
   filename: string;
@@ -106,7 +107,7 @@ export async function composeMail(input: ComposeInput): Promise<ComposedMail> {
   const headers: Record<string, string> = { ...mss };
   if (input.readReceipt) headers['Disposition-Notification-To'] = from;
   const attachments = [
-    ...(input.xdm ? [{ filename: 'IHE_XDM.ZIP', content: input.xdm.zip, contentType: 'application/zip' }] : []),
+    ...(input.xdm ? [{ filename: XDM_FILE_NAME, content: input.xdm.zip, contentType: 'application/zip' }] : []),
     ...(input.attachments ?? []).map((a) => ({ filename: clean(a.filename).slice(0, 200) || 'piece-jointe', content: a.content, contentType: a.contentType })),
   ];
   const composer = new MailComposer({

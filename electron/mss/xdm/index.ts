@@ -13,15 +13,15 @@
 import crypto from 'node:crypto';
 import { CabinetError } from '../../../shared/contract/outcome.js';
 import { escapeXml } from '../xml.js';
-import { readCdaHeader, toXdsTime, type CdaHeader, type Coded, type PatientIns } from './cda.js';
+import { readCdaHeader, toXdsTime, type CdaHeader, type Coded } from './cda.js';
 import {
   authorXcn, buildMetadataXml, institutionXon, parsePatientId, patientIdCx, readMetadataXml,
   type ParsedPatientId, type XdsDocumentEntry, type XdsSubmissionSet,
 } from './metadata.js';
 import { readZip, unsafeEntryName, writeZip, type ZipLimits } from './zip.js';
 
-export { DEFAULT_ZIP_LIMITS, type ZipLimits } from './zip.js';
-export type { CdaHeader, Coded, PatientIns } from './cda.js';
+export { type ZipLimits } from './zip.js';
+export type { CdaHeader, Coded } from './cda.js';
 
 export const XDM_FILE_NAME = 'IHE_XDM.ZIP';
 export const XDM_SUBSET = 'SUBSET01';
@@ -326,4 +326,4 @@ function patientInfo(lines: string[]): { nom?: string; prenom?: string; dateNais
   return out;
 }
 
-export type { PatientIns as XdmPatientIns, ParsedPatientId };
+export type { ParsedPatientId };

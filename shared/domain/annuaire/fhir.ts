@@ -19,7 +19,6 @@ export const RPPS_SYSTEM_FR_CORE = 'http://rpps.fr';
 /** FR Core structure identifiers: FINESS, SIRET (INSEE OID), idNat_Struct. */
 export const FINESS_SYSTEM = 'http://finess.sante.gouv.fr';
 export const SIRET_SYSTEM = 'urn:oid:1.2.250.1.213.1.4.1';
-export const IDNAT_STRUCT_SYSTEM = 'urn:oid:1.2.250.1.71.4.2.2';
 
 export const EMAIL_TYPE_EXTENSION = 'https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-contact-point-email-type';
 export const MAILBOX_METADATA_EXTENSION = 'https://interop.esante.gouv.fr/ig/fhir/annuaire/StructureDefinition/as-ext-mailbox-mss-metadata';
@@ -37,13 +36,6 @@ export const mailboxTypeLabels: Record<MailboxType, string> = {
   ORG: 'Organisationnelle',
   APP: 'Applicative',
   CAB: 'Cabinet',
-};
-
-export const mailboxTypeDescriptions: Record<MailboxType, string> = {
-  PER: 'Boîte personnelle d’un professionnel de santé',
-  ORG: 'Boîte organisationnelle d’une structure ou d’un service',
-  APP: 'Boîte applicative, relevée par un logiciel',
-  CAB: 'Boîte de cabinet',
 };
 
 export function isMailboxType(value: string): value is MailboxType {

@@ -205,15 +205,6 @@ export type IdentityEvent =
   | { type: 'doute' }
   /** The doubt is lifted (DOUT removed); the identity stays PROV until re-verified. */
   | { type: 'doute_levee' };
-export type IdentityEventType = IdentityEvent['type'];
-
-export const identityEventLabels: Record<IdentityEventType, string> = {
-  insi_ok: 'Identité récupérée auprès du téléservice INSi',
-  piece_controlee: 'Pièce d’identité à haut niveau de confiance contrôlée',
-  insi_perdu: 'Vérification auprès du téléservice INSi en échec',
-  doute: 'Identité déclarée douteuse',
-  doute_levee: 'Doute sur l’identité levé',
-};
 
 export interface Transition {
   identity: { status: IdentityStatus; attributes: IdentityAttribute[] };

@@ -112,7 +112,6 @@ export function insiFirstNameAttempts(listePrenoms: string): string[] {
 /** INSi's `Sexe` (`[A-Z]{1}`): only M and F appear in the schemas and fixtures read (notes §1.1); no `I`. */
 export const sexes = ['M', 'F'] as const;
 export type Sexe = (typeof sexes)[number];
-export const sexeLabels: Record<Sexe, string> = { M: 'Masculin', F: 'Féminin' };
 
 export function normaliseSexe(raw: string): { ok: true; value: Sexe } | { ok: false; message: string } {
   const v = raw.trim().toUpperCase();

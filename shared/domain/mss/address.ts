@@ -2,7 +2,7 @@
  * MSSanté addresses (pure). A patient's Mon espace santé mailbox is derived
  * from the INS: `<matricule + clé, 15 characters>@patient.mssante.fr` (notes
  * mss.md §1.3: there is no directory of patients' mailboxes). Only a
- * **qualified** INS may leave the app (README « INS qualification »): callers
+ * **qualified** INS may leave the app (docs/protocols.md « INS qualification »): callers
  * pass the value `PatientService.shareableIns()` returned; this module checks
  * the form and the key again, never the status.
  */
@@ -21,12 +21,6 @@ const MSS_SUFFIX = '.mssante.fr';
 export const TEST_MSS_SUFFIX = '.test-mssante.fr';
 
 export type MssAddressKind = 'patient' | 'professionnel' | 'hors_mssante';
-
-export const mssAddressKindLabels: Record<MssAddressKind, string> = {
-  patient: 'Messagerie patient (Mon espace santé)',
-  professionnel: 'Messagerie sécurisée de santé (professionnel ou structure)',
-  hors_mssante: 'Adresse hors de l’espace de confiance MSSanté',
-};
 
 /** A simple, strict address form: no display name, no comment, no quotes. */
 const ADDRESS = /^([A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64})@([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+)$/;
