@@ -1,7 +1,7 @@
 /**
  * `npm run electron:check`: Electronegativity (Doyensec) on the Electron
  * sources (electron/, renderer/) and on the built bundles (dist/electron/*.cjs,
- * dist/renderer/), then the security options the README promises read from
+ * dist/renderer/), then the security options docs/security.md promises read from
  * the built main.cjs (Electron cannot run on our build machines).
  *
  * Every finding must be listed in build/electronegativity-accepted.json with
@@ -117,6 +117,6 @@ console.log(`Electronegativity ${electronVersion ? `(Electron ${electronVersion}
 if (unexplained.length) console.error(`Constats non expliqués :\n- ${unexplained.join('\n- ')}`);
 // A stale acceptance (the finding was fixed) only warns: merges that fix a finding must not break the check.
 if (stale.length) console.warn(`Constats acceptés qui n’apparaissent plus (à retirer du fichier) :\n- ${stale.join('\n- ')}`);
-if (bundleProblems.length) console.error(`dist/electron/main.cjs ne tient pas les promesses de sécurité du README :\n- ${bundleProblems.join('\n- ')}`);
-else console.log('dist/electron/main.cjs : toutes les options de sécurité promises par le README sont présentes.');
+if (bundleProblems.length) console.error(`dist/electron/main.cjs ne tient pas les promesses de sécurité de docs/security.md :\n- ${bundleProblems.join('\n- ')}`);
+else console.log('dist/electron/main.cjs : toutes les options de sécurité promises par docs/security.md sont présentes.');
 process.exit(unexplained.length || bundleProblems.length ? 1 : 0);

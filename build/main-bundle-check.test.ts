@@ -1,5 +1,5 @@
 /**
- * The built dist/electron/main.cjs sets every security option the README
+ * The built dist/electron/main.cjs sets every security option docs/security.md
  * promises (read from the bundle: Electron cannot run here). Builds the
  * bundle first when it is missing or older than electron/main.ts.
  */
@@ -23,7 +23,7 @@ beforeAll(() => {
 }, 180_000);
 
 describe('dist/electron/main.cjs', () => {
-  it('keeps every security promise of the README', () => {
+  it('keeps every security promise of docs/security.md', () => {
     expect(checkMainBundle(bundle)).toEqual([]);
     expect(builtCsp(bundle)).toMatch(/^default-src 'none'; script-src 'self'; style-src 'self';/);
   });

@@ -1,5 +1,5 @@
 /**
- * The security options the README (« Security model ») promises, read from
+ * The security options docs/security.md (« Security model ») promises, read from
  * the built dist/electron/main.cjs: Electron cannot run on our build
  * machines, so what ships is checked as text. esbuild keeps names and
  * literals (no minification), so each promise is one recognisable statement.

@@ -43,7 +43,7 @@ describe('packaged layout rules (npm run dist:check)', () => {
     }
   });
 
-  it('finds each fuse that differs from the README’s promise', () => {
+  it('finds each fuse that differs from the promise of docs/security.md', () => {
     expect(fuseProblems(config.electronFuses as Record<string, unknown>)).toEqual([]);
     expect(fuseProblems({ ...(config.electronFuses as Record<string, unknown>), runAsNode: true })).toEqual(['fuse runAsNode : attendu false, configuré true']);
     expect(fuseProblems(undefined)).toHaveLength(1);

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { builtinModules } from 'node:module';
 
-/** The fuses the README promises (« Security model »); checked against the electron-builder config. */
+/** The fuses docs/security.md promises (« Security model »); checked against the electron-builder config. */
 export const promisedFuses = {
   runAsNode: false,
   enableCookieEncryption: true,

@@ -2,7 +2,7 @@
  * A tiny benchmark harness: each case is timed against a baseline measured
  * in the same run on the same machine, and reported as a ratio — absolute
  * times vary between machines, ratios much less. No assertion here: the
- * numbers are read, compared with the budgets in the README, and discussed.
+ * numbers are read, compared with the budgets in docs/performance.md, and discussed.
  */
 export interface Measure {
   median: number;
