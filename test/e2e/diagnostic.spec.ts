@@ -5,6 +5,7 @@
  * rapport ». Screenshots at 1280×800 in test-results/screenshots/.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { e2eUrl, openLoggedIn } from './session.js';
@@ -84,13 +85,16 @@ test('a wrong card module in Réglages is an « Échec » that says what to do',
     await expect(page.getByText(/enregistré/i).first()).toBeVisible();
     return previous;
   };
-  const previous = await setModule('/opt/absent/libcps_pkcs11.so');
+  // Réglages only takes an existing file: one that is not a PKCS#11 module cannot be loaded.
+  const notAModule = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cabinet-e2e-')), 'libcps_pkcs11.so');
+  fs.writeFileSync(notAModule, 'pas une bibliothèque');
+  const previous = await setModule(notAModule);
   try {
     await nav.getByRole('link', { name: 'Diagnostic' }).click();
     await expect(summary(page)).toBeVisible({ timeout: 20_000 });
     const module = page.getByRole('listitem').filter({ hasText: 'Module de la carte CPS' });
     await expect(module).toContainText('Échec');
-    await expect(module).toContainText('/opt/absent/libcps_pkcs11.so');
+    await expect(module).toContainText(notAModule);
     await expect(module).toContainText('À faire');
     await expect(page.getByText(/1 vérification en échec/)).toBeVisible();
     await shot(page, '23-diagnostic-module-introuvable');
