@@ -140,6 +140,7 @@ describe('recipients', () => {
 describe('malformed or refused answers → French errors', () => {
   const cases: [string, HttpAnswer, RegExp, string][] = [
     ['not JSON', json(200, '<html>oops</html>'), /illisible/, 'UNAVAILABLE'],
+    ['over 4 MiB whatever the transport', json(200, `{"resourceType":"Bundle","x":"${'a'.repeat(4 * 1024 * 1024)}"}`), /trop volumineuse/, 'UNAVAILABLE'],
     ['HTML content type', json(200, '{}', 'text/html'), /illisible/, 'UNAVAILABLE'],
     ['not a Bundle', json(200, { resourceType: 'Patient' }), /illisible/, 'UNAVAILABLE'],
     ['a batch Bundle', json(200, { resourceType: 'Bundle', type: 'batch-response' }), /illisible/, 'UNAVAILABLE'],

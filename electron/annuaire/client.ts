@@ -253,6 +253,8 @@ export class AnnuaireClient {
 
   private async fetchBundle(url: URL, signal?: AbortSignal): Promise<SearchBundle> {
     const answer = await this.get(url, { accept: 'application/fhir+json', [API_KEY_HEADER]: this.options.apiKey }, signal);
+    // Bounded here too, whatever transport brought the answer (the default one stops reading past the limit).
+    if (Buffer.byteLength(answer.body) > (this.options.maxResponseBytes ?? MAX_RESPONSE_BYTES)) throw new CabinetError('UNAVAILABLE', annuaireMessages.tooLarge);
     let json: unknown;
     try {
       json = JSON.parse(answer.body);
