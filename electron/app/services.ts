@@ -27,7 +27,7 @@ import { AnnuaireService } from '../annuaire/service.js';
 import { MssService } from '../mss/service.js';
 import { mailServersAvailable } from '../mss/operator/processes.js';
 import { EventBus } from './events.js';
-import { HealthMonitor } from './health.js';
+import { HealthMonitor, watchedClient } from './health.js';
 import { APP_VERSION } from './version.js';
 
 export type HostKind = 'electron' | 'navigateur' | 'cli';
@@ -84,6 +84,8 @@ export async function createServices(options: ServicesOptions): Promise<Services
     // Servers' TLS: system authorities + CABINET_EXTRA_CA; in the sandbox also the test PKI (its sandboxes' certificates).
     let prepareMail: (() => void) | null = null;
     const serverTrust = config.env === 'sandbox' ? [...config.extraCa, ...trust.anchorsPem] : config.extraCa;
+    // Each national service's state, learnt from the real calls below (and from probes).
+    const health = new HealthMonitor(config, tracer, (services) => events.emit('statusChanged', { env: config.env, services, outbox: outbox.counts() }), serverTrust);
     const identity = new IdentityService({
       audit,
       ecps: createEcpsProvider(config, serverTrust, tracer, options.env ?? process.env),
@@ -99,13 +101,13 @@ export async function createServices(options: ServicesOptions): Promise<Services
       store.db,
       audit,
       config.env,
-      () => createInsiLookup({ config, env: options.env ?? process.env, serverTrust, tracer, identity, validate: (leaf, chain, purpose) => createIdentityChecks(trust).validate(leaf, chain, purpose) }),
+      () => watchedClient(createInsiLookup({ config, env: options.env ?? process.env, serverTrust, tracer, identity, validate: (leaf, chain, purpose) => createIdentityChecks(trust).validate(leaf, chain, purpose) }), 'insi', health),
       (uid) => events.emit('patientsChanged', { uid }),
     );
     const annuaire = new AnnuaireService({ config, env: options.env ?? process.env, serverTrust, onFailure: (error) => diagnostics.error('annuaire.search', new Error(`${error.code}: ${error.message} ${JSON.stringify(error.details ?? {})}`)) });
     // DMP: the client is built per use (endpoint from the configuration, mutual TLS and VIHF from the session).
     const dmpConnection = createDmpConnection({ config, env: options.env ?? process.env, serverTrust, tracer, identity });
-    const dmpClient = dmpConnection.client;
+    const dmpClient = () => watchedClient(dmpConnection.client(), 'dmp', health);
     let cdaChecker: CdaSelfCheck | null = null;
     const dmp = new DmpService({
       db: store.db,
@@ -133,6 +135,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
       serverTrust,
       identity,
       patients,
+      observe: (service, error) => health.observe(service, error),
       // Only the sandbox runs local mail servers (the test operator); elsewhere the operator is remote.
       serversAvailable: () => (config.env === 'sandbox' ? mailServersAvailable() : { ok: true }),
       setting: (key) => settings.get(key),
@@ -144,7 +147,6 @@ export async function createServices(options: ServicesOptions): Promise<Services
         newMail: (n) => events.emit('mssNewMail', n),
       },
     });
-    const health = new HealthMonitor(config, tracer, (services) => events.emit('statusChanged', { env: config.env, services, outbox: outbox.counts() }), serverTrust);
 
     if (options.host !== 'cli') {
       audit.append({ actor: SYSTEM_ACTOR, action: 'app.start', details: { host: options.host, env: config.env, version: APP_VERSION } });

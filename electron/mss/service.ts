@@ -46,6 +46,8 @@ export interface MssServiceOptions {
   serverTrust: readonly string[];
   identity: IdentityService;
   patients: PatientService;
+  /** Each real exchange with the operator's servers, for the services' state (`HealthMonitor.observe`): error null on success. */
+  observe?: (service: 'mssImap' | 'mssSmtp', error: unknown) => void;
   /** Are mail servers installed (the sandbox operator)? */
   serversAvailable: () => { ok: boolean; message?: string };
   events?: {
@@ -130,14 +132,21 @@ export class MssService {
   private writer: MessageWriter | null = null;
 
   constructor(private readonly o: MssServiceOptions) {
-    o.worker.register(
-      MSS_SEND_KIND,
-      createMssSender({
-        connections: { imap: () => this.openImap(), smtp: async () => this.smtpOptions() },
-        store: (account) => this.storeFor(account),
-        onSent: () => o.events?.changed?.(),
-      }),
-    );
+    const send = createMssSender({
+      connections: { imap: () => this.openImap(), smtp: async () => this.smtpOptions() },
+      store: (account) => this.storeFor(account),
+      onSent: () => o.events?.changed?.(),
+    });
+    o.worker.register(MSS_SEND_KIND, async (item, context) => {
+      try {
+        const result = await send(item, context);
+        o.observe?.('mssSmtp', null);
+        return result;
+      } catch (error) {
+        this.observeMailError(error);
+        throw error;
+      }
+    });
   }
 
   private now(): Date {
@@ -180,7 +189,22 @@ export class MssService {
   }
 
   async openImap(): Promise<ImapFlow> {
-    return connectImap({ endpoint: parseMailEndpoint(this.o.config.endpoints.mssImap.url, 'imap'), auth: this.auth(), trust: this.trust() });
+    const options = { endpoint: parseMailEndpoint(this.o.config.endpoints.mssImap.url, 'imap'), auth: this.auth(), trust: this.trust() };
+    try {
+      const client = await connectImap(options);
+      this.o.observe?.('mssImap', null);
+      return client;
+    } catch (error) {
+      this.o.observe?.('mssImap', error);
+      throw error;
+    }
+  }
+
+  /** A mail error names its server (`explainMailError`): that server's state follows it. */
+  private observeMailError(error: unknown): void {
+    const server = (error as { details?: { server?: unknown } } | null)?.details?.server;
+    if (server === 'SMTP') this.o.observe?.('mssSmtp', error);
+    else if (server === 'IMAP') this.o.observe?.('mssImap', error);
   }
 
   /**

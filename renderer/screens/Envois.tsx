@@ -16,6 +16,7 @@ import { Screen } from '../components/Screen.js';
 import { capitalize, formatInteger } from '../format.js';
 import { cabinet } from '../bridge/index.js';
 import { call, useCabinet } from '../state/cabinet.js';
+import { ServiceOutage } from '../components/ServiceOutage.js';
 
 type OutboxList = ResponseOf<'outbox.list'>;
 type OutboxItem = OutboxList['items'][number];
@@ -131,6 +132,7 @@ export function Envois() {
         </button>
       }
     >
+      <ServiceOutage services={['dmp', 'mssSmtp', 'mssImap']} />
       <div className="filter-bar" role="group" aria-label="Filtrer par état">
         <FilterButton pressed={filter === 'tous'} onClick={() => setFilter('tous')} label="Tous" count={counts ? total : null} />
         {outboxStates.map((state) => (

@@ -55,6 +55,7 @@ import { patientHrefs } from '../routes.js';
 import { call, useCabinet } from '../state/cabinet.js';
 import { InsHistoryList } from '../components/InsHistoryList.js';
 import { readAsBase64 } from '../read-file.js';
+import { ServiceOutage } from '../components/ServiceOutage.js';
 
 type Stage =
   | { step: 1 }
@@ -141,6 +142,7 @@ export function IdentifierPatient({ uid }: { uid?: string }) {
         )
       }
     >
+      <ServiceOutage services={['insi']} />
       <Stepper current={step} done={stage.step === 4} />
 
       <section className="step-panel" aria-labelledby="etape-titre">

@@ -25,6 +25,8 @@ export const serviceStatus = z.object({
   detail: z.string().optional(),
   url: z.string().nullable(),
   checkedAt: z.string().nullable(),
+  /** Since when it is unavailable (ISO, from the real calls or a probe), while it is. */
+  since: z.string().nullable().optional(),
 });
 
 export const outboxCounts = z.object({
