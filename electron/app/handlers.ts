@@ -54,6 +54,13 @@ export function createHandlers(services: Services): Handlers {
       return item;
     },
 
+    'outbox.cancel': (request, context) => {
+      const item = outbox.cancel(request.id);
+      audit.append({ actor: context.actor, action: 'outbox.cancel', subject: item.idempotencyKey, details: { kind: item.kind, resume: item.summary, etat: item.state, tentatives: item.attempts } });
+      services.events.emit('outboxChanged', outbox.counts());
+      return item;
+    },
+
     // Patient data: only for a logged-in practitioner; every access audited by the service.
     'patients.search': (request) => {
       identity.session.require();

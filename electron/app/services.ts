@@ -79,6 +79,12 @@ export async function createServices(options: ServicesOptions): Promise<Services
       retryWindowMs: () => settings.get('outbox.retryDays') * 24 * 3600_000,
       onChange: () => events.emit('outboxChanged', outbox.counts()),
       onError: (error) => diagnostics.error('outbox.worker', error),
+      // Actions needing the practitioner wait for the login (no attempt consumed); the login kicks the worker.
+      sessionReady: () => identity.session.snapshot().state === 'connecte',
+      onRecovered: (recovery) => {
+        audit.append({ actor: SYSTEM_ACTOR, action: 'outbox.recovered', details: { envois: recovery.count } });
+        events.emit('outboxRecovered', recovery);
+      },
     });
     const trust = loadTrustStore(config.trustDir);
     // Servers' TLS: system authorities + CABINET_EXTRA_CA; in the sandbox also the test PKI (its sandboxes' certificates).
@@ -95,6 +101,8 @@ export async function createServices(options: ServicesOptions): Promise<Services
         events.emit('sessionChanged', view);
         // Logged in (app hosts): the MSSanté sync's write worker starts now, in the background, not at launch.
         if (view.state === 'connecte') prepareMail?.();
+        // Actions waiting for the login leave now.
+        if (view.state === 'connecte') worker.kick();
       },
     });
     const patients = new PatientService(

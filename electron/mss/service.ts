@@ -626,7 +626,7 @@ export class MssService {
     const payload: MssSendPayload = { account: from, messageId: mail.messageId, raw: mail.raw.toString('base64'), envelope: mail.envelope, envelopeId: mail.envelopeId, dsn: true };
     const store = this.store();
     store.recordSent({ messageId: mail.messageId, outboxKey: mail.messageId, sender: from, recipients: mail.envelope.to, subject, patientUid: patient?.uid ?? null, readReceipt: Boolean(request.readReceipt), fin: Boolean(request.fin) });
-    const { item } = this.o.outbox.enqueue({ kind: MSS_SEND_KIND, idempotencyKey: mail.messageId, summary: `Message « ${displaySubject(subject).slice(0, 80)} » — ${mail.envelope.to.join(', ')}`.slice(0, 300), payload });
+    const { item } = this.o.outbox.enqueue({ kind: MSS_SEND_KIND, idempotencyKey: mail.messageId, summary: `Message « ${displaySubject(subject).slice(0, 80)} » — ${mail.envelope.to.join(', ')}`.slice(0, 300), payload, groupKey: patient?.uid ?? null });
     this.o.audit.append({
       actor,
       action: 'mss.send',

@@ -17,6 +17,8 @@ import { capitalize, formatInteger } from '../format.js';
 import { cabinet } from '../bridge/index.js';
 import { call, useCabinet } from '../state/cabinet.js';
 import { ServiceOutage } from '../components/ServiceOutage.js';
+import { Dialog } from '../components/Dialog.js';
+import { practiceTime } from '../../shared/domain/service-outage.js';
 
 type OutboxList = ResponseOf<'outbox.list'>;
 type OutboxItem = OutboxList['items'][number];
@@ -40,6 +42,8 @@ export function Envois() {
   const [loadError, setLoadError] = useState<Failure | null>(null);
   const [retrying, setRetrying] = useState<number | null>(null);
   const [notice, setNotice] = useState<Notice>(null);
+  const [cancelling, setCancelling] = useState<OutboxItem | null>(null);
+  const [recovered, setRecovered] = useState<string | null>(null);
   const request = useRef(0);
 
   const load = useCallback(async () => {
@@ -60,6 +64,27 @@ export function Envois() {
   }, [load, reconnections]);
 
   useEffect(() => cabinet.events.outboxChanged(() => void load()), [load]);
+  // Held-back actions left on their own: say it (« 3 envois partis à 10:42 »).
+  useEffect(
+    () =>
+      cabinet.events.outboxRecovered((r) => {
+        setRecovered(`${formatInteger(r.count)} ${r.count > 1 ? 'envois partis' : 'envoi parti'} à ${practiceTime(r.at)}.`);
+        void load();
+      }),
+    [load],
+  );
+
+  async function cancel(item: OutboxItem) {
+    setCancelling(null);
+    setNotice(null);
+    const outcome = await call(() => cabinet.outbox.cancel({ id: item.id }));
+    if (outcome.ok) setNotice({ tone: 'success', text: `Envoi annulé : ${item.summary}` });
+    else {
+      setNotice({ tone: 'error', text: outcome.message });
+      report(outcome);
+    }
+    void load();
+  }
 
   async function retry(item: OutboxItem) {
     setRetrying(item.id);
@@ -101,6 +126,17 @@ export function Envois() {
               aria-label={`Réessayer maintenant : ${item.summary}`}
             >
               {retrying === item.id ? 'Envoi…' : 'Réessayer maintenant'}
+            </button>
+          ) : null}
+          {retryable.has(item.state) ? (
+            <button
+              type="button"
+              className="button button--small button--quiet"
+              disabled={retrying !== null}
+              onClick={() => setCancelling(item)}
+              aria-label={`Annuler l’envoi : ${item.summary}`}
+            >
+              Annuler l’envoi
             </button>
           ) : null}
         </div>
@@ -148,8 +184,26 @@ export function Envois() {
       </div>
 
       <div aria-live="polite" aria-atomic="true" className="notice-slot">
+        {recovered ? <Alert tone="success" title="Envois repartis automatiquement">{recovered}</Alert> : null}
         {notice ? <Alert tone={notice.tone === 'success' ? 'success' : 'error'}>{notice.text}</Alert> : null}
       </div>
+
+      {cancelling ? (
+        <Dialog title="Annuler cet envoi ?" tone="danger" onClose={() => setCancelling(null)}>
+          <p>
+            <strong>{cancelling.summary}</strong> ne partira pas. Cette annulation est enregistrée dans le journal. Si l’information doit parvenir au
+            destinataire, remettez-la autrement (papier, courrier).
+          </p>
+          <div className="form-actions">
+            <button type="button" className="button button--secondary" onClick={() => setCancelling(null)}>
+              Garder l’envoi
+            </button>
+            <button type="button" className="button button--danger" onClick={() => void cancel(cancelling)}>
+              Annuler l’envoi
+            </button>
+          </div>
+        </Dialog>
+      ) : null}
 
       {loadError && !list ? (
         <LoadError failure={loadError} title="Impossible de lire les envois" />

@@ -33,6 +33,8 @@ export const contract = {
   outbox: {
     list: channel(s.outboxListRequest, z.object({ items: z.array(s.outboxItem), counts: s.outboxCounts })),
     retry: channel(s.idRequest, s.outboxItem),
+    /** Cancels an action that has not left (waiting or failed); the renderer asks for confirmation first. Audited. */
+    cancel: channel(s.idRequest, s.outboxItem),
   },
   settings: {
     get: channel(s.empty, s.settingsView),
@@ -125,6 +127,8 @@ export const contract = {
 export const events = {
   statusChanged: s.status,
   outboxChanged: s.outboxCounts,
+  /** Held-back actions have left (after an outage, a crash, the login): « 3 envois partis à 10:42 ». */
+  outboxRecovered: z.object({ count: z.number().int().min(1), at: z.string() }),
   auditAppended: z.object({ id: z.number().int() }),
   sessionChanged: s.sessionView,
   patientsChanged: z.object({ uid: z.string() }),
