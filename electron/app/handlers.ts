@@ -9,6 +9,7 @@ import { SYSTEM_ACTOR } from './services.js';
 import { toFeedInput } from '../dmp/service.js';
 import { APP_NAME, APP_VERSION } from './version.js';
 import { AHEAD_ROWS } from '../../shared/domain/search-ahead.js';
+import { MSS_SEND_KIND } from '../mss/sender.js';
 
 export interface CallContext {
   /** Who is acting: the logged-in practitioner later, the system for now. */
@@ -45,7 +46,11 @@ export function createHandlers(services: Services): Handlers {
       return result;
     },
 
-    'outbox.list': (request) => ({ items: outbox.list(request.state, request.limit), counts: outbox.counts() }),
+    'outbox.list': (request) => ({
+      // A sent mail shows what happened next (receipts), not just « envoyé ».
+      items: outbox.list(request.state, request.limit).map((item) => (item.kind === MSS_SEND_KIND && item.state === 'envoye' ? { ...item, delivery: services.mss.delivery(item.idempotencyKey) } : item)),
+      counts: outbox.counts(),
+    }),
     'outbox.retry': (request, context) => {
       const item = outbox.retryNow(request.id);
       audit.append({ actor: context.actor, action: 'outbox.retry', subject: item.idempotencyKey, details: { kind: item.kind } });

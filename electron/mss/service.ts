@@ -32,6 +32,7 @@ import { MSS_SEND_KIND, createMssSender, type MssSendPayload } from './sender.js
 import type { ImapFlow } from 'imapflow';
 import type { Receipt } from './receipts.js';
 import { randomUUID } from 'node:crypto';
+import { deliveryOf, type Delivery } from '../../shared/domain/mss/delivery.js';
 
 /** The sandbox's LPS reference for X-MSS-NIL until the ANS declaration gives the real one. */
 export const SANDBOX_NIL = 'CABINET-BAS-0001';
@@ -330,10 +331,20 @@ export class MssService {
       const raw = await fetchRaw(client, row.folderPath, row.uid, 5 * 1024 * 1024);
       const parsed = await parseEml(raw);
       store.saveBody(row.id, raw, parsed.texte ?? null, summarise(parsed));
-      return parsed.accuse ? this.applyReceipt(store, parsed.accuse, `uid:${row.folderPath}:${row.uid}`, row.date ?? this.now().toISOString()) : 0;
+      const applied = parsed.accuse ? this.applyReceipt(store, parsed.accuse, `uid:${row.folderPath}:${row.uid}`, row.date ?? this.now().toISOString()) : 0;
+      // A report about one of our mails updates its timeline (Envois) and is not unread mail: it is marked read, here and on the server.
+      if (applied) await this.markReportRead(client, store, row).catch(() => undefined);
+      return applied;
     } catch {
       return 0; // a malformed report stays an ordinary message; reading it shows the reason
     }
+  }
+
+  private async markReportRead(client: ImapFlow, store: MssStore, row: { id: number; folderPath: string; uid: number; flags: string[] }): Promise<void> {
+    if (row.flags.includes('\\Seen')) return;
+    await client.mailboxOpen(row.folderPath);
+    await client.messageFlagsAdd(String(row.uid), ['\\Seen'], { uid: true });
+    store.setLocalFlags(row.id, [...row.flags, '\\Seen']);
   }
 
   private applyReceipt(store: MssStore, receipt: Receipt, source: string, at: string): number {
@@ -354,6 +365,17 @@ export class MssService {
       if (state) store.addReceipt(messageId, { recipient, state, label: receipt.libelle, at, source });
     }
     return 1;
+  }
+
+  /**
+   * What happened to a sent mail (Envois): « envoyé » until a receipt says « remis », « lu » or « échec ».
+   * Sent mails and receipts are keyed by Message-ID, whatever the account. Null for a mail this post did not send.
+   */
+  delivery(messageId: string): Delivery | null {
+    const store = this.storeFor('*');
+    const sent = store.sent(messageId);
+    if (!sent) return null;
+    return deliveryOf(store.receipts(messageId), sent.recipients);
   }
 
   // -- reading --------------------------------------------------------------

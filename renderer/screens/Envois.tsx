@@ -18,6 +18,7 @@ import { cabinet } from '../bridge/index.js';
 import { call, useCabinet } from '../state/cabinet.js';
 import { ServiceOutage } from '../components/ServiceOutage.js';
 import { Dialog } from '../components/Dialog.js';
+import { deliveryLabels, type DeliveryState } from '../../shared/domain/mss/delivery.js';
 import { practiceTime } from '../../shared/domain/service-outage.js';
 
 type OutboxList = ResponseOf<'outbox.list'>;
@@ -30,6 +31,9 @@ export const outboxStateTones: Record<OutboxState, Tone> = {
   envoye: 'success',
   echec: 'danger',
 };
+
+/** After sending, what the receipts say (issue 15): never « Envoyé » for a mail whose delivery failed. */
+const deliveryTones: Record<DeliveryState, Tone> = { envoye: 'success', en_attente: 'warning', remis: 'success', lu: 'success', echec: 'danger' };
 
 const retryable: ReadonlySet<OutboxState> = new Set(['echec', 'en_attente']);
 
@@ -116,7 +120,14 @@ export function Envois() {
       className: 'col-state',
       cell: (item) => (
         <div className="cell-stack">
-          <Badge tone={outboxStateTones[item.state]}>{capitalize(outboxStateLabels[item.state])}</Badge>
+          {item.delivery && item.delivery.state !== 'envoye' ? (
+            <>
+              <Badge tone={deliveryTones[item.delivery.state]}>{capitalize(deliveryLabels[item.delivery.state])}</Badge>
+              {item.delivery.label ? <span className={item.delivery.state === 'echec' ? 'text-danger' : 'muted'}>{item.delivery.label}</span> : null}
+            </>
+          ) : (
+            <Badge tone={outboxStateTones[item.state]}>{capitalize(outboxStateLabels[item.state])}</Badge>
+          )}
           {retryable.has(item.state) ? (
             <button
               type="button"
@@ -231,7 +242,7 @@ export function Envois() {
             columns={columns}
             rows={items}
             rowKey={(item) => item.id}
-            rowClassName={(item) => (item.state === 'echec' ? 'row--danger' : undefined)}
+            rowClassName={(item) => (item.state === 'echec' || item.delivery?.state === 'echec' ? 'row--danger' : undefined)}
           />
           {counts && (filter === 'tous' ? total : counts[filter]) > items.length ? (
             <p className="muted table-note">

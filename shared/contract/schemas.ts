@@ -77,6 +77,11 @@ export const outboxItem = z.object({
   lastError: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  /** After sending (mail): what the receipts say — « envoyé » while nothing says otherwise, then remis, lu or échec. */
+  delivery: z
+    .object({ state: z.enum(['envoye', 'en_attente', 'remis', 'lu', 'echec']), label: z.string().nullable(), at: z.string().nullable() })
+    .nullable()
+    .optional(),
 });
 
 export const outboxListRequest = z

@@ -6,3 +6,4 @@
 export * from './address.js';
 export * from './headers.js';
 export * from './subject.js';
+export * from './delivery.js';
