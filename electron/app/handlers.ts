@@ -66,6 +66,17 @@ export function createHandlers(services: Services): Handlers {
       return item;
     },
 
+    'paper.list': () => {
+      identity.session.require();
+      return { items: services.paper.list(), delayHours: settings.get('paper.delayHours') };
+    },
+    'paper.mark': (request) => {
+      const actor = identity.session.require().practitioner.idNatPs;
+      const item = services.paper.mark(request.key, request.how, actor);
+      services.events.emit('outboxChanged', outbox.counts());
+      return item;
+    },
+
     // Patient data: only for a logged-in practitioner; every access audited by the service.
     'patients.search': (request) => {
       identity.session.require();

@@ -26,6 +26,7 @@ import { workerCacheWriter } from '../dmp/cache-writer.js';
 import { AnnuaireService } from '../annuaire/service.js';
 import { MssService } from '../mss/service.js';
 import { mailServersAvailable } from '../mss/operator/processes.js';
+import { PaperWatchService } from '../paper/watch.js';
 import { EventBus } from './events.js';
 import { HealthMonitor, watchedClient } from './health.js';
 import { APP_VERSION } from './version.js';
@@ -56,6 +57,7 @@ export interface Services {
   dmp: DmpService;
   annuaire: AnnuaireService;
   mss: MssService;
+  paper: PaperWatchService;
   events: EventBus;
   close(): Promise<void>;
 }
@@ -156,6 +158,8 @@ export async function createServices(options: ServicesOptions): Promise<Services
       },
     });
 
+    const paper = new PaperWatchService({ db: store.db, audit, delayHours: () => settings.get('paper.delayHours') });
+
     if (options.host !== 'cli') {
       audit.append({ actor: SYSTEM_ACTOR, action: 'app.start', details: { host: options.host, env: config.env, version: APP_VERSION } });
     }
@@ -182,6 +186,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
       dmp,
       annuaire,
       mss,
+      paper,
       events,
       async close() {
         health.stop();

@@ -17,6 +17,7 @@ import { registerPatient } from './patient.js';
 import { registerSandbox } from './sandbox.js';
 import { registerMss } from './mss.js';
 import { registerOutbox } from './outbox.js';
+import { registerEnvois } from './envois.js';
 import { registerPki } from './pki.js';
 import { registerVihf } from './vihf.js';
 import { registerXdm } from './xdm.js';
@@ -33,6 +34,7 @@ const program = new Command()
 registerDoctor(program);
 registerAudit(program);
 registerOutbox(program);
+registerEnvois(program);
 registerIdentity(program);
 registerVihf(program);
 registerPki(program);

@@ -12,6 +12,7 @@ import * as s from './schemas.js';
 import * as dmp from './dmp.js';
 import * as annuaire from './annuaire.js';
 import * as mss from './mss.js';
+import * as paper from './paper.js';
 import type { Outcome } from './outcome.js';
 
 function channel<Req extends z.ZodType, Res extends z.ZodType>(request: Req, response: Res) {
@@ -35,6 +36,12 @@ export const contract = {
     retry: channel(s.idRequest, s.outboxItem),
     /** Cancels an action that has not left (waiting or failed); the renderer asks for confirmation first. Audited. */
     cancel: channel(s.idRequest, s.outboxItem),
+  },
+  paper: {
+    /** « À remettre sur papier »: mails to patients not delivered or not read after the delay, DMP feeds still queued. */
+    list: channel(s.empty, paper.paperList),
+    /** « Remis en main propre » / « envoyé par courrier » (audited). */
+    mark: channel(paper.paperMarkRequest, paper.paperItem),
   },
   settings: {
     get: channel(s.empty, s.settingsView),
