@@ -10,6 +10,7 @@ import { toFeedInput } from '../dmp/service.js';
 import { APP_NAME, APP_VERSION } from './version.js';
 import { AHEAD_ROWS } from '../../shared/domain/search-ahead.js';
 import { MSS_SEND_KIND } from '../mss/sender.js';
+import { patientSheet } from '../paper/print.js';
 
 export interface CallContext {
   /** Who is acting: the logged-in practitioner later, the system for now. */
@@ -69,6 +70,11 @@ export function createHandlers(services: Services): Handlers {
     'paper.list': () => {
       identity.session.require();
       return { items: services.paper.list(), delayHours: settings.get('paper.delayHours') };
+    },
+    'paper.print': async (request) => {
+      const credentials = identity.session.require();
+      const sheet = await patientSheet(services, request.uid, credentials.practitioner.idNatPs, credentials.practitioner.displayName);
+      return { fileName: sheet.fileName, pdfBase64: Buffer.from(sheet.bytes).toString('base64'), pages: sheet.pages };
     },
     'paper.mark': (request) => {
       const actor = identity.session.require().practitioner.idNatPs;

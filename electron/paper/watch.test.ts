@@ -43,7 +43,7 @@ describe('PaperWatchService', () => {
     expect(parsed.accuse?.type).toBe('DSN');
     // As the mail service applies a DSN (electron/mss/service.ts applyReceipt).
     if (parsed.accuse?.type !== 'DSN') throw new Error('DSN attendu');
-    for (const r of parsed.accuse.recipients) mail.addReceipt('<cr-1@cabinet>', { recipient: r.finalRecipient, state: 'echec', label: r.libelle, at: '2026-11-23T09:05:00.000Z', source: 'uid:INBOX:1' });
+    for (const r of parsed.accuse.recipients) mail.addReceipt('<cr-1@cabinet>', { recipient: r.finalRecipient ?? patient, state: 'echec', label: r.libelle, at: '2026-11-23T09:05:00.000Z', source: 'uid:INBOX:1' });
 
     const [item, ...rest] = paper.list();
     expect(rest).toEqual([]);

@@ -42,6 +42,8 @@ export const contract = {
     list: channel(s.empty, paper.paperList),
     /** « Remis en main propre » / « envoyé par courrier » (audited). */
     mark: channel(paper.paperMarkRequest, paper.paperItem),
+    /** « Imprimer pour le patient »: the printable PDF (identity, documents, « Votre espace santé »). Audited. */
+    print: channel(paper.paperPrintRequest, paper.paperPrintResult),
   },
   settings: {
     get: channel(s.empty, s.settingsView),

@@ -270,6 +270,12 @@ export class Outbox {
     return toItem(this.row(id) as Row);
   }
 
+  /** The queued action's payload (e.g. a DMP feed's CDA, for « Imprimer pour le patient »), or null. */
+  payloadOf(id: number): unknown {
+    const row = this.row(id);
+    return row ? (JSON.parse(row.payload) as unknown) : null;
+  }
+
   resultOf(id: number): unknown {
     const row = this.row(id);
     return row?.result ? (JSON.parse(row.result) as unknown) : null;
