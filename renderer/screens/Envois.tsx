@@ -17,6 +17,7 @@ import { capitalize, formatInteger } from '../format.js';
 import { cabinet } from '../bridge/index.js';
 import { call, useCabinet } from '../state/cabinet.js';
 import { ServiceOutage } from '../components/ServiceOutage.js';
+import { PaperList } from './envois/PaperList.js';
 import { Dialog } from '../components/Dialog.js';
 import { deliveryLabels, type DeliveryState } from '../../shared/domain/mss/delivery.js';
 import { practiceTime } from '../../shared/domain/service-outage.js';
@@ -180,6 +181,7 @@ export function Envois() {
       }
     >
       <ServiceOutage services={['dmp', 'mssSmtp', 'mssImap']} />
+      <PaperList />
       <div className="filter-bar" role="group" aria-label="Filtrer par état">
         <FilterButton pressed={filter === 'tous'} onClick={() => setFilter('tous')} label="Tous" count={counts ? total : null} />
         {outboxStates.map((state) => (

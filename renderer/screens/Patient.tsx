@@ -35,6 +35,8 @@ import { call, useCabinet } from '../state/cabinet.js';
 import { InsHistoryList } from '../components/InsHistoryList.js';
 import { PatientMail } from './messagerie/PatientMail.js';
 import { DmpPanel } from './patient/DmpPanel.js';
+import { PrintForPatient } from '../components/PrintForPatient.js';
+import { ServiceOutage } from '../components/ServiceOutage.js';
 
 type HistoryEntry = PatientDetail['history'][number] & { n: number };
 type Reverify = ResponseOf<'patients.reverify'>;
@@ -96,7 +98,17 @@ export function Patient({ uid }: { uid: string }) {
   }
 
   return (
-    <Screen title={patientName(patient)} intro={usedNameText(patient) ?? undefined} actions={back}>
+    <Screen
+      title={patientName(patient)}
+      intro={usedNameText(patient) ?? undefined}
+      actions={
+        <>
+          <PrintForPatient uid={patient.uid} />
+          {back}
+        </>
+      }
+    >
+      <ServiceOutage services={['dmp', 'insi']} />
       <div className="status-summary">
         <StatusBadge status={patient.status} label={patient.statusLabel} size="large" />
         {patient.attributes.filter(isAlarmingAttribute).map((code) => (
