@@ -33,6 +33,7 @@ import type { ImapFlow } from 'imapflow';
 import type { Receipt } from './receipts.js';
 import { randomUUID } from 'node:crypto';
 import { deliveryOf, type Delivery } from '../../shared/domain/mss/delivery.js';
+import { errorNoticeLabel, parseErrorNotice } from '../../shared/domain/mss/error-notice.js';
 
 /** The sandbox's LPS reference for X-MSS-NIL until the ANS declaration gives the real one. */
 export const SANDBOX_NIL = 'CABINET-BAS-0001';
@@ -115,9 +116,13 @@ export function newMailTracker(store: MssStore) {
       let newest: NewMessage | null = null;
       for (const m of messages) {
         if (m.folder.path !== 'INBOX') continue;
+        // Delivery and read reports are not new mail for the practitioner: they update the sent mail's timeline.
+        if (m.type.toLowerCase() === 'multipart/report') {
+          tracker.reports.push(m);
+          continue;
+        }
         tracker.fresh += 1;
         newest = m;
-        if (m.type.toLowerCase() === 'multipart/report') tracker.reports.push(m);
       }
       const row = newest && store.message(newest.rowId);
       if (row) tracker.last = { from: row.from[0]?.address ?? '', subject: displaySubject(row.subject) };
@@ -312,6 +317,8 @@ export class MssService {
         });
         // Reports are read after the fetch: no other IMAP command is sent while a FETCH streams.
         for (const m of tracker.reports.slice(0, 2000)) receipts += await this.handleIncoming(client, store, m);
+        // ANS error notices (ordinary mails « [Erreur d’intégration !][902] … »): a failure in the answered mail's timeline.
+        receipts += await this.applyErrorNotices(client, store);
         return synced;
       });
       this.lastSync = { at: this.now().toISOString(), result };
@@ -338,6 +345,29 @@ export class MssService {
     } catch {
       return 0; // a malformed report stays an ordinary message; reading it shows the reason
     }
+  }
+
+  /**
+   * The ANS « courriel standard » error notice answers one of our mails (In-Reply-To / References):
+   * its timeline gets « échec » with the code's meaning, and the notice is marked read. Others stay as they are.
+   */
+  private async applyErrorNotices(client: ImapFlow, store: MssStore): Promise<number> {
+    let applied = 0;
+    for (const row of store.unreadErrorNotices()) {
+      const notice = parseErrorNotice(row.subject);
+      if (!notice) continue;
+      const messageId = [row.inReplyTo, row.thread].find((id): id is string => Boolean(id && store.sent(id)));
+      if (!messageId) continue;
+      const sent = store.sent(messageId)!;
+      const from = bareAddress(row.from[0]?.address);
+      const recipients = sent.recipients.filter((r) => bareAddress(r) === from);
+      for (const recipient of recipients.length > 0 ? recipients : sent.recipients) {
+        store.addReceipt(messageId, { recipient, state: 'echec', label: errorNoticeLabel(notice), at: row.date ?? this.now().toISOString(), source: `notice:${row.folderPath}:${row.uid}` });
+      }
+      await this.markReportRead(client, store, row).catch(() => undefined);
+      applied += 1;
+    }
+    return applied;
   }
 
   private async markReportRead(client: ImapFlow, store: MssStore, row: { id: number; folderPath: string; uid: number; flags: string[] }): Promise<void> {

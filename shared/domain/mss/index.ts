@@ -7,3 +7,4 @@ export * from './address.js';
 export * from './headers.js';
 export * from './subject.js';
 export * from './delivery.js';
+export * from './error-notice.js';
