@@ -84,6 +84,10 @@ export function createHandlers(services: Services): Handlers {
     },
 
     // Patient data: only for a logged-in practitioner; every access audited by the service.
+    'patients.toRequery': () => {
+      identity.session.require();
+      return { patients: services.patients.toRequery(identity.session.actor) };
+    },
     'patients.search': (request) => {
       identity.session.require();
       return { patients: services.patients.search(request.query, request.limit, identity.session.actor) };

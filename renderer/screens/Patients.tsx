@@ -20,6 +20,7 @@ import { cabinet } from '../bridge/index.js';
 import { go, patientHrefs } from '../routes.js';
 import { call, useCabinet } from '../state/cabinet.js';
 import { aheadTermFor, foldSearchTerm } from '../../shared/domain/search-ahead.js';
+import { RequeryList } from './patients/RequeryList.js';
 
 const SEARCH_LIMIT = 50;
 /** Beyond this length a term is precise enough: no search ahead. */
@@ -311,6 +312,7 @@ export function Patients() {
         </a>
       }
     >
+      <RequeryList />
       <div className="search-box" role="search">
         <label className="field__label" htmlFor={searchId}>
           Rechercher un patient — nom, prénom, date de naissance ou INS

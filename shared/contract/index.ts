@@ -56,6 +56,8 @@ export const contract = {
       s.patientsSearchAheadRequest,
       z.object({ query: z.string(), next: z.array(z.object({ term: z.string(), count: z.number().int(), patients: z.array(s.patientSummary) })) }),
     ),
+    /** « À réinterroger »: identities without INS never checked with INSi (procédure dégradée). */
+    toRequery: channel(s.empty, z.object({ patients: z.array(s.patientSummary) })),
     get: channel(s.uidRequest, s.patientDetail),
     create: channel(s.patientCreateRequest, s.patientDetail),
     /** Accepts an INSi result (by its server-side id): new patient or existing one → RECUP (or QUAL after a document check). */
