@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CabinetError } from '../../../shared/contract/outcome.js';
 import { freshStore } from '../../../test/support/store.js';
-import { Outbox, WAITING_FOR_SESSION } from './outbox.js';
+import { Outbox } from './outbox.js';
 import { OutboxWorker } from './worker.js';
 
 const stores: ReturnType<typeof freshStore>[] = [];
@@ -57,7 +57,7 @@ describe('outbox worker, degraded mode', () => {
     });
     const { item } = outbox.enqueue(input('doc-2'));
     await worker.drain();
-    expect(outbox.get(item.id)).toMatchObject({ state: 'en_attente', attempts: 0, nextAttemptAt: null, lastError: WAITING_FOR_SESSION });
+    expect(outbox.get(item.id)).toMatchObject({ state: 'en_attente', attempts: 0, nextAttemptAt: null, lastError: 'Connectez-vous.' });
     for (let i = 0; i < 3; i++) await worker.drain();
     expect(calls).toBe(1);
     session.ready = true;

@@ -225,11 +225,11 @@ export class Outbox {
    * back to the queue with no due time and the attempt is given back — it
    * waits for the login ({@link resumeWaiting}) instead of burning retries.
    */
-  waitForSession(id: number): void {
+  waitForSession(id: number, reason: string = WAITING_FOR_SESSION): void {
     const { iso } = this.now();
     this.db
       .prepare("UPDATE outbox SET state = 'en_attente', attempts = MAX(0, attempts - 1), last_error = ?, next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ? AND state = 'en_cours'")
-      .run(WAITING_FOR_SESSION, iso, id);
+      .run(reason.slice(0, 1000), iso, id);
   }
 
   /** The practitioner is logged in: every action waiting for it becomes due now. Returns how many. */

@@ -170,7 +170,7 @@ export class OutboxWorker {
       const expired = this.options.clock() - Date.parse(item.createdAt) > this.options.retryWindowMs();
       if (error instanceof CabinetError && error.code === 'SESSION_REQUIRED') {
         // Needs the practitioner: wait for the login, attempt given back.
-        this.outbox.waitForSession(item.id);
+        this.outbox.waitForSession(item.id, message);
       } else if (error instanceof PermanentSendError || (error instanceof CabinetError && error.code === 'INVALID_REQUEST') || expired) {
         this.outbox.markFailed(item.id, message);
       } else {
