@@ -25,7 +25,7 @@ describe('degraded-mode CLI', () => {
     const run = cabinet(['envois', 'a-remettre', '--json']);
     expect(run.status).toBe(0);
     expect(run.json()).toEqual({ ok: true, value: { items: [], delayHours: 72 } });
-  });
+  }, 60_000);
 
   it('envois marquer and outbox drain need a practitioner; a bad --remis or --timeout is refused in French', () => {
     const mark = cabinet(['envois', 'marquer', 'mss:<x@y>', '--remis', 'main-propre', '--json']);
@@ -36,11 +36,11 @@ describe('degraded-mode CLI', () => {
     const drain = cabinet(['outbox', 'drain', '--timeout', 'abc', '--json']);
     expect(drain.status).toBe(1);
     expect(drain.json()).toMatchObject({ ok: false, code: 'INVALID_REQUEST', message: expect.stringContaining('--timeout') });
-  });
+  }, 120_000);
 
   it('patient fiche: an unknown INS is said plainly', () => {
     const run = cabinet(['patient', 'fiche', '--ins', '279035121518989', '--out', path.join(dataDir, 'fiche.pdf'), '--json']);
     expect(run.status).toBe(1);
     expect(run.json()).toMatchObject({ ok: false, code: 'NOT_FOUND', message: expect.stringContaining('Aucun patient de ce poste') });
-  });
+  }, 60_000);
 });
