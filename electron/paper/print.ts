@@ -28,8 +28,9 @@ export async function patientSheet(services: Deps, uid: string, actor: string, p
 
   for (const feed of services.dmp.cache.feeds({ patientUid: uid }, 50)) {
     espaceSante = true;
-    const state = (feed.outboxState ?? 'envoye') as OutboxState;
-    const route = `DMP (Mon espace santé) — ${state === 'envoye' ? 'déposé' : outboxStateLabels[state]}`;
+    // No outbox row any more: the practitioner cancelled it (« Annuler l’envoi »).
+    const state = feed.outboxState as OutboxState | null;
+    const route = `DMP (Mon espace santé) — ${state === null ? 'envoi annulé' : state === 'envoye' ? 'déposé' : outboxStateLabels[state]}`;
     let pdf: Uint8Array | null = null;
     const payload = services.outbox.payloadOf(feed.outboxId) as { cdaBase64?: unknown } | null;
     if (payload && typeof payload.cdaBase64 === 'string') {
