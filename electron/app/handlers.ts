@@ -12,6 +12,8 @@ import { toFeedInput } from '../dmp/service.js';
 import { APP_NAME, APP_VERSION } from './version.js';
 import { AHEAD_ROWS } from '../../shared/domain/search-ahead.js';
 import { diagnosticOf } from './diagnostic.js';
+import { MSS_SEND_KIND } from '../mss/sender.js';
+import { patientSheet } from '../paper/print.js';
 
 export interface CallContext {
   /** Who is acting, for the audit log: the logged-in practitioner's idNat_PS, or the system when nobody is. */
@@ -56,7 +58,11 @@ export function createHandlers(services: Services): Handlers {
       return result;
     },
 
-    'outbox.list': (request) => ({ items: outbox.list(request.state, request.limit), counts: outbox.counts() }),
+    'outbox.list': (request) => ({
+      // A sent mail shows what happened next (receipts), not just « envoyé ».
+      items: outbox.list(request.state, request.limit).map((item) => (item.kind === MSS_SEND_KIND && item.state === 'envoye' ? { ...item, delivery: services.mss.delivery(item.idempotencyKey) } : item)),
+      counts: outbox.counts(),
+    }),
     'outbox.retry': (request, context) => {
       const item = outbox.retryNow(request.id);
       audit.append({ actor: context.actor, action: 'outbox.retry', subject: item.idempotencyKey, details: { kind: item.kind } });
@@ -65,8 +71,28 @@ export function createHandlers(services: Services): Handlers {
       return item;
     },
 
+    'outbox.cancel': (request, context) => {
+      const item = outbox.cancel(request.id);
+      audit.append({ actor: context.actor, action: 'outbox.cancel', subject: item.idempotencyKey, details: { kind: item.kind, resume: item.summary, etat: item.state, tentatives: item.attempts } });
+      services.events.emit('outboxChanged', outbox.counts());
+      return item;
+    },
+
+    'paper.list': () => ({ items: services.paper.list(), delayHours: settings.get('paper.delayHours') }),
+    'paper.print': async (request) => {
+      const credentials = identity.session.require();
+      const sheet = await patientSheet(services, request.uid, credentials.practitioner.idNatPs, credentials.practitioner.displayName);
+      return { fileName: sheet.fileName, pdfBase64: Buffer.from(sheet.bytes).toString('base64'), pages: sheet.pages };
+    },
+    'paper.mark': (request, context) => {
+      const item = services.paper.mark(request.key, request.how, context.actor);
+      services.events.emit('outboxChanged', outbox.counts());
+      return item;
+    },
+
     // Every channel below 'status.*' is for a logged-in, unlocked practitioner: the dispatcher checked it (contract `access`).
     // Patient data: every access audited by the service, with the practitioner as actor.
+    'patients.toRequery': (_request, context) => ({ patients: services.patients.toRequery(context.actor) }),
     'patients.search': (request, context) => ({ patients: services.patients.search(request.query, request.limit, context.actor) }),
     'patients.searchAhead': (request, context) => services.patients.searchAhead(request.query, request.limit, AHEAD_ROWS, context.actor),
     'patients.get': (request, context) => services.patients.get(request.uid, context.actor),

@@ -29,8 +29,9 @@ import { workerCacheWriter } from '../dmp/cache-writer.js';
 import { AnnuaireService } from '../annuaire/service.js';
 import { MssService } from '../mss/service.js';
 import { mailServersAvailable } from '../mss/local-servers.js';
+import { PaperWatchService } from '../paper/watch.js';
 import { EventBus } from './events.js';
-import { HealthMonitor } from './health.js';
+import { HealthMonitor, watchedClient } from './health.js';
 import { APP_VERSION } from './version.js';
 
 export type HostKind = 'electron' | 'navigateur' | 'cli';
@@ -65,6 +66,7 @@ export interface Services {
   dmp: DmpService;
   annuaire: AnnuaireService;
   mss: MssService;
+  paper: PaperWatchService;
   events: EventBus;
   close(): Promise<void>;
 }
@@ -90,12 +92,20 @@ export async function createServices(options: ServicesOptions): Promise<Services
       retryWindowMs: () => settings.get('outbox.retryDays') * 24 * 3600_000,
       onChange: () => events.emit('outboxChanged', outbox.counts()),
       onError: (error) => diagnostics.error('outbox.worker', error),
+      // Actions needing the practitioner wait for the login (no attempt consumed); the login kicks the worker.
+      sessionReady: () => identity.session.snapshot().state === 'connecte',
+      onRecovered: (recovery) => {
+        audit.append({ actor: SYSTEM_ACTOR, action: 'outbox.recovered', details: { envois: recovery.count } });
+        events.emit('outboxRecovered', recovery);
+      },
     });
     const trust = loadTrustStore(config.trustDir);
     const anchors = new AuditAnchors(store.db, config.dataDir, store.storeId);
     // Servers' TLS: system authorities + CABINET_EXTRA_CA; in the sandbox also the test PKI (its sandboxes' certificates).
     let prepareMail: (() => void) | null = null;
     const serverTrust = config.env === 'sandbox' ? [...config.extraCa, ...trust.anchorsPem] : config.extraCa;
+    // Each national service's state, learnt from the real calls below (and from probes).
+    const health = new HealthMonitor(config, tracer, (services) => events.emit('statusChanged', { env: config.env, services, outbox: outbox.counts() }), serverTrust);
     const identity = new IdentityService({
       audit,
       ecps: createEcpsProvider(config, serverTrust, tracer, options.env ?? process.env),
@@ -112,20 +122,22 @@ export async function createServices(options: ServicesOptions): Promise<Services
         events.emit('sessionChanged', view);
         // Logged in (app hosts): the MSSanté sync's write worker starts now, in the background, not at launch.
         if (view.state === 'connecte') prepareMail?.();
+        // Actions waiting for the login leave now.
+        if (view.state === 'connecte') worker.kick();
       },
     });
     const patients = new PatientService(
       store.db,
       audit,
       config.env,
-      () => createInsiLookup({ config, env: options.env ?? process.env, serverTrust, tracer, identity, validate: (leaf, chain, purpose) => createIdentityChecks(trust).validate(leaf, chain, purpose) }),
+      () => watchedClient(createInsiLookup({ config, env: options.env ?? process.env, serverTrust, tracer, identity, validate: (leaf, chain, purpose) => createIdentityChecks(trust).validate(leaf, chain, purpose) }), 'insi', health),
       (uid) => events.emit('patientsChanged', { uid }),
       clock,
     );
     const annuaire = new AnnuaireService({ config, env: options.env ?? process.env, serverTrust, onFailure: (error) => diagnostics.error('annuaire.search', new Error(`${error.code}: ${error.message} ${JSON.stringify(error.details ?? {})}`)) });
     // DMP: the client is built per use (endpoint from the configuration, mutual TLS and VIHF from the session).
     const dmpConnection = createDmpConnection({ config, env: options.env ?? process.env, serverTrust, tracer, identity });
-    const dmpClient = dmpConnection.client;
+    const dmpClient = () => watchedClient(dmpConnection.client(), 'dmp', health);
     let cdaChecker: CdaSelfCheck | null = null;
     const dmp = new DmpService({
       db: store.db,
@@ -154,6 +166,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
       serverTrust,
       identity,
       patients,
+      observe: (service, error) => health.observe(service, error),
       // Only the sandbox runs local mail servers (the test operator); elsewhere the operator is remote.
       serversAvailable: () => (config.env === 'sandbox' ? mailServersAvailable() : { ok: true }),
       setting: (key) => settings.get(key),
@@ -165,7 +178,8 @@ export async function createServices(options: ServicesOptions): Promise<Services
         newMail: (n) => events.emit('mssNewMail', n),
       },
     });
-    const health = new HealthMonitor(config, tracer, (services) => events.emit('statusChanged', { env: config.env, services, outbox: outbox.counts() }), serverTrust);
+
+    const paper = new PaperWatchService({ db: store.db, audit, delayHours: () => settings.get('paper.delayHours') });
 
     if (options.host !== 'cli') {
       audit.append({ actor: SYSTEM_ACTOR, action: 'app.start', details: { host: options.host, env: config.env, version: APP_VERSION } });
@@ -198,6 +212,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
       dmp,
       annuaire,
       mss,
+      paper,
       events,
       async close() {
         health.stop();

@@ -1,14 +1,44 @@
-/** `cabinet patient list` and `cabinet patient piece`. */
+/** `cabinet patient list`, `cabinet patient piece` and `cabinet patient fiche`. */
+import fs from 'node:fs';
 import { Option, type Command } from 'commander';
 import { CabinetError } from '../../shared/contract/outcome.js';
 import { formatIns, parseIns } from '../../shared/domain/ins/index.js';
 import { createServices } from '../app/services.js';
+import { patientSheet } from '../paper/print.js';
 import { jsonOption, run } from './output.js';
 
 const CLI_ACTOR = 'cli';
 
 export function registerPatient(program: Command): void {
   const patient = program.command('patient').description('patients de ce poste');
+
+  patient
+    .command('fiche')
+    .description('« Imprimer pour le patient » : PDF avec son identité, ses documents partagés et la fiche « Votre espace santé »')
+    .requiredOption('--ins <ins>', 'INS du patient (15 chiffres et clé)')
+    .requiredOption('--out <fichier>', 'fichier PDF à écrire')
+    .addOption(jsonOption())
+    .action((options: { ins: string; out: string; json?: boolean }) =>
+      run({ json: Boolean(options.json) }, async () => {
+        const services = await createServices({ host: 'cli' });
+        try {
+          const parsed = parseIns(options.ins);
+          if (!parsed.ok) throw new CabinetError(parsed.code, parsed.message, parsed.details);
+          const row = services.patients.repo.search(parsed.value.matricule, 5).find((p) => p.ins_matricule === parsed.value.matricule && p.ins_cle === parsed.value.cle);
+          if (!row) throw new CabinetError('NOT_FOUND', `Aucun patient de ce poste ne porte l’INS ${formatIns(parsed.value)}.`);
+          const sheet = await patientSheet(services, row.uid, CLI_ACTOR, 'le cabinet');
+          try {
+            fs.writeFileSync(options.out, sheet.bytes);
+          } catch {
+            throw new CabinetError('INVALID_REQUEST', `Impossible d’écrire le fichier ${options.out}.`);
+          }
+          const text = [`Fiche écrite : ${options.out} (${sheet.pages} page(s)).`, ...sheet.problems].join('\n');
+          return { value: { file: options.out, pages: sheet.pages, problems: sheet.problems }, text };
+        } finally {
+          await services.close();
+        }
+      }),
+    );
 
   patient
     .command('list')

@@ -629,7 +629,7 @@ export class DmpService {
       title: built.title,
       typeCode: built.type.code,
     };
-    const { item } = this.options.outbox.enqueue({ kind: DMP_FEED_KIND, idempotencyKey: `dmp:${built.uniqueId}`, summary: `${built.type.displayName} — ${preview.patientLabel}`, payload });
+    const { item } = this.options.outbox.enqueue({ kind: DMP_FEED_KIND, idempotencyKey: `dmp:${built.uniqueId}`, summary: `${built.type.displayName} — ${preview.patientLabel}`, payload, groupKey: uid });
     this.cache.recordFeed({ uniqueId: built.uniqueId, patientUid: uid, outboxId: item.id, title: built.title, typeCode: built.type.code, actor, replaces: preview.replaces?.entryUuid ?? null });
     this.audit.append({ actor, action: preview.replaces ? 'dmp.replace' : 'dmp.feed', subject: uid, details: { uniqueId: built.uniqueId, type: built.type.code, masquePs: preview.visibility.masquePs, ...(preview.replaces ? { remplace: preview.replaces.uniqueId } : {}) } });
     this.options.kick?.();

@@ -34,20 +34,33 @@ const message = (uid: number, subject: string, from: string): MessageInput => ({
 });
 
 describe('newMailTracker (what the sync keeps of new messages)', () => {
-  it('counts INBOX only, keeps the DSN/MDN reports, and names the newest message for the notification', () => {
+  it('counts INBOX only, keeps the DSN/MDN reports apart (they are not new mail: issue 15), and names the newest message for the notification', () => {
     const { mss, inbox, sent } = store();
     const ids = mss.insertMessages(inbox.id, [message(1, 'Compte rendu', 'a@hopital.test-mssante.fr'), message(2, 'XDM/1.0/DDM+Lettre de liaison', 'b@hopital.test-mssante.fr')]);
     const sentIds = mss.insertMessages(sent.id, [message(1, 'Envoyé', 'marie.martin@cabinet.test-mssante.fr')]);
     const tracker = newMailTracker(mss);
     const fresh = (rowId: number, uid: number, type: string, folder = inbox): NewMessage => ({ rowId, uid, folder, type });
     tracker.onNew([fresh(ids.get(1)!, 1, 'MULTIPART/REPORT'), fresh(sentIds.get(1)!, 1, 'text/plain', sent), fresh(ids.get(2)!, 2, 'multipart/mixed')]);
-    expect(tracker.fresh).toBe(2);
+    expect(tracker.fresh).toBe(1);
     expect(tracker.reports.map((m) => m.uid)).toEqual([1]);
     // The subject convention of document mails is hidden, as in the list.
     expect(tracker.last).toEqual({ from: 'b@hopital.test-mssante.fr', subject: 'Lettre de liaison' });
     tracker.onNew([fresh(sentIds.get(1)!, 1, 'text/plain', sent)]);
-    expect(tracker.fresh).toBe(2);
+    expect(tracker.fresh).toBe(1);
     expect(tracker.last?.from).toBe('b@hopital.test-mssante.fr');
+  });
+});
+
+describe('unreadErrorNotices (ANS « courriel standard » error notices)', () => {
+  it('finds the unread INBOX mails whose subject is an error notice, nothing else', () => {
+    const { mss, inbox, sent } = store();
+    const ids = mss.insertMessages(inbox.id, [
+      message(1, '[Erreur d’intégration !][902] XDM/1.0/DDM+Compte rendu', 'lps@hopital.test-mssante.fr'),
+      message(2, 'Erreur d’intégration évoquée dans ce courrier', 'a@hopital.test-mssante.fr'),
+      message(3, '[KO Intégration système !][904] XDM/1.0/DDM', 'lps@hopital.test-mssante.fr'),
+    ]);
+    mss.insertMessages(sent.id, [message(1, '[Erreur d’intégration !][902] copie', 'marie.martin@cabinet.test-mssante.fr')]);
+    expect(mss.unreadErrorNotices().map((m) => m.id)).toEqual([ids.get(3), ids.get(1)]);
   });
 });
 

@@ -32,6 +32,8 @@ import { MSS_SEND_KIND, createMssSender, type MssSendPayload } from './sender.js
 import type { ImapFlow } from 'imapflow';
 import type { Receipt } from './receipts.js';
 import { randomUUID } from 'node:crypto';
+import { deliveryOf, type Delivery } from '../../shared/domain/mss/delivery.js';
+import { errorNoticeLabel, parseErrorNotice } from '../../shared/domain/mss/error-notice.js';
 
 /** The sandbox's LPS reference for X-MSS-NIL until the ANS declaration gives the real one. */
 export const SANDBOX_NIL = 'CABINET-BAS-0001';
@@ -46,6 +48,8 @@ export interface MssServiceOptions {
   serverTrust: readonly string[];
   identity: IdentityService;
   patients: PatientService;
+  /** Each real exchange with the operator's servers, for the services' state (`HealthMonitor.observe`): error null on success. */
+  observe?: (service: 'mssImap' | 'mssSmtp', error: unknown) => void;
   /** Are mail servers installed (the sandbox operator)? */
   serversAvailable: () => { ok: boolean; message?: string };
   events?: {
@@ -112,9 +116,13 @@ export function newMailTracker(store: MssStore) {
       let newest: NewMessage | null = null;
       for (const m of messages) {
         if (m.folder.path !== 'INBOX') continue;
+        // Delivery and read reports are not new mail for the practitioner: they update the sent mail's timeline.
+        if (m.type.toLowerCase() === 'multipart/report') {
+          tracker.reports.push(m);
+          continue;
+        }
         tracker.fresh += 1;
         newest = m;
-        if (m.type.toLowerCase() === 'multipart/report') tracker.reports.push(m);
       }
       const row = newest && store.message(newest.rowId);
       if (row) tracker.last = { from: row.from[0]?.address ?? '', subject: displaySubject(row.subject) };
@@ -130,14 +138,21 @@ export class MssService {
   private writer: MessageWriter | null = null;
 
   constructor(private readonly o: MssServiceOptions) {
-    o.worker.register(
-      MSS_SEND_KIND,
-      createMssSender({
-        connections: { imap: () => this.openImap(), smtp: async () => this.smtpOptions() },
-        store: (account) => this.storeFor(account),
-        onSent: () => o.events?.changed?.(),
-      }),
-    );
+    const send = createMssSender({
+      connections: { imap: () => this.openImap(), smtp: async () => this.smtpOptions() },
+      store: (account) => this.storeFor(account),
+      onSent: () => o.events?.changed?.(),
+    });
+    o.worker.register(MSS_SEND_KIND, async (item, context) => {
+      try {
+        const result = await send(item, context);
+        o.observe?.('mssSmtp', null);
+        return result;
+      } catch (error) {
+        this.observeMailError(error);
+        throw error;
+      }
+    });
   }
 
   private now(): Date {
@@ -180,7 +195,22 @@ export class MssService {
   }
 
   async openImap(): Promise<ImapFlow> {
-    return connectImap({ endpoint: parseMailEndpoint(this.o.config.endpoints.mssImap.url, 'imap'), auth: this.auth(), trust: this.trust() });
+    const options = { endpoint: parseMailEndpoint(this.o.config.endpoints.mssImap.url, 'imap'), auth: this.auth(), trust: this.trust() };
+    try {
+      const client = await connectImap(options);
+      this.o.observe?.('mssImap', null);
+      return client;
+    } catch (error) {
+      this.o.observe?.('mssImap', error);
+      throw error;
+    }
+  }
+
+  /** A mail error names its server (`explainMailError`): that server's state follows it. */
+  private observeMailError(error: unknown): void {
+    const server = (error as { details?: { server?: unknown } } | null)?.details?.server;
+    if (server === 'SMTP') this.o.observe?.('mssSmtp', error);
+    else if (server === 'IMAP') this.o.observe?.('mssImap', error);
   }
 
   /**
@@ -287,6 +317,8 @@ export class MssService {
         });
         // Reports are read after the fetch: no other IMAP command is sent while a FETCH streams.
         for (const m of tracker.reports.slice(0, 2000)) receipts += await this.handleIncoming(client, store, m);
+        // ANS error notices (ordinary mails « [Erreur d’intégration !][902] … »): a failure in the answered mail's timeline.
+        receipts += await this.applyErrorNotices(client, store);
         return synced;
       });
       this.lastSync = { at: this.now().toISOString(), result };
@@ -306,10 +338,43 @@ export class MssService {
       const raw = await fetchRaw(client, row.folderPath, row.uid, 5 * 1024 * 1024);
       const parsed = await parseEml(raw);
       store.saveBody(row.id, raw, parsed.texte ?? null, summarise(parsed));
-      return parsed.accuse ? this.applyReceipt(store, parsed.accuse, `uid:${row.folderPath}:${row.uid}`, row.date ?? this.now().toISOString()) : 0;
+      const applied = parsed.accuse ? this.applyReceipt(store, parsed.accuse, `uid:${row.folderPath}:${row.uid}`, row.date ?? this.now().toISOString()) : 0;
+      // A report about one of our mails updates its timeline (Envois) and is not unread mail: it is marked read, here and on the server.
+      if (applied) await this.markReportRead(client, store, row).catch(() => undefined);
+      return applied;
     } catch {
       return 0; // a malformed report stays an ordinary message; reading it shows the reason
     }
+  }
+
+  /**
+   * The ANS « courriel standard » error notice answers one of our mails (In-Reply-To / References):
+   * its timeline gets « échec » with the code's meaning, and the notice is marked read. Others stay as they are.
+   */
+  private async applyErrorNotices(client: ImapFlow, store: MssStore): Promise<number> {
+    let applied = 0;
+    for (const row of store.unreadErrorNotices()) {
+      const notice = parseErrorNotice(row.subject);
+      if (!notice) continue;
+      const messageId = [row.inReplyTo, row.thread].find((id): id is string => Boolean(id && store.sent(id)));
+      if (!messageId) continue;
+      const sent = store.sent(messageId)!;
+      const from = bareAddress(row.from[0]?.address);
+      const recipients = sent.recipients.filter((r) => bareAddress(r) === from);
+      for (const recipient of recipients.length > 0 ? recipients : sent.recipients) {
+        store.addReceipt(messageId, { recipient, state: 'echec', label: errorNoticeLabel(notice), at: row.date ?? this.now().toISOString(), source: `notice:${row.folderPath}:${row.uid}` });
+      }
+      await this.markReportRead(client, store, row).catch(() => undefined);
+      applied += 1;
+    }
+    return applied;
+  }
+
+  private async markReportRead(client: ImapFlow, store: MssStore, row: { id: number; folderPath: string; uid: number; flags: string[] }): Promise<void> {
+    if (row.flags.includes('\\Seen')) return;
+    await client.mailboxOpen(row.folderPath);
+    await client.messageFlagsAdd(String(row.uid), ['\\Seen'], { uid: true });
+    store.setLocalFlags(row.id, [...row.flags, '\\Seen']);
   }
 
   private applyReceipt(store: MssStore, receipt: Receipt, source: string, at: string): number {
@@ -330,6 +395,17 @@ export class MssService {
       if (state) store.addReceipt(messageId, { recipient, state, label: receipt.libelle, at, source });
     }
     return 1;
+  }
+
+  /**
+   * What happened to a sent mail (Envois): « envoyé » until a receipt says « remis », « lu » or « échec ».
+   * Sent mails and receipts are keyed by Message-ID, whatever the account. Null for a mail this post did not send.
+   */
+  delivery(messageId: string): Delivery | null {
+    const store = this.storeFor('*');
+    const sent = store.sent(messageId);
+    if (!sent) return null;
+    return deliveryOf(store.receipts(messageId), sent.recipients);
   }
 
   // -- reading --------------------------------------------------------------
@@ -608,7 +684,7 @@ export class MssService {
     const payload: MssSendPayload = { account: from, messageId: mail.messageId, raw: mail.raw.toString('base64'), envelope: mail.envelope, envelopeId: mail.envelopeId, dsn: true };
     const store = this.store();
     store.recordSent({ messageId: mail.messageId, outboxKey: mail.messageId, sender: from, recipients: mail.envelope.to, subject, patientUid: patient?.uid ?? null, readReceipt: Boolean(request.readReceipt), fin: Boolean(request.fin) });
-    const { item } = this.o.outbox.enqueue({ kind: MSS_SEND_KIND, idempotencyKey: mail.messageId, summary: `Message « ${displaySubject(subject).slice(0, 80)} » — ${mail.envelope.to.join(', ')}`.slice(0, 300), payload });
+    const { item } = this.o.outbox.enqueue({ kind: MSS_SEND_KIND, idempotencyKey: mail.messageId, summary: `Message « ${displaySubject(subject).slice(0, 80)} » — ${mail.envelope.to.join(', ')}`.slice(0, 300), payload, groupKey: patient?.uid ?? null });
     this.o.audit.append({
       actor,
       action: 'mss.send',

@@ -62,6 +62,11 @@ export class PatientRepository {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
+  /** Identities without INS never checked with INSi (« à réinterroger », procédure dégradée), oldest first. */
+  toRequery(limit = 200): PatientRow[] {
+    return this.db.prepare("SELECT * FROM patients WHERE status IN ('PROV', 'VALI') AND insi_checked_at IS NULL ORDER BY id LIMIT ?").all(limit) as PatientRow[];
+  }
+
   byUid(uid: string): PatientRow | undefined {
     return this.db.prepare('SELECT * FROM patients WHERE uid = ?').get(uid) as PatientRow | undefined;
   }

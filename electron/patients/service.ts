@@ -139,6 +139,13 @@ export class PatientService {
    * the count are audited. One entry per actor and 30-second window (with the
    * number of searches since the previous entry), not one per keystroke.
    */
+  /** « À réinterroger »: identities created while INSi did not answer (or never queried). Audited as a list read. */
+  toRequery(actor: string) {
+    const rows = this.repo.toRequery();
+    this.audit.append({ actor, action: 'patient.toRequery', details: { nombre: rows.length } });
+    return rows.map((r) => this.summary(r));
+  }
+
   search(query: string, limit: number, actor: string) {
     const rows = this.repo.search(query, limit);
     this.auditSearch(actor, query.length, rows.length);

@@ -1,7 +1,7 @@
 /** The browser host's bridge: the contract over one WebSocket. */
 import { buildApi, type CabinetApi, type ChannelName, type EventName, type Outcome } from '../../shared/contract/index.js';
 import { BRIDGE_PATH, BRIDGE_PROTOCOL, TOKEN_PROTOCOL_PREFIX, type ServerMessage } from '../../shared/contract/bridge-protocol.js';
-import { fail } from '../../shared/contract/outcome.js';
+import { bridgeFailure } from './failure.js';
 
 const TOKEN_KEY = 'cabinet.bridgeToken';
 const CALL_TIMEOUT_MS = 60_000;
@@ -67,7 +67,7 @@ export function createWebBridge(): CabinetApi {
         const wasOpen = socket === ws;
         socket = null;
         opening = null;
-        settleAll(fail('UNAVAILABLE', 'La connexion avec les services de Cabinet a été interrompue.'));
+        settleAll(bridgeFailure('UNAVAILABLE', 'La connexion avec les services de Cabinet a été interrompue.'));
         if (!wasOpen) reject(new Error('closed'));
         // Keep event subscriptions alive across a restart of the host.
         if (listeners.size > 0 && reconnectTimer === null) {
@@ -89,14 +89,14 @@ export function createWebBridge(): CabinetApi {
       ws = socket && socket.readyState === WebSocket.OPEN ? socket : await open();
     } catch {
       return token
-        ? fail('UNAVAILABLE', 'Les services de Cabinet ne répondent pas. Relancez Cabinet.')
-        : fail('UNAUTHORIZED', 'Jeton de session absent : ouvrez l’adresse complète affichée au lancement de Cabinet.');
+        ? bridgeFailure('UNAVAILABLE', 'Les services de Cabinet ne répondent pas. Relancez Cabinet.')
+        : bridgeFailure('UNAUTHORIZED', 'Jeton de session absent : ouvrez l’adresse complète affichée au lancement de Cabinet.');
     }
     const id = nextId++;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         pending.delete(id);
-        resolve(fail('UNAVAILABLE', 'Les services de Cabinet n’ont pas répondu à temps.'));
+        resolve(bridgeFailure('UNAVAILABLE', 'Les services de Cabinet n’ont pas répondu à temps.'));
       }, CALL_TIMEOUT_MS);
       pending.set(id, (outcome) => {
         clearTimeout(timer);

@@ -13,6 +13,7 @@ import type { Practitioner } from '../../shared/domain/practitioner.js';
 import { Icon } from './Icon.js';
 import { ServiceStateLabel } from './ServiceState.js';
 import { servicesSummary } from './services-summary.js';
+import { outageBanner } from '../../shared/domain/service-outage.js';
 
 type Service = Status['services'][number];
 
@@ -49,6 +50,8 @@ export function StatusBar() {
   const outbox = practitioner && !outage ? status?.outbox : undefined;
   const waiting = outbox ? outbox.en_attente + outbox.en_cours : 0;
   const summary = status && !outage ? servicesSummary(status.services) : null;
+  // A national service down: said in words, with what still works (never « relancez Cabinet »).
+  const degraded = status && !outage ? outageBanner(status.services.map((s) => ({ id: s.id, state: s.state, since: s.since ?? null })).filter((s) => !(s.state === 'indisponible' && !s.since))) : null;
 
   return (
     <footer className="status-bar">
@@ -69,6 +72,7 @@ export function StatusBar() {
         {status && summary ? (
           <>
             <p className={`status-bar__summary${summary.calm ? '' : ' status-bar__summary--alert'}`}>{summary.text}</p>
+            {degraded ? <p className="status-bar__degraded">{degraded}</p> : null}
             <ul className="status-bar__services" aria-label="Services nationaux">
               {status.services.map((service) => (
                 <li key={service.id} className={`status-bar__service status-bar__service--${service.state}`} title={serviceTooltip(service)}>

@@ -16,6 +16,11 @@ import { Screen } from '../components/Screen.js';
 import { capitalize, formatInteger } from '../format.js';
 import { cabinet } from '../bridge/index.js';
 import { call, useCabinet } from '../state/cabinet.js';
+import { ServiceOutage } from '../components/ServiceOutage.js';
+import { PaperList } from './envois/PaperList.js';
+import { Dialog } from '../components/Dialog.js';
+import { deliveryLabels, type DeliveryState } from '../../shared/domain/mss/delivery.js';
+import { practiceTime } from '../../shared/domain/service-outage.js';
 
 type OutboxList = ResponseOf<'outbox.list'>;
 type OutboxItem = OutboxList['items'][number];
@@ -28,6 +33,9 @@ export const outboxStateTones: Record<OutboxState, Tone> = {
   echec: 'danger',
 };
 
+/** After sending, what the receipts say (issue 15): never « Envoyé » for a mail whose delivery failed. */
+const deliveryTones: Record<DeliveryState, Tone> = { envoye: 'success', en_attente: 'warning', remis: 'success', lu: 'success', echec: 'danger' };
+
 const retryable: ReadonlySet<OutboxState> = new Set(['echec', 'en_attente']);
 
 type Notice = { tone: 'success' | 'error'; text: string } | null;
@@ -39,6 +47,8 @@ export function Envois() {
   const [loadError, setLoadError] = useState<Failure | null>(null);
   const [retrying, setRetrying] = useState<number | null>(null);
   const [notice, setNotice] = useState<Notice>(null);
+  const [cancelling, setCancelling] = useState<OutboxItem | null>(null);
+  const [recovered, setRecovered] = useState<string | null>(null);
   const request = useRef(0);
 
   const load = useCallback(async () => {
@@ -59,6 +69,27 @@ export function Envois() {
   }, [load, reconnections]);
 
   useEffect(() => cabinet.events.outboxChanged(() => void load()), [load]);
+  // Held-back actions left on their own: say it (« 3 envois partis à 10:42 »).
+  useEffect(
+    () =>
+      cabinet.events.outboxRecovered((r) => {
+        setRecovered(`${formatInteger(r.count)} ${r.count > 1 ? 'envois partis' : 'envoi parti'} à ${practiceTime(r.at)}.`);
+        void load();
+      }),
+    [load],
+  );
+
+  async function cancel(item: OutboxItem) {
+    setCancelling(null);
+    setNotice(null);
+    const outcome = await call(() => cabinet.outbox.cancel({ id: item.id }));
+    if (outcome.ok) setNotice({ tone: 'success', text: `Envoi annulé : ${item.summary}` });
+    else {
+      setNotice({ tone: 'error', text: outcome.message });
+      report(outcome);
+    }
+    void load();
+  }
 
   async function retry(item: OutboxItem) {
     setRetrying(item.id);
@@ -90,7 +121,14 @@ export function Envois() {
       className: 'col-state',
       cell: (item) => (
         <div className="cell-stack">
-          <Badge tone={outboxStateTones[item.state]}>{capitalize(outboxStateLabels[item.state])}</Badge>
+          {item.delivery && item.delivery.state !== 'envoye' ? (
+            <>
+              <Badge tone={deliveryTones[item.delivery.state]}>{capitalize(deliveryLabels[item.delivery.state])}</Badge>
+              {item.delivery.label ? <span className={item.delivery.state === 'echec' ? 'text-danger' : 'muted'}>{item.delivery.label}</span> : null}
+            </>
+          ) : (
+            <Badge tone={outboxStateTones[item.state]}>{capitalize(outboxStateLabels[item.state])}</Badge>
+          )}
           {retryable.has(item.state) ? (
             <button
               type="button"
@@ -100,6 +138,17 @@ export function Envois() {
               aria-label={`Réessayer maintenant : ${item.summary}`}
             >
               {retrying === item.id ? 'Envoi…' : 'Réessayer maintenant'}
+            </button>
+          ) : null}
+          {retryable.has(item.state) ? (
+            <button
+              type="button"
+              className="button button--small button--quiet"
+              disabled={retrying !== null}
+              onClick={() => setCancelling(item)}
+              aria-label={`Annuler l’envoi : ${item.summary}`}
+            >
+              Annuler l’envoi
             </button>
           ) : null}
         </div>
@@ -131,6 +180,8 @@ export function Envois() {
         </button>
       }
     >
+      <ServiceOutage services={['dmp', 'mssSmtp', 'mssImap']} />
+      <PaperList />
       <div className="filter-bar" role="group" aria-label="Filtrer par état">
         <FilterButton pressed={filter === 'tous'} onClick={() => setFilter('tous')} label="Tous" count={counts ? total : null} />
         {outboxStates.map((state) => (
@@ -146,8 +197,26 @@ export function Envois() {
       </div>
 
       <div aria-live="polite" aria-atomic="true" className="notice-slot">
+        {recovered ? <Alert tone="success" title="Envois repartis automatiquement">{recovered}</Alert> : null}
         {notice ? <Alert tone={notice.tone === 'success' ? 'success' : 'error'}>{notice.text}</Alert> : null}
       </div>
+
+      {cancelling ? (
+        <Dialog title="Annuler cet envoi ?" tone="danger" onClose={() => setCancelling(null)}>
+          <p>
+            <strong>{cancelling.summary}</strong> ne partira pas. Cette annulation est enregistrée dans le journal. Si l’information doit parvenir au
+            destinataire, remettez-la autrement (papier, courrier).
+          </p>
+          <div className="form-actions">
+            <button type="button" className="button button--secondary" onClick={() => setCancelling(null)}>
+              Garder l’envoi
+            </button>
+            <button type="button" className="button button--danger" onClick={() => void cancel(cancelling)}>
+              Annuler l’envoi
+            </button>
+          </div>
+        </Dialog>
+      ) : null}
 
       {loadError && !list ? (
         <LoadError failure={loadError} title="Impossible de lire les envois" />
@@ -175,7 +244,7 @@ export function Envois() {
             columns={columns}
             rows={items}
             rowKey={(item) => item.id}
-            rowClassName={(item) => (item.state === 'echec' ? 'row--danger' : undefined)}
+            rowClassName={(item) => (item.state === 'echec' || item.delivery?.state === 'echec' ? 'row--danger' : undefined)}
           />
           {counts && (filter === 'tous' ? total : counts[filter]) > items.length ? (
             <p className="muted table-note">

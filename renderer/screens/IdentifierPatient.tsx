@@ -55,6 +55,8 @@ import { patientHrefs } from '../routes.js';
 import { call, useCabinet } from '../state/cabinet.js';
 import { InsHistoryList } from '../components/InsHistoryList.js';
 import { readAsBase64 } from '../read-file.js';
+import { ServiceOutage } from '../components/ServiceOutage.js';
+import { outageCause } from '../../shared/domain/service-outage.js';
 
 type Stage =
   | { step: 1 }
@@ -141,6 +143,7 @@ export function IdentifierPatient({ uid }: { uid?: string }) {
         )
       }
     >
+      <ServiceOutage services={['insi']} />
       <Stepper current={step} done={stage.step === 4} />
 
       <section className="step-panel" aria-labelledby="etape-titre">
@@ -164,6 +167,7 @@ export function IdentifierPatient({ uid }: { uid?: string }) {
             onFocused={() => setFocusField(null)}
             showVitale={!production && !existing}
             onResult={(result, entered, source, fileName) => setStage({ step: 2, result, entered, source, fileName })}
+            onCreated={existing ? undefined : (patient) => setStage({ step: 3, patient, arrival: 'created' })}
           />
         ) : stage.step === 2 ? (
           <ResultStep
@@ -234,6 +238,7 @@ function TraitsStep({
   onFocused,
   showVitale,
   onResult,
+  onCreated,
 }: {
   draft: TraitsDraft;
   setDraft: (update: (draft: TraitsDraft) => TraitsDraft) => void;
@@ -242,6 +247,8 @@ function TraitsStep({
   onFocused: () => void;
   showVitale: boolean;
   onResult: (result: InsiLookupResult, entered: TraitsInput | null, source: 'traits' | 'vitale', fileName?: string) => void;
+  /** INSi down (procédure dégradée): the identity created provisional with the typed traits. */
+  onCreated?: (patient: PatientDetail) => void;
 }) {
   const { report } = useCabinet();
   const id = useId();
@@ -376,6 +383,31 @@ function TraitsStep({
           « facultatif ».
         </p>
         <FailureAlert failure={failure} title={failure && isInsKeyRefusal(failure) ? 'INS refusé : clé incohérente' : 'INSi n’a pas pu être interrogé'} />
+        {failure && outageCause(failure) && onCreated ? (
+          <Alert tone="warning" title="INSi ne répond pas : procédure dégradée">
+            <p>
+              Créez l’identité <strong>provisoire</strong> avec les traits saisis. Rien ne sera partagé pour ce patient (DMP, messagerie) tant que son
+              identité n’est pas qualifiée ; sa fiche vous rappellera d’interroger INSi à nouveau quand le service sera revenu.
+            </p>
+            <button
+              type="button"
+              className="button button--secondary"
+              disabled={busy !== null}
+              onClick={async () => {
+                const { traits } = checkTraits(draft);
+                if (!traits) return;
+                const created = await call(() => cabinet.patients.create({ traits }));
+                if (created.ok) onCreated(created.value);
+                else {
+                  setFailure(created);
+                  report(created);
+                }
+              }}
+            >
+              Créer l’identité provisoire avec ces traits
+            </button>
+          </Alert>
+        ) : null}
 
         <div className="form-row">
           <TextField

@@ -35,6 +35,7 @@ import { ReadingPane } from './messagerie/ReadingPane.js';
 import { SyncProgress } from './messagerie/SyncProgress.js';
 import { intentFromSubpath } from './messagerie/hrefs.js';
 import { countLabel } from './messagerie/windowing.js';
+import { ServiceOutage } from '../components/ServiceOutage.js';
 
 export function Messagerie({ subpath = '' }: { subpath?: string }) {
   const { report, reconnections } = useCabinet();
@@ -294,6 +295,7 @@ function Mailbox({ status, subpath, onStatus, intro }: { status: MssStatusView; 
 
   return (
     <Screen title="Messagerie" intro={intro} actions={actions}>
+      <ServiceOutage services={['mssImap', 'mssSmtp', 'annuaire']} />
       {showFirstSync ? <SyncProgress progress={progress} /> : null}
       {syncFailure ? (
         <Alert

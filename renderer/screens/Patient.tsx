@@ -35,6 +35,9 @@ import { call, useCabinet } from '../state/cabinet.js';
 import { InsHistoryList } from '../components/InsHistoryList.js';
 import { PatientMail } from './messagerie/PatientMail.js';
 import { DmpPanel } from './patient/DmpPanel.js';
+import { PrintForPatient } from '../components/PrintForPatient.js';
+import { ServiceOutage } from '../components/ServiceOutage.js';
+import { needsInsiQuery } from '../../shared/domain/ins/requery.js';
 
 type HistoryEntry = PatientDetail['history'][number] & { n: number };
 type Reverify = ResponseOf<'patients.reverify'>;
@@ -96,7 +99,26 @@ export function Patient({ uid }: { uid: string }) {
   }
 
   return (
-    <Screen title={patientName(patient)} intro={usedNameText(patient) ?? undefined} actions={back}>
+    <Screen
+      title={patientName(patient)}
+      intro={usedNameText(patient) ?? undefined}
+      actions={
+        <>
+          <PrintForPatient uid={patient.uid} />
+          {back}
+        </>
+      }
+    >
+      <ServiceOutage services={['dmp', 'insi']} />
+      {needsInsiQuery(patient) ? (
+        <Alert tone="warning" title="À réinterroger auprès d’INSi">
+          <p>
+            Cette identité n’a pas encore été vérifiée par le téléservice INSi (créée pendant une panne, ou sans interrogation). Rien n’est partagé pour
+            ce patient tant qu’elle n’est pas qualifiée.{' '}
+            <a href={patientHrefs.identifyExisting(patient.uid)}>Interroger INSi maintenant</a>
+          </p>
+        </Alert>
+      ) : null}
       <div className="status-summary">
         <StatusBadge status={patient.status} label={patient.statusLabel} size="large" />
         {patient.attributes.filter(isAlarmingAttribute).map((code) => (

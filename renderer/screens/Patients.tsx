@@ -21,6 +21,7 @@ import { go, patientHrefs } from '../routes.js';
 import { call, useCabinet } from '../state/cabinet.js';
 import { registerSessionCache } from '../state/session-caches.js';
 import { aheadTermFor, foldSearchTerm } from '../../shared/domain/search-ahead.js';
+import { RequeryList } from './patients/RequeryList.js';
 
 const SEARCH_LIMIT = 50;
 /** Beyond this length a term is precise enough: no search ahead. */
@@ -315,6 +316,7 @@ export function Patients() {
         </a>
       }
     >
+      <RequeryList />
       <div className="search-box" role="search">
         <label className="field__label" htmlFor={searchId}>
           Rechercher un patient — nom, prénom, date de naissance ou INS

@@ -12,13 +12,18 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useRef, use
 import type { Failure, Outcome, ResponseOf } from '../../shared/contract/index.js';
 import { cabinet } from '../bridge/index.js';
 import { setPracticeZone } from '../format.js';
+import { bridgeFailure, isBridgeFailure } from '../bridge/failure.js';
 
 export type AppInfo = ResponseOf<'app.info'>;
 export type Status = ResponseOf<'status.get'>;
 
-/** Codes meaning "the services themselves are out of reach", not "this action failed". */
+/**
+ * "Cabinet's own services are out of reach (or refuse this page)", not "this
+ * action failed" and not "a national service is down": only the bridge's own
+ * failures. A national service's UNAVAILABLE goes to the status bar's banner.
+ */
 export function isOutage(failure: Failure): boolean {
-  return failure.code === 'UNAUTHORIZED' || failure.code === 'UNAVAILABLE';
+  return isBridgeFailure(failure);
 }
 
 /**
@@ -31,7 +36,7 @@ export async function call<T>(run: () => Promise<Outcome<T>>): Promise<Outcome<T
     if (outcome && typeof outcome === 'object' && 'ok' in outcome) return outcome;
     return { ok: false, code: 'INTERNAL', message: 'Réponse inattendue des services de Cabinet.' };
   } catch {
-    return { ok: false, code: 'UNAVAILABLE', message: 'Les services de Cabinet ne répondent pas.' };
+    return bridgeFailure('UNAVAILABLE', 'Les services de Cabinet ne répondent pas.');
   }
 }
 

@@ -13,6 +13,7 @@ import * as dmp from './dmp.js';
 import * as annuaire from './annuaire.js';
 import * as mss from './mss.js';
 import * as diagnostic from './diagnostic.js';
+import * as paper from './paper.js';
 import type { Outcome } from './outcome.js';
 
 /**
@@ -55,6 +56,16 @@ export const contract = {
   outbox: {
     list: channel(s.outboxListRequest, z.object({ items: z.array(s.outboxItem), counts: s.outboxCounts }), 'practitioner'),
     retry: channel(s.idRequest, s.outboxItem, 'practitioner'),
+    /** Cancels an action that has not left (waiting or failed); the renderer asks for confirmation first. Audited. */
+    cancel: channel(s.idRequest, s.outboxItem, 'practitioner'),
+  },
+  paper: {
+    /** « À remettre sur papier »: mails to patients not delivered or not read after the delay, DMP feeds still queued. */
+    list: channel(s.empty, paper.paperList, 'practitioner'),
+    /** « Remis en main propre » / « envoyé par courrier » (audited). */
+    mark: channel(paper.paperMarkRequest, paper.paperItem, 'practitioner'),
+    /** « Imprimer pour le patient »: the printable PDF (identity, documents, « Votre espace santé »). Audited. */
+    print: channel(paper.paperPrintRequest, paper.paperPrintResult, 'practitioner'),
   },
   settings: {
     get: channel(s.empty, s.settingsView, 'practitioner'),
@@ -68,6 +79,8 @@ export const contract = {
       z.object({ query: z.string(), next: z.array(z.object({ term: z.string(), count: z.number().int(), patients: z.array(s.patientSummary) })) }),
       'practitioner',
     ),
+    /** « À réinterroger »: identities without INS never checked with INSi (procédure dégradée). */
+    toRequery: channel(s.empty, z.object({ patients: z.array(s.patientSummary) }), 'practitioner'),
     get: channel(s.uidRequest, s.patientDetail, 'practitioner'),
     create: channel(s.patientCreateRequest, s.patientDetail, 'practitioner'),
     /** Accepts an INSi result (by its server-side id): new patient or existing one → RECUP (or QUAL after a document check). */
@@ -148,6 +161,8 @@ export const contract = {
 export const events = {
   statusChanged: s.status,
   outboxChanged: s.outboxCounts,
+  /** Held-back actions have left (after an outage, a crash, the login): « 3 envois partis à 10:42 ». */
+  outboxRecovered: z.object({ count: z.number().int().min(1), at: z.string() }),
   auditAppended: z.object({ id: z.number().int() }),
   sessionChanged: s.sessionView,
   patientsChanged: z.object({ uid: z.string() }),

@@ -28,6 +28,8 @@ export const serviceStatus = z.object({
   detail: z.string().optional(),
   url: z.string().nullable(),
   checkedAt: z.string().nullable(),
+  /** Since when it is unavailable (ISO, from the real calls or a probe), while it is. */
+  since: z.string().nullable().optional(),
 });
 
 export const outboxCounts = z.object({
@@ -86,6 +88,11 @@ export const outboxItem = z.object({
   lastError: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  /** After sending (mail): what the receipts say — « envoyé » while nothing says otherwise, then remis, lu or échec. */
+  delivery: z
+    .object({ state: z.enum(['envoye', 'en_attente', 'remis', 'lu', 'echec']), label: z.string().nullable(), at: z.string().nullable() })
+    .nullable()
+    .optional(),
 });
 
 export const outboxListRequest = z

@@ -15,6 +15,8 @@ export const userSettingSchemas = {
   'mss.adresse': z.string().max(254).regex(/^(|[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+)$/),
   /** Days an outgoing action keeps being retried before it needs the user. */
   'outbox.retryDays': z.number().int().min(1).max(30),
+  /** Hours without a read receipt (mail to a patient) or still queued (DMP) before « À remettre sur papier ». */
+  'paper.delayHours': z.number().int().min(1).max(24 * 30),
   /** Path of the CPS card's PKCS#11 module (Cryptolib CPS); empty = the usual location for this OS. */
   'identity.pkcs11Module': z.string().max(500),
   /** The practitioner's specialty (TRE_R38), put in the VIHF; the card does not carry it. */
@@ -34,6 +36,7 @@ export const userSettingDefaults: UserSettings = {
   'mss.desktopNotifications': true,
   'mss.adresse': '',
   'outbox.retryDays': 7,
+  'paper.delayHours': 72,
   'identity.pkcs11Module': '',
   'identity.specialite': '',
   'identity.structure': '',
@@ -56,6 +59,10 @@ export const userSettingLabels: Record<UserSettingKey, { label: string; help: st
   'outbox.retryDays': {
     label: 'Durée des nouvelles tentatives d’envoi (jours)',
     help: 'Pendant ce délai, un envoi en échec est retenté automatiquement avant de vous être signalé.',
+  },
+  'paper.delayHours': {
+    label: 'Délai avant « À remettre sur papier » (heures)',
+    help: 'Un message au patient sans accusé de lecture, ou un document encore en file vers le DMP, après ce délai est proposé à la remise sur papier.',
   },
   'identity.pkcs11Module': {
     label: 'Module de la carte CPS (PKCS#11)',

@@ -300,6 +300,14 @@ describe.skipIf(!available.ok)(`MSSanté client against Dovecot + Postfix${avail
     await martin.services.mss.sync();
     const timeline = martin.services.mss.timeline(queued.messageId);
     expect(timeline.recipients[0]).toMatchObject({ state: 'echec', label: expect.stringMatching(/échec/) });
+    // Issue 15: Envois says « Échec » (not « Envoyé »), and the report is not unread mail.
+    expect(martin.services.mss.delivery(queued.messageId)).toMatchObject({ state: 'echec' });
+    const reports = martin.services.store.db
+      .prepare("SELECT seen FROM mss_messages m JOIN mss_folders f ON f.id = m.folder_id WHERE f.path = 'INBOX' AND m.subject LIKE 'Undelivered Mail%'")
+      .pluck()
+      .all() as number[];
+    expect(reports.length).toBeGreaterThan(0);
+    expect(reports.every((seen) => seen === 1)).toBe(true);
   });
 
   it('read receipt: asked by the GP, sent automatically by the nurse’s Cabinet when shown ($MDNSent), « lu » on the GP’s timeline', async () => {

@@ -400,7 +400,7 @@ export class XdsDmpClient implements DmpClient {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new CabinetError('UNAVAILABLE', `Le DMP n’a pas répondu dans le délai imparti (${this.timeoutMs >= 1000 ? `${Math.round(this.timeoutMs / 1000)} s` : `${this.timeoutMs} ms`}) : réessayez plus tard.`)),
+        () => reject(new CabinetError('UNAVAILABLE', `Le DMP n’a pas répondu dans le délai imparti (${this.timeoutMs >= 1000 ? `${Math.round(this.timeoutMs / 1000)} s` : `${this.timeoutMs} ms`}) : réessayez plus tard.`, { cause: 'delai' })),
         this.timeoutMs,
       );
     });

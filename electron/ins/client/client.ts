@@ -267,7 +267,7 @@ export class InsiClient {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new CabinetError('UNAVAILABLE', `INSi n’a pas répondu dans le délai imparti (${this.timeoutMs >= 1000 ? `${Math.round(this.timeoutMs / 1000)} s` : `${this.timeoutMs} ms`}) : réessayez plus tard.`)),
+        () => reject(new CabinetError('UNAVAILABLE', `INSi n’a pas répondu dans le délai imparti (${this.timeoutMs >= 1000 ? `${Math.round(this.timeoutMs / 1000)} s` : `${this.timeoutMs} ms`}) : réessayez plus tard.`, { cause: 'delai' })),
         this.timeoutMs,
       );
     });

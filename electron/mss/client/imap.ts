@@ -46,13 +46,13 @@ export function explainMailError(error: unknown, what: 'IMAP' | 'SMTP', endpoint
   const cause = `${code} ${text}`.trim().slice(0, 300);
   const server = what === 'IMAP' ? 'le serveur de réception (IMAP)' : 'le serveur d’envoi (SMTP)';
   if (SERVER_UNREACHABLE.test(code) || /ECONNREFUSED|connect ECONN/.test(text)) {
-    return new CabinetError('UNAVAILABLE', `Messagerie MSSanté injoignable : ${server}${where} ne répond pas.`, { reason: 'injoignable' });
+    return new CabinetError('UNAVAILABLE', `Messagerie MSSanté injoignable : ${server}${where} ne répond pas.`, { reason: 'injoignable', server: what });
   }
   if (/ETIMEDOUT|ETIMEOUT|CONNECT_TIMEOUT|GREETING_TIMEOUT|NoConnection/i.test(code) || /timed? ?out|timeout/i.test(text)) {
-    return new CabinetError('UNAVAILABLE', `Messagerie MSSanté : ${server}${where} n’a pas répondu à temps.`, { reason: 'delai' });
+    return new CabinetError('UNAVAILABLE', `Messagerie MSSanté : ${server}${where} n’a pas répondu à temps.`, { reason: 'delai', server: what });
   }
   if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_CERT_ALTNAME/i.test(code) && !/certificate required|PEER_DID_NOT_RETURN/i.test(text)) {
-    return new CabinetError('UNAVAILABLE', `Le certificat de ${server}${where} n’est pas reconnu : connexion refusée par sécurité.`, { reason: 'certificat_serveur' });
+    return new CabinetError('UNAVAILABLE', `Le certificat de ${server}${where} n’est pas reconnu : connexion refusée par sécurité.`, { reason: 'certificat_serveur', server: what });
   }
   if (/certificate required|bad certificate|unknown ca|certificate unknown|certificate revoked|certificate expired|PEER_DID_NOT_RETURN|didn't present valid SSL certificate|valid client certificate|No client certificate|alert|handshake/i.test(text)) {
     return new CabinetError('UNAUTHORIZED', `Certificat refusé par ${server} : il doit s’agir de votre carte CPS ou de votre certificat IGC-Santé valide.`, { reason: 'certificat_refuse' });
@@ -61,7 +61,7 @@ export function explainMailError(error: unknown, what: 'IMAP' | 'SMTP', endpoint
     return new CabinetError('UNAUTHORIZED', `Authentification refusée par ${server} : vérifiez que votre certificat ou votre connexion Pro Santé Connect ouvre bien cette boîte aux lettres.`, { reason: 'authentification' });
   }
   if (/ECONNRESET|EPIPE|closed|Connection not available|Unexpected close/i.test(`${code} ${text}`)) {
-    return new CabinetError('UNAVAILABLE', `Messagerie MSSanté : ${server}${where} a fermé la connexion (certificat refusé ou service interrompu).`, { reason: 'connexion_fermee', cause });
+    return new CabinetError('UNAVAILABLE', `Messagerie MSSanté : ${server}${where} a fermé la connexion (certificat refusé ou service interrompu).`, { reason: 'connexion_fermee', cause, server: what });
   }
   return new CabinetError('UNAVAILABLE', `Messagerie MSSanté : échange impossible avec ${server}${where}.`, { reason: 'inconnu', cause });
 }

@@ -413,6 +413,17 @@ export class MssStore {
     return r && toRow(r);
   }
 
+  /** Unread INBOX mails whose subject looks like an ANS error notice (`[Erreur d’intégration !][CODE] …`), newest first. */
+  unreadErrorNotices(limit = 200): MessageRow[] {
+    const rows = this.db
+      .prepare(
+        `SELECT ${MESSAGE_COLUMNS} FROM mss_messages m JOIN mss_folders f ON f.id = m.folder_id
+         WHERE f.account = ? AND f.path = 'INBOX' AND m.seen = 0 AND (m.subject LIKE '[Erreur d%' OR m.subject LIKE '[KO Int%') ORDER BY m.id DESC LIMIT ?`,
+      )
+      .all(this.account, limit) as MessageDbRow[];
+    return rows.map(toRow);
+  }
+
   thread(thread: string): MessageRow[] {
     const rows = this.db
       .prepare(`SELECT ${MESSAGE_COLUMNS} FROM mss_messages m JOIN mss_folders f ON f.id = m.folder_id WHERE m.thread = ? AND f.account = ? ORDER BY m.date, m.id`)

@@ -91,7 +91,12 @@ export interface EnqueueInput {
   /** One French line for the Envois screen, e.g. "Compte rendu — DUPONT Marie". */
   summary: string;
   payload: unknown;
+  /** Actions of the same group (the patient's uid) leave in the order they were queued. */
+  groupKey?: string | null;
 }
+
+/** Why a row waits with no due time: the practitioner must log in (no attempt consumed). */
+export const WAITING_FOR_SESSION = 'En attente de votre connexion (carte CPS, certificat ou e-CPS) : il partira dès que vous serez connecté.';
 
 export class Outbox {
   readonly owner = `${os.hostname()}#${process.pid}`;
@@ -128,10 +133,10 @@ export class Outbox {
     const { ms, iso } = this.now();
     const result = this.db
       .prepare(
-        `INSERT INTO outbox (idempotency_key, kind, summary, payload, state, attempts, next_attempt_at, created_at, updated_at)
-         VALUES (?, ?, ?, ?, 'en_attente', 0, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING`,
+        `INSERT INTO outbox (idempotency_key, kind, summary, payload, state, attempts, next_attempt_at, created_at, updated_at, group_key)
+         VALUES (?, ?, ?, ?, 'en_attente', 0, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING`,
       )
-      .run(input.idempotencyKey, input.kind, input.summary.slice(0, 300), payload, ms, iso, iso);
+      .run(input.idempotencyKey, input.kind, input.summary.slice(0, 300), payload, ms, iso, iso, input.groupKey ?? null);
     const item = this.getByKey(input.idempotencyKey);
     if (!item) throw new CabinetError('INTERNAL');
     if (result.changes === 0 && item.kind !== input.kind) {
@@ -178,7 +183,9 @@ export class Outbox {
     const row = this.db
       .prepare(
         `UPDATE outbox SET state = 'en_cours', attempts = attempts + 1, lease_owner = ?, lease_until = ?, updated_at = ?
-         WHERE id = (SELECT id FROM outbox WHERE state = 'en_attente' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT 1)
+         WHERE id = (SELECT id FROM outbox o WHERE state = 'en_attente' AND next_attempt_at <= ?
+                       AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.group_key = o.group_key AND p.id < o.id AND p.state IN ('en_attente', 'en_cours'))
+                     ORDER BY next_attempt_at, id LIMIT 1)
          RETURNING *`,
       )
       .get(this.owner, ms + leaseMs, iso, ms) as Row | undefined;
@@ -213,6 +220,43 @@ export class Outbox {
       .run(error.slice(0, 1000), iso, id);
   }
 
+  /**
+   * The action needs the practitioner (no session, session locked): it goes
+   * back to the queue with no due time and the attempt is given back — it
+   * waits for the login ({@link resumeWaiting}) instead of burning retries.
+   */
+  waitForSession(id: number, reason: string = WAITING_FOR_SESSION): void {
+    const { iso } = this.now();
+    this.db
+      .prepare("UPDATE outbox SET state = 'en_attente', attempts = MAX(0, attempts - 1), last_error = ?, next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ? AND state = 'en_cours'")
+      .run(reason.slice(0, 1000), iso, id);
+  }
+
+  /** The practitioner is logged in: every action waiting for it becomes due now. Returns how many. */
+  resumeWaiting(): number {
+    const { ms, iso } = this.now();
+    return this.db.prepare("UPDATE outbox SET next_attempt_at = ?, updated_at = ? WHERE state = 'en_attente' AND next_attempt_at IS NULL").run(ms, iso).changes;
+  }
+
+  /** How many actions are still to send (waiting, being sent, or waiting for the login). */
+  pending(): number {
+    return (this.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE state IN ('en_attente', 'en_cours')").get() as { n: number }).n;
+  }
+
+  /**
+   * The practitioner cancels an action that has not left (waiting or failed):
+   * the row is removed (the caller audits it). Returns what was cancelled.
+   */
+  cancel(id: number): OutboxItem {
+    const row = this.row(id);
+    if (!row) throw new CabinetError('NOT_FOUND', 'Cet envoi n’existe pas.');
+    if (row.state === 'envoye') throw new CabinetError('CONFLICT', 'Cet envoi est déjà parti : il ne peut plus être annulé.');
+    if (row.state === 'en_cours') throw new CabinetError('CONFLICT', 'Cet envoi est en cours : attendez son résultat avant de l’annuler.');
+    const removed = this.db.prepare("DELETE FROM outbox WHERE id = ? AND state IN ('en_attente', 'echec')").run(id);
+    if (removed.changes === 0) throw new CabinetError('CONFLICT', 'Cet envoi vient de changer d’état : réessayez.');
+    return toItem(row);
+  }
+
   /** The user's "Réessayer maintenant": a failed or waiting action becomes due now. */
   retryNow(id: number): OutboxItem {
     const row = this.row(id);
@@ -224,6 +268,12 @@ export class Outbox {
     // A failed action restarts its retry window from now.
     this.db.prepare("UPDATE outbox SET state = 'en_attente', next_attempt_at = ?, created_at = CASE WHEN state = 'echec' THEN ? ELSE created_at END, updated_at = ? WHERE id = ?").run(ms, iso, iso, id);
     return toItem(this.row(id) as Row);
+  }
+
+  /** The queued action's payload (e.g. a DMP feed's CDA, for « Imprimer pour le patient »), or null. */
+  payloadOf(id: number): unknown {
+    const row = this.row(id);
+    return row ? (JSON.parse(row.payload) as unknown) : null;
   }
 
   resultOf(id: number): unknown {

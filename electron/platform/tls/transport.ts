@@ -46,26 +46,29 @@ export interface NodeTransportOptions {
 function networkError(error: NodeJS.ErrnoException): CabinetError {
   switch (error.code) {
     case 'ECONNREFUSED':
-      return new CabinetError('UNAVAILABLE', 'Connexion refusée : le service ne fonctionne pas à cette adresse.');
+      return new CabinetError('UNAVAILABLE', 'Connexion refusée : le service ne fonctionne pas à cette adresse.', { cause: 'reseau' });
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new CabinetError('UNAVAILABLE', 'Nom de serveur introuvable (réseau ou adresse à vérifier).');
+      return new CabinetError('UNAVAILABLE', 'Nom de serveur introuvable (réseau ou adresse à vérifier).', { cause: 'reseau' });
     case 'ECONNRESET':
-      return new CabinetError('UNAVAILABLE', 'Connexion interrompue par le serveur (certificat d’authentification refusé ?).');
+      return new CabinetError('UNAVAILABLE', 'Connexion interrompue par le serveur (certificat d’authentification refusé ?).', { cause: 'reseau' });
     case 'DEPTH_ZERO_SELF_SIGNED_CERT':
     case 'SELF_SIGNED_CERT_IN_CHAIN':
     case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
     case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
-      return new CabinetError('UNAVAILABLE', 'Certificat du serveur émis par une autorité non reconnue : connexion refusée.');
+      return new CabinetError('UNAVAILABLE', 'Certificat du serveur émis par une autorité non reconnue : connexion refusée.', { cause: 'tls' });
     case 'CERT_HAS_EXPIRED':
-      return new CabinetError('UNAVAILABLE', 'Certificat du serveur expiré : connexion refusée.');
+      return new CabinetError('UNAVAILABLE', 'Certificat du serveur expiré : connexion refusée.', { cause: 'tls' });
     case 'ERR_TLS_CERT_ALTNAME_INVALID':
-      return new CabinetError('UNAVAILABLE', 'Le certificat du serveur ne correspond pas à son adresse : connexion refusée.');
+      return new CabinetError('UNAVAILABLE', 'Le certificat du serveur ne correspond pas à son adresse : connexion refusée.', { cause: 'tls' });
     default:
       if (/CERTIFICATE_REQUIRED|BAD_CERTIFICATE|UNKNOWN_CA|HANDSHAKE_FAILURE/.test(error.code ?? '')) {
         return new CabinetError('UNAUTHORIZED', 'Le service a refusé le certificat d’authentification.');
       }
-      return new CabinetError('UNAVAILABLE', `Erreur réseau (${error.code ?? 'inconnue'}).`);
+      if (/CERT|SELF_SIGNED|UNABLE_TO_|ERR_TLS|ERR_SSL/.test(error.code ?? '')) {
+        return new CabinetError('UNAVAILABLE', `Certificat du serveur refusé (${error.code ?? 'TLS'}) : connexion refusée.`, { cause: 'tls' });
+      }
+      return new CabinetError('UNAVAILABLE', `Erreur réseau (${error.code ?? 'inconnue'}).`, { cause: 'reseau' });
   }
 }
 
@@ -104,7 +107,7 @@ export function nodeHttpsTransport(credentials: TlsCredentials | null, trust: Tl
         );
         request.on('timeout', () => {
           request.destroy();
-          reject(new CabinetError('UNAVAILABLE', 'Pas de réponse du service dans le délai imparti.'));
+          reject(new CabinetError('UNAVAILABLE', 'Pas de réponse du service dans le délai imparti.', { cause: 'delai' }));
         });
         request.on('error', (error: NodeJS.ErrnoException) => reject(networkError(error)));
         request.end(body);

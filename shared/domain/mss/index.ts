@@ -6,3 +6,5 @@
 export * from './address.js';
 export * from './headers.js';
 export * from './subject.js';
+export * from './delivery.js';
+export * from './error-notice.js';

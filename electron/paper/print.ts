@@ -1,0 +1,77 @@
+/**
+ * Gathers what « Imprimer pour le patient » prints: the patient's identity,
+ * every document this post sent or queued for them (DMP feeds with their
+ * PDF taken from the queued CDA; mails with their delivery state), and
+ * whether Mon espace santé is involved. Audited (`paper.print`).
+ */
+import { isPatientMssAddress } from '../../shared/domain/mss/address.js';
+import { deliveryLabels, deliveryOf, type DeliveryState } from '../../shared/domain/mss/delivery.js';
+import { formatIns } from '../../shared/domain/ins/matricule.js';
+import { outboxStateLabels, type OutboxState } from '../../shared/domain/outbox.js';
+import type { Services } from '../app/services.js';
+import { readCda } from '../dmp/cda-reader.js';
+import { buildPatientSheet, type SheetDocument } from './sheet.js';
+
+/** « JJ/MM/AAAA » of an ISO date or instant, in the practice's time zone (to switch to the civil-date module). */
+function civil(iso: string, timeZone = 'Europe/Paris'): string {
+  const d = new Date(iso.length === 10 ? `${iso}T12:00:00Z` : iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return new Intl.DateTimeFormat('fr-FR', { day: '2-digit', month: '2-digit', year: 'numeric', timeZone }).format(d);
+}
+
+type Deps = Pick<Services, 'patients' | 'dmp' | 'outbox' | 'store' | 'audit'>;
+
+export async function patientSheet(services: Deps, uid: string, actor: string, practitioner: string, now = Date.now()) {
+  const p = services.patients.get(uid, actor);
+  const documents: SheetDocument[] = [];
+  let espaceSante = false;
+
+  for (const feed of services.dmp.cache.feeds({ patientUid: uid }, 50)) {
+    espaceSante = true;
+    // No outbox row any more: the practitioner cancelled it (« Annuler l’envoi »).
+    const state = feed.outboxState as OutboxState | null;
+    const route = `DMP (Mon espace santé) — ${state === null ? 'envoi annulé' : state === 'envoye' ? 'déposé' : outboxStateLabels[state]}`;
+    let pdf: Uint8Array | null = null;
+    const payload = services.outbox.payloadOf(feed.outboxId) as { cdaBase64?: unknown } | null;
+    if (payload && typeof payload.cdaBase64 === 'string') {
+      const reading = readCda(Buffer.from(payload.cdaBase64, 'base64'));
+      if (reading?.pdfBase64) pdf = Buffer.from(reading.pdfBase64, 'base64');
+    }
+    documents.push({ title: feed.title, date: civil(feed.createdAt), route, pdf });
+  }
+
+  const mails = services.store.db.prepare('SELECT message_id, subject, recipients, created_at FROM mss_sent WHERE patient_uid = ? ORDER BY created_at DESC LIMIT 50').all(uid) as {
+    message_id: string;
+    subject: string;
+    recipients: string;
+    created_at: string;
+  }[];
+  const receipts = services.store.db.prepare('SELECT recipient, state, label, at FROM mss_receipts WHERE message_id = ? ORDER BY id');
+  for (const m of mails) {
+    const recipients = JSON.parse(m.recipients) as string[];
+    const toPatient = recipients.some(isPatientMssAddress);
+    if (toPatient) espaceSante = true;
+    const delivery = deliveryOf(receipts.all(m.message_id) as { recipient: string; state: DeliveryState; label: string; at: string }[], recipients);
+    const route = `${toPatient ? 'Messagerie de Mon espace santé' : `Messagerie sécurisée (${recipients.join(', ')})`} — ${deliveryLabels[delivery.state]}`;
+    documents.push({ title: `Message « ${m.subject} »`, date: civil(m.created_at), route, pdf: null });
+  }
+
+  const result = await buildPatientSheet({
+    patient: {
+      name: `${p.firstName} ${p.usedName ?? p.birthName}`,
+      birthName: p.birthName,
+      firstNames: p.firstNames,
+      sex: p.sex,
+      birthDate: civil(p.birthDate),
+      birthplace: p.birthplace,
+      ins: p.ins ? `${formatIns(p.ins)} (${p.statusLabel})` : null,
+      status: p.statusLabel,
+    },
+    practitioner,
+    printedOn: civil(new Date(now).toISOString()),
+    documents,
+    espaceSante,
+  });
+  services.audit.append({ actor, action: 'paper.print', subject: uid, details: { documents: documents.length, pages: result.pages, espaceSante } });
+  return { ...result, fileName: `documents-${p.birthName.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${new Date(now).toISOString().slice(0, 10)}.pdf` };
+}
