@@ -14,6 +14,11 @@ export function setPracticeZone(zone: string): void {
   if (isPracticeZone(zone)) practiceZone = zone;
 }
 
+/** The practice's time zone, for the shared rules that format a time (e.g. the outage banner). */
+export function currentPracticeZone(): PracticeZone {
+  return practiceZone;
+}
+
 /** Today on the practice's calendar (AAAA-MM-JJ): date fields' default and maximum. */
 export function practiceToday(now: Date = new Date()): CivilDate {
   return todayIn(practiceZone, now);

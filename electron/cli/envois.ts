@@ -1,7 +1,7 @@
 /** `cabinet envois a-remettre`, `cabinet envois marquer` — the paper circuit of the degraded mode (issue 15). */
 import { Option, type Command } from 'commander';
 import { paperHowLabels, type PaperHow } from '../../shared/domain/paper-watch.js';
-import { practiceTime } from '../../shared/domain/service-outage.js';
+import { formatInstant } from '../../shared/domain/civil-date.js';
 import { createServices } from '../app/services.js';
 import { addCredentialOptions, asPractitioner, type CredentialOptions } from './credentials.js';
 import { jsonOption, run } from './output.js';
@@ -20,8 +20,9 @@ export function registerEnvois(program: Command): void {
         try {
           const items = services.paper.list();
           const delayHours = services.settings.get('paper.delayHours');
+          const zone = services.clock.zone();
           const text = items.length
-            ? items.map((i) => `${i.key}\n  ${i.summary}\n  ${i.reason} (depuis le ${i.since.slice(0, 10)} à ${practiceTime(i.since)})`).join('\n')
+            ? items.map((i) => `${i.key}\n  ${i.summary}\n  ${i.reason} (depuis le ${formatInstant(i.since, zone, 'date')} à ${formatInstant(i.since, zone, 'time')})`).join('\n')
             : 'Rien à remettre sur papier.';
           return { value: { items, delayHours }, text };
         } finally {

@@ -11,17 +11,17 @@ import { outboxStateLabels, type OutboxState } from '../../shared/domain/outbox.
 import type { Services } from '../app/services.js';
 import { readCda } from '../dmp/cda-reader.js';
 import { buildPatientSheet, type SheetDocument } from './sheet.js';
+import { formatCivilDate, formatInstant, isCivilDate } from '../../shared/domain/civil-date.js';
 
-/** « JJ/MM/AAAA » of an ISO date or instant, in the practice's time zone (to switch to the civil-date module). */
-function civil(iso: string, timeZone = 'Europe/Paris'): string {
-  const d = new Date(iso.length === 10 ? `${iso}T12:00:00Z` : iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  return new Intl.DateTimeFormat('fr-FR', { day: '2-digit', month: '2-digit', year: 'numeric', timeZone }).format(d);
-}
+type Deps = Pick<Services, 'patients' | 'dmp' | 'outbox' | 'store' | 'audit' | 'clock'>;
 
-type Deps = Pick<Services, 'patients' | 'dmp' | 'outbox' | 'store' | 'audit'>;
-
-export async function patientSheet(services: Deps, uid: string, actor: string, practitioner: string, now = Date.now()) {
+export async function patientSheet(services: Deps, uid: string, actor: string, practitioner: string) {
+  const zone = services.clock.zone();
+  /** « JJ/MM/AAAA » of a calendar date or of an instant, on the practice's calendar. */
+  const civil = (iso: string): string => {
+    if (isCivilDate(iso)) return formatCivilDate(iso);
+    return Number.isNaN(Date.parse(iso)) ? iso : formatInstant(iso, zone, 'date');
+  };
   const p = services.patients.get(uid, actor);
   const documents: SheetDocument[] = [];
   let espaceSante = false;
@@ -68,10 +68,10 @@ export async function patientSheet(services: Deps, uid: string, actor: string, p
       status: p.statusLabel,
     },
     practitioner,
-    printedOn: civil(new Date(now).toISOString()),
+    printedOn: formatCivilDate(services.clock.today()),
     documents,
     espaceSante,
   });
   services.audit.append({ actor, action: 'paper.print', subject: uid, details: { documents: documents.length, pages: result.pages, espaceSante } });
-  return { ...result, fileName: `documents-${p.birthName.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${new Date(now).toISOString().slice(0, 10)}.pdf` };
+  return { ...result, fileName: `documents-${p.birthName.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${services.clock.today()}.pdf` };
 }

@@ -5,7 +5,7 @@
  * The practitioner and the outbox only show while the session is open.
  */
 import { serviceLabels, serviceStateLabels } from '../../shared/domain/services.js';
-import { formatDateTimeLong, formatInteger } from '../format.js';
+import { formatDateTimeLong, formatInteger, currentPracticeZone } from '../format.js';
 import { hrefOf } from '../routes.js';
 import { useCabinet, type Status } from '../state/cabinet.js';
 import { useSession } from '../state/session.js';
@@ -51,7 +51,7 @@ export function StatusBar() {
   const waiting = outbox ? outbox.en_attente + outbox.en_cours : 0;
   const summary = status && !outage ? servicesSummary(status.services) : null;
   // A national service down: said in words, with what still works (never « relancez Cabinet »).
-  const degraded = status && !outage ? outageBanner(status.services.map((s) => ({ id: s.id, state: s.state, since: s.since ?? null })).filter((s) => !(s.state === 'indisponible' && !s.since))) : null;
+  const degraded = status && !outage ? outageBanner(status.services.map((s) => ({ id: s.id, state: s.state, since: s.since ?? null })).filter((s) => !(s.state === 'indisponible' && !s.since)), undefined, currentPracticeZone()) : null;
 
   return (
     <footer className="status-bar">

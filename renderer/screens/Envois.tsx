@@ -13,14 +13,13 @@ import { EmptyState } from '../components/EmptyState.js';
 import { Icon } from '../components/Icon.js';
 import { LoadError } from '../components/LoadError.js';
 import { Screen } from '../components/Screen.js';
-import { capitalize, formatInteger } from '../format.js';
+import { capitalize, formatInteger, formatInstantIn } from '../format.js';
 import { cabinet } from '../bridge/index.js';
 import { call, useCabinet } from '../state/cabinet.js';
 import { ServiceOutage } from '../components/ServiceOutage.js';
 import { PaperList } from './envois/PaperList.js';
 import { Dialog } from '../components/Dialog.js';
 import { deliveryLabels, type DeliveryState } from '../../shared/domain/mss/delivery.js';
-import { practiceTime } from '../../shared/domain/service-outage.js';
 
 type OutboxList = ResponseOf<'outbox.list'>;
 type OutboxItem = OutboxList['items'][number];
@@ -73,7 +72,7 @@ export function Envois() {
   useEffect(
     () =>
       cabinet.events.outboxRecovered((r) => {
-        setRecovered(`${formatInteger(r.count)} ${r.count > 1 ? 'envois partis' : 'envoi parti'} à ${practiceTime(r.at)}.`);
+        setRecovered(`${formatInteger(r.count)} ${r.count > 1 ? 'envois partis' : 'envoi parti'} à ${formatInstantIn(r.at, 'time')}.`);
         void load();
       }),
     [load],

@@ -7,6 +7,7 @@
  */
 import type { NationalService } from './services.js';
 import { serviceLabels } from './services.js';
+import { DEFAULT_PRACTICE_ZONE, formatInstant } from './civil-date.js';
 
 export type OutageCause = 'reseau' | 'tls' | 'delai' | 'serveur';
 
@@ -24,15 +25,11 @@ export function outageCause(failure: { code?: unknown; details?: unknown } | nul
   return null;
 }
 
-/**
- * The practice's wall-clock time « HH:MM ». One small helper so that the
- * practice's time-zone setting (civil dates, another issue) replaces the
- * default in one place.
- */
-export function practiceTime(at: string | number | Date, timeZone = 'Europe/Paris'): string {
+/** The practice's wall-clock time « HH:MM » (its time-zone setting, civil-date.ts). */
+export function practiceTime(at: string | number | Date, timeZone: string = DEFAULT_PRACTICE_ZONE): string {
   const date = at instanceof Date ? at : new Date(at);
   if (Number.isNaN(date.getTime())) return '';
-  return new Intl.DateTimeFormat('fr-FR', { hour: '2-digit', minute: '2-digit', hour12: false, timeZone }).format(date);
+  return formatInstant(date, timeZone, 'time');
 }
 
 export interface ServiceAvailability {
