@@ -3,19 +3,19 @@
  * listed with its state until it is sent; failed ones can be retried now.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { Failure, ResponseOf } from '../../shared/contract/index.js';
-import { outboxKindLabel, outboxStateLabels, outboxStates, type OutboxState } from '../../shared/domain/outbox.js';
-import { Alert } from '../components/Alert.js';
-import { Badge, type Tone } from '../components/Badge.js';
-import { DataTable, type Column } from '../components/DataTable.js';
-import { DateTime } from '../components/DateTime.js';
-import { EmptyState } from '../components/EmptyState.js';
-import { Icon } from '../components/Icon.js';
-import { LoadError } from '../components/LoadError.js';
-import { Screen } from '../components/Screen.js';
-import { capitalize, formatInteger } from '../format.js';
-import { cabinet } from '../bridge/index.js';
-import { call, useCabinet } from '../state/cabinet.js';
+import type { Failure, ResponseOf } from '../../../shared/contract/index.js';
+import { outboxKindLabel, outboxStateLabels, outboxStates, type OutboxState } from '../../../shared/domain/outbox.js';
+import { Alert } from '../../components/Alert.js';
+import { Badge, type Tone } from '../../components/Badge.js';
+import { DataTable, type Column } from '../../components/DataTable.js';
+import { DateTime } from '../../components/DateTime.js';
+import { EmptyState } from '../../components/EmptyState.js';
+import { Icon } from '../../components/Icon.js';
+import { LoadError } from '../../components/LoadError.js';
+import { Screen } from '../../components/Screen.js';
+import { capitalize, formatInteger } from '../../format.js';
+import { cabinet } from '../../bridge/index.js';
+import { call, useCabinet } from '../../state/cabinet.js';
 
 type OutboxList = ResponseOf<'outbox.list'>;
 type OutboxItem = OutboxList['items'][number];

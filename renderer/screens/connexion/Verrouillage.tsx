@@ -5,16 +5,16 @@
  * password, or a new e-CPS approval. "Changer de praticien" logs out.
  */
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
-import type { Failure } from '../../shared/contract/index.js';
-import { identitySourceLabels } from '../../shared/domain/practitioner.js';
-import { Icon } from '../components/Icon.js';
-import { profession } from '../components/IdentityBadge.js';
-import { PIN_MIN_LENGTH, PinPad } from '../components/PinPad.js';
-import { SessionFailure } from '../components/SessionFailure.js';
-import { cabinet } from '../bridge/index.js';
-import { call, useCabinet } from '../state/cabinet.js';
-import { useSession, type SessionView } from '../state/session.js';
-import { FieldError } from '../components/FieldError.js';
+import type { Failure } from '../../../shared/contract/index.js';
+import { identitySourceLabels } from '../../../shared/domain/practitioner.js';
+import { Icon } from '../../components/Icon.js';
+import { profession } from '../../components/IdentityBadge.js';
+import { PIN_MIN_LENGTH, PinPad } from '../../components/PinPad.js';
+import { SessionFailure } from '../../components/SessionFailure.js';
+import { cabinet } from '../../bridge/index.js';
+import { call, useCabinet } from '../../state/cabinet.js';
+import { useSession, type SessionView } from '../../state/session.js';
+import { FieldError } from '../../components/FieldError.js';
 
 /** The lock message, unless it only repeats the title. */
 function reasonText(view: SessionView): string | null {

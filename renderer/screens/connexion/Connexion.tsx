@@ -6,19 +6,19 @@
  * attempt. Failures show the services' own French message.
  */
 import { useCallback, useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import type { Failure, ResponseOf } from '../../shared/contract/index.js';
-import type { IdentitySource } from '../../shared/domain/practitioner.js';
-import { Alert } from '../components/Alert.js';
-import { Icon, type IconName } from '../components/Icon.js';
-import { PIN_MIN_LENGTH, PinPad } from '../components/PinPad.js';
-import { SessionFailure } from '../components/SessionFailure.js';
-import { cabinet } from '../bridge/index.js';
-import { formatInteger } from '../format.js';
-import { call } from '../state/cabinet.js';
-import { useSession } from '../state/session.js';
-import { FieldError } from '../components/FieldError.js';
-import { readAsBase64 } from '../read-file.js';
-import { hrefOf } from '../routes.js';
+import type { Failure, ResponseOf } from '../../../shared/contract/index.js';
+import type { IdentitySource } from '../../../shared/domain/practitioner.js';
+import { Alert } from '../../components/Alert.js';
+import { Icon, type IconName } from '../../components/Icon.js';
+import { PIN_MIN_LENGTH, PinPad } from '../../components/PinPad.js';
+import { SessionFailure } from '../../components/SessionFailure.js';
+import { cabinet } from '../../bridge/index.js';
+import { formatInteger } from '../../format.js';
+import { call } from '../../state/cabinet.js';
+import { useSession } from '../../state/session.js';
+import { FieldError } from '../../components/FieldError.js';
+import { readAsBase64 } from '../../read-file.js';
+import { hrefOf } from '../../routes.js';
 
 type CardsView = ResponseOf<'session.cards'>;
 type Card = CardsView['cards'][number];

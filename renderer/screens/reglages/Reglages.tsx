@@ -3,18 +3,18 @@
  * few preferences a practitioner may change, saved one by one.
  */
 import { useCallback, useEffect, useId, useState } from 'react';
-import type { Failure, ResponseOf } from '../../shared/contract/index.js';
-import { environmentLabels, serviceLabels } from '../../shared/domain/services.js';
-import { specialtyLabels } from '../../shared/domain/practitioner.js';
-import { settingSourceLabels, userSettingLabels, userSettingSchemas, type UserSettingKey } from '../../shared/domain/settings.js';
-import { DataTable, type Column } from '../components/DataTable.js';
-import { Icon } from '../components/Icon.js';
-import { LoadError } from '../components/LoadError.js';
-import { Screen, Section } from '../components/Screen.js';
-import { formatInteger, setPracticeZone } from '../format.js';
-import { practiceZones } from '../../shared/domain/civil-date.js';
-import { cabinet } from '../bridge/index.js';
-import { call, useCabinet } from '../state/cabinet.js';
+import type { Failure, ResponseOf } from '../../../shared/contract/index.js';
+import { environmentLabels, serviceLabels } from '../../../shared/domain/services.js';
+import { specialtyLabels } from '../../../shared/domain/practitioner.js';
+import { settingSourceLabels, userSettingLabels, userSettingSchemas, type UserSettingKey } from '../../../shared/domain/settings.js';
+import { DataTable, type Column } from '../../components/DataTable.js';
+import { Icon } from '../../components/Icon.js';
+import { LoadError } from '../../components/LoadError.js';
+import { Screen, Section } from '../../components/Screen.js';
+import { formatInteger, setPracticeZone } from '../../format.js';
+import { practiceZones } from '../../../shared/domain/civil-date.js';
+import { cabinet } from '../../bridge/index.js';
+import { call, useCabinet } from '../../state/cabinet.js';
 
 type SettingsView = ResponseOf<'settings.get'>;
 type Endpoint = SettingsView['endpoints'][number];

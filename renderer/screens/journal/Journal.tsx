@@ -4,19 +4,19 @@
  * first display (a verification is itself journaled) and on demand.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { Failure, ResponseOf } from '../../shared/contract/index.js';
-import { Alert } from '../components/Alert.js';
-import { DataTable, type Column } from '../components/DataTable.js';
-import { DateTime } from '../components/DateTime.js';
-import { EmptyState } from '../components/EmptyState.js';
-import { Icon } from '../components/Icon.js';
-import { LoadError } from '../components/LoadError.js';
-import { Screen, Section } from '../components/Screen.js';
-import { formatDateTime, formatInteger, plural } from '../format.js';
-import { cabinet } from '../bridge/index.js';
-import { call, useCabinet } from '../state/cabinet.js';
-import { registerSessionCache } from '../state/session-caches.js';
-import { auditActionLabel, auditActorLabel, auditDetailKeys, auditDetailLabel, auditDetailValue } from './labels.js';
+import type { Failure, ResponseOf } from '../../../shared/contract/index.js';
+import { Alert } from '../../components/Alert.js';
+import { DataTable, type Column } from '../../components/DataTable.js';
+import { DateTime } from '../../components/DateTime.js';
+import { EmptyState } from '../../components/EmptyState.js';
+import { Icon } from '../../components/Icon.js';
+import { LoadError } from '../../components/LoadError.js';
+import { Screen, Section } from '../../components/Screen.js';
+import { formatDateTime, formatInteger, plural } from '../../format.js';
+import { cabinet } from '../../bridge/index.js';
+import { call, useCabinet } from '../../state/cabinet.js';
+import { registerSessionCache } from '../../state/session-caches.js';
+import { auditActionLabel, auditActorLabel, auditDetailKeys, auditDetailLabel, auditDetailValue } from '../labels.js';
 
 type AuditEntry = ResponseOf<'audit.list'>['entries'][number];
 type Verification = ResponseOf<'audit.verify'>;

@@ -8,17 +8,18 @@
  * clipboard for support. Reachable from the navigation and, before login,
  * from the login screen.
  */
+import './diagnostic.css';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { Failure, ResponseOf } from '../../shared/contract/index.js';
-import { areaLabels, diagnosticAreas, verdictLabels, type DiagnosticVerdict } from '../../shared/domain/diagnostic.js';
-import { Alert } from '../components/Alert.js';
-import { DateTime } from '../components/DateTime.js';
-import { Icon, type IconName } from '../components/Icon.js';
-import { LoadError } from '../components/LoadError.js';
-import { Screen } from '../components/Screen.js';
-import { cabinet } from '../bridge/index.js';
-import { defaultRoute, hrefOf } from '../routes.js';
-import { call, useCabinet } from '../state/cabinet.js';
+import type { Failure, ResponseOf } from '../../../shared/contract/index.js';
+import { areaLabels, diagnosticAreas, verdictLabels, type DiagnosticVerdict } from '../../../shared/domain/diagnostic.js';
+import { Alert } from '../../components/Alert.js';
+import { DateTime } from '../../components/DateTime.js';
+import { Icon, type IconName } from '../../components/Icon.js';
+import { LoadError } from '../../components/LoadError.js';
+import { Screen } from '../../components/Screen.js';
+import { cabinet } from '../../bridge/index.js';
+import { defaultRoute, hrefOf } from '../../routes.js';
+import { call, useCabinet } from '../../state/cabinet.js';
 
 type Report = ResponseOf<'diagnostic.run'>;
 type Check = Report['checks'][number];
