@@ -5,6 +5,7 @@
  * the pad is announced. The parent owns the value and clears it after every
  * attempt; "Valider" submits the parent's form.
  */
+import './PinPad.css';
 import { useState, type KeyboardEvent, type ReactNode, type Ref } from 'react';
 import { Icon } from './Icon.js';
 import { FieldError } from './FieldError.js';

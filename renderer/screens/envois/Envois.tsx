@@ -2,8 +2,9 @@
  * Envois: the durable outbox. Every outgoing action to the DMP or MSSanté is
  * listed with its state until it is sent; failed ones can be retried now.
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
-import type { Failure, ResponseOf } from '../../../shared/contract/index.js';
+import './envois.css';
+import { useState } from 'react';
+import type { ResponseOf } from '../../../shared/contract/index.js';
 import { outboxKindLabel, outboxStateLabels, outboxStates, type OutboxState } from '../../../shared/domain/outbox.js';
 import { Alert } from '../../components/Alert.js';
 import { Badge, type Tone } from '../../components/Badge.js';
@@ -14,14 +15,13 @@ import { Icon } from '../../components/Icon.js';
 import { LoadError } from '../../components/LoadError.js';
 import { Screen } from '../../components/Screen.js';
 import { capitalize, formatInteger } from '../../format.js';
-import { cabinet } from '../../bridge/index.js';
-import { call, useCabinet } from '../../state/cabinet.js';
+import { useAction, useChannel } from '../../data/useChannel.js';
 
 type OutboxList = ResponseOf<'outbox.list'>;
 type OutboxItem = OutboxList['items'][number];
 type Filter = OutboxState | 'tous';
 
-export const outboxStateTones: Record<OutboxState, Tone> = {
+const outboxStateTones: Record<OutboxState, Tone> = {
   en_attente: 'warning',
   en_cours: 'info',
   envoye: 'success',
@@ -33,45 +33,28 @@ const retryable: ReadonlySet<OutboxState> = new Set(['echec', 'en_attente']);
 type Notice = { tone: 'success' | 'error'; text: string } | null;
 
 export function Envois() {
-  const { report, reconnections } = useCabinet();
   const [filter, setFilter] = useState<Filter>('tous');
-  const [list, setList] = useState<OutboxList | null>(null);
-  const [loadError, setLoadError] = useState<Failure | null>(null);
-  const [retrying, setRetrying] = useState<number | null>(null);
+  const outbox = useChannel('outbox.list', filter === 'tous' ? {} : { state: filter }, { refreshOn: ['outboxChanged'] });
+  const retrying = useAction('outbox.retry');
+  const [retryingId, setRetryingId] = useState<number | null>(null);
   const [notice, setNotice] = useState<Notice>(null);
-  const request = useRef(0);
-
-  const load = useCallback(async () => {
-    const mine = ++request.current;
-    const outcome = await call(() => cabinet.outbox.list(filter === 'tous' ? {} : { state: filter }));
-    if (mine !== request.current) return; // a newer request (other filter, live update) won
-    if (outcome.ok) {
-      setList(outcome.value);
-      setLoadError(null);
-    } else {
-      setLoadError(outcome);
-      report(outcome);
-    }
-  }, [filter, report]);
-
-  useEffect(() => {
-    void load();
-  }, [load, reconnections]);
-
-  useEffect(() => cabinet.events.outboxChanged(() => void load()), [load]);
+  // The list shown: this filter's answer, or the previous filter's while the new one is read.
+  const [shownList, setShownList] = useState<OutboxList | null>(null);
+  if (outbox.data && outbox.data !== shownList) setShownList(outbox.data);
+  const list = outbox.data ?? shownList;
+  const loadError = outbox.failure;
 
   async function retry(item: OutboxItem) {
-    setRetrying(item.id);
+    setRetryingId(item.id);
     setNotice(null);
-    const outcome = await call(() => cabinet.outbox.retry({ id: item.id }));
-    setRetrying(null);
+    const outcome = await retrying.run({ id: item.id });
+    setRetryingId(null);
     if (outcome.ok) {
       setNotice({ tone: 'success', text: `Nouvelle tentative lancée : ${item.summary}` });
     } else {
       setNotice({ tone: 'error', text: outcome.message });
-      report(outcome);
     }
-    void load();
+    void outbox.reload();
   }
 
   const counts = list?.counts;
@@ -95,11 +78,11 @@ export function Envois() {
             <button
               type="button"
               className={`button button--small ${item.state === 'echec' ? 'button--primary' : 'button--secondary'}`}
-              disabled={retrying !== null}
+              disabled={retryingId !== null}
               onClick={() => void retry(item)}
               aria-label={`Réessayer maintenant : ${item.summary}`}
             >
-              {retrying === item.id ? 'Envoi…' : 'Réessayer maintenant'}
+              {retryingId === item.id ? 'Envoi…' : 'Réessayer maintenant'}
             </button>
           ) : null}
         </div>
@@ -125,7 +108,7 @@ export function Envois() {
       title="Envois"
       intro="Chaque envoi vers le DMP ou MSSanté est conservé sur ce poste jusqu’à sa réussite, et retenté automatiquement."
       actions={
-        <button type="button" className="button button--secondary" onClick={() => void load()}>
+        <button type="button" className="button button--secondary" onClick={() => void outbox.reload()}>
           <Icon name="refresh" />
           Actualiser
         </button>
