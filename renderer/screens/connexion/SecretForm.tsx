@@ -13,7 +13,7 @@ import { PinPad } from '../../components/PinPad.js';
 export const PIN_TOO_SHORT = 'Le code PIN comporte de 4 à 12 chiffres.';
 
 /** The submit button of a password form (the PIN pad has its own). */
-export interface SecretSubmit {
+interface SecretSubmit {
   label: string;
   busyLabel: string;
   /** Shown beside the label when not busy (a spinner replaces it while busy). */

@@ -17,7 +17,7 @@ import { Screen, Section } from '../../components/Screen.js';
 import { formatDateTime, formatInteger, plural } from '../../format.js';
 import { useAction, useChannel } from '../../data/useChannel.js';
 import { registerSessionCache } from '../../state/session-caches.js';
-import { auditActionLabel, auditActorLabel, auditDetailKeys, auditDetailLabel, auditDetailValue } from '../labels.js';
+import { auditActionLabel, auditActorLabel, auditDetailKeys, auditDetailLabel, auditDetailValue } from './audit-labels.js';
 
 type AuditPage = ResponseOf<'audit.list'>;
 type AuditEntry = AuditPage['entries'][number];
