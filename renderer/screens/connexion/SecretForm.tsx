@@ -42,7 +42,21 @@ interface SecretFormProps {
   aside?: ReactNode;
 }
 
-export function SecretForm({ kind, label, help, value, onChange, onSubmit, inputRef, problem = null, busy, disabled, submit, children, aside }: SecretFormProps) {
+export function SecretForm({
+  kind,
+  label,
+  help,
+  value,
+  onChange,
+  onSubmit,
+  inputRef,
+  problem = null,
+  busy,
+  disabled,
+  submit,
+  children,
+  aside,
+}: SecretFormProps) {
   const id = useId();
 
   function send(event: FormEvent) {
@@ -52,7 +66,17 @@ export function SecretForm({ kind, label, help, value, onChange, onSubmit, input
 
   const field =
     kind === 'pin' ? (
-      <PinPad id={`${id}-pin`} label={label} value={value} onChange={onChange} inputRef={inputRef} help={help} problem={problem} busy={busy} disabled={disabled} />
+      <PinPad
+        id={`${id}-pin`}
+        label={label}
+        value={value}
+        onChange={onChange}
+        inputRef={inputRef}
+        help={help}
+        problem={problem}
+        busy={busy}
+        disabled={disabled}
+      />
     ) : (
       <PasswordField id={id} label={label} help={help} value={value} onChange={onChange} inputRef={inputRef} problem={problem} busy={busy} />
     );

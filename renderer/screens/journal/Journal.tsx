@@ -77,7 +77,11 @@ export function Journal() {
   const older = useAction('audit.list');
   const verifying = useAction('audit.verify');
   // Every page read so far (the newest, refreshed on each new entry, and the older ones loaded on demand), merged.
-  const [shown, setShown] = useState<{ from: AuditPage | null; entries: AuditEntry[] | null; hasMore: boolean }>({ from: null, entries: null, hasMore: false });
+  const [shown, setShown] = useState<{ from: AuditPage | null; entries: AuditEntry[] | null; hasMore: boolean }>({
+    from: null,
+    entries: null,
+    hasMore: false,
+  });
   if (newest.data && newest.data !== shown.from) {
     setShown({
       from: newest.data,
@@ -110,7 +114,11 @@ export function Journal() {
     if (!oldest) return;
     const outcome = await older.run({ limit: PAGE, beforeId: oldest.id });
     if (!outcome.ok) return;
-    setShown((current) => ({ ...current, entries: mergeNewestFirst(current.entries ?? [], outcome.value.entries), hasMore: outcome.value.hasMore }));
+    setShown((current) => ({
+      ...current,
+      entries: mergeNewestFirst(current.entries ?? [], outcome.value.entries),
+      hasMore: outcome.value.hasMore,
+    }));
     if (!outcome.value.hasMore) requestAnimationFrame(() => footerText.current?.focus());
   }
 
