@@ -32,7 +32,7 @@ export interface Place {
   subpath: string;
 }
 
-export function isRoute(value: string): value is Route {
+function isRoute(value: string): value is Route {
   return (routes as readonly string[]).includes(value);
 }
 
@@ -41,18 +41,13 @@ export function isRoute(value: string): value is Route {
  * no hash (or an unknown `#/…`) → the default screen; any other fragment
  * (`#token=…`, `#contenu`) → null: not ours, ignore it.
  */
-export function placeFromHash(hash: string): Place | null {
+function placeFromHash(hash: string): Place | null {
   if (hash === '' || hash === '#') return { route: defaultRoute, subpath: '' };
   if (!hash.startsWith('#/')) return null;
   const path = hash.slice(2).split(/[?#]/, 1)[0] ?? '';
   const [name = '', ...rest] = path.split('/');
   if (!isRoute(name)) return { route: defaultRoute, subpath: '' };
   return { route: name, subpath: rest.filter(Boolean).join('/') };
-}
-
-/** `#/envois` → 'envois'; see {@link placeFromHash}. */
-export function routeFromHash(hash: string): Route | null {
-  return placeFromHash(hash)?.route ?? null;
 }
 
 export function hrefOf(route: Route, subpath = ''): string {
@@ -98,10 +93,4 @@ export function usePlace(): [Place, (route: Route) => void] {
   }, []);
 
   return [place, navigate];
-}
-
-/** Current screen only (the page inside it ignored). */
-export function useRoute(): [Route, (route: Route) => void] {
-  const [place, navigate] = usePlace();
-  return [place.route, navigate];
 }

@@ -1,4 +1,5 @@
 /** Full-width banner shown while the services of Cabinet cannot be reached or refuse the session. */
+import './ConnectionBanner.css';
 import { useState } from 'react';
 import type { Failure } from '../../shared/contract/index.js';
 

@@ -4,6 +4,7 @@
  * is inert), labelled by its title. On close, the focus returns to the
  * control that opened it.
  */
+import './Dialog.css';
 import { useEffect, useId, useRef, type ReactNode } from 'react';
 
 export function Dialog({

@@ -3,6 +3,7 @@
  * « Médecin (Qualifié en médecine générale) », with « Verrouiller » and
  * « Se déconnecter ».
  */
+import './IdentityBadge.css';
 import { useState } from 'react';
 import type { Failure } from '../../shared/contract/index.js';
 import { identitySourceLabels, type Practitioner } from '../../shared/domain/practitioner.js';
@@ -16,7 +17,7 @@ export function profession(practitioner: Practitioner): string {
 }
 
 /** "Carte CPS", "Certificat logiciel", "e-CPS (Pro Santé Connect)". */
-export function sourceLabel(practitioner: Practitioner, source: SessionView['source']): string {
+function sourceLabel(practitioner: Practitioner, source: SessionView['source']): string {
   return identitySourceLabels[source ?? practitioner.source];
 }
 

@@ -1,4 +1,5 @@
 /** The left navigation: one link per screen, the current one marked with aria-current="page". */
+import './MainNav.css';
 import { hrefOf, routeLabels, routes, type Route } from '../routes.js';
 import { useMailAlerts } from '../screens/messagerie/alerts.js';
 import { Icon } from './Icon.js';

@@ -5,11 +5,12 @@
  * the pad is announced. The parent owns the value and clears it after every
  * attempt; "Valider" submits the parent's form.
  */
+import './PinPad.css';
 import { useState, type KeyboardEvent, type ReactNode, type Ref } from 'react';
 import { Icon } from './Icon.js';
 import { FieldError } from './FieldError.js';
 
-export const PIN_MAX_LENGTH = 12;
+const PIN_MAX_LENGTH = 12;
 export const PIN_MIN_LENGTH = 4;
 
 const digitRows = [
@@ -18,7 +19,7 @@ const digitRows = [
   ['7', '8', '9'],
 ] as const;
 
-export function onlyDigits(value: string): string {
+function onlyDigits(value: string): string {
   return value.replace(/\D/g, '').slice(0, PIN_MAX_LENGTH);
 }
 

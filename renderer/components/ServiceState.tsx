@@ -1,4 +1,5 @@
 /** A national service's state: a colored dot plus the French word (never color alone). */
+import './ServiceState.css';
 import { serviceStateLabels, type ServiceState as State } from '../../shared/domain/services.js';
 
 export function ServiceStateLabel({ state }: { state: State }) {

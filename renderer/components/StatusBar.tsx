@@ -4,6 +4,7 @@
  * state. Updated live by the services' events; "Vérifier" asks for a re-check.
  * The practitioner and the outbox only show while the session is open.
  */
+import './StatusBar.css';
 import { serviceLabels, serviceStateLabels } from '../../shared/domain/services.js';
 import { formatDateTimeLong, formatInteger, currentPracticeZone } from '../format.js';
 import { hrefOf } from '../routes.js';

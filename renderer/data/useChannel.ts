@@ -14,6 +14,7 @@ import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react
 import type { ChannelName, EventName, EventPayload, Failure, Outcome, RequestOf, ResponseOf } from '../../shared/contract/index.js';
 import { cabinet } from '../bridge/index.js';
 import { call, useCabinet } from '../state/cabinet.js';
+import { registerSessionCache } from '../state/session-caches.js';
 import { requestKey } from './request-key.js';
 
 type AnyMethod = (request?: unknown) => Promise<Outcome<unknown>>;
@@ -35,6 +36,7 @@ export function resetChannelCache(): void {
   cache.clear();
   cacheGeneration += 1;
 }
+registerSessionCache(resetChannelCache);
 
 export interface ChannelOptions<E extends EventName> {
   /** Events after which the answer is read again (e.g. `['dmpChanged']`). */

@@ -44,7 +44,8 @@ test('visits every screen from the navigation', async ({ page }) => {
   for (const screen of screens) {
     await nav(page).getByRole('link', { name: screen.nav, exact: true }).or(nav(page).getByRole('button', { name: screen.nav, exact: true })).click();
     await expect(page.getByRole('heading', { level: 1, name: screen.heading })).toBeVisible();
-    await page.waitForLoadState('networkidle');
+    // The screen has its first answer: no « Chargement… » / « Vérification en cours… » left in it.
+    await expect(page.locator('#contenu').getByText(/^(Chargement|Vérification en cours)/)).toHaveCount(0);
     await shot(page, screen.shot);
   }
 });

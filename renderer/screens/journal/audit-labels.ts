@@ -1,15 +1,15 @@
-import { outboxKindLabel } from '../../shared/domain/outbox.js';
-import { environments, type CabinetEnvironment } from '../../shared/domain/services.js';
-import { identityStatusLabels, isIdentityStatus } from '../../shared/domain/ins/index.js';
-import { splitEnvironmentLabel } from '../components/EnvironmentBadge.js';
-import { attributeLabel, crLabel, documentLabel, insOidLabel } from '../ins.js';
+import { outboxKindLabel } from '../../../shared/domain/outbox.js';
+import { environments, type CabinetEnvironment } from '../../../shared/domain/services.js';
+import { identityStatusLabels, isIdentityStatus } from '../../../shared/domain/ins/index.js';
+import { splitEnvironmentLabel } from '../../components/EnvironmentBadge.js';
+import { attributeLabel, crLabel, documentLabel, insOidLabel } from '../../ins.js';
 
 /**
  * French labels for the audit journal's action codes. Unknown codes are shown
  * as they are: a new action never disappears from the journal for lack of a
  * label.
  */
-export const auditActionLabels: Record<string, string> = {
+const auditActionLabels: Record<string, string> = {
   'app.start': 'Démarrage de Cabinet',
   'app.stop': 'Arrêt de Cabinet',
   'settings.change': 'Modification d’un réglage',
@@ -70,7 +70,7 @@ export function auditActionLabel(action: string): string {
 }
 
 /** Who did it: the services record "systeme" until a practitioner logs in. */
-export const auditActorLabels: Record<string, string> = {
+const auditActorLabels: Record<string, string> = {
   systeme: 'Cabinet (système)',
 };
 
@@ -79,7 +79,7 @@ export function auditActorLabel(actor: string): string {
 }
 
 /** Names of the detail fields the services record, in French (and in this display order). */
-export const auditDetailLabels: Record<string, string> = {
+const auditDetailLabels: Record<string, string> = {
   avant: 'avant',
   apres: 'après',
   host: 'hôte',

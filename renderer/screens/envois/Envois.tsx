@@ -2,30 +2,31 @@
  * Envois: the durable outbox. Every outgoing action to the DMP or MSSanté is
  * listed with its state until it is sent; failed ones can be retried now.
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
-import type { Failure, ResponseOf } from '../../shared/contract/index.js';
-import { outboxKindLabel, outboxStateLabels, outboxStates, type OutboxState } from '../../shared/domain/outbox.js';
-import { Alert } from '../components/Alert.js';
-import { Badge, type Tone } from '../components/Badge.js';
-import { DataTable, type Column } from '../components/DataTable.js';
-import { DateTime } from '../components/DateTime.js';
-import { EmptyState } from '../components/EmptyState.js';
-import { Icon } from '../components/Icon.js';
-import { LoadError } from '../components/LoadError.js';
-import { Screen } from '../components/Screen.js';
-import { capitalize, formatInteger, formatInstantIn } from '../format.js';
-import { cabinet } from '../bridge/index.js';
-import { call, useCabinet } from '../state/cabinet.js';
-import { ServiceOutage } from '../components/ServiceOutage.js';
-import { PaperList } from './envois/PaperList.js';
-import { Dialog } from '../components/Dialog.js';
-import { deliveryLabels, type DeliveryState } from '../../shared/domain/mss/delivery.js';
+import './envois.css';
+import { useEffect, useState } from 'react';
+import type { ResponseOf } from '../../../shared/contract/index.js';
+import { outboxKindLabel, outboxStateLabels, outboxStates, type OutboxState } from '../../../shared/domain/outbox.js';
+import { Alert } from '../../components/Alert.js';
+import { Badge, type Tone } from '../../components/Badge.js';
+import { DataTable, type Column } from '../../components/DataTable.js';
+import { DateTime } from '../../components/DateTime.js';
+import { EmptyState } from '../../components/EmptyState.js';
+import { Icon } from '../../components/Icon.js';
+import { LoadError } from '../../components/LoadError.js';
+import { Screen } from '../../components/Screen.js';
+import { capitalize, formatInstantIn, formatInteger } from '../../format.js';
+import { Dialog } from '../../components/Dialog.js';
+import { ServiceOutage } from '../../components/ServiceOutage.js';
+import { deliveryLabels, type DeliveryState } from '../../../shared/domain/mss/delivery.js';
+import { cabinet } from '../../bridge/index.js';
+import { PaperList } from './PaperList.js';
+import { useAction, useChannel } from '../../data/useChannel.js';
 
 type OutboxList = ResponseOf<'outbox.list'>;
 type OutboxItem = OutboxList['items'][number];
 type Filter = OutboxState | 'tous';
 
-export const outboxStateTones: Record<OutboxState, Tone> = {
+const outboxStateTones: Record<OutboxState, Tone> = {
   en_attente: 'warning',
   en_cours: 'info',
   envoye: 'success',
@@ -40,68 +41,49 @@ const retryable: ReadonlySet<OutboxState> = new Set(['echec', 'en_attente']);
 type Notice = { tone: 'success' | 'error'; text: string } | null;
 
 export function Envois() {
-  const { report, reconnections } = useCabinet();
   const [filter, setFilter] = useState<Filter>('tous');
-  const [list, setList] = useState<OutboxList | null>(null);
-  const [loadError, setLoadError] = useState<Failure | null>(null);
-  const [retrying, setRetrying] = useState<number | null>(null);
+  const outbox = useChannel('outbox.list', filter === 'tous' ? {} : { state: filter }, { refreshOn: ['outboxChanged'] });
+  const retrying = useAction('outbox.retry');
+  const [retryingId, setRetryingId] = useState<number | null>(null);
   const [notice, setNotice] = useState<Notice>(null);
-  const [cancelling, setCancelling] = useState<OutboxItem | null>(null);
+  const cancelling = useAction('outbox.cancel');
+  const [toCancel, setToCancel] = useState<OutboxItem | null>(null);
   const [recovered, setRecovered] = useState<string | null>(null);
-  const request = useRef(0);
-
-  const load = useCallback(async () => {
-    const mine = ++request.current;
-    const outcome = await call(() => cabinet.outbox.list(filter === 'tous' ? {} : { state: filter }));
-    if (mine !== request.current) return; // a newer request (other filter, live update) won
-    if (outcome.ok) {
-      setList(outcome.value);
-      setLoadError(null);
-    } else {
-      setLoadError(outcome);
-      report(outcome);
-    }
-  }, [filter, report]);
-
-  useEffect(() => {
-    void load();
-  }, [load, reconnections]);
-
-  useEffect(() => cabinet.events.outboxChanged(() => void load()), [load]);
+  const reloadOutbox = outbox.reload;
   // Held-back actions left on their own: say it (« 3 envois partis à 10:42 »).
   useEffect(
     () =>
       cabinet.events.outboxRecovered((r) => {
         setRecovered(`${formatInteger(r.count)} ${r.count > 1 ? 'envois partis' : 'envoi parti'} à ${formatInstantIn(r.at, 'time')}.`);
-        void load();
+        void reloadOutbox();
       }),
-    [load],
+    [reloadOutbox],
   );
-
-  async function cancel(item: OutboxItem) {
-    setCancelling(null);
-    setNotice(null);
-    const outcome = await call(() => cabinet.outbox.cancel({ id: item.id }));
-    if (outcome.ok) setNotice({ tone: 'success', text: `Envoi annulé : ${item.summary}` });
-    else {
-      setNotice({ tone: 'error', text: outcome.message });
-      report(outcome);
-    }
-    void load();
-  }
+  // The list shown: this filter's answer, or the previous filter's while the new one is read.
+  const [shownList, setShownList] = useState<OutboxList | null>(null);
+  if (outbox.data && outbox.data !== shownList) setShownList(outbox.data);
+  const list = outbox.data ?? shownList;
+  const loadError = outbox.failure;
 
   async function retry(item: OutboxItem) {
-    setRetrying(item.id);
+    setRetryingId(item.id);
     setNotice(null);
-    const outcome = await call(() => cabinet.outbox.retry({ id: item.id }));
-    setRetrying(null);
+    const outcome = await retrying.run({ id: item.id });
+    setRetryingId(null);
     if (outcome.ok) {
       setNotice({ tone: 'success', text: `Nouvelle tentative lancée : ${item.summary}` });
     } else {
       setNotice({ tone: 'error', text: outcome.message });
-      report(outcome);
     }
-    void load();
+    void outbox.reload();
+  }
+
+  async function cancel(item: OutboxItem) {
+    setToCancel(null);
+    setNotice(null);
+    const outcome = await cancelling.run({ id: item.id });
+    setNotice(outcome.ok ? { tone: 'success', text: `Envoi annulé : ${item.summary}` } : { tone: 'error', text: outcome.message });
+    void outbox.reload();
   }
 
   const counts = list?.counts;
@@ -132,19 +114,19 @@ export function Envois() {
             <button
               type="button"
               className={`button button--small ${item.state === 'echec' ? 'button--primary' : 'button--secondary'}`}
-              disabled={retrying !== null}
+              disabled={retryingId !== null}
               onClick={() => void retry(item)}
               aria-label={`Réessayer maintenant : ${item.summary}`}
             >
-              {retrying === item.id ? 'Envoi…' : 'Réessayer maintenant'}
+              {retryingId === item.id ? 'Envoi…' : 'Réessayer maintenant'}
             </button>
           ) : null}
           {retryable.has(item.state) ? (
             <button
               type="button"
               className="button button--small button--quiet"
-              disabled={retrying !== null}
-              onClick={() => setCancelling(item)}
+              disabled={retryingId !== null || cancelling.pending}
+              onClick={() => setToCancel(item)}
               aria-label={`Annuler l’envoi : ${item.summary}`}
             >
               Annuler l’envoi
@@ -173,7 +155,7 @@ export function Envois() {
       title="Envois"
       intro="Chaque envoi vers le DMP ou MSSanté est conservé sur ce poste jusqu’à sa réussite, et retenté automatiquement."
       actions={
-        <button type="button" className="button button--secondary" onClick={() => void load()}>
+        <button type="button" className="button button--secondary" onClick={() => void outbox.reload()}>
           <Icon name="refresh" />
           Actualiser
         </button>
@@ -196,21 +178,25 @@ export function Envois() {
       </div>
 
       <div aria-live="polite" aria-atomic="true" className="notice-slot">
-        {recovered ? <Alert tone="success" title="Envois repartis automatiquement">{recovered}</Alert> : null}
+        {recovered ? (
+          <Alert tone="success" title="Envois repartis automatiquement">
+            {recovered}
+          </Alert>
+        ) : null}
         {notice ? <Alert tone={notice.tone === 'success' ? 'success' : 'error'}>{notice.text}</Alert> : null}
       </div>
 
-      {cancelling ? (
-        <Dialog title="Annuler cet envoi ?" tone="danger" onClose={() => setCancelling(null)}>
+      {toCancel ? (
+        <Dialog title="Annuler cet envoi ?" tone="danger" onClose={() => setToCancel(null)}>
           <p>
-            <strong>{cancelling.summary}</strong> ne partira pas. Cette annulation est enregistrée dans le journal. Si l’information doit parvenir au
+            <strong>{toCancel.summary}</strong> ne partira pas. Cette annulation est enregistrée dans le journal. Si l’information doit parvenir au
             destinataire, remettez-la autrement (papier, courrier).
           </p>
           <div className="form-actions">
-            <button type="button" className="button button--secondary" onClick={() => setCancelling(null)}>
+            <button type="button" className="button button--secondary" onClick={() => setToCancel(null)}>
               Garder l’envoi
             </button>
-            <button type="button" className="button button--danger" onClick={() => void cancel(cancelling)}>
+            <button type="button" className="button button--danger" onClick={() => void cancel(toCancel)}>
               Annuler l’envoi
             </button>
           </div>

@@ -4,17 +4,18 @@
  * in, why it locked, and how to unlock: the card PIN, the certificate
  * password, or a new e-CPS approval. "Changer de praticien" logs out.
  */
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
-import type { Failure } from '../../shared/contract/index.js';
-import { identitySourceLabels } from '../../shared/domain/practitioner.js';
-import { Icon } from '../components/Icon.js';
-import { profession } from '../components/IdentityBadge.js';
-import { PIN_MIN_LENGTH, PinPad } from '../components/PinPad.js';
-import { SessionFailure } from '../components/SessionFailure.js';
-import { cabinet } from '../bridge/index.js';
-import { call, useCabinet } from '../state/cabinet.js';
-import { useSession, type SessionView } from '../state/session.js';
-import { FieldError } from '../components/FieldError.js';
+import './connexion.css';
+import { useEffect, useRef, useState } from 'react';
+import type { Failure } from '../../../shared/contract/index.js';
+import { identitySourceLabels } from '../../../shared/domain/practitioner.js';
+import { Icon } from '../../components/Icon.js';
+import { profession } from '../../components/IdentityBadge.js';
+import { PIN_MIN_LENGTH } from '../../components/PinPad.js';
+import { SessionFailure } from '../../components/SessionFailure.js';
+import { cabinet } from '../../bridge/index.js';
+import { call, useCabinet } from '../../state/cabinet.js';
+import { useSession, type SessionView } from '../../state/session.js';
+import { PIN_TOO_SHORT, SecretForm } from './SecretForm.js';
 
 /** The lock message, unless it only repeats the title. */
 function reasonText(view: SessionView): string | null {
@@ -30,7 +31,6 @@ function professionLine(view: SessionView): string | null {
 export function Verrouillage({ view }: { view: SessionView }) {
   const { apply, logout, reconnectWithEcps } = useSession();
   const { report } = useCabinet();
-  const id = useId();
   const [secret, setSecret] = useState('');
   const [busy, setBusy] = useState(false);
   const [leaving, setLeaving] = useState(false);
@@ -45,12 +45,11 @@ export function Verrouillage({ view }: { view: SessionView }) {
     (source === 'e_cps' ? ecpsRef.current : fieldRef.current)?.focus();
   }, [source]);
 
-  async function unlock(event: FormEvent) {
-    event.preventDefault();
+  async function unlock() {
     if (busy) return;
     setFailure(null);
     if (source === 'carte_cps' && secret.length < PIN_MIN_LENGTH) {
-      setProblem('Le code PIN comporte de 4 à 12 chiffres.');
+      setProblem(PIN_TOO_SHORT);
       fieldRef.current?.focus();
       return;
     }
@@ -83,9 +82,6 @@ export function Verrouillage({ view }: { view: SessionView }) {
     }
   }
 
-  const helpId = `${id}-aide`;
-  const problemId = `${id}-probleme`;
-  const describedBy = problem ? `${problemId} ${helpId}` : helpId;
   const practitioner = view.practitioner;
 
   return (
@@ -116,65 +112,30 @@ export function Verrouillage({ view }: { view: SessionView }) {
         <div className="lock__unlock">
           {failure ? <SessionFailure failure={failure} action="deverrouillage" /> : null}
 
-          {source === 'carte_cps' ? (
-            <form className="login-form" onSubmit={(event) => void unlock(event)} noValidate>
-              <PinPad
-                id={`${id}-pin`}
-                label="Code PIN de la carte"
-                value={secret}
-                onChange={(value) => {
-                  setSecret(value);
-                  setProblem(null);
-                }}
-                inputRef={fieldRef}
-                help={
-                  busy
+          {source === 'carte_cps' || source === 'certificat_logiciel' ? (
+            <SecretForm
+              kind={source === 'carte_cps' ? 'pin' : 'password'}
+              label={source === 'carte_cps' ? 'Code PIN de la carte' : 'Mot de passe du certificat'}
+              help={
+                source === 'certificat_logiciel'
+                  ? 'Saisissez le mot de passe de votre certificat logiciel pour reprendre votre session.'
+                  : busy
                     ? 'Vérification par la carte…'
                     : view.lockReason === 'carte_retiree'
                       ? 'Réinsérez votre carte dans le lecteur, puis saisissez votre code PIN.'
                       : 'Saisissez votre code PIN pour reprendre.'
-                }
-                problem={problem}
-                busy={busy}
-              />
-            </form>
-          ) : null}
-
-          {source === 'certificat_logiciel' ? (
-            <form className="login-form" onSubmit={(event) => void unlock(event)} noValidate>
-              <div className="field">
-                <label htmlFor={`${id}-mdp`} className="field__label">
-                  Mot de passe du certificat
-                </label>
-                <p id={helpId} className="field__help">
-                  Saisissez le mot de passe de votre certificat logiciel pour reprendre votre session.
-                </p>
-                <input
-                  ref={fieldRef}
-                  id={`${id}-mdp`}
-                  className="input input--secret"
-                  type="password"
-                  autoComplete="off"
-                  spellCheck={false}
-                  maxLength={200}
-                  value={secret}
-                  readOnly={busy}
-                  aria-describedby={describedBy}
-                  aria-invalid={problem ? true : undefined}
-                  onChange={(event) => {
-                    setSecret(event.target.value);
-                    setProblem(null);
-                  }}
-                />
-                <FieldError id={problemId} message={problem} />
-              </div>
-              <div className="login-form__actions">
-                <button type="submit" className="button button--primary button--large" disabled={busy}>
-                  {busy ? <Icon name="refresh" className="icon--spin" /> : <Icon name="lock" />}
-                  {busy ? 'Vérification…' : 'Déverrouiller'}
-                </button>
-              </div>
-            </form>
+              }
+              value={secret}
+              onChange={(value) => {
+                setSecret(value);
+                setProblem(null);
+              }}
+              onSubmit={() => void unlock()}
+              inputRef={fieldRef}
+              problem={problem}
+              busy={busy}
+              submit={{ label: 'Déverrouiller', busyLabel: 'Vérification…', icon: 'lock' }}
+            />
           ) : null}
 
           {source === 'e_cps' ? (

@@ -2,19 +2,20 @@
  * Réglages: where this post's configuration comes from (read-only), and the
  * few preferences a practitioner may change, saved one by one.
  */
-import { useCallback, useEffect, useId, useState } from 'react';
-import type { Failure, ResponseOf } from '../../shared/contract/index.js';
-import { environmentLabels, serviceLabels } from '../../shared/domain/services.js';
-import { specialtyLabels } from '../../shared/domain/practitioner.js';
-import { settingSourceLabels, userSettingLabels, userSettingSchemas, type UserSettingKey } from '../../shared/domain/settings.js';
-import { DataTable, type Column } from '../components/DataTable.js';
-import { Icon } from '../components/Icon.js';
-import { LoadError } from '../components/LoadError.js';
-import { Screen, Section } from '../components/Screen.js';
-import { formatInteger, setPracticeZone } from '../format.js';
-import { practiceZones } from '../../shared/domain/civil-date.js';
-import { cabinet } from '../bridge/index.js';
-import { call, useCabinet } from '../state/cabinet.js';
+import './reglages.css';
+import { useEffect, useId, useState } from 'react';
+import type { ResponseOf } from '../../../shared/contract/index.js';
+import { environmentLabels, serviceLabels } from '../../../shared/domain/services.js';
+import { specialtyLabels } from '../../../shared/domain/practitioner.js';
+import { settingSourceLabels, userSettingLabels, userSettingSchemas, type UserSettingKey } from '../../../shared/domain/settings.js';
+import { DataTable, type Column } from '../../components/DataTable.js';
+import { Icon } from '../../components/Icon.js';
+import { LoadError } from '../../components/LoadError.js';
+import { Screen, Section } from '../../components/Screen.js';
+import { formatInteger, setPracticeZone } from '../../format.js';
+import { practiceZones } from '../../../shared/domain/civil-date.js';
+import { useAction, useChannel } from '../../data/useChannel.js';
+import { useCabinet } from '../../state/cabinet.js';
 
 type SettingsView = ResponseOf<'settings.get'>;
 type Endpoint = SettingsView['endpoints'][number];
@@ -41,24 +42,11 @@ const endpointColumns: Column<Endpoint>[] = [
 ];
 
 export function Reglages() {
-  const { info, report, reconnections } = useCabinet();
-  const [view, setView] = useState<SettingsView | null>(null);
-  const [loadError, setLoadError] = useState<Failure | null>(null);
-
-  const load = useCallback(async () => {
-    const outcome = await call(() => cabinet.settings.get());
-    if (outcome.ok) {
-      setView(outcome.value);
-      setLoadError(null);
-    } else {
-      setLoadError(outcome);
-      report(outcome);
-    }
-  }, [report]);
-
-  useEffect(() => {
-    void load();
-  }, [load, reconnections]);
+  const { info } = useCabinet();
+  const settings = useChannel('settings.get', {});
+  const view = settings.data;
+  const loadError = settings.failure;
+  const setView = settings.setData;
 
   return (
     <Screen title="Réglages" intro="La configuration de ce poste et vos préférences.">
@@ -177,22 +165,19 @@ function specialtyOf(code: string): string | null {
 
 /** One preference: its control, help, origin, and its own save and feedback. */
 function SettingField({ setting, onSaved }: { setting: SettingValue; onSaved: (view: SettingsView) => void }) {
-  const { report } = useCabinet();
+  const saving = useAction('settings.set');
   const id = useId();
   const helpId = `${id}-aide`;
   const feedbackId = `${id}-retour`;
   const { label, help } = userSettingLabels[setting.key];
   const [draft, setDraft] = useState(String(setting.value));
-  const [saving, setSaving] = useState(false);
   const [feedback, setFeedback] = useState<Feedback>(null);
 
   useEffect(() => setDraft(String(setting.value)), [setting.value]);
 
   async function save(value: number | boolean | string) {
-    setSaving(true);
     setFeedback(null);
-    const outcome = await call(() => cabinet.settings.set({ key: setting.key, value }));
-    setSaving(false);
+    const outcome = await saving.run({ key: setting.key, value });
     if (outcome.ok) {
       // The screens' « today » and displayed dates follow the practice's time zone at once.
       const zone = outcome.value.values.find((v) => v.key === 'practice.timeZone');
@@ -201,7 +186,6 @@ function SettingField({ setting, onSaved }: { setting: SettingValue; onSaved: (v
       setFeedback({ tone: 'success', text: 'Réglage enregistré.' });
     } else {
       setFeedback({ tone: 'error', text: outcome.message });
-      report(outcome);
     }
   }
 
@@ -238,7 +222,7 @@ function SettingField({ setting, onSaved }: { setting: SettingValue; onSaved: (v
               id={id}
               type="checkbox"
               checked={setting.value}
-              disabled={setting.locked || saving}
+              disabled={setting.locked || saving.pending}
               aria-describedby={describedBy}
               onChange={(event) => void save(event.target.checked)}
             />
@@ -271,7 +255,7 @@ function SettingField({ setting, onSaved }: { setting: SettingValue; onSaved: (v
               id={id}
               className="input"
               value={String(setting.value)}
-              disabled={setting.locked || saving}
+              disabled={setting.locked || saving.pending}
               aria-describedby={describedBy}
               onChange={(event) => void save(event.target.value)}
             >
@@ -341,7 +325,7 @@ function SettingField({ setting, onSaved }: { setting: SettingValue; onSaved: (v
             max={max}
             step={isNumber ? 1 : undefined}
             value={draft}
-            disabled={setting.locked || saving}
+            disabled={setting.locked || saving.pending}
             aria-describedby={describedBy}
             aria-invalid={feedback?.tone === 'error' ? true : undefined}
             onChange={(event) => {
@@ -353,8 +337,8 @@ function SettingField({ setting, onSaved }: { setting: SettingValue; onSaved: (v
             }}
           />
           {setting.locked ? null : (
-            <button type="button" className="button button--primary" disabled={!changed || saving} onClick={submit}>
-              {saving ? 'Enregistrement…' : 'Enregistrer'}
+            <button type="button" className="button button--primary" disabled={!changed || saving.pending} onClick={submit}>
+              {saving.pending ? 'Enregistrement…' : 'Enregistrer'}
             </button>
           )}
           {min !== undefined && max !== undefined ? (

@@ -1,24 +1,26 @@
 /**
  * Journal d'accès: the append-only, hash-chained audit journal. Newest first,
  * "Charger plus" pages backwards; the chain is verified once per session on
- * first display (a verification is itself journaled) and on demand.
+ * first display (a verification is itself journaled) and on demand. New
+ * entries appear as they are written (`auditAppended`).
  */
+import './journal.css';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { Failure, ResponseOf } from '../../shared/contract/index.js';
-import { Alert } from '../components/Alert.js';
-import { DataTable, type Column } from '../components/DataTable.js';
-import { DateTime } from '../components/DateTime.js';
-import { EmptyState } from '../components/EmptyState.js';
-import { Icon } from '../components/Icon.js';
-import { LoadError } from '../components/LoadError.js';
-import { Screen, Section } from '../components/Screen.js';
-import { formatDateTime, formatInteger, plural } from '../format.js';
-import { cabinet } from '../bridge/index.js';
-import { call, useCabinet } from '../state/cabinet.js';
-import { registerSessionCache } from '../state/session-caches.js';
-import { auditActionLabel, auditActorLabel, auditDetailKeys, auditDetailLabel, auditDetailValue } from './labels.js';
+import type { ResponseOf } from '../../../shared/contract/index.js';
+import { Alert } from '../../components/Alert.js';
+import { DataTable, type Column } from '../../components/DataTable.js';
+import { DateTime } from '../../components/DateTime.js';
+import { EmptyState } from '../../components/EmptyState.js';
+import { Icon } from '../../components/Icon.js';
+import { LoadError } from '../../components/LoadError.js';
+import { Screen, Section } from '../../components/Screen.js';
+import { formatDateTime, formatInteger, plural } from '../../format.js';
+import { useAction, useChannel } from '../../data/useChannel.js';
+import { registerSessionCache } from '../../state/session-caches.js';
+import { auditActionLabel, auditActorLabel, auditDetailKeys, auditDetailLabel, auditDetailValue } from './audit-labels.js';
 
-type AuditEntry = ResponseOf<'audit.list'>['entries'][number];
+type AuditPage = ResponseOf<'audit.list'>;
+type AuditEntry = AuditPage['entries'][number];
 type Verification = ResponseOf<'audit.verify'>;
 
 const PAGE = 100;
@@ -71,53 +73,37 @@ const columns: Column<AuditEntry>[] = [
 ];
 
 export function Journal() {
-  const { report, reconnections } = useCabinet();
-  const [entries, setEntries] = useState<AuditEntry[] | null>(null);
-  const [hasMore, setHasMore] = useState(false);
-  const [loadError, setLoadError] = useState<Failure | null>(null);
-  const [loadingMore, setLoadingMore] = useState(false);
+  const newest = useChannel('audit.list', { limit: PAGE }, { refreshOn: ['auditAppended'] });
+  const older = useAction('audit.list');
+  const verifying = useAction('audit.verify');
+  // Every page read so far (the newest, refreshed on each new entry, and the older ones loaded on demand), merged.
+  const [shown, setShown] = useState<{ from: AuditPage | null; entries: AuditEntry[] | null; hasMore: boolean }>({
+    from: null,
+    entries: null,
+    hasMore: false,
+  });
+  if (newest.data && newest.data !== shown.from) {
+    setShown({
+      from: newest.data,
+      entries: mergeNewestFirst(shown.entries ?? [], newest.data.entries),
+      // Whether older entries exist is known from the first page, then from « Charger plus ».
+      hasMore: shown.from === null ? newest.data.hasMore : shown.hasMore,
+    });
+  }
+  const { entries, hasMore } = shown;
+  const loadError = newest.failure ?? older.failure;
   const [verification, setVerification] = useState(lastVerification);
-  const [verifying, setVerifying] = useState(false);
-  const [verifyError, setVerifyError] = useState<Failure | null>(null);
-  const firstPageLoaded = useRef(false);
   /** Where focus goes when "Charger plus" disappears (start of the journal reached). */
   const footerText = useRef<HTMLParagraphElement>(null);
 
-  /** Newest page; merged into what is shown, so pages already loaded stay. */
-  const loadNewest = useCallback(async () => {
-    const outcome = await call(() => cabinet.audit.list({ limit: PAGE }));
-    if (!outcome.ok) {
-      setLoadError(outcome);
-      report(outcome);
-      return;
-    }
-    setLoadError(null);
-    setEntries((current) => mergeNewestFirst(current ?? [], outcome.value.entries));
-    if (!firstPageLoaded.current) {
-      firstPageLoaded.current = true;
-      setHasMore(outcome.value.hasMore);
-    }
-  }, [report]);
-
+  const { run: runVerify } = verifying;
   const verify = useCallback(async () => {
-    setVerifying(true);
-    setVerifyError(null);
-    const outcome = await call(() => cabinet.audit.verify());
-    setVerifying(false);
+    const outcome = await runVerify({});
     if (outcome.ok) {
       lastVerification = { result: outcome.value, at: new Date().toISOString() };
       setVerification(lastVerification);
-    } else {
-      setVerifyError(outcome);
-      report(outcome);
     }
-  }, [report]);
-
-  useEffect(() => {
-    void loadNewest();
-  }, [loadNewest, reconnections]);
-
-  useEffect(() => cabinet.events.auditAppended(() => void loadNewest()), [loadNewest]);
+  }, [runVerify]);
 
   useEffect(() => {
     if (!lastVerification) void verify();
@@ -126,16 +112,13 @@ export function Journal() {
   async function loadMore() {
     const oldest = entries?.at(-1);
     if (!oldest) return;
-    setLoadingMore(true);
-    const outcome = await call(() => cabinet.audit.list({ limit: PAGE, beforeId: oldest.id }));
-    setLoadingMore(false);
-    if (!outcome.ok) {
-      setLoadError(outcome);
-      report(outcome);
-      return;
-    }
-    setEntries((current) => mergeNewestFirst(current ?? [], outcome.value.entries));
-    setHasMore(outcome.value.hasMore);
+    const outcome = await older.run({ limit: PAGE, beforeId: oldest.id });
+    if (!outcome.ok) return;
+    setShown((current) => ({
+      ...current,
+      entries: mergeNewestFirst(current.entries ?? [], outcome.value.entries),
+      hasMore: outcome.value.hasMore,
+    }));
     if (!outcome.value.hasMore) requestAnimationFrame(() => footerText.current?.focus());
   }
 
@@ -148,15 +131,15 @@ export function Journal() {
         id="integrite"
         title="Intégrité du journal"
         actions={
-          <button type="button" className="button button--secondary" onClick={() => void verify()} disabled={verifying}>
-            <Icon name="refresh" className={verifying ? 'icon--spin' : undefined} />
-            {verifying ? 'Vérification…' : 'Vérifier maintenant'}
+          <button type="button" className="button button--secondary" onClick={() => void verify()} disabled={verifying.pending}>
+            <Icon name="refresh" className={verifying.pending ? 'icon--spin' : undefined} />
+            {verifying.pending ? 'Vérification…' : 'Vérifier maintenant'}
           </button>
         }
       >
         <div aria-live="polite">
-          {verifyError ? (
-            <LoadError failure={verifyError} title="La vérification n’a pas pu être faite" />
+          {verifying.failure ? (
+            <LoadError failure={verifying.failure} title="La vérification n’a pas pu être faite" />
           ) : verification ? (
             verification.result.valid ? (
               <>
@@ -220,8 +203,8 @@ export function Journal() {
                 {hasMore ? '' : ' — début du journal atteint'}.
               </p>
               {hasMore ? (
-                <button type="button" className="button button--secondary" onClick={() => void loadMore()} disabled={loadingMore}>
-                  {loadingMore ? 'Chargement…' : 'Charger plus'}
+                <button type="button" className="button button--secondary" onClick={() => void loadMore()} disabled={older.pending}>
+                  {older.pending ? 'Chargement…' : 'Charger plus'}
                 </button>
               ) : null}
             </div>

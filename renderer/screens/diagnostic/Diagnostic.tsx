@@ -8,17 +8,17 @@
  * clipboard for support. Reachable from the navigation and, before login,
  * from the login screen.
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
-import type { Failure, ResponseOf } from '../../shared/contract/index.js';
-import { areaLabels, diagnosticAreas, verdictLabels, type DiagnosticVerdict } from '../../shared/domain/diagnostic.js';
-import { Alert } from '../components/Alert.js';
-import { DateTime } from '../components/DateTime.js';
-import { Icon, type IconName } from '../components/Icon.js';
-import { LoadError } from '../components/LoadError.js';
-import { Screen } from '../components/Screen.js';
-import { cabinet } from '../bridge/index.js';
-import { defaultRoute, hrefOf } from '../routes.js';
-import { call, useCabinet } from '../state/cabinet.js';
+import './diagnostic.css';
+import { useEffect, useRef, useState } from 'react';
+import type { ResponseOf } from '../../../shared/contract/index.js';
+import { areaLabels, diagnosticAreas, verdictLabels, type DiagnosticVerdict } from '../../../shared/domain/diagnostic.js';
+import { Alert } from '../../components/Alert.js';
+import { DateTime } from '../../components/DateTime.js';
+import { Icon, type IconName } from '../../components/Icon.js';
+import { LoadError } from '../../components/LoadError.js';
+import { Screen } from '../../components/Screen.js';
+import { useChannel } from '../../data/useChannel.js';
+import { defaultRoute, hrefOf } from '../../routes.js';
 
 type Report = ResponseOf<'diagnostic.run'>;
 type Check = Report['checks'][number];
@@ -80,34 +80,19 @@ function CheckRow({ check }: { check: Check }) {
 type Notice = { tone: 'success' | 'warning'; text: string } | null;
 
 export function Diagnostic({ beforeLogin = false }: { subpath: string; beforeLogin?: boolean }) {
-  const { report: reportFailure } = useCabinet();
-  const [report, setReport] = useState<Report | null>(null);
-  const [failure, setFailure] = useState<Failure | null>(null);
-  const [running, setRunning] = useState(false);
+  // Run afresh each time the screen opens (never from a cache), and again on « Relancer ».
+  const diagnostic = useChannel('diagnostic.run', {}, { noCache: true });
+  const report = diagnostic.data;
+  const failure = diagnostic.failure;
+  const running = diagnostic.loading || diagnostic.refreshing;
   const [notice, setNotice] = useState<Notice>(null);
   const [showText, setShowText] = useState(false);
   const textRef = useRef<HTMLTextAreaElement>(null);
-  const request = useRef(0);
 
-  const runIt = useCallback(async () => {
-    const mine = ++request.current;
-    setRunning(true);
+  function runIt() {
     setNotice(null);
-    const outcome = await call(() => cabinet.diagnostic.run());
-    if (mine !== request.current) return;
-    setRunning(false);
-    if (outcome.ok) {
-      setReport(outcome.value);
-      setFailure(null);
-    } else {
-      setFailure(outcome);
-      reportFailure(outcome);
-    }
-  }, [reportFailure]);
-
-  useEffect(() => {
-    void runIt();
-  }, [runIt]);
+    void diagnostic.reload();
+  }
 
   useEffect(() => {
     if (showText) textRef.current?.select();
@@ -139,7 +124,7 @@ export function Diagnostic({ beforeLogin = false }: { subpath: string; beforeLog
         intro="Vérifie la carte CPS, les certificats, l’heure de l’ordinateur, les services nationaux et ce poste. En cas de problème, suivez « À faire », ou copiez le rapport pour le support."
         actions={
           <>
-            <button type="button" className="button button--secondary" onClick={() => void runIt()} disabled={running}>
+            <button type="button" className="button button--secondary" onClick={runIt} disabled={running}>
               <Icon name="refresh" className={running ? 'icon--spin' : undefined} />
               {running ? 'Vérification…' : 'Relancer'}
             </button>
