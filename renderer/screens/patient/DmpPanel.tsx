@@ -26,6 +26,7 @@ import { DmpFailure } from './DmpFailure.js';
 import { DmpFeedForm } from './DmpFeedForm.js';
 import { dmp, useDmpReport, onDmpChanged, type DmpAccess, type DmpEntry, type DmpFeed, type DmpFilter, type DmpListView, type DmpStatusView } from './dmp-api.js';
 import { accessAdvice, cacheAgeLine, feedStateLabels, typeLabel } from './dmp-labels.js';
+import './dmp.css';
 
 const PAGE = 50;
 

@@ -16,18 +16,18 @@
  * post (traits prefilled; accepting updates that patient).
  */
 import { useCallback, useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import type { Failure } from '../../shared/contract/index.js';
-import { INS_KEY_MISMATCH_REASON, normaliseName, type NameField } from '../../shared/domain/ins/index.js';
-import { Alert } from '../components/Alert.js';
-import { FailureAlert } from '../components/FormActions.js';
-import { DocumentCheckForm } from '../components/DocumentCheckForm.js';
-import { useFocusBack } from '../components/useFocusBack.js';
-import { Icon } from '../components/Icon.js';
-import { LoadError } from '../components/LoadError.js';
-import { PatientName, patientName } from '../components/PatientName.js';
-import { Screen } from '../components/Screen.js';
-import { StatusBadge } from '../components/StatusBadge.js';
-import { formatBirthDate, plural, sexLabel } from '../format.js';
+import type { Failure } from '../../../shared/contract/index.js';
+import { INS_KEY_MISMATCH_REASON, normaliseName, type NameField } from '../../../shared/domain/ins/index.js';
+import { Alert } from '../../components/Alert.js';
+import { FailureAlert } from '../../components/FormActions.js';
+import { DocumentCheckForm } from '../../components/DocumentCheckForm.js';
+import { useFocusBack } from '../../components/useFocusBack.js';
+import { Icon } from '../../components/Icon.js';
+import { LoadError } from '../../components/LoadError.js';
+import { PatientName, patientName } from '../../components/PatientName.js';
+import { Screen } from '../../components/Screen.js';
+import { StatusBadge } from '../../components/StatusBadge.js';
+import { formatBirthDate, plural, sexLabel } from '../../format.js';
 import {
   checkTraits,
   comparedFields,
@@ -49,12 +49,13 @@ import {
   type TraitsDraft,
   type TraitsErrors,
   type TraitsInput,
-} from '../ins.js';
-import { cabinet } from '../bridge/index.js';
-import { patientHrefs } from '../routes.js';
-import { call, useCabinet } from '../state/cabinet.js';
-import { InsHistoryList } from '../components/InsHistoryList.js';
-import { readAsBase64 } from '../read-file.js';
+} from '../../ins.js';
+import { cabinet } from '../../bridge/index.js';
+import { patientHrefs } from '../../routes.js';
+import { call, useCabinet } from '../../state/cabinet.js';
+import { InsHistoryList } from '../../components/InsHistoryList.js';
+import { readAsBase64 } from '../../read-file.js';
+import './identifier.css';
 
 type Stage =
   | { step: 1 }

@@ -5,19 +5,19 @@
  * of the identity status.
  */
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
-import type { Failure, ResponseOf } from '../../shared/contract/index.js';
-import { Alert } from '../components/Alert.js';
-import { FailureAlert } from '../components/FormActions.js';
-import { DataTable, type Column } from '../components/DataTable.js';
-import { DateTime } from '../components/DateTime.js';
-import { DocumentCheckForm } from '../components/DocumentCheckForm.js';
-import { Icon } from '../components/Icon.js';
-import { LoadError } from '../components/LoadError.js';
-import { patientName, usedNameText } from '../components/PatientName.js';
-import { Screen, Section } from '../components/Screen.js';
-import { StatusBadge } from '../components/StatusBadge.js';
-import { useFocusBack } from '../components/useFocusBack.js';
-import { formatBirthDate, formatDay, sexLabel } from '../format.js';
+import type { Failure, ResponseOf } from '../../../shared/contract/index.js';
+import { Alert } from '../../components/Alert.js';
+import { FailureAlert } from '../../components/FormActions.js';
+import { DataTable, type Column } from '../../components/DataTable.js';
+import { DateTime } from '../../components/DateTime.js';
+import { DocumentCheckForm } from '../../components/DocumentCheckForm.js';
+import { Icon } from '../../components/Icon.js';
+import { LoadError } from '../../components/LoadError.js';
+import { patientName, usedNameText } from '../../components/PatientName.js';
+import { Screen, Section } from '../../components/Screen.js';
+import { StatusBadge } from '../../components/StatusBadge.js';
+import { useFocusBack } from '../../components/useFocusBack.js';
+import { formatBirthDate, formatDay, sexLabel } from '../../format.js';
 import {
   attributeLabel,
   blockingAttributes,
@@ -28,13 +28,14 @@ import {
   isAlarmingAttribute,
   statusMeanings,
   type PatientDetail,
-} from '../ins.js';
-import { cabinet } from '../bridge/index.js';
-import { patientHrefs } from '../routes.js';
-import { call, useCabinet } from '../state/cabinet.js';
-import { InsHistoryList } from '../components/InsHistoryList.js';
-import { PatientMail } from './messagerie/PatientMail.js';
-import { DmpPanel } from './patient/DmpPanel.js';
+} from '../../ins.js';
+import { cabinet } from '../../bridge/index.js';
+import { patientHrefs } from '../../routes.js';
+import { call, useCabinet } from '../../state/cabinet.js';
+import { InsHistoryList } from '../../components/InsHistoryList.js';
+import { PatientMail } from '../messagerie/PatientMail.js';
+import { DmpPanel } from './DmpPanel.js';
+import './patient.css';
 
 type HistoryEntry = PatientDetail['history'][number] & { n: number };
 type Reverify = ResponseOf<'patients.reverify'>;
