@@ -43,6 +43,8 @@ export interface ChannelOptions<E extends EventName> {
   refreshWhen?: (event: E, payload: EventPayload<E>) => boolean;
   /** Do not keep the answer in the session cache (large or one-off answers). */
   noCache?: boolean;
+  /** Where failures go instead of the shell's `report` (e.g. a national service's UNAVAILABLE is not the services' outage). */
+  report?: (failure: Failure) => void;
 }
 
 export interface ChannelState<T> {
@@ -70,7 +72,8 @@ export function useChannel<N extends ChannelName, E extends EventName = EventNam
   options: ChannelOptions<E> = {},
 ): ChannelState<ResponseOf<N>> {
   type T = ResponseOf<N>;
-  const { report, reconnections } = useCabinet();
+  const { report: shellReport, reconnections } = useCabinet();
+  const report = options.report ?? shellReport;
   const key = request === null ? null : requestKey(channel, request);
   const cached = key !== null && !options.noCache ? (cache.get(key) as T | undefined) : undefined;
   const [state, setState] = useState<{ key: string | null; data: T | null; failure: Failure | null; running: boolean }>(() => ({
@@ -131,7 +134,9 @@ export function useChannel<N extends ChannelName, E extends EventName = EventNam
   const setData = useCallback((value: T) => {
     const currentKey = latest.current.key;
     if (currentKey !== null && !latest.current.noCache) cache.set(currentKey, value);
-    setState((previous) => ({ ...previous, data: value, failure: null }));
+    // Newer than any read still in flight: that read's answer is dropped.
+    sequence.current += 1;
+    setState({ key: currentKey, data: value, failure: null, running: false });
   }, []);
 
   // Until the new request's first call starts, show its cached answer (or nothing).
@@ -155,9 +160,10 @@ export interface ActionState<N extends ChannelName> {
   clear: () => void;
 }
 
-/** A change through one channel: pending flag, failure kept for display, outages to the banner. */
-export function useAction<N extends ChannelName>(channel: N): ActionState<N> {
-  const { report } = useCabinet();
+/** A change through one channel: pending flag, failure kept for display, outages to the banner (or to `options.report`). */
+export function useAction<N extends ChannelName>(channel: N, options: { report?: (failure: Failure) => void } = {}): ActionState<N> {
+  const { report: shellReport } = useCabinet();
+  const report = options.report ?? shellReport;
   const [pending, setPending] = useState(false);
   const [failure, setFailure] = useState<Failure | null>(null);
   const mounted = useRef(true);
