@@ -45,6 +45,11 @@ export interface ChannelOptions<E extends EventName> {
   noCache?: boolean;
   /** Where failures go instead of the shell's `report` (e.g. a national service's UNAVAILABLE is not the services' outage). */
   report?: (failure: Failure) => void;
+  /**
+   * While a new request's first answer is awaited (another filter, the next page), keep showing the
+   * previous request's answer. Only for requests about the same subject: key the component by it.
+   */
+  keepPrevious?: boolean;
 }
 
 export interface ChannelState<T> {
@@ -83,16 +88,16 @@ export function useChannel<N extends ChannelName, E extends EventName = EventNam
     running: key !== null,
   }));
   const sequence = useRef(0);
-  const latest = useRef({ channel, request, key, noCache: options.noCache, report });
+  const latest = useRef({ channel, request, key, noCache: options.noCache, keepPrevious: options.keepPrevious, report });
   const refreshWhen = useRef(options.refreshWhen);
   // What the next call reads; updated after each render, before the effects run.
   useLayoutEffect(() => {
-    latest.current = { channel, request, key, noCache: options.noCache, report };
+    latest.current = { channel, request, key, noCache: options.noCache, keepPrevious: options.keepPrevious, report };
     refreshWhen.current = options.refreshWhen;
   });
 
   const load = useCallback(async (): Promise<Outcome<T> | null> => {
-    const { channel: name, request: current, key: currentKey, noCache } = latest.current;
+    const { channel: name, request: current, key: currentKey, noCache, keepPrevious } = latest.current;
     if (current === null || currentKey === null) return null;
     const mine = ++sequence.current;
     const generation = cacheGeneration;
@@ -104,7 +109,7 @@ export function useChannel<N extends ChannelName, E extends EventName = EventNam
       setState({ key: currentKey, data: outcome.value, failure: null, running: false });
     } else {
       latest.current.report(outcome);
-      setState((previous) => ({ key: currentKey, data: previous.key === currentKey ? previous.data : null, failure: outcome, running: false }));
+      setState((previous) => ({ key: currentKey, data: previous.key === currentKey || keepPrevious ? previous.data : null, failure: outcome, running: false }));
     }
     return outcome;
   }, []);
@@ -139,8 +144,8 @@ export function useChannel<N extends ChannelName, E extends EventName = EventNam
     setState({ key: currentKey, data: value, failure: null, running: false });
   }, []);
 
-  // Until the new request's first call starts, show its cached answer (or nothing).
-  const current = state.key === key ? state : { data: cached ?? null, failure: null, running: key !== null };
+  // Until the new request's first answer, show its cached answer (or the previous one if asked, or nothing).
+  const current = state.key === key ? state : { data: cached ?? (options.keepPrevious ? state.data : null), failure: null, running: key !== null };
   return {
     data: current.data,
     failure: current.failure,
