@@ -8,28 +8,11 @@
  */
 import { useEffect, useEffectEvent, useRef, useState } from 'react';
 import { useAction, useChannel } from '../../data/useChannel.js';
-import { useDmpReport, type DmpFeed, type DmpFilter } from './dmp-api.js';
+import { useDmpReport, type DmpFeed } from './dmp-api.js';
 import type { ListFilter } from './DmpDocumentList.js';
+import { justSent, toRequestFilter } from './dmp-list.js';
 import { cabinet } from '../../bridge/index.js';
 import { accessAdvice } from './dmp-labels.js';
-
-export function toRequestFilter(filter: ListFilter, limit: number): DmpFilter {
-  return {
-    limit,
-    offset: 0,
-    ...(filter.type ? { types: [filter.type] } : {}),
-    ...(filter.from ? { from: filter.from } : {}),
-    ...(filter.to ? { to: filter.to } : {}),
-    ...(filter.author.trim() ? { author: filter.author.trim() } : {}),
-    ...(filter.visibility !== 'toutes' ? { visibility: filter.visibility } : {}),
-  };
-}
-
-/** True when one of the sends known before reached the DMP in `feeds`. */
-export function justSent(before: readonly DmpFeed[], feeds: readonly DmpFeed[]): boolean {
-  const states = new Map(before.map((f) => [f.uniqueId, f.state]));
-  return feeds.some((f) => f.state === 'envoye' && states.has(f.uniqueId) && states.get(f.uniqueId) !== 'envoye');
-}
 
 export function useDmpData(uid: string, filter: ListFilter, limit: number) {
   const report = useDmpReport();
