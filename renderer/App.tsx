@@ -16,11 +16,11 @@ import { routeLabels, routes, usePlace, type Place, type Route } from './routes.
 import { Connexion } from './screens/connexion/Connexion.js';
 import { Diagnostic } from './screens/diagnostic/Diagnostic.js';
 import { Envois } from './screens/envois/Envois.js';
-import { IdentifierPatient } from './screens/IdentifierPatient.js';
+import { IdentifierPatient } from './screens/identifier/IdentifierPatient.js';
 import { Journal } from './screens/journal/Journal.js';
 import { Messagerie } from './screens/Messagerie.js';
-import { Patient } from './screens/Patient.js';
-import { Patients } from './screens/Patients.js';
+import { Patient } from './screens/patient/Patient.js';
+import { Patients } from './screens/patients/Patients.js';
 import { Reglages } from './screens/reglages/Reglages.js';
 import { Verrouillage } from './screens/connexion/Verrouillage.js';
 import { CabinetProvider, isOutage, useCabinet } from './state/cabinet.js';

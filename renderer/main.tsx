@@ -3,7 +3,6 @@ import './zod-config.js';
 import './theme/tokens.css';
 import './theme/app.css';
 import './theme/messagerie.css';
-import './theme/dmp.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.js';

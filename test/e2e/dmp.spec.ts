@@ -114,7 +114,21 @@ test('consults a DMP: status, newest documents, a level-3 CDA and a level-1 PDF'
   await expect
     .poll(async () => viewer.locator('canvas').first().evaluate((canvas: HTMLCanvasElement) => canvas.width * canvas.height), { timeout: 10_000 })
     .toBeGreaterThan(10_000);
-  await page.waitForTimeout(300);
+  // pdf.js has drawn the page (dark pixels of its text on the canvas), not merely sized the canvas.
+  await expect
+    .poll(async () =>
+      viewer
+        .locator('canvas')
+        .first()
+        .evaluate((canvas: HTMLCanvasElement) => {
+          const pixels = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data ?? new Uint8ClampedArray();
+          let dark = 0;
+          for (let i = 0; i < pixels.length; i += 4) if ((pixels[i] ?? 255) < 128 && (pixels[i + 3] ?? 0) > 0) dark += 1;
+          return dark;
+        }),
+      { timeout: 10_000 },
+    )
+    .toBeGreaterThan(0);
   await shot(page, '32-dmp-pdf-n1', 'none');
   expect(cspErrors).toEqual([]);
   await viewer.getByRole('button', { name: 'Fermer' }).first().click();

@@ -4,7 +4,7 @@
  * other professionals, hidden from the patient or the legal
  * representatives), archive, replace and delete — each confirmed.
  */
-import { useEffect, useId, useMemo, useState } from 'react';
+import { useId, useMemo, useState } from 'react';
 import type { Failure } from '../../../shared/contract/index.js';
 import { Alert } from '../../components/Alert.js';
 import { FailureAlert } from '../../components/FormActions.js';
@@ -14,29 +14,15 @@ import { PdfViewer } from '../../components/PdfViewer.js';
 import { formatDateTime } from '../../format.js';
 import { base64ToBytes, looksLikePdf } from './cda-sections.js';
 import { Dialog } from '../../components/Dialog.js';
+import { useChannel } from '../../data/useChannel.js';
 import { DmpFailure } from './DmpFailure.js';
-import { dmp, useDmpReport, type DmpDocument, type DmpEntry, type DmpVisibility } from './dmp-api.js';
+import { dmp, useDmpReport, type DmpEntry, type DmpVisibility } from './dmp-api.js';
 import { authorsLine, availabilityLabels, documentDate, typeLabel } from './dmp-labels.js';
 
 export function DocumentViewerDialog({ uid, entry, onClose }: { uid: string; entry: DmpEntry; onClose: () => void }) {
   const report = useDmpReport();
-  const [doc, setDoc] = useState<DmpDocument | null>(null);
-  const [failure, setFailure] = useState<Failure | null>(null);
-
-  useEffect(() => {
-    let cancelled = false;
-    void dmp('get', { uid, entryUuid: entry.entryUuid }).then((outcome) => {
-      if (cancelled) return;
-      if (outcome.ok) setDoc(outcome.value);
-      else {
-        setFailure(outcome);
-        report(outcome);
-      }
-    });
-    return () => {
-      cancelled = true;
-    };
-  }, [uid, entry.entryUuid, report]);
+  // A document is large and read once: not kept in the session cache.
+  const { data: doc, failure } = useChannel('dmp.get', { uid, entryUuid: entry.entryUuid }, { noCache: true, report });
 
   const bytes = useMemo(() => (doc ? base64ToBytes(doc.contentBase64) : null), [doc]);
   const title = entry.title || typeLabel(entry.type.code, entry.type.display);

@@ -1,7 +1,7 @@
 /**
  * The DMP panel's one door to the services: `window.cabinet.dmp.*` (the
- * contract's `dmp` group), called through `call()` so that it never throws,
- * and the `dmpChanged` event. Types come from the contract.
+ * contract's `dmp` group), called through `call()` so that it never throws.
+ * Types come from the contract; reads go through the data layer (useDmpData).
  */
 import { useCallback } from 'react';
 import type { ChannelName, Failure, Outcome, RequestOf, ResponseOf } from '../../../shared/contract/index.js';
@@ -29,13 +29,6 @@ type DmpChannel = Extract<ChannelName, `dmp.${string}`> extends `dmp.${infer M}`
 export function dmp<M extends DmpChannel>(method: M, request: RequestOf<`dmp.${M}`>): Promise<Outcome<ResponseOf<`dmp.${M}`>>> {
   const fn = cabinet.dmp[method] as unknown as (request: RequestOf<`dmp.${M}`>) => Promise<Outcome<ResponseOf<`dmp.${M}`>>>;
   return call(() => fn(request));
-}
-
-/** The services changed this patient's DMP data (list refreshed, a send done, another window's action). */
-export function onDmpChanged(uid: string, listener: () => void): () => void {
-  return cabinet.events.dmpChanged((payload) => {
-    if (payload.uid === uid) listener();
-  });
 }
 
 /** `report()` of the shell, for the panel's failures: only real outages reach it. */

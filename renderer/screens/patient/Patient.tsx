@@ -4,20 +4,20 @@
  * to record it), the re-verification of the INS with INSi, and the history
  * of the identity status.
  */
-import { useCallback, useEffect, useId, useRef, useState } from 'react';
-import type { Failure, ResponseOf } from '../../shared/contract/index.js';
-import { Alert } from '../components/Alert.js';
-import { FailureAlert } from '../components/FormActions.js';
-import { DataTable, type Column } from '../components/DataTable.js';
-import { DateTime } from '../components/DateTime.js';
-import { DocumentCheckForm } from '../components/DocumentCheckForm.js';
-import { Icon } from '../components/Icon.js';
-import { LoadError } from '../components/LoadError.js';
-import { patientName, usedNameText } from '../components/PatientName.js';
-import { Screen, Section } from '../components/Screen.js';
-import { StatusBadge } from '../components/StatusBadge.js';
-import { useFocusBack } from '../components/useFocusBack.js';
-import { formatBirthDate, formatDay, sexLabel } from '../format.js';
+import { useEffect, useId, useRef, useState } from 'react';
+import type { ResponseOf } from '../../../shared/contract/index.js';
+import { Alert } from '../../components/Alert.js';
+import { FailureAlert } from '../../components/FormActions.js';
+import { DataTable, type Column } from '../../components/DataTable.js';
+import { DateTime } from '../../components/DateTime.js';
+import { DocumentCheckForm } from '../../components/DocumentCheckForm.js';
+import { Icon } from '../../components/Icon.js';
+import { LoadError } from '../../components/LoadError.js';
+import { patientName, usedNameText } from '../../components/PatientName.js';
+import { Screen, Section } from '../../components/Screen.js';
+import { StatusBadge } from '../../components/StatusBadge.js';
+import { useFocusBack } from '../../components/useFocusBack.js';
+import { formatBirthDate, formatDay, sexLabel } from '../../format.js';
 import {
   attributeLabel,
   blockingAttributes,
@@ -28,56 +28,28 @@ import {
   isAlarmingAttribute,
   statusMeanings,
   type PatientDetail,
-} from '../ins.js';
-import { cabinet } from '../bridge/index.js';
-import { patientHrefs } from '../routes.js';
-import { call, useCabinet } from '../state/cabinet.js';
-import { InsHistoryList } from '../components/InsHistoryList.js';
-import { PatientMail } from './messagerie/PatientMail.js';
-import { DmpPanel } from './patient/DmpPanel.js';
-import { PrintForPatient } from '../components/PrintForPatient.js';
-import { ServiceOutage } from '../components/ServiceOutage.js';
-import { needsInsiQuery } from '../../shared/domain/ins/requery.js';
+} from '../../ins.js';
+import { patientHrefs } from '../../routes.js';
+import { useAction, useChannel } from '../../data/useChannel.js';
+import { InsHistoryList } from '../../components/InsHistoryList.js';
+import { PatientMail } from '../messagerie/PatientMail.js';
+import { DmpPanel } from './DmpPanel.js';
+import './patient.css';
+import { PrintForPatient } from '../../components/PrintForPatient.js';
+import { ServiceOutage } from '../../components/ServiceOutage.js';
+import { needsInsiQuery } from '../../../shared/domain/ins/requery.js';
 
 type HistoryEntry = PatientDetail['history'][number] & { n: number };
 type Reverify = ResponseOf<'patients.reverify'>;
 
 export function Patient({ uid }: { uid: string }) {
-  const { report, reconnections } = useCabinet();
-  const [patient, setPatient] = useState<PatientDetail | null>(null);
-  const [loadError, setLoadError] = useState<Failure | null>(null);
-  const request = useRef(0);
-
-  const load = useCallback(async () => {
-    const mine = ++request.current;
-    const outcome = await call(() => cabinet.patients.get({ uid }));
-    if (mine !== request.current) return;
-    if (outcome.ok) {
-      setPatient(outcome.value);
-      setLoadError(null);
-    } else {
-      setLoadError(outcome);
-      report(outcome);
-    }
-  }, [uid, report]);
-
-  useEffect(() => {
-    void load();
-  }, [load, reconnections]);
-
-  useEffect(
-    () =>
-      cabinet.events.patientsChanged((event) => {
-        if (event.uid === uid) void load();
-      }),
-    [uid, load],
+  const { data: patient, failure: loadError, reload, setData } = useChannel(
+    'patients.get',
+    { uid },
+    { refreshOn: ['patientsChanged'], refreshWhen: (_event, payload) => payload.uid === uid },
   );
-
   /** An answer of the services carrying the patient: newer than anything loaded before. */
-  const apply = useCallback((next: PatientDetail) => {
-    request.current++;
-    setPatient(next);
-  }, []);
+  const apply = setData;
 
   const back = (
     <a className="button button--quiet" href={patientHrefs.list}>
@@ -136,7 +108,7 @@ export function Patient({ uid }: { uid: string }) {
       {/* The two mail buttons before the DMP panel: reached without scrolling past the documents. */}
       <PatientMail patient={{ uid: patient.uid, status: patient.status, hasIns: patient.ins !== null, medecinTraitant: patient.medecinTraitant }} />
       <DmpPanel patient={{ uid: patient.uid, displayName: patientName(patient), qualified: patient.status === 'QUAL' && patient.ins !== null }} />
-      <InsiSection patient={patient} onChecked={() => void load()} />
+      <InsiSection patient={patient} onChecked={() => void reload()} />
       <HistorySection history={patient.history} />
     </Screen>
   );
@@ -268,11 +240,10 @@ function InsFact({ patient }: { patient: PatientDetail }) {
 }
 
 function AttributesEditor({ patient, onChanged }: { patient: PatientDetail; onChanged: (patient: PatientDetail) => void }) {
-  const { report } = useCabinet();
   const id = useId();
   const [editing, setEditing] = useState(false);
   const [chosen, setChosen] = useState<string[]>(patient.attributes);
-  const [busy, setBusy] = useState(false);
+  const { run: setAttributes, pending: busy } = useAction('patients.setAttributes');
   const [notice, setNotice] = useState<{ tone: 'success' | 'error'; text: string } | null>(null);
   const openRef = useRef<HTMLButtonElement>(null);
   const firstRef = useRef<HTMLInputElement>(null);
@@ -292,20 +263,17 @@ function AttributesEditor({ patient, onChanged }: { patient: PatientDetail; onCh
   }
 
   async function save() {
-    setBusy(true);
     setNotice(null);
     // The attributes set elsewhere (doublon, collision…) are kept as they are.
     const others = patient.attributes.filter((code) => !editableAttributes.some((a) => a.code === code));
     const attributes = [...others, ...editableAttributes.map((a) => a.code).filter((code) => chosen.includes(code))];
-    const outcome = await call(() => cabinet.patients.setAttributes({ uid: patient.uid, attributes }));
-    setBusy(false);
+    const outcome = await setAttributes({ uid: patient.uid, attributes });
     if (outcome.ok) {
       onChanged(outcome.value);
       setNotice({ tone: 'success', text: 'Attributs de l’identité enregistrés.' });
       close();
     } else {
       setNotice({ tone: 'error', text: outcome.message });
-      report(outcome);
     }
   }
 
@@ -458,27 +426,19 @@ function DocumentSection({ patient, onChanged }: { patient: PatientDetail; onCha
 /* ---------- Re-verification with INSi ---------- */
 
 function InsiSection({ patient, onChecked }: { patient: PatientDetail; onChecked: () => void }) {
-  const { report } = useCabinet();
-  const [busy, setBusy] = useState(false);
+  const { run: reverifyPatient, pending: busy, failure } = useAction('patients.reverify');
   const [answer, setAnswer] = useState<Reverify | null>(null);
-  const [failure, setFailure] = useState<Failure | null>(null);
   const buttonRef = useRef<HTMLButtonElement>(null);
   useFocusBack(busy, buttonRef);
   const hasIns = patient.insLocal !== null;
   const blocked = blockingAttributes(patient.attributes);
 
   async function reverify() {
-    setBusy(true);
-    setFailure(null);
     setAnswer(null);
-    const outcome = await call(() => cabinet.patients.reverify({ uid: patient.uid }));
-    setBusy(false);
+    const outcome = await reverifyPatient({ uid: patient.uid });
     if (outcome.ok) {
       setAnswer(outcome.value);
       onChecked(); // the status may have changed
-    } else {
-      setFailure(outcome);
-      report(outcome);
     }
   }
 

@@ -6,22 +6,23 @@
  */
 import { memo, useCallback, useEffect, useId, useRef, useState } from 'react';
 import { flushSync } from 'react-dom';
-import type { Failure } from '../../shared/contract/index.js';
-import { DataTable, type Column } from '../components/DataTable.js';
-import { EmptyState } from '../components/EmptyState.js';
-import { Icon } from '../components/Icon.js';
-import { LoadError } from '../components/LoadError.js';
-import { PatientName } from '../components/PatientName.js';
-import { Screen } from '../components/Screen.js';
-import { StatusBadge } from '../components/StatusBadge.js';
-import { formatBirthDate, plural, sexLabel } from '../format.js';
-import { attributeLabel, formatIns, isAlarmingAttribute, type PatientSummary } from '../ins.js';
-import { cabinet } from '../bridge/index.js';
-import { go, patientHrefs } from '../routes.js';
-import { call, useCabinet } from '../state/cabinet.js';
-import { registerSessionCache } from '../state/session-caches.js';
-import { aheadTermFor, foldSearchTerm } from '../../shared/domain/search-ahead.js';
-import { RequeryList } from './patients/RequeryList.js';
+import type { Failure } from '../../../shared/contract/index.js';
+import { DataTable, type Column } from '../../components/DataTable.js';
+import { EmptyState } from '../../components/EmptyState.js';
+import { Icon } from '../../components/Icon.js';
+import { LoadError } from '../../components/LoadError.js';
+import { PatientName } from '../../components/PatientName.js';
+import { Screen } from '../../components/Screen.js';
+import { StatusBadge } from '../../components/StatusBadge.js';
+import { formatBirthDate, plural, sexLabel } from '../../format.js';
+import { attributeLabel, formatIns, isAlarmingAttribute, type PatientSummary } from '../../ins.js';
+import { cabinet } from '../../bridge/index.js';
+import { go, patientHrefs } from '../../routes.js';
+import { call, useCabinet } from '../../state/cabinet.js';
+import { registerSessionCache } from '../../state/session-caches.js';
+import { aheadTermFor, foldSearchTerm } from '../../../shared/domain/search-ahead.js';
+import './patients.css';
+import { RequeryList } from './RequeryList.js';
 
 const SEARCH_LIMIT = 50;
 /** Beyond this length a term is precise enough: no search ahead. */
