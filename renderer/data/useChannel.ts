@@ -14,6 +14,7 @@ import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react
 import type { ChannelName, EventName, EventPayload, Failure, Outcome, RequestOf, ResponseOf } from '../../shared/contract/index.js';
 import { cabinet } from '../bridge/index.js';
 import { call, useCabinet } from '../state/cabinet.js';
+import { registerSessionCache } from '../state/session-caches.js';
 import { requestKey } from './request-key.js';
 
 type AnyMethod = (request?: unknown) => Promise<Outcome<unknown>>;
@@ -28,12 +29,27 @@ export function invoke<N extends ChannelName>(channel: N, request?: RequestOf<N>
 }
 
 const cache = new Map<string, unknown>();
+/** First reads in flight, by request key: screens that mount together (rows of a list) share one call. */
+const inFlight = new Map<string, Promise<Outcome<unknown>>>();
 let cacheGeneration = 0;
 
 /** Forgets every cached answer (called when the session changes: logout, lock, another practitioner). */
 export function resetChannelCache(): void {
   cache.clear();
+  inFlight.clear();
   cacheGeneration += 1;
+}
+registerSessionCache(resetChannelCache);
+
+/** The call in flight for this key, or a new one (only for a first read: a refresh after an event always calls). */
+function sharedCall(key: string, run: () => Promise<Outcome<unknown>>): Promise<Outcome<unknown>> {
+  const running = inFlight.get(key);
+  if (running) return running;
+  const started = run().finally(() => {
+    if (inFlight.get(key) === started) inFlight.delete(key);
+  });
+  inFlight.set(key, started);
+  return started;
 }
 
 export interface ChannelOptions<E extends EventName> {
@@ -43,6 +59,8 @@ export interface ChannelOptions<E extends EventName> {
   refreshWhen?: (event: E, payload: EventPayload<E>) => boolean;
   /** Do not keep the answer in the session cache (large or one-off answers). */
   noCache?: boolean;
+  /** While a new request's first answer is awaited, keep showing the previous request's (e.g. search results as one types). */
+  keepPrevious?: boolean;
 }
 
 export interface ChannelState<T> {
@@ -56,8 +74,8 @@ export interface ChannelState<T> {
   refreshing: boolean;
   /** Reads again now; resolves with the outcome. */
   reload: () => Promise<Outcome<T> | null>;
-  /** Replaces the shown answer (and the cache) with one a change returned. */
-  setData: (value: T) => void;
+  /** Replaces the shown answer (and the cache) with one a change returned, or with a change of the shown one. */
+  setData: (value: T | ((shown: T) => T)) => void;
 }
 
 /**
@@ -88,13 +106,13 @@ export function useChannel<N extends ChannelName, E extends EventName = EventNam
     refreshWhen.current = options.refreshWhen;
   });
 
-  const load = useCallback(async (): Promise<Outcome<T> | null> => {
+  const load = useCallback(async (share = false): Promise<Outcome<T> | null> => {
     const { channel: name, request: current, key: currentKey, noCache } = latest.current;
     if (current === null || currentKey === null) return null;
     const mine = ++sequence.current;
     const generation = cacheGeneration;
     setState((previous) => (previous.key === currentKey ? { ...previous, running: true } : previous));
-    const outcome = (await invoke(name, current)) as Outcome<T>;
+    const outcome = (await (share ? sharedCall(currentKey, () => invoke(name, current)) : invoke(name, current))) as Outcome<T>;
     if (mine !== sequence.current) return outcome; // a newer call (or unmount) superseded this one
     if (outcome.ok) {
       if (!noCache && generation === cacheGeneration) cache.set(currentKey, outcome.value);
@@ -108,7 +126,7 @@ export function useChannel<N extends ChannelName, E extends EventName = EventNam
 
   useEffect(() => {
     if (key === null) return;
-    void load();
+    void load(true);
     return () => {
       sequence.current += 1;
     };
@@ -128,20 +146,27 @@ export function useChannel<N extends ChannelName, E extends EventName = EventNam
     };
   }, [key, eventsKey, load]);
 
-  const setData = useCallback((value: T) => {
-    const currentKey = latest.current.key;
-    if (currentKey !== null && !latest.current.noCache) cache.set(currentKey, value);
-    setState((previous) => ({ ...previous, data: value, failure: null }));
+  const setData = useCallback((value: T | ((shown: T) => T)) => {
+    const { key: currentKey, noCache } = latest.current;
+    setState((previous) => {
+      if (typeof value === 'function' && previous.data === null) return previous; // nothing shown to change
+      const data = typeof value === 'function' ? (value as (shown: T) => T)(previous.data as T) : value;
+      if (currentKey !== null && !noCache) cache.set(currentKey, data);
+      return { ...previous, data, failure: null };
+    });
   }, []);
 
+  const reload = useCallback(() => load(false), [load]);
+
   // Until the new request's first call starts, show its cached answer (or nothing).
-  const current = state.key === key ? state : { data: cached ?? null, failure: null, running: key !== null };
+  const previous = options.keepPrevious && key !== null ? state.data : null;
+  const current = state.key === key ? state : { data: cached ?? previous, failure: null, running: key !== null };
   return {
     data: current.data,
     failure: current.failure,
     loading: current.running && current.data === null,
     refreshing: current.running && current.data !== null,
-    reload: load,
+    reload,
     setData,
   };
 }
