@@ -18,7 +18,7 @@ import { Diagnostic } from './screens/Diagnostic.js';
 import { Envois } from './screens/Envois.js';
 import { IdentifierPatient } from './screens/IdentifierPatient.js';
 import { Journal } from './screens/Journal.js';
-import { Messagerie } from './screens/Messagerie.js';
+import { Messagerie } from './screens/messagerie/Messagerie.js';
 import { Patient } from './screens/Patient.js';
 import { Patients } from './screens/Patients.js';
 import { Reglages } from './screens/Reglages.js';

@@ -2,7 +2,6 @@
 import './zod-config.js';
 import './theme/tokens.css';
 import './theme/app.css';
-import './theme/messagerie.css';
 import './theme/dmp.css';
 import './theme/diagnostic.css';
 import { StrictMode } from 'react';
