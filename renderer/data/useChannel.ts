@@ -15,6 +15,7 @@ import type { ChannelName, EventName, EventPayload, Failure, Outcome, RequestOf,
 import { cabinet } from '../bridge/index.js';
 import { call, useCabinet } from '../state/cabinet.js';
 import { registerSessionCache } from '../state/session-caches.js';
+import { InFlight } from './in-flight.js';
 import { requestKey } from './request-key.js';
 
 type AnyMethod = (request?: unknown) => Promise<Outcome<unknown>>;
@@ -30,7 +31,7 @@ export function invoke<N extends ChannelName>(channel: N, request?: RequestOf<N>
 
 const cache = new Map<string, unknown>();
 /** First reads in flight, by request key: screens that mount together (rows of a list) share one call. */
-const inFlight = new Map<string, Promise<Outcome<unknown>>>();
+const inFlight = new InFlight<Outcome<unknown>>();
 let cacheGeneration = 0;
 
 /** Forgets every cached answer (called when the session changes: logout, lock, another practitioner). */
@@ -40,17 +41,6 @@ export function resetChannelCache(): void {
   cacheGeneration += 1;
 }
 registerSessionCache(resetChannelCache);
-
-/** The call in flight for this key, or a new one (only for a first read: a refresh after an event always calls). */
-function sharedCall(key: string, run: () => Promise<Outcome<unknown>>): Promise<Outcome<unknown>> {
-  const running = inFlight.get(key);
-  if (running) return running;
-  const started = run().finally(() => {
-    if (inFlight.get(key) === started) inFlight.delete(key);
-  });
-  inFlight.set(key, started);
-  return started;
-}
 
 export interface ChannelOptions<E extends EventName> {
   /** Events after which the answer is read again (e.g. `['dmpChanged']`). */
@@ -112,7 +102,7 @@ export function useChannel<N extends ChannelName, E extends EventName = EventNam
     const mine = ++sequence.current;
     const generation = cacheGeneration;
     setState((previous) => (previous.key === currentKey ? { ...previous, running: true } : previous));
-    const outcome = (await (share ? sharedCall(currentKey, () => invoke(name, current)) : invoke(name, current))) as Outcome<T>;
+    const outcome = (await (share ? inFlight.share(currentKey, () => invoke(name, current)) : invoke(name, current))) as Outcome<T>;
     if (mine !== sequence.current) return outcome; // a newer call (or unmount) superseded this one
     if (outcome.ok) {
       if (!noCache && generation === cacheGeneration) cache.set(currentKey, outcome.value);
