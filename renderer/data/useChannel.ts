@@ -11,11 +11,11 @@
  * (logout, lock, another practitioner) — see {@link resetChannelCache}.
  */
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { InFlight } from './in-flight.js';
 import type { ChannelName, EventName, EventPayload, Failure, Outcome, RequestOf, ResponseOf } from '../../shared/contract/index.js';
 import { cabinet } from '../bridge/index.js';
 import { call, useCabinet } from '../state/cabinet.js';
 import { registerSessionCache } from '../state/session-caches.js';
-import { InFlight } from './in-flight.js';
 import { requestKey } from './request-key.js';
 
 type AnyMethod = (request?: unknown) => Promise<Outcome<unknown>>;
@@ -43,14 +43,14 @@ export function resetChannelCache(): void {
 registerSessionCache(resetChannelCache);
 
 export interface ChannelOptions<E extends EventName> {
+  /** While a new request's first answer is awaited, keep showing the previous request's (e.g. search results as one types). */
+  keepPrevious?: boolean;
   /** Events after which the answer is read again (e.g. `['dmpChanged']`). */
   refreshOn?: readonly E[];
   /** Only refresh for the events' payloads this returns true for (e.g. the same patient uid). */
   refreshWhen?: (event: E, payload: EventPayload<E>) => boolean;
   /** Do not keep the answer in the session cache (large or one-off answers). */
   noCache?: boolean;
-  /** While a new request's first answer is awaited, keep showing the previous request's (e.g. search results as one types). */
-  keepPrevious?: boolean;
 }
 
 export interface ChannelState<T> {
@@ -64,8 +64,8 @@ export interface ChannelState<T> {
   refreshing: boolean;
   /** Reads again now; resolves with the outcome. */
   reload: () => Promise<Outcome<T> | null>;
-  /** Replaces the shown answer (and the cache) with one a change returned, or with a change of the shown one. */
-  setData: (value: T | ((shown: T) => T)) => void;
+  /** Replaces the shown answer (and the cache) with one a change returned. */
+  setData: (value: T) => void;
 }
 
 /**
@@ -96,13 +96,14 @@ export function useChannel<N extends ChannelName, E extends EventName = EventNam
     refreshWhen.current = options.refreshWhen;
   });
 
-  const load = useCallback(async (share = false): Promise<Outcome<T> | null> => {
+  // `share`: a first read, which may share a call in flight for the same request (see InFlight).
+  const load = useCallback(async (share?: boolean): Promise<Outcome<T> | null> => {
     const { channel: name, request: current, key: currentKey, noCache } = latest.current;
     if (current === null || currentKey === null) return null;
     const mine = ++sequence.current;
     const generation = cacheGeneration;
     setState((previous) => (previous.key === currentKey ? { ...previous, running: true } : previous));
-    const outcome = (await (share ? inFlight.share(currentKey, () => invoke(name, current)) : invoke(name, current))) as Outcome<T>;
+    const outcome = (await (share === true ? inFlight.share(currentKey, () => invoke(name, current)) : invoke(name, current))) as Outcome<T>;
     if (mine !== sequence.current) return outcome; // a newer call (or unmount) superseded this one
     if (outcome.ok) {
       if (!noCache && generation === cacheGeneration) cache.set(currentKey, outcome.value);
@@ -136,17 +137,11 @@ export function useChannel<N extends ChannelName, E extends EventName = EventNam
     };
   }, [key, eventsKey, load]);
 
-  const setData = useCallback((value: T | ((shown: T) => T)) => {
-    const { key: currentKey, noCache } = latest.current;
-    setState((previous) => {
-      if (typeof value === 'function' && previous.data === null) return previous; // nothing shown to change
-      const data = typeof value === 'function' ? (value as (shown: T) => T)(previous.data as T) : value;
-      if (currentKey !== null && !noCache) cache.set(currentKey, data);
-      return { ...previous, data, failure: null };
-    });
+  const setData = useCallback((value: T) => {
+    const currentKey = latest.current.key;
+    if (currentKey !== null && !latest.current.noCache) cache.set(currentKey, value);
+    setState((previous) => ({ ...previous, data: value, failure: null }));
   }, []);
-
-  const reload = useCallback(() => load(false), [load]);
 
   // Until the new request's first call starts, show its cached answer (or nothing).
   const previous = options.keepPrevious && key !== null ? state.data : null;
@@ -156,7 +151,7 @@ export function useChannel<N extends ChannelName, E extends EventName = EventNam
     failure: current.failure,
     loading: current.running && current.data === null,
     refreshing: current.running && current.data !== null,
-    reload,
+    reload: load,
     setData,
   };
 }

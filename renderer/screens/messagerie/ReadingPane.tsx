@@ -60,17 +60,16 @@ export function ReadingPane({
   });
 
   // Opening a message marks it read (on the server too) — once: « Marquer comme non lu » is not undone.
-  const unseen = message && !message.seen ? message.id : null;
   const markedOnOpen = useRef<number | null>(null);
   useEffect(() => {
-    if (unseen === null || markedOnOpen.current === unseen) return;
-    markedOnOpen.current = unseen;
-    void runMarkRead({ id: unseen, read: true }).then((marked) => {
+    if (!message || message.seen || markedOnOpen.current === message.id) return;
+    markedOnOpen.current = message.id;
+    void runMarkRead({ id: message.id, read: true }).then((marked) => {
       if (!marked.ok) return;
-      setMessage((m) => (m.id === unseen ? { ...m, seen: true } : m));
+      setMessage({ ...message, seen: true });
       onChangedRef.current();
     });
-  }, [unseen, runMarkRead, setMessage]);
+  }, [message, runMarkRead, setMessage]);
 
   // New receipts (a sync, the outbox): only the timeline is read again, the pane stays as it is.
   const sentId = message?.receipts ? message.messageId : null;
@@ -149,7 +148,7 @@ export function ReadingPane({
               onClick={() =>
                 void runMarkRead({ id: message.id, read: false }).then((o) => {
                   if (o.ok) {
-                    setMessage((m) => ({ ...m, seen: false }));
+                    setMessage({ ...message, seen: false });
                     onChanged();
                   }
                 })
@@ -163,7 +162,7 @@ export function ReadingPane({
 
       {timeline && outgoing ? <ReceiptsTimeline timeline={timeline} pending={pendingSend} nameOf={nameOf} /> : null}
 
-      <MdnPrompt message={message} onDone={(mdn) => setMessage((m) => ({ ...m, mdn }))} />
+      <MdnPrompt message={message} onDone={(mdn) => setMessage({ ...message, mdn })} />
 
       {receipt ? (
         <Alert tone={/échec|erreur/i.test(receipt.libelle) ? 'warning' : 'info'} title={receipt.type === 'MDN' ? 'Accusé de lecture' : 'Accusé de remise'}>
