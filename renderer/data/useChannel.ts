@@ -43,14 +43,19 @@ export function resetChannelCache(): void {
 registerSessionCache(resetChannelCache);
 
 export interface ChannelOptions<E extends EventName> {
-  /** While a new request's first answer is awaited, keep showing the previous request's (e.g. search results as one types). */
-  keepPrevious?: boolean;
   /** Events after which the answer is read again (e.g. `['dmpChanged']`). */
   refreshOn?: readonly E[];
   /** Only refresh for the events' payloads this returns true for (e.g. the same patient uid). */
   refreshWhen?: (event: E, payload: EventPayload<E>) => boolean;
   /** Do not keep the answer in the session cache (large or one-off answers). */
   noCache?: boolean;
+  /** Where failures go instead of the shell's `report` (e.g. a national service's UNAVAILABLE is not the services' outage). */
+  report?: (failure: Failure) => void;
+  /**
+   * While a new request's first answer is awaited (another filter, the next page), keep showing the
+   * previous request's answer. Only for requests about the same subject: key the component by it.
+   */
+  keepPrevious?: boolean;
 }
 
 export interface ChannelState<T> {
@@ -78,7 +83,8 @@ export function useChannel<N extends ChannelName, E extends EventName = EventNam
   options: ChannelOptions<E> = {},
 ): ChannelState<ResponseOf<N>> {
   type T = ResponseOf<N>;
-  const { report, reconnections } = useCabinet();
+  const { report: shellReport, reconnections } = useCabinet();
+  const report = options.report ?? shellReport;
   const key = request === null ? null : requestKey(channel, request);
   const cached = key !== null && !options.noCache ? (cache.get(key) as T | undefined) : undefined;
   const [state, setState] = useState<{ key: string | null; data: T | null; failure: Failure | null; running: boolean }>(() => ({
@@ -88,17 +94,17 @@ export function useChannel<N extends ChannelName, E extends EventName = EventNam
     running: key !== null,
   }));
   const sequence = useRef(0);
-  const latest = useRef({ channel, request, key, noCache: options.noCache, report });
+  const latest = useRef({ channel, request, key, noCache: options.noCache, keepPrevious: options.keepPrevious, report });
   const refreshWhen = useRef(options.refreshWhen);
   // What the next call reads; updated after each render, before the effects run.
   useLayoutEffect(() => {
-    latest.current = { channel, request, key, noCache: options.noCache, report };
+    latest.current = { channel, request, key, noCache: options.noCache, keepPrevious: options.keepPrevious, report };
     refreshWhen.current = options.refreshWhen;
   });
 
   // `share`: a first read, which may share a call in flight for the same request (see InFlight).
   const load = useCallback(async (share?: boolean): Promise<Outcome<T> | null> => {
-    const { channel: name, request: current, key: currentKey, noCache } = latest.current;
+    const { channel: name, request: current, key: currentKey, noCache, keepPrevious } = latest.current;
     if (current === null || currentKey === null) return null;
     const mine = ++sequence.current;
     const generation = cacheGeneration;
@@ -110,7 +116,7 @@ export function useChannel<N extends ChannelName, E extends EventName = EventNam
       setState({ key: currentKey, data: outcome.value, failure: null, running: false });
     } else {
       latest.current.report(outcome);
-      setState((previous) => ({ key: currentKey, data: previous.key === currentKey ? previous.data : null, failure: outcome, running: false }));
+      setState((previous) => ({ key: currentKey, data: previous.key === currentKey || keepPrevious ? previous.data : null, failure: outcome, running: false }));
     }
     return outcome;
   }, []);
@@ -140,12 +146,13 @@ export function useChannel<N extends ChannelName, E extends EventName = EventNam
   const setData = useCallback((value: T) => {
     const currentKey = latest.current.key;
     if (currentKey !== null && !latest.current.noCache) cache.set(currentKey, value);
-    setState((previous) => ({ ...previous, data: value, failure: null }));
+    // Newer than any read still in flight: that read's answer is dropped.
+    sequence.current += 1;
+    setState({ key: currentKey, data: value, failure: null, running: false });
   }, []);
 
-  // Until the new request's first call starts, show its cached answer (or nothing).
-  const previous = options.keepPrevious && key !== null ? state.data : null;
-  const current = state.key === key ? state : { data: cached ?? previous, failure: null, running: key !== null };
+  // Until the new request's first answer, show its cached answer (or the previous one if asked, or nothing).
+  const current = state.key === key ? state : { data: cached ?? (options.keepPrevious ? state.data : null), failure: null, running: key !== null };
   return {
     data: current.data,
     failure: current.failure,
@@ -165,9 +172,10 @@ export interface ActionState<N extends ChannelName> {
   clear: () => void;
 }
 
-/** A change through one channel: pending flag, failure kept for display, outages to the banner. */
-export function useAction<N extends ChannelName>(channel: N): ActionState<N> {
-  const { report } = useCabinet();
+/** A change through one channel: pending flag, failure kept for display, outages to the banner (or to `options.report`). */
+export function useAction<N extends ChannelName>(channel: N, options: { report?: (failure: Failure) => void } = {}): ActionState<N> {
+  const { report: shellReport } = useCabinet();
+  const report = options.report ?? shellReport;
   const [pending, setPending] = useState(false);
   const [failure, setFailure] = useState<Failure | null>(null);
   const mounted = useRef(true);
