@@ -42,6 +42,13 @@ export function resetChannelCache(): void {
 }
 registerSessionCache(resetChannelCache);
 
+/** Reads a one-shot flag and lowers it. */
+function take(flag: { current: boolean }): boolean {
+  const raised = flag.current;
+  flag.current = false;
+  return raised;
+}
+
 export interface ChannelOptions<E extends EventName> {
   /** Events after which the answer is read again (e.g. `['dmpChanged']`). */
   refreshOn?: readonly E[];
@@ -102,14 +109,15 @@ export function useChannel<N extends ChannelName, E extends EventName = EventNam
     refreshWhen.current = options.refreshWhen;
   });
 
-  // `share`: a first read, which may share a call in flight for the same request (see InFlight).
-  const load = useCallback(async (share?: boolean): Promise<Outcome<T> | null> => {
+  // Set for a first read (mount, another request): it may share a call in flight for the same request (see InFlight).
+  const firstRead = useRef(false);
+  const load = useCallback(async (): Promise<Outcome<T> | null> => {
     const { channel: name, request: current, key: currentKey, noCache, keepPrevious } = latest.current;
     if (current === null || currentKey === null) return null;
     const mine = ++sequence.current;
     const generation = cacheGeneration;
     setState((previous) => (previous.key === currentKey ? { ...previous, running: true } : previous));
-    const outcome = (await (share === true ? inFlight.share(currentKey, () => invoke(name, current)) : invoke(name, current))) as Outcome<T>;
+    const outcome = (await (take(firstRead) ? inFlight.share(currentKey, () => invoke(name, current)) : invoke(name, current))) as Outcome<T>;
     if (mine !== sequence.current) return outcome; // a newer call (or unmount) superseded this one
     if (outcome.ok) {
       if (!noCache && generation === cacheGeneration) cache.set(currentKey, outcome.value);
@@ -123,7 +131,8 @@ export function useChannel<N extends ChannelName, E extends EventName = EventNam
 
   useEffect(() => {
     if (key === null) return;
-    void load(true);
+    firstRead.current = true;
+    void load();
     return () => {
       sequence.current += 1;
     };
