@@ -42,13 +42,6 @@ export function resetChannelCache(): void {
 }
 registerSessionCache(resetChannelCache);
 
-/** Reads a one-shot flag and lowers it. */
-function take(flag: { current: boolean }): boolean {
-  const raised = flag.current;
-  flag.current = false;
-  return raised;
-}
-
 export interface ChannelOptions<E extends EventName> {
   /** Events after which the answer is read again (e.g. `['dmpChanged']`). */
   refreshOn?: readonly E[];
@@ -210,4 +203,11 @@ export function useAction<N extends ChannelName>(channel: N, options: { report?:
   );
   const clear = useCallback(() => setFailure(null), []);
   return { run, pending, failure, clear };
+}
+
+/** Reads a one-shot flag and lowers it. */
+function take(flag: { current: boolean }): boolean {
+  const raised = flag.current;
+  flag.current = false;
+  return raised;
 }
