@@ -18,7 +18,7 @@ import { Diagnostic } from './screens/diagnostic/Diagnostic.js';
 import { Envois } from './screens/envois/Envois.js';
 import { IdentifierPatient } from './screens/identifier/IdentifierPatient.js';
 import { Journal } from './screens/journal/Journal.js';
-import { Messagerie } from './screens/Messagerie.js';
+import { Messagerie } from './screens/messagerie/Messagerie.js';
 import { Patient } from './screens/patient/Patient.js';
 import { Patients } from './screens/patients/Patients.js';
 import { Reglages } from './screens/reglages/Reglages.js';

@@ -2,7 +2,6 @@
 import './zod-config.js';
 import './theme/tokens.css';
 import './theme/app.css';
-import './theme/messagerie.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.js';

@@ -11,6 +11,7 @@
  * (logout, lock, another practitioner) — see {@link resetChannelCache}.
  */
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { InFlight } from './in-flight.js';
 import type { ChannelName, EventName, EventPayload, Failure, Outcome, RequestOf, ResponseOf } from '../../shared/contract/index.js';
 import { cabinet } from '../bridge/index.js';
 import { call, useCabinet } from '../state/cabinet.js';
@@ -29,11 +30,14 @@ export function invoke<N extends ChannelName>(channel: N, request?: RequestOf<N>
 }
 
 const cache = new Map<string, unknown>();
+/** First reads in flight, by request key: screens that mount together (rows of a list) share one call. */
+const inFlight = new InFlight<Outcome<unknown>>();
 let cacheGeneration = 0;
 
 /** Forgets every cached answer (called when the session changes: logout, lock, another practitioner). */
 export function resetChannelCache(): void {
   cache.clear();
+  inFlight.clear();
   cacheGeneration += 1;
 }
 registerSessionCache(resetChannelCache);
@@ -98,13 +102,15 @@ export function useChannel<N extends ChannelName, E extends EventName = EventNam
     refreshWhen.current = options.refreshWhen;
   });
 
+  // Set for a first read (mount, another request): it may share a call in flight for the same request (see InFlight).
+  const firstRead = useRef(false);
   const load = useCallback(async (): Promise<Outcome<T> | null> => {
     const { channel: name, request: current, key: currentKey, noCache, keepPrevious } = latest.current;
     if (current === null || currentKey === null) return null;
     const mine = ++sequence.current;
     const generation = cacheGeneration;
     setState((previous) => (previous.key === currentKey ? { ...previous, running: true } : previous));
-    const outcome = (await invoke(name, current)) as Outcome<T>;
+    const outcome = (await (take(firstRead) ? inFlight.share(currentKey, () => invoke(name, current)) : invoke(name, current))) as Outcome<T>;
     if (mine !== sequence.current) return outcome; // a newer call (or unmount) superseded this one
     if (outcome.ok) {
       if (!noCache && generation === cacheGeneration) cache.set(currentKey, outcome.value);
@@ -118,6 +124,7 @@ export function useChannel<N extends ChannelName, E extends EventName = EventNam
 
   useEffect(() => {
     if (key === null) return;
+    firstRead.current = true;
     void load();
     return () => {
       sequence.current += 1;
@@ -196,4 +203,11 @@ export function useAction<N extends ChannelName>(channel: N, options: { report?:
   );
   const clear = useCallback(() => setFailure(null), []);
   return { run, pending, failure, clear };
+}
+
+/** Reads a one-shot flag and lowers it. */
+function take(flag: { current: boolean }): boolean {
+  const raised = flag.current;
+  flag.current = false;
+  return raised;
 }

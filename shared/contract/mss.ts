@@ -6,6 +6,7 @@
  * its progress, status (incl. whether mail servers are installed).
  */
 import { z } from 'zod';
+import { outboxStates } from '../domain/outbox.js';
 
 const address = z.object({ name: z.string().max(500).optional(), address: z.string().max(320).optional() });
 const email = z.string().trim().min(3).max(320).regex(/^[^\s@<>]+@[^\s@<>]+$/, 'Adresse de messagerie invalide.');
@@ -79,16 +80,46 @@ export const mssDocument = z.object({
   uniqueId: z.string(),
   ins: z.string().nullable(),
   patientUid: z.string().nullable(),
-  state: z.string(),
+  /** `rapproche`: a qualified identity of this post carries its INS; `a_rapprocher`: none yet; `importe`: in the patient's file. */
+  state: z.enum(['a_rapprocher', 'rapproche', 'importe']),
   title: z.string().nullable(),
   hasPdf: z.boolean(),
   importedAt: z.string().nullable(),
 });
 
+/**
+ * What the services keep of a parsed mail (electron/mss/service.ts `summarise`), without document bytes.
+ * Field names follow the parser's (French). Lists default to empty so that a body stored by an older
+ * version still reads.
+ */
+export const mssParsedMail = z.object({
+  messageId: z.string().nullable().default(null),
+  from: z.array(z.string()).default([]),
+  to: z.array(z.string()).default([]),
+  cc: z.array(z.string()).default([]),
+  /** The subject as shown (`XDM/1.0/DDM+` hidden). */
+  sujet: z.string().default(''),
+  /** `Disposition-Notification-To`: where the sender wants the read receipt. */
+  accuseLectureDemandeA: z.array(z.string()).default([]),
+  patientsDestinataires: z.array(z.object({ adresse: z.string(), ins: z.string().optional() })).default([]),
+  /** X-MSS-* headers said in French. */
+  mss: z.array(z.object({ header: z.string(), label: z.string(), value: z.string(), texte: z.string() })).default([]),
+  remarquesMss: z.array(z.string()).default([]),
+  /** Attachments, in order (their position is the `index` of `mss.attachment`). */
+  pieces: z
+    .array(z.object({ nom: z.string().optional(), type: z.string(), taille: z.number().int().min(0), disposition: z.string().optional(), sha256: z.string() }))
+    .default([]),
+  /** IHE_XDM archives: what was read, or the French reason one was refused. */
+  xdm: z.array(z.object({ piece: z.string(), erreur: z.string().nullable(), documents: z.number().int().min(0), patient: z.string().nullable() })).default([]),
+  /** The receipt this mail is (DSN or MDN about one of ours). */
+  accuse: z.object({ type: z.enum(['DSN', 'MDN']), statut: z.string(), libelle: z.string(), originalMessageId: z.string().nullable() }).nullable().default(null),
+  remarques: z.array(z.string()).default([]),
+});
+
 export const mssMessageView = mssMessageSummary.extend({
   text: z.string().nullable(),
-  /** The parsed mail (headers, X-MSS-*, attachments, XDM, receipt), without document bytes. */
-  mail: z.unknown().nullable(),
+  /** The parsed mail (headers, X-MSS-*, attachments, XDM, receipt), without document bytes; null when it could not be read. */
+  mail: mssParsedMail.nullable(),
   /** French reason when the mail could not be read (malformed MIME, refused archive). */
   error: z.string().nullable(),
   /** Read receipt: none asked, « à demander » to the user, sent, refused. */
@@ -126,7 +157,7 @@ export const mssSendRequest = z
     inReplyTo: z.number().int().positive().optional(),
   })
   .strict();
-export const mssSendView = z.object({ messageId: z.string(), outboxId: z.number().int(), state: z.string(), recipients: z.array(z.string()), size: z.number().int() });
+export const mssSendView = z.object({ messageId: z.string(), outboxId: z.number().int(), state: z.enum(outboxStates), recipients: z.array(z.string()), size: z.number().int() });
 
 export const mssReceiptsRequest = z.object({ messageId: z.string().min(3).max(300) }).strict();
 export const mssMdnView = z.object({ id: z.number().int(), mdn: z.enum(['envoye', 'refuse']) });

@@ -42,17 +42,20 @@ async function openQualifiedZoe(page: Page): Promise<void> {
   await expect(page.getByRole('heading', { level: 2, name: 'Messagerie sécurisée' })).toBeVisible();
 }
 
-/** Clicks « Relever le courrier » until `done` is visible (receipts come back through the operator). */
+/**
+ * Clicks « Relever le courrier » until `done` is visible (receipts come back through the operator). After each sync
+ * the screen reads the mailbox again on the sync's own `mssChanged` event: `done` is awaited for a few seconds, then
+ * the mail is relevé again — no fixed pause.
+ */
 async function syncUntil(page: Page, done: Locator, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
   const button = page.getByRole('button', { name: /Relever le courrier|Relève en cours/ });
-  while (!(await done.isVisible())) {
-    if (Date.now() > deadline) throw new Error('accusé non reçu à temps');
+  await expect(async () => {
+    if (await done.isVisible()) return;
     await expect(button).toHaveText(/Relever le courrier/, { timeout: 20_000 });
     await button.click();
     await expect(button).toHaveText(/Relever le courrier/, { timeout: 20_000 });
-    await page.waitForTimeout(500);
-  }
+    await expect(done).toBeVisible({ timeout: 3_000 });
+  }, 'accusé non reçu à temps').toPass({ timeout: timeoutMs });
 }
 
 test('first sync, list navigation with the keyboard, a report with a PDF, an XDM document for a qualified patient', async ({ page }) => {

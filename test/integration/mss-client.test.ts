@@ -274,7 +274,8 @@ describe.skipIf(!available.ok)(`MSSanté client against Dovecot + Postfix${avail
     expect(summary.xdm).toBe(true);
     expect(summary.subject).not.toContain('XDM/1.0/DDM+');
     const message = await petit.services.mss.get(summary.id);
-    const mail = message.mail as { mss: { header: string; value: string }[]; pieces: { nom?: string }[] };
+    const mail = message.mail;
+    if (!mail) throw new Error('courriel non lu');
     expect(Object.fromEntries(mail.mss.map((l) => [l.header, l.value]))).toMatchObject({ 'X-MSS-NIL': expect.any(String), 'X-MSS-CODECDA': expect.any(String), 'X-MSS-INS': 'O' });
     expect(mail.pieces.map((p) => p.nom)).toEqual(expect.arrayContaining(['IHE_XDM.ZIP', 'document.pdf']));
     expect(message.documents).toEqual([expect.objectContaining({ ins: INS_ACTIF, patientUid: herUid, state: 'rapproche', hasPdf: true })]);

@@ -537,11 +537,12 @@ export class MssStore {
     return this.db.prepare('SELECT id FROM mss_documents WHERE message_row = ? AND unique_id = ?').pluck().get(doc.messageRow, doc.uniqueId) as number;
   }
 
-  documents(messageRow: number): { id: number; uniqueId: string; ins: string | null; patientUid: string | null; state: string; title: string | null; hasPdf: boolean; importedAt: string | null }[] {
+  /** State is one of the table's CHECK values (migration 004). */
+  documents(messageRow: number): { id: number; uniqueId: string; ins: string | null; patientUid: string | null; state: 'a_rapprocher' | 'rapproche' | 'importe'; title: string | null; hasPdf: boolean; importedAt: string | null }[] {
     return (
       this.db
         .prepare('SELECT id, unique_id, ins, patient_uid, state, title, pdf IS NOT NULL AS has_pdf, imported_at FROM mss_documents WHERE message_row = ? ORDER BY id')
-        .all(messageRow) as { id: number; unique_id: string; ins: string | null; patient_uid: string | null; state: string; title: string | null; has_pdf: number; imported_at: string | null }[]
+        .all(messageRow) as { id: number; unique_id: string; ins: string | null; patient_uid: string | null; state: 'a_rapprocher' | 'rapproche' | 'importe'; title: string | null; has_pdf: number; imported_at: string | null }[]
     ).map((r) => ({ id: r.id, uniqueId: r.unique_id, ins: r.ins, patientUid: r.patient_uid, state: r.state, title: r.title, hasPdf: r.has_pdf === 1, importedAt: r.imported_at }));
   }
 

@@ -1,9 +1,9 @@
 /** The mailbox's folders, inbox first, with their unread counts. */
 import { formatInteger } from '../../format.js';
 import { folderLabel, folderRole } from './folders.js';
-import type { FolderView } from './model.js';
+import type { MssFolder } from './model.js';
 
-export function FolderList({ folders, selectedId, onSelect }: { folders: FolderView[]; selectedId: number | null; onSelect: (folder: FolderView) => void }) {
+export function FolderList({ folders, selectedId, onSelect }: { folders: MssFolder[]; selectedId: number | null; onSelect: (folder: MssFolder) => void }) {
   return (
     <nav className="mss-folders" aria-label="Dossiers de messagerie">
       <ul className="mss-folders__list">

@@ -7,16 +7,16 @@
  * ↑ ↓, Page Up/Down, Home/End move, Enter (or Space) opens the message.
  */
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { memo, useCallback, useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { memo, useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { Failure } from '../../../shared/contract/index.js';
 import { Icon } from '../../components/Icon.js';
 import { LoadError } from '../../components/LoadError.js';
+import { invoke } from '../../data/useChannel.js';
 import { formatDateTime, formatDateTimeLong } from '../../format.js';
 import { useCabinet } from '../../state/cabinet.js';
 import { patientName } from '../../components/PatientName.js';
 import { displayAddress, patientInsOf, shortList, type MailAddress } from './address.js';
 import { usePatientByIns } from './usePatientByIns.js';
-import { mssApi } from './api.js';
 import type { MessageSummary } from './model.js';
 import { displaySubject } from './threads.js';
 import { nextIndex, PAGE_SIZE, PageCache, pagesForRange } from './windowing.js';
@@ -57,7 +57,9 @@ export function MessageList({
   const [active, setActive] = useState(-1);
   const [failure, setFailure] = useState<Failure | null>(null);
   const onCountRef = useRef(onCount);
-  onCountRef.current = onCount;
+  useLayoutEffect(() => {
+    onCountRef.current = onCount;
+  });
 
   const virtualizer = useVirtualizer({
     count: total,
@@ -73,7 +75,7 @@ export function MessageList({
     async (page: number, cache: PageCache<MessageSummary>) => {
       if (source.folderId === null) return;
       const generation = cache.generation;
-      const outcome = await mssApi.list(source.folderId, page * cache.pageSize, cache.pageSize);
+      const outcome = await invoke('mss.list', { folderId: source.folderId, offset: page * cache.pageSize, limit: cache.pageSize });
       if (!outcome.ok) {
         cache.release(page);
         if (generation === cache.generation) {
@@ -110,21 +112,26 @@ export function MessageList({
       void fetchPage(0, cache);
     }
     virtualizer.scrollToOffset(0);
-    // only when the source itself changes
-  }, [source.folderId, source.results]);
+  }, [source.folderId, source.results, fetchPage, virtualizer]);
 
   // The folder changed on the server: the pages on screen are fetched again (the rows stay until then).
   const shownVersion = useRef(source.version);
+  const onScreen = useRef({ first, last, total });
+  useLayoutEffect(() => {
+    onScreen.current = { first, last, total };
+  });
   useEffect(() => {
-    if (shownVersion.current === source.version || source.folderId === null) return;
+    const folderId = source.folderId;
+    if (shownVersion.current === source.version || folderId === null) return;
     shownVersion.current = source.version;
     const fresh = new PageCache<MessageSummary>(PAGE_SIZE);
     const old = cacheRef.current;
-    const pages = pagesForRange(first, last, Math.max(total, 1), PAGE_SIZE, 0);
+    const { first: top, last: bottom, total: count } = onScreen.current;
+    const pages = pagesForRange(top, bottom, Math.max(count, 1), PAGE_SIZE, 0);
     const wanted = pages.length > 0 ? pages : [0];
     void (async () => {
       for (const page of wanted) {
-        const outcome = await mssApi.list(source.folderId ?? 0, page * PAGE_SIZE, PAGE_SIZE);
+        const outcome = await invoke('mss.list', { folderId, offset: page * PAGE_SIZE, limit: PAGE_SIZE });
         if (!outcome.ok || cacheRef.current !== old) return;
         fresh.put(page, outcome.value.messages);
         setTotal(outcome.value.total);
@@ -137,8 +144,7 @@ export function MessageList({
       }
       setTick((n) => n + 1);
     })();
-    // on a new version only
-  }, [source.version]);
+  }, [source.version, source.folderId]);
 
   // Pages needed by the rows on screen.
   useEffect(() => {

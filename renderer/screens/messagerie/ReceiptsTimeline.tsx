@@ -5,7 +5,8 @@
  */
 import { formatDateTime } from '../../format.js';
 import { addressKind } from './address.js';
-import type { PendingSend, SentTimeline } from './model.js';
+import { receiptEvents } from './message.js';
+import type { OutboxItem, ReceiptTimelineView } from './model.js';
 import { deriveTimeline, stateLabels, type OutboxState } from './timeline.js';
 
 export function ReceiptsTimeline({
@@ -14,14 +15,16 @@ export function ReceiptsTimeline({
   readReceipt = null,
   nameOf,
 }: {
-  timeline: SentTimeline;
-  pending: PendingSend | null;
+  timeline: ReceiptTimelineView;
+  /** The send, while it is still in the outbox. */
+  pending: OutboxItem | null;
   readReceipt?: boolean | null;
   /** A name for an address (the patient's, for their Mon espace santé mailbox), or null. */
   nameOf?: (address: string) => string | null;
 }) {
   const outbox: OutboxState = pending?.state ?? 'envoye';
-  const lines = deriveTimeline(timeline.recipients, { outbox, outboxError: pending?.lastError ?? null, sentAt: null, readReceipt }, timeline.events, (iso) => formatDateTime(iso));
+  const recipients = timeline.recipients.map((line) => line.recipient);
+  const lines = deriveTimeline(recipients, { outbox, outboxError: pending?.lastError ?? null, sentAt: null, readReceipt }, receiptEvents(timeline), (iso) => formatDateTime(iso));
   return (
     <section className="mss-timeline" aria-labelledby="mss-timeline-titre">
       <h3 id="mss-timeline-titre" className="mss-timeline__title">

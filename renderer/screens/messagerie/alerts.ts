@@ -9,8 +9,9 @@
  * The notification never carries the sender or subject: a desktop banner can
  * be read by anyone in the consulting room.
  */
-import { useEffect, useState } from 'react';
-import { mssApi, onMssEvent } from './api.js';
+import { useEffect } from 'react';
+import { cabinet } from '../../bridge/index.js';
+import { invoke, useChannel } from '../../data/useChannel.js';
 
 /** How often the inbox is checked while Cabinet is open. */
 export const AUTO_SYNC_MS = 3 * 60_000;
@@ -80,35 +81,16 @@ function notify(count: number): void {
  * and notifies new mail.
  */
 export function useMailAlerts(): number {
-  const [unread, setUnread] = useState(0);
+  const { data: status, reload } = useChannel('mss.status', {}, { refreshOn: ['mssChanged', 'mssNewMail'] });
+  const usable = status !== null && status.configured && status.serversAvailable;
+
+  useEffect(() => cabinet.events.mssNewMail((payload) => notify(payload.count)), []);
 
   useEffect(() => {
-    let alive = true;
-    let usable = false;
-    const refresh = async () => {
-      const outcome = await mssApi.status();
-      if (!alive || !outcome.ok) return;
-      usable = outcome.value.configured && outcome.value.serversAvailable;
-      setUnread(outcome.value.unread);
-    };
-    void refresh();
-    const stops = [
-      onMssEvent('mssChanged', () => void refresh()),
-      onMssEvent('mssNewMail', (payload) => {
-        const count = typeof (payload as { count?: unknown })?.count === 'number' ? (payload as { count: number }).count : 1;
-        notify(count);
-        void refresh();
-      }),
-    ];
-    const timer = window.setInterval(() => {
-      if (usable) void mssApi.sync().then(() => refresh());
-    }, AUTO_SYNC_MS);
-    return () => {
-      alive = false;
-      window.clearInterval(timer);
-      for (const stop of stops) stop();
-    };
-  }, []);
+    if (!usable) return;
+    const timer = window.setInterval(() => void invoke('mss.sync').then(() => reload()), AUTO_SYNC_MS);
+    return () => window.clearInterval(timer);
+  }, [usable, reload]);
 
-  return unread;
+  return status?.unread ?? 0;
 }

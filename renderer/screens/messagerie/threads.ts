@@ -9,7 +9,8 @@ import { parseXdmSubject } from '../../../shared/domain/mss/subject.js';
 
 export interface Threadable {
   id: number;
-  thread: string | null;
+  /** Thread key, when known (summaries from the services do not carry it). */
+  thread?: string | null;
   messageId: string | null;
   date: string | null;
   subject: string;

@@ -3,7 +3,7 @@
  * Annuaire, which answer is current (stale answers dropped), the options
  * offered (a typed full MSSanté address first, then the directory's
  * mailboxes), the active option for the keyboard, and the chosen recipients.
- * renderer/components/RecipientPicker.tsx draws it.
+ * renderer/screens/messagerie/RecipientPicker.tsx draws it.
  */
 import type { Recipient } from '../../contract/annuaire.js';
 import { parseMssAddress } from '../mss/address.js';

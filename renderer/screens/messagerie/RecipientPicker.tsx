@@ -10,7 +10,7 @@
  * last chip. The logic lives in shared/domain/annuaire/picker.ts (tested).
  */
 import { useCallback, useEffect, useId, useReducer, useRef, type KeyboardEvent } from 'react';
-import type { MailboxType } from '../../shared/domain/annuaire/fhir.js';
+import type { MailboxType } from '../../../shared/domain/annuaire/fhir.js';
 import {
   addRecipient,
   initialPickerState,
@@ -23,14 +23,13 @@ import {
   searchableText,
   type ChosenRecipient,
   type PickerOption,
-} from '../../shared/domain/annuaire/picker.js';
-import { cabinet } from '../bridge/index.js';
-import { call } from '../state/cabinet.js';
-import { Badge, type Tone } from './Badge.js';
-import { Icon } from './Icon.js';
-import '../theme/recipient-picker.css';
+} from '../../../shared/domain/annuaire/picker.js';
+import { invoke } from '../../data/useChannel.js';
+import { Badge, type Tone } from '../../components/Badge.js';
+import { Icon } from '../../components/Icon.js';
+import './recipient-picker.css';
 
-export type { ChosenRecipient } from '../../shared/domain/annuaire/picker.js';
+export type { ChosenRecipient } from '../../../shared/domain/annuaire/picker.js';
 
 const typeTones: Record<MailboxType, Tone> = { PER: 'info', ORG: 'neutral', APP: 'warning', CAB: 'success' };
 
@@ -93,7 +92,7 @@ export function RecipientPicker({ label, value, onChange, types, disabled = fals
       const mine = ++searchCount.current;
       dispatch({ type: 'search-sent', id: mine });
       const wanted = typesKey ? (typesKey.split(',') as MailboxType[]) : undefined;
-      void call(() => cabinet.annuaire.search({ text, limit: PICKER_LIMIT, ...(wanted ? { types: wanted } : {}) })).then((outcome) => {
+      void invoke('annuaire.search', { text, limit: PICKER_LIMIT, ...(wanted ? { types: wanted } : {}) }).then((outcome) => {
         if (outcome.ok) dispatch({ type: 'search-answered', id: mine, recipients: outcome.value.recipients, total: outcome.value.total });
         else dispatch({ type: 'search-failed', id: mine, message: outcome.message });
       });
