@@ -28,10 +28,9 @@ import { DMP_FEED_KIND, DmpService } from '../dmp/service.js';
 import { workerCacheWriter } from '../dmp/cache-writer.js';
 import { AnnuaireService } from '../annuaire/service.js';
 import { MssService } from '../mss/service.js';
-import { mailServersAvailable } from '../mss/local-servers.js';
 import { EventBus } from './events.js';
 import { HealthMonitor } from './health.js';
-import { APP_VERSION } from './version.js';
+import { APP_VERSION } from '../platform/version.js';
 
 export type HostKind = 'electron' | 'navigateur' | 'cli';
 
@@ -42,6 +41,11 @@ export interface ServicesOptions extends LoadConfigOptions {
   background?: boolean;
   /** The current instant (tests freeze it); the time zone is the `practice.timeZone` setting. */
   now?: () => Date;
+  /**
+   * In the sandbox only: whether the local test mail operator can run on this computer, given by the
+   * host (electron/host/sandbox-mode.ts) — the app never imports sandboxes/. Absent: available.
+   */
+  serversAvailable?: () => { ok: true } | { ok: false; message: string };
 }
 
 export interface Services {
@@ -155,7 +159,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
       identity,
       patients,
       // Only the sandbox runs local mail servers (the test operator); elsewhere the operator is remote.
-      serversAvailable: () => (config.env === 'sandbox' ? mailServersAvailable() : { ok: true }),
+      serversAvailable: () => (config.env === 'sandbox' && options.serversAvailable ? options.serversAvailable() : { ok: true }),
       setting: (key) => settings.get(key),
       // The sync's writes go to a worker thread with its own connection to the encrypted store (kept between syncs).
       workerStore: { file: store.file, pragmas: () => store.workerPragmas() },
