@@ -26,13 +26,12 @@ const config: Configuration = {
   // Worker threads are plain .mjs files started from the application root (electron/platform/paths.ts workerFile()).
   // reference-data/: the schemas and value sets read at run time (electron/platform/reference-data.ts).
   // The main and preload are bundles: node_modules holds only what they leave external (build/bundle.ts) and what
-  // the workers import. Sandboxes, the test PKI and the mail test operator never ship (`npm run dist:check` checks all this).
+  // the workers import. sandboxes/ (the stand-ins, the test PKI, the mail test operator) is not listed: it never ships (`npm run dist:check` checks all this).
   files: [
     'dist/electron/**',
     'dist/renderer/**',
     'electron/**/*-worker.mjs',
     'reference-data/**',
-    '!electron/**/sandbox/**',
     'package.json',
     '!**/*.map',
     '!node_modules/**',

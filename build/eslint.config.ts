@@ -3,6 +3,8 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
+import { builtinModules } from 'node:module';
+import { layersRule } from './eslint-layers.js';
 
 /**
  * Ad-hoc civil dates: a UTC day (`toISOString().slice(0, 10)`) or the machine's
@@ -40,8 +42,29 @@ export default tseslint.config(
     rules: { 'no-restricted-syntax': ['error', ...civilDateRules] },
   },
   {
+    // The layers (build/eslint-layers.ts): platform ← services ← app ← hosts; shared/ alone; the renderer on
+    // shared/contract + shared/domain; sandboxes/ never imported by the app (tests and the sandbox launchers aside).
+    files: ['**/*.ts', '**/*.tsx', '**/*.mts', '**/*.mjs'],
+    plugins: { cabinet: { rules: { layers: layersRule } } },
+    rules: { 'cabinet/layers': 'error' },
+  },
+  {
     files: ['electron/main.ts', 'electron/preload.ts'],
     rules: { 'no-restricted-imports': 'off' },
+  },
+  {
+    // shared/ runs in the renderer too: no Node module, no electron.
+    files: ['shared/**/*.ts'],
+    ignores: ['shared/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'shared/ ne dépend ni d’Electron ni de Node : il est aussi chargé par le rendu.' }, ...builtinModules.map((name) => ({ name, message: 'shared/ ne dépend ni d’Electron ni de Node : il est aussi chargé par le rendu.' }))],
+          patterns: [{ group: ['node:*'], message: 'shared/ ne dépend ni d’Electron ni de Node : il est aussi chargé par le rendu.' }],
+        },
+      ],
+    },
   },
   {
     files: ['renderer/**/*.{ts,tsx}'],
@@ -54,7 +77,12 @@ export default tseslint.config(
       'react-hooks/exhaustive-deps': 'warn',
       'no-restricted-imports': [
         'error',
-        { paths: ['electron'], patterns: [{ group: ['node:*', '../electron/*', '../../electron/*'], message: 'Le rendu ne parle aux services que par le contrat (renderer/bridge).' }] },
+        {
+          paths: ['electron'],
+          patterns: [
+            { group: ['node:*', '**/electron/**', '**/electron', '**/sandboxes/**'], message: 'Le rendu ne parle aux services que par le contrat (renderer/bridge).' },
+          ],
+        },
       ],
     },
   },

@@ -35,7 +35,7 @@ describe('packaged layout rules (npm run dist:check)', () => {
   });
 
   it('tells test and sandbox code from the app’s', () => {
-    for (const file of ['electron/ins/sandbox/server.ts', 'sandboxes/dmp/server.ts', 'electron/identity/pki/generate.ts', 'electron/mss/operator/processes.ts', 'electron/dmp/cda/fixtures.test-support.ts', 'test/support/cli.ts', 'electron/x.test.ts']) {
+    for (const file of ['electron/ins/sandbox/server.ts', 'sandboxes/dmp/server.ts', 'sandboxes/pki/test-pki.ts', 'sandboxes/mss-operator/processes.ts', '../sandboxes/insi/xml.ts', 'electron/dmp/cda/fixtures.test-support.ts', 'test/support/cli.ts', 'electron/x.test.ts']) {
       expect(isTestOnlySource(file), file).toBe(true);
     }
     for (const file of ['electron/main.ts', 'electron/identity/psc/provider.ts', 'node_modules/imapflow/lib/imap-flow.js', 'shared/contract/index.ts']) {

@@ -26,16 +26,14 @@ export function fuseProblems(configured: Record<string, unknown> | null | undefi
 }
 
 /**
- * Source files that are test or sandbox code: the sandboxes (national
- * services' stand-ins), the test PKI generator, the MSSanté test operator,
- * tests and their fixtures. None may be inside the packaged app.
+ * Source files that are test or sandbox code: sandboxes/ (the national
+ * services' stand-ins, the test PKI, the MSSanté test operator), any
+ * sandbox/ folder, tests and their fixtures. None may be inside the packaged app.
  */
 export function isTestOnlySource(file: string): boolean {
   const f = file.replaceAll('\\', '/').replace(/^(\.\.\/)+/, '');
   return (
     /(^|\/)sandbox(es)?\//.test(f) ||
-    f.startsWith('electron/identity/pki/') ||
-    f.startsWith('electron/mss/operator/') ||
     /(^|\/)(test|testdata|fixtures)\//.test(f) ||
     /\.(test|test-support|spec)\.[cm]?[jt]sx?$/.test(f)
   );

@@ -3,8 +3,8 @@ import { CabinetError } from '../../shared/contract/outcome.js';
 import { annuaireSearchRequest } from '../../shared/contract/annuaire.js';
 import { API_KEY_HEADER, IDNAT_PS_SYSTEM, RPPS_SYSTEM } from '../../shared/domain/annuaire/fhir.js';
 import { AnnuaireClient, LruCache, nameWords, searchUrls, type HttpAnswer, type HttpGet } from './client.js';
-import { buildDirectory, mailboxTelecom } from './sandbox/seed.js';
-import { DirectoryIndex } from './sandbox/search.js';
+import { buildDirectory, mailboxTelecom } from '../../sandboxes/annuaire/seed.js';
+import { DirectoryIndex } from '../../sandboxes/annuaire/search.js';
 
 const base = 'https://annuaire.test/fhir/v2';
 const query = (input: Record<string, unknown>) => annuaireSearchRequest.parse(input);

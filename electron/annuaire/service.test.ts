@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CabinetError } from '../../shared/contract/outcome.js';
 import { AnnuaireService } from './service.js';
-import { SANDBOX_API_KEY } from './sandbox/constants.js';
+import { SANDBOX_API_KEY } from '../../sandboxes/annuaire/constants.js';
 
 const endpoints = (url: string | null) => ({ annuaire: { url, source: 'defaut', locked: false } }) as never;
 

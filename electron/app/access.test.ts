@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { channel, channelAccess, channelNames, contract, type ChannelName } from '../../shared/contract/index.js';
 import { detailsSchemas, errorCodes } from '../../shared/contract/outcome.js';
 import * as s from '../../shared/contract/schemas.js';
-import { createTestPki, identity, pkiPath, type PkiManifest } from '../identity/pki/test-pki.js';
+import { createTestPki, identity, pkiPath, type PkiManifest } from '../../sandboxes/pki/test-pki.js';
 import { envFor, tempDir, TestKeychain } from '../../test/support/fixtures.js';
 import { createDispatcher } from './dispatch.js';
 import { contextOf, createHandlers, type Handlers } from './handlers.js';

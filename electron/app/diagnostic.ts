@@ -18,7 +18,7 @@ import { toFailure } from '../../shared/contract/outcome.js';
 import { loadConfig, type LoadConfigOptions } from '../platform/config/config.js';
 import { OsKeychain } from '../platform/keychain/keychain.js';
 import { createServices, type HostKind, type Services } from './services.js';
-import { APP_VERSION } from './version.js';
+import { APP_VERSION } from '../platform/version.js';
 
 export interface DiagnosticInputs {
   host: string;

@@ -9,7 +9,7 @@ import type { SessionState } from '../identity/login/session.js';
 import type { Practitioner } from '../../shared/domain/practitioner.js';
 import { SYSTEM_ACTOR } from './services.js';
 import { toFeedInput } from '../dmp/service.js';
-import { APP_NAME, APP_VERSION } from './version.js';
+import { APP_NAME, APP_VERSION } from '../platform/version.js';
 import { AHEAD_ROWS } from '../../shared/domain/search-ahead.js';
 import { diagnosticOf } from './diagnostic.js';
 import { MSS_SEND_KIND } from '../mss/sender.js';

@@ -28,11 +28,10 @@ import { DMP_FEED_KIND, DmpService } from '../dmp/service.js';
 import { workerCacheWriter } from '../dmp/cache-writer.js';
 import { AnnuaireService } from '../annuaire/service.js';
 import { MssService } from '../mss/service.js';
-import { mailServersAvailable } from '../mss/local-servers.js';
 import { PaperWatchService } from '../paper/watch.js';
 import { EventBus } from './events.js';
 import { HealthMonitor, watchedClient } from './health.js';
-import { APP_VERSION } from './version.js';
+import { APP_VERSION } from '../platform/version.js';
 
 export type HostKind = 'electron' | 'navigateur' | 'cli';
 
@@ -43,6 +42,11 @@ export interface ServicesOptions extends LoadConfigOptions {
   background?: boolean;
   /** The current instant (tests freeze it); the time zone is the `practice.timeZone` setting. */
   now?: () => Date;
+  /**
+   * In the sandbox only: whether the local test mail operator can run on this computer, given by the
+   * host (electron/host/sandbox-mode.ts) — the app never imports sandboxes/. Absent: available.
+   */
+  serversAvailable?: () => { ok: true } | { ok: false; message: string };
 }
 
 export interface Services {
@@ -168,7 +172,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
       patients,
       observe: (service, error) => health.observe(service, error),
       // Only the sandbox runs local mail servers (the test operator); elsewhere the operator is remote.
-      serversAvailable: () => (config.env === 'sandbox' ? mailServersAvailable() : { ok: true }),
+      serversAvailable: () => (config.env === 'sandbox' && options.serversAvailable ? options.serversAvailable() : { ok: true }),
       setting: (key) => settings.get(key),
       // The sync's writes go to a worker thread with its own connection to the encrypted store (kept between syncs).
       workerStore: { file: store.file, pragmas: () => store.workerPragmas() },

@@ -5,7 +5,7 @@
  * command group lives in its own file and registers itself here.
  */
 import { Command, CommanderError } from 'commander';
-import { APP_VERSION } from '../app/version.js';
+import { APP_VERSION } from '../platform/version.js';
 import { registerAnnuaire } from './annuaire.js';
 import { registerAudit } from './audit.js';
 import { registerCda } from './cda.js';

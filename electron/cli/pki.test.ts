@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadTestPki } from '../identity/pki/test-pki.js';
+import { loadTestPki } from '../../sandboxes/pki/test-pki.js';
 import { registerPki } from './pki.js';
 import { runCli } from '../../test/support/cli.js';
 

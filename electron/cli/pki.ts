@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { CabinetError } from '../../shared/contract/outcome.js';
 import { professionLabel, specialtyLabels } from '../../shared/domain/practitioner.js';
 import { DEFAULT_PRACTICE_ZONE, formatInstant } from '../../shared/domain/civil-date.js';
-import { createTestPki, type IdentityRole, type PkiManifest } from '../identity/pki/test-pki.js';
+import { createTestPki, type IdentityRole, type PkiManifest } from '../../sandboxes/pki/test-pki.js';
 import { jsonOption, run } from './output.js';
 
 const roleLabels: Record<IdentityRole, string> = {

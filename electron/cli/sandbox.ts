@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Argument, Option, type Command } from 'commander';
 import { loadConfig } from '../platform/config/config.js';
 import { sandboxPorts } from '../platform/config/endpoints.js';
-import { createTestPki, identity, loadTestPki, pkiPath } from '../identity/pki/test-pki.js';
+import { createTestPki, identity, loadTestPki, pkiPath } from '../../sandboxes/pki/test-pki.js';
 import { run } from './output.js';
 
 export function registerSandbox(program: Command): void {
@@ -29,32 +29,32 @@ export function registerSandbox(program: Command): void {
         let url: string;
         let close: () => Promise<void>;
         if (service === 'mss') {
-          // Real Dovecot + Postfix (electron/mss/operator/README.md); --port is the IMAPS port.
-          const { startMssSandbox } = await import('../mss/operator/sandbox-cli.js');
+          // Real Dovecot + Postfix (sandboxes/mss-operator/README.md); --port is the IMAPS port.
+          const { startMssSandbox } = await import('../../sandboxes/mss-operator/sandbox-cli.js');
           const started = await startMssSandbox({ pkiDir: pki.dir, imapsPort: port, smtpPort: sandboxPorts.mssSmtp, patients: options.patient ?? [] });
           ({ url } = started);
           close = () => started.close();
           process.stdout.write(`${started.lines.slice(1).join('\n')}\n`);
         } else if (service === 'insi') {
-          const { startInsiSandbox } = await import('../ins/sandbox/server.js');
+          const { startInsiSandbox } = await import('../../sandboxes/insi/server.js');
           const started = await startInsiSandbox({ pki, port });
           ({ url } = started);
           close = () => started.close();
         } else if (service === 'dmp') {
-          const { startDmpSandbox } = await import('../dmp/sandbox/server.js');
+          const { startDmpSandbox } = await import('../../sandboxes/dmp/server.js');
           const started = await startDmpSandbox({ pki, port });
           ({ url } = started);
           close = () => started.close();
           process.stdout.write(`DMP prêt en ${Math.round(started.startMs)} ms (${started.registry.entries.size} documents). Autorité à approuver : ${started.anchorFile}\n`);
         } else if (service === 'annuaire') {
-          const { startAnnuaireSandbox, SANDBOX_API_KEY } = await import('../annuaire/sandbox/server.js');
+          const { startAnnuaireSandbox, SANDBOX_API_KEY } = await import('../../sandboxes/annuaire/server.js');
           const started = await startAnnuaireSandbox({ pki, port });
           ({ url } = started);
           close = () => started.close();
           process.stdout.write(`Clé d’API (en-tête ESANTE-API-KEY) : ${SANDBOX_API_KEY}\n`);
         } else {
-          const { startPscSandbox } = await import('../identity/psc/sandbox/server.js');
-          const { sandboxPractitioners, testPkiPractitioners } = await import('../identity/psc/sandbox/practitioners.js');
+          const { startPscSandbox } = await import('../../sandboxes/psc/server.js');
+          const { sandboxPractitioners, testPkiPractitioners } = await import('../../sandboxes/psc/practitioners.js');
           const server = identity(pki, 'serveur-psc');
           const read = (relative: string) => fs.readFileSync(pkiPath(pki, relative), 'utf8');
           // The test cards' practitioners too, so that their e-CPS tokens open their MSSanté test mailboxes.

@@ -10,7 +10,7 @@ import { CabinetError } from '../../shared/contract/outcome.js';
 import { formatIns } from '../../shared/domain/ins/matricule.js';
 import { MAX_PDF_BYTES } from '../../shared/domain/limits.js';
 import { buildXdm, readXdm, type XdmReadResult } from '../mss/xdm/index.js';
-import { APP_VERSION } from '../app/version.js';
+import { APP_VERSION } from '../platform/version.js';
 import { readInputFile } from './files.js';
 import { jsonOption, run } from './output.js';
 

@@ -7,10 +7,11 @@ import { toFailure } from '../../shared/contract/outcome.js';
 import { createDispatcher } from '../app/dispatch.js';
 import { contextOf, createHandlers } from '../app/handlers.js';
 import { createServices } from '../app/services.js';
+import { sandboxModeOptions } from './sandbox-mode.js';
 import { startHost } from './server.js';
 
 async function main(): Promise<void> {
-  const services = await createServices({ host: 'navigateur', background: true });
+  const services = await createServices({ host: 'navigateur', background: true, ...sandboxModeOptions() });
   const dispatch = createDispatcher(createHandlers(services), {
     onInternalError: (channel, error) => services.diagnostics.error(channel, error),
   });

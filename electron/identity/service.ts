@@ -13,7 +13,7 @@ import { lockReasonLabels, Session, type AuditSink, type CredentialOpener, type 
 import type { Credentials } from './types.js';
 import { VihfCache } from './vihf/cache.js';
 import type { PurposeOfUse } from './vihf/vihf.js';
-import { APP_NAME, APP_VERSION, DMP_APPROVAL_ID } from '../app/version.js';
+import { APP_NAME, APP_VERSION, DMP_APPROVAL_ID } from '../platform/version.js';
 
 /** Activity sector put in the VIHF: SA07 « cabinet individuel » (TRE_R02). */
 export const DEFAULT_ACTIVITY_SECTOR = 'SA07';

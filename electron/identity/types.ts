@@ -4,6 +4,7 @@
  * Private keys never leave their signer; PINs are never stored.
  */
 import type { Practitioner } from '../../shared/domain/practitioner.js';
+import type { TlsCredentials } from '../platform/tls/credentials.js';
 
 export type SignatureAlgorithm = 'RSA-SHA256';
 
@@ -17,10 +18,8 @@ export interface Signer {
   dispose(): void;
 }
 
-/** What a TLS client needs to authenticate with this identity. */
-export type TlsCredentials =
-  | { kind: 'pem'; keyPem: string; certPem: string; chainPem: readonly string[] }
-  | { kind: 'pkcs11-engine'; enginePath: string; keyUri: string; certPem: string; chainPem: readonly string[]; modulePath: string };
+/** What a TLS client needs to authenticate with this identity (defined by the TLS platform, which uses it). */
+export type { TlsCredentials };
 
 /**
  * A logged-in practitioner: identity, an authentication key (TLS), a

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { CabinetError } from '../../shared/contract/outcome.js';
 import type { InsTraits } from '../../shared/domain/ins/index.js';
-import { APP_NAME, APP_VERSION } from '../app/version.js';
+import { APP_NAME, APP_VERSION } from '../platform/version.js';
 import type { IdentityService } from '../identity/service.js';
 import type { CabinetConfig } from '../platform/config/config.js';
 import type { Tracer } from '../platform/trace/trace.js';

@@ -16,7 +16,7 @@ import type { OutboxWorker } from '../platform/outbox/worker.js';
 import type { Db } from '../platform/store/database.js';
 import type { IdentityService } from '../identity/service.js';
 import type { PatientService } from '../patients/service.js';
-import { APP_NAME, APP_VERSION } from '../app/version.js';
+import { APP_NAME, APP_VERSION } from '../platform/version.js';
 import { emlAttachment, parseEml, type ParsedEml } from './parse.js';
 import { buildXdm } from './xdm/index.js';
 import { readCdaHeader } from './xdm/cda.js';
@@ -85,7 +85,7 @@ export interface ComposeRequest {
   inReplyToRow?: number;
 }
 
-/** The test operator's submission port for Pro Santé Connect tokens (`electron/mss/operator/`). */
+/** The test operator's submission port for Pro Santé Connect tokens (`sandboxes/mss-operator/`). */
 const SANDBOX_SMTP_TOKEN_URL = 'smtp://localhost:19588';
 const RECEIPT_RANK: Record<ReceiptEvent['state'], number> = { envoye: 1, en_attente: 2, remis: 3, lu: 4, echec: 5 };
 

@@ -8,12 +8,25 @@ import { isPatientMssAddress } from '../../shared/domain/mss/address.js';
 import { deliveryLabels, deliveryOf, type DeliveryState } from '../../shared/domain/mss/delivery.js';
 import { formatIns } from '../../shared/domain/ins/matricule.js';
 import { outboxStateLabels, type OutboxState } from '../../shared/domain/outbox.js';
-import type { Services } from '../app/services.js';
+import type { PracticeClock } from '../../shared/domain/civil-date.js';
+import type { AuditLog } from '../platform/audit/audit-log.js';
+import type { Outbox } from '../platform/outbox/outbox.js';
+import type { Store } from '../platform/store/database.js';
+import type { DmpService } from '../dmp/service.js';
+import type { PatientService } from '../patients/service.js';
 import { readCda } from '../dmp/cda-reader.js';
 import { buildPatientSheet, type SheetDocument } from './sheet.js';
 import { formatCivilDate, formatInstant, isCivilDate } from '../../shared/domain/civil-date.js';
 
-type Deps = Pick<Services, 'patients' | 'dmp' | 'outbox' | 'store' | 'audit' | 'clock'>;
+/** What the sheet reads (the services' composition root passes itself). */
+interface Deps {
+  patients: PatientService;
+  dmp: DmpService;
+  outbox: Outbox;
+  store: Store;
+  audit: AuditLog;
+  clock: PracticeClock;
+}
 
 export async function patientSheet(services: Deps, uid: string, actor: string, practitioner: string) {
   const zone = services.clock.zone();

@@ -17,10 +17,10 @@ import { buildCdaN1 } from '../dmp/cda/builder.js';
 import { input } from '../dmp/cda/fixtures.test-support.js';
 import { RULE_VALUE_SETS } from '../dmp/cda/rules.js';
 import { CdaSelfCheck, DEFAULT_CDA_REFERENCE_DIR } from '../dmp/cda/self-check.js';
-import { DEFAULT_XDS_REFERENCE_DIR, XdsSchemaValidator } from '../dmp/sandbox/schemas.js';
-import { examples } from '../dmp/sandbox/seeds.js';
-import { JDV_FILES, Vocabulary } from '../dmp/sandbox/vocabulary.js';
-import { DEFAULT_REFERENCE_DIR as DEFAULT_INSI_REFERENCE_DIR, SCHEMA_FILES, SchemaValidator } from '../ins/sandbox/schemas.js';
+import { DEFAULT_XDS_REFERENCE_DIR, XdsSchemaValidator } from '../../sandboxes/dmp/schemas.js';
+import { examples } from '../../sandboxes/dmp/seeds.js';
+import { JDV_FILES, Vocabulary } from '../../sandboxes/dmp/vocabulary.js';
+import { DEFAULT_REFERENCE_DIR as DEFAULT_INSI_REFERENCE_DIR, SCHEMA_FILES, SchemaValidator } from '../../sandboxes/insi/schemas.js';
 import { appRoot } from './paths.js';
 import { REFERENCE_DATA_FOLDER, referenceDataDir } from './reference-data.js';
 
@@ -187,7 +187,7 @@ function sharedReferences(file: string, text: string, repo = REPO): string[] {
 
 describe('no source of the app reads ../shared', () => {
   it('the detector finds the old forms, and not comments nor the repository’s own shared/ folder', () => {
-    const file = path.join(REPO, 'electron/ins/sandbox/schemas.ts');
+    const file = path.join(REPO, 'electron/dmp/wire/access.ts');
     expect(sharedReferences(file, `const d = path.resolve(import.meta.dirname, '../../../../shared/reference/insi');`)).toHaveLength(1);
     expect(sharedReferences(file, `const d = path.resolve(appRoot(), '..', 'shared', 'reference', 'cda');`)).toEqual(['shared']);
     expect(sharedReferences(file, 'const d = `/work/shared/reference/${kind}`;')).toHaveLength(1);
@@ -202,10 +202,10 @@ describe('no source of the app reads ../shared', () => {
     expect(sharedReferences(file, clean)).toEqual([]);
   });
 
-  it('electron/, shared/ and renderer/ (tests aside) hold no run-time reference to ../shared', () => {
+  it('electron/, sandboxes/, shared/ and renderer/ (tests aside) hold no run-time reference to ../shared', () => {
     const offenders: string[] = [];
     let scanned = 0;
-    for (const top of ['electron', 'shared', 'renderer']) {
+    for (const top of ['electron', 'sandboxes', 'shared', 'renderer']) {
       for (const relative of filesUnder(path.join(REPO, top))) {
         if (!/\.(ts|tsx|mts|cts|mjs|cjs|js)$/.test(relative) || /\.(test|spec)\.[^.]+$|\.test-support\.ts$/.test(relative) || relative.includes('node_modules/')) continue;
         const file = path.join(REPO, top, relative);

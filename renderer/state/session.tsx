@@ -16,7 +16,6 @@ import { call, useCabinet } from './cabinet.js';
 import { clearSessionCaches } from './session-caches.js';
 
 export type SessionView = ResponseOf<'session.get'>;
-export type SessionState = SessionView['state'];
 
 /** At most one activity report per this delay. */
 export const ACTIVITY_THROTTLE_MS = 30_000;

@@ -23,12 +23,12 @@ import { StreamedStore, WorkerCacheWriter } from '../../electron/dmp/cache-write
 import { CdaSelfCheck } from '../../electron/dmp/cda/self-check.js';
 import type { DmpCall, DmpIns } from '../../electron/dmp/client/api.js';
 import { XdsDmpClient, type DmpAuthor } from '../../electron/dmp/client/client.js';
-import { cardCaller } from '../../electron/dmp/sandbox/client.test-support.js';
-import { SEEDED, insOf } from '../../electron/dmp/sandbox/seeds.js';
+import { cardCaller } from '../../sandboxes/dmp/client.test-support.js';
+import { SEEDED, insOf } from '../../sandboxes/dmp/seeds.js';
 import { DmpService } from '../../electron/dmp/service.js';
-import { loadTestPki, pkiPath } from '../../electron/identity/pki/test-pki.js';
+import { loadTestPki, pkiPath } from '../../sandboxes/pki/test-pki.js';
 import type { Credentials } from '../../electron/identity/types.js';
-import type { SandboxIdentity } from '../../electron/ins/sandbox/identities.js';
+import type { SandboxIdentity } from '../../sandboxes/insi/identities.js';
 import { AuditLog } from '../../electron/platform/audit/audit-log.js';
 import type { Keychain } from '../../electron/platform/keychain/keychain.js';
 import { Outbox } from '../../electron/platform/outbox/outbox.js';

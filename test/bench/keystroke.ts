@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from '@playwright/test';
-import { createTestPki, pkiPath } from '../../electron/identity/pki/test-pki.js';
+import { createTestPki, pkiPath } from '../../sandboxes/pki/test-pki.js';
 import { KEYCHAIN_SERVICE, OsKeychain } from '../../electron/platform/keychain/keychain.js';
 import { openStore, STORE_ID_FILE } from '../../electron/platform/store/database.js';
 import { measure, type Measure } from './harness.js';

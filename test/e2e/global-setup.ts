@@ -8,11 +8,11 @@ import type { FullConfig } from '@playwright/test';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createTestPki, identity, pkiPath } from '../../electron/identity/pki/test-pki.js';
-import { startPscSandbox } from '../../electron/identity/psc/sandbox/server.js';
-import { startInsiSandbox } from '../../electron/ins/sandbox/server.js';
+import { createTestPki, identity, pkiPath } from '../../sandboxes/pki/test-pki.js';
+import { startPscSandbox } from '../../sandboxes/psc/server.js';
+import { startInsiSandbox } from '../../sandboxes/insi/server.js';
 import { startMssForE2e } from './mss-setup.js';
-import { startDmpSandbox } from '../../electron/dmp/sandbox/server.js';
+import { startDmpSandbox } from '../../sandboxes/dmp/server.js';
 import { KEYCHAIN_SERVICE, OsKeychain } from '../../electron/platform/keychain/keychain.js';
 import { STORE_ID_FILE } from '../../electron/platform/store/database.js';
 

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { drMarieMartin } from '../../electron/identity/psc/sandbox/practitioners.js';
+import { drMarieMartin } from '../../sandboxes/psc/practitioners.js';
 import { e2eUrl, loginWithCertificate, pkiFile } from './session.js';
 
 const shots = path.resolve(import.meta.dirname, '..', '..', 'test-results', 'screenshots');

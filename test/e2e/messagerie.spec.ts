@@ -1,6 +1,6 @@
 /**
  * Messagerie in Chromium against the host, the real test operator (Dovecot +
- * Postfix, electron/mss/operator) and the Annuaire sandbox (mss-setup.ts):
+ * Postfix, sandboxes/mss-operator) and the Annuaire sandbox (mss-setup.ts):
  * first sync with its progress bar, keyboard navigation in the virtualised
  * list, a hospital report with a PDF and a read-receipt question, an XDM
  * document recognised for a qualified patient and imported, a message to a

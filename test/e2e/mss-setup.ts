@@ -1,6 +1,6 @@
 /**
  * The MSSanté side of the end-to-end tests: the real test operator (Dovecot +
- * Postfix, electron/mss/operator) on free ports, the Annuaire Santé sandbox,
+ * Postfix, sandboxes/mss-operator) on free ports, the Annuaire Santé sandbox,
  * and Dr Marie MARTIN's inbox filled before the host starts:
  *  - `FILLER_COUNT` ordinary messages from colleagues and hospitals (the
  *    virtualised list and the first-sync progress bar have something to do);
@@ -14,10 +14,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startAnnuaireSandbox } from '../../electron/annuaire/sandbox/server.js';
-import type { PkiManifest } from '../../electron/identity/pki/test-pki.js';
+import { startAnnuaireSandbox } from '../../sandboxes/annuaire/server.js';
+import type { PkiManifest } from '../../sandboxes/pki/test-pki.js';
 import { composeMail } from '../../electron/mss/client/compose.js';
-import { freePorts, mailServersAvailable, startMssOperator } from '../../electron/mss/operator/index.js';
+import { freePorts, mailServersAvailable, startMssOperator } from '../../sandboxes/mss-operator/index.js';
 import { buildXdm } from '../../electron/mss/xdm/index.js';
 import { buildXdmSubject } from '../../shared/domain/mss/subject.js';
 

@@ -16,8 +16,8 @@ import { ANCHORS_FILE, checkpointBytes, describeTrail, type AnchorLine } from '.
 import { entryHash, GENESIS_HASH } from '../../electron/platform/audit/audit-log.js';
 import { openStore, STORE_ID_FILE } from '../../electron/platform/store/database.js';
 import { KEYCHAIN_SERVICE, OsKeychain } from '../../electron/platform/keychain/keychain.js';
-import { createTestPki, identity, pkiPath, type PkiManifest } from '../../electron/identity/pki/test-pki.js';
-import { loadCardIntoSoftHsm, type SoftHsmCard } from '../../electron/identity/pki/softhsm.js';
+import { createTestPki, identity, pkiPath, type PkiManifest } from '../../sandboxes/pki/test-pki.js';
+import { loadCardIntoSoftHsm, type SoftHsmCard } from '../../sandboxes/pki/softhsm.js';
 import { openP12 } from '../../electron/identity/login/p12.js';
 import { registerAudit } from '../../electron/cli/audit.js';
 import { runCli } from '../support/cli.js';

@@ -15,10 +15,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServices, type Services } from '../../electron/app/services.js';
 import { pdf } from '../../electron/dmp/cda/fixtures.test-support.js';
-import { SEEDED } from '../../electron/dmp/sandbox/seeds.js';
-import { startDmpSandbox, type DmpSandbox } from '../../electron/dmp/sandbox/server.js';
-import { createTestPki, identity, pkiPath, type PkiManifest } from '../../electron/identity/pki/test-pki.js';
-import type { SandboxIdentity } from '../../electron/ins/sandbox/identities.js';
+import { SEEDED } from '../../sandboxes/dmp/seeds.js';
+import { startDmpSandbox, type DmpSandbox } from '../../sandboxes/dmp/server.js';
+import { createTestPki, identity, pkiPath, type PkiManifest } from '../../sandboxes/pki/test-pki.js';
+import type { SandboxIdentity } from '../../sandboxes/insi/identities.js';
 import { outageBanner } from '../../shared/domain/service-outage.js';
 import { envFor, tempDir, TestKeychain } from '../support/fixtures.js';
 

@@ -1,6 +1,6 @@
 /**
  * The DMP client (`electron/dmp/client/client.ts`) against the DMP sandbox
- * (`electron/dmp/sandbox/`), over mutual TLS with the test PKI and a VIHF
+ * (`sandboxes/dmp/`), over mutual TLS with the test PKI and a VIHF
  * signed per call: every transaction of `DmpClient`, the idempotent feed,
  * replacement, masking, archive/delete, and the sandbox's refusals as French
  * errors.
@@ -12,12 +12,12 @@ import { buildCdaN1 } from '../../electron/dmp/cda/builder.js';
 import { gp, pdf } from '../../electron/dmp/cda/fixtures.test-support.js';
 import type { DmpCall, DmpIns } from '../../electron/dmp/client/api.js';
 import { XdsDmpClient, type DmpAuthor } from '../../electron/dmp/client/client.js';
-import { cardCaller, cdaFor, type Caller } from '../../electron/dmp/sandbox/client.test-support.js';
-import { SEEDED, insOf } from '../../electron/dmp/sandbox/seeds.js';
-import { startDmpSandbox, type DmpSandbox } from '../../electron/dmp/sandbox/server.js';
-import { createTestPki, type PkiManifest } from '../../electron/identity/pki/test-pki.js';
+import { cardCaller, cdaFor, type Caller } from '../../sandboxes/dmp/client.test-support.js';
+import { SEEDED, insOf } from '../../sandboxes/dmp/seeds.js';
+import { startDmpSandbox, type DmpSandbox } from '../../sandboxes/dmp/server.js';
+import { createTestPki, type PkiManifest } from '../../sandboxes/pki/test-pki.js';
 import { buildVihf } from '../../electron/identity/vihf/vihf.js';
-import type { SandboxIdentity } from '../../electron/ins/sandbox/identities.js';
+import type { SandboxIdentity } from '../../sandboxes/insi/identities.js';
 import { nodeHttpsTransport, type HttpsTransport } from '../../electron/platform/tls/transport.js';
 import { tempDir } from '../support/fixtures.js';
 

@@ -12,9 +12,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SEEDED } from '../../electron/dmp/sandbox/seeds.js';
-import { startDmpSandbox, type DmpSandbox } from '../../electron/dmp/sandbox/server.js';
-import { createTestPki, identity, pkiPath, type PkiManifest } from '../../electron/identity/pki/test-pki.js';
+import { SEEDED } from '../../sandboxes/dmp/seeds.js';
+import { startDmpSandbox, type DmpSandbox } from '../../sandboxes/dmp/server.js';
+import { createTestPki, identity, pkiPath, type PkiManifest } from '../../sandboxes/pki/test-pki.js';
 import { openStore } from '../../electron/platform/store/database.js';
 import { tempDir, TestKeychain } from '../support/fixtures.js';
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createDispatcher } from '../../electron/app/dispatch.js';
 import { contextOf, createHandlers } from '../../electron/app/handlers.js';
-import { createTestPki, identity, pkiPath, type PkiManifest } from '../../electron/identity/pki/test-pki.js';
+import { createTestPki, identity, pkiPath, type PkiManifest } from '../../sandboxes/pki/test-pki.js';
 import { startHost, type RunningHost } from '../../electron/host/server.js';
 import { BRIDGE_PROTOCOL, TOKEN_PROTOCOL_PREFIX } from '../../shared/contract/bridge-protocol.js';
 import { tempDir } from '../support/fixtures.js';

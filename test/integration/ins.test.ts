@@ -7,9 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServices, type Services } from '../../electron/app/services.js';
-import { createTestPki, type PkiManifest } from '../../electron/identity/pki/test-pki.js';
+import { createTestPki, type PkiManifest } from '../../sandboxes/pki/test-pki.js';
 import { SANDBOX_IDAM } from '../../electron/ins/lookup.js';
-import { SANDBOX_IDAM as SANDBOX_ACCEPTED_IDAM, startInsiSandbox, type InsiSandbox } from '../../electron/ins/sandbox/server.js';
+import { SANDBOX_IDAM as SANDBOX_ACCEPTED_IDAM, startInsiSandbox, type InsiSandbox } from '../../sandboxes/insi/server.js';
 import { KEYCHAIN_SERVICE, OsKeychain } from '../../electron/platform/keychain/keychain.js';
 import { STORE_ID_FILE } from '../../electron/platform/store/database.js';
 import { envFor, tempDir, TestKeychain } from '../support/fixtures.js';
@@ -100,7 +100,7 @@ describe('identifying a patient with INSi (sandbox, INSI-MANU certificate)', () 
     const check = await services.patients.reverify(patient.uid, actor);
     expect(check).toMatchObject({ same: true, message: expect.stringContaining('confirmé') });
 
-    const card = fs.readFileSync(path.resolve('electron/ins/sandbox/vitale/famille-martineau.json'));
+    const card = fs.readFileSync(path.resolve('sandboxes/insi/vitale/famille-martineau.json'));
     const vitale = await services.patients.lookupVitale(card, 0, actor);
     expect(vitale).toMatchObject({ cr: '00', individu: { ins: { matricule: '1840544109123', cle: '63' } } });
     await expect(services.patients.lookupVitale(Buffer.from('{"pas":"une carte"}'), 0, actor)).rejects.toMatchObject({ message: expect.stringContaining('carte Vitale') });
@@ -135,7 +135,7 @@ describe('cabinet ins / patient CLI', () => {
     expect(JSON.parse(list.stdout)).toMatchObject({ ok: true, value: { patients: [expect.objectContaining({ birthName: 'ADRTROIS', status: 'QUAL' })] } });
     const none = await cli(['ins', 'lookup', '--nom', 'TCHITCHI', '--prenoms', 'OLA', '--sexe', 'F', '--naissance', '1936-06-21', '--json']);
     expect(JSON.parse(none.stdout)).toMatchObject({ ok: true, value: { cr: '01' } });
-    const vitale = await cli(['ins', 'lookup', '--vitale', path.resolve('electron/ins/sandbox/vitale/famille-martineau.json'), '--beneficiaire', '1', '--json']);
+    const vitale = await cli(['ins', 'lookup', '--vitale', path.resolve('sandboxes/insi/vitale/famille-martineau.json'), '--beneficiaire', '1', '--json']);
     expect(JSON.parse(vitale.stdout)).toMatchObject({ ok: true, value: { cr: '00', individu: { ins: { matricule: '2860935238045' } } } });
   });
 });

@@ -15,11 +15,11 @@ import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../electron/identity/psc/clock.js';
-import { CIBA_GRANT, sandboxClient, sandboxPractitioners, startPscSandbox, testPkiPractitioners, type PscSandbox } from '../../electron/identity/psc/sandbox/server.js';
-import { createTestPki, identity, loadTestPki, pkiPath } from '../../electron/identity/pki/test-pki.js';
+import { CIBA_GRANT, sandboxClient, sandboxPractitioners, startPscSandbox, testPkiPractitioners, type PscSandbox } from '../../sandboxes/psc/server.js';
+import { createTestPki, identity, loadTestPki, pkiPath } from '../../sandboxes/pki/test-pki.js';
 import { parseEml } from '../../electron/mss/parse.js';
-import { freePorts, mailboxTls, mailServersAvailable, startMssOperator, type MssOperator, type OperatorMailbox } from '../../electron/mss/operator/index.js';
-import { alive, busyPorts, readPid } from '../../electron/mss/operator/processes.js';
+import { freePorts, mailboxTls, mailServersAvailable, startMssOperator, type MssOperator, type OperatorMailbox } from '../../sandboxes/mss-operator/index.js';
+import { alive, busyPorts, readPid } from '../../sandboxes/mss-operator/processes.js';
 import { tempDir } from '../support/fixtures.js';
 
 const available = mailServersAvailable();

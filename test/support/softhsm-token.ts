@@ -4,7 +4,7 @@
  * certificate imported with `pkcs11-tool`, and a minimal `Signer` over it with
  * pkcs11js (C_Login, C_SignInit/C_Sign with CKM_SHA256_RSA_PKCS) — the same
  * calls a CPS card signer makes; the real card signer lives in
- * electron/identity/pki and is not this one.
+ * sandboxes/pki and is not this one.
  *
  * Needs the Debian packages softhsm2 and opensc (pkcs11-tool).
  * SOFTHSM2_CONF is set in process.env: SoftHSM reads it at C_Initialize, in

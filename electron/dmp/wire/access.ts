@@ -4,7 +4,7 @@
  * public (notes dmp-cda.md §1.5, §6): this is **Cabinet's design**, standing
  * in for it behind `DmpClient.status()` / `addAuthorization()`, so that the
  * real interface can replace it without touching anything above the client.
- * The interface is documented in `electron/dmp/sandbox/README.md`.
+ * The interface is documented in `sandboxes/dmp/README.md`.
  *
  * SOAP 1.2 document/literal, WS-Addressing, the VIHF in `wsse:Security` as for
  * the XDS transactions. Namespace {@link ACCESS_NS}:

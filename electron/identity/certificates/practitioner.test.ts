@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestPki, identity, pkiPath, type PkiManifest } from '../pki/test-pki.js';
+import { createTestPki, identity, pkiPath, type PkiManifest } from '../../../sandboxes/pki/test-pki.js';
 import { formatName, parseCertificate, splitPem } from './der.js';
 import { capitalizeGivenName, practitionerFromCertificate, requireInsiCertificate, softwareIdentityFromCertificate } from './practitioner.js';
 

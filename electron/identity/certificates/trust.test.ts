@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestPki, identity, pkiPath, type PkiManifest } from '../pki/test-pki.js';
+import { createTestPki, identity, pkiPath, type PkiManifest } from '../../../sandboxes/pki/test-pki.js';
 import { derToPem, pemToDer } from './der.js';
 import { validateCertificate, type CertificatePurpose, type ValidateCertificateOptions } from './trust.js';
 

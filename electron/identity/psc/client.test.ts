@@ -17,7 +17,7 @@ import { createTracer, type Exchange, type Tracer } from '../../platform/trace/t
 import { PscClient, type PscClientOptions } from './client.js';
 import { ManualClock, systemClock } from './clock.js';
 import { pscMessages } from './rules.js';
-import { drMarieMartin, kitDoc0036624, sandboxClient, sophieDurand, startPscSandbox, userinfoClaims, type PscSandbox } from './sandbox/server.js';
+import { drMarieMartin, kitDoc0036624, sandboxClient, sophieDurand, startPscSandbox, userinfoClaims, type PscSandbox } from '../../../sandboxes/psc/server.js';
 
 let certs: TestCertificates;
 let clock: ManualClock;

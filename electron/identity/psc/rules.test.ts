@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CabinetError } from '../../../shared/contract/outcome.js';
-import { drMarieMartin, kitDoc0036624, sophieDurand, userinfoClaims } from './sandbox/practitioners.js';
+import { drMarieMartin, kitDoc0036624, sophieDurand, userinfoClaims } from '../../../sandboxes/psc/practitioners.js';
 import { bindingCode, discoverySchema, errorFromOAuth, practitionerFromUserinfo, pscMessages, userinfoSchema } from './rules.js';
 
 const parse = (claims: Record<string, unknown>) => userinfoSchema.parse(claims);

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CabinetError } from '../../../shared/contract/outcome.js';
-import { TEST_STRUCTURE_ID, createTestPki, identity, pkiPath, type PkiManifest } from '../../identity/pki/test-pki.js';
+import { TEST_STRUCTURE_ID, createTestPki, identity, pkiPath, type PkiManifest } from '../../../sandboxes/pki/test-pki.js';
 import { insiEmitterFromCertificate, openInsiCertificate } from './certificate.js';
 
 let tmp: string;

@@ -20,7 +20,7 @@ import { catarina, cr01, cr02, faultDesir550, faultEnvelope, faultInsi102, herma
 import { practitionerFromCertificate } from '../../identity/certificates/practitioner.js';
 import { KeySigner } from '../../identity/login/key-signer.js';
 import { choosePairs, readP12 } from '../../identity/login/p12.js';
-import { createTestPki, identity, pkiPath, TEST_STRUCTURE_ID, type PkiManifest } from '../../identity/pki/test-pki.js';
+import { createTestPki, identity, pkiPath, TEST_STRUCTURE_ID, type PkiManifest } from '../../../sandboxes/pki/test-pki.js';
 import type { Credentials } from '../../identity/types.js';
 import { DirectoryTracer, type Exchange, type Tracer } from '../../platform/trace/trace.js';
 import { openInsiCertificate, type InsiCertificate } from './certificate.js';

@@ -1,5 +1,5 @@
 /**
- * Integration: the client against the INSi sandbox (electron/ins/sandbox),
+ * Integration: the client against the INSi sandbox (sandboxes/insi),
  * which checks what the real service checks (client certificate or signed
  * CPS assertion, official XSDs, IDAM). Every CNAM test case of the notes
  * ("Test vectors"), in both authentication modes, plus the Vitale lookup and
@@ -14,9 +14,9 @@ import { testSoftware } from '../../../test/support/insi-samples.js';
 import { practitionerFromCertificate } from '../../identity/certificates/practitioner.js';
 import { KeySigner } from '../../identity/login/key-signer.js';
 import { choosePairs, readP12 } from '../../identity/login/p12.js';
-import { createTestPki, identity, pkiPath, TEST_STRUCTURE_ID, type PkiManifest } from '../../identity/pki/test-pki.js';
+import { createTestPki, identity, pkiPath, TEST_STRUCTURE_ID, type PkiManifest } from '../../../sandboxes/pki/test-pki.js';
 import type { Credentials } from '../../identity/types.js';
-import { SANDBOX_IDAM, startInsiSandbox, type InsiSandbox } from '../sandbox/server.js';
+import { SANDBOX_IDAM, startInsiSandbox, type InsiSandbox } from '../../../sandboxes/insi/server.js';
 import { openInsiCertificate } from './certificate.js';
 import { InsiClient, type InsiCredentials } from './client.js';
 import type { InsiTraitsSearch } from './request.js';

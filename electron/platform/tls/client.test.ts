@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CabinetError } from '../../../shared/contract/outcome.js';
-import type { TlsCredentials } from '../../identity/types.js';
+import type { TlsCredentials } from './credentials.js';
 import { makeServerCertificates, type TestCertificates } from '../../../test/support/certs.js';
 import { createSoftHsmToken, PKCS11_ENGINE, SOFTHSM_MODULE, type SoftHsmToken } from '../../../test/support/softhsm-token.js';
 import { issueLeaf, makeAuthority, type TestAuthority, type TestLeaf } from '../../../test/support/throwaway-ca.js';

@@ -32,7 +32,7 @@ import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
 import { CabinetError } from '../../../shared/contract/outcome.js';
-import type { TlsCredentials } from '../../identity/types.js';
+import type { TlsCredentials } from './credentials.js';
 import { tlsTrust } from '../net/probe.js';
 
 export interface TlsTrustSettings {

@@ -14,7 +14,7 @@
  */
 import https from 'node:https';
 import { CabinetError } from '../../../shared/contract/outcome.js';
-import type { TlsCredentials } from '../../identity/types.js';
+import type { TlsCredentials } from './credentials.js';
 import { httpsAgent, type TlsTrustSettings } from './client.js';
 
 export interface HttpsExchange {

@@ -15,7 +15,6 @@ export type DmpStatusView = ResponseOf<'dmp.status'>;
 export type DmpListView = ResponseOf<'dmp.list'>;
 export type DmpEntry = DmpListView['entries'][number];
 export type DmpFeed = DmpListView['feeds'][number];
-export type DmpDocument = ResponseOf<'dmp.get'>;
 export type DmpPreview = ResponseOf<'dmp.previewFeed'>;
 export type DmpFeedResult = ResponseOf<'dmp.feed'>;
 export type DmpAccess = ResponseOf<'dmp.brisDeGlace'>;

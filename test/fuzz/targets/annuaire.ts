@@ -1,8 +1,8 @@
 /** Annuaire Santé target: the FHIR search bundles (and error answers) the client reads, page after page. */
 import fc from 'fast-check';
 import { AnnuaireClient, type HttpAnswer } from '../../../electron/annuaire/client.js';
-import { DirectoryIndex } from '../../../electron/annuaire/sandbox/search.js';
-import { buildDirectory } from '../../../electron/annuaire/sandbox/seed.js';
+import { DirectoryIndex } from '../../../sandboxes/annuaire/search.js';
+import { buildDirectory } from '../../../sandboxes/annuaire/seed.js';
 import { mutatedJsonText } from '../mutate.js';
 import type { FuzzJson, FuzzTarget } from '../target.js';
 

@@ -9,7 +9,7 @@ import { createHash, createPublicKey, generateKeyPairSync, sign } from 'node:cry
 import fc from 'fast-check';
 import { PscClient } from '../../../electron/identity/psc/client.js';
 import type { HttpAnswer, HttpExchange } from '../../../electron/identity/psc/http.js';
-import { drMarieMartin, sandboxSubject, userinfoClaims } from '../../../electron/identity/psc/sandbox/practitioners.js';
+import { drMarieMartin, sandboxSubject, userinfoClaims } from '../../../sandboxes/psc/practitioners.js';
 import { mutatedJsonText, mutatedText } from '../mutate.js';
 import type { FuzzJson, FuzzTarget } from '../target.js';
 

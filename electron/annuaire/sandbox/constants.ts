@@ -1,2 +1,0 @@
-/** The API key the Annuaire sandbox accepts by default (defined beside the app that uses it). */
-export { SANDBOX_API_KEY } from '../sandbox-key.js';
