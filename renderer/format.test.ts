@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { formatDateParts, formatDateTime, formatInstantIn, practiceToday, setPracticeZone } from './format.js';
+import { formatDateParts, formatDateTime, formatInstantIn, formatWhen, practiceToday, setPracticeZone } from './format.js';
 
 // 23:45 UTC on 7 December: already 8 December, 00:45, in Paris.
 const now = new Date('2026-12-07T23:45:00Z');
@@ -24,5 +24,15 @@ describe('screens’ dates are on the practice’s clock, not the browser’s', 
     // A zone that is not offered is ignored.
     setPracticeZone('America/New_York');
     expect(practiceToday(now)).toBe('2026-12-07');
+  });
+});
+
+describe('formatWhen', () => {
+  it('reads after a verb: never « le aujourd’hui »', () => {
+    const now = new Date('2026-12-08T09:00:00Z'); // 10:00 in Paris
+    expect(formatWhen('2026-12-08T08:30:00Z', now)).toBe('aujourd’hui à 09:30');
+    expect(formatWhen('2026-12-07T08:30:00Z', now)).toBe('hier à 09:30');
+    expect(formatWhen('2026-11-30T08:30:00Z', now)).toBe('le 30/11/2026 à 09:30');
+    expect(formatWhen(null, now)).toBe('');
   });
 });

@@ -36,6 +36,21 @@ function parse(iso: string | null | undefined): Date | null {
   return Number.isNaN(date.getTime()) ? null : date;
 }
 
+/**
+ * After a verb (« Vérifié … », « Importé … »): "aujourd’hui à 14:05",
+ * "hier à 14:05", "le 12/03/2025 à 14:05" — never « le aujourd’hui ».
+ */
+export function formatWhen(iso: string | null | undefined, now: Date = new Date()): string {
+  const date = parse(iso);
+  if (!date) return '';
+  const day = civilDateOf(date, practiceZone);
+  const today = practiceToday(now);
+  const time = formatInstant(date, practiceZone, 'time');
+  if (day === today) return `aujourd’hui à ${time}`;
+  if (day === addDays(today, -1)) return `hier à ${time}`;
+  return `le ${formatInstant(date, practiceZone, 'date')} à ${time}`;
+}
+
 /** "aujourd’hui à 14:05", or "12/03/2025 14:05"; "—" when absent. */
 export function formatDateTime(iso: string | null | undefined, now: Date = new Date()): string {
   const date = parse(iso);

@@ -13,12 +13,12 @@ import { useEffect, useRef, useState } from 'react';
 import type { ResponseOf } from '../../../shared/contract/index.js';
 import { areaLabels, diagnosticAreas, verdictLabels, type DiagnosticVerdict } from '../../../shared/domain/diagnostic.js';
 import { Alert } from '../../components/Alert.js';
-import { DateTime } from '../../components/DateTime.js';
 import { Icon, type IconName } from '../../components/Icon.js';
 import { LoadError } from '../../components/LoadError.js';
 import { Screen } from '../../components/Screen.js';
 import { useChannel } from '../../data/useChannel.js';
 import { defaultRoute, hrefOf } from '../../routes.js';
+import { formatWhen } from '../../format.js';
 
 type Report = ResponseOf<'diagnostic.run'>;
 type Check = Report['checks'][number];
@@ -52,7 +52,7 @@ function Summary({ report }: { report: Report }) {
       <div>
         <p className="diagnostic-summary__title">{title}</p>
         <p className="diagnostic-summary__meta">
-          Vérifié le <DateTime iso={report.generatedAt} />
+          Vérifié {formatWhen(report.generatedAt)}
           {report.personal ? '' : ' — sans session ouverte : vos certificats seront vérifiés une fois connecté.'}
         </p>
       </div>

@@ -6,10 +6,9 @@
  */
 import type { PaperHow } from '../../../shared/domain/paper-watch.js';
 import { Alert } from '../../components/Alert.js';
-import { DateTime } from '../../components/DateTime.js';
 import { PrintForPatient } from '../../components/PrintForPatient.js';
 import { useAction, useChannel } from '../../data/useChannel.js';
-import { formatInteger } from '../../format.js';
+import { formatInteger, formatWhen } from '../../format.js';
 
 export function PaperList() {
   const list = useChannel('paper.list', {}, { refreshOn: ['outboxChanged', 'mssChanged'], noCache: true });
@@ -38,7 +37,7 @@ export function PaperList() {
               </p>
               <p className="paper-list__reason text-danger">{item.reason}</p>
               <p className="muted">
-                Depuis le <DateTime iso={item.since} />
+                Depuis {formatWhen(item.since)}
               </p>
               <div className="form-actions">
                 {item.patientUid ? <PrintForPatient uid={item.patientUid} small /> : null}

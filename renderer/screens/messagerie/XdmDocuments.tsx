@@ -8,7 +8,7 @@ import { Icon } from '../../components/Icon.js';
 import { patientName } from '../../components/PatientName.js';
 import { PdfViewer } from '../../components/PdfViewer.js';
 import { useAction, useChannel } from '../../data/useChannel.js';
-import { formatDateTime } from '../../format.js';
+import { formatWhen } from '../../format.js';
 import { patientHrefs } from '../../routes.js';
 import { formatInsValue } from './address.js';
 import { base64ToBytes } from './files.js';
@@ -75,7 +75,7 @@ function DocumentItem({ doc, onChanged }: { doc: MssDocument; onChanged: () => v
         )}
         {doc.state === 'importe' && doc.patientUid ? (
           <>
-            Importé {doc.importedAt ? `le ${formatDateTime(doc.importedAt)}` : ''} dans le dossier de{' '}
+            Importé {doc.importedAt ? formatWhen(doc.importedAt) : ''} dans le dossier de{' '}
             <a href={patientHrefs.patient(doc.patientUid)}>{who ?? 'ce patient'}</a>.
           </>
         ) : matched && doc.patientUid ? (

@@ -11,7 +11,7 @@ import { FailureAlert } from '../../components/FormActions.js';
 import { CdaView } from '../../components/CdaView.js';
 import { Icon } from '../../components/Icon.js';
 import { PdfViewer } from '../../components/PdfViewer.js';
-import { formatDateTime } from '../../format.js';
+import { formatDateTime, formatWhen } from '../../format.js';
 import { base64ToBytes, looksLikePdf } from './cda-sections.js';
 import { Dialog } from '../../components/Dialog.js';
 import { useChannel } from '../../data/useChannel.js';
@@ -35,7 +35,7 @@ export function DocumentViewerDialog({ uid, entry, onClose }: { uid: string; ent
       </p>
       {doc?.fromCache ? (
         <p className="dmp-viewer__cache">
-          <Icon name="info" /> Copie enregistrée sur ce poste le {formatDateTime(doc.fetchedAt)}.
+          <Icon name="info" /> Copie enregistrée sur ce poste {formatWhen(doc.fetchedAt)}.
         </p>
       ) : null}
       {failure ? (
