@@ -146,7 +146,7 @@ export async function runMixedKill(options: MixedKillOptions): Promise<MixedKill
       password: martin.password!,
       plan,
       proRecipient,
-      patient: { birthName: p.traits.nomNaissance, firstNames: p.traits.prenoms, sex: p.traits.sexe, birthDate: p.traits.dateNaissance, birthplace: p.traits.lieuNaissance ?? null, matricule: p.active.matricule, cle: p.active.cle, oid: p.active.oid },
+      patient: { birthName: p.traits.nomNaissance, firstNames: [...p.traits.prenoms], sex: p.traits.sexe === 'M' ? 'M' : 'F', birthDate: p.traits.dateNaissance, birthplace: p.traits.lieuNaissance ?? null, matricule: p.active.matricule, cle: p.active.cle, oid: p.active.oid },
     });
 
     const enqueued = await runChild(args('enqueue'), null);
