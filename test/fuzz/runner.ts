@@ -129,12 +129,13 @@ export async function fuzzTarget(target: string, options: RunOptions): Promise<T
   return report;
 }
 
-export async function fuzzAll(targets: readonly string[], options: RunOptions & { jobs: number }): Promise<TargetReport[]> {
+/** Every target, `jobs` at a time (one worker per target, reused from case to case); `casesPerTarget` overrides `cases`. */
+export async function fuzzAll(targets: readonly string[], options: RunOptions & { jobs: number; casesPerTarget?: Record<string, number> }): Promise<TargetReport[]> {
   const reports: TargetReport[] = [];
   const queue = [...targets];
   await Promise.all(
     Array.from({ length: Math.max(1, options.jobs) }, async () => {
-      for (let t = queue.shift(); t; t = queue.shift()) reports.push(await fuzzTarget(t, options));
+      for (let t = queue.shift(); t; t = queue.shift()) reports.push(await fuzzTarget(t, { ...options, cases: options.casesPerTarget?.[t] ?? options.cases }));
     }),
   );
   return targets.map((t) => reports.find((r) => r.target === t)!);
