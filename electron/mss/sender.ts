@@ -10,7 +10,7 @@ import { CabinetError } from '../../shared/contract/outcome.js';
 import type { ClaimedItem } from '../platform/outbox/outbox.js';
 import { PermanentSendError, type Sender } from '../platform/outbox/worker.js';
 import type { ImapFlow } from 'imapflow';
-import { sendOnce, type SmtpOptions } from './client/send.js';
+import { sendOnce, type SmtpJournal, type SmtpOptions } from './client/send.js';
 import type { MssStore } from './client/store.js';
 
 export const MSS_SEND_KIND = 'mss.send';
@@ -37,7 +37,34 @@ export interface MssSenderOptions {
   clock?: () => number;
   /** Test hook: runs after the server accepted the mail and Sent holds it, before the outbox records success. */
   afterSmtp?: () => Promise<void> | void;
+  /** Test hook: runs after the server accepted the mail (and the journal recorded it), before the Sent copy. */
+  afterAccept?: () => Promise<void> | void;
   onSent?: (messageId: string) => void;
+}
+
+/**
+ * The SMTP journal kept in the timeline: the server's acceptance is each recipient's « envoyé » (or « échec »)
+ * event from the source `smtp`, written right after its answer; an earlier attempt's acceptance is read back from it.
+ */
+export function receiptJournal(store: MssStore, recipients: readonly string[], now: () => string): SmtpJournal {
+  return {
+    accepted(messageId) {
+      const events = store.receipts(messageId).filter((e) => e.source === 'smtp');
+      if (!events.some((e) => e.state === 'envoye')) return null;
+      return { accepted: events.filter((e) => e.state === 'envoye').map((e) => e.recipient), rejected: events.filter((e) => e.state === 'echec').map((e) => e.recipient) };
+    },
+    record(messageId, result) {
+      const accepted = new Set(result.accepted.map((a) => a.toLowerCase()));
+      const at = now();
+      store.addReceipts(
+        messageId,
+        recipients.map((r) => {
+          const ok = accepted.has(r.toLowerCase());
+          return { recipient: r, state: ok ? 'envoye' : 'echec', label: ok ? 'envoyé' : 'échec : destinataire refusé par le serveur d’envoi', at, source: 'smtp' };
+        }),
+      );
+    },
+  };
 }
 
 export function createMssSender(options: MssSenderOptions): Sender {
@@ -50,7 +77,7 @@ export function createMssSender(options: MssSenderOptions): Sender {
       const smtp = await options.connections.smtp(p.account);
       let result;
       try {
-        result = await sendOnce(imap, smtp, { messageId: p.messageId, raw: Buffer.from(p.raw, 'base64'), envelope: p.envelope, envelopeId: p.envelopeId, dsn: p.dsn }, { afterSmtp: options.afterSmtp });
+        result = await sendOnce(imap, smtp, { messageId: p.messageId, raw: Buffer.from(p.raw, 'base64'), envelope: p.envelope, envelopeId: p.envelopeId, dsn: p.dsn }, { afterSmtp: options.afterSmtp, afterAccept: options.afterAccept, journal: receiptJournal(options.store(p.account), p.envelope.to, () => new Date((options.clock ?? Date.now)()).toISOString()) });
       } catch (error) {
         if (error instanceof CabinetError && error.code === 'INVALID_REQUEST') {
           const store = options.store(p.account);
@@ -62,15 +89,8 @@ export function createMssSender(options: MssSenderOptions): Sender {
       }
       const store = options.store(p.account);
       const at = new Date((options.clock ?? Date.now)()).toISOString();
-      if (!result.alreadySent) {
-        const accepted = new Set(result.accepted.map((a) => a.toLowerCase()));
-        for (const r of p.envelope.to) {
-          const ok = accepted.has(r.toLowerCase());
-          store.addReceipt(p.messageId, { recipient: r, state: ok ? 'envoye' : 'echec', label: ok ? 'envoyé' : 'échec : destinataire refusé par le serveur d’envoi', at, source: 'smtp' });
-        }
-      } else {
-        for (const r of p.envelope.to) store.addReceipt(p.messageId, { recipient: r, state: 'envoye', label: 'envoyé', at, source: 'smtp' });
-      }
+      // Accepted: the journal wrote each recipient's « envoyé » / « échec » right after the server's answer.
+      if (result.alreadySent) for (const r of p.envelope.to) store.addReceipt(p.messageId, { recipient: r, state: 'envoye', label: 'envoyé', at, source: 'smtp' });
       options.onSent?.(p.messageId);
       return { messageId: p.messageId, dejaEnvoye: result.alreadySent, acceptes: result.accepted, refuses: result.rejected };
     } finally {

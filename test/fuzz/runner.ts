@@ -14,6 +14,8 @@ const ENTRY = path.join(import.meta.dirname, 'worker-entry.mjs');
 export const HEAP_LIMIT_MB = 768;
 export const RSS_LIMIT_MB = 3072;
 const LOAD_TIMEOUT_MS = 180_000;
+/** Making one case's input (the bench's work, not the parser's). */
+const GENERATE_TIMEOUT_MS = 60_000;
 
 export interface FuzzFailure {
   case: number;
@@ -41,7 +43,7 @@ export interface RunOptions {
   onProgress?: (target: string, done: number) => void;
 }
 
-type Message = { t: 'ready'; timeoutMs: number } | { t: 'start'; i: number } | { t: 'done'; i: number; verdict: CaseVerdict; ms: number; heapMb: number } | { t: 'finished' } | { t: 'saved' };
+type Message = { t: 'ready'; timeoutMs: number } | { t: 'generate'; i: number } | { t: 'start'; i: number } | { t: 'done'; i: number; verdict: CaseVerdict; ms: number; heapMb: number } | { t: 'finished' } | { t: 'saved' };
 
 function spawn(job: WorkerJob, outDir: string): Worker {
   return new Worker(ENTRY, {
@@ -76,6 +78,8 @@ export async function fuzzTarget(target: string, options: RunOptions): Promise<T
       let current: number | null = null;
       let caseStarted = performance.now();
       let timeoutMs = LOAD_TIMEOUT_MS;
+      let caseTimeoutMs = LOAD_TIMEOUT_MS;
+      let generating = false;
       let settled = false;
       const finish = (result: { stoppedAt: number; failure?: Omit<FuzzFailure, 'reproducer'> }) => {
         if (settled) return;
@@ -88,16 +92,23 @@ export async function fuzzTarget(target: string, options: RunOptions): Promise<T
         report.peakRssMb = Math.max(report.peakRssMb, rss);
         const at = current ?? from;
         if (rss > RSS_LIMIT_MB) finish({ stoppedAt: at, failure: { case: at, kind: 'memory', error: `mémoire du processus au-delà de ${RSS_LIMIT_MB} Mo (${Math.round(rss)} Mo)` } });
-        else if (performance.now() - caseStarted > timeoutMs) finish({ stoppedAt: at, failure: { case: at, kind: 'hang', error: current === null ? `la cible ne s’est pas chargée en ${LOAD_TIMEOUT_MS} ms` : `cas non terminé après ${timeoutMs} ms` } });
+        else if (performance.now() - caseStarted > timeoutMs) finish({ stoppedAt: at, failure: { case: at, kind: 'hang', error: current === null ? `la cible ne s’est pas chargée en ${LOAD_TIMEOUT_MS} ms` : generating ? `génération du cas (banc) non terminée après ${timeoutMs} ms` : `cas non terminé après ${timeoutMs} ms` } });
       }, 100);
       worker.stdout.resume();
       worker.stderr.resume();
       worker.on('message', (m: Message) => {
         if (m.t === 'ready') {
-          timeoutMs = m.timeoutMs;
+          timeoutMs = caseTimeoutMs = m.timeoutMs;
+          caseStarted = performance.now();
+        } else if (m.t === 'generate') {
+          current = m.i;
+          generating = true;
+          timeoutMs = GENERATE_TIMEOUT_MS;
           caseStarted = performance.now();
         } else if (m.t === 'start') {
           current = m.i;
+          generating = false;
+          timeoutMs = caseTimeoutMs;
           caseStarted = performance.now();
         } else if (m.t === 'done') {
           current = null;
@@ -129,12 +140,13 @@ export async function fuzzTarget(target: string, options: RunOptions): Promise<T
   return report;
 }
 
-export async function fuzzAll(targets: readonly string[], options: RunOptions & { jobs: number }): Promise<TargetReport[]> {
+/** Every target, `jobs` at a time (one worker per target, reused from case to case); `casesPerTarget` overrides `cases`. */
+export async function fuzzAll(targets: readonly string[], options: RunOptions & { jobs: number; casesPerTarget?: Record<string, number> }): Promise<TargetReport[]> {
   const reports: TargetReport[] = [];
   const queue = [...targets];
   await Promise.all(
     Array.from({ length: Math.max(1, options.jobs) }, async () => {
-      for (let t = queue.shift(); t; t = queue.shift()) reports.push(await fuzzTarget(t, options));
+      for (let t = queue.shift(); t; t = queue.shift()) reports.push(await fuzzTarget(t, { ...options, cases: options.casesPerTarget?.[t] ?? options.cases }));
     }),
   );
   return targets.map((t) => reports.find((r) => r.target === t)!);

@@ -393,7 +393,10 @@ describe.skipIf(!available.ok)(`MSSanté client against Dovecot + Postfix${avail
     }
   });
 
-  it('kill -9 during a send, restart: the outbox resends and the recipient holds the mail exactly once', async () => {
+  it.each([
+    ['after the Sent copy', 'crash'],
+    ['between the server’s acceptance and the Sent copy (the SMTP journal)', 'crash-accepted'],
+  ])('kill -9 during a send (%s), restart: the outbox resends and the recipient holds the mail exactly once', async (_when, crashMode) => {
     const child = path.join(import.meta.dirname, 'children', 'mss-send-child.ts');
     const dataDir = tempDir();
     const keychain = new TestKeychain();
@@ -403,7 +406,7 @@ describe.skipIf(!available.ok)(`MSSanté client against Dovecot + Postfix${avail
     const args = [martin.mailbox.p12, martin.mailbox.password, dataDir, keychain.service, JSON.stringify(env(martin.mailbox, dataDir)), petit.mailbox.address];
     const node = (mode: string) => spawnSync(process.execPath, ['--import', 'tsx', child, mode, ...args], { encoding: 'utf8', timeout: 60_000 });
     try {
-      const crashed = node('crash');
+      const crashed = node(crashMode);
       expect(crashed.signal, crashed.stderr).toBe('SIGKILL');
       const messageId = /MESSAGE-ID (<[^>]+>)/.exec(crashed.stdout)?.[1];
       expect(messageId).toBeDefined();
@@ -415,6 +418,10 @@ describe.skipIf(!available.ok)(`MSSanté client against Dovecot + Postfix${avail
       const inbox = petit.services.mss.folders().find((f) => f.path === 'INBOX')!;
       const copies = petit.services.mss.list(inbox.id, 0, 1000).messages.filter((m) => m.messageId === messageId);
       expect(copies).toHaveLength(1);
+      // And the sender's Sent folder holds it once.
+      await martin.services.mss.sync();
+      const sent = martin.services.mss.folders().find((f) => f.specialUse === '\\Sent')!;
+      expect(martin.services.mss.list(sent.id, 0, 1000).messages.filter((m) => m.messageId === messageId)).toHaveLength(1);
     } finally {
       keychain.cleanup();
     }

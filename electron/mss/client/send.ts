@@ -119,11 +119,37 @@ export interface IdempotentSendResult {
   rejected: string[];
 }
 
-/** Sends once: skipped when Sent already holds the Message-ID; appended to Sent right after acceptance. */
-export async function sendOnce(imap: ImapFlow, smtp: SmtpOptions, mail: RawMail, hooks: { afterSmtp?: () => Promise<void> | void } = {}): Promise<IdempotentSendResult> {
+/**
+ * Where the sender records, in the local database, that the server accepted a mail — written right after the
+ * server's answer, before the (slower) copy to Sent, and read back before sending again: a process killed between
+ * the server's acceptance and the Sent copy then copies it to Sent instead of sending it a second time.
+ */
+export interface SmtpJournal {
+  /** What the server accepted in an earlier attempt, or null if no attempt was accepted. */
+  accepted(messageId: string): { accepted: string[]; rejected: string[] } | null;
+  record(messageId: string, result: { accepted: string[]; rejected: string[] }): void;
+}
+
+/**
+ * Sends once: skipped when Sent already holds the Message-ID or the journal says the server accepted it
+ * (then only the Sent copy is made); recorded in the journal at once after acceptance, then appended to Sent.
+ * What is left: a kill between the server's « 250 » and the journal's commit (a local write, about a millisecond),
+ * which SMTP cannot close without the receiving side removing duplicates.
+ */
+export async function sendOnce(
+  imap: ImapFlow,
+  smtp: SmtpOptions,
+  mail: RawMail,
+  hooks: { afterSmtp?: () => Promise<void> | void; afterAccept?: () => Promise<void> | void; journal?: SmtpJournal } = {},
+): Promise<IdempotentSendResult> {
   const folder = await sentFolder(imap);
   if (await alreadySent(imap, folder, mail.messageId)) return { messageId: mail.messageId, alreadySent: true, accepted: [], rejected: [] };
-  const result = await smtpSend(smtp, mail);
+  let result = hooks.journal?.accepted(mail.messageId) ?? null;
+  if (!result) {
+    result = await smtpSend(smtp, mail);
+    hooks.journal?.record(mail.messageId, result);
+    await hooks.afterAccept?.();
+  }
   await imap.append(folder, mail.raw, ['\\Seen']);
   await hooks.afterSmtp?.();
   return { messageId: mail.messageId, alreadySent: false, accepted: result.accepted, rejected: result.rejected };

@@ -506,6 +506,13 @@ export class MssStore {
     );
   }
 
+  /** Adds several events at once (one transaction): all of them or none. */
+  addReceipts(messageId: string, events: readonly ReceiptEvent[]): void {
+    this.db.transaction(() => {
+      for (const event of events) this.addReceipt(messageId, event);
+    })();
+  }
+
   receipts(messageId: string): ReceiptEvent[] {
     return this.db.prepare('SELECT recipient, state, label, at, source FROM mss_receipts WHERE message_id = ? ORDER BY id').all(messageId) as ReceiptEvent[];
   }

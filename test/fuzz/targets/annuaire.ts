@@ -1,6 +1,7 @@
 /** Annuaire Santé target: the FHIR search bundles (and error answers) the client reads, page after page. */
 import fc from 'fast-check';
-import { AnnuaireClient, type HttpAnswer } from '../../../electron/annuaire/client.js';
+import { AnnuaireClient, annuaireMessages, MAX_RESPONSE_BYTES, type HttpAnswer } from '../../../electron/annuaire/client.js';
+import { CabinetError } from '../../../shared/contract/outcome.js';
 import { DirectoryIndex } from '../../../sandboxes/annuaire/search.js';
 import { buildDirectory } from '../../../sandboxes/annuaire/seed.js';
 import { mutatedJsonText } from '../mutate.js';
@@ -43,7 +44,13 @@ export const annuaire: FuzzTarget = {
       baseUrl: BASE,
       apiKey: 'cle-de-test',
       trust: { extraCa: [] },
-      get: async (): Promise<HttpAnswer> => pages[Math.min(n++, pages.length - 1)]!,
+      // As the real transport (nodeGet): an answer over MAX_RESPONSE_BYTES never reaches the reader. Feeding 100 MB
+      // bodies past it crashed the whole fuzz process (V8 out of memory in JSON.parse, seed 20261208).
+      get: async (): Promise<HttpAnswer> => {
+        const page = pages[Math.min(n++, pages.length - 1)]!;
+        if (Buffer.byteLength(page.body) > MAX_RESPONSE_BYTES) throw new CabinetError('UNAVAILABLE', annuaireMessages.tooLarge);
+        return page;
+      },
     });
     try {
       await client.search({ text: 'martin', limit: 20 });

@@ -99,6 +99,9 @@ export const cdaReader: FuzzTarget<Buffer> = {
   corpus: cdaSamples,
   arbitrary: (corpus) => mutatedBytes(corpus),
   run: (bytes) => readCda(bytes),
+  // readCda's own time budget is 10 s (then the typed « délai » refusal): the hang bound must sit above it.
+  // (With the default 10 s, 5 cases of 8–14 MB in 10,000 were cut at ~10 s on a machine at load 20.)
+  timeoutMs: 20_000,
 };
 
 let checker: CdaSelfCheck | null = null;

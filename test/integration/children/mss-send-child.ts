@@ -2,8 +2,11 @@
  * A separate Cabinet process for the MSSanté crash test. Mode "crash": log in
  * with the test card, queue one mail, let the outbox send it — the operator
  * accepts it and Sent holds it — then die by SIGKILL before the outbox
- * records the success. Mode "resume": start the worker as the app does at
- * launch; the Sent-folder check must keep the mail from going out twice.
+ * records the success. Mode "crash-accepted": die right after the operator
+ * accepted it, before the copy to Sent (the SMTP journal must then keep it
+ * from going out twice). Mode "resume": start the worker as the app does at
+ * launch; the Sent-folder check and the journal must keep the mail from
+ * going out twice.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,15 +20,16 @@ const env = { ...(JSON.parse(envJson) as Record<string, string>), CABINET_ENV: '
 const services = await createServices({ host: 'cli', keychain: new OsKeychain(keychainService), env });
 await services.identity.loginP12(path.basename(p12), fs.readFileSync(p12), password);
 
-if (mode === 'crash') {
+if (mode === 'crash' || mode === 'crash-accepted') {
+  const die = () => {
+    process.kill(process.pid, 'SIGKILL');
+  };
   services.worker.register(
     MSS_SEND_KIND,
     createMssSender({
       connections: { imap: () => services.mss.openImap(), smtp: async () => services.mss.smtpOptions() },
       store: (account) => services.mss.storeFor(account),
-      afterSmtp: () => {
-        process.kill(process.pid, 'SIGKILL');
-      },
+      ...(mode === 'crash' ? { afterSmtp: die } : { afterAccept: die }),
     }),
   );
   const queued = await services.mss.send({ to: [to], subject: 'Envoi interrompu', body: 'Ce message ne doit arriver qu’une fois.' });
