@@ -24,7 +24,7 @@ const shot = async (page: Page, name: string) => {
 
 test.use({ viewport: { width: 1280, height: 800 } });
 
-const summary = (page: Page) => page.getByText(/Vérifié le/);
+const summary = (page: Page) => page.getByText(/Vérifié (aujourd’hui|hier|le) /);
 
 test('before login: reachable from the login screen, nothing personal, back to login', async ({ page }) => {
   await page.goto(e2eUrl());
