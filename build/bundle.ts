@@ -28,11 +28,26 @@ const common: BuildOptions = {
 
 const started = Date.now();
 const [electronBundle] = await Promise.all([
-  esbuild({ ...common, metafile: true, entryPoints: { main: 'electron/main.ts', preload: 'electron/preload.ts' }, outdir: 'dist/electron', outExtension: { '.js': '.cjs' } }),
+  esbuild({
+    ...common,
+    metafile: true,
+    entryPoints: { main: 'electron/main.ts', preload: 'electron/preload.ts' },
+    outdir: 'dist/electron',
+    outExtension: { '.js': '.cjs' },
+  }),
   esbuild({ ...common, entryPoints: { host: 'electron/host/main.ts' }, outdir: 'dist/node', outExtension: { '.js': '.cjs' } }),
-  esbuild({ ...common, sourcemap: false, entryPoints: { 'electron-builder.config': 'build/electron-builder.config.ts' }, outdir: 'dist/build', outExtension: { '.js': '.cjs' } }),
+  esbuild({
+    ...common,
+    sourcemap: false,
+    entryPoints: { 'electron-builder.config': 'build/electron-builder.config.ts' },
+    outdir: 'dist/build',
+    outExtension: { '.js': '.cjs' },
+  }),
   vite({ configFile: path.join(root, 'renderer', 'vite.config.ts'), logLevel: 'warn' }),
 ]);
 // What went into the packaged app's bundles (not shipped: dist/build is outside electron-builder's `files`).
-fs.writeFileSync(path.join(root, 'dist', 'build', 'electron-inputs.json'), `${JSON.stringify(Object.keys(electronBundle.metafile.inputs).sort(), null, 1)}\n`);
+fs.writeFileSync(
+  path.join(root, 'dist', 'build', 'electron-inputs.json'),
+  `${JSON.stringify(Object.keys(electronBundle.metafile.inputs).sort(), null, 1)}\n`,
+);
 console.log(`build: ${Date.now() - started} ms`);

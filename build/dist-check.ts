@@ -15,7 +15,19 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { externalRequires, fuseProblems, isBuildOnly, isBuiltin, isTestOnlySource, leavesApp, packageClosure, packageName, runtimeReferences, staticImports, type PackageInfo } from './packaged-layout.js';
+import {
+  externalRequires,
+  fuseProblems,
+  isBuildOnly,
+  isBuiltin,
+  isTestOnlySource,
+  leavesApp,
+  packageClosure,
+  packageName,
+  runtimeReferences,
+  staticImports,
+  type PackageInfo,
+} from './packaged-layout.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const require = createRequire(import.meta.url);
@@ -38,7 +50,11 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cabinet-dist-check-'));
 const standIn = path.join(work, 'electron-dist');
 fs.mkdirSync(path.join(standIn, 'resources'), { recursive: true });
 fs.mkdirSync(path.join(standIn, 'locales'), { recursive: true });
-fs.writeFileSync(path.join(standIn, 'electron'), '#!/bin/sh\necho "Electron de substitution (npm run dist:check) : ne se lance pas." >&2\nexit 1\n', { mode: 0o755 });
+fs.writeFileSync(
+  path.join(standIn, 'electron'),
+  '#!/bin/sh\necho "Electron de substitution (npm run dist:check) : ne se lance pas." >&2\nexit 1\n',
+  { mode: 0o755 },
+);
 fs.writeFileSync(path.join(standIn, 'LICENSE'), 'Stand-in for the Electron distribution (npm run dist:check).\n');
 fs.writeFileSync(path.join(standIn, 'version'), String((require('electron/package.json') as { version: string }).version));
 fs.writeFileSync(path.join(standIn, 'locales', 'fr.pak'), '');
@@ -48,7 +64,13 @@ await build({
   projectDir: root,
   targets: Platform.LINUX.createTarget('dir'),
   publish: 'never',
-  config: { ...config, electronDist: standIn, electronFuses: undefined, npmRebuild: false, directories: { ...config.directories, output: path.join(work, 'out') } },
+  config: {
+    ...config,
+    electronDist: standIn,
+    electronFuses: undefined,
+    npmRebuild: false,
+    directories: { ...config.directories, output: path.join(work, 'out') },
+  },
 });
 const packMs = Date.now() - started;
 const appOut = path.join(work, 'out', 'linux-unpacked');
@@ -80,13 +102,15 @@ const shipped = [...new Set([...packedEntries, ...unpackedEntries])];
 
 // 3. The bundles and the renderer as built.
 const builtFiles = (dir: string): string[] =>
-  fs.readdirSync(path.join(root, dir), { recursive: true, withFileTypes: true })
+  fs
+    .readdirSync(path.join(root, dir), { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile() && !e.name.endsWith('.map'))
     .map((e) => path.relative(root, path.join(e.parentPath, e.name)).replaceAll('\\', '/'));
 for (const file of [...builtFiles('dist/electron'), ...builtFiles('dist/renderer'), 'package.json']) {
   if (!inApp(file)) problem(`${file} (construit) absent de l’application empaquetée`);
 }
-for (const map of shipped.filter((f) => f.endsWith('.map') && !f.startsWith('node_modules/'))) problem(`carte de source empaquetée : ${map}`);
+for (const map of shipped.filter((f) => f.endsWith('.map') && !f.startsWith('node_modules/')))
+  problem(`carte de source empaquetée : ${map}`);
 
 // 4. What the bundles load at run time, read from their code.
 const readPackage = (name: string, base: string): PackageInfo | null => {
@@ -137,7 +161,8 @@ for (const bundleName of ['dist/electron/main.cjs', 'dist/electron/preload.cjs']
     for (const m of missing) problem(`le paquet ${m} (requis par ${name}) n’est pas installé`);
     for (const p of present) {
       needPackages.add(p);
-      if (!inApp(`node_modules/${p}/package.json`)) problem(`le paquet ${p} (requis par ${bundleName}) est absent de l’application empaquetée`);
+      if (!inApp(`node_modules/${p}/package.json`))
+        problem(`le paquet ${p} (requis par ${bundleName}) est absent de l’application empaquetée`);
     }
   }
 }
@@ -146,19 +171,28 @@ for (const bundleName of ['dist/electron/main.cjs', 'dist/electron/preload.cjs']
 for (const name of needPackages) {
   const dir = path.join(root, 'node_modules', name);
   // obj.target/: node-gyp's intermediate copy, not loaded.
-  const natives = fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith('.node') && !e.parentPath.includes('obj.target'));
+  const natives = fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.node') && !e.parentPath.includes('obj.target'));
   for (const native of natives) {
     const relative = path.relative(root, path.join(native.parentPath, native.name)).replaceAll('\\', '/');
     if (!unpackedEntries.has(relative)) problem(`binaire natif ${relative} absent de app.asar.unpacked`);
   }
 }
-for (const entry of packedEntries) if (entry.endsWith('.node')) problem(`binaire natif ${entry} dans l’archive (doit être hors de app.asar)`);
+for (const entry of packedEntries)
+  if (entry.endsWith('.node')) problem(`binaire natif ${entry} dans l’archive (doit être hors de app.asar)`);
 
 // 6. Nothing of the tests or the sandboxes: not in the bundles' sources, not as files.
 const inputs = JSON.parse(fs.readFileSync(inputsFile, 'utf8')) as string[];
-for (const input of inputs.filter((f) => !f.includes('node_modules/') && isTestOnlySource(f))) problem(`code de test ou de bac à sable dans les bundles : ${input}`);
-for (const entry of shipped.filter((f) => !f.startsWith('node_modules/') && isTestOnlySource(f))) problem(`fichier de test ou de bac à sable empaqueté : ${entry}`);
-const shippedPackages = new Set(shipped.filter((f) => /^node_modules\/(@[^/]+\/)?[^/@]+\/package\.json$/.test(f)).map((f) => f.slice('node_modules/'.length, -'/package.json'.length)));
+for (const input of inputs.filter((f) => !f.includes('node_modules/') && isTestOnlySource(f)))
+  problem(`code de test ou de bac à sable dans les bundles : ${input}`);
+for (const entry of shipped.filter((f) => !f.startsWith('node_modules/') && isTestOnlySource(f)))
+  problem(`fichier de test ou de bac à sable empaqueté : ${entry}`);
+const shippedPackages = new Set(
+  shipped
+    .filter((f) => /^node_modules\/(@[^/]+\/)?[^/@]+\/package\.json$/.test(f))
+    .map((f) => f.slice('node_modules/'.length, -'/package.json'.length)),
+);
 const extra = [...shippedPackages].filter((p) => !needPackages.has(p)).sort();
 if (extra.length > 0) problem(`paquets empaquetés que rien ne charge : ${extra.join(', ')}`);
 
@@ -169,7 +203,9 @@ const size = (file: string): number => {
   return fs.readdirSync(file).reduce((sum, name) => sum + size(path.join(file, name)), 0);
 };
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} Mo`;
-console.log(`dist:check : empaquetage ${packMs} ms — app.asar ${mb(size(asarFile))} (${packedEntries.size} entrées), app.asar.unpacked ${mb(size(unpacked))} (${unpackedEntries.size} entrées), sans le binaire Electron`);
+console.log(
+  `dist:check : empaquetage ${packMs} ms — app.asar ${mb(size(asarFile))} (${packedEntries.size} entrées), app.asar.unpacked ${mb(size(unpacked))} (${unpackedEntries.size} entrées), sans le binaire Electron`,
+);
 console.log(`dist:check : paquets livrés : ${[...shippedPackages].sort().join(', ')}`);
 fs.rmSync(work, { recursive: true, force: true });
 

@@ -20,6 +20,10 @@ export function electronBinary(electronPackageDir: string, env: NodeJS.ProcessEn
   const pathFile = path.join(electronPackageDir, 'path.txt');
   const executable = fs.existsSync(pathFile) ? fs.readFileSync(pathFile, 'utf8').trim() : '';
   const override = env.ELECTRON_OVERRIDE_DIST_PATH?.trim();
-  const file = override ? path.join(override, executable || 'electron') : executable ? path.join(electronPackageDir, 'dist', executable) : '';
+  const file = override
+    ? path.join(override, executable || 'electron')
+    : executable
+      ? path.join(electronPackageDir, 'dist', executable)
+      : '';
   return file && fs.existsSync(file) ? { ok: true, file } : { ok: false, message: MISSING_ELECTRON_MESSAGE };
 }

@@ -42,7 +42,13 @@ const config: Configuration = {
   // Native modules ship N-API prebuilds that load in Electron without a rebuild.
   // A worker cannot start from inside the asar: the workers and what they import are unpacked.
   // reference-data/ too: libxml2 reads the schemas and their includes from the file system, in a worker.
-  asarUnpack: ['**/node_modules/better-sqlite3-multiple-ciphers/**', '**/node_modules/@napi-rs/keyring*/**', 'electron/**/*-worker.mjs', '**/node_modules/libxml2-wasm/**', 'reference-data/**'],
+  asarUnpack: [
+    '**/node_modules/better-sqlite3-multiple-ciphers/**',
+    '**/node_modules/@napi-rs/keyring*/**',
+    'electron/**/*-worker.mjs',
+    '**/node_modules/libxml2-wasm/**',
+    'reference-data/**',
+  ],
   npmRebuild: false,
   electronFuses: fuses,
   win: { target: ['nsis', 'msi'] },

@@ -37,12 +37,18 @@ interface Accepted {
   reason: string;
 }
 
-type Run = (options: Record<string, unknown>) => Promise<{ issues: Issue[]; errors: { file: string; message: string; tolerable: boolean }[] }>;
+type Run = (
+  options: Record<string, unknown>,
+) => Promise<{ issues: Issue[]; errors: { file: string; message: string; tolerable: boolean }[] }>;
 const run = require('@doyensec/electronegativity') as Run;
-const electronVersion = (JSON.parse(fs.readFileSync(path.join(root, 'node_modules/electron/package.json'), 'utf8')) as { version: string }).version;
+const electronVersion = (JSON.parse(fs.readFileSync(path.join(root, 'node_modules/electron/package.json'), 'utf8')) as { version: string })
+  .version;
 
 if (!fs.existsSync(path.join(root, 'dist/electron/main.cjs'))) {
-  const build = spawnSync(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), path.join(root, 'build/bundle.ts')], { cwd: root, stdio: 'inherit' });
+  const build = spawnSync(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), path.join(root, 'build/bundle.ts')], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 
@@ -65,7 +71,11 @@ function sourcesDir(): string {
 async function bundlesDir(): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cabinet-eneg-dist-'));
   const lower = async (from: string, to: string) => {
-    const { code } = await transform(fs.readFileSync(from, 'utf8'), { target: 'es2019', loader: 'js', format: from.endsWith('.cjs') ? 'cjs' : undefined });
+    const { code } = await transform(fs.readFileSync(from, 'utf8'), {
+      target: 'es2019',
+      loader: 'js',
+      format: from.endsWith('.cjs') ? 'cjs' : undefined,
+    });
     fs.mkdirSync(path.dirname(to), { recursive: true });
     fs.writeFileSync(to, code);
   };
@@ -96,8 +106,15 @@ let total = 0;
 const occurrences = new Map<object, number>();
 
 for (const input of inputs) {
-  const result = await run({ input: input.dir, isRelative: true, electronVersionOverride: electronVersion, severitySet: 'informational', confidenceSet: 'tentative' });
-  for (const error of result.errors.filter((e) => !e.tolerable)) unexplained.push(`${input.label}: analyse impossible de ${error.file} : ${error.message}`);
+  const result = await run({
+    input: input.dir,
+    isRelative: true,
+    electronVersionOverride: electronVersion,
+    severitySet: 'informational',
+    confidenceSet: 'tentative',
+  });
+  for (const error of result.errors.filter((e) => !e.tolerable))
+    unexplained.push(`${input.label}: analyse impossible de ${error.file} : ${error.message}`);
   for (const issue of result.issues) {
     total += 1;
     const file = `${input.label}/${issue.file}`;
@@ -113,10 +130,13 @@ for (const input of inputs) fs.rmSync(input.dir, { recursive: true, force: true 
 
 const bundleProblems = checkMainBundle(fs.readFileSync(path.join(root, 'dist/electron/main.cjs'), 'utf8'));
 
-console.log(`Electronegativity ${electronVersion ? `(Electron ${electronVersion})` : ''} : ${total} constat(s), ${used.size} accepté(s) avec leur raison (build/electronegativity-accepted.json).`);
+console.log(
+  `Electronegativity ${electronVersion ? `(Electron ${electronVersion})` : ''} : ${total} constat(s), ${used.size} accepté(s) avec leur raison (build/electronegativity-accepted.json).`,
+);
 if (unexplained.length) console.error(`Constats non expliqués :\n- ${unexplained.join('\n- ')}`);
 // A stale acceptance (the finding was fixed) only warns: merges that fix a finding must not break the check.
 if (stale.length) console.warn(`Constats acceptés qui n’apparaissent plus (à retirer du fichier) :\n- ${stale.join('\n- ')}`);
-if (bundleProblems.length) console.error(`dist/electron/main.cjs ne tient pas les promesses de sécurité de docs/security.md :\n- ${bundleProblems.join('\n- ')}`);
+if (bundleProblems.length)
+  console.error(`dist/electron/main.cjs ne tient pas les promesses de sécurité de docs/security.md :\n- ${bundleProblems.join('\n- ')}`);
 else console.log('dist/electron/main.cjs : toutes les options de sécurité promises par docs/security.md sont présentes.');
 process.exit(unexplained.length || bundleProblems.length ? 1 : 0);

@@ -9,7 +9,9 @@ const eslint = new ESLint({ cwd: root, overrideConfigFile: path.join(root, 'buil
 
 async function importErrors(code: string, filePath: string): Promise<string[]> {
   const [result] = await eslint.lintText(code, { filePath: path.join(root, filePath) });
-  return (result?.messages ?? []).filter((m) => m.ruleId === 'cabinet/layers' || m.ruleId === 'no-restricted-imports').map((m) => m.message);
+  return (result?.messages ?? [])
+    .filter((m) => m.ruleId === 'cabinet/layers' || m.ruleId === 'no-restricted-imports')
+    .map((m) => m.message);
 }
 
 describe('layers', () => {
@@ -60,21 +62,53 @@ describe('layers', () => {
 
 describe('lint: the layers in npm run lint', () => {
   it('refuses an arrow up, at any depth', async () => {
-    expect(await importErrors("import { startHost } from '../../host/server.js';\nexport const s = startHost;\n", 'electron/dmp/wire/nouveau.ts')).toEqual([expect.stringMatching(/Couche services/)]);
-    expect(await importErrors("import { APP_NAME } from '../../../app/version.js';\nexport const n = APP_NAME;\n", 'electron/platform/tls/deep/nouveau.ts')).toEqual([expect.stringMatching(/Couche platform/)]);
-    expect(await importErrors("export { mailServersAvailable } from '../../sandboxes/mss-operator/local-servers.js';\n", 'electron/app/nouveau.ts')).toEqual([expect.stringMatching(/sandboxes\//)]);
-    expect(await importErrors("export const load = () => import('../../sandboxes/insi/server.js');\n", 'electron/cli/nouveau.ts')).toEqual([expect.stringMatching(/sandboxes\//)]);
+    expect(
+      await importErrors(
+        "import { startHost } from '../../host/server.js';\nexport const s = startHost;\n",
+        'electron/dmp/wire/nouveau.ts',
+      ),
+    ).toEqual([expect.stringMatching(/Couche services/)]);
+    expect(
+      await importErrors(
+        "import { APP_NAME } from '../../../app/version.js';\nexport const n = APP_NAME;\n",
+        'electron/platform/tls/deep/nouveau.ts',
+      ),
+    ).toEqual([expect.stringMatching(/Couche platform/)]);
+    expect(
+      await importErrors(
+        "export { mailServersAvailable } from '../../sandboxes/mss-operator/local-servers.js';\n",
+        'electron/app/nouveau.ts',
+      ),
+    ).toEqual([expect.stringMatching(/sandboxes\//)]);
+    expect(await importErrors("export const load = () => import('../../sandboxes/insi/server.js');\n", 'electron/cli/nouveau.ts')).toEqual([
+      expect.stringMatching(/sandboxes\//),
+    ]);
   });
 
   it('refuses the renderer any way around the contract, three folders deep too', async () => {
-    expect(await importErrors("import { createServices } from '../../../electron/app/services.js';\nexport const c = createServices;\n", 'renderer/screens/patient/Nouveau.tsx').then((e) => e.length)).toBeGreaterThan(0);
-    expect(await importErrors("import { createTestPki } from '../../../../sandboxes/pki/test-pki.js';\nexport const c = createTestPki;\n", 'renderer/screens/patient/deep/Nouveau.tsx').then((e) => e.length)).toBeGreaterThan(0);
+    expect(
+      await importErrors(
+        "import { createServices } from '../../../electron/app/services.js';\nexport const c = createServices;\n",
+        'renderer/screens/patient/Nouveau.tsx',
+      ).then((e) => e.length),
+    ).toBeGreaterThan(0);
+    expect(
+      await importErrors(
+        "import { createTestPki } from '../../../../sandboxes/pki/test-pki.js';\nexport const c = createTestPki;\n",
+        'renderer/screens/patient/deep/Nouveau.tsx',
+      ).then((e) => e.length),
+    ).toBeGreaterThan(0);
     expect(await importErrors("import fs from 'node:fs';\nexport const f = fs;\n", 'renderer/screens/patient/Nouveau.tsx')).toHaveLength(1);
   });
 
   it('keeps Node out of shared/', async () => {
     expect(await importErrors("import fs from 'node:fs';\nexport const f = fs;\n", 'shared/domain/nouveau.ts')).toHaveLength(1);
     expect(await importErrors("import path from 'path';\nexport const p = path;\n", 'shared/contract/nouveau.ts')).toHaveLength(1);
-    expect(await importErrors("import { z } from 'zod';\nimport { LIMITS } from '../limits.js';\nexport const s = [z, LIMITS];\n", 'shared/domain/x/nouveau.ts')).toEqual([]);
+    expect(
+      await importErrors(
+        "import { z } from 'zod';\nimport { LIMITS } from '../limits.js';\nexport const s = [z, LIMITS];\n",
+        'shared/domain/x/nouveau.ts',
+      ),
+    ).toEqual([]);
   });
 });

@@ -21,7 +21,8 @@ export function layerOf(file: string): Layer {
   if (f.startsWith('build/')) return 'build';
   if (f.startsWith('electron/platform/') || f.startsWith('electron/types/')) return 'platform';
   if (f.startsWith('electron/app/')) return 'app';
-  if (f.startsWith('electron/host/') || f.startsWith('electron/cli/') || f === 'electron/main.ts' || f === 'electron/preload.ts') return 'hosts';
+  if (f.startsWith('electron/host/') || f.startsWith('electron/cli/') || f === 'electron/main.ts' || f === 'electron/preload.ts')
+    return 'hosts';
   if (/^electron\/[^/]+\//.test(f)) return 'services';
   return 'other';
 }
@@ -50,7 +51,8 @@ export function layerViolation(from: string, target: string): string | null {
   const may = allowed[source];
   if (!may) return null;
   if (!may.includes(layer)) {
-    if (layer === 'sandboxes') return `Le code de l’application n’importe jamais sandboxes/ (seuls les tests, les commandes « cabinet sandbox » et « cabinet pki », et electron/host/sandbox-mode.ts le font) : ${target}.`;
+    if (layer === 'sandboxes')
+      return `Le code de l’application n’importe jamais sandboxes/ (seuls les tests, les commandes « cabinet sandbox » et « cabinet pki », et electron/host/sandbox-mode.ts le font) : ${target}.`;
     return `Couche ${source} : elle n’importe pas la couche ${layer} (platform ← services ← app ← hôtes ; shared/ ne dépend de rien) : ${target}.`;
   }
   if (source === 'renderer' && layer === 'shared' && !/^shared\/(contract|domain)\//.test(target)) {
@@ -61,7 +63,11 @@ export function layerViolation(from: string, target: string): string | null {
 
 /** The ESLint rule: relative imports, re-exports and dynamic imports with a literal path. */
 export const layersRule: Rule.RuleModule = {
-  meta: { type: 'problem', schema: [], docs: { description: 'Respect des couches (platform ← services ← app ← hôtes ; shared ; rendu ; sandboxes)' } },
+  meta: {
+    type: 'problem',
+    schema: [],
+    docs: { description: 'Respect des couches (platform ← services ← app ← hôtes ; shared ; rendu ; sandboxes)' },
+  },
   create(context) {
     const root = context.cwd;
     const from = path.relative(root, context.filename).replaceAll('\\', '/');

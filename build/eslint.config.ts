@@ -12,12 +12,16 @@ import { layersRule } from './eslint-layers.js';
  */
 export const civilDateRules = [
   {
-    selector: "CallExpression[callee.property.name=/^(slice|substring|substr)$/][callee.object.type='CallExpression'][callee.object.callee.property.name='toISOString']",
-    message: 'Une date civile se calcule dans shared/domain/civil-date.ts (todayIn, civilDateOf…), dans le fuseau du cabinet, jamais par toISOString().slice(0, 10).',
+    selector:
+      "CallExpression[callee.property.name=/^(slice|substring|substr)$/][callee.object.type='CallExpression'][callee.object.callee.property.name='toISOString']",
+    message:
+      'Une date civile se calcule dans shared/domain/civil-date.ts (todayIn, civilDateOf…), dans le fuseau du cabinet, jamais par toISOString().slice(0, 10).',
   },
   {
-    selector: "CallExpression[callee.property.name=/^(getFullYear|getMonth|getDate|getDay|getHours|getMinutes|getSeconds|getTimezoneOffset|setDate|setHours|toLocaleDateString|toLocaleTimeString|toDateString)$/]",
-    message: 'Le fuseau de la machine n’est pas celui du cabinet : utilisez shared/domain/civil-date.ts (todayIn, civilDateOf, formatInstant…).',
+    selector:
+      'CallExpression[callee.property.name=/^(getFullYear|getMonth|getDate|getDay|getHours|getMinutes|getSeconds|getTimezoneOffset|setDate|setHours|toLocaleDateString|toLocaleTimeString|toDateString)$/]',
+    message:
+      'Le fuseau de la machine n’est pas celui du cabinet : utilisez shared/domain/civil-date.ts (todayIn, civilDateOf, formatInstant…).',
   },
 ];
 
@@ -31,7 +35,10 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
-      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'Seuls electron/main.ts et electron/preload.ts importent electron.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'electron', message: 'Seuls electron/main.ts et electron/preload.ts importent electron.' }] },
+      ],
       eqeqeq: ['error', 'always'],
     },
   },
@@ -60,7 +67,13 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [{ name: 'electron', message: 'shared/ ne dépend ni d’Electron ni de Node : il est aussi chargé par le rendu.' }, ...builtinModules.map((name) => ({ name, message: 'shared/ ne dépend ni d’Electron ni de Node : il est aussi chargé par le rendu.' }))],
+          paths: [
+            { name: 'electron', message: 'shared/ ne dépend ni d’Electron ni de Node : il est aussi chargé par le rendu.' },
+            ...builtinModules.map((name) => ({
+              name,
+              message: 'shared/ ne dépend ni d’Electron ni de Node : il est aussi chargé par le rendu.',
+            })),
+          ],
           patterns: [{ group: ['node:*'], message: 'shared/ ne dépend ni d’Electron ni de Node : il est aussi chargé par le rendu.' }],
         },
       ],
@@ -80,7 +93,10 @@ export default tseslint.config(
         {
           paths: ['electron'],
           patterns: [
-            { group: ['node:*', '**/electron/**', '**/electron', '**/sandboxes/**'], message: 'Le rendu ne parle aux services que par le contrat (renderer/bridge).' },
+            {
+              group: ['node:*', '**/electron/**', '**/electron', '**/sandboxes/**'],
+              message: 'Le rendu ne parle aux services que par le contrat (renderer/bridge).',
+            },
           ],
         },
       ],

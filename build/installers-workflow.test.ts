@@ -12,7 +12,10 @@ interface Step {
   uses?: string;
 }
 interface Workflow {
-  jobs: Record<string, { strategy: { matrix: { include: { os: string; platform: string; targets: string; app: string }[] } }; steps: Step[] }>;
+  jobs: Record<
+    string,
+    { strategy: { matrix: { include: { os: string; platform: string; targets: string; app: string }[] } }; steps: Step[] }
+  >;
 }
 
 describe('installers workflow (.github/workflows/installers.yml, hosted runners only)', () => {

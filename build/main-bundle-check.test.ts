@@ -16,7 +16,10 @@ let bundle: string;
 beforeAll(() => {
   const stale = !fs.existsSync(MAIN) || fs.statSync(MAIN).mtimeMs < fs.statSync(path.join(root, 'electron/main.ts')).mtimeMs;
   if (stale) {
-    const build = spawnSync(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), path.join(root, 'build/bundle.ts')], { cwd: root, encoding: 'utf8' });
+    const build = spawnSync(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), path.join(root, 'build/bundle.ts')], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     expect(build.status, build.stderr).toBe(0);
   }
   bundle = fs.readFileSync(MAIN, 'utf8');
@@ -34,10 +37,18 @@ describe('dist/electron/main.cjs', () => {
     ['nodeIntegration: false,', 'nodeIntegration: true,', '« nodeIntegration: true » présent dans le bundle'],
     ['webviewTag: false,', 'webviewTag: true,', 'webPreferences.webviewTag n’est pas false'],
     ['.app.enableSandbox();', '.app.getName();', 'app.enableSandbox() n’est pas appelé'],
-    ['"script-src \'self\'",', '"script-src \'self\' \'unsafe-inline\'",', 'la CSP autorise \'unsafe-inline\''],
-    ['contents.on("will-navigate", (event) => event.preventDefault())', 'contents.on("will-navigate", () => undefined)', 'la navigation (will-navigate) n’est pas empêchée'],
+    ['"script-src \'self\'",', "\"script-src 'self' 'unsafe-inline'\",", "la CSP autorise 'unsafe-inline'"],
+    [
+      'contents.on("will-navigate", (event) => event.preventDefault())',
+      'contents.on("will-navigate", () => undefined)',
+      'la navigation (will-navigate) n’est pas empêchée',
+    ],
     ['return { action: "deny" }', 'return { action: "allow" }', 'setWindowOpenHandler ne refuse pas les nouvelles fenêtres'],
-    ['setPermissionCheckHandler(() => false)', 'setPermissionCheckHandler(() => true)', 'les vérifications de permission ne sont pas refusées (setPermissionCheckHandler)'],
+    [
+      'setPermissionCheckHandler(() => false)',
+      'setPermissionCheckHandler(() => true)',
+      'les vérifications de permission ne sont pas refusées (setPermissionCheckHandler)',
+    ],
     ['"Content-Security-Policy": CSP', '"X-Nothing": CSP', 'les réponses du protocole app:// n’ont pas d’en-tête Content-Security-Policy'],
   ])('notices when « %s » becomes « %s »', (from, to, problem) => {
     expect(bundle.includes(from)).toBe(true);

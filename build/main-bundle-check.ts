@@ -46,13 +46,22 @@ export function checkMainBundle(bundle: string): string[] {
     }
   }
   // Nowhere in the bundle may a window be opened with the protections off.
-  for (const weak of ['nodeIntegration: true', 'contextIsolation: false', 'webSecurity: false', 'webviewTag: true', 'allowRunningInsecureContent: true']) {
+  for (const weak of [
+    'nodeIntegration: true',
+    'contextIsolation: false',
+    'webSecurity: false',
+    'webviewTag: true',
+    'allowRunningInsecureContent: true',
+  ]) {
     if (bundle.includes(weak)) problems.push(`« ${weak} » présent dans le bundle`);
   }
 
   need(/\bAPP_SCHEME = "app";/, 'le protocole app:// n’est pas celui de l’application');
   need(/\bAPP_HOST = "cabinet";/, 'l’hôte app://cabinet/ n’est pas celui de l’application');
-  need(/registerSchemesAsPrivileged\(\[\{ scheme: APP_SCHEME, privileges: \{ standard: true, secure: true/, 'le protocole app:// n’est pas déclaré standard et sûr');
+  need(
+    /registerSchemesAsPrivileged\(\[\{ scheme: APP_SCHEME, privileges: \{ standard: true, secure: true/,
+    'le protocole app:// n’est pas déclaré standard et sûr',
+  );
   need(/protocol\.handle\(APP_SCHEME,/, 'le contenu n’est pas servi par le protocole app://');
   need(/loadURL\(`\$\{APP_ORIGIN\}\/index\.html`\)/, 'la fenêtre ne charge pas app://cabinet/index.html');
   need(/"Content-Security-Policy": CSP/, 'les réponses du protocole app:// n’ont pas d’en-tête Content-Security-Policy');
@@ -61,7 +70,15 @@ export function checkMainBundle(bundle: string): string[] {
   const csp = builtCsp(bundle);
   if (!csp) problems.push('la CSP est introuvable');
   else {
-    for (const directive of ["default-src 'none'", "script-src 'self'", "style-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'"]) {
+    for (const directive of [
+      "default-src 'none'",
+      "script-src 'self'",
+      "style-src 'self'",
+      "object-src 'none'",
+      "base-uri 'none'",
+      "form-action 'none'",
+      "frame-ancestors 'none'",
+    ]) {
       if (!csp.split('; ').includes(directive)) problems.push(`la CSP n’a pas « ${directive} »`);
     }
     for (const weak of ["'unsafe-inline'", "'unsafe-eval'", 'http:', '*']) {
@@ -71,11 +88,23 @@ export function checkMainBundle(bundle: string): string[] {
 
   need(/contents\.on\("will-navigate", \(event\) => event\.preventDefault\(\)\)/, 'la navigation (will-navigate) n’est pas empêchée');
   need(/contents\.on\("will-redirect", \(event\) => event\.preventDefault\(\)\)/, 'les redirections (will-redirect) ne sont pas empêchées');
-  need(/contents\.on\("will-attach-webview", \(event\) => event\.preventDefault\(\)\)/, 'les webview (will-attach-webview) ne sont pas empêchées');
+  need(
+    /contents\.on\("will-attach-webview", \(event\) => event\.preventDefault\(\)\)/,
+    'les webview (will-attach-webview) ne sont pas empêchées',
+  );
   need(/setWindowOpenHandler\([\s\S]{0,400}?return \{ action: "deny" \}/, 'setWindowOpenHandler ne refuse pas les nouvelles fenêtres');
-  need(/setPermissionRequestHandler\(\(_contents, _permission, callback\) => callback\(false\)\)/, 'les demandes de permission ne sont pas refusées (setPermissionRequestHandler)');
+  need(
+    /setPermissionRequestHandler\(\(_contents, _permission, callback\) => callback\(false\)\)/,
+    'les demandes de permission ne sont pas refusées (setPermissionRequestHandler)',
+  );
   need(/setPermissionCheckHandler\(\(\) => false\)/, 'les vérifications de permission ne sont pas refusées (setPermissionCheckHandler)');
-  need(/webRequest\.onBeforeRequest\([\s\S]{0,300}?callback\(\{ cancel: !allowed \}\)/, 'les requêtes hors app://cabinet/ ne sont pas annulées');
-  need(/if \(!isTrustedSenderUrl\(event\.senderFrame\?\.url\)\) return fail\("FORBIDDEN_SENDER"\)/, 'l’expéditeur des messages IPC n’est pas vérifié');
+  need(
+    /webRequest\.onBeforeRequest\([\s\S]{0,300}?callback\(\{ cancel: !allowed \}\)/,
+    'les requêtes hors app://cabinet/ ne sont pas annulées',
+  );
+  need(
+    /if \(!isTrustedSenderUrl\(event\.senderFrame\?\.url\)\) return fail\("FORBIDDEN_SENDER"\)/,
+    'l’expéditeur des messages IPC n’est pas vérifié',
+  );
   return problems;
 }

@@ -33,9 +33,7 @@ export function fuseProblems(configured: Record<string, unknown> | null | undefi
 export function isTestOnlySource(file: string): boolean {
   const f = file.replaceAll('\\', '/').replace(/^(\.\.\/)+/, '');
   return (
-    /(^|\/)sandbox(es)?\//.test(f) ||
-    /(^|\/)(test|testdata|fixtures)\//.test(f) ||
-    /\.(test|test-support|spec)\.[cm]?[jt]sx?$/.test(f)
+    /(^|\/)sandbox(es)?\//.test(f) || /(^|\/)(test|testdata|fixtures)\//.test(f) || /\.(test|test-support|spec)\.[cm]?[jt]sx?$/.test(f)
   );
 }
 
@@ -60,17 +58,24 @@ export interface RuntimeReferences {
  * → referenceDataDir: ['reference-data']. Followed through several levels.
  */
 function forwarders(bundle: string, base: string): Map<string, string[]> {
-  const constants = new Map([...bundle.matchAll(/\b(?:var|let|const)\s+([A-Za-z_$][\w$]*)\s*=\s*"([^"\n]*)"\s*;/g)].map((m) => [m[1] ?? '', m[2] ?? '']));
+  const constants = new Map(
+    [...bundle.matchAll(/\b(?:var|let|const)\s+([A-Za-z_$][\w$]*)\s*=\s*"([^"\n]*)"\s*;/g)].map((m) => [m[1] ?? '', m[2] ?? '']),
+  );
   // esbuild renames on collisions (workerFile2…): every spelling is the base.
   const wrappers = new Map<string, string[]>([...bundle.matchAll(new RegExp(String.raw`\b${base}\d*(?=\()`, 'g'))].map((m) => [m[0], []]));
-  const pattern = /function\s+([A-Za-z_$][\w$]*)\(\.\.\.([A-Za-z_$][\w$]*)\)\s*\{\s*return\s+([A-Za-z_$][\w$]*)\(([^()]*?),?\s*\.\.\.\2\s*\);?\s*\}/g;
-  for (let grown = true; grown; ) {
+  const pattern =
+    /function\s+([A-Za-z_$][\w$]*)\(\.\.\.([A-Za-z_$][\w$]*)\)\s*\{\s*return\s+([A-Za-z_$][\w$]*)\(([^()]*?),?\s*\.\.\.\2\s*\);?\s*\}/g;
+  for (let grown = true; grown;) {
     grown = false;
     for (const m of bundle.matchAll(pattern)) {
       const [name, callee, args] = [m[1] ?? '', m[3] ?? '', m[4] ?? ''];
       const prefix = wrappers.get(callee);
       if (!prefix || wrappers.has(name)) continue;
-      const parts = args.split(',').map((a) => a.trim()).filter(Boolean).map((a) => (/^"[^"]*"$/.test(a) ? a.slice(1, -1) : constants.get(a)));
+      const parts = args
+        .split(',')
+        .map((a) => a.trim())
+        .filter(Boolean)
+        .map((a) => (/^"[^"]*"$/.test(a) ? a.slice(1, -1) : constants.get(a)));
       if (parts.some((p) => p === undefined)) continue;
       wrappers.set(name, [...prefix, ...(parts as string[])]);
       grown = true;
@@ -83,7 +88,8 @@ function callsWithLiterals(bundle: string, wrappers: Map<string, string[]>): str
   const found: string[] = [];
   for (const [name, prefix] of wrappers) {
     const escaped = name.replace(/[$]/g, '\\$');
-    for (const m of bundle.matchAll(new RegExp(String.raw`\b${escaped}\(${literalList}\)`, 'g'))) found.push(path.posix.join(...prefix, ...literals(m[1] ?? '')));
+    for (const m of bundle.matchAll(new RegExp(String.raw`\b${escaped}\(${literalList}\)`, 'g')))
+      found.push(path.posix.join(...prefix, ...literals(m[1] ?? '')));
   }
   return found;
 }
@@ -92,8 +98,12 @@ function callsWithLiterals(bundle: string, wrappers: Map<string, string[]>): str
 export function runtimeReferences(bundle: string): RuntimeReferences {
   const unique = (values: string[]) => [...new Set(values)].sort();
   const workers = callsWithLiterals(bundle, forwarders(bundle, 'workerFile'));
-  const appFiles = [...bundle.matchAll(new RegExp(String.raw`\bappRoot\d*\(\)\s*,${literalList}`, 'g'))].map((m) => path.posix.join(...literals(m[1] ?? '')));
-  const besideBundle = [...bundle.matchAll(new RegExp(String.raw`\.(?:join|resolve)\(\s*__dirname\s*,${literalList}`, 'g'))].map((m) => path.posix.join(...literals(m[1] ?? '')));
+  const appFiles = [...bundle.matchAll(new RegExp(String.raw`\bappRoot\d*\(\)\s*,${literalList}`, 'g'))].map((m) =>
+    path.posix.join(...literals(m[1] ?? '')),
+  );
+  const besideBundle = [...bundle.matchAll(new RegExp(String.raw`\.(?:join|resolve)\(\s*__dirname\s*,${literalList}`, 'g'))].map((m) =>
+    path.posix.join(...literals(m[1] ?? '')),
+  );
   return { workers: unique(workers), appFiles: unique(appFiles), besideBundle: unique(besideBundle) };
 }
 
@@ -110,7 +120,9 @@ export function externalRequires(bundle: string): string[] {
 
 /** Specifiers of an ES module's static imports and re-exports. */
 export function staticImports(source: string): string[] {
-  const specifiers = [...source.matchAll(/^\s*(?:import|export)\s[^'"]*?\bfrom\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]/gm)].map((m) => m[1] ?? m[2] ?? '');
+  const specifiers = [...source.matchAll(/^\s*(?:import|export)\s[^'"]*?\bfrom\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]/gm)].map(
+    (m) => m[1] ?? m[2] ?? '',
+  );
   return [...new Set(specifiers)];
 }
 
@@ -143,7 +155,11 @@ export interface PackageInfo {
  * optional ones installed here (e.g. @napi-rs/keyring's prebuild for this
  * platform). `read` gives null for a package not installed.
  */
-export function packageClosure(roots: readonly string[], read: (name: string) => PackageInfo | null, skip: (name: string) => boolean = () => false): { present: string[]; missing: string[] } {
+export function packageClosure(
+  roots: readonly string[],
+  read: (name: string) => PackageInfo | null,
+  skip: (name: string) => boolean = () => false,
+): { present: string[]; missing: string[] } {
   const present = new Set<string>();
   const missing = new Set<string>();
   const queue = [...roots];

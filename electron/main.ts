@@ -46,7 +46,9 @@ protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standa
 const diagnosticMode = process.argv.includes('--diagnostic');
 if (diagnosticMode) {
   void app.whenReady().then(async () => {
-    const { output, exitCode } = await diagnosticCommand('electron', process.argv.includes('--json'), { dataDirFallback: app.getPath('userData') });
+    const { output, exitCode } = await diagnosticCommand('electron', process.argv.includes('--json'), {
+      dataDirFallback: app.getPath('userData'),
+    });
     process.stdout.write(output);
     app.exit(exitCode);
   });
@@ -62,7 +64,13 @@ function serveApp(): void {
     const url = new URL(request.url);
     const file = url.host === APP_HOST ? resolveStaticPath(RENDERER_DIR, url.pathname) : null;
     if (!file || !fs.existsSync(file)) return new Response('Introuvable', { status: 404 });
-    const type = file.endsWith('.html') ? 'text/html; charset=utf-8' : file.endsWith('.js') ? 'text/javascript' : file.endsWith('.css') ? 'text/css' : 'application/octet-stream';
+    const type = file.endsWith('.html')
+      ? 'text/html; charset=utf-8'
+      : file.endsWith('.js')
+        ? 'text/javascript'
+        : file.endsWith('.css')
+          ? 'text/css'
+          : 'application/octet-stream';
     return new Response(await fs.promises.readFile(file), {
       headers: { 'Content-Type': type, 'Content-Security-Policy': CSP, 'X-Content-Type-Options': 'nosniff' },
     });

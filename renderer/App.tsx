@@ -158,7 +158,13 @@ function Shell() {
 
   useEffect(() => {
     if (state === 'connecte') return;
-    const title = gateDiagnostic ? 'Diagnostic' : state === 'verrouille' ? 'Session verrouillée' : state === 'deconnecte' ? 'Connexion' : 'Ouverture';
+    const title = gateDiagnostic
+      ? 'Diagnostic'
+      : state === 'verrouille'
+        ? 'Session verrouillée'
+        : state === 'deconnecte'
+          ? 'Connexion'
+          : 'Ouverture';
     document.title = `${title} · Cabinet${titleSuffix(env)}`;
   }, [state, env, gateDiagnostic]);
 
@@ -189,7 +195,15 @@ function Shell() {
       ) : (
         // Logged out or locked: nothing of the application (no patient data) is rendered.
         <main id="contenu" className="app-main app-main--gate" tabIndex={-1}>
-          {gateDiagnostic ? <Diagnostic subpath="" beforeLogin /> : view?.state === 'deconnecte' ? <Connexion /> : view?.state === 'verrouille' ? <Verrouillage view={view} /> : <SessionPending />}
+          {gateDiagnostic ? (
+            <Diagnostic subpath="" beforeLogin />
+          ) : view?.state === 'deconnecte' ? (
+            <Connexion />
+          ) : view?.state === 'verrouille' ? (
+            <Verrouillage view={view} />
+          ) : (
+            <SessionPending />
+          )}
         </main>
       )}
       <StatusBar />

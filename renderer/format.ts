@@ -1,5 +1,14 @@
 /** French formatting of dates and small texts, in one place. */
-import { addDays, civilDateOf, DEFAULT_PRACTICE_ZONE, formatInstant, isPracticeZone, todayIn, type CivilDate, type PracticeZone } from '../shared/domain/civil-date.js';
+import {
+  addDays,
+  civilDateOf,
+  DEFAULT_PRACTICE_ZONE,
+  formatInstant,
+  isPracticeZone,
+  todayIn,
+  type CivilDate,
+  type PracticeZone,
+} from '../shared/domain/civil-date.js';
 
 const integer = new Intl.NumberFormat('fr-FR');
 
@@ -89,7 +98,20 @@ export function formatDateParts(iso: string | null | undefined, now: Date = new 
   return [label, formatInstant(date, practiceZone, 'time')];
 }
 
-const monthNames = ['janvier', 'février', 'mars', 'avril', 'mai', 'juin', 'juillet', 'août', 'septembre', 'octobre', 'novembre', 'décembre'];
+const monthNames = [
+  'janvier',
+  'février',
+  'mars',
+  'avril',
+  'mai',
+  'juin',
+  'juillet',
+  'août',
+  'septembre',
+  'octobre',
+  'novembre',
+  'décembre',
+];
 
 /**
  * A birth date as INS traits carry it (YYYY-MM-DD, day or month « 00 » when
@@ -122,5 +144,7 @@ export function sexLabel(sex: string): string {
 
 /** "JEAN-PIERRE MARIE" → "Jean-Pierre Marie": first names for reading (the traits keep INSi's upper case). */
 export function titleCase(names: string): string {
-  return names.toLocaleLowerCase('fr-FR').replace(/(^|[\s'’-])(\p{L})/gu, (_, sep: string, letter: string) => sep + letter.toLocaleUpperCase('fr-FR'));
+  return names
+    .toLocaleLowerCase('fr-FR')
+    .replace(/(^|[\s'’-])(\p{L})/gu, (_, sep: string, letter: string) => sep + letter.toLocaleUpperCase('fr-FR'));
 }

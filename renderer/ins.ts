@@ -71,7 +71,11 @@ export function documentLabel(code: string): string {
 
 /** The attributes the practitioner sets by hand on the patient page (the others come from the services). */
 export const editableAttributes: { code: IdentityAttribute; label: string; hint: string }[] = [
-  { code: 'DOUT', label: identityAttributeLabels.DOUT, hint: 'Les traits ou la pièce présentée semblent erronés. L’identité redevient provisoire.' },
+  {
+    code: 'DOUT',
+    label: identityAttributeLabels.DOUT,
+    hint: 'Les traits ou la pièce présentée semblent erronés. L’identité redevient provisoire.',
+  },
   { code: 'FICT', label: identityAttributeLabels.FICT, hint: 'Identité d’emprunt (anonymat, exercice, test). Elle reste provisoire.' },
   { code: 'HOMD', label: identityAttributeLabels.HOMD, hint: 'Un autre patient a des traits très proches : redoublez de vigilance.' },
   { code: 'HOMA', label: identityAttributeLabels.HOMA, hint: 'Deux patients distincts ont les mêmes traits principaux.' },
@@ -105,7 +109,16 @@ export type TraitsErrors = Partial<Record<FormField, string>>;
 
 export const formFields: FormField[] = ['birthName', 'usedName', 'firstNames', 'sex', 'birthDate', 'birthplace'];
 
-export const emptyDraft: TraitsDraft = { birthName: '', usedName: '', firstNames: '', sex: '', day: '', month: '', year: '', birthplace: '' };
+export const emptyDraft: TraitsDraft = {
+  birthName: '',
+  usedName: '',
+  firstNames: '',
+  sex: '',
+  day: '',
+  month: '',
+  year: '',
+  birthplace: '',
+};
 
 /** The three date fields → `YYYY-MM-DD`, or why not (the calendar itself is the domain's job). */
 function dateOf(draft: TraitsDraft): { value: string } | { error: string } {
@@ -113,10 +126,13 @@ function dateOf(draft: TraitsDraft): { value: string } | { error: string } {
   const month = draft.month.trim();
   const year = draft.year.trim();
   if (!day && !month && !year) return { error: 'La date de naissance est obligatoire.' };
-  if (!/^\d{1,2}$/.test(day)) return { error: day ? 'Le jour s’écrit en chiffres (1 à 31).' : 'Saisissez le jour de naissance, ou cochez « jour inconnu ».' };
-  if (!/^\d{1,2}$/.test(month)) return { error: month ? 'Le mois s’écrit en chiffres (1 à 12).' : 'Saisissez le mois de naissance, ou cochez « mois inconnu ».' };
+  if (!/^\d{1,2}$/.test(day))
+    return { error: day ? 'Le jour s’écrit en chiffres (1 à 31).' : 'Saisissez le jour de naissance, ou cochez « jour inconnu ».' };
+  if (!/^\d{1,2}$/.test(month))
+    return { error: month ? 'Le mois s’écrit en chiffres (1 à 12).' : 'Saisissez le mois de naissance, ou cochez « mois inconnu ».' };
   if (!/^\d{4}$/.test(year)) return { error: 'Saisissez l’année de naissance sur 4 chiffres (par exemple 1958).' };
-  if (Number(month) === 0 && Number(day) !== 0) return { error: 'Quand le mois est inconnu, le jour l’est aussi : cochez « jour inconnu ».' };
+  if (Number(month) === 0 && Number(day) !== 0)
+    return { error: 'Quand le mois est inconnu, le jour l’est aussi : cochez « jour inconnu ».' };
   return { value: `${year}-${month.padStart(2, '0')}-${day.padStart(2, '0')}` };
 }
 
@@ -170,7 +186,14 @@ export function fieldErrorsOf(failure: Failure): TraitsErrors | null {
 }
 
 /** The form prefilled from a stored patient (a new INSi query for them). */
-export function draftOf(patient: { birthName: string; usedName: string | null; firstNames: string; sex: string; birthDate: string; birthplace: string | null }): TraitsDraft {
+export function draftOf(patient: {
+  birthName: string;
+  usedName: string | null;
+  firstNames: string;
+  sex: string;
+  birthDate: string;
+  birthplace: string | null;
+}): TraitsDraft {
   const [year = '', month = '', day = ''] = patient.birthDate.split('-');
   return {
     birthName: patient.birthName,
@@ -231,8 +254,21 @@ export function differingFields(result: InsiLookupResult, entered: TraitsInput |
   const returned = result.individu?.traits;
   if (entered && returned) {
     const diffs = compareTraits(
-      { nomNaissance: entered.birthName, listePrenoms: entered.firstNames, sexe: entered.sex, dateNaissance: entered.birthDate, lieuNaissance: entered.birthplace ?? null },
-      { nomNaissance: returned.birthName, prenom: returned.firstName, listePrenoms: returned.firstNames, sexe: returned.sex, dateNaissance: returned.birthDate, lieuNaissance: returned.birthplace },
+      {
+        nomNaissance: entered.birthName,
+        listePrenoms: entered.firstNames,
+        sexe: entered.sex,
+        dateNaissance: entered.birthDate,
+        lieuNaissance: entered.birthplace ?? null,
+      },
+      {
+        nomNaissance: returned.birthName,
+        prenom: returned.firstName,
+        listePrenoms: returned.firstNames,
+        sexe: returned.sex,
+        dateNaissance: returned.birthDate,
+        lieuNaissance: returned.birthplace,
+      },
     );
     for (const diff of diffs) fields.add(diff.field);
   }
@@ -255,4 +291,3 @@ export function otherDifferences(result: InsiLookupResult): string[] {
   const known = new Set(comparedFields.flatMap(namesOf));
   return result.differences.filter((d) => !known.has(d.toLowerCase()));
 }
-

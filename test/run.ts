@@ -42,7 +42,14 @@ const suites: SuiteResult[] = [];
 // Unit + integration.
 const unitJson = path.join(results, 'vitest.json');
 fs.rmSync(unitJson, { force: true });
-const unit = run(bin('vitest'), ['run', '-c', 'test/vitest.config.ts', '--reporter=default', '--reporter=json', `--outputFile.json=${unitJson}`]);
+const unit = run(bin('vitest'), [
+  'run',
+  '-c',
+  'test/vitest.config.ts',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${unitJson}`,
+]);
 const vitest = readJson<{ numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number }>(unitJson);
 suites.push({
   name: 'unitaires et intégration',
@@ -61,7 +68,9 @@ if (build.status !== 0) {
   for (const { name: project, timezoneId } of e2eProjects) {
     const e2eJson = path.join(results, `playwright-${project}.json`);
     fs.rmSync(e2eJson, { force: true });
-    const e2e = run(bin('playwright'), ['test', '-c', 'test/e2e/playwright.config.ts', `--project=${project}`], { PLAYWRIGHT_JSON_OUTPUT_NAME: e2eJson });
+    const e2e = run(bin('playwright'), ['test', '-c', 'test/e2e/playwright.config.ts', `--project=${project}`], {
+      PLAYWRIGHT_JSON_OUTPUT_NAME: e2eJson,
+    });
     const pw = readJson<{ stats: { expected: number; unexpected: number; flaky: number; skipped: number } }>(e2eJson);
     suites.push({
       name: `bout en bout (navigateur en ${timezoneId})`,
@@ -73,8 +82,14 @@ if (build.status !== 0) {
   }
 }
 
-const total = suites.reduce((sum, s) => ({ passed: sum.passed + s.passed, failed: sum.failed + s.failed, skipped: sum.skipped + s.skipped }), { passed: 0, failed: 0, skipped: 0 });
+const total = suites.reduce(
+  (sum, s) => ({ passed: sum.passed + s.passed, failed: sum.failed + s.failed, skipped: sum.skipped + s.skipped }),
+  { passed: 0, failed: 0, skipped: 0 },
+);
 console.log('');
-for (const s of suites) console.log(`  ${s.name} : ${s.passed} réussi(s), ${s.failed} en échec${s.skipped ? `, ${s.skipped} ignoré(s)` : ''}${s.ran ? '' : ' (la suite n’a pas pu s’exécuter)'}`);
+for (const s of suites)
+  console.log(
+    `  ${s.name} : ${s.passed} réussi(s), ${s.failed} en échec${s.skipped ? `, ${s.skipped} ignoré(s)` : ''}${s.ran ? '' : ' (la suite n’a pas pu s’exécuter)'}`,
+  );
 console.log(`${total.passed} passed, ${total.failed} failed${total.skipped ? `, ${total.skipped} skipped` : ''}`);
 process.exit(total.failed === 0 && total.passed > 0 ? 0 : 1);

@@ -24,7 +24,11 @@ function clientWith(override?: (url: URL) => HttpAnswer | undefined, calls: URL[
   return new AnnuaireClient({ baseUrl: base, apiKey: 'cle-de-test', trust: { extraCa: [] }, get });
 }
 
-const json = (status: number, body: unknown, contentType = 'application/fhir+json'): HttpAnswer => ({ status, contentType, body: typeof body === 'string' ? body : JSON.stringify(body) });
+const json = (status: number, body: unknown, contentType = 'application/fhir+json'): HttpAnswer => ({
+  status,
+  contentType,
+  body: typeof body === 'string' ? body : JSON.stringify(body),
+});
 
 async function failure(promise: Promise<unknown>): Promise<CabinetError> {
   try {
@@ -47,8 +51,12 @@ describe('search URLs', () => {
   });
 
   it('an RPPS or an idNat_PS searches by identifier, practitioners only', () => {
-    expect(searchUrls(base, query({ text: '99701000012' })).practitioners?.searchParams.get('identifier')).toBe(`${RPPS_SYSTEM}|99701000012`);
-    expect(searchUrls(base, query({ text: '899701000012' })).practitioners?.searchParams.get('identifier')).toBe(`${IDNAT_PS_SYSTEM}|899701000012`);
+    expect(searchUrls(base, query({ text: '99701000012' })).practitioners?.searchParams.get('identifier')).toBe(
+      `${RPPS_SYSTEM}|99701000012`,
+    );
+    expect(searchUrls(base, query({ text: '899701000012' })).practitioners?.searchParams.get('identifier')).toBe(
+      `${IDNAT_PS_SYSTEM}|899701000012`,
+    );
     expect(searchUrls(base, query({ text: '99701000012' })).organizations).toBeNull();
   });
 
@@ -82,7 +90,12 @@ describe('recipients', () => {
         idNatPs: '899701000012',
         description: null,
       },
-      expect.objectContaining({ address: 'cabinet.martin@cabinet.test-mssante.fr', mailboxType: 'CAB', mailboxTypeLabel: 'Cabinet', organisation: 'Cabinet médical Martin' }),
+      expect.objectContaining({
+        address: 'cabinet.martin@cabinet.test-mssante.fr',
+        mailboxType: 'CAB',
+        mailboxTypeLabel: 'Cabinet',
+        organisation: 'Cabinet médical Martin',
+      }),
     ]);
   });
 
@@ -94,7 +107,11 @@ describe('recipients', () => {
       'ORG urgences.saint-etienne@hopital.test-mssante.fr',
       'APP resultats-biologie.saint-etienne@hopital.test-mssante.fr',
     ]);
-    expect(result.recipients[0]).toMatchObject({ displayName: 'Centre hospitalier de Saint-Étienne — Cardiologie', city: 'Saint-Étienne', mailboxTypeLabel: 'Organisationnelle' });
+    expect(result.recipients[0]).toMatchObject({
+      displayName: 'Centre hospitalier de Saint-Étienne — Cardiologie',
+      city: 'Saint-Étienne',
+      mailboxTypeLabel: 'Organisationnelle',
+    });
     const apps = await client.search(query({ text: 'centre hospitalier', types: ['APP'] }));
     expect(apps.recipients.every((r) => r.mailboxType === 'APP')).toBe(true);
   });
@@ -119,9 +136,19 @@ describe('recipients', () => {
     expect(pages.length).toBeLessThanOrEqual(2);
 
     const evil = clientWith((url) =>
-      url.pathname.endsWith('/Practitioner') ? json(200, { resourceType: 'Bundle', type: 'searchset', total: 50, link: [{ relation: 'next', url: 'https://ailleurs.example/fhir/v2?_getpages=1' }], entry: [] }) : undefined,
+      url.pathname.endsWith('/Practitioner')
+        ? json(200, {
+            resourceType: 'Bundle',
+            type: 'searchset',
+            total: 50,
+            link: [{ relation: 'next', url: 'https://ailleurs.example/fhir/v2?_getpages=1' }],
+            entry: [],
+          })
+        : undefined,
     );
-    expect((await failure(evil.search(query({ text: 'martin', types: ['PER'] })))).details).toMatchObject({ detail: expect.stringMatching(/hors du serveur/) });
+    expect((await failure(evil.search(query({ text: 'martin', types: ['PER'] })))).details).toMatchObject({
+      detail: expect.stringMatching(/hors du serveur/),
+    });
   });
 
   it('drops a red-listed mailbox even if the server publishes it', async () => {
@@ -129,9 +156,14 @@ describe('recipients', () => {
       resourceType: 'Practitioner',
       id: 'p1',
       name: [{ family: 'ROUGE', given: ['Liste'] }],
-      telecom: [mailboxTelecom({ address: 'liste.rouge@cabinet.test-mssante.fr', type: 'PER', listeRouge: true }), mailboxTelecom({ address: 'publie@cabinet.test-mssante.fr', type: 'CAB', listeRouge: false })],
+      telecom: [
+        mailboxTelecom({ address: 'liste.rouge@cabinet.test-mssante.fr', type: 'PER', listeRouge: true }),
+        mailboxTelecom({ address: 'publie@cabinet.test-mssante.fr', type: 'CAB', listeRouge: false }),
+      ],
     };
-    const client = clientWith(() => json(200, { resourceType: 'Bundle', type: 'searchset', total: 1, entry: [{ resource: practitioner, search: { mode: 'match' } }] }));
+    const client = clientWith(() =>
+      json(200, { resourceType: 'Bundle', type: 'searchset', total: 1, entry: [{ resource: practitioner, search: { mode: 'match' } }] }),
+    );
     const result = await client.search(query({ text: 'rouge', types: ['PER', 'CAB'] }));
     expect(result.recipients.map((r) => r.address)).toEqual(['publie@cabinet.test-mssante.fr']);
   });
@@ -140,16 +172,53 @@ describe('recipients', () => {
 describe('malformed or refused answers → French errors', () => {
   const cases: [string, HttpAnswer, RegExp, string][] = [
     ['not JSON', json(200, '<html>oops</html>'), /illisible/, 'UNAVAILABLE'],
-    ['over 4 MiB whatever the transport', json(200, `{"resourceType":"Bundle","x":"${'a'.repeat(4 * 1024 * 1024)}"}`), /trop volumineuse/, 'UNAVAILABLE'],
+    [
+      'over 4 MiB whatever the transport',
+      json(200, `{"resourceType":"Bundle","x":"${'a'.repeat(4 * 1024 * 1024)}"}`),
+      /trop volumineuse/,
+      'UNAVAILABLE',
+    ],
     ['HTML content type', json(200, '{}', 'text/html'), /illisible/, 'UNAVAILABLE'],
     ['not a Bundle', json(200, { resourceType: 'Patient' }), /illisible/, 'UNAVAILABLE'],
     ['a batch Bundle', json(200, { resourceType: 'Bundle', type: 'batch-response' }), /illisible/, 'UNAVAILABLE'],
     ['total negative', json(200, { resourceType: 'Bundle', type: 'searchset', total: -1 }), /illisible/, 'UNAVAILABLE'],
-    ['bad Practitioner', json(200, { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: { resourceType: 'Practitioner', id: 'a b/../c' } }] }), /illisible/, 'UNAVAILABLE'],
-    ['unexpected resource', json(200, { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: { resourceType: 'Patient', id: 'x' } }] }), /illisible/, 'UNAVAILABLE'],
-    ['telecom not an array', json(200, { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: { resourceType: 'Organization', id: 'o', telecom: 'a@b.fr' } }] }), /illisible/, 'UNAVAILABLE'],
-    ['401', json(401, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'security', diagnostics: 'Invalid API key' }] }), /clé d’accès/, 'CONFIG_INVALID'],
-    ['400', json(400, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'processing', diagnostics: 'Unknown search parameter "x"' }] }), /refusé la recherche : Unknown search parameter/, 'INVALID_REQUEST'],
+    [
+      'bad Practitioner',
+      json(200, { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: { resourceType: 'Practitioner', id: 'a b/../c' } }] }),
+      /illisible/,
+      'UNAVAILABLE',
+    ],
+    [
+      'unexpected resource',
+      json(200, { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: { resourceType: 'Patient', id: 'x' } }] }),
+      /illisible/,
+      'UNAVAILABLE',
+    ],
+    [
+      'telecom not an array',
+      json(200, {
+        resourceType: 'Bundle',
+        type: 'searchset',
+        entry: [{ resource: { resourceType: 'Organization', id: 'o', telecom: 'a@b.fr' } }],
+      }),
+      /illisible/,
+      'UNAVAILABLE',
+    ],
+    [
+      '401',
+      json(401, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'security', diagnostics: 'Invalid API key' }] }),
+      /clé d’accès/,
+      'CONFIG_INVALID',
+    ],
+    [
+      '400',
+      json(400, {
+        resourceType: 'OperationOutcome',
+        issue: [{ severity: 'error', code: 'processing', diagnostics: 'Unknown search parameter "x"' }],
+      }),
+      /refusé la recherche : Unknown search parameter/,
+      'INVALID_REQUEST',
+    ],
     ['404', json(404, { resourceType: 'OperationOutcome', issue: [] }), /Adresse de l’Annuaire Santé incorrecte/, 'UNAVAILABLE'],
     ['429', json(429, 'Too many requests', 'text/plain'), /surchargé/, 'UNAVAILABLE'],
     ['503', json(503, '', 'text/plain'), /ne répond pas/, 'UNAVAILABLE'],
@@ -162,7 +231,10 @@ describe('malformed or refused answers → French errors', () => {
   });
 
   it('refuses a non-https, credentialed or parameterised base URL and a missing key', () => {
-    const make = (baseUrl: string, apiKey = 'k') => () => new AnnuaireClient({ baseUrl, apiKey, trust: { extraCa: [] }, get: async () => json(200, {}) });
+    const make =
+      (baseUrl: string, apiKey = 'k') =>
+      () =>
+        new AnnuaireClient({ baseUrl, apiKey, trust: { extraCa: [] }, get: async () => json(200, {}) });
     expect(make('http://annuaire.test/fhir/v2')).toThrow(/non https/);
     expect(make('https://u:p@annuaire.test/fhir/v2')).toThrow(/identifiants/);
     expect(make('https://annuaire.test/fhir/v2?x=1')).toThrow(/paramètres/);

@@ -84,7 +84,8 @@ export function nodeGet(agent: https.Agent, timeoutMs: number, maxBytes: number)
       };
       const onAbort = () => finish(new CabinetError('CONFLICT', 'Recherche annulée.', { reason: 'annulee' }));
       const request = https.request(url, { method: 'GET', agent, headers, rejectUnauthorized: true }, (response) => {
-        if (Number(response.headers['content-length'] ?? '0') > maxBytes) return finish(new CabinetError('UNAVAILABLE', annuaireMessages.tooLarge));
+        if (Number(response.headers['content-length'] ?? '0') > maxBytes)
+          return finish(new CabinetError('UNAVAILABLE', annuaireMessages.tooLarge));
         const chunks: Buffer[] = [];
         let size = 0;
         response.on('data', (chunk: Buffer) => {
@@ -92,13 +93,22 @@ export function nodeGet(agent: https.Agent, timeoutMs: number, maxBytes: number)
           if (size > maxBytes) return finish(new CabinetError('UNAVAILABLE', annuaireMessages.tooLarge));
           chunks.push(chunk);
         });
-        response.on('end', () => finish(null, { status: response.statusCode ?? 0, contentType: String(response.headers['content-type'] ?? ''), body: Buffer.concat(chunks).toString('utf8') }));
+        response.on('end', () =>
+          finish(null, {
+            status: response.statusCode ?? 0,
+            contentType: String(response.headers['content-type'] ?? ''),
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
         response.on('error', (error) => finish(transportError(error)));
         response.on('aborted', () => finish(new CabinetError('UNAVAILABLE', annuaireMessages.unavailable, { code: 'ECONNRESET' })));
       });
       // Registered first: destroying the request on a deadline or a cancel emits an error that is already settled.
       request.on('error', (error) => finish(transportError(error)));
-      const timer = setTimeout(() => finish(new CabinetError('UNAVAILABLE', annuaireMessages.timeout, { code: 'ETIMEDOUT', timeoutMs })), timeoutMs);
+      const timer = setTimeout(
+        () => finish(new CabinetError('UNAVAILABLE', annuaireMessages.timeout, { code: 'ETIMEDOUT', timeoutMs })),
+        timeoutMs,
+      );
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
       request.end();
@@ -192,8 +202,10 @@ export class AnnuaireClient {
       throw new CabinetError('CONFIG_INVALID', 'Adresse de l’Annuaire Santé invalide.');
     }
     if (base.protocol !== 'https:') throw new CabinetError('CONFIG_INVALID', 'Adresse de l’Annuaire Santé non https : refusée.');
-    if (base.username || base.password || base.search || base.hash) throw new CabinetError('CONFIG_INVALID', 'L’adresse de l’Annuaire Santé ne doit contenir ni identifiants ni paramètres.');
-    if (!options.apiKey || options.apiKey.length > 256 || /[\r\n]/.test(options.apiKey)) throw new CabinetError('CONFIG_INVALID', 'Clé d’accès à l’Annuaire Santé absente ou invalide (CABINET_ANNUAIRE_API_KEY).');
+    if (base.username || base.password || base.search || base.hash)
+      throw new CabinetError('CONFIG_INVALID', 'L’adresse de l’Annuaire Santé ne doit contenir ni identifiants ni paramètres.');
+    if (!options.apiKey || options.apiKey.length > 256 || /[\r\n]/.test(options.apiKey))
+      throw new CabinetError('CONFIG_INVALID', 'Clé d’accès à l’Annuaire Santé absente ou invalide (CABINET_ANNUAIRE_API_KEY).');
     this.base = base;
     this.agent = options.get ? null : httpsAgent(null, options.trust, { maxSockets: 4 });
     this.get = options.get ?? nodeGet(this.agent!, options.timeoutMs ?? DEFAULT_TIMEOUT_MS, options.maxResponseBytes ?? MAX_RESPONSE_BYTES);
@@ -205,12 +217,20 @@ export class AnnuaireClient {
   }
 
   async search(query: AnnuaireSearchQuery, signal?: AbortSignal): Promise<AnnuaireSearchResult> {
-    const key = JSON.stringify([query.text.trim().toLowerCase(), query.city?.toLowerCase() ?? null, query.types ? [...query.types].sort() : null, query.limit]);
+    const key = JSON.stringify([
+      query.text.trim().toLowerCase(),
+      query.city?.toLowerCase() ?? null,
+      query.types ? [...query.types].sort() : null,
+      query.limit,
+    ]);
     const cached = this.cache.get(key);
     if (cached) return cached;
     const urls = searchUrls(this.baseUrl, query);
-    const streams = [urls.practitioners, urls.organizations].filter((u): u is URL => u !== null).map((url) => ({ next: url as URL | null, bundles: [] as SearchBundle[] }));
-    const recipientsOf = () => toRecipients(collectResources(streams.flatMap((s) => s.bundles)), { city: query.city, types: query.types, limit: query.limit });
+    const streams = [urls.practitioners, urls.organizations]
+      .filter((u): u is URL => u !== null)
+      .map((url) => ({ next: url as URL | null, bundles: [] as SearchBundle[] }));
+    const recipientsOf = () =>
+      toRecipients(collectResources(streams.flatMap((s) => s.bundles)), { city: query.city, types: query.types, limit: query.limit });
     let recipients: Recipient[] = [];
     // First pages side by side; then further pages while the filters (types, city) leave fewer recipients than asked.
     for (let page = 0; page < MAX_PAGES; page++) {
@@ -247,14 +267,16 @@ export class AnnuaireClient {
     } catch {
       throw new CabinetError('UNAVAILABLE', annuaireMessages.invalid, { detail: 'lien de page suivante invalide' });
     }
-    if (parsed.origin !== this.base.origin) throw new CabinetError('UNAVAILABLE', annuaireMessages.invalid, { detail: 'lien de page suivante hors du serveur de l’Annuaire' });
+    if (parsed.origin !== this.base.origin)
+      throw new CabinetError('UNAVAILABLE', annuaireMessages.invalid, { detail: 'lien de page suivante hors du serveur de l’Annuaire' });
     return parsed;
   }
 
   private async fetchBundle(url: URL, signal?: AbortSignal): Promise<SearchBundle> {
     const answer = await this.get(url, { accept: 'application/fhir+json', [API_KEY_HEADER]: this.options.apiKey }, signal);
     // Bounded here too, whatever transport brought the answer (the default one stops reading past the limit).
-    if (Buffer.byteLength(answer.body) > (this.options.maxResponseBytes ?? MAX_RESPONSE_BYTES)) throw new CabinetError('UNAVAILABLE', annuaireMessages.tooLarge);
+    if (Buffer.byteLength(answer.body) > (this.options.maxResponseBytes ?? MAX_RESPONSE_BYTES))
+      throw new CabinetError('UNAVAILABLE', annuaireMessages.tooLarge);
     let json: unknown;
     try {
       json = JSON.parse(answer.body);
@@ -262,12 +284,17 @@ export class AnnuaireClient {
       json = undefined;
     }
     if (answer.status !== 200) throw this.statusError(answer.status, json);
-    if (!/json/i.test(answer.contentType)) throw new CabinetError('UNAVAILABLE', annuaireMessages.invalid, { detail: `type de contenu ${answer.contentType.slice(0, 60) || 'absent'}` });
+    if (!/json/i.test(answer.contentType))
+      throw new CabinetError('UNAVAILABLE', annuaireMessages.invalid, {
+        detail: `type de contenu ${answer.contentType.slice(0, 60) || 'absent'}`,
+      });
     if (json === undefined) throw new CabinetError('UNAVAILABLE', annuaireMessages.invalid, { detail: 'JSON invalide' });
     const parsed = searchBundle.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new CabinetError('UNAVAILABLE', annuaireMessages.invalid, { detail: `Bundle inattendu (${issue ? `${issue.path.join('.') || 'racine'} : ${issue.code}` : 'forme'})` });
+      throw new CabinetError('UNAVAILABLE', annuaireMessages.invalid, {
+        detail: `Bundle inattendu (${issue ? `${issue.path.join('.') || 'racine'} : ${issue.code}` : 'forme'})`,
+      });
     }
     return parsed.data;
   }
@@ -277,9 +304,11 @@ export class AnnuaireClient {
     const diagnostics = outcome.success ? (outcome.data.issue.find((i) => i.diagnostics)?.diagnostics ?? '').slice(0, 300) : '';
     const details = { status, ...(diagnostics ? { diagnostics } : {}) };
     if (status === 401 || status === 403) return new CabinetError('CONFIG_INVALID', annuaireMessages.apiKey, details);
-    if (status === 400) return new CabinetError('INVALID_REQUEST', `${annuaireMessages.refused}${diagnostics ? ` : ${diagnostics}` : '.'}`, details);
+    if (status === 400)
+      return new CabinetError('INVALID_REQUEST', `${annuaireMessages.refused}${diagnostics ? ` : ${diagnostics}` : '.'}`, details);
     if (status === 404) return new CabinetError('UNAVAILABLE', annuaireMessages.notFound, details);
-    if (status === 410) return new CabinetError('UNAVAILABLE', 'La page de résultats de l’Annuaire Santé a expiré : relancez la recherche.', details);
+    if (status === 410)
+      return new CabinetError('UNAVAILABLE', 'La page de résultats de l’Annuaire Santé a expiré : relancez la recherche.', details);
     if (status === 429) return new CabinetError('UNAVAILABLE', annuaireMessages.busy, details);
     return new CabinetError('UNAVAILABLE', annuaireMessages.unavailable, details);
   }

@@ -48,7 +48,10 @@ export const practitioner = z.object({
   identifier: z.array(identifier).max(20).optional(),
   name: z.array(humanName).max(10).optional(),
   telecom: telecoms,
-  qualification: z.array(z.object({ code: codeableConcept })).max(50).optional(),
+  qualification: z
+    .array(z.object({ code: codeableConcept }))
+    .max(50)
+    .optional(),
 });
 
 export const practitionerRole = z.object({
@@ -76,7 +79,10 @@ export const searchBundle = z.object({
   resourceType: z.literal('Bundle'),
   type: z.literal('searchset'),
   total: z.number().int().min(0).optional(),
-  link: z.array(z.object({ relation: text(32), url: text(4096) })).max(10).optional(),
+  link: z
+    .array(z.object({ relation: text(32), url: text(4096) }))
+    .max(10)
+    .optional(),
   entry: z
     .array(
       z.object({

@@ -55,12 +55,20 @@ export function mailboxesOf(telecom: readonly ContactPoint[] | undefined): Mailb
     const parsed = parseMssAddress(t.value);
     // The directory is the authority on what is MSSanté (its test domains `*.test-mssante.fr` included); a patient address is never a directory entry.
     if (!parsed || parsed.kind === 'patient') continue;
-    found.push({ address: parsed.address, type, description: sub('description')?.valueString ?? null, service: sub('service')?.valueString ?? null });
+    found.push({
+      address: parsed.address,
+      type,
+      description: sub('description')?.valueString ?? null,
+      service: sub('service')?.valueString ?? null,
+    });
   }
   return found;
 }
 
-function codingDisplay(concepts: readonly { coding?: { system?: string; code?: string; display?: string }[] }[] | undefined, system: string): string | null {
+function codingDisplay(
+  concepts: readonly { coding?: { system?: string; code?: string; display?: string }[] }[] | undefined,
+  system: string,
+): string | null {
   for (const c of concepts ?? []) for (const k of c.coding ?? []) if (k.system === system) return k.display ?? k.code ?? null;
   return null;
 }
@@ -142,18 +150,25 @@ export function toRecipients(resources: Resources, filter: RecipientFilter): Rec
     seen.add(r.address);
     out.push(r);
   };
-  const orgRef = (ref: string | undefined) => (ref?.startsWith('Organization/') ? resources.organizations.get(ref.slice('Organization/'.length)) : undefined);
+  const orgRef = (ref: string | undefined) =>
+    ref?.startsWith('Organization/') ? resources.organizations.get(ref.slice('Organization/'.length)) : undefined;
   const cityOf = (o: Organization | undefined) => o?.address?.find((a) => a.city)?.city ?? null;
 
   for (const p of resources.practitioners) {
     const roles = resources.roles.filter((r) => r.practitioner?.reference === `Practitioner/${p.id}`);
     const person = {
       displayName: practitionerName(p),
-      profession: codingDisplay(p.qualification?.map((q) => q.code), PROFESSION_SYSTEM),
+      profession: codingDisplay(
+        p.qualification?.map((q) => q.code),
+        PROFESSION_SYSTEM,
+      ),
       rpps: identifierValue(p, [RPPS_SYSTEM, RPPS_SYSTEM_FR_CORE]),
       idNatPs: identifierValue(p, [IDNAT_PS_SYSTEM]),
     };
-    const practitionerSpecialty = codingDisplay(p.qualification?.map((q) => q.code), SPECIALITE_SYSTEM);
+    const practitionerSpecialty = codingDisplay(
+      p.qualification?.map((q) => q.code),
+      SPECIALITE_SYSTEM,
+    );
     for (const role of roles) {
       const org = orgRef(role.organization?.reference);
       for (const box of mailboxesOf(role.telecom)) {

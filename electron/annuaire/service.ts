@@ -37,9 +37,14 @@ export class AnnuaireService {
   private get(): AnnuaireClient {
     if (this.client) return this.client;
     const url = this.options.config.endpoints.annuaire.url;
-    if (!url) throw new CabinetError('UNAVAILABLE', 'Annuaire Santé non configuré dans cet environnement : saisissez l’adresse MSSanté complète.');
+    if (!url)
+      throw new CabinetError('UNAVAILABLE', 'Annuaire Santé non configuré dans cet environnement : saisissez l’adresse MSSanté complète.');
     const apiKey = this.options.env.CABINET_ANNUAIRE_API_KEY?.trim() || (this.options.config.env === 'sandbox' ? SANDBOX_API_KEY : '');
-    if (!apiKey) throw new CabinetError('CONFIG_INVALID', 'Clé d’accès à l’Annuaire Santé absente : renseignez CABINET_ANNUAIRE_API_KEY (clé obtenue sur le portail de l’ANS).');
+    if (!apiKey)
+      throw new CabinetError(
+        'CONFIG_INVALID',
+        'Clé d’accès à l’Annuaire Santé absente : renseignez CABINET_ANNUAIRE_API_KEY (clé obtenue sur le portail de l’ANS).',
+      );
     this.client = new AnnuaireClient({ baseUrl: url, apiKey, trust: { extraCa: this.options.serverTrust }, ...this.options.client });
     return this.client;
   }

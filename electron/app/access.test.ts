@@ -99,7 +99,10 @@ describe('without login and while locked, every practitioner channel is refused 
     ran.length = 0;
     for (const name of channelNames.filter((n) => channelAccess(n) !== 'public')) {
       const outcome = await call(name, {});
-      expect({ name, outcome }).toEqual({ name, outcome: { ok: false, code: 'SESSION_REQUIRED', message: expect.stringMatching(/Connectez-vous|verrouillée/), details: { reason } } });
+      expect({ name, outcome }).toEqual({
+        name,
+        outcome: { ok: false, code: 'SESSION_REQUIRED', message: expect.stringMatching(/Connectez-vous|verrouillée/), details: { reason } },
+      });
     }
     expect(ran).toEqual([]);
     expect(auditCount()).toBe(before);
@@ -119,7 +122,9 @@ describe('without login and while locked, every practitioner channel is refused 
 
   it('locked: SESSION_REQUIRED, reason « locked »; the lock screen can still unlock and log out', async () => {
     const file = martin();
-    expect(await call('session.loginP12', { fileName: file.name, contentBase64: file.content.toString('base64'), password: file.password })).toMatchObject({ ok: true, value: { state: 'connecte' } });
+    expect(
+      await call('session.loginP12', { fileName: file.name, contentBase64: file.content.toString('base64'), password: file.password }),
+    ).toMatchObject({ ok: true, value: { state: 'connecte' } });
     expect(await call('audit.list', { limit: 5 })).toMatchObject({ ok: true });
     expect(await call('session.lock', {})).toMatchObject({ ok: true, value: { state: 'verrouille' } });
     await walk('locked');
@@ -139,7 +144,12 @@ describe('a logged-in practitioner', () => {
     const idNatPs = services.identity.session.snapshot().practitioner!.idNatPs;
     for (const value of ['/nulle/part/libcps.so', 'relatif/libcps.so', tempDir() /* a folder */]) {
       const refused = await call('settings.set', { key: 'identity.pkcs11Module', value });
-      expect(refused).toMatchObject({ ok: false, code: 'INVALID_REQUEST', message: expect.stringContaining('Module de la carte CPS refusé'), details: { field: 'identity.pkcs11Module' } });
+      expect(refused).toMatchObject({
+        ok: false,
+        code: 'INVALID_REQUEST',
+        message: expect.stringContaining('Module de la carte CPS refusé'),
+        details: { field: 'identity.pkcs11Module' },
+      });
     }
     expect(services.settings.get('identity.pkcs11Module')).toBe('');
     const module = path.join(tempDir(), 'libcps-test.so');

@@ -41,10 +41,24 @@ function nodeCheck(): DiagnosticCheck {
   const ok = major > MIN_NODE[0] || (major === MIN_NODE[0] && minor >= MIN_NODE[1]);
   return ok
     ? { id: 'poste.node', area: 'poste', label: 'Moteur Node.js', verdict: 'ok', detail: `Node ${process.versions.node}.`, action: '' }
-    : { id: 'poste.node', area: 'poste', label: 'Moteur Node.js', verdict: 'echec', detail: `Node ${process.versions.node} : la version 22.12 ou plus récente est requise.`, action: 'Installez Node.js 22 (source build/node22.sh) ou utilisez l’application installée.' };
+    : {
+        id: 'poste.node',
+        area: 'poste',
+        label: 'Moteur Node.js',
+        verdict: 'echec',
+        detail: `Node ${process.versions.node} : la version 22.12 ou plus récente est requise.`,
+        action: 'Installez Node.js 22 (source build/node22.sh) ou utilisez l’application installée.',
+      };
 }
 
-const unavailable = (id: string, area: DiagnosticCheck['area'], label: string, why: string): DiagnosticCheck => ({ id, area, label, verdict: 'non-applicable', detail: `Non vérifié : ${why}`, action: '' });
+const unavailable = (id: string, area: DiagnosticCheck['area'], label: string, why: string): DiagnosticCheck => ({
+  id,
+  area,
+  label,
+  verdict: 'non-applicable',
+  detail: `Non vérifié : ${why}`,
+  action: '',
+});
 
 export function diagnosticChecks(inputs: DiagnosticInputs): PendingCheck[] {
   const { config, services, keychain } = inputs;
@@ -58,8 +72,24 @@ export function diagnosticChecks(inputs: DiagnosticInputs): PendingCheck[] {
       label: 'Configuration',
       run: (): DiagnosticCheck =>
         config
-          ? { id: 'poste.config', area: 'poste', label: 'Configuration', verdict: 'ok', detail: `${environmentLabels[config.env]} — ${config.managedFile ? `fichier géré : ${config.managedFile}` : 'aucun fichier géré'} — dossier de données : ${config.dataDir}.`, action: '', data: { env: config.env, fichierGere: config.managedFile, dossier: config.dataDir } }
-          : { id: 'poste.config', area: 'poste', label: 'Configuration', verdict: 'echec', detail: inputs.configError ?? 'Configuration illisible.', action: 'Corrigez le champ nommé dans le fichier de configuration gérée, ou la variable d’environnement ; `cabinet config show` montre la configuration effective.' },
+          ? {
+              id: 'poste.config',
+              area: 'poste',
+              label: 'Configuration',
+              verdict: 'ok',
+              detail: `${environmentLabels[config.env]} — ${config.managedFile ? `fichier géré : ${config.managedFile}` : 'aucun fichier géré'} — dossier de données : ${config.dataDir}.`,
+              action: '',
+              data: { env: config.env, fichierGere: config.managedFile, dossier: config.dataDir },
+            }
+          : {
+              id: 'poste.config',
+              area: 'poste',
+              label: 'Configuration',
+              verdict: 'echec',
+              detail: inputs.configError ?? 'Configuration illisible.',
+              action:
+                'Corrigez le champ nommé dans le fichier de configuration gérée, ou la variable d’environnement ; `cabinet config show` montre la configuration effective.',
+            },
     },
     { id: 'poste.node', area: 'poste', label: 'Moteur Node.js', run: nodeCheck },
   ];
@@ -76,28 +106,45 @@ export function diagnosticChecks(inputs: DiagnosticInputs): PendingCheck[] {
   const serverTrust = config.env === 'sandbox' ? [...config.extraCa, ...trust.anchorsPem] : config.extraCa;
 
   checks.push(
-    { id: 'carte.module', area: 'carte', label: 'Module de la carte CPS', run: () => (services ? cardChecks(services.identity, services.identity.session.snapshot().state === 'connecte' && services.identity.session.snapshot().source !== 'carte_cps') : unavailable('carte.module', 'carte', 'Module de la carte CPS', noServices)) },
+    {
+      id: 'carte.module',
+      area: 'carte',
+      label: 'Module de la carte CPS',
+      run: () =>
+        services
+          ? cardChecks(
+              services.identity,
+              services.identity.session.snapshot().state === 'connecte' && services.identity.session.snapshot().source !== 'carte_cps',
+            )
+          : unavailable('carte.module', 'carte', 'Module de la carte CPS', noServices),
+    },
     { id: 'certificats.crl', area: 'certificats', label: 'Listes de révocation (CRL)', run: () => crlCheck(trust, now()) },
     {
       id: 'certificats.praticien',
       area: 'certificats',
       label: 'Certificats du praticien',
-      run: () => (services ? practitionerCertificateChecks(services.identity, trust, now()) : unavailable('certificats.praticien', 'certificats', 'Certificats du praticien', noServices)),
+      run: () =>
+        services
+          ? practitionerCertificateChecks(services.identity, trust, now())
+          : unavailable('certificats.praticien', 'certificats', 'Certificats du praticien', noServices),
     },
-    ...nationalServices.map(
-      (service): PendingCheck => ({
-        id: `service.${service}`,
-        area: 'services',
-        label: `Service ${service}`,
-        run: async () => {
-          const inspection = await inspectEndpoint(service, config.endpoints[service].url, serverTrust, stepMs);
-          const clock = clockCheck(inspection);
-          return clock ? [endpointCheck(inspection), clock] : [endpointCheck(inspection)];
-        },
-      }),
-    ),
+    ...nationalServices.map((service): PendingCheck => ({
+      id: `service.${service}`,
+      area: 'services',
+      label: `Service ${service}`,
+      run: async () => {
+        const inspection = await inspectEndpoint(service, config.endpoints[service].url, serverTrust, stepMs);
+        const clock = clockCheck(inspection);
+        return clock ? [endpointCheck(inspection), clock] : [endpointCheck(inspection)];
+      },
+    })),
     { id: 'poste.trousseau', area: 'poste', label: 'Trousseau du système', run: () => keychainCheck(keychain, config.dataDir) },
-    { id: 'poste.base', area: 'poste', label: 'Base locale chiffrée', run: () => databaseCheck(services?.store ?? null, inputs.servicesError) },
+    {
+      id: 'poste.base',
+      area: 'poste',
+      label: 'Base locale chiffrée',
+      run: () => databaseCheck(services?.store ?? null, inputs.servicesError),
+    },
     {
       id: 'poste.journal',
       area: 'poste',
@@ -106,19 +153,46 @@ export function diagnosticChecks(inputs: DiagnosticInputs): PendingCheck[] {
         if (!services) return unavailable('poste.journal', 'poste', 'Journal d’accès', noServices);
         const chain = services.audit.verify();
         return chain.valid
-          ? { id: 'poste.journal', area: 'poste', label: 'Journal d’accès', verdict: 'ok', detail: `${chain.count} entrée(s), chaîne intacte.`, action: '', data: { entrees: chain.count } }
-          : { id: 'poste.journal', area: 'poste', label: 'Journal d’accès', verdict: 'echec', detail: `Journal altéré à l’entrée n° ${chain.brokenAt} : ${chain.reason}`, action: 'Ne modifiez rien sur ce poste et prévenez votre administrateur ou le support : le journal d’accès a été modifié.' };
+          ? {
+              id: 'poste.journal',
+              area: 'poste',
+              label: 'Journal d’accès',
+              verdict: 'ok',
+              detail: `${chain.count} entrée(s), chaîne intacte.`,
+              action: '',
+              data: { entrees: chain.count },
+            }
+          : {
+              id: 'poste.journal',
+              area: 'poste',
+              label: 'Journal d’accès',
+              verdict: 'echec',
+              detail: `Journal altéré à l’entrée n° ${chain.brokenAt} : ${chain.reason}`,
+              action: 'Ne modifiez rien sur ce poste et prévenez votre administrateur ou le support : le journal d’accès a été modifié.',
+            };
       },
     },
     { id: 'poste.disque', area: 'poste', label: 'Espace disque', run: () => diskCheck(config.dataDir) },
-    { id: 'poste.envois', area: 'poste', label: 'Envois en attente', run: () => (services ? outboxCheck(services.store.db, now()) : unavailable('poste.envois', 'poste', 'Envois en attente', noServices)) },
+    {
+      id: 'poste.envois',
+      area: 'poste',
+      label: 'Envois en attente',
+      run: () => (services ? outboxCheck(services.store.db, now()) : unavailable('poste.envois', 'poste', 'Envois en attente', noServices)),
+    },
   );
   return checks;
 }
 
 export function runDiagnostic(inputs: DiagnosticInputs): Promise<DiagnosticReport & { text: string }> {
   const personal = inputs.services?.identity.session.snapshot().state === 'connecte';
-  return runChecks(diagnosticChecks(inputs), { version: APP_VERSION, env: inputs.config?.env ?? 'inconnu', host: inputs.host, personal, ...(inputs.now ? { now: inputs.now } : {}), ...(inputs.deadlineMs ? { deadlineMs: inputs.deadlineMs } : {}) });
+  return runChecks(diagnosticChecks(inputs), {
+    version: APP_VERSION,
+    env: inputs.config?.env ?? 'inconnu',
+    host: inputs.host,
+    personal,
+    ...(inputs.now ? { now: inputs.now } : {}),
+    ...(inputs.deadlineMs ? { deadlineMs: inputs.deadlineMs } : {}),
+  });
 }
 
 /** From running services (the screen, `Cabinet --diagnostic`). */
@@ -148,14 +222,25 @@ export async function standaloneDiagnostic(host: HostKind, options: LoadConfigOp
     }
   }
   try {
-    return await runDiagnostic({ host, config, keychain: services?.keychain ?? new OsKeychain(), services, ...(configError ? { configError } : {}), ...(servicesError ? { servicesError } : {}) });
+    return await runDiagnostic({
+      host,
+      config,
+      keychain: services?.keychain ?? new OsKeychain(),
+      services,
+      ...(configError ? { configError } : {}),
+      ...(servicesError ? { servicesError } : {}),
+    });
   } finally {
     await services?.close();
   }
 }
 
 /** `Cabinet --diagnostic [--json]` and `cabinet doctor`: what to print and the exit code (1 when a check is « échec »). */
-export async function diagnosticCommand(host: HostKind, json: boolean, options: LoadConfigOptions = {}): Promise<{ output: string; exitCode: number }> {
+export async function diagnosticCommand(
+  host: HostKind,
+  json: boolean,
+  options: LoadConfigOptions = {},
+): Promise<{ output: string; exitCode: number }> {
   const report = await standaloneDiagnostic(host, options);
   return { output: `${json ? JSON.stringify(report, null, 2) : report.text}\n`, exitCode: report.overall === 'echec' ? 1 : 0 };
 }

@@ -5,7 +5,14 @@ import { createDispatcher } from './dispatch.js';
 import type { CallContext, Handlers } from './handlers.js';
 
 function handlers(overrides: Partial<Record<string, (...args: unknown[]) => unknown>> = {}): Handlers {
-  const base = Object.fromEntries(channelNames.map((name) => [name, () => { throw new Error(`not under test: ${name}`); }]));
+  const base = Object.fromEntries(
+    channelNames.map((name) => [
+      name,
+      () => {
+        throw new Error(`not under test: ${name}`);
+      },
+    ]),
+  );
   return { ...base, ...overrides } as unknown as Handlers;
 }
 const ctx: CallContext = { actor: '899700000001', session: 'connecte', practitioner: null };
@@ -15,7 +22,11 @@ const locked: CallContext = { actor: '899700000001', session: 'verrouille', prac
 describe('dispatcher', () => {
   it('refuses an unknown channel with a typed French failure', async () => {
     const dispatch = createDispatcher(handlers());
-    expect(await dispatch('patients.drop', {}, ctx)).toMatchObject({ ok: false, code: 'UNKNOWN_CHANNEL', message: expect.stringContaining('Action inconnue') });
+    expect(await dispatch('patients.drop', {}, ctx)).toMatchObject({
+      ok: false,
+      code: 'UNKNOWN_CHANNEL',
+      message: expect.stringContaining('Action inconnue'),
+    });
     expect(await dispatch(42, {}, ctx)).toMatchObject({ ok: false, code: 'UNKNOWN_CHANNEL' });
     expect(await dispatch('constructor.name', {}, ctx)).toMatchObject({ ok: false, code: 'UNKNOWN_CHANNEL' });
     expect(await dispatch('__proto__.toString', {}, ctx)).toMatchObject({ ok: false, code: 'UNKNOWN_CHANNEL' });
@@ -26,9 +37,15 @@ describe('dispatcher', () => {
     const dispatch = createDispatcher(handlers({ 'audit.list': list }));
     const tooBig = await dispatch('audit.list', { limit: 100000 }, ctx);
     expect(tooBig).toMatchObject({ ok: false, code: 'INVALID_REQUEST', message: 'La demande envoyée à Cabinet est invalide.' });
-    expect((tooBig as { details: { problemes: { path: string; message: string }[] } }).details.problemes[0]).toEqual({ path: 'limit', message: 'valeur trop grande (maximum 500)' });
+    expect((tooBig as { details: { problemes: { path: string; message: string }[] } }).details.problemes[0]).toEqual({
+      path: 'limit',
+      message: 'valeur trop grande (maximum 500)',
+    });
     expect(await dispatch('audit.list', { limit: 'dix' }, ctx)).toMatchObject({ code: 'INVALID_REQUEST' });
-    expect(await dispatch('audit.list', { limit: 5, evil: true }, ctx)).toMatchObject({ code: 'INVALID_REQUEST', details: { problemes: [{ message: expect.stringContaining('champ(s) inconnu(s)') }] } });
+    expect(await dispatch('audit.list', { limit: 5, evil: true }, ctx)).toMatchObject({
+      code: 'INVALID_REQUEST',
+      details: { problemes: [{ message: expect.stringContaining('champ(s) inconnu(s)') }] },
+    });
     expect(await dispatch('settings.set', { key: 'nope', value: 1 }, ctx)).toMatchObject({ code: 'INVALID_REQUEST' });
     expect(list).not.toHaveBeenCalled();
   });
@@ -68,9 +85,22 @@ describe('dispatcher', () => {
   it('refuses a practitioner’s channel before reading its payload or running its handler', async () => {
     const list = vi.fn(() => ({ entries: [], hasMore: false }));
     const dispatch = createDispatcher(handlers({ 'audit.list': list }));
-    expect(await dispatch('audit.list', { limit: 5 }, nobody)).toEqual({ ok: false, code: 'SESSION_REQUIRED', message: expect.stringContaining('Connectez-vous'), details: { reason: 'absent' } });
-    expect(await dispatch('audit.list', { limit: 'dix' }, nobody)).toMatchObject({ code: 'SESSION_REQUIRED', details: { reason: 'absent' } });
-    expect(await dispatch('audit.list', { limit: 5 }, locked)).toEqual({ ok: false, code: 'SESSION_REQUIRED', message: expect.stringContaining('verrouillée'), details: { reason: 'locked' } });
+    expect(await dispatch('audit.list', { limit: 5 }, nobody)).toEqual({
+      ok: false,
+      code: 'SESSION_REQUIRED',
+      message: expect.stringContaining('Connectez-vous'),
+      details: { reason: 'absent' },
+    });
+    expect(await dispatch('audit.list', { limit: 'dix' }, nobody)).toMatchObject({
+      code: 'SESSION_REQUIRED',
+      details: { reason: 'absent' },
+    });
+    expect(await dispatch('audit.list', { limit: 5 }, locked)).toEqual({
+      ok: false,
+      code: 'SESSION_REQUIRED',
+      message: expect.stringContaining('verrouillée'),
+      details: { reason: 'locked' },
+    });
     expect(list).not.toHaveBeenCalled();
     expect(await dispatch('audit.list', { limit: 5 }, ctx)).toEqual({ ok: true, value: { entries: [], hasMore: false } });
   });
@@ -97,7 +127,12 @@ describe('dispatcher', () => {
     );
     expect(await dispatch('outbox.retry', { id: 3 }, ctx)).toEqual({ ok: false, code: 'SESSION_REQUIRED', message: 'Connectez-vous.' });
     expect(internal).toHaveBeenCalledTimes(1);
-    expect(await dispatch('audit.verify', {}, ctx)).toEqual({ ok: false, code: 'CERTIFICATE_REFUSED', message: 'Certificat refusé : expiré.', details: { reason: 'expire', notAfter: '2026-01-01' } });
+    expect(await dispatch('audit.verify', {}, ctx)).toEqual({
+      ok: false,
+      code: 'CERTIFICATE_REFUSED',
+      message: 'Certificat refusé : expiré.',
+      details: { reason: 'expire', notAfter: '2026-01-01' },
+    });
     expect(internal).toHaveBeenCalledTimes(1);
   });
 });

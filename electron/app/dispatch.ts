@@ -39,7 +39,9 @@ export function createDispatcher(handlers: Handlers, options: DispatchOptions = 
       return { ok: true, value: checked.data };
     } catch (error) {
       // Details outside their code's schema are a defect: dropped from the answer, reported to the diagnostics log.
-      const failure = toFailure(error, (code, problem) => options.onInternalError?.(channel, new Error(`Détails de ${code} hors de leur schéma : ${problem}`)));
+      const failure = toFailure(error, (code, problem) =>
+        options.onInternalError?.(channel, new Error(`Détails de ${code} hors de leur schéma : ${problem}`)),
+      );
       if (failure.code === 'INTERNAL') options.onInternalError?.(channel, error);
       return failure;
     }

@@ -24,7 +24,9 @@ export interface CallContext {
   practitioner: Practitioner | null;
 }
 
-export type Handlers = { [N in ChannelName]: (request: ParsedRequestOf<N>, context: CallContext) => Promise<ResponseOf<N>> | ResponseOf<N> };
+export type Handlers = {
+  [N in ChannelName]: (request: ParsedRequestOf<N>, context: CallContext) => Promise<ResponseOf<N>> | ResponseOf<N>;
+};
 
 export function createHandlers(services: Services): Handlers {
   const { audit, outbox, settings, health, config, worker, identity } = services;
@@ -54,13 +56,27 @@ export function createHandlers(services: Services): Handlers {
     'audit.list': (request) => audit.list(request.limit, request.beforeId),
     'audit.verify': async (_request, context) => {
       const result = await services.verifyAudit();
-      audit.append({ actor: context.actor, action: 'audit.verify', details: { valid: result.valid, count: result.count, ...(result.brokenAt ? { brokenAt: result.brokenAt } : {}), ancrages: result.anchors.checkpoints, nonAncrees: result.anchors.unanchored } });
+      audit.append({
+        actor: context.actor,
+        action: 'audit.verify',
+        details: {
+          valid: result.valid,
+          count: result.count,
+          ...(result.brokenAt ? { brokenAt: result.brokenAt } : {}),
+          ancrages: result.anchors.checkpoints,
+          nonAncrees: result.anchors.unanchored,
+        },
+      });
       return result;
     },
 
     'outbox.list': (request) => ({
       // A sent mail shows what happened next (receipts), not just « envoyé ».
-      items: outbox.list(request.state, request.limit).map((item) => (item.kind === MSS_SEND_KIND && item.state === 'envoye' ? { ...item, delivery: services.mss.delivery(item.idempotencyKey) } : item)),
+      items: outbox
+        .list(request.state, request.limit)
+        .map((item) =>
+          item.kind === MSS_SEND_KIND && item.state === 'envoye' ? { ...item, delivery: services.mss.delivery(item.idempotencyKey) } : item,
+        ),
       counts: outbox.counts(),
     }),
     'outbox.retry': (request, context) => {
@@ -73,7 +89,12 @@ export function createHandlers(services: Services): Handlers {
 
     'outbox.cancel': (request, context) => {
       const item = outbox.cancel(request.id);
-      audit.append({ actor: context.actor, action: 'outbox.cancel', subject: item.idempotencyKey, details: { kind: item.kind, resume: item.summary, etat: item.state, tentatives: item.attempts } });
+      audit.append({
+        actor: context.actor,
+        action: 'outbox.cancel',
+        subject: item.idempotencyKey,
+        details: { kind: item.kind, resume: item.summary, etat: item.state, tentatives: item.attempts },
+      });
       services.events.emit('outboxChanged', outbox.counts());
       return item;
     },
@@ -98,12 +119,15 @@ export function createHandlers(services: Services): Handlers {
     'patients.get': (request, context) => services.patients.get(request.uid, context.actor),
     'patients.create': (request, context) => services.patients.create(request.traits, context.actor),
     'patients.acceptInsi': (request, context) => services.patients.acceptInsi(request.lookupId, request.uid, context.actor),
-    'patients.recordDocument': (request, context) => services.patients.recordDocument(request.uid, request.type, request.date, context.actor),
+    'patients.recordDocument': (request, context) =>
+      services.patients.recordDocument(request.uid, request.type, request.date, context.actor),
     'patients.setAttributes': (request, context) => services.patients.setAttributes(request.uid, request.attributes, context.actor),
-    'patients.setMedecinTraitant': (request, context) => services.patients.setMedecinTraitant(request.uid, request.medecinTraitant, context.actor),
+    'patients.setMedecinTraitant': (request, context) =>
+      services.patients.setMedecinTraitant(request.uid, request.medecinTraitant, context.actor),
     'patients.reverify': (request, context) => services.patients.reverify(request.uid, context.actor),
     'ins.lookupTraits': (request, context) => services.patients.lookupTraits(request.traits, request.uid, context.actor),
-    'ins.lookupVitale': (request, context) => services.patients.lookupVitale(Buffer.from(request.contentBase64, 'base64'), request.beneficiaire, context.actor),
+    'ins.lookupVitale': (request, context) =>
+      services.patients.lookupVitale(Buffer.from(request.contentBase64, 'base64'), request.beneficiaire, context.actor),
     // MSSanté: the service uses the session's keys and audits every access and change (read, attachment, send, receipts, import, flags).
     'mss.status': () => services.mss.status(),
     'mss.folders': () => ({ folders: services.mss.folders() }),
@@ -119,7 +143,11 @@ export function createHandlers(services: Services): Handlers {
         ...(request.cc ? { cc: request.cc } : {}),
         subject: request.subject,
         body: request.body,
-        attachments: (request.attachments ?? []).map((a) => ({ filename: a.filename, contentType: a.contentType, content: Buffer.from(a.base64, 'base64') })),
+        attachments: (request.attachments ?? []).map((a) => ({
+          filename: a.filename,
+          contentType: a.contentType,
+          content: Buffer.from(a.base64, 'base64'),
+        })),
         ...(request.patientUid ? { patientUid: request.patientUid } : {}),
         toPatient: Boolean(request.toPatient),
         readReceipt: Boolean(request.readReceipt),
@@ -140,7 +168,8 @@ export function createHandlers(services: Services): Handlers {
       return { ...document, contentBase64: content.toString('base64') };
     },
     'dmp.previewFeed': (request) => services.dmp.previewFeed(request.uid, toFeedInput(request), request.replaces),
-    'dmp.feed': (request) => services.dmp.feed(request.uid, 'previewId' in request ? { previewId: request.previewId } : toFeedInput(request)),
+    'dmp.feed': (request) =>
+      services.dmp.feed(request.uid, 'previewId' in request ? { previewId: request.previewId } : toFeedInput(request)),
     'dmp.replace': (request) => services.dmp.replace(request.uid, request.entryUuid, toFeedInput(request)),
     'dmp.setVisibility': (request) => services.dmp.setVisibility(request.uid, request.entryUuid, request.visibility),
     'dmp.setStatus': (request) => services.dmp.setStatus(request.uid, request.entryUuid, request.status),
@@ -165,7 +194,12 @@ export function createHandlers(services: Services): Handlers {
     'settings.get': () => settings.view(),
     'settings.set': (request, context) => {
       const previous = settings.set(request.key, request.value);
-      audit.append({ actor: context.actor, action: 'settings.change', subject: request.key, details: { avant: previous, apres: request.value } });
+      audit.append({
+        actor: context.actor,
+        action: 'settings.change',
+        subject: request.key,
+        details: { avant: previous, apres: request.value },
+      });
       return settings.view();
     },
   };

@@ -40,7 +40,14 @@ afterAll(() => {
 function monitor(clock: { now: number }) {
   const changes: ServiceStatus[][] = [];
   const config = loadConfig({ env: { CABINET_DATA_DIR: '/tmp/cabinet-sante' }, platform: 'linux' });
-  const health = new HealthMonitor(config, createTracer(null), (s) => changes.push(s), [], async () => ({ state: 'connecte' }), () => clock.now);
+  const health = new HealthMonitor(
+    config,
+    createTracer(null),
+    (s) => changes.push(s),
+    [],
+    async () => ({ state: 'connecte' }),
+    () => clock.now,
+  );
   return { health, changes, dmp: () => health.current().find((s) => s.id === 'dmp') as ServiceStatus };
 }
 

@@ -40,7 +40,15 @@ export class HealthMonitor {
       const url = config.endpoints[id].url;
       return url
         ? { id, label: serviceLabels[id], state: 'indisponible', detail: 'vérification en cours', url, checkedAt: null, since: null }
-        : { id, label: serviceLabels[id], state: 'non_configure', detail: 'aucune adresse configurée pour cet environnement', url: null, checkedAt: null, since: null };
+        : {
+            id,
+            label: serviceLabels[id],
+            state: 'non_configure',
+            detail: 'aucune adresse configurée pour cet environnement',
+            url: null,
+            checkedAt: null,
+            since: null,
+          };
     });
   }
 
@@ -105,7 +113,16 @@ export class HealthMonitor {
         const startedAt = new Date();
         const result = await this.probe(url, this.serverTrust);
         if (url) {
-          this.tracer.record({ service: id, operation: 'sonde', url, startedAt, durationMs: Date.now() - startedAt.getTime(), request: { type: 'connexion TLS' }, response: result, outcome: result.state === 'connecte' ? 'ok' : 'erreur' });
+          this.tracer.record({
+            service: id,
+            operation: 'sonde',
+            url,
+            startedAt,
+            durationMs: Date.now() - startedAt.getTime(),
+            request: { type: 'connexion TLS' },
+            response: result,
+            outcome: result.state === 'connecte' ? 'ok' : 'erreur',
+          });
         }
         return { id, result };
       }),

@@ -109,7 +109,12 @@ export async function createServices(options: ServicesOptions): Promise<Services
     let prepareMail: (() => void) | null = null;
     const serverTrust = config.env === 'sandbox' ? [...config.extraCa, ...trust.anchorsPem] : config.extraCa;
     // Each national service's state, learnt from the real calls below (and from probes).
-    const health = new HealthMonitor(config, tracer, (services) => events.emit('statusChanged', { env: config.env, services, outbox: outbox.counts() }), serverTrust);
+    const health = new HealthMonitor(
+      config,
+      tracer,
+      (services) => events.emit('statusChanged', { env: config.env, services, outbox: outbox.counts() }),
+      serverTrust,
+    );
     const identity = new IdentityService({
       audit,
       ecps: createEcpsProvider(config, serverTrust, tracer, options.env ?? process.env),
@@ -117,7 +122,9 @@ export async function createServices(options: ServicesOptions): Promise<Services
       setting: (key) => settings.get(key) as never,
       anchor: (signer, actor, event) => {
         try {
-          anchors.checkpoint(signer, actor, event, (count) => audit.append({ actor, action: ANCHOR_ACTION, details: { count, evenement: event } }));
+          anchors.checkpoint(signer, actor, event, (count) =>
+            audit.append({ actor, action: ANCHOR_ACTION, details: { count, evenement: event } }),
+          );
         } catch (error) {
           diagnostics.error('audit.ancrage', error);
         }
@@ -134,11 +141,29 @@ export async function createServices(options: ServicesOptions): Promise<Services
       store.db,
       audit,
       config.env,
-      () => watchedClient(createInsiLookup({ config, env: options.env ?? process.env, serverTrust, tracer, identity, validate: (leaf, chain, purpose) => createIdentityChecks(trust).validate(leaf, chain, purpose) }), 'insi', health),
+      () =>
+        watchedClient(
+          createInsiLookup({
+            config,
+            env: options.env ?? process.env,
+            serverTrust,
+            tracer,
+            identity,
+            validate: (leaf, chain, purpose) => createIdentityChecks(trust).validate(leaf, chain, purpose),
+          }),
+          'insi',
+          health,
+        ),
       (uid) => events.emit('patientsChanged', { uid }),
       clock,
     );
-    const annuaire = new AnnuaireService({ config, env: options.env ?? process.env, serverTrust, onFailure: (error) => diagnostics.error('annuaire.search', new Error(`${error.code}: ${error.message} ${JSON.stringify(error.details ?? {})}`)) });
+    const annuaire = new AnnuaireService({
+      config,
+      env: options.env ?? process.env,
+      serverTrust,
+      onFailure: (error) =>
+        diagnostics.error('annuaire.search', new Error(`${error.code}: ${error.message} ${JSON.stringify(error.details ?? {})}`)),
+    });
     // DMP: the client is built per use (endpoint from the configuration, mutual TLS and VIHF from the session).
     const dmpConnection = createDmpConnection({ config, env: options.env ?? process.env, serverTrust, tracer, identity });
     const dmpClient = () => watchedClient(dmpConnection.client(), 'dmp', health);
@@ -159,7 +184,17 @@ export async function createServices(options: ServicesOptions): Promise<Services
       // ITI-18 answers are stored while they are read, by a worker thread with its own connection to the encrypted store.
       cacheWriter: () => workerCacheWriter(store),
     });
-    worker.register(DMP_FEED_KIND, createDmpFeedSender({ client: dmpClient, patients, session: identity.session, cache: dmp.cache, audit, onChange: (uid) => events.emit('dmpChanged', { uid }) }));
+    worker.register(
+      DMP_FEED_KIND,
+      createDmpFeedSender({
+        client: dmpClient,
+        patients,
+        session: identity.session,
+        cache: dmp.cache,
+        audit,
+        onChange: (uid) => events.emit('dmpChanged', { uid }),
+      }),
+    );
     const mss = new MssService({
       db: store.db,
       audit,
@@ -202,7 +237,15 @@ export async function createServices(options: ServicesOptions): Promise<Services
       audit,
       verifyAudit: () =>
         verifyTrail(audit.verify(), anchors, (leaf, chain, at) =>
-          validateCertificate({ leafPem: leaf, intermediatesPem: [...chain, ...trust.intermediatesPem], anchorsPem: trust.anchorsPem, crls: trust.crls, at, purpose: 'signature', requireCrl: false }).then(() => undefined),
+          validateCertificate({
+            leafPem: leaf,
+            intermediatesPem: [...chain, ...trust.intermediatesPem],
+            anchorsPem: trust.anchorsPem,
+            crls: trust.crls,
+            at,
+            purpose: 'signature',
+            requireCrl: false,
+          }).then(() => undefined),
         ),
       outbox,
       worker,
@@ -227,7 +270,8 @@ export async function createServices(options: ServicesOptions): Promise<Services
         await worker.stop();
         await dmp.close();
         await mss.close();
-        if (options.host !== 'cli' && store.db.open) audit.append({ actor: SYSTEM_ACTOR, action: 'app.stop', details: { host: options.host } });
+        if (options.host !== 'cli' && store.db.open)
+          audit.append({ actor: SYSTEM_ACTOR, action: 'app.stop', details: { host: options.host } });
         store.close();
       },
     };

@@ -27,7 +27,8 @@ export interface UpdatePolicyInput {
 export function updatePolicy(input: UpdatePolicyInput): UpdatePolicy {
   if (input.host !== 'electron') return { enabled: false, reason: 'Seule l’application installée cherche des mises à jour.' };
   if (!input.packaged) return { enabled: false, reason: 'Version de développement : pas de mise à jour automatique.' };
-  if (input.updates.enabled === false) return { enabled: false, reason: 'Mises à jour désactivées par le fichier de configuration gérée (déploiement par l’administrateur).' };
+  if (input.updates.enabled === false)
+    return { enabled: false, reason: 'Mises à jour désactivées par le fichier de configuration gérée (déploiement par l’administrateur).' };
   // The address was checked when the managed file was read (https folder, no credentials): see platform/config/config.ts.
   const url = input.updates.url?.trim();
   if (!url) return { enabled: false, reason: 'Aucune adresse de mise à jour dans le fichier de configuration gérée (« updates.url »).' };

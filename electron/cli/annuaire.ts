@@ -46,8 +46,14 @@ export function registerAnnuaire(program: Command): void {
           ...(types ? { types } : {}),
           limit: Number(options.max),
         });
-        if (!parsed.success) throw new CabinetError('INVALID_REQUEST', 'Recherche invalide (--nom : 2 à 100 caractères ; --type : PER, ORG, APP, CAB ; --max : 1 à 100).', describeIssues(parsed.error));
-        if (options.rpps && !/^(\d{11}|8\d{11}|0\d{9})$/.test(options.rpps)) throw new CabinetError('INVALID_REQUEST', 'RPPS attendu : 11 chiffres (ou un idNat_PS : 8 + RPPS).');
+        if (!parsed.success)
+          throw new CabinetError(
+            'INVALID_REQUEST',
+            'Recherche invalide (--nom : 2 à 100 caractères ; --type : PER, ORG, APP, CAB ; --max : 1 à 100).',
+            describeIssues(parsed.error),
+          );
+        if (options.rpps && !/^(\d{11}|8\d{11}|0\d{9})$/.test(options.rpps))
+          throw new CabinetError('INVALID_REQUEST', 'RPPS attendu : 11 chiffres (ou un idNat_PS : 8 + RPPS).');
 
         const config = loadConfig();
         const trust = loadTrustStore(config.trustDir);
@@ -56,9 +62,13 @@ export function registerAnnuaire(program: Command): void {
         try {
           const result = await service.search(parsed.data);
           const lines = result.recipients.map((r) =>
-            [`${r.displayName} <${r.address}>`, `[${r.mailboxTypeLabel}]`, r.specialty ?? r.profession, r.organisation, r.city].filter(Boolean).join(' — '),
+            [`${r.displayName} <${r.address}>`, `[${r.mailboxTypeLabel}]`, r.specialty ?? r.profession, r.organisation, r.city]
+              .filter(Boolean)
+              .join(' — '),
           );
-          const text = lines.length ? `${lines.join('\n')}\n(${result.recipients.length} destinataire(s) ; ${result.total} fiche(s) dans l’annuaire)` : 'Aucun destinataire MSSanté trouvé.';
+          const text = lines.length
+            ? `${lines.join('\n')}\n(${result.recipients.length} destinataire(s) ; ${result.total} fiche(s) dans l’annuaire)`
+            : 'Aucun destinataire MSSanté trouvé.';
           return { value: result, text };
         } finally {
           service.dispose();

@@ -16,7 +16,17 @@ export function registerAudit(program: Command): void {
         try {
           // The chain, then every signed checkpoint in <data>/audit-anchors.jsonl against the trust store.
           const result = await services.verifyAudit();
-          services.audit.append({ actor: 'systeme', action: 'audit.verify', details: { valid: result.valid, count: result.count, origine: 'cli', ancrages: result.anchors.checkpoints, nonAncrees: result.anchors.unanchored } });
+          services.audit.append({
+            actor: 'systeme',
+            action: 'audit.verify',
+            details: {
+              valid: result.valid,
+              count: result.count,
+              origine: 'cli',
+              ancrages: result.anchors.checkpoints,
+              nonAncrees: result.anchors.unanchored,
+            },
+          });
           return { value: result, ok: result.valid, text: describeTrail(result) };
         } finally {
           await services.close();

@@ -26,7 +26,8 @@ export function addCredentialOptions(command: Command): Command {
 async function readSecret(): Promise<string> {
   const fromEnv = process.env.CABINET_PIN;
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
-  if (process.stdin.isTTY) throw new CabinetError('INVALID_REQUEST', 'Code PIN ou mot de passe attendu dans CABINET_PIN ou sur l’entrée standard.');
+  if (process.stdin.isTTY)
+    throw new CabinetError('INVALID_REQUEST', 'Code PIN ou mot de passe attendu dans CABINET_PIN ou sur l’entrée standard.');
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
@@ -34,16 +35,22 @@ async function readSecret(): Promise<string> {
     if (size > 1024) throw new CabinetError('INVALID_REQUEST', 'Entrée standard trop longue pour un code PIN.');
     chunks.push(chunk);
   }
-  const secret = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  const secret = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
   if (!secret) throw new CabinetError('INVALID_REQUEST', 'Code PIN ou mot de passe attendu dans CABINET_PIN ou sur l’entrée standard.');
   return secret;
 }
 
 /** Logs in with the command's options, runs `body`, logs out — whatever happens. */
-export async function asPractitioner<T>(options: CredentialOptions, body: (credentials: Credentials, services: Services) => Promise<T> | T): Promise<T> {
+export async function asPractitioner<T>(
+  options: CredentialOptions,
+  body: (credentials: Credentials, services: Services) => Promise<T> | T,
+): Promise<T> {
   if (!options.p12 && !options.pkcs11) throw new CabinetError('INVALID_REQUEST', 'Indiquez --p12 <fichier> ou --pkcs11 <module>.');
   const slot = Number(options.slot ?? '0');
-  if (!Number.isInteger(slot) || slot < 0 || slot > 31) throw new CabinetError('INVALID_REQUEST', 'Le numéro de lecteur (--slot) doit être un entier de 0 à 31.');
+  if (!Number.isInteger(slot) || slot < 0 || slot > 31)
+    throw new CabinetError('INVALID_REQUEST', 'Le numéro de lecteur (--slot) doit être un entier de 0 à 31.');
   let content: Buffer | null = null;
   if (options.p12) {
     try {

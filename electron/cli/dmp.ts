@@ -26,14 +26,18 @@ interface AccessOptions {
 function patientUid(services: Services, ins: string): string {
   const parsed = parseIns(ins);
   if (!parsed.ok) throw new CabinetError(parsed.code, parsed.message, parsed.details);
-  const row = services.patients.repo.search(parsed.value.matricule, 5).find((p) => p.ins_matricule === parsed.value.matricule && p.ins_cle === parsed.value.cle);
+  const row = services.patients.repo
+    .search(parsed.value.matricule, 5)
+    .find((p) => p.ins_matricule === parsed.value.matricule && p.ins_cle === parsed.value.cle);
   if (!row) throw new CabinetError('NOT_FOUND', `Aucun patient de ce poste ne porte l’INS ${formatIns(parsed.value)}.`);
   return row.uid;
 }
 
 function addAccessOptions(command: Command): Command {
   return command
-    .addOption(new Option('--bris-de-glace <raison>', 'accès en bris de glace (raison obligatoire, consignée au journal)').conflicts('centre15'))
+    .addOption(
+      new Option('--bris-de-glace <raison>', 'accès en bris de glace (raison obligatoire, consignée au journal)').conflicts('centre15'),
+    )
     .addOption(new Option('--centre-15 <raison>', 'accès en centre de régulation (raison obligatoire, consignée au journal)'));
 }
 
@@ -44,9 +48,10 @@ function declare(services: Services, uid: string, options: AccessOptions): DmpAc
 }
 
 function accessLine(access: DmpAccess | null): string[] {
-  return access ? [`⚠ Accès ${access.purpose === 'bris_de_glace' ? 'en bris de glace' : 'centre 15'} : « ${access.reason} » (consigné au journal).`] : [];
+  return access
+    ? [`⚠ Accès ${access.purpose === 'bris_de_glace' ? 'en bris de glace' : 'centre 15'} : « ${access.reason} » (consigné au journal).`]
+    : [];
 }
-
 
 const day = (iso: string | null) => (iso ? iso.slice(0, 10).split('-').reverse().join('/') : '—');
 
@@ -67,53 +72,101 @@ export function registerDmp(program: Command): void {
       ),
     );
 
-  addAccessOptions(addCredentialOptions(dmp.command('list').description('documents du DMP (d’abord les 2 dernières années, puis les nouveautés), du plus récent au plus ancien')))
+  addAccessOptions(
+    addCredentialOptions(
+      dmp
+        .command('list')
+        .description('documents du DMP (d’abord les 2 dernières années, puis les nouveautés), du plus récent au plus ancien'),
+    ),
+  )
     .requiredOption('--ins <ins>', 'INS du patient : matricule et clé (15 caractères)')
     .addOption(new Option('--type <code...>', 'types de document (JDV_J07)'))
     .addOption(new Option('--depuis <date>', 'créés depuis le AAAA-MM-JJ'))
     .addOption(new Option('--jusqua <date>', 'créés jusqu’au AAAA-MM-JJ'))
     .addOption(new Option('--auteur <texte>', 'idNat_PS ou nom de l’auteur'))
     .addOption(new Option('--limite <n>', 'nombre de documents affichés').default('50'))
-    .addOption(new Option('--rafraichir <mode>', 'auto : recherche initiale puis incrémentale ; complet : nouvelle recherche sur 2 ans ; cache : sans réseau').choices(['auto', 'complet', 'cache']).default('auto'))
+    .addOption(
+      new Option(
+        '--rafraichir <mode>',
+        'auto : recherche initiale puis incrémentale ; complet : nouvelle recherche sur 2 ans ; cache : sans réseau',
+      )
+        .choices(['auto', 'complet', 'cache'])
+        .default('auto'),
+    )
     .addOption(jsonOption())
     .action(
-      (options: CredentialOptions & AccessOptions & { ins: string; type?: string[]; depuis?: string; jusqua?: string; auteur?: string; limite: string; rafraichir: 'auto' | 'complet' | 'cache'; json?: boolean }) =>
+      (
+        options: CredentialOptions &
+          AccessOptions & {
+            ins: string;
+            type?: string[];
+            depuis?: string;
+            jusqua?: string;
+            auteur?: string;
+            limite: string;
+            rafraichir: 'auto' | 'complet' | 'cache';
+            json?: boolean;
+          },
+      ) =>
         run({ json: Boolean(options.json) }, async () => {
           const limit = Number(options.limite);
-          if (!Number.isInteger(limit) || limit < 1 || limit > 5000) throw new CabinetError('INVALID_REQUEST', '--limite doit être un entier de 1 à 5000.');
-          for (const date of [options.depuis, options.jusqua]) if (date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new CabinetError('INVALID_REQUEST', `Date invalide : ${date} (attendu AAAA-MM-JJ).`);
+          if (!Number.isInteger(limit) || limit < 1 || limit > 5000)
+            throw new CabinetError('INVALID_REQUEST', '--limite doit être un entier de 1 à 5000.');
+          for (const date of [options.depuis, options.jusqua])
+            if (date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(date))
+              throw new CabinetError('INVALID_REQUEST', `Date invalide : ${date} (attendu AAAA-MM-JJ).`);
           return asPractitioner(options, async (_credentials, services) => {
             const uid = patientUid(services, options.ins);
             declare(services, uid, options);
             const view = await services.dmp.list(
               uid,
-              { limit, ...(options.type ? { types: options.type } : {}), ...(options.depuis ? { from: options.depuis } : {}), ...(options.jusqua ? { to: options.jusqua } : {}), ...(options.auteur ? { author: options.auteur } : {}) },
+              {
+                limit,
+                ...(options.type ? { types: options.type } : {}),
+                ...(options.depuis ? { from: options.depuis } : {}),
+                ...(options.jusqua ? { to: options.jusqua } : {}),
+                ...(options.auteur ? { author: options.auteur } : {}),
+              },
               options.rafraichir,
             );
             const lines = [
               ...accessLine(view.access),
               `${view.message} ${view.total} document(s) ; ${view.entries.length} affiché(s).`,
-              ...view.entries.map((e) => `${day(e.creationTime)}  ${e.type.display || e.type.code} — ${e.title} — ${e.authors.map((a) => a.name).join(', ') || 'auteur inconnu'}${e.status === 'Archived' ? ' [archivé]' : ''}${e.visibility.masquePs ? ' [masqué PS]' : ''}  ${e.uniqueId}`),
+              ...view.entries.map(
+                (e) =>
+                  `${day(e.creationTime)}  ${e.type.display || e.type.code} — ${e.title} — ${e.authors.map((a) => a.name).join(', ') || 'auteur inconnu'}${e.status === 'Archived' ? ' [archivé]' : ''}${e.visibility.masquePs ? ' [masqué PS]' : ''}  ${e.uniqueId}`,
+              ),
             ];
             return { value: view, text: lines.join('\n') };
           });
         }),
     );
 
-  addAccessOptions(addCredentialOptions(dmp.command('get').description('télécharge un document du DMP (déjà listé par « cabinet dmp list »)')))
+  addAccessOptions(
+    addCredentialOptions(dmp.command('get').description('télécharge un document du DMP (déjà listé par « cabinet dmp list »)')),
+  )
     .requiredOption('--uid <id>', 'identifiant du document (uniqueId ou entryUUID)')
     .requiredOption('--out <fichier>', 'fichier à écrire (n’écrase pas un fichier existant)')
     .addOption(new Option('--pdf', 'pour un CDA de niveau 1 : écrit le PDF encapsulé plutôt que le CDA'))
     .addOption(jsonOption())
     .action((options: CredentialOptions & AccessOptions & { uid: string; out: string; pdf?: boolean; json?: boolean }) =>
       run({ json: Boolean(options.json) }, async () => {
-        if (fs.existsSync(options.out)) throw new CabinetError('CONFLICT', `Le fichier ${options.out} existe déjà : choisissez un autre nom.`);
+        if (fs.existsSync(options.out))
+          throw new CabinetError('CONFLICT', `Le fichier ${options.out} existe déjà : choisissez un autre nom.`);
         return asPractitioner(options, async (_credentials, services) => {
           const found = services.dmp.cache.locate(options.uid);
-          if (!found) throw new CabinetError('NOT_FOUND', `Document ${options.uid} inconnu sur ce poste : listez d’abord le DMP du patient (cabinet dmp list --ins …).`);
+          if (!found)
+            throw new CabinetError(
+              'NOT_FOUND',
+              `Document ${options.uid} inconnu sur ce poste : listez d’abord le DMP du patient (cabinet dmp list --ins …).`,
+            );
           declare(services, found.patientUid, options);
           const document = await services.dmp.get(found.patientUid, found.entryUuid);
-          if (options.pdf && !document.pdfBase64) throw new CabinetError('CONFLICT', 'Ce document n’est pas un CDA de niveau 1 contenant un PDF : retirez --pdf pour l’enregistrer tel quel.');
+          if (options.pdf && !document.pdfBase64)
+            throw new CabinetError(
+              'CONFLICT',
+              'Ce document n’est pas un CDA de niveau 1 contenant un PDF : retirez --pdf pour l’enregistrer tel quel.',
+            );
           const bytes = options.pdf ? Buffer.from(document.pdfBase64!, 'base64') : document.content;
           fs.writeFileSync(options.out, bytes, { flag: 'wx', mode: 0o600 });
           const { content: _content, pdfBase64: _pdf, ...value } = document;
@@ -136,7 +189,19 @@ export function registerDmp(program: Command): void {
     .addOption(new Option('--invisible-representants', 'non visible par les représentants légaux'))
     .addOption(jsonOption())
     .action(
-      (options: CredentialOptions & { ins: string; pdf: string; type: string; titre?: string; date?: string; masquePs?: boolean; invisiblePatient?: boolean; invisibleRepresentants?: boolean; json?: boolean }) =>
+      (
+        options: CredentialOptions & {
+          ins: string;
+          pdf: string;
+          type: string;
+          titre?: string;
+          date?: string;
+          masquePs?: boolean;
+          invisiblePatient?: boolean;
+          invisibleRepresentants?: boolean;
+          json?: boolean;
+        },
+      ) =>
         run({ json: Boolean(options.json) }, async () => {
           const pdf = readInputFile(options.pdf, MAX_PDF_BYTES, 'PDF');
           return asPractitioner(options, async (_credentials, services) => {
@@ -146,14 +211,25 @@ export function registerDmp(program: Command): void {
               type: options.type,
               ...(options.titre !== undefined ? { title: options.titre } : {}),
               ...(options.date !== undefined ? { date: options.date } : {}),
-              visibility: { masquePs: Boolean(options.masquePs), invisiblePatient: Boolean(options.invisiblePatient), invisibleRepresentants: Boolean(options.invisibleRepresentants) },
+              visibility: {
+                masquePs: Boolean(options.masquePs),
+                invisiblePatient: Boolean(options.invisiblePatient),
+                invisibleRepresentants: Boolean(options.invisibleRepresentants),
+              },
             });
             await services.worker.drain();
             const item = services.outbox.get(queued.outboxId);
             const feed = services.dmp.cache.feed(queued.uniqueId);
             const result = services.outbox.resultOf(queued.outboxId) as { outcome?: string } | null;
             const sent = item?.state === 'envoye';
-            const value = { uniqueId: queued.uniqueId, outboxId: queued.outboxId, state: item?.state ?? 'en_attente', outcome: result?.outcome ?? null, attempts: item?.attempts ?? 0, error: item?.lastError ?? feed?.error ?? null };
+            const value = {
+              uniqueId: queued.uniqueId,
+              outboxId: queued.outboxId,
+              state: item?.state ?? 'en_attente',
+              outcome: result?.outcome ?? null,
+              attempts: item?.attempts ?? 0,
+              error: item?.lastError ?? feed?.error ?? null,
+            };
             const text = sent
               ? `Document envoyé au DMP (${result?.outcome === 'already' ? 'il y était déjà' : 'créé'}), identifiant ${queued.uniqueId}.`
               : `Document non envoyé (${outboxStateLabels[item?.state ?? 'en_attente']})${value.error ? ` : ${value.error}` : ''}${item?.state === 'en_attente' ? ' — il reste dans la file d’envoi et repartira automatiquement.' : ''}`;

@@ -22,7 +22,12 @@ export function registerEnvois(program: Command): void {
           const delayHours = services.settings.get('paper.delayHours');
           const zone = services.clock.zone();
           const text = items.length
-            ? items.map((i) => `${i.key}\n  ${i.summary}\n  ${i.reason} (depuis le ${formatInstant(i.since, zone, 'date')} à ${formatInstant(i.since, zone, 'time')})`).join('\n')
+            ? items
+                .map(
+                  (i) =>
+                    `${i.key}\n  ${i.summary}\n  ${i.reason} (depuis le ${formatInstant(i.since, zone, 'date')} à ${formatInstant(i.since, zone, 'time')})`,
+                )
+                .join('\n')
             : 'Rien à remettre sur papier.';
           return { value: { items, delayHours }, text };
         } finally {

@@ -11,14 +11,18 @@ export function readInputFile(file: string, maxBytes: number, what: string): Buf
     throw new CabinetError('NOT_FOUND', `${what} introuvable : ${file}.`);
   }
   if (!stat.isFile()) throw new CabinetError('INVALID_REQUEST', `${what} : ${file} n’est pas un fichier.`);
-  const tooBig = () => new CabinetError('INVALID_REQUEST', `${what} trop volumineux : ${file} (plus de ${Math.round(maxBytes / 1024 / 1024)} Mio).`);
+  const tooBig = () =>
+    new CabinetError('INVALID_REQUEST', `${what} trop volumineux : ${file} (plus de ${Math.round(maxBytes / 1024 / 1024)} Mio).`);
   if (stat.size > maxBytes) throw tooBig();
   // Read by chunks up to the bound: some files lie about their size (/proc, /sys: 0) or cannot be read (/proc/self/mem: EIO).
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
   } catch (error) {
-    throw new CabinetError('INVALID_REQUEST', `${what} illisible : ${file} (${(error as NodeJS.ErrnoException).code ?? 'erreur de lecture'}).`);
+    throw new CabinetError(
+      'INVALID_REQUEST',
+      `${what} illisible : ${file} (${(error as NodeJS.ErrnoException).code ?? 'erreur de lecture'}).`,
+    );
   }
   try {
     const chunks: Buffer[] = [];
@@ -34,7 +38,10 @@ export function readInputFile(file: string, maxBytes: number, what: string): Buf
     return Buffer.concat(chunks, total);
   } catch (error) {
     if (error instanceof CabinetError) throw error;
-    throw new CabinetError('INVALID_REQUEST', `${what} illisible : ${file} (${(error as NodeJS.ErrnoException).code ?? 'erreur de lecture'}).`);
+    throw new CabinetError(
+      'INVALID_REQUEST',
+      `${what} illisible : ${file} (${(error as NodeJS.ErrnoException).code ?? 'erreur de lecture'}).`,
+    );
   } finally {
     fs.closeSync(fd);
   }

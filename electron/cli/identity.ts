@@ -5,7 +5,17 @@ import { formatInstant } from '../../shared/domain/civil-date.js';
 import { addCredentialOptions, asPractitioner, type CredentialOptions } from './credentials.js';
 import { jsonOption, run } from './output.js';
 
-function describe(p: { displayName: string; idNatPs: string; professionLabel: string; specialtyLabel?: string; source: keyof typeof identitySourceLabels; certificateNotAfter?: string }, zone: string): string {
+function describe(
+  p: {
+    displayName: string;
+    idNatPs: string;
+    professionLabel: string;
+    specialtyLabel?: string;
+    source: keyof typeof identitySourceLabels;
+    certificateNotAfter?: string;
+  },
+  zone: string,
+): string {
   return [
     `${p.displayName} — ${p.professionLabel}${p.specialtyLabel ? ` (${p.specialtyLabel})` : ''}`,
     `Identifiant national : ${p.idNatPs}`,
@@ -15,11 +25,18 @@ function describe(p: { displayName: string; idNatPs: string; professionLabel: st
 }
 
 export function registerIdentity(program: Command): void {
-  addCredentialOptions(program.command('login').description('vérifie une connexion avec une carte CPS ou un certificat logiciel (PIN : CABINET_PIN ou entrée standard)'))
+  addCredentialOptions(
+    program
+      .command('login')
+      .description('vérifie une connexion avec une carte CPS ou un certificat logiciel (PIN : CABINET_PIN ou entrée standard)'),
+  )
     .addOption(jsonOption())
     .action((options: CredentialOptions & { json?: boolean }) =>
       run({ json: Boolean(options.json) }, async () => {
-        const { practitioner, zone } = await asPractitioner(options, (credentials, services) => ({ practitioner: credentials.practitioner, zone: services.clock.zone() }));
+        const { practitioner, zone } = await asPractitioner(options, (credentials, services) => ({
+          practitioner: credentials.practitioner,
+          zone: services.clock.zone(),
+        }));
         return { value: practitioner, text: `Connexion réussie.\n${describe(practitioner, zone)}` };
       }),
     );
@@ -28,7 +45,10 @@ export function registerIdentity(program: Command): void {
     .addOption(jsonOption())
     .action((options: CredentialOptions & { json?: boolean }) =>
       run({ json: Boolean(options.json) }, async () => {
-        const { practitioner, zone } = await asPractitioner(options, (credentials, services) => ({ practitioner: credentials.practitioner, zone: services.clock.zone() }));
+        const { practitioner, zone } = await asPractitioner(options, (credentials, services) => ({
+          practitioner: credentials.practitioner,
+          zone: services.clock.zone(),
+        }));
         return { value: practitioner, text: describe(practitioner, zone) };
       }),
     );

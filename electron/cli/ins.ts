@@ -23,50 +23,67 @@ export function registerIns(program: Command): void {
     .addOption(new Option('--beneficiaire <n>', 'bénéficiaire de la carte (0 = le premier)').default('0'))
     .addOption(new Option('--save', 'enregistre le patient (identité récupérée) si INSi trouve une identité'))
     .addOption(jsonOption())
-    .action((options: { nom?: string; prenoms?: string; sexe?: 'F' | 'M'; naissance?: string; lieu?: string; vitale?: string; beneficiaire: string; save?: boolean; json?: boolean }) =>
-      run({ json: Boolean(options.json) }, async () => {
-        const services = await createServices({ host: 'cli' });
-        try {
-          let result;
-          if (options.vitale) {
-            let content: Buffer;
-            try {
-              content = fs.readFileSync(options.vitale);
-            } catch {
-              throw new CabinetError('NOT_FOUND', `Fichier de carte Vitale introuvable : ${options.vitale}`);
+    .action(
+      (options: {
+        nom?: string;
+        prenoms?: string;
+        sexe?: 'F' | 'M';
+        naissance?: string;
+        lieu?: string;
+        vitale?: string;
+        beneficiaire: string;
+        save?: boolean;
+        json?: boolean;
+      }) =>
+        run({ json: Boolean(options.json) }, async () => {
+          const services = await createServices({ host: 'cli' });
+          try {
+            let result;
+            if (options.vitale) {
+              let content: Buffer;
+              try {
+                content = fs.readFileSync(options.vitale);
+              } catch {
+                throw new CabinetError('NOT_FOUND', `Fichier de carte Vitale introuvable : ${options.vitale}`);
+              }
+              result = await services.patients.lookupVitale(content, Number(options.beneficiaire), CLI_ACTOR);
+            } else {
+              if (!options.nom || !options.prenoms || !options.sexe || !options.naissance) {
+                throw new CabinetError('INVALID_REQUEST', 'Indiquez --nom, --prenoms, --sexe et --naissance (ou --vitale FICHIER).');
+              }
+              result = await services.patients.lookupTraits(
+                {
+                  birthName: options.nom,
+                  firstNames: options.prenoms,
+                  sex: options.sexe,
+                  birthDate: options.naissance,
+                  ...(options.lieu ? { birthplace: options.lieu } : {}),
+                },
+                undefined,
+                CLI_ACTOR,
+              );
             }
-            result = await services.patients.lookupVitale(content, Number(options.beneficiaire), CLI_ACTOR);
-          } else {
-            if (!options.nom || !options.prenoms || !options.sexe || !options.naissance) {
-              throw new CabinetError('INVALID_REQUEST', 'Indiquez --nom, --prenoms, --sexe et --naissance (ou --vitale FICHIER).');
-            }
-            result = await services.patients.lookupTraits(
-              { birthName: options.nom, firstNames: options.prenoms, sex: options.sexe, birthDate: options.naissance, ...(options.lieu ? { birthplace: options.lieu } : {}) },
-              undefined,
-              CLI_ACTOR,
-            );
+            const saved = options.save && result.cr === '00' ? services.patients.acceptInsi(result.lookupId, undefined, CLI_ACTOR) : null;
+            const individu = result.individu;
+            const lines = [
+              `INSi : ${result.label} (code ${result.cr})`,
+              ...result.attempts.map((a) => `  essai « ${a.prenom} » : ${a.cr}`),
+              ...(individu
+                ? [
+                    `INS : ${formatIns(individu.ins)} — ${individu.ins.oidLabel}`,
+                    `Traits : ${individu.traits.birthName} ${individu.traits.firstNames}, ${individu.traits.sex}, né(e) le ${individu.traits.birthDate}${individu.traits.birthplace ? ` à ${individu.traits.birthplace}` : ''}`,
+                    ...individu.history.map((h) => `  historique : ${formatIns(h)}${h.dateFin ? ` (jusqu’au ${h.dateFin})` : ''}`),
+                    ...(result.differences.length ? [`Différences avec la saisie : ${result.differences.join(', ')}`] : []),
+                  ]
+                : []),
+              ...(saved ? [`Patient enregistré : ${saved.statusLabel}.`] : []),
+            ];
+            const { lookupId: _lookupId, ...value } = result;
+            return { value: { ...value, ...(saved ? { patient: saved } : {}) }, text: lines.join('\n') };
+          } finally {
+            await services.close();
           }
-          const saved = options.save && result.cr === '00' ? services.patients.acceptInsi(result.lookupId, undefined, CLI_ACTOR) : null;
-          const individu = result.individu;
-          const lines = [
-            `INSi : ${result.label} (code ${result.cr})`,
-            ...result.attempts.map((a) => `  essai « ${a.prenom} » : ${a.cr}`),
-            ...(individu
-              ? [
-                  `INS : ${formatIns(individu.ins)} — ${individu.ins.oidLabel}`,
-                  `Traits : ${individu.traits.birthName} ${individu.traits.firstNames}, ${individu.traits.sex}, né(e) le ${individu.traits.birthDate}${individu.traits.birthplace ? ` à ${individu.traits.birthplace}` : ''}`,
-                  ...individu.history.map((h) => `  historique : ${formatIns(h)}${h.dateFin ? ` (jusqu’au ${h.dateFin})` : ''}`),
-                  ...(result.differences.length ? [`Différences avec la saisie : ${result.differences.join(', ')}`] : []),
-                ]
-              : []),
-            ...(saved ? [`Patient enregistré : ${saved.statusLabel}.`] : []),
-          ];
-          const { lookupId: _lookupId, ...value } = result;
-          return { value: { ...value, ...(saved ? { patient: saved } : {}) }, text: lines.join('\n') };
-        } finally {
-          await services.close();
-        }
-      }),
+        }),
     );
 
   ins
@@ -82,4 +99,3 @@ export function registerIns(program: Command): void {
       }),
     );
 }
-

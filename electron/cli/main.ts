@@ -64,7 +64,9 @@ function usageMessage(error: CommanderError): string {
       return `valeur manquante pour l’option « ${quoted} »`;
     case 'commander.invalidArgument': {
       const choice = /option '([^' ]+)[^']*' argument '([^']*)' is invalid\. Allowed choices are (.*)\.$/.exec(error.message);
-      return choice ? `valeur « ${choice[2]} » refusée pour l’option ${choice[1]} (valeurs possibles : ${choice[3]})` : `valeur refusée : ${error.message.replace(/^error: /, '')}`;
+      return choice
+        ? `valeur « ${choice[2]} » refusée pour l’option ${choice[1]} (valeurs possibles : ${choice[3]})`
+        : `valeur refusée : ${error.message.replace(/^error: /, '')}`;
     }
     case 'commander.excessArguments':
       return 'trop d’arguments';

@@ -30,11 +30,16 @@ describe('cabinet mss parse', () => {
     expect(dsn.stdout).toContain('  - inconnu@test-ci-sis.mssante.fr : failed 5.1.1 — échec : adresse inconnue');
     const mdn = await cabinet('mss', 'parse', path.join(testdata, 'mdn-displayed.eml'));
     expect(mdn.stdout).toContain('Accusé de lecture (MDN) : lu');
-    expect(mdn.stdout).toContain('  message d’origine : <cr-2024-0001@cabinet.test-ci-sis.mssante.fr> — destinataire adam.hoda@test-ci-sis.mssante.fr — disposition « manual-action/MDN-sent-manually; displayed »');
+    expect(mdn.stdout).toContain(
+      '  message d’origine : <cr-2024-0001@cabinet.test-ci-sis.mssante.fr> — destinataire adam.hoda@test-ci-sis.mssante.fr — disposition « manual-action/MDN-sent-manually; displayed »',
+    );
   });
 
   it('answers JSON without document bytes, and French failures', async () => {
-    const json = JSON.parse((await cabinet('mss', 'parse', path.join(testdata, 'patient-ins.eml'), '--json')).stdout) as { ok: boolean; value: { mss: { headers: unknown }; xdm: { archive: { patient: { valeur: string } } }[] } };
+    const json = JSON.parse((await cabinet('mss', 'parse', path.join(testdata, 'patient-ins.eml'), '--json')).stdout) as {
+      ok: boolean;
+      value: { mss: { headers: unknown }; xdm: { archive: { patient: { valeur: string } } }[] };
+    };
     expect(json.ok).toBe(true);
     expect(json.value.mss.headers).toEqual({ nil: 'DEV935997', codeCda: ['11488-4'], ins: 'O', mes: 'FIN' });
     expect(json.value.xdm[0]?.archive.patient.valeur).toBe('279035121518989');
@@ -45,13 +50,27 @@ describe('cabinet mss parse', () => {
     expect(bomb.stdout).toMatch(/Archive IHE_XDM\.ZIP :\n {2}! Archive IHE_XDM refusée : taux de compression suspect/);
     const refused = await cabinet('mss', 'parse', path.join(testdata, 'cda-cr-consultation.xml'), '--json');
     expect(refused.exitCode).toBe(1);
-    expect(JSON.parse(refused.stdout)).toMatchObject({ ok: false, code: 'INVALID_REQUEST', message: 'Courriel illisible : le fichier ne commence pas par des en-têtes de courriel.' });
+    expect(JSON.parse(refused.stdout)).toMatchObject({
+      ok: false,
+      code: 'INVALID_REQUEST',
+      message: 'Courriel illisible : le fichier ne commence pas par des en-têtes de courriel.',
+    });
   });
 });
 
 describe('cabinet mss send: arguments', () => {
   it('accepts a Corsican INS (2A) with the shared INS rule: validation passes, the command then asks for the card', async () => {
-    const { stdout, exitCode } = await cabinet('mss', 'send', '--to', 'paul.durand@cabinet.test-mssante.fr', '--subject', 'Compte rendu', '--ins', '297022A02077878', '--json');
+    const { stdout, exitCode } = await cabinet(
+      'mss',
+      'send',
+      '--to',
+      'paul.durand@cabinet.test-mssante.fr',
+      '--subject',
+      'Compte rendu',
+      '--ins',
+      '297022A02077878',
+      '--json',
+    );
     expect(exitCode).toBe(1);
     const outcome = JSON.parse(stdout) as { ok: boolean; code: string; message: string };
     expect(outcome.message).not.toMatch(/INS/);
@@ -59,9 +78,21 @@ describe('cabinet mss send: arguments', () => {
   });
 
   it('refuses a wrong key or a malformed INS before anything else, with the shared French messages', async () => {
-    const run = async (ins: string) => JSON.parse((await cabinet('mss', 'send', '--to', 'paul.durand@cabinet.test-mssante.fr', '--subject', 'Compte rendu', '--ins', ins, '--json')).stdout) as { code: string; message: string };
-    expect(await run('297022A02077879')).toEqual(expect.objectContaining({ code: 'INVALID_REQUEST', message: 'INS invalide : clé INS incorrecte : attendue 78.' }));
-    expect(await run('2 97 02 2A 020 778')).toEqual(expect.objectContaining({ message: expect.stringMatching(/^INS invalide : la clé \(2 chiffres\) manque/) }));
-    expect(await run('29702A202077878')).toEqual(expect.objectContaining({ message: expect.stringMatching(/^INS invalide : le 7e caractère ne peut être une lettre que pour la Corse/) }));
+    const run = async (ins: string) =>
+      JSON.parse(
+        (await cabinet('mss', 'send', '--to', 'paul.durand@cabinet.test-mssante.fr', '--subject', 'Compte rendu', '--ins', ins, '--json'))
+          .stdout,
+      ) as { code: string; message: string };
+    expect(await run('297022A02077879')).toEqual(
+      expect.objectContaining({ code: 'INVALID_REQUEST', message: 'INS invalide : clé INS incorrecte : attendue 78.' }),
+    );
+    expect(await run('2 97 02 2A 020 778')).toEqual(
+      expect.objectContaining({ message: expect.stringMatching(/^INS invalide : la clé \(2 chiffres\) manque/) }),
+    );
+    expect(await run('29702A202077878')).toEqual(
+      expect.objectContaining({
+        message: expect.stringMatching(/^INS invalide : le 7e caractère ne peut être une lettre que pour la Corse/),
+      }),
+    );
   });
 });

@@ -14,7 +14,15 @@ import { jsonOption, run } from './output.js';
 import { readInputFile } from './files.js';
 import { xdmSummary, xdmText } from './xdm.js';
 
-const CONTENT_TYPES: Record<string, string> = { '.pdf': 'application/pdf', '.xml': 'application/xml', '.txt': 'text/plain', '.zip': 'application/zip', '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg' };
+const CONTENT_TYPES: Record<string, string> = {
+  '.pdf': 'application/pdf',
+  '.xml': 'application/xml',
+  '.txt': 'text/plain',
+  '.zip': 'application/zip',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+};
 
 function useAddress(address: string | undefined): void {
   if (address) process.env.CABINET_MSS_ADRESSE = address;
@@ -37,7 +45,10 @@ interface SendOptions extends CredentialOptions {
 
 /** JSON shape: the parsed mail without the document bytes. */
 export function emlSummary(mail: ParsedEml) {
-  return { ...mail, xdm: mail.xdm.map((x) => ({ piece: x.piece, erreur: x.erreur ?? null, archive: x.resultat ? xdmSummary(x.resultat) : null })) };
+  return {
+    ...mail,
+    xdm: mail.xdm.map((x) => ({ piece: x.piece, erreur: x.erreur ?? null, archive: x.resultat ? xdmSummary(x.resultat) : null })),
+  };
 }
 
 export function emlText(mail: ParsedEml): string {
@@ -50,7 +61,8 @@ export function emlText(mail: ParsedEml): string {
   lines.push(`Objet : ${mail.sujet.affichage || '(vide)'}${mail.sujet.xdm ? ' (convention XDM/1.0/DDM+)' : ''}`);
   if (mail.inReplyTo) lines.push(`En réponse à : ${mail.inReplyTo}`);
   if (mail.accuseLectureDemandeA.length > 0) lines.push(`Accusé de lecture demandé à : ${mail.accuseLectureDemandeA.join(', ')}`);
-  for (const p of mail.patientsDestinataires) lines.push(`Patient destinataire : ${p.adresse}${p.ins ? ` (INS ${formatIns(p.ins)})` : ' (INS invalide)'}`);
+  for (const p of mail.patientsDestinataires)
+    lines.push(`Patient destinataire : ${p.adresse}${p.ins ? ` (INS ${formatIns(p.ins)})` : ' (INS invalide)'}`);
   lines.push('En-têtes MSSanté :');
   if (mail.mss.lignes.length === 0) lines.push('  (aucun)');
   for (const l of mail.mss.lignes) lines.push(`  ${l.header} = ${l.value} — ${l.label} : ${l.texte}`);
@@ -58,11 +70,16 @@ export function emlText(mail: ParsedEml): string {
   const a = mail.accuse;
   if (a?.type === 'DSN') {
     lines.push(`Accusé de remise (DSN) : ${a.libelle}`);
-    lines.push(`  message d’origine : ${a.originalMessageId ?? '(inconnu)'}${a.originalEnvelopeId ? ` — enveloppe ${a.originalEnvelopeId}` : ''}`);
-    for (const r of a.recipients) lines.push(`  - ${r.finalRecipient ?? '?'} : ${r.action}${r.status ? ` ${r.status}` : ''} — ${r.libelle}`);
+    lines.push(
+      `  message d’origine : ${a.originalMessageId ?? '(inconnu)'}${a.originalEnvelopeId ? ` — enveloppe ${a.originalEnvelopeId}` : ''}`,
+    );
+    for (const r of a.recipients)
+      lines.push(`  - ${r.finalRecipient ?? '?'} : ${r.action}${r.status ? ` ${r.status}` : ''} — ${r.libelle}`);
   } else if (a?.type === 'MDN') {
     lines.push(`Accusé de lecture (MDN) : ${a.libelle}`);
-    lines.push(`  message d’origine : ${a.originalMessageId ?? '(inconnu)'} — destinataire ${a.finalRecipient ?? '?'} — disposition « ${a.disposition.raw} »`);
+    lines.push(
+      `  message d’origine : ${a.originalMessageId ?? '(inconnu)'} — destinataire ${a.finalRecipient ?? '?'} — disposition « ${a.disposition.raw} »`,
+    );
   }
   lines.push(`Pièces jointes (${mail.pieces.length}) :`);
   for (const p of mail.pieces) lines.push(`  - ${p.nom ?? '(sans nom)'} — ${p.type} — ${p.taille} octets`);
@@ -142,16 +159,30 @@ export function registerMss(program: Command): void {
         content: readInputFile(file, 10 * 1024 * 1024, 'Pièce jointe'),
         contentType: CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
       }));
-      if (options.cda && !options.ins) throw new CabinetError('INVALID_REQUEST', 'Un document CDA (--cda) s’envoie pour un patient : indiquez --ins.');
-      if ((options.fin || options.auPatient) && !options.ins) throw new CabinetError('INVALID_REQUEST', 'Écrire au patient (--au-patient, --fin) demande son INS (--ins).');
-      const cda = options.cda ? { xml: readInputFile(options.cda, 8 * 1024 * 1024, 'Document CDA'), ...(options.pdf ? { pdf: readInputFile(options.pdf, MAX_PDF_BYTES, 'PDF') } : {}) } : undefined;
-      if (options.pdf && !cda) attachments.push({ filename: path.basename(options.pdf), content: readInputFile(options.pdf, MAX_PDF_BYTES, 'PDF'), contentType: 'application/pdf' });
+      if (options.cda && !options.ins)
+        throw new CabinetError('INVALID_REQUEST', 'Un document CDA (--cda) s’envoie pour un patient : indiquez --ins.');
+      if ((options.fin || options.auPatient) && !options.ins)
+        throw new CabinetError('INVALID_REQUEST', 'Écrire au patient (--au-patient, --fin) demande son INS (--ins).');
+      const cda = options.cda
+        ? {
+            xml: readInputFile(options.cda, 8 * 1024 * 1024, 'Document CDA'),
+            ...(options.pdf ? { pdf: readInputFile(options.pdf, MAX_PDF_BYTES, 'PDF') } : {}),
+          }
+        : undefined;
+      if (options.pdf && !cda)
+        attachments.push({
+          filename: path.basename(options.pdf),
+          content: readInputFile(options.pdf, MAX_PDF_BYTES, 'PDF'),
+          contentType: 'application/pdf',
+        });
       // The shared INS rule (Corsica 2A/2B, the key), checked before any login.
       const ins = options.ins !== undefined ? assertIns(options.ins) : undefined;
       return asPractitioner(options, async (_credentials, services) => {
         let patientUid: string | undefined;
         if (ins) {
-          const row = services.store.db.prepare('SELECT uid FROM patients WHERE ins_matricule = ? AND ins_cle = ?').get(ins.matricule, ins.cle) as { uid: string } | undefined;
+          const row = services.store.db
+            .prepare('SELECT uid FROM patients WHERE ins_matricule = ? AND ins_cle = ?')
+            .get(ins.matricule, ins.cle) as { uid: string } | undefined;
           if (!row) throw new CabinetError('NOT_FOUND', 'Aucun patient de ce poste ne porte cet INS.');
           patientUid = row.uid;
         }

@@ -23,7 +23,12 @@ export function registerOutbox(program: Command): void {
           const items = services.outbox.list(options.etat, 500);
           const counts = services.outbox.counts();
           const text = items.length
-            ? items.map((i) => `#${i.id} ${i.label} — ${i.summary} — ${outboxStateLabels[i.state]} (${i.attempts} tentative(s))${i.lastError ? ` — ${i.lastError}` : ''}`).join('\n')
+            ? items
+                .map(
+                  (i) =>
+                    `#${i.id} ${i.label} — ${i.summary} — ${outboxStateLabels[i.state]} (${i.attempts} tentative(s))${i.lastError ? ` — ${i.lastError}` : ''}`,
+                )
+                .join('\n')
             : 'Aucun envoi.';
           return { value: { items, counts }, text };
         } finally {
@@ -34,7 +39,9 @@ export function registerOutbox(program: Command): void {
   addCredentialOptions(
     outbox
       .command('drain')
-      .description('envoie ce que la file contient (reprise des envois interrompus comprise) jusqu’à ce qu’elle soit vide ou que le délai soit écoulé ; code 0 si elle est vide')
+      .description(
+        'envoie ce que la file contient (reprise des envois interrompus comprise) jusqu’à ce qu’elle soit vide ou que le délai soit écoulé ; code 0 si elle est vide',
+      )
       .addOption(new Option('--timeout <secondes>', `délai maximal en secondes (${MAX_DRAIN_SECONDS} au plus)`).default('60'))
       .addOption(jsonOption()),
   ).action((options: CredentialOptions & { timeout: string; json?: boolean }) =>

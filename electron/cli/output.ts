@@ -16,7 +16,10 @@ export class CommandFailed extends Error {
 export async function run<T>(printer: Printer, body: () => Promise<{ value: T; ok?: boolean; text: string }>): Promise<void> {
   try {
     const { value, ok = true, text } = await body();
-    if (printer.json) process.stdout.write(`${JSON.stringify(ok ? { ok: true, value } : fail('CHECK_FAILED', text.split('\n')[0], value as DetailsOf<'CHECK_FAILED'>), null, 2)}\n`);
+    if (printer.json)
+      process.stdout.write(
+        `${JSON.stringify(ok ? { ok: true, value } : fail('CHECK_FAILED', text.split('\n')[0], value as DetailsOf<'CHECK_FAILED'>), null, 2)}\n`,
+      );
     else process.stdout.write(`${text}\n`);
     process.exitCode = ok ? 0 : 1;
   } catch (error) {

@@ -23,7 +23,11 @@ async function patientWithIns(zone?: string) {
     if (zone) services.settings.set('practice.timeZone', zone);
     const created = services.patients.create({ birthName: 'Adrtrois', firstNames: 'Dominique', sex: 'F', birthDate: '1997-02-26' }, 'test');
     const row = services.patients.repo.search('', 10).find((r) => r.uid === created.uid)!;
-    services.patients.repo.update(row, { ins_matricule: INS.matricule, ins_cle: INS.cle, ins_oid: INS.oid }, { actor: 'test', reason: 'test' });
+    services.patients.repo.update(
+      row,
+      { ins_matricule: INS.matricule, ins_cle: INS.cle, ins_oid: INS.oid },
+      { actor: 'test', reason: 'test' },
+    );
   } finally {
     await services.close();
   }
@@ -37,7 +41,8 @@ function freshDataDir() {
   Object.assign(process.env, envFor(dir));
 }
 
-const piece = (date: string) => runCli([registerPatient], ['patient', 'piece', '--ins', `${INS.matricule}${INS.cle}`, '--type', 'CNI', '--date', date, '--json']);
+const piece = (date: string) =>
+  runCli([registerPatient], ['patient', 'piece', '--ins', `${INS.matricule}${INS.cle}`, '--type', 'CNI', '--date', date, '--json']);
 
 afterEach(async () => {
   vi.useRealTimers();

@@ -24,7 +24,9 @@ export function registerPatient(program: Command): void {
         try {
           const parsed = parseIns(options.ins);
           if (!parsed.ok) throw new CabinetError(parsed.code, parsed.message, parsed.details);
-          const row = services.patients.repo.search(parsed.value.matricule, 5).find((p) => p.ins_matricule === parsed.value.matricule && p.ins_cle === parsed.value.cle);
+          const row = services.patients.repo
+            .search(parsed.value.matricule, 5)
+            .find((p) => p.ins_matricule === parsed.value.matricule && p.ins_cle === parsed.value.cle);
           if (!row) throw new CabinetError('NOT_FOUND', `Aucun patient de ce poste ne porte l’INS ${formatIns(parsed.value)}.`);
           const sheet = await patientSheet(services, row.uid, CLI_ACTOR, 'le cabinet');
           try {
@@ -53,7 +55,12 @@ export function registerPatient(program: Command): void {
           const max = Math.min(100, Math.max(1, Number(options.max) || 100));
           const patients = services.patients.search(options.recherche, max, CLI_ACTOR);
           const text = patients.length
-            ? patients.map((p) => `${p.birthName} ${p.firstNames} — ${p.birthDate} — ${p.statusLabel}${p.insLocal ? ` — INS ${formatIns(p.insLocal)}` : ''}`).join('\n')
+            ? patients
+                .map(
+                  (p) =>
+                    `${p.birthName} ${p.firstNames} — ${p.birthDate} — ${p.statusLabel}${p.insLocal ? ` — INS ${formatIns(p.insLocal)}` : ''}`,
+                )
+                .join('\n')
             : 'Aucun patient.';
           return { value: { patients }, text };
         } finally {
@@ -76,7 +83,9 @@ export function registerPatient(program: Command): void {
         if (!/^\d{4}-\d{2}-\d{2}$/.test(options.date)) throw new CabinetError('INVALID_REQUEST', 'Date attendue au format AAAA-MM-JJ.');
         const services = await createServices({ host: 'cli' });
         try {
-          const row = services.patients.repo.search(parsed.value.matricule, 5).find((p) => p.ins_matricule === parsed.value.matricule && p.ins_cle === parsed.value.cle);
+          const row = services.patients.repo
+            .search(parsed.value.matricule, 5)
+            .find((p) => p.ins_matricule === parsed.value.matricule && p.ins_cle === parsed.value.cle);
           if (!row) throw new CabinetError('NOT_FOUND', `Aucun patient de ce poste ne porte l’INS ${formatIns(parsed.value)}.`);
           const detail = services.patients.recordDocument(row.uid, options.type, options.date, CLI_ACTOR);
           return { value: detail, text: `${detail.birthName} ${detail.firstNames} : ${detail.statusLabel}.` };

@@ -28,7 +28,12 @@ describe('cabinet pki init', () => {
     expect(outcome.ok).toBe(true);
     expect(outcome.value).toEqual(loadTestPki(dir));
     const gp = outcome.value.identities.find((i) => i.role === 'medecin')!;
-    expect(gp).toMatchObject({ idNatPs: expect.stringMatching(/^8\d{11}$/), pin: '1234', password: 'cabinet-test', p12: 'cartes/medecin-martin.p12' });
+    expect(gp).toMatchObject({
+      idNatPs: expect.stringMatching(/^8\d{11}$/),
+      pin: '1234',
+      password: 'cabinet-test',
+      p12: 'cartes/medecin-martin.p12',
+    });
     expect(fs.existsSync(path.join(dir, gp.p12!))).toBe(true);
   });
 
@@ -50,7 +55,11 @@ describe('cabinet pki init', () => {
     fs.writeFileSync(path.join(dir, 'autre.txt'), 'à garder');
     const refused = await cabinet('pki', 'init', dir, '--json');
     expect(refused.exitCode).toBe(1);
-    expect(JSON.parse(refused.stdout)).toEqual({ ok: false, code: 'CONFLICT', message: `Le dossier ${dir} n’est pas vide. Choisissez un dossier vide, ou ajoutez --force pour y remplacer l’IGC de test.` });
+    expect(JSON.parse(refused.stdout)).toEqual({
+      ok: false,
+      code: 'CONFLICT',
+      message: `Le dossier ${dir} n’est pas vide. Choisissez un dossier vide, ou ajoutez --force pour y remplacer l’IGC de test.`,
+    });
     expect(fs.readdirSync(dir)).toEqual(['autre.txt']);
     const text = await cabinet('pki', 'init', dir);
     expect(text.exitCode).toBe(1);

@@ -22,11 +22,21 @@ const roleLabels: Record<IdentityRole, string> = {
 };
 
 export function formatManifest(manifest: PkiManifest, seconds: number): string {
-  const lines = [`IGC de test créée dans ${manifest.dir} en ${seconds.toLocaleString('fr-FR', { maximumFractionDigits: 1 })} s.`, '(chemins relatifs à ce dossier ; tout est décrit dans manifest.json)', '', 'Autorités :'];
-  for (const a of manifest.authorities) lines.push(`  ${a.trusted ? '✔' : '✘'} ${a.subject} — ${a.certPem ?? a.certDer}${a.trusted ? '' : ' (hors de la racine de test : pour les refus)'}`);
+  const lines = [
+    `IGC de test créée dans ${manifest.dir} en ${seconds.toLocaleString('fr-FR', { maximumFractionDigits: 1 })} s.`,
+    '(chemins relatifs à ce dossier ; tout est décrit dans manifest.json)',
+    '',
+    'Autorités :',
+  ];
+  for (const a of manifest.authorities)
+    lines.push(
+      `  ${a.trusted ? '✔' : '✘'} ${a.subject} — ${a.certPem ?? a.certDer}${a.trusted ? '' : ' (hors de la racine de test : pour les refus)'}`,
+    );
   lines.push('', 'Listes de révocation :');
   for (const c of manifest.crls) {
-    lines.push(`  ${c.der} (+ ${c.pem}) — n° ${c.number}, valable jusqu’au ${formatInstant(c.nextUpdate, DEFAULT_PRACTICE_ZONE, 'date')}, ${c.revokedSerials.length} certificat(s) révoqué(s)`);
+    lines.push(
+      `  ${c.der} (+ ${c.pem}) — n° ${c.number}, valable jusqu’au ${formatInstant(c.nextUpdate, DEFAULT_PRACTICE_ZONE, 'date')}, ${c.revokedSerials.length} certificat(s) révoqué(s)`,
+    );
   }
   lines.push('', 'Identités :');
   for (const i of manifest.identities) {
@@ -34,10 +44,13 @@ export function formatManifest(manifest: PkiManifest, seconds: number): string {
     if (i.idNatPs) {
       const national = i.rpps ? `RPPS ${i.rpps}` : `ADELI ${i.adeli ?? ''}`;
       const specialty = i.specialtyCode ? `, spécialité ${i.specialtyCode} (${specialtyLabels[i.specialtyCode] ?? '?'})` : '';
-      lines.push(`      idNat_PS ${i.idNatPs} (${national}), profession ${i.professionCode ?? '?'} ${professionLabel(i.professionCode ?? '')}${specialty}`);
+      lines.push(
+        `      idNat_PS ${i.idNatPs} (${national}), profession ${i.professionCode ?? '?'} ${professionLabel(i.professionCode ?? '')}${specialty}`,
+      );
     }
     if (i.structureId) lines.push(`      structure ${i.structureId}`);
-    if (i.p12) lines.push(`      .p12 : ${i.p12} — mot de passe « ${i.password ?? ''} »${i.pin ? ` ; PIN de la carte SoftHSM : ${i.pin}` : ''}`);
+    if (i.p12)
+      lines.push(`      .p12 : ${i.p12} — mot de passe « ${i.password ?? ''} »${i.pin ? ` ; PIN de la carte SoftHSM : ${i.pin}` : ''}`);
     if (i.certPem) lines.push(`      certificat : ${i.certPem}${i.signatureCertPem ? ` ; signature : ${i.signatureCertPem}` : ''}`);
     if (i.keyPem) lines.push(`      clé : ${i.keyPem} ; chaîne : ${i.chainPem ?? ''}`);
     if (i.revoked) lines.push('      révoquée (listée dans la liste de révocation de FORT PERSONNES)');
@@ -60,7 +73,10 @@ export function registerPki(program: Command): void {
         if (fs.existsSync(target)) {
           if (!fs.statSync(target).isDirectory()) throw new CabinetError('INVALID_REQUEST', `${target} existe et n’est pas un dossier.`);
           if (fs.readdirSync(target).length > 0 && !options.force) {
-            throw new CabinetError('CONFLICT', `Le dossier ${target} n’est pas vide. Choisissez un dossier vide, ou ajoutez --force pour y remplacer l’IGC de test.`);
+            throw new CabinetError(
+              'CONFLICT',
+              `Le dossier ${target} n’est pas vide. Choisissez un dossier vide, ou ajoutez --force pour y remplacer l’IGC de test.`,
+            );
           }
         }
         const started = performance.now();

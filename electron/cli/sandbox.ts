@@ -17,7 +17,12 @@ export function registerSandbox(program: Command): void {
   sandbox
     .command('start')
     .addArgument(new Argument('<service>', 'service à simuler').choices(['insi', 'psc', 'annuaire', 'dmp', 'mss']))
-    .addOption(new Option('--patient <ins...>', 'mss : INS (matricule + clé) dont l’espace Mon espace santé est actif, en plus des identités de test INSi'))
+    .addOption(
+      new Option(
+        '--patient <ins...>',
+        'mss : INS (matricule + clé) dont l’espace Mon espace santé est actif, en plus des identités de test INSi',
+      ),
+    )
     .addOption(new Option('--port <port>', 'port (par défaut celui de l’environnement bac à sable)'))
     .description('démarre un bac à sable et affiche son adresse (Ctrl+C pour arrêter)')
     .action((service: 'insi' | 'psc' | 'annuaire' | 'dmp' | 'mss', options: { port?: string; patient?: string[] }) =>
@@ -31,7 +36,12 @@ export function registerSandbox(program: Command): void {
         if (service === 'mss') {
           // Real Dovecot + Postfix (sandboxes/mss-operator/README.md); --port is the IMAPS port.
           const { startMssSandbox } = await import('../../sandboxes/mss-operator/sandbox-cli.js');
-          const started = await startMssSandbox({ pkiDir: pki.dir, imapsPort: port, smtpPort: sandboxPorts.mssSmtp, patients: options.patient ?? [] });
+          const started = await startMssSandbox({
+            pkiDir: pki.dir,
+            imapsPort: port,
+            smtpPort: sandboxPorts.mssSmtp,
+            patients: options.patient ?? [],
+          });
           ({ url } = started);
           close = () => started.close();
           process.stdout.write(`${started.lines.slice(1).join('\n')}\n`);
@@ -45,7 +55,9 @@ export function registerSandbox(program: Command): void {
           const started = await startDmpSandbox({ pki, port });
           ({ url } = started);
           close = () => started.close();
-          process.stdout.write(`DMP prêt en ${Math.round(started.startMs)} ms (${started.registry.entries.size} documents). Autorité à approuver : ${started.anchorFile}\n`);
+          process.stdout.write(
+            `DMP prêt en ${Math.round(started.startMs)} ms (${started.registry.entries.size} documents). Autorité à approuver : ${started.anchorFile}\n`,
+          );
         } else if (service === 'annuaire') {
           const { startAnnuaireSandbox, SANDBOX_API_KEY } = await import('../../sandboxes/annuaire/server.js');
           const started = await startAnnuaireSandbox({ pki, port });
@@ -59,7 +71,13 @@ export function registerSandbox(program: Command): void {
           const read = (relative: string) => fs.readFileSync(pkiPath(pki, relative), 'utf8');
           // The test cards' practitioners too, so that their e-CPS tokens open their MSSanté test mailboxes.
           const practitioners = [...sandboxPractitioners, ...testPkiPractitioners];
-          const started = await startPscSandbox({ certPem: read(server.certPem!) + read(server.chainPem!), keyPem: read(server.keyPem!), port, control: true, practitioners });
+          const started = await startPscSandbox({
+            certPem: read(server.certPem!) + read(server.chainPem!),
+            keyPem: read(server.keyPem!),
+            port,
+            control: true,
+            practitioners,
+          });
           ({ url } = started);
           close = () => started.close();
         }

@@ -32,11 +32,18 @@ describe('cabinet xdm build / read', () => {
 
     const text = await cabinet('xdm', 'read', out);
     expect(text.exitCode).toBe(0);
-    expect(text.stdout).toContain('Patient : GARCIA Zoé, INS 2 79 03 51 215 189 — 89 (INS-NIR de test (patient fictif)), né(e) le 12/03/1979');
-    expect(text.stdout).toContain('  - Compte rendu de consultation [11488-4 Compte rendu de consultation] — text/xml — SUBSET01/DOC0001.XML (');
+    expect(text.stdout).toContain(
+      'Patient : GARCIA Zoé, INS 2 79 03 51 215 189 — 89 (INS-NIR de test (patient fictif)), né(e) le 12/03/1979',
+    );
+    expect(text.stdout).toContain(
+      '  - Compte rendu de consultation [11488-4 Compte rendu de consultation] — text/xml — SUBSET01/DOC0001.XML (',
+    );
     expect(text.stdout).toContain('empreinte conforme');
 
-    const json = JSON.parse((await cabinet('xdm', 'read', out, '--json')).stdout) as { ok: boolean; value: { patient: { valeur: string }; documents: { type: string; verification: unknown }[] } };
+    const json = JSON.parse((await cabinet('xdm', 'read', out, '--json')).stdout) as {
+      ok: boolean;
+      value: { patient: { valeur: string }; documents: { type: string; verification: unknown }[] };
+    };
     expect(json.ok).toBe(true);
     expect(json.value.patient.valeur).toBe('279035121518989');
     expect(json.value.documents.map((d) => d.type)).toEqual(['text/xml', 'application/pdf']);
@@ -48,9 +55,15 @@ describe('cabinet xdm build / read', () => {
     fs.writeFileSync(out, 'keep');
     const refused = await cabinet('xdm', 'build', '--cda', path.join(testdata, 'cda-cr-consultation.xml'), '--out', out, '--json');
     expect(refused.exitCode).toBe(1);
-    expect(JSON.parse(refused.stdout)).toEqual({ ok: false, code: 'CONFLICT', message: `Le fichier ${out} existe déjà. Choisissez un autre nom, ou ajoutez --force pour le remplacer.` });
+    expect(JSON.parse(refused.stdout)).toEqual({
+      ok: false,
+      code: 'CONFLICT',
+      message: `Le fichier ${out} existe déjà. Choisissez un autre nom, ou ajoutez --force pour le remplacer.`,
+    });
     expect(fs.readFileSync(out, 'utf8')).toBe('keep');
-    expect((await cabinet('xdm', 'build', '--cda', path.join(testdata, 'cda-cr-consultation.xml'), '--out', out, '--force')).exitCode).toBe(0);
+    expect((await cabinet('xdm', 'build', '--cda', path.join(testdata, 'cda-cr-consultation.xml'), '--out', out, '--force')).exitCode).toBe(
+      0,
+    );
   });
 
   it('says in French why an archive is refused, and writes nothing beside it', async () => {
@@ -59,12 +72,18 @@ describe('cabinet xdm build / read', () => {
     fs.writeFileSync(evil, craftZip([{ name: '../../pwned.txt', data: Buffer.from('x') }]));
     const refused = await cabinet('xdm', 'read', evil);
     expect(refused.exitCode).toBe(1);
-    expect(refused.stderr).toBe('Erreur : Archive IHE_XDM refusée : chemin interdit (remontée de dossier (« .. ») dans « ../../pwned.txt »).\n');
+    expect(refused.stderr).toBe(
+      'Erreur : Archive IHE_XDM refusée : chemin interdit (remontée de dossier (« .. ») dans « ../../pwned.txt »).\n',
+    );
     expect(fs.readdirSync(path.dirname(evil))).toEqual(['evil.zip']);
     expect(fs.existsSync(path.join(tmp, 'pwned.txt'))).toBe(false);
 
     const missing = await cabinet('xdm', 'read', path.join(tmp, 'absent.zip'), '--json');
-    expect(JSON.parse(missing.stdout)).toMatchObject({ ok: false, code: 'NOT_FOUND', message: `Archive introuvable : ${path.join(tmp, 'absent.zip')}.` });
+    expect(JSON.parse(missing.stdout)).toMatchObject({
+      ok: false,
+      code: 'NOT_FOUND',
+      message: `Archive introuvable : ${path.join(tmp, 'absent.zip')}.`,
+    });
     const notZip = await cabinet('xdm', 'read', path.join(testdata, 'dsn-success.eml'));
     expect(notZip.stderr).toBe('Erreur : Archive IHE_XDM refusée : ce fichier n’est pas une archive zip, ou elle est tronquée.\n');
   });

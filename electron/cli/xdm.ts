@@ -42,16 +42,24 @@ export function xdmText(result: XdmReadResult, indent = ''): string {
   const p = result.patient;
   if (p) {
     const who = [p.nom, p.prenom].filter(Boolean).join(' ');
-    const ins = p.ins ? `INS ${formatIns(p.valeur)} (${p.ins.oidLabel}${p.ins.cleValide ? '' : ', clé incorrecte'})` : `identifiant ${p.valeur} (OID ${p.oid})`;
-    lines.push(`Patient : ${who ? `${who}, ` : ''}${ins}${p.dateNaissance ? `, né(e) le ${p.dateNaissance.split('-').reverse().join('/')}` : ''}`);
+    const ins = p.ins
+      ? `INS ${formatIns(p.valeur)} (${p.ins.oidLabel}${p.ins.cleValide ? '' : ', clé incorrecte'})`
+      : `identifiant ${p.valeur} (OID ${p.oid})`;
+    lines.push(
+      `Patient : ${who ? `${who}, ` : ''}${ins}${p.dateNaissance ? `, né(e) le ${p.dateNaissance.split('-').reverse().join('/')}` : ''}`,
+    );
   } else {
     lines.push('Patient : non identifié');
   }
   lines.push(`Documents (${result.documents.length}) :`);
   for (const d of result.documents) {
-    const type = d.metadata.typeCode ? ` [${d.metadata.typeCode.code}${d.metadata.typeCode.displayName ? ` ${d.metadata.typeCode.displayName}` : ''}]` : '';
+    const type = d.metadata.typeCode
+      ? ` [${d.metadata.typeCode.code}${d.metadata.typeCode.displayName ? ` ${d.metadata.typeCode.displayName}` : ''}]`
+      : '';
     const check = d.chemin ? `${d.taille} octets, empreinte ${d.verification.empreinte.replace('_', ' ')}` : 'fichier absent';
-    lines.push(`  - ${d.metadata.title ?? d.metadata.id}${type} — ${d.metadata.mimeType} — ${d.sousDossier}/${d.metadata.uri ?? '?'} (${check})`);
+    lines.push(
+      `  - ${d.metadata.title ?? d.metadata.id}${type} — ${d.metadata.mimeType} — ${d.sousDossier}/${d.metadata.uri ?? '?'} (${check})`,
+    );
   }
   if (result.avertissements.length > 0) {
     lines.push('Avertissements :');
@@ -89,15 +97,26 @@ export function registerXdm(program: Command): void {
       run({ json: Boolean(options.json) }, async () => {
         const cda = readInputFile(options.cda, 20 * 1024 * 1024, 'Document CDA');
         const pdf = options.pdf ? readInputFile(options.pdf, MAX_PDF_BYTES, 'PDF') : undefined;
-        const zip = await buildXdm({ cda: { xml: cda }, ...(pdf ? { pdf: { data: pdf } } : {}), product: { name: 'Cabinet', version: APP_VERSION } });
+        const zip = await buildXdm({
+          cda: { xml: cda },
+          ...(pdf ? { pdf: { data: pdf } } : {}),
+          product: { name: 'Cabinet', version: APP_VERSION },
+        });
         const check = await readXdm(zip);
         try {
           fs.writeFileSync(options.out, zip, { flag: options.force ? 'w' : 'wx', mode: 0o600 });
         } catch (error) {
-          if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new CabinetError('CONFLICT', `Le fichier ${options.out} existe déjà. Choisissez un autre nom, ou ajoutez --force pour le remplacer.`);
+          if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+            throw new CabinetError(
+              'CONFLICT',
+              `Le fichier ${options.out} existe déjà. Choisissez un autre nom, ou ajoutez --force pour le remplacer.`,
+            );
           throw new CabinetError('UNAVAILABLE', `Impossible d’écrire ${options.out}.`);
         }
-        return { value: { fichier: options.out, taille: zip.length, ...xdmSummary(check) }, text: `Archive IHE_XDM écrite : ${options.out} (${zip.length} octets)\n${xdmText(check)}` };
+        return {
+          value: { fichier: options.out, taille: zip.length, ...xdmSummary(check) },
+          text: `Archive IHE_XDM écrite : ${options.out} (${zip.length} octets)\n${xdmText(check)}`,
+        };
       }),
     );
 }

@@ -16,7 +16,11 @@ import { DmpService } from './service.js';
 /** An encrypted store as `openStore` makes it, with its raw key kept in memory (what the caller passes to the worker). */
 function keyedStore(): Store & { keyHex: string } {
   const secrets = new Map<string, string>();
-  const keychain: Keychain = { get: (a) => secrets.get(a) ?? null, set: (a, s) => void secrets.set(a, s), delete: (a) => secrets.delete(a) };
+  const keychain: Keychain = {
+    get: (a) => secrets.get(a) ?? null,
+    set: (a, s) => void secrets.set(a, s),
+    delete: (a) => secrets.delete(a),
+  };
   const store = openStore({ dataDir: tempDir('cabinet-dmp-writer-'), keychain });
   return { ...store, keyHex: [...secrets.values()][0]! };
 }
@@ -40,15 +44,19 @@ afterEach(async () => {
 function setup(kind: 'worker' | 'inline') {
   const store = keyedStore();
   const cache = new DmpCache(store.db, () => new Date('2026-03-01T10:00:00.000Z'));
-  const writer = kind === 'worker' ? new WorkerCacheWriter({ file: store.file, db: store.db, keyHex: store.keyHex }) : inlineCacheWriter(cache);
+  const writer =
+    kind === 'worker' ? new WorkerCacheWriter({ file: store.file, db: store.db, keyHex: store.keyHex }) : inlineCacheWriter(cache);
   open.push({ store, writer });
   return { store, cache, writer };
 }
 
 const UID = 'patient-a';
-const chunks = <T>(items: T[], size: number) => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, i * size + size));
-const cursorOf = (store: Store, uid = UID) => store.db.prepare('SELECT cursor FROM dmp_patients WHERE patient_uid = ?').pluck().get(uid) ?? null;
-const uuids = (store: Store, uid = UID) => store.db.prepare('SELECT entry_uuid FROM dmp_documents WHERE patient_uid = ? ORDER BY entry_uuid').pluck().all(uid) as string[];
+const chunks = <T>(items: T[], size: number) =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, i * size + size));
+const cursorOf = (store: Store, uid = UID) =>
+  store.db.prepare('SELECT cursor FROM dmp_patients WHERE patient_uid = ?').pluck().get(uid) ?? null;
+const uuids = (store: Store, uid = UID) =>
+  store.db.prepare('SELECT entry_uuid FROM dmp_documents WHERE patient_uid = ? ORDER BY entry_uuid').pluck().all(uid) as string[];
 
 /** 250 entries: #5 replaces #200 (RPLC); #7 and #8 share a logicalId (two metadata versions). */
 function answer(): DmpDocumentEntry[] {
@@ -58,7 +66,12 @@ function answer(): DmpDocumentEntry[] {
   return list;
 }
 
-async function streamed(writer: DmpCacheWriter, uid: string, entries: DmpDocumentEntry[], options: { replaceAll?: boolean; cursor?: string; initialFrom?: string }) {
+async function streamed(
+  writer: DmpCacheWriter,
+  uid: string,
+  entries: DmpDocumentEntry[],
+  options: { replaceAll?: boolean; cursor?: string; initialFrom?: string },
+) {
   const stream = new StreamedStore(writer, uid, '2026-03-01T10:00:00.000Z');
   for (const c of chunks(entries, 100)) stream.onDocuments(c);
   await stream.done(entries, options);
@@ -71,14 +84,24 @@ describe.each(['worker', 'inline'] as const)('DMP cache writer (%s)', (kind) => 
     // Rows of an earlier refresh: one the DMP no longer answers (swept), one answered again.
     cache.storeEntries(UID, [entry(900), entries[0]!], { replaceAll: true, cursor: '2026-01-01T00:00:00.000Z' });
     await streamed(writer, UID, entries, { replaceAll: true, cursor: '2026-03-01T09:59:00.000Z', initialFrom: '2024-03-01T00:00:00.000Z' });
-    cache.storeEntries('reference', entries, { replaceAll: true, cursor: '2026-03-01T09:59:00.000Z', initialFrom: '2024-03-01T00:00:00.000Z' });
+    cache.storeEntries('reference', entries, {
+      replaceAll: true,
+      cursor: '2026-03-01T09:59:00.000Z',
+      initialFrom: '2024-03-01T00:00:00.000Z',
+    });
     const all = { statuses: ['Approved', 'Archived', 'Deprecated'] as const, limit: 5000 };
-    expect(cache.list(UID, { ...all, statuses: [...all.statuses] })).toEqual(cache.list('reference', { ...all, statuses: [...all.statuses] }));
+    expect(cache.list(UID, { ...all, statuses: [...all.statuses] })).toEqual(
+      cache.list('reference', { ...all, statuses: [...all.statuses] }),
+    );
     expect(uuids(store)).toHaveLength(250);
     expect(uuids(store)).not.toContain(entry(900).entryUuid);
     expect(cache.entry(UID, entries[200]!.entryUuid)?.status).toBe('Deprecated');
     expect(cache.list(UID, { limit: 5000 }).total).toBe(cache.list('reference', { limit: 5000 }).total);
-    expect(cache.state(UID)).toMatchObject({ cursor: '2026-03-01T09:59:00.000Z', initialFrom: '2024-03-01T00:00:00.000Z', listFetchedAt: '2026-03-01T10:00:00.000Z' });
+    expect(cache.state(UID)).toMatchObject({
+      cursor: '2026-03-01T09:59:00.000Z',
+      initialFrom: '2024-03-01T00:00:00.000Z',
+      listFetchedAt: '2026-03-01T10:00:00.000Z',
+    });
   });
 
   it('a failing chunk: French error, that chunk wholly rolled back, earlier chunks kept, no sweep and the cursor unmoved', async () => {
@@ -91,7 +114,10 @@ describe.each(['worker', 'inline'] as const)('DMP cache writer (%s)', (kind) => 
       () => null,
       (e: unknown) => e,
     );
-    expect(error).toMatchObject({ code: 'STORE_UNAVAILABLE', message: 'DMP : la liste des documents n’a pas pu être enregistrée dans la base locale.' });
+    expect(error).toMatchObject({
+      code: 'STORE_UNAVAILABLE',
+      message: 'DMP : la liste des documents n’a pas pu être enregistrée dans la base locale.',
+    });
     const kept = uuids(store);
     // Chunk 1 (0–99) committed, chunk 2 (100–199) not at all; the old row is not swept.
     expect(kept).toContain(entries[99]!.entryUuid);
@@ -102,7 +128,14 @@ describe.each(['worker', 'inline'] as const)('DMP cache writer (%s)', (kind) => 
 
   it('a chunk row is the same row as storeEntries writes', () => {
     const e = entry(3);
-    expect(entryRow(UID, e, 'T')).toMatchObject({ patient_uid: UID, entry_uuid: e.entryUuid, type_code: '11506-3', masque_ps: 0, entry: JSON.stringify(e), fetched_at: 'T' });
+    expect(entryRow(UID, e, 'T')).toMatchObject({
+      patient_uid: UID,
+      entry_uuid: e.entryUuid,
+      type_code: '11506-3',
+      masque_ps: 0,
+      entry: JSON.stringify(e),
+      fetched_at: 'T',
+    });
   });
 });
 
@@ -159,14 +192,28 @@ function serviceSetup(kind: 'worker' | 'inline') {
   let answer: DmpDocumentEntry[] = [];
   let failAfter: number | null = null;
   let now = new Date('2026-03-01T10:00:00.000Z');
-  const credentials = { practitioner: gp, authentication: null, signature: null, tls: null, present: () => true, dispose: () => undefined } as Credentials;
+  const credentials = {
+    practitioner: gp,
+    authentication: null,
+    signature: null,
+    tls: null,
+    present: () => true,
+    dispose: () => undefined,
+  } as Credentials;
   const service = new DmpService({
     db: store.db,
     audit: new AuditLog(store.db),
     outbox: new Outbox(store.db),
-    patients: { shareableIns: () => ({ matricule: '297022A020778', cle: '78', oid: '1.2.250.1.213.1.4.8' }) as never, get: () => ({}) as never },
+    patients: {
+      shareableIns: () => ({ matricule: '297022A020778', cle: '78', oid: '1.2.250.1.213.1.4.8' }) as never,
+      get: () => ({}) as never,
+    },
     session: { require: () => credentials, actor: gp.idNatPs },
-    client: () => streamingDmp(() => answer, () => failAfter),
+    client: () =>
+      streamingDmp(
+        () => answer,
+        () => failAfter,
+      ),
     checker: () => {
       throw new Error('non utilisé');
     },
@@ -222,7 +269,10 @@ describe.each(['worker', 'inline'] as const)('DMP service refresh stored while r
     const broken = answer();
     broken[120] = { ...broken[120]!, status: 'Inconnu' as DmpDocumentEntry['status'] };
     t.answer(broken);
-    await expect(t.service.list(UID, {}, 'complet')).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE', message: 'DMP : la liste des documents n’a pas pu être enregistrée dans la base locale.' });
+    await expect(t.service.list(UID, {}, 'complet')).rejects.toMatchObject({
+      code: 'STORE_UNAVAILABLE',
+      message: 'DMP : la liste des documents n’a pas pu être enregistrée dans la base locale.',
+    });
     expect(uuids(t.store)).toContain(entry(900).entryUuid);
     expect(cursorOf(t.store)).toBe(before);
   });

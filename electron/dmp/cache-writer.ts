@@ -33,7 +33,10 @@ export interface DmpCacheWriter {
   close(): Promise<void>;
 }
 
-const failure = (reason: string) => new CabinetError('STORE_UNAVAILABLE', 'DMP : la liste des documents n’a pas pu être enregistrée dans la base locale.', { reason: reason.slice(0, 300) });
+const failure = (reason: string) =>
+  new CabinetError('STORE_UNAVAILABLE', 'DMP : la liste des documents n’a pas pu être enregistrée dans la base locale.', {
+    reason: reason.slice(0, 300),
+  });
 
 export function inlineCacheWriter(cache: DmpCache): DmpCacheWriter {
   const guard = (body: () => void) => {
@@ -123,7 +126,10 @@ export class StreamedStore {
   }
 
   /** After the reader returned `entries` (the confirmed answer): stores the rest, waits, finishes. */
-  async done(entries: readonly DmpDocumentEntry[], options: { replaceAll?: boolean; cursor?: string; initialFrom?: string }): Promise<void> {
+  async done(
+    entries: readonly DmpDocumentEntry[],
+    options: { replaceAll?: boolean; cursor?: string; initialFrom?: string },
+  ): Promise<void> {
     const rest = entries.filter((e) => !this.streamed.has(e.entryUuid));
     if (rest.length && !this.error) this.send(rest);
     await Promise.all(this.writes);

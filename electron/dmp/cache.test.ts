@@ -11,7 +11,6 @@ afterEach(() => stores.splice(0).forEach((s) => s.dispose()));
 
 const UID = '11111111-2222-3333-4444-555555555555';
 
-
 const dbs = new WeakMap<DmpCache, Db>();
 function setupDb(cache: DmpCache): Db {
   return dbs.get(cache)!;
@@ -55,7 +54,9 @@ describe('DMP cache', () => {
     const floor: number[] = [];
     for (let run = 0; run < 3; run += 1) floor.push(bareInsert(cache, entries));
     const floorMedian = floor.sort((a, b) => a - b)[1]!;
-    console.log(`dmp cache: 2,000 entries stored in ${median.toFixed(1)} ms (median of 3); bare INSERT of the same JSON ${floorMedian.toFixed(1)} ms; ratio ${(median / floorMedian).toFixed(1)}×`);
+    console.log(
+      `dmp cache: 2,000 entries stored in ${median.toFixed(1)} ms (median of 3); bare INSERT of the same JSON ${floorMedian.toFixed(1)} ms; ratio ${(median / floorMedian).toFixed(1)}×`,
+    );
 
     const started = performance.now();
     const { entries: newest, total } = cache.list(UID, { limit: 50 });
@@ -71,7 +72,10 @@ describe('DMP cache', () => {
 
   it('filters by type, dates, author and visibility, and pages', () => {
     const { cache } = setup();
-    cache.storeEntries(UID, Array.from({ length: 100 }, (_, i) => entry(i)));
+    cache.storeEntries(
+      UID,
+      Array.from({ length: 100 }, (_, i) => entry(i)),
+    );
     expect(cache.list(UID, { types: ['11506-3'], limit: 500 }).total).toBe(34);
     expect(cache.list(UID, { author: 'durand', limit: 500 }).total).toBe(50);
     expect(cache.list(UID, { author: '899701000012', limit: 500 }).total).toBe(50);
@@ -91,10 +95,18 @@ describe('DMP cache', () => {
   it('deprecates what a replacement or a newer metadata version supersedes, and hides deprecated entries', () => {
     const { cache } = setup();
     cache.storeEntries(UID, [entry(1), entry(2)]);
-    cache.storeEntries(UID, [entry(3, { replaces: entry(1).entryUuid }), entry(4, { logicalId: entry(2).logicalId, visibility: { masquePs: true, invisiblePatient: false, invisibleRepresentants: false } })]);
+    cache.storeEntries(UID, [
+      entry(3, { replaces: entry(1).entryUuid }),
+      entry(4, { logicalId: entry(2).logicalId, visibility: { masquePs: true, invisiblePatient: false, invisibleRepresentants: false } }),
+    ]);
     expect(cache.entry(UID, entry(1).entryUuid)?.status).toBe('Deprecated');
     expect(cache.entry(UID, entry(2).entryUuid)?.status).toBe('Deprecated');
-    expect(cache.list(UID).entries.map((e) => e.entryUuid).sort()).toEqual([entry(3).entryUuid, entry(4).entryUuid].sort());
+    expect(
+      cache
+        .list(UID)
+        .entries.map((e) => e.entryUuid)
+        .sort(),
+    ).toEqual([entry(3).entryUuid, entry(4).entryUuid].sort());
     expect(cache.knownEntries(UID, [entry(1).entryUuid, 'urn:uuid:inconnu'])).toEqual(new Set([entry(1).entryUuid]));
     expect(cache.locate(entry(2).uniqueId)).toEqual({ patientUid: UID, entryUuid: entry(2).entryUuid });
     expect(cache.locate('2.25.404')).toBeNull();
@@ -125,8 +137,17 @@ describe('DMP cache', () => {
     const outbox = new Outbox(store.db);
     const { item } = outbox.enqueue({ kind: 'dmp.feed', idempotencyKey: 'dmp:2.25.1', summary: 'x', payload: {} });
     cache.recordFeed({ uniqueId: '2.25.1', patientUid: UID, outboxId: item.id, title: 'CR', typeCode: '11488-4', actor: '899701000012' });
-    cache.recordFeed({ uniqueId: '2.25.1', patientUid: UID, outboxId: item.id, title: 'CR bis', typeCode: '11488-4', actor: '899701000012' });
-    expect(cache.feeds({ patientUid: UID })).toEqual([expect.objectContaining({ uniqueId: '2.25.1', state: 'en_attente', outboxState: 'en_attente', title: 'CR' })]);
+    cache.recordFeed({
+      uniqueId: '2.25.1',
+      patientUid: UID,
+      outboxId: item.id,
+      title: 'CR bis',
+      typeCode: '11488-4',
+      actor: '899701000012',
+    });
+    expect(cache.feeds({ patientUid: UID })).toEqual([
+      expect.objectContaining({ uniqueId: '2.25.1', state: 'en_attente', outboxState: 'en_attente', title: 'CR' }),
+    ]);
     cache.updateFeed('2.25.1', 'envoye', { outcome: 'created' });
     expect(cache.feed('2.25.1')).toMatchObject({ state: 'envoye', outcome: 'created', error: null });
   });

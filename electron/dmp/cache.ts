@@ -130,10 +130,12 @@ export const DMP_WRITE_SQL = {
   // A newer metadata version of the same logical document (ITI-57 gives it a new entryUUID): the older one is deprecated.
   deprecateLogical:
     "UPDATE dmp_documents SET status = 'Deprecated', entry = json_set(entry, '$.status', 'Deprecated') WHERE patient_uid = ? AND logical_id = ? AND entry_uuid <> ? AND status <> 'Deprecated'",
-  deprecateEntry: "UPDATE dmp_documents SET status = 'Deprecated', entry = json_set(entry, '$.status', 'Deprecated') WHERE patient_uid = ? AND entry_uuid = ?",
+  deprecateEntry:
+    "UPDATE dmp_documents SET status = 'Deprecated', entry = json_set(entry, '$.status', 'Deprecated') WHERE patient_uid = ? AND entry_uuid = ?",
   /** A full refresh: the patient's rows that the answer no longer holds (`?2`: a JSON array of entry UUIDs). */
   sweep: 'DELETE FROM dmp_documents WHERE patient_uid = ? AND entry_uuid NOT IN (SELECT value FROM json_each(?))',
-  cursor: 'UPDATE dmp_patients SET list_fetched_at = ?, cursor = COALESCE(?, cursor), initial_from = COALESCE(?, initial_from) WHERE patient_uid = ?',
+  cursor:
+    'UPDATE dmp_patients SET list_fetched_at = ?, cursor = COALESCE(?, cursor), initial_from = COALESCE(?, initial_from) WHERE patient_uid = ?',
 } as const;
 
 /** The named parameters of {@link DMP_WRITE_SQL}.upsert for one entry. */
@@ -199,7 +201,12 @@ export interface DmpFinishWrite {
 }
 
 /** The finishing step of storing `entries` (what {@link DmpCache.storeEntries} does after its rows). */
-export function finishOf(uid: string, entries: readonly DmpDocumentEntry[], options: { replaceAll?: boolean; cursor?: string; initialFrom?: string }, fetchedAt: string): DmpFinishWrite {
+export function finishOf(
+  uid: string,
+  entries: readonly DmpDocumentEntry[],
+  options: { replaceAll?: boolean; cursor?: string; initialFrom?: string },
+  fetchedAt: string,
+): DmpFinishWrite {
   const shared = options.replaceAll ? sharedLogicalIds(entries) : null;
   const replaced: string[] = [];
   const logical: [string, string][] = [];
@@ -243,7 +250,9 @@ export class DmpCache {
   }
 
   state(uid: string): PatientDmpState {
-    const row = this.db.prepare('SELECT status, status_fetched_at, list_fetched_at, cursor, initial_from FROM dmp_patients WHERE patient_uid = ?').get(uid) as StateRow | undefined;
+    const row = this.db
+      .prepare('SELECT status, status_fetched_at, list_fetched_at, cursor, initial_from FROM dmp_patients WHERE patient_uid = ?')
+      .get(uid) as StateRow | undefined;
     return {
       status: row?.status ? (JSON.parse(row.status) as DmpStatus) : null,
       statusFetchedAt: row?.status_fetched_at ?? null,
@@ -255,7 +264,9 @@ export class DmpCache {
 
   saveStatus(uid: string, status: DmpStatus): void {
     this.touchState.run(uid);
-    this.db.prepare('UPDATE dmp_patients SET status = ?, status_fetched_at = ? WHERE patient_uid = ?').run(JSON.stringify(status), this.nowIso(), uid);
+    this.db
+      .prepare('UPDATE dmp_patients SET status = ?, status_fetched_at = ? WHERE patient_uid = ?')
+      .run(JSON.stringify(status), this.nowIso(), uid);
   }
 
   /**
@@ -263,7 +274,11 @@ export class DmpCache {
    * in a few tens of ms). With `replaceAll`, the patient's cached entries are
    * dropped first (a full refresh). Sets the refresh cursor when given.
    */
-  storeEntries(uid: string, entries: readonly DmpDocumentEntry[], options: { replaceAll?: boolean; cursor?: string; initialFrom?: string } = {}): void {
+  storeEntries(
+    uid: string,
+    entries: readonly DmpDocumentEntry[],
+    options: { replaceAll?: boolean; cursor?: string; initialFrom?: string } = {},
+  ): void {
     const fetchedAt = this.nowIso();
     this.db
       .transaction(() => {
@@ -283,7 +298,9 @@ export class DmpCache {
         }
         if (options.cursor !== undefined || options.initialFrom !== undefined) {
           this.db
-            .prepare('UPDATE dmp_patients SET list_fetched_at = ?, cursor = COALESCE(?, cursor), initial_from = COALESCE(?, initial_from) WHERE patient_uid = ?')
+            .prepare(
+              'UPDATE dmp_patients SET list_fetched_at = ?, cursor = COALESCE(?, cursor), initial_from = COALESCE(?, initial_from) WHERE patient_uid = ?',
+            )
             .run(fetchedAt, options.cursor ?? null, options.initialFrom ?? null, uid);
         }
       })
@@ -308,7 +325,8 @@ export class DmpCache {
         if (write.keep) this.db.prepare(DMP_WRITE_SQL.sweep).run(write.uid, JSON.stringify(write.keep));
         for (const uuid of write.replaced) this.deprecateEntry.run(write.uid, uuid);
         for (const [lid, uuid] of write.logical) this.deprecateLogical.run(write.uid, lid, uuid);
-        if (write.cursor !== null || write.initialFrom !== null) this.db.prepare(DMP_WRITE_SQL.cursor).run(write.fetchedAt, write.cursor, write.initialFrom, write.uid);
+        if (write.cursor !== null || write.initialFrom !== null)
+          this.db.prepare(DMP_WRITE_SQL.cursor).run(write.fetchedAt, write.cursor, write.initialFrom, write.uid);
       })
       .immediate();
   }
@@ -328,13 +346,16 @@ export class DmpCache {
   /** Finds a cached document by its uniqueId or entryUUID (the current version first), whichever patient it belongs to. */
   locate(id: string): { patientUid: string; entryUuid: string } | null {
     const row = this.db
-      .prepare("SELECT patient_uid, entry_uuid FROM dmp_documents WHERE unique_id = ? OR entry_uuid = ? ORDER BY status = 'Deprecated', fetched_at DESC LIMIT 1")
+      .prepare(
+        "SELECT patient_uid, entry_uuid FROM dmp_documents WHERE unique_id = ? OR entry_uuid = ? ORDER BY status = 'Deprecated', fetched_at DESC LIMIT 1",
+      )
       .get(id, id) as { patient_uid: string; entry_uuid: string } | undefined;
     return row ? { patientUid: row.patient_uid, entryUuid: row.entry_uuid } : null;
   }
 
   entry(uid: string, entryUuid: string): DmpDocumentEntry | null {
-    const json = this.db.prepare('SELECT entry FROM dmp_documents WHERE patient_uid = ? AND entry_uuid = ?').pluck().get(uid, entryUuid) as string | undefined;
+    const json = this.db.prepare('SELECT entry FROM dmp_documents WHERE patient_uid = ? AND entry_uuid = ?').pluck().get(uid, entryUuid) as
+      string | undefined;
     return json ? (JSON.parse(json) as DmpDocumentEntry) : null;
   }
 
@@ -351,7 +372,8 @@ export class DmpCache {
     }
     // Calendar days of the practice: from its first instant to the first instant of the day after `to` (sort_time is UTC ISO).
     for (const bound of [filter.from, filter.to]) {
-      if (bound !== undefined && bound !== '' && !isCivilDate(bound)) throw new CabinetError('INVALID_REQUEST', `Date de filtre invalide : ${bound} (attendu AAAA-MM-JJ).`);
+      if (bound !== undefined && bound !== '' && !isCivilDate(bound))
+        throw new CabinetError('INVALID_REQUEST', `Date de filtre invalide : ${bound} (attendu AAAA-MM-JJ).`);
     }
     if (filter.from) {
       where.push('sort_time >= ?');
@@ -382,10 +404,16 @@ export class DmpCache {
         break;
     }
     const clause = where.join(' AND ');
-    const total = this.db.prepare(`SELECT COUNT(*) FROM dmp_documents WHERE ${clause}`).pluck().get(...params) as number;
+    const total = this.db
+      .prepare(`SELECT COUNT(*) FROM dmp_documents WHERE ${clause}`)
+      .pluck()
+      .get(...params) as number;
     const limit = Math.max(1, Math.min(filter.limit ?? 50, 5000));
     const offset = Math.max(0, filter.offset ?? 0);
-    const rows = this.db.prepare(`SELECT entry FROM dmp_documents WHERE ${clause} ORDER BY sort_time DESC, entry_uuid LIMIT ? OFFSET ?`).pluck().all(...params, limit, offset) as string[];
+    const rows = this.db
+      .prepare(`SELECT entry FROM dmp_documents WHERE ${clause} ORDER BY sort_time DESC, entry_uuid LIMIT ? OFFSET ?`)
+      .pluck()
+      .all(...params, limit, offset) as string[];
     return { entries: rows.map((json) => JSON.parse(json) as DmpDocumentEntry), total };
   }
 
@@ -393,14 +421,19 @@ export class DmpCache {
   updateEntry(uid: string, entryUuid: string, change: { status?: DmpAvailability; visibility?: DmpVisibility }): DmpDocumentEntry | null {
     const entry = this.entry(uid, entryUuid);
     if (!entry) return null;
-    const next: DmpDocumentEntry = { ...entry, ...(change.status ? { status: change.status } : {}), ...(change.visibility ? { visibility: change.visibility } : {}) };
+    const next: DmpDocumentEntry = {
+      ...entry,
+      ...(change.status ? { status: change.status } : {}),
+      ...(change.visibility ? { visibility: change.visibility } : {}),
+    };
     this.storeEntries(uid, [next]);
     if (change.status === 'Deleted') this.db.prepare('DELETE FROM dmp_contents WHERE unique_id = ?').run(entry.uniqueId);
     return next;
   }
 
   content(uniqueId: string): { mimeType: string; content: Buffer; fetchedAt: string } | null {
-    const row = this.db.prepare('SELECT mime_type, content, fetched_at FROM dmp_contents WHERE unique_id = ?').get(uniqueId) as { mime_type: string; content: Buffer; fetched_at: string } | undefined;
+    const row = this.db.prepare('SELECT mime_type, content, fetched_at FROM dmp_contents WHERE unique_id = ?').get(uniqueId) as
+      { mime_type: string; content: Buffer; fetched_at: string } | undefined;
     if (!row) return null;
     this.db.prepare('UPDATE dmp_contents SET last_read_at = ? WHERE unique_id = ?').run(this.nowIso(), uniqueId);
     return { mimeType: row.mime_type, content: row.content, fetchedAt: row.fetched_at };
@@ -420,7 +453,9 @@ export class DmpCache {
           .run(uniqueId, uid, mimeType, content.length, content, now, now);
         let total = this.db.prepare('SELECT COALESCE(SUM(size), 0) FROM dmp_contents').pluck().get() as number;
         if (total <= this.contentBudget) return;
-        const oldest = this.db.prepare('SELECT unique_id, size FROM dmp_contents WHERE unique_id <> ? ORDER BY last_read_at, unique_id').all(uniqueId) as { unique_id: string; size: number }[];
+        const oldest = this.db
+          .prepare('SELECT unique_id, size FROM dmp_contents WHERE unique_id <> ? ORDER BY last_read_at, unique_id')
+          .all(uniqueId) as { unique_id: string; size: number }[];
         const remove = this.db.prepare('DELETE FROM dmp_contents WHERE unique_id = ?');
         for (const row of oldest) {
           if (total <= this.contentBudget) break;
@@ -436,14 +471,32 @@ export class DmpCache {
     return this.db.prepare('SELECT COALESCE(SUM(size), 0) FROM dmp_contents').pluck().get() as number;
   }
 
-  recordFeed(input: { uniqueId: string; patientUid: string; outboxId: number; title: string; typeCode: string; actor: string; replaces?: string | null }): void {
+  recordFeed(input: {
+    uniqueId: string;
+    patientUid: string;
+    outboxId: number;
+    title: string;
+    typeCode: string;
+    actor: string;
+    replaces?: string | null;
+  }): void {
     const now = this.nowIso();
     this.db
       .prepare(
         `INSERT INTO dmp_feeds (unique_id, patient_uid, outbox_id, state, title, type_code, actor, replaces, created_at, updated_at)
          VALUES (?, ?, ?, 'en_attente', ?, ?, ?, ?, ?, ?) ON CONFLICT (unique_id) DO NOTHING`,
       )
-      .run(input.uniqueId, input.patientUid, input.outboxId, input.title.slice(0, 250), input.typeCode, input.actor, input.replaces ?? null, now, now);
+      .run(
+        input.uniqueId,
+        input.patientUid,
+        input.outboxId,
+        input.title.slice(0, 250),
+        input.typeCode,
+        input.actor,
+        input.replaces ?? null,
+        now,
+        now,
+      );
   }
 
   updateFeed(uniqueId: string, state: FeedState, detail: { outcome?: string; error?: string } = {}): void {

@@ -20,7 +20,9 @@ describe('reading a retrieved CDA', () => {
   it('reads the ANS examples: level 1 with its PDF, level 3 structured', () => {
     const files = fs.existsSync(EXAMPLES) ? fs.readdirSync(EXAMPLES) : [];
     const n1 = files.find((f) => /N1\.xml$/i.test(f));
-    const n3 = files.find((f) => /\.xml$/i.test(f) && !/N1\.xml$/i.test(f) && fs.readFileSync(path.join(EXAMPLES, f), 'utf8').includes('structuredBody'));
+    const n3 = files.find(
+      (f) => /\.xml$/i.test(f) && !/N1\.xml$/i.test(f) && fs.readFileSync(path.join(EXAMPLES, f), 'utf8').includes('structuredBody'),
+    );
     expect(n1 && n3).toBeTruthy();
     const one = readCda(fs.readFileSync(path.join(EXAMPLES, n1!)));
     expect(one?.level).toBe('cda-n1');
@@ -34,18 +36,29 @@ describe('reading a retrieved CDA', () => {
     expect(readCda(Buffer.from('%PDF-1.7 …'))).toBeNull();
     expect(readCda(Buffer.from('<?xml version="1.0"?><autre/>'))).toBeNull();
     expect(readCda(Buffer.from([0xff, 0xfe, 0x00]))).toBeNull();
-    expect(() => readCda(Buffer.from('<!DOCTYPE x [<!ENTITY a "b">]><ClinicalDocument xmlns="urn:hl7-org:v3">&a;</ClinicalDocument>'))).toThrow();
-    expect(() => readCda(Buffer.from('<!-- x --><ClinicalDocument xmlns="urn:hl7-org:v3"><!DOCTYPE x></ClinicalDocument>'))).toThrow(/illisible/);
+    expect(() =>
+      readCda(Buffer.from('<!DOCTYPE x [<!ENTITY a "b">]><ClinicalDocument xmlns="urn:hl7-org:v3">&a;</ClinicalDocument>')),
+    ).toThrow();
+    expect(() => readCda(Buffer.from('<!-- x --><ClinicalDocument xmlns="urn:hl7-org:v3"><!DOCTYPE x></ClinicalDocument>'))).toThrow(
+      /illisible/,
+    );
     expect(readCda(Buffer.from('<ClinicalDocument xmlns="urn:autre"/>'))).toBeNull();
     expect(() => readCda(Buffer.from('<ClinicalDocument xmlns="urn:hl7-org:v3"><component>'))).toThrow(/XML mal formé/);
     expect(() =>
-      readCda(Buffer.from('<ClinicalDocument xmlns="urn:hl7-org:v3"><component><nonXMLBody><text mediaType="application/pdf" representation="B64">pas*du*base64</text></nonXMLBody></component></ClinicalDocument>')),
+      readCda(
+        Buffer.from(
+          '<ClinicalDocument xmlns="urn:hl7-org:v3"><component><nonXMLBody><text mediaType="application/pdf" representation="B64">pas*du*base64</text></nonXMLBody></component></ClinicalDocument>',
+        ),
+      ),
     ).toThrow(/base64/);
   });
 });
 
 describe('a hostile CDA is refused quickly, in French', () => {
-  const nested = (levels: number) => Buffer.from(`<ClinicalDocument xmlns="urn:hl7-org:v3"><component>${'<a>'.repeat(levels)}${'</a>'.repeat(levels)}</component></ClinicalDocument>`);
+  const nested = (levels: number) =>
+    Buffer.from(
+      `<ClinicalDocument xmlns="urn:hl7-org:v3"><component>${'<a>'.repeat(levels)}${'</a>'.repeat(levels)}</component></ClinicalDocument>`,
+    );
 
   it('refuses 40,000 nested elements (0.7 MB) at the depth limit', () => {
     const error = (() => {

@@ -28,7 +28,8 @@ export interface CdaReading {
 /** Thrown inside the parser to stop at a root element that is not a CDA. */
 class NotCda extends Error {}
 
-const unreadable = (reason: string, why?: string) => new CabinetError('CHECK_FAILED', `Document CDA illisible : ${reason}.`, why ? { reason: why } : undefined);
+const unreadable = (reason: string, why?: string) =>
+  new CabinetError('CHECK_FAILED', `Document CDA illisible : ${reason}.`, why ? { reason: why } : undefined);
 
 function idOf(attributes: Record<string, string>): CdaId | null {
   const root = attributes.root;
@@ -55,7 +56,13 @@ export function readCda(bytes: Buffer): CdaReading | null {
   try {
     readXml(
       text,
-      { label: 'Document CDA', maxBytes: MAX_CDA_BYTES, maxDepth: MAX_CDA_DEPTH, deadlineMs: TIME_BUDGET_MS, refuse: (message, reason) => unreadable(message, reason) },
+      {
+        label: 'Document CDA',
+        maxBytes: MAX_CDA_BYTES,
+        maxDepth: MAX_CDA_DEPTH,
+        deadlineMs: TIME_BUDGET_MS,
+        refuse: (message, reason) => unreadable(message, reason),
+      },
       {
         opentag: (tag) => {
           const local = tag.local ?? tag.name;

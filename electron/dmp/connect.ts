@@ -49,11 +49,23 @@ export function createDmpConnection(options: DmpConnectOptions): { client: () =>
     close,
     client() {
       const url = options.config.endpoints.dmp.url;
-      if (!url) throw new CabinetError('UNAVAILABLE', 'Le DMP n’est pas configuré pour cet environnement : son adresse est fournie à l’homologation (fichier de configuration géré ou CABINET_DMP_URL).');
+      if (!url)
+        throw new CabinetError(
+          'UNAVAILABLE',
+          'Le DMP n’est pas configuré pour cet environnement : son adresse est fournie à l’homologation (fichier de configuration géré ou CABINET_DMP_URL).',
+        );
       const sourceId = options.env.CABINET_DMP_SOURCE_ID?.trim() || (options.config.env === 'sandbox' ? SANDBOX_SOURCE_ID : '');
-      if (!sourceId) throw new CabinetError('UNAVAILABLE', 'L’identifiant de source XDS de Cabinet (CABINET_DMP_SOURCE_ID) n’est pas configuré : le DMP ne peut pas être alimenté.');
+      if (!sourceId)
+        throw new CabinetError(
+          'UNAVAILABLE',
+          'L’identifiant de source XDS de Cabinet (CABINET_DMP_SOURCE_ID) n’est pas configuré : le DMP ne peut pas être alimenté.',
+        );
       const credentials = options.identity.session.require();
-      if (!credentials.tls) throw new CabinetError('UNAVAILABLE', 'Le DMP demande une authentification par carte CPS ou certificat : une connexion e-CPS ne suffit pas sur ce poste.');
+      if (!credentials.tls)
+        throw new CabinetError(
+          'UNAVAILABLE',
+          'Le DMP demande une authentification par carte CPS ou certificat : une connexion e-CPS ne suffit pas sur ce poste.',
+        );
       if (pooled?.credentials !== credentials) {
         close();
         pooled = { credentials, transport: nodeHttpsTransport(credentials.tls, { extraCa: options.serverTrust }) };

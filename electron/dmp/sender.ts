@@ -65,7 +65,12 @@ export function createDmpFeedSender(options: DmpSenderOptions): Sender {
     const { cache, audit } = options;
     const fail = (message: string) => {
       cache.updateFeed(payload.uniqueId, 'echec', { error: message });
-      audit.append({ actor: payload.author, action: 'dmp.feed_failed', subject: payload.uid, details: { uniqueId: payload.uniqueId, erreur: message.slice(0, 300) } });
+      audit.append({
+        actor: payload.author,
+        action: 'dmp.feed_failed',
+        subject: payload.uid,
+        details: { uniqueId: payload.uniqueId, erreur: message.slice(0, 300) },
+      });
       options.onChange?.(payload.uid);
       return new PermanentSendError(message);
     };
@@ -80,7 +85,9 @@ export function createDmpFeedSender(options: DmpSenderOptions): Sender {
     try {
       ins = options.patients.shareableIns(payload.uid);
     } catch (error) {
-      throw fail(error instanceof CabinetError ? `Envoi au DMP impossible : ${error.message}` : 'Envoi au DMP impossible : patient introuvable.');
+      throw fail(
+        error instanceof CabinetError ? `Envoi au DMP impossible : ${error.message}` : 'Envoi au DMP impossible : patient introuvable.',
+      );
     }
     const cda = Buffer.from(payload.cdaBase64, 'base64');
     if (!cda.includes(`extension="${ins.matricule}${ins.cle}"`) || !cda.includes(`root="${ins.oid}"`)) {
@@ -89,10 +96,12 @@ export function createDmpFeedSender(options: DmpSenderOptions): Sender {
 
     let result: DmpFeedResult;
     try {
-      result = await options.client().feed(
-        { ins: { value: `${ins.matricule}${ins.cle}`, oid: ins.oid } },
-        { cda, uniqueId: payload.uniqueId, visibility: payload.visibility, ...(payload.replaces ? { replaces: payload.replaces } : {}) },
-      );
+      result = await options
+        .client()
+        .feed(
+          { ins: { value: `${ins.matricule}${ins.cle}`, oid: ins.oid } },
+          { cda, uniqueId: payload.uniqueId, visibility: payload.visibility, ...(payload.replaces ? { replaces: payload.replaces } : {}) },
+        );
     } catch (error) {
       if (!isTransient(error)) throw fail(error instanceof Error ? error.message : 'Le DMP a refusé le document.');
       const message = error instanceof CabinetError ? error.message : 'Erreur inattendue pendant l’envoi au DMP.';
@@ -101,7 +110,12 @@ export function createDmpFeedSender(options: DmpSenderOptions): Sender {
     }
     if (result.uniqueId !== payload.uniqueId) throw fail('Le DMP a répondu pour un autre document : envoi à vérifier.');
     cache.updateFeed(payload.uniqueId, 'envoye', { outcome: result.outcome });
-    audit.append({ actor: payload.author, action: 'dmp.feed_sent', subject: payload.uid, details: { uniqueId: payload.uniqueId, resultat: result.outcome, lot: result.submissionSetUniqueId } });
+    audit.append({
+      actor: payload.author,
+      action: 'dmp.feed_sent',
+      subject: payload.uid,
+      details: { uniqueId: payload.uniqueId, resultat: result.outcome, lot: result.submissionSetUniqueId },
+    });
     options.onChange?.(payload.uid);
     return result;
   };

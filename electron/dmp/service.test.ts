@@ -20,7 +20,16 @@ import { Outbox } from '../platform/outbox/outbox.js';
 import { OutboxWorker } from '../platform/outbox/worker.js';
 import { gp, nurse, pdf } from './cda/fixtures.test-support.js';
 import { CdaSelfCheck } from './cda/self-check.js';
-import type { DmpCall, DmpClient, DmpDocumentEntry, DmpFeedDocument, DmpFindFilter, DmpStatus, DmpSubmissionSet, DmpVisibility } from './client/api.js';
+import type {
+  DmpCall,
+  DmpClient,
+  DmpDocumentEntry,
+  DmpFeedDocument,
+  DmpFindFilter,
+  DmpStatus,
+  DmpSubmissionSet,
+  DmpVisibility,
+} from './client/api.js';
 import { createDmpFeedSender, isTransient } from './sender.js';
 import { ageLabel, DMP_FEED_KIND, DmpService, GET_DOCUMENTS_BATCH } from './service.js';
 
@@ -49,21 +58,38 @@ class FakeDmp implements DmpClient {
   ) {}
 
   open(value: string, status: Partial<DmpStatus> = {}) {
-    this.patients.set(value, { status: { exists: true, closed: false, espaceSanteActive: true, authorization: 'NON_EXISTE', medecinTraitant: false, authorizationEnd: null, ...status }, blocked: new Set(), docs: [], sets: [] });
+    this.patients.set(value, {
+      status: {
+        exists: true,
+        closed: false,
+        espaceSanteActive: true,
+        authorization: 'NON_EXISTE',
+        medecinTraitant: false,
+        authorizationEnd: null,
+        ...status,
+      },
+      blocked: new Set(),
+      docs: [],
+      sets: [],
+    });
   }
 
   private dmp(call: DmpCall, op: string, consult: boolean) {
     this.calls.push({ op, purpose: call.purpose ?? 'normal', ...(call.reason ? { reason: call.reason } : {}) });
     if (this.offline) throw new CabinetError('UNAVAILABLE', 'Le DMP est injoignable (délai dépassé).');
-    if (!/^[0-9A-Z]{13}\d{2}$/.test(call.ins.value)) throw new CabinetError('CHECK_FAILED', 'INS invalide.', { codes: ['XDSUnknownPatientId'] });
+    if (!/^[0-9A-Z]{13}\d{2}$/.test(call.ins.value))
+      throw new CabinetError('CHECK_FAILED', 'INS invalide.', { codes: ['XDSUnknownPatientId'] });
     const dmp = this.patients.get(call.ins.value);
     if (!dmp) throw new CabinetError('CONFLICT', 'Ce patient n’a pas de DMP.', { codes: ['DMPNotFound'] });
-    if (dmp.blocked.has(this.whoAmI())) throw new CabinetError('CONFLICT', 'Le patient vous a interdit l’accès à son DMP.', { codes: ['DMPAccessDenied'] });
+    if (dmp.blocked.has(this.whoAmI()))
+      throw new CabinetError('CONFLICT', 'Le patient vous a interdit l’accès à son DMP.', { codes: ['DMPAccessDenied'] });
     if (consult) {
       if (dmp.status.closed) throw new CabinetError('CONFLICT', 'Le DMP de ce patient est fermé.', { codes: ['DMPClosed'] });
       const emergency = call.purpose === 'bris_de_glace' || call.purpose === 'centre_15';
-      if (emergency && (call.reason ?? '').length < 10) throw new CabinetError('CHECK_FAILED', 'Raison du bris de glace absente.', { codes: ['DMPInvalidRequest'] });
-      if (!emergency && dmp.status.authorization !== 'VALIDE') throw new CabinetError('CONFLICT', 'Vous n’êtes pas autorisé(e) à consulter ce DMP.', { codes: ['DMPAccessDenied'] });
+      if (emergency && (call.reason ?? '').length < 10)
+        throw new CabinetError('CHECK_FAILED', 'Raison du bris de glace absente.', { codes: ['DMPInvalidRequest'] });
+      if (!emergency && dmp.status.authorization !== 'VALIDE')
+        throw new CabinetError('CONFLICT', 'Vous n’êtes pas autorisé(e) à consulter ce DMP.', { codes: ['DMPAccessDenied'] });
     }
     return dmp;
   }
@@ -77,14 +103,23 @@ class FakeDmp implements DmpClient {
       this.calls.push({ op: 'status', purpose: call.purpose ?? 'normal' });
       throw new CabinetError('UNAVAILABLE', 'Le DMP est injoignable.');
     }
-    if (!this.patients.has(call.ins.value)) return { exists: false, closed: false, espaceSanteActive: false, authorization: 'NON_EXISTE' as const, medecinTraitant: false, authorizationEnd: null };
+    if (!this.patients.has(call.ins.value))
+      return {
+        exists: false,
+        closed: false,
+        espaceSanteActive: false,
+        authorization: 'NON_EXISTE' as const,
+        medecinTraitant: false,
+        authorizationEnd: null,
+      };
     const dmp = this.dmp(call, 'status', false);
     return { ...dmp.status };
   }
 
   async addAuthorization(call: DmpCall) {
     const dmp = this.dmp(call, 'addAuthorization', false);
-    if (dmp.status.authorization === 'INTERDIT') throw new CabinetError('CONFLICT', 'Accès interdit par le patient.', { codes: ['DMPAccessDenied'] });
+    if (dmp.status.authorization === 'INTERDIT')
+      throw new CabinetError('CONFLICT', 'Accès interdit par le patient.', { codes: ['DMPAccessDenied'] });
     dmp.status = { ...dmp.status, authorization: 'VALIDE', authorizationEnd: '2027-11-23T00:00:00Z' };
     return { ...dmp.status };
   }
@@ -94,7 +129,10 @@ class FakeDmp implements DmpClient {
     this.lastFilter = filter;
     const statuses = filter.status ?? ['Approved'];
     return this.visible(dmp)
-      .filter((d) => statuses.includes(d.entry.status) && (!filter.serviceFrom || (d.entry.serviceStart ?? '') >= filter.serviceFrom.toISOString()))
+      .filter(
+        (d) =>
+          statuses.includes(d.entry.status) && (!filter.serviceFrom || (d.entry.serviceStart ?? '') >= filter.serviceFrom.toISOString()),
+      )
       .map((d) => structuredClone(d.entry));
   }
   lastFilter: DmpFindFilter | null = null;
@@ -124,7 +162,13 @@ class FakeDmp implements DmpClient {
   }
 
   /** Registers a document as the DMP would (used to seed and by `feed`). */
-  register(value: string, content: Buffer, author: { idNat: string; name: string }, fields: Partial<DmpDocumentEntry> = {}, submissionTime = this.now().toISOString()) {
+  register(
+    value: string,
+    content: Buffer,
+    author: { idNat: string; name: string },
+    fields: Partial<DmpDocumentEntry> = {},
+    submissionTime = this.now().toISOString(),
+  ) {
     const dmp = this.patients.get(value)!;
     const entry: DmpDocumentEntry = {
       entryUuid: `urn:uuid:${randomUUID()}`,
@@ -151,27 +195,44 @@ class FakeDmp implements DmpClient {
       ...fields,
     };
     dmp.docs.push({ entry, content, author: author.idNat });
-    dmp.sets.push({ entryUuid: `urn:uuid:${randomUUID()}`, uniqueId: `2.25.${Date.now()}${dmp.sets.length}`, submissionTime, documentUuids: [entry.entryUuid] });
+    dmp.sets.push({
+      entryUuid: `urn:uuid:${randomUUID()}`,
+      uniqueId: `2.25.${Date.now()}${dmp.sets.length}`,
+      submissionTime,
+      documentUuids: [entry.entryUuid],
+    });
     return entry;
   }
 
   async feed(call: DmpCall, doc: DmpFeedDocument) {
     const dmp = this.dmp(call, 'feed', false);
-    if (dmp.status.closed) throw new CabinetError('CONFLICT', 'Le DMP de ce patient est fermé : il ne peut plus être alimenté.', { codes: ['DMPClosed'] });
+    if (dmp.status.closed)
+      throw new CabinetError('CONFLICT', 'Le DMP de ce patient est fermé : il ne peut plus être alimenté.', { codes: ['DMPClosed'] });
     if (this.nextFeedError) {
       const error = this.nextFeedError;
       this.nextFeedError = null;
       throw error;
     }
     const xml = doc.cda.toString('utf8');
-    if (!xml.includes(`extension="${call.ins.value}"`)) throw new CabinetError('CHECK_FAILED', 'L’INS des métadonnées ne correspond pas à celui du document.', { codes: ['XDSPatientIdDoesNotMatch'] });
+    if (!xml.includes(`extension="${call.ins.value}"`))
+      throw new CabinetError('CHECK_FAILED', 'L’INS des métadonnées ne correspond pas à celui du document.', {
+        codes: ['XDSPatientIdDoesNotMatch'],
+      });
     const existing = dmp.docs.find((d) => d.entry.uniqueId === doc.uniqueId);
     if (existing) {
-      if (existing.content.equals(doc.cda)) return { outcome: 'already' as const, uniqueId: doc.uniqueId, submissionSetUniqueId: 'inconnu' };
-      throw new CabinetError('CHECK_FAILED', 'Un autre document porte déjà cet identifiant.', { codes: ['XDSDuplicateUniqueIdInRegistry'] });
+      if (existing.content.equals(doc.cda))
+        return { outcome: 'already' as const, uniqueId: doc.uniqueId, submissionSetUniqueId: 'inconnu' };
+      throw new CabinetError('CHECK_FAILED', 'Un autre document porte déjà cet identifiant.', {
+        codes: ['XDSDuplicateUniqueIdInRegistry'],
+      });
     }
     const title = /<title>([^<]*)<\/title>/.exec(xml)?.[1] ?? '';
-    const entry = this.register(call.ins.value, Buffer.from(doc.cda), { idNat: this.whoAmI(), name: 'Auteur' }, { uniqueId: doc.uniqueId, title, visibility: doc.visibility });
+    const entry = this.register(
+      call.ins.value,
+      Buffer.from(doc.cda),
+      { idNat: this.whoAmI(), name: 'Auteur' },
+      { uniqueId: doc.uniqueId, title, visibility: doc.visibility },
+    );
     if (doc.replaces) {
       const old = dmp.docs.find((d) => d.entry.entryUuid === doc.replaces!.entryUuid);
       if (old) old.entry.status = 'Deprecated';
@@ -189,17 +250,34 @@ class FakeDmp implements DmpClient {
     const doc = dmp.docs.find((d) => d.entry.entryUuid === entry.entryUuid && d.entry.status === 'Approved');
     if (!doc) throw new CabinetError('CONFLICT', 'Version du document périmée.', { codes: ['XDSMetadataVersionError'] });
     doc.entry.status = 'Deprecated';
-    this.register(call.ins.value, doc.content, { idNat: doc.author, name: 'Auteur' }, { ...structuredClone(doc.entry), entryUuid: `urn:uuid:${randomUUID()}`, status: 'Approved', visibility, version: String(Number(doc.entry.version) + 1) });
+    this.register(
+      call.ins.value,
+      doc.content,
+      { idNat: doc.author, name: 'Auteur' },
+      {
+        ...structuredClone(doc.entry),
+        entryUuid: `urn:uuid:${randomUUID()}`,
+        status: 'Approved',
+        visibility,
+        version: String(Number(doc.entry.version) + 1),
+      },
+    );
   }
 
   async setStatus(call: DmpCall, entry: DmpDocumentEntry, status: 'Archived' | 'Deleted' | 'Approved') {
     const dmp = this.dmp(call, 'setStatus', true);
     const doc = dmp.docs.find((d) => d.entry.entryUuid === entry.entryUuid);
     if (!doc) throw new CabinetError('NOT_FOUND', 'Document introuvable.', { codes: ['XDSUnknownDocument'] });
-    if (status === 'Deleted' && doc.author !== this.whoAmI()) throw new CabinetError('CONFLICT', 'Seul l’auteur peut supprimer ce document.', { codes: ['DMPDeleteForbidden'] });
+    if (status === 'Deleted' && doc.author !== this.whoAmI())
+      throw new CabinetError('CONFLICT', 'Seul l’auteur peut supprimer ce document.', { codes: ['DMPDeleteForbidden'] });
     doc.entry.status = status;
     // UpdateAvailabilityStatus: a submission set whose member is an association, not a document.
-    dmp.sets.push({ entryUuid: `urn:uuid:${randomUUID()}`, uniqueId: `2.25.${Date.now()}${dmp.sets.length}`, submissionTime: this.now().toISOString(), documentUuids: [] });
+    dmp.sets.push({
+      entryUuid: `urn:uuid:${randomUUID()}`,
+      uniqueId: `2.25.${Date.now()}${dmp.sets.length}`,
+      submissionTime: this.now().toISOString(),
+      documentUuids: [],
+    });
   }
 
   documents(value: string) {
@@ -223,7 +301,18 @@ function insiReturning(ins: { matricule: string; cle: string; oid: string }): In
     cr: '00' as const,
     label: 'Identité trouvée',
     attempts: [{ prenom: 'DOMINIQUE', cr: '00' }],
-    individu: { ins, history: [], traits: { nomNaissance: 'ADRTROIS', prenom: 'DOMINIQUE', listePrenoms: 'DOMINIQUE', sexe: 'F', dateNaissance: '1997-02-26', lieuNaissance: '2A020' } },
+    individu: {
+      ins,
+      history: [],
+      traits: {
+        nomNaissance: 'ADRTROIS',
+        prenom: 'DOMINIQUE',
+        listePrenoms: 'DOMINIQUE',
+        sexe: 'F',
+        dateNaissance: '1997-02-26',
+        lieuNaissance: '2A020',
+      },
+    },
   };
   return { byTraits: async () => outcome, byVitale: async () => outcome };
 }
@@ -257,7 +346,18 @@ async function setup(options: { progressive?: boolean; zone?: PracticeZone; star
   };
   const dmp = new FakeDmp(() => current?.idNatPs ?? '', clock);
   const changes: string[] = [];
-  const service = new DmpService({ db: store.db, audit, outbox, patients, session, client: () => dmp, checker: () => checker, practice, onChange: (uid) => changes.push(uid), ...(options.progressive !== undefined ? { progressive: options.progressive } : {}) });
+  const service = new DmpService({
+    db: store.db,
+    audit,
+    outbox,
+    patients,
+    session,
+    client: () => dmp,
+    checker: () => checker,
+    practice,
+    onChange: (uid) => changes.push(uid),
+    ...(options.progressive !== undefined ? { progressive: options.progressive } : {}),
+  });
   const worker = new OutboxWorker(outbox, { clock: () => now.getTime() });
   worker.register(DMP_FEED_KIND, createDmpFeedSender({ client: () => dmp, patients, session, cache: service.cache, audit }));
   return {
@@ -278,7 +378,10 @@ async function setup(options: { progressive?: boolean; zone?: PracticeZone; star
 }
 
 const value = `${INS.matricule}${INS.cle}`;
-const cdaOf = (title: string) => Buffer.from(`<?xml version="1.0" encoding="UTF-8"?><ClinicalDocument xmlns="urn:hl7-org:v3"><id root="1.2.3" extension="${title}"/><setId root="1.2.3" extension="s-${title}"/><versionNumber value="1"/><title>${title}</title><component><nonXMLBody><text mediaType="application/pdf" representation="B64">${pdf(64).toString('base64')}</text></nonXMLBody></component></ClinicalDocument>`);
+const cdaOf = (title: string) =>
+  Buffer.from(
+    `<?xml version="1.0" encoding="UTF-8"?><ClinicalDocument xmlns="urn:hl7-org:v3"><id root="1.2.3" extension="${title}"/><setId root="1.2.3" extension="s-${title}"/><versionNumber value="1"/><title>${title}</title><component><nonXMLBody><text mediaType="application/pdf" representation="B64">${pdf(64).toString('base64')}</text></nonXMLBody></component></ClinicalDocument>`,
+  );
 
 // ---------------------------------------------------------------- tests
 
@@ -289,7 +392,8 @@ describe('DMP service — consultation', () => {
     t.dmp.open(value, { authorization: 'VALIDE' });
     const author = { idNat: '810000000099', name: 'Dr Jean DURAND' };
     t.dmp.register(value, cdaOf('ancien'), author, { title: 'Trop ancien' }, '2023-06-01T10:00:00.000Z');
-    for (let i = 0; i < 3; i += 1) t.dmp.register(value, cdaOf(`r${i}`), author, { title: `Récent ${i}` }, `2026-0${i + 1}-15T10:00:00.000Z`);
+    for (let i = 0; i < 3; i += 1)
+      t.dmp.register(value, cdaOf(`r${i}`), author, { title: `Récent ${i}` }, `2026-0${i + 1}-15T10:00:00.000Z`);
 
     const first = await t.service.list(uid);
     expect(t.dmp.lastFilter).toEqual({ status: ['Approved'], serviceFrom: new Date('2024-11-23T05:00:00Z') });
@@ -299,7 +403,11 @@ describe('DMP service — consultation', () => {
 
     // 45 new documents since: FindSubmissionSets since the last call, then GetDocuments by 20 for those not cached.
     t.advance(3600_000);
-    for (let i = 0; i < 45; i += 1) t.dmp.register(value, cdaOf(`n${i}`), author, { title: `Nouveau ${i}`, creationTime: new Date(t.now().getTime() - i * 1000).toISOString() });
+    for (let i = 0; i < 45; i += 1)
+      t.dmp.register(value, cdaOf(`n${i}`), author, {
+        title: `Nouveau ${i}`,
+        creationTime: new Date(t.now().getTime() - i * 1000).toISOString(),
+      });
     t.dmp.calls.length = 0;
     const second = await t.service.list(uid, { limit: 10 });
     expect(t.dmp.lastSince!.getTime()).toBe(new Date('2026-11-23T05:00:00Z').getTime() - 5 * 60_000);
@@ -313,7 +421,12 @@ describe('DMP service — consultation', () => {
     t.dmp.calls.length = 0;
     await t.service.list(uid);
     expect(t.dmp.calls.map((c) => c.op)).toEqual(['findSubmissionSets']);
-    expect(t.audit.list(50).entries.filter((e) => e.action === 'dmp.list').map((e) => e.details?.mode)).toEqual(['incremental', 'incremental', 'initial']);
+    expect(
+      t.audit
+        .list(50)
+        .entries.filter((e) => e.action === 'dmp.list')
+        .map((e) => e.details?.mode),
+    ).toEqual(['incremental', 'incremental', 'initial']);
   });
 
   it('first opening of a large DMP: the newest documents of a recent window at once, the full 2-year search in the background', async () => {
@@ -323,8 +436,16 @@ describe('DMP service — consultation', () => {
     const author = { idNat: '810000000099', name: 'Dr Jean DURAND' };
     const day = 86_400_000;
     // 60 documents of the last two months, 100 from 7 to 20 months ago, 1 older than two years.
-    for (let i = 0; i < 60; i += 1) t.dmp.register(value, cdaOf(`r${i}`), author, { title: `Récent ${i}` }, new Date(t.now().getTime() - (i + 1) * day).toISOString());
-    for (let i = 0; i < 100; i += 1) t.dmp.register(value, cdaOf(`o${i}`), author, { title: `Ancien ${i}` }, new Date(t.now().getTime() - (210 + i * 4) * day).toISOString());
+    for (let i = 0; i < 60; i += 1)
+      t.dmp.register(value, cdaOf(`r${i}`), author, { title: `Récent ${i}` }, new Date(t.now().getTime() - (i + 1) * day).toISOString());
+    for (let i = 0; i < 100; i += 1)
+      t.dmp.register(
+        value,
+        cdaOf(`o${i}`),
+        author,
+        { title: `Ancien ${i}` },
+        new Date(t.now().getTime() - (210 + i * 4) * day).toISOString(),
+      );
     t.dmp.register(value, cdaOf('trop'), author, { title: 'Trop ancien' }, '2023-06-01T10:00:00.000Z');
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
@@ -340,7 +461,12 @@ describe('DMP service — consultation', () => {
     const first = await t.service.list(uid, { limit: 50 });
     // The 3-month window answered the screen; the 2-year search has left and waits for the DMP.
     expect(windows).toEqual(['2026-08-23T05:00:00.000Z', '2024-11-23T05:00:00.000Z']);
-    expect(first).toMatchObject({ total: 60, offline: false, fetchedAt: '2026-11-23T05:00:00.000Z', message: 'Les 60 documents des 3 derniers mois ; recherche sur deux ans en cours…' });
+    expect(first).toMatchObject({
+      total: 60,
+      offline: false,
+      fetchedAt: '2026-11-23T05:00:00.000Z',
+      message: 'Les 60 documents des 3 derniers mois ; recherche sur deux ans en cours…',
+    });
     expect(first.entries.map((e) => e.title)).toEqual(Array.from({ length: 50 }, (_, i) => `Récent ${i}`));
     expect(t.changes).toEqual([]);
     expect(t.service.cache.state(uid).cursor).toBeNull();
@@ -356,7 +482,12 @@ describe('DMP service — consultation', () => {
     const state = t.service.cache.state(uid);
     expect(state).toMatchObject({ cursor: '2026-11-23T05:00:00.000Z', initialFrom: '2024-11-23T05:00:00.000Z' });
     expect(t.service.cache.list(uid, { limit: 500 }).total).toBe(160);
-    expect(t.audit.list(50).entries.filter((e) => e.action === 'dmp.list').map((e) => e.details?.mode)).toEqual(['initial', 'cache', 'recent']);
+    expect(
+      t.audit
+        .list(50)
+        .entries.filter((e) => e.action === 'dmp.list')
+        .map((e) => e.details?.mode),
+    ).toEqual(['initial', 'cache', 'recent']);
 
     // Then the incremental path, as before.
     t.advance(60_000);
@@ -370,7 +501,14 @@ describe('DMP service — consultation', () => {
     const uid = await t.qualify();
     t.dmp.open(value, { authorization: 'VALIDE' });
     const author = { idNat: '810000000099', name: 'Dr Jean DURAND' };
-    for (let i = 0; i < 55; i += 1) t.dmp.register(value, cdaOf(`r${i}`), author, { title: `Récent ${i}` }, new Date(t.now().getTime() - (i + 1) * 3600_000).toISOString());
+    for (let i = 0; i < 55; i += 1)
+      t.dmp.register(
+        value,
+        cdaOf(`r${i}`),
+        author,
+        { title: `Récent ${i}` },
+        new Date(t.now().getTime() - (i + 1) * 3600_000).toISOString(),
+      );
     t.dmp.register(value, cdaOf('vieux'), author, { title: 'Vieux' }, '2025-06-01T10:00:00.000Z');
     const find = t.dmp.findDocuments.bind(t.dmp);
     let calls = 0;
@@ -396,9 +534,18 @@ describe('DMP service — consultation', () => {
     t.dmp.open(value, { authorization: 'VALIDE' });
     const author = { idNat: '810000000099', name: 'Dr Jean DURAND' };
     const day = 86_400_000;
-    for (let i = 0; i < 10; i += 1) t.dmp.register(value, cdaOf(`r${i}`), author, { title: `Récent ${i}` }, new Date(t.now().getTime() - (i + 1) * day).toISOString());
-    for (let i = 0; i < 45; i += 1) t.dmp.register(value, cdaOf(`m${i}`), author, { title: `Moins récent ${i}` }, new Date(t.now().getTime() - (100 + i) * day).toISOString());
-    for (let i = 0; i < 20; i += 1) t.dmp.register(value, cdaOf(`o${i}`), author, { title: `Ancien ${i}` }, new Date(t.now().getTime() - (400 + i) * day).toISOString());
+    for (let i = 0; i < 10; i += 1)
+      t.dmp.register(value, cdaOf(`r${i}`), author, { title: `Récent ${i}` }, new Date(t.now().getTime() - (i + 1) * day).toISOString());
+    for (let i = 0; i < 45; i += 1)
+      t.dmp.register(
+        value,
+        cdaOf(`m${i}`),
+        author,
+        { title: `Moins récent ${i}` },
+        new Date(t.now().getTime() - (100 + i) * day).toISOString(),
+      );
+    for (let i = 0; i < 20; i += 1)
+      t.dmp.register(value, cdaOf(`o${i}`), author, { title: `Ancien ${i}` }, new Date(t.now().getTime() - (400 + i) * day).toISOString());
     const first = await t.service.list(uid, { limit: 50 });
     expect(t.dmp.calls.map((c) => c.op)).toEqual(['findDocuments', 'findDocuments', 'findDocuments']);
     expect(first.message).toBe('Les 55 documents des 6 derniers mois ; recherche sur deux ans en cours…');
@@ -414,7 +561,8 @@ describe('DMP service — consultation', () => {
     const s = await setup();
     const sparse = await s.qualify();
     s.dmp.open(value, { authorization: 'VALIDE' });
-    for (let i = 0; i < 5; i += 1) s.dmp.register(value, cdaOf(`p${i}`), author, { title: `Peu ${i}` }, new Date(s.now().getTime() - (i * 90 + 1) * day).toISOString());
+    for (let i = 0; i < 5; i += 1)
+      s.dmp.register(value, cdaOf(`p${i}`), author, { title: `Peu ${i}` }, new Date(s.now().getTime() - (i * 90 + 1) * day).toISOString());
     const listed = await s.service.list(sparse);
     expect(s.dmp.calls.map((c) => c.op)).toEqual(['findDocuments', 'findDocuments', 'findDocuments', 'findDocuments']);
     expect(s.dmp.lastFilter?.serviceFrom).toEqual(new Date('2024-11-23T05:00:00Z'));
@@ -425,7 +573,8 @@ describe('DMP service — consultation', () => {
     const c = await setup({ progressive: false });
     const cli = await c.qualify();
     c.dmp.open(value, { authorization: 'VALIDE' });
-    for (let i = 0; i < 60; i += 1) c.dmp.register(value, cdaOf(`c${i}`), author, { title: `Récent ${i}` }, new Date(c.now().getTime() - (i + 1) * day).toISOString());
+    for (let i = 0; i < 60; i += 1)
+      c.dmp.register(value, cdaOf(`c${i}`), author, { title: `Récent ${i}` }, new Date(c.now().getTime() - (i + 1) * day).toISOString());
     c.dmp.register(value, cdaOf('c-old'), author, { title: 'Ancien' }, new Date(c.now().getTime() - 400 * day).toISOString());
     expect(await c.service.list(cli)).toMatchObject({ total: 61, message: '61 documents des deux dernières années.' });
     expect(c.dmp.calls.map((x) => x.op)).toEqual(['findDocuments']);
@@ -439,7 +588,9 @@ describe('DMP service — consultation', () => {
     await t.service.list(uid);
     t.advance(60_000);
     t.dmp.patients.get(value)!.docs[0]!.entry.status = 'Deleted';
-    t.dmp.patients.get(value)!.sets.push({ entryUuid: 'urn:uuid:maj', uniqueId: '2.25.9', submissionTime: t.now().toISOString(), documentUuids: [] });
+    t.dmp.patients
+      .get(value)!
+      .sets.push({ entryUuid: 'urn:uuid:maj', uniqueId: '2.25.9', submissionTime: t.now().toISOString(), documentUuids: [] });
     t.dmp.calls.length = 0;
     const listed = await t.service.list(uid);
     expect(t.dmp.calls.map((c) => c.op)).toEqual(['findSubmissionSets', 'findDocuments']);
@@ -454,7 +605,10 @@ describe('DMP service — consultation', () => {
     t.dmp.open(value, { authorization: 'VALIDE' });
     t.dmp.register(value, cdaOf('a'), { idNat: '810000000099', name: 'Dr Jean DURAND' }, { title: 'CR' });
     t.dmp.offline = true;
-    await expect(t.service.list(uid)).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringMatching(/injoignable et aucun document/) });
+    await expect(t.service.list(uid)).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+      message: expect.stringMatching(/injoignable et aucun document/),
+    });
     await expect(t.service.status(uid)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
     t.dmp.offline = false;
     await t.service.status(uid);
@@ -465,9 +619,18 @@ describe('DMP service — consultation', () => {
     t.dmp.offline = true;
     t.advance(3 * 3600_000);
     const offline = await t.service.list(uid);
-    expect(offline).toMatchObject({ offline: true, total: 1, fetchedAt: '2026-11-23T05:00:00.000Z', message: 'DMP injoignable : liste enregistrée il y a 3 heures.' });
+    expect(offline).toMatchObject({
+      offline: true,
+      total: 1,
+      fetchedAt: '2026-11-23T05:00:00.000Z',
+      message: 'DMP injoignable : liste enregistrée il y a 3 heures.',
+    });
     const status = await t.service.status(uid);
-    expect(status).toMatchObject({ offline: true, status: { authorization: 'VALIDE' }, message: expect.stringMatching(/^DMP injoignable : état enregistré il y a 3 heures\. Vous êtes autorisé/) });
+    expect(status).toMatchObject({
+      offline: true,
+      status: { authorization: 'VALIDE' },
+      message: expect.stringMatching(/^DMP injoignable : état enregistré il y a 3 heures\. Vous êtes autorisé/),
+    });
     const again = await t.service.get(uid, offline.entries[0]!.entryUuid);
     expect(again).toMatchObject({ fromCache: true, kind: 'cda-n1', pdfBase64: pdf(64).toString('base64') });
     expect(t.audit.list(100).entries.filter((e) => e.details?.hors_ligne)).toHaveLength(3);
@@ -481,10 +644,20 @@ describe('DMP service — consultation', () => {
     t.dmp.open(value);
     expect((await t.service.status(uid)).message).toMatch(/pas d’autorisation.*consentement/);
     await expect(t.service.list(uid)).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/pas autorisé/) });
-    await expect(t.service.addAuthorization(uid, { consentConfirmed: false })).rejects.toMatchObject({ code: 'INVALID_REQUEST', message: expect.stringMatching(/consenti/) });
+    await expect(t.service.addAuthorization(uid, { consentConfirmed: false })).rejects.toMatchObject({
+      code: 'INVALID_REQUEST',
+      message: expect.stringMatching(/consenti/),
+    });
     const added = await t.service.addAuthorization(uid, { consentConfirmed: true });
-    expect(added).toMatchObject({ status: { authorization: 'VALIDE' }, message: expect.stringMatching(/autorisé\(e\) à consulter ce DMP jusqu’au 23\/11\/2027/) });
-    expect(t.audit.list(20).entries.find((e) => e.action === 'dmp.authorization')).toMatchObject({ actor: gp.idNatPs, subject: uid, details: { consentement: true, autorisation: 'VALIDE' } });
+    expect(added).toMatchObject({
+      status: { authorization: 'VALIDE' },
+      message: expect.stringMatching(/autorisé\(e\) à consulter ce DMP jusqu’au 23\/11\/2027/),
+    });
+    expect(t.audit.list(20).entries.find((e) => e.action === 'dmp.authorization')).toMatchObject({
+      actor: gp.idNatPs,
+      subject: uid,
+      details: { consentement: true, autorisation: 'VALIDE' },
+    });
     expect((await t.service.list(uid)).offline).toBe(false);
   });
 
@@ -492,14 +665,28 @@ describe('DMP service — consultation', () => {
     const t = await setup();
     const uid = await t.qualify();
     t.dmp.open(value);
-    expect(() => t.service.declareAccess(uid, 'bris_de_glace', '  urgence ')).toThrow(expect.objectContaining({ code: 'INVALID_REQUEST', message: expect.stringMatching(/raison.*10 caractères/) }));
+    expect(() => t.service.declareAccess(uid, 'bris_de_glace', '  urgence ')).toThrow(
+      expect.objectContaining({ code: 'INVALID_REQUEST', message: expect.stringMatching(/raison.*10 caractères/) }),
+    );
     expect(t.actions()).not.toContain('dmp.bris_de_glace');
     const access = t.service.declareAccess(uid, 'bris_de_glace', 'Patient inconscient aux urgences du cabinet');
-    expect(access).toMatchObject({ purpose: 'bris_de_glace', reason: 'Patient inconscient aux urgences du cabinet', since: '2026-11-23T05:00:00.000Z' });
-    expect(t.audit.list(10).entries.find((e) => e.action === 'dmp.bris_de_glace')).toMatchObject({ actor: gp.idNatPs, subject: uid, details: { raison: 'Patient inconscient aux urgences du cabinet' } });
+    expect(access).toMatchObject({
+      purpose: 'bris_de_glace',
+      reason: 'Patient inconscient aux urgences du cabinet',
+      since: '2026-11-23T05:00:00.000Z',
+    });
+    expect(t.audit.list(10).entries.find((e) => e.action === 'dmp.bris_de_glace')).toMatchObject({
+      actor: gp.idNatPs,
+      subject: uid,
+      details: { raison: 'Patient inconscient aux urgences du cabinet' },
+    });
     const listed = await t.service.list(uid);
     expect(listed.access).toMatchObject({ purpose: 'bris_de_glace' });
-    expect(t.dmp.calls.at(-1)).toMatchObject({ op: 'findDocuments', purpose: 'bris_de_glace', reason: 'Patient inconscient aux urgences du cabinet' });
+    expect(t.dmp.calls.at(-1)).toMatchObject({
+      op: 'findDocuments',
+      purpose: 'bris_de_glace',
+      reason: 'Patient inconscient aux urgences du cabinet',
+    });
     expect(t.audit.list(10).entries.find((e) => e.action === 'dmp.list')?.details).toMatchObject({ mode: 'bris_de_glace' });
     // Another practitioner on this post has not declared anything.
     t.login(nurse);
@@ -516,7 +703,9 @@ describe('DMP service — consultation', () => {
     t.dmp.open(value, { authorization: 'VALIDE' });
     await expect(t.service.list(uid)).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/qualifiée/) });
     await expect(t.service.status(uid)).rejects.toMatchObject({ message: expect.stringMatching(/qualifiée/) });
-    await expect(t.service.feed(uid, { pdf: pdf(), type: '11488-4' })).rejects.toMatchObject({ message: expect.stringMatching(/qualifiée/) });
+    await expect(t.service.feed(uid, { pdf: pdf(), type: '11488-4' })).rejects.toMatchObject({
+      message: expect.stringMatching(/qualifiée/),
+    });
     expect(() => t.service.declareAccess(uid, 'centre_15', 'Appel du centre 15 pour ce patient')).toThrow(/qualifiée/);
     expect(t.dmp.calls).toEqual([]);
     expect(t.outbox.list()).toEqual([]);
@@ -535,7 +724,13 @@ describe('DMP service — feeding through the outbox', () => {
     const t = await setup();
     const uid = await t.qualify();
     t.dmp.open(value, { authorization: 'VALIDE' });
-    const preview = await t.service.previewFeed(uid, { pdf: pdf(), type: '11488-4', title: 'Consultation du 20/11', date: '2026-11-20', visibility: { masquePs: true, invisiblePatient: false, invisibleRepresentants: false } });
+    const preview = await t.service.previewFeed(uid, {
+      pdf: pdf(),
+      type: '11488-4',
+      title: 'Consultation du 20/11',
+      date: '2026-11-20',
+      visibility: { masquePs: true, invisiblePatient: false, invisibleRepresentants: false },
+    });
     const labels = Object.fromEntries(preview.metadata.map((m) => [m.label, m.value]));
     expect(labels).toMatchObject({
       Patient: expect.stringMatching(/^ADRTROIS DOMINIQUE, né\(e\) le 26\/02\/1997/),
@@ -552,11 +747,19 @@ describe('DMP service — feeding through the outbox', () => {
     const queued = await t.service.feed(uid, { previewId: preview.previewId });
     expect(queued).toMatchObject({ uniqueId: preview.uniqueId, state: 'en_attente' });
     await expect(t.service.feed(uid, { previewId: preview.previewId })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    expect(t.outbox.get(queued.outboxId)).toMatchObject({ kind: 'dmp.feed', idempotencyKey: `dmp:${preview.uniqueId}`, summary: 'CR ou fiche de consultation ou de visite — ADRTROIS DOMINIQUE' });
+    expect(t.outbox.get(queued.outboxId)).toMatchObject({
+      kind: 'dmp.feed',
+      idempotencyKey: `dmp:${preview.uniqueId}`,
+      summary: 'CR ou fiche de consultation ou de visite — ADRTROIS DOMINIQUE',
+    });
 
     t.dmp.loseNextAnswer = true;
     await t.worker.drain();
-    expect(t.outbox.get(queued.outboxId)).toMatchObject({ state: 'en_attente', attempts: 1, lastError: expect.stringMatching(/pas répondu/) });
+    expect(t.outbox.get(queued.outboxId)).toMatchObject({
+      state: 'en_attente',
+      attempts: 1,
+      lastError: expect.stringMatching(/pas répondu/),
+    });
     expect(t.dmp.documents(value)).toHaveLength(1);
     t.advance(10 * 60_000);
     await t.worker.drain();
@@ -596,7 +799,11 @@ describe('DMP service — feeding through the outbox', () => {
     t.dmp.open(value, { closed: true });
     const queued = await t.service.feed(uid, { pdf: pdf(), type: '11488-4' });
     await t.worker.drain();
-    expect(t.outbox.get(queued.outboxId)).toMatchObject({ state: 'echec', attempts: 1, lastError: 'Le DMP de ce patient est fermé : il ne peut plus être alimenté.' });
+    expect(t.outbox.get(queued.outboxId)).toMatchObject({
+      state: 'echec',
+      attempts: 1,
+      lastError: 'Le DMP de ce patient est fermé : il ne peut plus être alimenté.',
+    });
     expect(t.service.cache.feed(queued.uniqueId)).toMatchObject({ state: 'echec' });
     expect(t.actions()).toContain('dmp.feed_failed');
     expect(t.dmp.documents(value)).toHaveLength(0);
@@ -620,14 +827,20 @@ describe('DMP service — feeding through the outbox', () => {
     t.patients.setAttributes(uid, ['DOUT'], 'test');
     t.advance(60_000);
     await t.worker.drain();
-    expect(t.outbox.get(queued.outboxId)).toMatchObject({ state: 'echec', lastError: expect.stringMatching(/^Envoi au DMP impossible : .*/) });
+    expect(t.outbox.get(queued.outboxId)).toMatchObject({
+      state: 'echec',
+      lastError: expect.stringMatching(/^Envoi au DMP impossible : .*/),
+    });
     expect(t.dmp.documents(value)).toHaveLength(0);
   });
 
   it('blocks a non-conformant document before anything is queued (self-check, French)', async () => {
     const t = await setup();
     const uid = await t.qualify();
-    await expect(t.service.feed(uid, { pdf: Buffer.from('pas un PDF'), type: '11488-4' })).rejects.toMatchObject({ code: 'INVALID_REQUEST', message: expect.stringMatching(/PDF/) });
+    await expect(t.service.feed(uid, { pdf: Buffer.from('pas un PDF'), type: '11488-4' })).rejects.toMatchObject({
+      code: 'INVALID_REQUEST',
+      message: expect.stringMatching(/PDF/),
+    });
     await expect(t.service.feed(uid, { pdf: pdf(), type: '11488-4', date: '2099-01-01' })).rejects.toMatchObject({ message: /futur/ });
     await expect(t.service.feed(uid, { pdf: pdf(), type: '99999-9' })).rejects.toMatchObject({ message: /Type de document inconnu/ });
     expect(t.outbox.list()).toEqual([]);
@@ -642,7 +855,10 @@ describe('DMP service — dates are the practice’s dates', () => {
     const t = await setup({ start: lateUtc });
     const uid = await t.qualify();
     t.dmp.open(value, { authorization: 'VALIDE' });
-    await expect(t.service.previewFeed(uid, { pdf: pdf(), type: '11488-4', date: '2026-12-09' })).rejects.toMatchObject({ code: 'INVALID_REQUEST', message: 'La date du document ne peut pas être dans le futur.' });
+    await expect(t.service.previewFeed(uid, { pdf: pdf(), type: '11488-4', date: '2026-12-09' })).rejects.toMatchObject({
+      code: 'INVALID_REQUEST',
+      message: 'La date du document ne peut pas être dans le futur.',
+    });
     const today = await t.service.previewFeed(uid, { pdf: pdf(), type: '11488-4', date: '2026-12-08' });
     expect(Object.fromEntries(today.metadata.map((m) => [m.label, m.value]))['Date du document']).toBe('08/12/2026');
     // No date: now, on Paris's calendar.
@@ -651,14 +867,18 @@ describe('DMP service — dates are the practice’s dates', () => {
     // An earlier day: noon of that day in Paris.
     const earlier = await t.service.previewFeed(uid, { pdf: pdf(), type: '11488-4', date: '2026-12-05' });
     expect(Object.fromEntries(earlier.metadata.map((m) => [m.label, m.value]))['Date du document']).toBe('05/12/2026');
-    await expect(t.service.previewFeed(uid, { pdf: pdf(), type: '11488-4', date: '2026-02-30' })).rejects.toMatchObject({ message: 'Date du document invalide.' });
+    await expect(t.service.previewFeed(uid, { pdf: pdf(), type: '11488-4', date: '2026-02-30' })).rejects.toMatchObject({
+      message: 'Date du document invalide.',
+    });
   });
 
   it('overseas: at the same instant it is still 7 December in Martinique', async () => {
     const t = await setup({ start: lateUtc, zone: 'America/Martinique' });
     const uid = await t.qualify();
     t.dmp.open(value, { authorization: 'VALIDE' });
-    await expect(t.service.previewFeed(uid, { pdf: pdf(), type: '11488-4', date: '2026-12-08' })).rejects.toMatchObject({ message: /futur/ });
+    await expect(t.service.previewFeed(uid, { pdf: pdf(), type: '11488-4', date: '2026-12-08' })).rejects.toMatchObject({
+      message: /futur/,
+    });
     const today = await t.service.previewFeed(uid, { pdf: pdf(), type: '11488-4', date: '2026-12-07' });
     expect(Object.fromEntries(today.metadata.map((m) => [m.label, m.value]))['Date du document']).toBe('07/12/2026');
   });
@@ -696,7 +916,10 @@ describe('DMP service — document actions', () => {
   it('deletes only the practitioner’s own documents', async () => {
     const { t, uid, mine, theirs } = await withDocuments();
     expect(theirs.own).toBe(false);
-    await expect(t.service.setStatus(uid, theirs.entryUuid, 'Deleted')).rejects.toMatchObject({ code: 'CONFLICT', message: 'Seul l’auteur d’un document peut le supprimer du DMP.' });
+    await expect(t.service.setStatus(uid, theirs.entryUuid, 'Deleted')).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: 'Seul l’auteur d’un document peut le supprimer du DMP.',
+    });
     expect(t.dmp.calls.some((c) => c.op === 'setStatus')).toBe(false);
     expect(t.actions()).toContain('dmp.delete_refused');
     const deleted = await t.service.setStatus(uid, mine.entryUuid, 'Deleted');
@@ -711,7 +934,11 @@ describe('DMP service — document actions', () => {
 
   it('masks a document: the new metadata version replaces the old one in the cache at the next refresh', async () => {
     const { t, uid, mine } = await withDocuments();
-    const masked = await t.service.setVisibility(uid, mine.entryUuid, { masquePs: true, invisiblePatient: false, invisibleRepresentants: true });
+    const masked = await t.service.setVisibility(uid, mine.entryUuid, {
+      masquePs: true,
+      invisiblePatient: false,
+      invisibleRepresentants: true,
+    });
     expect(masked.visibility).toEqual({ masquePs: true, invisiblePatient: false, invisibleRepresentants: true });
     t.advance(60_000);
     const listed = await t.service.list(uid, { visibility: 'masquees_ps' });
@@ -719,7 +946,10 @@ describe('DMP service — document actions', () => {
     expect(listed.entries[0]!.uniqueId).toBe(mine.uniqueId);
     expect(listed.entries[0]!.entryUuid).not.toBe(mine.entryUuid);
     expect(t.service.cache.entry(uid, mine.entryUuid)?.status).toBe('Deprecated');
-    expect(t.audit.list(20).entries.find((e) => e.action === 'dmp.visibility')?.details).toMatchObject({ uniqueId: mine.uniqueId, masquePs: true });
+    expect(t.audit.list(20).entries.find((e) => e.action === 'dmp.visibility')?.details).toMatchObject({
+      uniqueId: mine.uniqueId,
+      masquePs: true,
+    });
   });
 
   it('opens a level-1 CDA (PDF extracted), then from the cache; replaces one with a new version (RPLC)', async () => {
@@ -730,7 +960,12 @@ describe('DMP service — document actions', () => {
     t.dmp.calls.length = 0;
     expect((await t.service.get(uid, mine.entryUuid)).fromCache).toBe(true);
     expect(t.dmp.calls).toEqual([]);
-    expect(t.audit.list(20).entries.filter((e) => e.action === 'dmp.read').map((e) => e.details?.cache)).toEqual([true, false]);
+    expect(
+      t.audit
+        .list(20)
+        .entries.filter((e) => e.action === 'dmp.read')
+        .map((e) => e.details?.cache),
+    ).toEqual([true, false]);
 
     const replaced = await t.service.replace(uid, mine.entryUuid, { pdf: pdf(4096), type: '11488-4', title: 'Compte rendu corrigé' });
     await t.worker.drain();

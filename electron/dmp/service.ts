@@ -13,8 +13,24 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CabinetError } from '../../shared/contract/outcome.js';
-import { DEFAULT_PRACTICE_ZONE, instantAt, isCivilDate, practiceClock, todayIn, type PracticeClock } from '../../shared/domain/civil-date.js';
-import { CONFIDENTIALITY_CODES, FACILITY_TYPE_CODES, PRACTICE_SETTING_CODES, TYPE_CODES, type ConfidentialityCode, type FacilityTypeCode, type PracticeSettingCode, type TypeCode } from '../../shared/domain/cda/index.js';
+import {
+  DEFAULT_PRACTICE_ZONE,
+  instantAt,
+  isCivilDate,
+  practiceClock,
+  todayIn,
+  type PracticeClock,
+} from '../../shared/domain/civil-date.js';
+import {
+  CONFIDENTIALITY_CODES,
+  FACILITY_TYPE_CODES,
+  PRACTICE_SETTING_CODES,
+  TYPE_CODES,
+  type ConfidentialityCode,
+  type FacilityTypeCode,
+  type PracticeSettingCode,
+  type TypeCode,
+} from '../../shared/domain/cda/index.js';
 import { formatIns, insOidLabel } from '../../shared/domain/ins/index.js';
 import type { Practitioner } from '../../shared/domain/practitioner.js';
 import type { AuditLog } from '../platform/audit/audit-log.js';
@@ -140,7 +156,9 @@ export function statusMessage(status: DmpStatus): string {
   const parts: string[] = [];
   switch (status.authorization) {
     case 'VALIDE':
-      parts.push(`Vous êtes autorisé(e) à consulter ce DMP${status.authorizationEnd ? ` jusqu’au ${status.authorizationEnd.slice(0, 10).split('-').reverse().join('/')}` : ''}.`);
+      parts.push(
+        `Vous êtes autorisé(e) à consulter ce DMP${status.authorizationEnd ? ` jusqu’au ${status.authorizationEnd.slice(0, 10).split('-').reverse().join('/')}` : ''}.`,
+      );
       break;
     case 'EXPIRE':
       parts.push('Votre autorisation d’accès a expiré : ajoutez-la après avoir recueilli le consentement du patient.');
@@ -167,7 +185,11 @@ export function isOwnEntry(entry: DmpDocumentEntry, practitioner: Pick<Practitio
 }
 
 function visibilityLabel(v: DmpVisibility): string {
-  const hidden = [v.masquePs ? 'masqué aux autres professionnels' : null, v.invisiblePatient ? 'invisible pour le patient' : null, v.invisibleRepresentants ? 'invisible pour ses représentants légaux' : null].filter(Boolean);
+  const hidden = [
+    v.masquePs ? 'masqué aux autres professionnels' : null,
+    v.invisiblePatient ? 'invisible pour le patient' : null,
+    v.invisibleRepresentants ? 'invisible pour ses représentants légaux' : null,
+  ].filter(Boolean);
   return hidden.length ? hidden.join(', ') : 'visible par le patient et les professionnels autorisés';
 }
 
@@ -247,14 +269,31 @@ export class DmpService {
     try {
       const status = await this.options.client().status(call);
       this.cache.saveStatus(uid, status);
-      this.audit.append({ actor, action: 'dmp.status', subject: uid, details: this.auditDetails(call, { autorisation: status.authorization, existe: status.exists }) });
-      return { status, fetchedAt: this.clock().toISOString(), offline: false, message: statusMessage(status), access: this.accessFor(uid, actor) };
+      this.audit.append({
+        actor,
+        action: 'dmp.status',
+        subject: uid,
+        details: this.auditDetails(call, { autorisation: status.authorization, existe: status.exists }),
+      });
+      return {
+        status,
+        fetchedAt: this.clock().toISOString(),
+        offline: false,
+        message: statusMessage(status),
+        access: this.accessFor(uid, actor),
+      };
     } catch (error) {
       const cached = this.cache.state(uid);
       if (!isOffline(error) || !cached.status || !cached.statusFetchedAt) throw error;
       this.audit.append({ actor, action: 'dmp.status', subject: uid, details: this.auditDetails(call, { hors_ligne: true }) });
       const age = ageLabel(this.clock().getTime() - Date.parse(cached.statusFetchedAt));
-      return { status: cached.status, fetchedAt: cached.statusFetchedAt, offline: true, message: `DMP injoignable : état enregistré ${age}. ${statusMessage(cached.status)}`, access: this.accessFor(uid, actor) };
+      return {
+        status: cached.status,
+        fetchedAt: cached.statusFetchedAt,
+        offline: true,
+        message: `DMP injoignable : état enregistré ${age}. ${statusMessage(cached.status)}`,
+        access: this.accessFor(uid, actor),
+      };
     }
   }
 
@@ -267,9 +306,20 @@ export class DmpService {
     const call = this.call(uid, actor);
     const status = await this.options.client().addAuthorization(call);
     this.cache.saveStatus(uid, status);
-    this.audit.append({ actor, action: 'dmp.authorization', subject: uid, details: { consentement: true, autorisation: status.authorization } });
+    this.audit.append({
+      actor,
+      action: 'dmp.authorization',
+      subject: uid,
+      details: { consentement: true, autorisation: status.authorization },
+    });
     this.changed(uid);
-    return { status, fetchedAt: this.clock().toISOString(), offline: false, message: statusMessage(status), access: this.accessFor(uid, actor) };
+    return {
+      status,
+      fetchedAt: this.clock().toISOString(),
+      offline: false,
+      message: statusMessage(status),
+      access: this.accessFor(uid, actor),
+    };
   }
 
   /** Bris de glace or centre 15: a reason is mandatory and audited; the session remembers it for this patient. */
@@ -282,7 +332,12 @@ export class DmpService {
     const now = this.clock();
     const access: DmpAccess = { purpose, reason: text, since: now.toISOString() };
     this.access.set(`${actor}|${uid}`, { ...access, expiresAt: now.getTime() + ACCESS_TTL_MS });
-    this.audit.append({ actor, action: purpose === 'bris_de_glace' ? 'dmp.bris_de_glace' : 'dmp.centre_15', subject: uid, details: { raison: text } });
+    this.audit.append({
+      actor,
+      action: purpose === 'bris_de_glace' ? 'dmp.bris_de_glace' : 'dmp.centre_15',
+      subject: uid,
+      details: { raison: text },
+    });
     this.changed(uid);
     return access;
   }
@@ -305,7 +360,9 @@ export class DmpService {
     let offline = false;
     let message: string;
     if (refresh === 'cache') {
-      message = state.listFetchedAt ? `Liste enregistrée ${ageLabel(this.clock().getTime() - Date.parse(state.listFetchedAt))}.` : 'Aucune liste enregistrée pour ce patient.';
+      message = state.listFetchedAt
+        ? `Liste enregistrée ${ageLabel(this.clock().getTime() - Date.parse(state.listFetchedAt))}.`
+        : 'Aucune liste enregistrée pour ce patient.';
       this.audit.append({ actor, action: 'dmp.list', subject: uid, details: this.auditDetails(call, { mode: 'cache' }) });
     } else if (refresh === 'auto' && this.searches.has(uid)) {
       // The full search started by the first opening is still running: the cache answers; `dmpChanged` follows.
@@ -323,7 +380,10 @@ export class DmpService {
         offline = true;
         this.audit.append({ actor, action: 'dmp.list', subject: uid, details: this.auditDetails(call, { hors_ligne: true }) });
         if (!state.listFetchedAt) {
-          throw new CabinetError('UNAVAILABLE', `Le DMP est injoignable et aucun document de ce patient n’est enregistré sur ce poste. ${(error as CabinetError).message}`);
+          throw new CabinetError(
+            'UNAVAILABLE',
+            `Le DMP est injoignable et aucun document de ce patient n’est enregistré sur ce poste. ${(error as CabinetError).message}`,
+          );
         }
         message = `DMP injoignable : liste enregistrée ${ageLabel(this.clock().getTime() - Date.parse(state.listFetchedAt))}.`;
       }
@@ -366,9 +426,20 @@ export class DmpService {
       if (months >= full) break;
       const from = this.initialFrom(startedAt, months);
       // No cursor yet: until the full search is stored, the next refresh searches again.
-      const entries = await this.findAndStore(uid, call, from, { replaceAll: true, initialFrom: from.toISOString() }, (found) => found.length >= FIRST_SCREEN_DOCUMENTS);
+      const entries = await this.findAndStore(
+        uid,
+        call,
+        from,
+        { replaceAll: true, initialFrom: from.toISOString() },
+        (found) => found.length >= FIRST_SCREEN_DOCUMENTS,
+      );
       if (entries.length < FIRST_SCREEN_DOCUMENTS) continue;
-      this.audit.append({ actor, action: 'dmp.list', subject: uid, details: this.auditDetails(call, { mode: 'recent', mois: months, documents: entries.length }) });
+      this.audit.append({
+        actor,
+        action: 'dmp.list',
+        subject: uid,
+        details: this.auditDetails(call, { mode: 'recent', mois: months, documents: entries.length }),
+      });
       const search = this.refresh(uid, call, null, actor, startedAt)
         .then(
           () => undefined,
@@ -440,8 +511,17 @@ export class DmpService {
     }
     if (!cursor) {
       const from = this.initialFrom(startedAt, INITIAL_SEARCH_YEARS * 12);
-      const entries = await this.findAndStore(uid, call, from, { replaceAll: true, cursor: startedAt.toISOString(), initialFrom: from.toISOString() });
-      this.audit.append({ actor, action: 'dmp.list', subject: uid, details: this.auditDetails(call, { mode: sets.length ? 'complet' : 'initial', documents: entries.length }) });
+      const entries = await this.findAndStore(uid, call, from, {
+        replaceAll: true,
+        cursor: startedAt.toISOString(),
+        initialFrom: from.toISOString(),
+      });
+      this.audit.append({
+        actor,
+        action: 'dmp.list',
+        subject: uid,
+        details: this.auditDetails(call, { mode: sets.length ? 'complet' : 'initial', documents: entries.length }),
+      });
       this.changed(uid);
       return `${entries.length} document${entries.length > 1 ? 's' : ''} des deux dernières années.`;
     }
@@ -451,9 +531,16 @@ export class DmpService {
     const entries: DmpDocumentEntry[] = [];
     for (const batch of chunk(fresh, GET_DOCUMENTS_BATCH)) entries.push(...(await client.getDocuments(call, batch)));
     this.cache.storeEntries(uid, entries, { cursor: startedAt.toISOString() });
-    this.audit.append({ actor, action: 'dmp.list', subject: uid, details: this.auditDetails(call, { mode: 'incremental', lots: sets.length, nouveaux: entries.length }) });
+    this.audit.append({
+      actor,
+      action: 'dmp.list',
+      subject: uid,
+      details: this.auditDetails(call, { mode: 'incremental', lots: sets.length, nouveaux: entries.length }),
+    });
     if (entries.length) this.changed(uid);
-    return entries.length ? `${entries.length} nouveau${entries.length > 1 ? 'x' : ''} document${entries.length > 1 ? 's' : ''} depuis la dernière consultation.` : 'Aucun nouveau document depuis la dernière consultation.';
+    return entries.length
+      ? `${entries.length} nouveau${entries.length > 1 ? 'x' : ''} document${entries.length > 1 ? 's' : ''} depuis la dernière consultation.`
+      : 'Aucun nouveau document depuis la dernière consultation.';
   }
 
   private entry(uid: string, entryUuid: string): DmpDocumentEntry {
@@ -462,14 +549,22 @@ export class DmpService {
     return entry;
   }
 
-  private async content(uid: string, call: DmpCall, entry: DmpDocumentEntry): Promise<{ mimeType: string; content: Buffer; fromCache: boolean; fetchedAt: string }> {
+  private async content(
+    uid: string,
+    call: DmpCall,
+    entry: DmpDocumentEntry,
+  ): Promise<{ mimeType: string; content: Buffer; fromCache: boolean; fetchedAt: string }> {
     const cached = this.cache.content(entry.uniqueId);
     if (cached) return { ...cached, fromCache: true };
     let retrieved: { mimeType: string; content: Buffer };
     try {
       retrieved = await this.options.client().retrieve(call, { uniqueId: entry.uniqueId, repositoryUniqueId: entry.repositoryUniqueId });
     } catch (error) {
-      if (isOffline(error)) throw new CabinetError('UNAVAILABLE', `Le DMP est injoignable et ce document n’a pas encore été ouvert sur ce poste. ${(error as CabinetError).message}`);
+      if (isOffline(error))
+        throw new CabinetError(
+          'UNAVAILABLE',
+          `Le DMP est injoignable et ce document n’a pas encore été ouvert sur ce poste. ${(error as CabinetError).message}`,
+        );
       throw error;
     }
     this.cache.putContent(uid, entry.uniqueId, retrieved.mimeType, retrieved.content);
@@ -482,8 +577,16 @@ export class DmpService {
     const call = this.call(uid, actor);
     const entry = this.entry(uid, entryUuid);
     const doc = await this.content(uid, call, entry);
-    const reading = doc.mimeType.includes('xml') || doc.content.subarray(0, 200).toString('latin1').includes('ClinicalDocument') ? readCda(doc.content) : null;
-    this.audit.append({ actor, action: 'dmp.read', subject: uid, details: this.auditDetails(call, { uniqueId: entry.uniqueId, cache: doc.fromCache }) });
+    const reading =
+      doc.mimeType.includes('xml') || doc.content.subarray(0, 200).toString('latin1').includes('ClinicalDocument')
+        ? readCda(doc.content)
+        : null;
+    this.audit.append({
+      actor,
+      action: 'dmp.read',
+      subject: uid,
+      details: this.auditDetails(call, { uniqueId: entry.uniqueId, cache: doc.fromCache }),
+    });
     return {
       entryUuid: entry.entryUuid,
       uniqueId: entry.uniqueId,
@@ -496,12 +599,25 @@ export class DmpService {
     };
   }
 
-  private async build(uid: string, actor: string, practitioner: Practitioner, input: FeedInput, replaces?: { id: CdaId; setId: CdaId; versionNumber: number }) {
-    if (input.pdf.length > MAX_PDF_BYTES) throw new CabinetError('INVALID_REQUEST', `Le PDF est trop volumineux (${(input.pdf.length / 1048576).toFixed(1)} Mo ; 20 Mo au plus).`);
+  private async build(
+    uid: string,
+    actor: string,
+    practitioner: Practitioner,
+    input: FeedInput,
+    replaces?: { id: CdaId; setId: CdaId; versionNumber: number },
+  ) {
+    if (input.pdf.length > MAX_PDF_BYTES)
+      throw new CabinetError(
+        'INVALID_REQUEST',
+        `Le PDF est trop volumineux (${(input.pdf.length / 1048576).toFixed(1)} Mo ; 20 Mo au plus).`,
+      );
     if (!Object.hasOwn(TYPE_CODES, input.type)) throw new CabinetError('INVALID_REQUEST', `Type de document inconnu : ${input.type}.`);
-    if (input.confidentiality !== undefined && !Object.hasOwn(CONFIDENTIALITY_CODES, input.confidentiality)) throw new CabinetError('INVALID_REQUEST', 'Niveau de confidentialité inconnu.');
-    if (input.practiceSetting !== undefined && !Object.hasOwn(PRACTICE_SETTING_CODES, input.practiceSetting)) throw new CabinetError('INVALID_REQUEST', 'Cadre d’exercice inconnu.');
-    if (input.facilityType !== undefined && !Object.hasOwn(FACILITY_TYPE_CODES, input.facilityType)) throw new CabinetError('INVALID_REQUEST', 'Type de structure inconnu.');
+    if (input.confidentiality !== undefined && !Object.hasOwn(CONFIDENTIALITY_CODES, input.confidentiality))
+      throw new CabinetError('INVALID_REQUEST', 'Niveau de confidentialité inconnu.');
+    if (input.practiceSetting !== undefined && !Object.hasOwn(PRACTICE_SETTING_CODES, input.practiceSetting))
+      throw new CabinetError('INVALID_REQUEST', 'Cadre d’exercice inconnu.');
+    if (input.facilityType !== undefined && !Object.hasOwn(FACILITY_TYPE_CODES, input.facilityType))
+      throw new CabinetError('INVALID_REQUEST', 'Type de structure inconnu.');
     const now = this.clock();
     let effectiveTime = now;
     if (input.date) {
@@ -551,12 +667,20 @@ export class DmpService {
     const b = preview.built;
     const ins = this.options.patients.shareableIns(preview.uid);
     return [
-      { label: 'Patient', value: patient ? `${patient.birthName}${patient.usedName && patient.usedName !== patient.birthName ? ` (${patient.usedName})` : ''} ${patient.firstNames}, né(e) le ${patient.birthDate.split('-').reverse().join('/')}` : preview.patientLabel },
+      {
+        label: 'Patient',
+        value: patient
+          ? `${patient.birthName}${patient.usedName && patient.usedName !== patient.birthName ? ` (${patient.usedName})` : ''} ${patient.firstNames}, né(e) le ${patient.birthDate.split('-').reverse().join('/')}`
+          : preview.patientLabel,
+      },
       { label: 'INS', value: `${formatIns(ins)} — ${insOidLabel(ins.oid)}` },
       { label: 'Type de document', value: `${b.type.displayName} (${b.type.code})` },
       { label: 'Titre', value: b.title },
       { label: 'Date du document', value: `${b.effectiveTime.slice(6, 8)}/${b.effectiveTime.slice(4, 6)}/${b.effectiveTime.slice(0, 4)}` },
-      { label: 'Auteur', value: `${practitioner.displayName} (${practitioner.idNatPs})${b.authorSpecialty.displayName ? ` — ${b.authorSpecialty.displayName}` : ''}` },
+      {
+        label: 'Auteur',
+        value: `${practitioner.displayName} (${practitioner.idNatPs})${b.authorSpecialty.displayName ? ` — ${b.authorSpecialty.displayName}` : ''}`,
+      },
       { label: 'Cadre d’exercice', value: b.practiceSetting.displayName ?? b.practiceSetting.code },
       { label: 'Type de structure', value: b.healthcareFacilityType.displayName ?? b.healthcareFacilityType.code },
       { label: 'Confidentialité', value: b.confidentiality.displayName ?? b.confidentiality.code },
@@ -573,18 +697,36 @@ export class DmpService {
     const actor = practitioner.idNatPs;
     const { replaces, cdaReplaces } = replacing ? await this.replaced(uid, actor, replacing) : { replaces: null, cdaReplaces: undefined };
     const { built, patientLabel, patient } = await this.build(uid, actor, practitioner, input, cdaReplaces);
-    const preview: Preview = { uid, actor, built, visibility: input.visibility ?? noVisibility, replaces, patientLabel, expiresAt: this.clock().getTime() + PREVIEW_TTL_MS };
+    const preview: Preview = {
+      uid,
+      actor,
+      built,
+      visibility: input.visibility ?? noVisibility,
+      replaces,
+      patientLabel,
+      expiresAt: this.clock().getTime() + PREVIEW_TTL_MS,
+    };
     const previewId = this.remember(preview);
-    return { previewId, uniqueId: built.uniqueId, metadata: this.metadata(preview, practitioner, input.pdf.length, patient), expiresAt: new Date(preview.expiresAt).toISOString() };
+    return {
+      previewId,
+      uniqueId: built.uniqueId,
+      metadata: this.metadata(preview, practitioner, input.pdf.length, patient),
+      expiresAt: new Date(preview.expiresAt).toISOString(),
+    };
   }
 
   private async replaced(uid: string, actor: string, entryUuid: string) {
     const entry = this.entry(uid, entryUuid);
-    if (entry.status !== 'Approved' && entry.status !== 'Archived') throw new CabinetError('CONFLICT', 'Ce document a déjà été remplacé ou supprimé : actualisez la liste du DMP.');
+    if (entry.status !== 'Approved' && entry.status !== 'Archived')
+      throw new CabinetError('CONFLICT', 'Ce document a déjà été remplacé ou supprimé : actualisez la liste du DMP.');
     const doc = await this.content(uid, this.call(uid, actor), entry);
     const reading = readCda(doc.content);
-    if (!reading?.id || !reading.setId) throw new CabinetError('CONFLICT', 'Ce document n’est pas un CDA : il ne peut pas être remplacé depuis Cabinet.');
-    return { replaces: { entryUuid: entry.entryUuid, uniqueId: entry.uniqueId }, cdaReplaces: { id: reading.id, setId: reading.setId, versionNumber: reading.versionNumber ?? 1 } };
+    if (!reading?.id || !reading.setId)
+      throw new CabinetError('CONFLICT', 'Ce document n’est pas un CDA : il ne peut pas être remplacé depuis Cabinet.');
+    return {
+      replaces: { entryUuid: entry.entryUuid, uniqueId: entry.uniqueId },
+      cdaReplaces: { id: reading.id, setId: reading.setId, versionNumber: reading.versionNumber ?? 1 },
+    };
   }
 
   /** Feeds the DMP through the outbox: the previewed document (by its id), or one built now from the inputs. */
@@ -629,12 +771,41 @@ export class DmpService {
       title: built.title,
       typeCode: built.type.code,
     };
-    const { item } = this.options.outbox.enqueue({ kind: DMP_FEED_KIND, idempotencyKey: `dmp:${built.uniqueId}`, summary: `${built.type.displayName} — ${preview.patientLabel}`, payload, groupKey: uid });
-    this.cache.recordFeed({ uniqueId: built.uniqueId, patientUid: uid, outboxId: item.id, title: built.title, typeCode: built.type.code, actor, replaces: preview.replaces?.entryUuid ?? null });
-    this.audit.append({ actor, action: preview.replaces ? 'dmp.replace' : 'dmp.feed', subject: uid, details: { uniqueId: built.uniqueId, type: built.type.code, masquePs: preview.visibility.masquePs, ...(preview.replaces ? { remplace: preview.replaces.uniqueId } : {}) } });
+    const { item } = this.options.outbox.enqueue({
+      kind: DMP_FEED_KIND,
+      idempotencyKey: `dmp:${built.uniqueId}`,
+      summary: `${built.type.displayName} — ${preview.patientLabel}`,
+      payload,
+      groupKey: uid,
+    });
+    this.cache.recordFeed({
+      uniqueId: built.uniqueId,
+      patientUid: uid,
+      outboxId: item.id,
+      title: built.title,
+      typeCode: built.type.code,
+      actor,
+      replaces: preview.replaces?.entryUuid ?? null,
+    });
+    this.audit.append({
+      actor,
+      action: preview.replaces ? 'dmp.replace' : 'dmp.feed',
+      subject: uid,
+      details: {
+        uniqueId: built.uniqueId,
+        type: built.type.code,
+        masquePs: preview.visibility.masquePs,
+        ...(preview.replaces ? { remplace: preview.replaces.uniqueId } : {}),
+      },
+    });
     this.options.kick?.();
     this.changed(uid);
-    return { uniqueId: built.uniqueId, outboxId: item.id, state: item.state, message: 'Document prêt : il part vers le DMP (file d’envoi), même si le service est momentanément indisponible.' };
+    return {
+      uniqueId: built.uniqueId,
+      outboxId: item.id,
+      state: item.state,
+      message: 'Document prêt : il part vers le DMP (file d’envoi), même si le service est momentanément indisponible.',
+    };
   }
 
   /** ITI-57: masking from other practitioners, visibility to the patient and legal representatives. */
@@ -645,7 +816,12 @@ export class DmpService {
     const entry = this.entry(uid, entryUuid);
     await this.options.client().setVisibility(call, entry, visibility);
     const updated = this.cache.updateEntry(uid, entryUuid, { visibility });
-    this.audit.append({ actor, action: 'dmp.visibility', subject: uid, details: this.auditDetails(call, { uniqueId: entry.uniqueId, ...visibility }) });
+    this.audit.append({
+      actor,
+      action: 'dmp.visibility',
+      subject: uid,
+      details: this.auditDetails(call, { uniqueId: entry.uniqueId, ...visibility }),
+    });
     this.changed(uid);
     return { ...(updated ?? entry), own: isOwnEntry(entry, practitioner) };
   }
@@ -660,7 +836,8 @@ export class DmpService {
       this.audit.append({ actor, action: 'dmp.delete_refused', subject: uid, details: { uniqueId: entry.uniqueId } });
       throw new CabinetError('CONFLICT', 'Seul l’auteur d’un document peut le supprimer du DMP.');
     }
-    if (entry.status === 'Deleted' || entry.status === 'Deprecated') throw new CabinetError('CONFLICT', 'Ce document a déjà été remplacé ou supprimé.');
+    if (entry.status === 'Deleted' || entry.status === 'Deprecated')
+      throw new CabinetError('CONFLICT', 'Ce document a déjà été remplacé ou supprimé.');
     await this.options.client().setStatus(call, entry, status);
     const updated = this.cache.updateEntry(uid, entryUuid, { status });
     const action = status === 'Deleted' ? 'dmp.delete' : status === 'Archived' ? 'dmp.archive' : 'dmp.unarchive';
@@ -671,11 +848,28 @@ export class DmpService {
 }
 
 export function feedView(f: FeedRecord) {
-  return { uniqueId: f.uniqueId, outboxId: f.outboxId, state: f.state, title: f.title, typeCode: f.typeCode, error: f.error, createdAt: f.createdAt };
+  return {
+    uniqueId: f.uniqueId,
+    outboxId: f.outboxId,
+    state: f.state,
+    title: f.title,
+    typeCode: f.typeCode,
+    error: f.error,
+    createdAt: f.createdAt,
+  };
 }
 
 /** A feed request from the contract (PDF in base64) as the service takes it. */
-export function toFeedInput(request: { pdfBase64: string; type: string; title?: string | undefined; date?: string | undefined; visibility?: DmpVisibility | undefined; confidentiality?: string | undefined; practiceSetting?: string | undefined; facilityType?: string | undefined }): FeedInput {
+export function toFeedInput(request: {
+  pdfBase64: string;
+  type: string;
+  title?: string | undefined;
+  date?: string | undefined;
+  visibility?: DmpVisibility | undefined;
+  confidentiality?: string | undefined;
+  practiceSetting?: string | undefined;
+  facilityType?: string | undefined;
+}): FeedInput {
   const { pdfBase64, title, date, visibility, confidentiality, practiceSetting, facilityType, type } = request;
   return {
     pdf: Buffer.from(pdfBase64, 'base64'),

@@ -109,7 +109,14 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       return;
     }
     if (wss.clients.size + upgrading >= maxConnections) {
-      refuse(socket, 503, fail('UNAVAILABLE', `Trop de connexions ouvertes vers Cabinet (${maxConnections} au plus) : fermez les autres onglets de Cabinet, puis rechargez la page.`));
+      refuse(
+        socket,
+        503,
+        fail(
+          'UNAVAILABLE',
+          `Trop de connexions ouvertes vers Cabinet (${maxConnections} au plus) : fermez les autres onglets de Cabinet, puis rechargez la page.`,
+        ),
+      );
       return;
     }
     upgrading += 1;
@@ -171,4 +178,3 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       }),
   };
 }
-

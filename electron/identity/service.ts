@@ -9,7 +9,14 @@ import { professionLabel, specialtyLabels, type Practitioner } from '../../share
 import type { CardSlot } from './login/pkcs11.js';
 import { defaultModulePath, listCards, openCard } from './login/pkcs11.js';
 import { openP12, type IdentityChecks } from './login/p12.js';
-import { lockReasonLabels, Session, type AuditSink, type CredentialOpener, type SessionOptions, type SessionSnapshot } from './login/session.js';
+import {
+  lockReasonLabels,
+  Session,
+  type AuditSink,
+  type CredentialOpener,
+  type SessionOptions,
+  type SessionSnapshot,
+} from './login/session.js';
 import type { Credentials } from './types.js';
 import { VihfCache } from './vihf/cache.js';
 import type { PurposeOfUse } from './vihf/vihf.js';
@@ -33,7 +40,9 @@ export interface EcpsProvider {
 export interface IdentityServiceOptions {
   audit: AuditSink;
   checks: () => IdentityChecks;
-  setting: <K extends 'session.inactivityMinutes' | 'identity.pkcs11Module' | 'identity.specialite' | 'identity.structure'>(key: K) => K extends 'session.inactivityMinutes' ? number : string;
+  setting: <K extends 'session.inactivityMinutes' | 'identity.pkcs11Module' | 'identity.specialite' | 'identity.structure'>(
+    key: K,
+  ) => K extends 'session.inactivityMinutes' ? number : string;
   onChange?: (view: SessionView) => void;
   ecps?: EcpsProvider | null;
   clock?: () => number;
@@ -81,11 +90,21 @@ export class IdentityService {
   cards(): { modulePath: string | null; moduleFound: boolean; cards: CardSlot[]; message?: string } {
     const modulePath = this.modulePath();
     if (!modulePath) {
-      return { modulePath: null, moduleFound: false, cards: [], message: 'La Cryptolib CPS n’est pas installée sur ce poste (ou son emplacement n’est pas indiqué dans Réglages).' };
+      return {
+        modulePath: null,
+        moduleFound: false,
+        cards: [],
+        message: 'La Cryptolib CPS n’est pas installée sur ce poste (ou son emplacement n’est pas indiqué dans Réglages).',
+      };
     }
     try {
       const cards = listCards(modulePath);
-      return { modulePath, moduleFound: true, cards, ...(cards.length === 0 ? { message: 'Aucune carte CPS détectée : insérez votre carte dans le lecteur.' } : {}) };
+      return {
+        modulePath,
+        moduleFound: true,
+        cards,
+        ...(cards.length === 0 ? { message: 'Aucune carte CPS détectée : insérez votre carte dans le lecteur.' } : {}),
+      };
     } catch (error) {
       const message = error instanceof CabinetError ? error.message : 'Le lecteur de carte ne répond pas.';
       return { modulePath, moduleFound: false, cards: [], message };
@@ -136,7 +155,8 @@ export class IdentityService {
   }
 
   async unlock(secret: string): Promise<SessionView> {
-    if (this.session.snapshot().source === 'e_cps') throw new CabinetError('CONFLICT', 'Session e-CPS verrouillée : reconnectez-vous avec e-CPS.');
+    if (this.session.snapshot().source === 'e_cps')
+      throw new CabinetError('CONFLICT', 'Session e-CPS verrouillée : reconnectez-vous avec e-CPS.');
     await this.session.unlock(secret);
     return this.view();
   }
@@ -157,21 +177,46 @@ export class IdentityService {
    * signed with the card's or certificate's signature key. The patient's INS
    * must already be checked as qualified by the caller (INS issue).
    */
-  vihf(options: { purposeOfUse: PurposeOfUse; patientIns?: { value: string; oid: string }; structureId?: string; specialtyCode?: string }): string {
+  vihf(options: {
+    purposeOfUse: PurposeOfUse;
+    patientIns?: { value: string; oid: string };
+    structureId?: string;
+    specialtyCode?: string;
+  }): string {
     const credentials = this.session.require();
     if (!credentials.signature) {
-      throw new CabinetError('UNAVAILABLE', 'Une connexion e-CPS ne permet pas de signer une assertion VIHF sur ce poste : connectez-vous avec votre carte CPS ou votre certificat.');
+      throw new CabinetError(
+        'UNAVAILABLE',
+        'Une connexion e-CPS ne permet pas de signer une assertion VIHF sur ce poste : connectez-vous avec votre carte CPS ou votre certificat.',
+      );
     }
     const p = { ...credentials.practitioner };
-    if (options.specialtyCode) Object.assign(p, { specialtyCode: options.specialtyCode, specialtyLabel: specialtyLabels[options.specialtyCode] ?? options.specialtyCode });
+    if (options.specialtyCode)
+      Object.assign(p, {
+        specialtyCode: options.specialtyCode,
+        specialtyLabel: specialtyLabels[options.specialtyCode] ?? options.specialtyCode,
+      });
     const structureId = options.structureId || p.structureId;
-    if (!structureId) throw new CabinetError('INVALID_REQUEST', 'Renseignez l’identifiant de votre structure dans Réglages (« Identifiant de la structure »).');
+    if (!structureId)
+      throw new CabinetError(
+        'INVALID_REQUEST',
+        'Renseignez l’identifiant de votre structure dans Réglages (« Identifiant de la structure »).',
+      );
     if (p.professionCode === '10' && !p.specialtyCode) {
-      throw new CabinetError('INVALID_REQUEST', 'Renseignez votre spécialité dans Réglages (par exemple SM26) : le DMP l’exige pour un médecin et la carte CPS ne la contient pas.');
+      throw new CabinetError(
+        'INVALID_REQUEST',
+        'Renseignez votre spécialité dans Réglages (par exemple SM26) : le DMP l’exige pour un médecin et la carte CPS ne la contient pas.',
+      );
     }
     return this.vihfCache.get(
       {
-        practitioner: { idNatPs: p.idNatPs, displayName: p.displayName, professionCode: p.professionCode, professionLabel: p.professionLabel, ...(p.specialtyCode ? { specialtyCode: p.specialtyCode, specialtyLabel: p.specialtyLabel } : {}) },
+        practitioner: {
+          idNatPs: p.idNatPs,
+          displayName: p.displayName,
+          professionCode: p.professionCode,
+          professionLabel: p.professionLabel,
+          ...(p.specialtyCode ? { specialtyCode: p.specialtyCode, specialtyLabel: p.specialtyLabel } : {}),
+        },
         structureId,
         activitySector: DEFAULT_ACTIVITY_SECTOR,
         // The practitioner authenticated personally (card, or their own certificate): DIRECTE. INDIRECTE is for a

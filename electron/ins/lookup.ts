@@ -22,7 +22,6 @@ import type { InsiLookup, InsiOutcome } from '../patients/service.js';
 import { openInsiCertificate } from './client/certificate.js';
 import { InsiClient, type InsiCredentials, type InsiSearchOutcome } from './client/client.js';
 
-
 export const SANDBOX_P12_PASSWORD = 'cabinet-test';
 /** The authorisation number the INSi sandbox accepts (its SANDBOX_IDAM), used when none is configured in the sandbox environment. */
 export const SANDBOX_IDAM = 'CABINET-BAS-0001';
@@ -39,7 +38,9 @@ export interface InsiLookupOptions {
 }
 
 function softwareCertificate(options: InsiLookupOptions): { content: Buffer; password: string } | null {
-  const file = options.env.CABINET_INSI_P12?.trim() || (options.config.env === 'sandbox' && options.config.trustDir ? path.join(options.config.trustDir, 'logiciels', 'insi-manu.p12') : '');
+  const file =
+    options.env.CABINET_INSI_P12?.trim() ||
+    (options.config.env === 'sandbox' && options.config.trustDir ? path.join(options.config.trustDir, 'logiciels', 'insi-manu.p12') : '');
   if (!file || !fs.existsSync(file)) return null;
   const password = options.env.CABINET_INSI_P12_PASSWORD ?? (options.config.env === 'sandbox' ? SANDBOX_P12_PASSWORD : '');
   return { content: fs.readFileSync(file), password };
@@ -54,7 +55,10 @@ async function credentials(options: InsiLookupOptions): Promise<InsiCredentials>
   }
   const session = options.identity.session.require();
   if (!session.signature || session.practitioner.source !== 'carte_cps') {
-    throw new CabinetError('UNAVAILABLE', 'INSi : aucun certificat logiciel INSI-MANU configuré, et la connexion actuelle n’est pas une carte CPS. Configurez CABINET_INSI_P12 ou connectez-vous avec votre carte.');
+    throw new CabinetError(
+      'UNAVAILABLE',
+      'INSi : aucun certificat logiciel INSI-MANU configuré, et la connexion actuelle n’est pas une carte CPS. Configurez CABINET_INSI_P12 ou connectez-vous avec votre carte.',
+    );
   }
   return { kind: 'cps', credentials: session, identifiantFacturation: session.practitioner.idNatPs, secteurActivite: 'SA07' };
 }
@@ -70,7 +74,13 @@ export function toOutcome(outcome: InsiSearchOutcome): InsiOutcome {
     individu: individu
       ? {
           ins: { matricule: individu.insActif.matricule, cle: individu.insActif.cle ?? '', oid: individu.insActif.oid },
-          history: individu.insHisto.map((h) => ({ matricule: h.matricule, cle: h.cle ?? '', oid: h.oid, dateDeb: h.dateDebut ?? null, dateFin: h.dateFin ?? null })),
+          history: individu.insHisto.map((h) => ({
+            matricule: h.matricule,
+            cle: h.cle ?? '',
+            oid: h.oid,
+            dateDeb: h.dateDebut ?? null,
+            dateFin: h.dateFin ?? null,
+          })),
           traits: { ...individu.tiq, lieuNaissance: individu.tiq.lieuNaissance ?? null },
         }
       : null,
@@ -93,7 +103,8 @@ const vitaleFile = z.object({
 });
 
 export function readVitaleCard(content: Buffer, beneficiaire: number) {
-  if (content.length === 0 || content.length > MAX_VITALE_FILE) throw new CabinetError('INVALID_REQUEST', 'Ce fichier n’est pas une carte Vitale de test : taille inattendue.');
+  if (content.length === 0 || content.length > MAX_VITALE_FILE)
+    throw new CabinetError('INVALID_REQUEST', 'Ce fichier n’est pas une carte Vitale de test : taille inattendue.');
   let parsed: z.infer<typeof vitaleFile>;
   try {
     parsed = vitaleFile.parse(JSON.parse(content.toString('utf8')));
@@ -115,14 +126,20 @@ export function createInsiLookup(options: InsiLookupOptions): InsiLookup {
   const url = options.config.endpoints.insi.url;
   if (!url) throw new CabinetError('UNAVAILABLE', 'Le téléservice INSi n’est pas configuré pour cet environnement.');
   const authorisationNumber = options.env.CABINET_INSI_IDAM?.trim() || (options.config.env === 'sandbox' ? SANDBOX_IDAM : '');
-  if (!authorisationNumber) throw new CabinetError('CONFIG_INVALID', 'Le numéro d’autorisation CNDA du logiciel (CABINET_INSI_IDAM) n’est pas configuré.');
+  if (!authorisationNumber)
+    throw new CabinetError('CONFIG_INVALID', 'Le numéro d’autorisation CNDA du logiciel (CABINET_INSI_IDAM) n’est pas configuré.');
   const client = async () =>
     new InsiClient({
       url,
       credentials: await credentials(options),
       extraCa: options.serverTrust,
       tracer: options.tracer,
-      software: { authorisationNumber, name: APP_NAME, version: APP_VERSION, instance: createHash('sha256').update(options.config.dataDir).digest('hex').slice(0, 32) },
+      software: {
+        authorisationNumber,
+        name: APP_NAME,
+        version: APP_VERSION,
+        instance: createHash('sha256').update(options.config.dataDir).digest('hex').slice(0, 32),
+      },
     });
   const run = async (body: (c: InsiClient) => Promise<InsiSearchOutcome>) => {
     const c = await client();
@@ -134,7 +151,15 @@ export function createInsiLookup(options: InsiLookupOptions): InsiLookup {
   };
   return {
     byTraits: (traits: InsTraits) =>
-      run((c) => c.rechercherParTraits({ nomNaissance: traits.nomNaissance, prenoms: traits.listePrenoms, sexe: traits.sexe as 'M' | 'F', dateNaissance: traits.dateNaissance, ...(traits.lieuNaissance ? { lieuNaissance: traits.lieuNaissance } : {}) })),
+      run((c) =>
+        c.rechercherParTraits({
+          nomNaissance: traits.nomNaissance,
+          prenoms: traits.listePrenoms,
+          sexe: traits.sexe as 'M' | 'F',
+          dateNaissance: traits.dateNaissance,
+          ...(traits.lieuNaissance ? { lieuNaissance: traits.lieuNaissance } : {}),
+        }),
+      ),
     byVitale: (card: Buffer, beneficiaire: number) => run((c) => c.rechercherParCarteVitale(readVitaleCard(card, beneficiaire))),
   };
 }

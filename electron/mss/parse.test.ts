@@ -38,7 +38,13 @@ describe('parseEml: the test corpus', () => {
     ]);
     expect(mail.xdm).toHaveLength(1);
     const xdm = mail.xdm[0]?.resultat;
-    expect(xdm?.patient).toMatchObject({ valeur: '279035121518989', oid: '1.2.250.1.213.1.4.10', nom: 'GARCIA', prenom: 'Zoé', ins: { cleValide: true } });
+    expect(xdm?.patient).toMatchObject({
+      valeur: '279035121518989',
+      oid: '1.2.250.1.213.1.4.10',
+      nom: 'GARCIA',
+      prenom: 'Zoé',
+      ins: { cleValide: true },
+    });
     expect(xdm?.documents.map((d) => [d.metadata.mimeType, d.metadata.typeCode?.code, d.verification.empreinte])).toEqual([
       ['text/xml', '11488-4', 'conforme'],
       ['application/pdf', '11488-4', 'conforme'],
@@ -50,12 +56,21 @@ describe('parseEml: the test corpus', () => {
     const mail = await parseEml(eml('patient-ins.eml'));
     expect(mail.patientsDestinataires).toEqual([{ adresse: '279035121518989@patient.mssante.fr', ins: '279035121518989' }]);
     expect(mail.mss.headers).toEqual({ nil: 'DEV935997', codeCda: ['11488-4'], ins: 'O', mes: 'FIN' });
-    expect(mail.mss.lignes.at(-1)).toEqual({ header: 'X-MSS-MES', label: 'Fin d’échange avec le patient', value: 'FIN', texte: 'Échange clos : le patient ne peut pas répondre' });
+    expect(mail.mss.lignes.at(-1)).toEqual({
+      header: 'X-MSS-MES',
+      label: 'Fin d’échange avec le patient',
+      value: 'FIN',
+      texte: 'Échange clos : le patient ne peut pas répondre',
+    });
     expect(mail.xdm[0]?.resultat?.patient?.ins?.valeur).toBe('279035121518989');
     expect(mail.remarques).toEqual([]);
     // The same mail to another patient is flagged.
-    const other = await parseEml(Buffer.from(eml('patient-ins.eml').toString('utf8').replace('279035121518989@patient', '288091234567894@patient')));
-    expect(other.remarques).toEqual(['Le patient des documents (INS 279035121518989) n’est pas le patient destinataire (288091234567894@patient.mssante.fr).']);
+    const other = await parseEml(
+      Buffer.from(eml('patient-ins.eml').toString('utf8').replace('279035121518989@patient', '288091234567894@patient')),
+    );
+    expect(other.remarques).toEqual([
+      'Le patient des documents (INS 279035121518989) n’est pas le patient destinataire (288091234567894@patient.mssante.fr).',
+    ]);
   });
 
   it('a DSN failure: per-recipient action, status, diagnostic, envelope id and the original Message-ID', async () => {
@@ -65,28 +80,46 @@ describe('parseEml: the test corpus', () => {
       reportingMta: 'mx.test-ci-sis.mssante.fr',
       originalEnvelopeId: 'cabinet-outbox-42',
       arrivalDate: 'Tue, 16 Jan 2024 16:20:00 +0100 (CET)',
-      recipients: [{
-        finalRecipient: 'inconnu@test-ci-sis.mssante.fr', originalRecipient: 'inconnu@test-ci-sis.mssante.fr', action: 'failed', status: '5.1.1',
-        remoteMta: 'lmtp.test-ci-sis.mssante.fr', diagnostic: '550 5.1.1 <inconnu@test-ci-sis.mssante.fr> User doesn\'t exist',
-        libelle: 'échec : adresse inconnue (550 5.1.1 <inconnu@test-ci-sis.mssante.fr> User doesn\'t exist)',
-      }],
+      recipients: [
+        {
+          finalRecipient: 'inconnu@test-ci-sis.mssante.fr',
+          originalRecipient: 'inconnu@test-ci-sis.mssante.fr',
+          action: 'failed',
+          status: '5.1.1',
+          remoteMta: 'lmtp.test-ci-sis.mssante.fr',
+          diagnostic: "550 5.1.1 <inconnu@test-ci-sis.mssante.fr> User doesn't exist",
+          libelle: "échec : adresse inconnue (550 5.1.1 <inconnu@test-ci-sis.mssante.fr> User doesn't exist)",
+        },
+      ],
       originalMessageId: '<cr-2024-0001@cabinet.test-ci-sis.mssante.fr>',
       originalSubject: 'XDM/1.0/DDM+Compte rendu de consultation GARCIA Zoé 12/03/1979',
       statut: 'echec',
-      libelle: 'échec : adresse inconnue (550 5.1.1 <inconnu@test-ci-sis.mssante.fr> User doesn\'t exist)',
+      libelle: "échec : adresse inconnue (550 5.1.1 <inconnu@test-ci-sis.mssante.fr> User doesn't exist)",
     });
   });
 
   it('a DSN success: « remis », the original from message/rfc822', async () => {
     const mail = await parseEml(eml('dsn-success.eml'));
-    expect(mail.accuse).toMatchObject({ type: 'DSN', statut: 'remis', libelle: 'remis', originalEnvelopeId: 'cabinet-outbox-43', originalMessageId: '<cr-2024-0003@cabinet.test-ci-sis.mssante.fr>', recipients: [{ action: 'delivered', status: '2.0.0' }] });
+    expect(mail.accuse).toMatchObject({
+      type: 'DSN',
+      statut: 'remis',
+      libelle: 'remis',
+      originalEnvelopeId: 'cabinet-outbox-43',
+      originalMessageId: '<cr-2024-0003@cabinet.test-ci-sis.mssante.fr>',
+      recipients: [{ action: 'delivered', status: '2.0.0' }],
+    });
   });
 
   it('an MDN displayed: « lu », Original-Message-ID, Final-Recipient, disposition modes', async () => {
     const mail = await parseEml(eml('mdn-displayed.eml'));
     expect(mail.accuse).toEqual({
       type: 'MDN',
-      disposition: { raw: 'manual-action/MDN-sent-manually; displayed', actionMode: 'manual-action', sendingMode: 'MDN-sent-manually', type: 'displayed' },
+      disposition: {
+        raw: 'manual-action/MDN-sent-manually; displayed',
+        actionMode: 'manual-action',
+        sendingMode: 'MDN-sent-manually',
+        type: 'displayed',
+      },
       statut: 'lu',
       libelle: 'lu',
       finalRecipient: 'adam.hoda@test-ci-sis.mssante.fr',
@@ -100,7 +133,12 @@ describe('parseEml: the test corpus', () => {
 
   it('an integration-error MDN (ANS « KO Intégration système »): code 902 in French', async () => {
     const mail = await parseEml(eml('mdn-error.eml'));
-    expect(mail.accuse).toMatchObject({ type: 'MDN', statut: 'erreur', libelle: 'erreur d’intégration 902 : identifiant de patient inconnu', disposition: { type: 'processed', modifier: 'error', error: { code: '902' } } });
+    expect(mail.accuse).toMatchObject({
+      type: 'MDN',
+      statut: 'erreur',
+      libelle: 'erreur d’intégration 902 : identifiant de patient inconnu',
+      disposition: { type: 'processed', modifier: 'error', error: { code: '902' } },
+    });
     expect(mail.sujet).toMatchObject({ xdm: true, erreurIntegration: '902' });
   });
 });
@@ -109,7 +147,9 @@ describe('parseEml: malformed and hostile mail', () => {
   it('an unterminated boundary: the parts read, and a French remark', async () => {
     const mail = await parseEml(eml('unterminated-boundary.eml'));
     expect(mail.pieces.map((p) => p.nom)).toEqual(['cr.pdf']);
-    expect(mail.remarques).toEqual(['Structure MIME incomplète : la limite de fin « --jamais-ferme-- » est absente (message tronqué ?). Les parties lues sont affichées.']);
+    expect(mail.remarques).toEqual([
+      'Structure MIME incomplète : la limite de fin « --jamais-ferme-- » est absente (message tronqué ?). Les parties lues sont affichées.',
+    ]);
   });
 
   it('bad base64 in the XDM: the mail is read, the archive refused in French', async () => {
@@ -122,8 +162,18 @@ describe('parseEml: malformed and hostile mail', () => {
 
   it('nested bombs: a 1000:1 XDM refused, an embedded message never parsed', async () => {
     const mail = await parseEml(eml('nested-bomb.eml'));
-    expect(mail.xdm).toEqual([{ piece: 'IHE_XDM.ZIP', erreur: expect.stringMatching(/^Archive IHE_XDM refusée : taux de compression suspect pour « IHE_XDM\/SUBSET01\/METADATA\.XML » \(\d+ pour 1, 100 au plus : bombe zip \?\)\.$/) }]);
-    expect(mail.pieces.map((p) => [p.nom, p.type])).toEqual([['IHE_XDM.ZIP', 'application/zip'], ['transfert.eml', 'message/rfc822']]);
+    expect(mail.xdm).toEqual([
+      {
+        piece: 'IHE_XDM.ZIP',
+        erreur: expect.stringMatching(
+          /^Archive IHE_XDM refusée : taux de compression suspect pour « IHE_XDM\/SUBSET01\/METADATA\.XML » \(\d+ pour 1, 100 au plus : bombe zip \?\)\.$/,
+        ),
+      },
+    ]);
+    expect(mail.pieces.map((p) => [p.nom, p.type])).toEqual([
+      ['IHE_XDM.ZIP', 'application/zip'],
+      ['transfert.eml', 'message/rfc822'],
+    ]);
   });
 
   it('a huge header block is refused in French', async () => {
@@ -134,12 +184,21 @@ describe('parseEml: malformed and hostile mail', () => {
   it('deeply nested multiparts are refused in French', async () => {
     let body = 'fin\n';
     for (let i = 0; i < 400; i++) body = `Content-Type: multipart/mixed; boundary="b${i}"\n\n--b${i}\n${body}\n--b${i}--\n`;
-    expect(await refusal(parseEml(Buffer.from(`From: <a@b.fr>\nSubject: poupées russes\nMIME-Version: 1.0\n${body}`)))).toEqual({ message: 'Courriel illisible : trop de parties MIME (message piégé ?).', reason: 'parties' });
+    expect(await refusal(parseEml(Buffer.from(`From: <a@b.fr>\nSubject: poupées russes\nMIME-Version: 1.0\n${body}`)))).toEqual({
+      message: 'Courriel illisible : trop de parties MIME (message piégé ?).',
+      reason: 'parties',
+    });
   });
 
   it('too large, empty, or not a mail at all', async () => {
-    expect(await refusal(parseEml(eml('pro-xdm.eml'), { maxBytes: 1024 }))).toEqual({ message: 'Courriel illisible : plus de 0 Mio.', reason: 'taille' });
+    expect(await refusal(parseEml(eml('pro-xdm.eml'), { maxBytes: 1024 }))).toEqual({
+      message: 'Courriel illisible : plus de 0 Mio.',
+      reason: 'taille',
+    });
     expect((await refusal(parseEml(Buffer.alloc(0)))).reason).toBe('vide');
-    expect(await refusal(parseEml(Buffer.from([0x50, 0x4b, 3, 4, 0, 0, 0xff])))).toEqual({ message: 'Courriel illisible : le fichier ne commence pas par des en-têtes de courriel.', reason: 'entete' });
+    expect(await refusal(parseEml(Buffer.from([0x50, 0x4b, 3, 4, 0, 0, 0xff])))).toEqual({
+      message: 'Courriel illisible : le fichier ne commence pas par des en-têtes de courriel.',
+      reason: 'entete',
+    });
   });
 });

@@ -97,7 +97,19 @@ function addresses(value: AddressObject | AddressObject[] | undefined): string[]
 function headerStrings(value: HeaderValue | undefined): string[] {
   if (value === undefined) return [];
   const list = Array.isArray(value) ? value : [value];
-  return list.map((v) => (typeof v === 'string' ? v : v instanceof Date ? v.toISOString() : 'text' in v && typeof v.text === 'string' ? v.text : 'value' in v && typeof v.value === 'string' ? v.value : '')).filter((s) => s !== '');
+  return list
+    .map((v) =>
+      typeof v === 'string'
+        ? v
+        : v instanceof Date
+          ? v.toISOString()
+          : 'text' in v && typeof v.text === 'string'
+            ? v.text
+            : 'value' in v && typeof v.value === 'string'
+              ? v.value
+              : '',
+    )
+    .filter((s) => s !== '');
 }
 
 function looksLikeXdm(a: Attachment): boolean {
@@ -127,7 +139,8 @@ async function parseMime(raw: Buffer, l: ParseEmlLimits): Promise<ParsedMail> {
   if (raw.length > l.maxBytes) throw invalid('taille', `plus de ${Math.round(l.maxBytes / 1024 / 1024)} Mio`);
   // A header block must come first: refuse binary junk early.
   const firstLine = raw.subarray(0, 1000).toString('latin1').split(/\r?\n/, 1)[0] ?? '';
-  if (!/^[!-9;-~]+:/.test(firstLine) && !/^From /.test(firstLine)) throw invalid('entete', 'le fichier ne commence pas par des en-têtes de courriel');
+  if (!/^[!-9;-~]+:/.test(firstLine) && !/^From /.test(firstLine))
+    throw invalid('entete', 'le fichier ne commence pas par des en-têtes de courriel');
 
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -157,7 +170,11 @@ async function parseMime(raw: Buffer, l: ParseEmlLimits): Promise<ParsedMail> {
 }
 
 /** One attachment's bytes, by its position in {@link ParsedEml.pieces}. */
-export async function emlAttachment(raw: Buffer, index: number, limits: Partial<ParseEmlLimits> = {}): Promise<{ filename: string; contentType: string; content: Buffer }> {
+export async function emlAttachment(
+  raw: Buffer,
+  index: number,
+  limits: Partial<ParseEmlLimits> = {},
+): Promise<{ filename: string; contentType: string; content: Buffer }> {
   const mail = await parseMime(raw, { ...DEFAULT_EML_LIMITS, ...limits });
   const a = mail.attachments[index];
   if (!a) throw new CabinetError('NOT_FOUND', 'Cette pièce jointe n’existe pas dans le message.');
@@ -171,7 +188,10 @@ export async function parseEml(raw: Buffer, limits: Partial<ParseEmlLimits> = {}
   const remarques: string[] = [];
   const contentType = mail.headers.get('content-type') as StructuredHeader | undefined;
   const open = unterminatedBoundary(raw, contentType);
-  if (open !== null) remarques.push(`Structure MIME incomplète : la limite de fin « --${open.slice(0, 70)}-- » est absente (message tronqué ?). Les parties lues sont affichées.`);
+  if (open !== null)
+    remarques.push(
+      `Structure MIME incomplète : la limite de fin « --${open.slice(0, 70)}-- » est absente (message tronqué ?). Les parties lues sont affichées.`,
+    );
 
   const pieces: EmlAttachment[] = mail.attachments.map((a) => {
     const p: EmlAttachment = { type: a.contentType, taille: a.size, sha256: a.checksum };
@@ -189,7 +209,11 @@ export async function parseEml(raw: Buffer, limits: Partial<ParseEmlLimits> = {}
       xdm.push({ piece, erreur: error instanceof CabinetError ? error.message : 'Archive IHE_XDM illisible : erreur inattendue.' });
     }
   }
-  const hasCda = xdm.some((x) => x.resultat?.documents.some((d) => d.cda !== undefined)) ? true : xdm.some((x) => x.erreur) ? undefined : false;
+  const hasCda = xdm.some((x) => x.resultat?.documents.some((d) => d.cda !== undefined))
+    ? true
+    : xdm.some((x) => x.erreur)
+      ? undefined
+      : false;
 
   const mss = readMssHeaders((name) => headerStrings(mail.headers.get(name.toLowerCase())), hasCda);
   const to = addresses(mail.to);
@@ -198,12 +222,16 @@ export async function parseEml(raw: Buffer, limits: Partial<ParseEmlLimits> = {}
     .map((a) => parseMssAddress(a))
     .filter((p) => p?.kind === 'patient')
     .map((p) => (p?.ins ? { adresse: p.address, ins: p.ins } : { adresse: p?.address ?? '' }));
-  if (mss.headers.mes === 'FIN' && patientsDestinataires.length === 0) remarques.push('X-MSS-MES: FIN sur un message qui n’est adressé à aucun patient.');
-  for (const p of patientsDestinataires) if (!p.ins) remarques.push(`Adresse patient ${p.adresse} : la partie locale n’est pas un INS valide.`);
+  if (mss.headers.mes === 'FIN' && patientsDestinataires.length === 0)
+    remarques.push('X-MSS-MES: FIN sur un message qui n’est adressé à aucun patient.');
+  for (const p of patientsDestinataires)
+    if (!p.ins) remarques.push(`Adresse patient ${p.adresse} : la partie locale n’est pas un INS valide.`);
   for (const x of xdm) {
     const ins = x.resultat?.patient?.ins?.valeur;
     if (ins && patientsDestinataires.length > 0 && !patientsDestinataires.some((p) => p.ins === ins)) {
-      remarques.push(`Le patient des documents (INS ${ins}) n’est pas le patient destinataire (${patientsDestinataires.map((p) => p.adresse).join(', ')}).`);
+      remarques.push(
+        `Le patient des documents (INS ${ins}) n’est pas le patient destinataire (${patientsDestinataires.map((p) => p.adresse).join(', ')}).`,
+      );
     }
   }
 
@@ -214,7 +242,10 @@ export async function parseEml(raw: Buffer, limits: Partial<ParseEmlLimits> = {}
     if (!accuse) remarques.push('Rapport (multipart/report) sans partie d’état lisible.');
   }
 
-  const references = headerStrings(mail.headers.get('references')).flatMap((r) => r.split(/\s+/)).filter((r) => r !== '').slice(0, 100);
+  const references = headerStrings(mail.headers.get('references'))
+    .flatMap((r) => r.split(/\s+/))
+    .filter((r) => r !== '')
+    .slice(0, 100);
   const dnt = mail.headers.get('disposition-notification-to');
   const result: ParsedEml = {
     from: addresses(mail.from),
@@ -222,7 +253,8 @@ export async function parseEml(raw: Buffer, limits: Partial<ParseEmlLimits> = {}
     cc,
     sujet: parseXdmSubject(mail.subject),
     references,
-    accuseLectureDemandeA: dnt && typeof dnt === 'object' && 'value' in dnt && Array.isArray(dnt.value) ? addresses(dnt as AddressObject) : headerStrings(dnt),
+    accuseLectureDemandeA:
+      dnt && typeof dnt === 'object' && 'value' in dnt && Array.isArray(dnt.value) ? addresses(dnt as AddressObject) : headerStrings(dnt),
     patientsDestinataires,
     mss: { ...mss, lignes: describeMssHeaders(mss.headers) },
     pieces,

@@ -194,9 +194,19 @@ export function parseDsn(parts: readonly ReportPart[]): DsnReceipt | null {
     set('remoteMta', typed(g.get('remote-mta')));
     return r;
   });
-  const original = originalHeaders(parts.find((p) => /^(message\/(global|rfc822)|text\/rfc822-headers|message\/global-headers)$/i.test(p.contentType)));
+  const original = originalHeaders(
+    parts.find((p) => /^(message\/(global|rfc822)|text\/rfc822-headers|message\/global-headers)$/i.test(p.contentType)),
+  );
   const actions = new Set(recipients.map((r) => r.action));
-  const statut: DsnReceipt['statut'] = actions.has('failed') ? 'echec' : actions.has('delayed') ? 'en_attente' : actions.has('delivered') || actions.has('expanded') ? 'remis' : actions.has('relayed') ? 'relaye' : 'inconnu';
+  const statut: DsnReceipt['statut'] = actions.has('failed')
+    ? 'echec'
+    : actions.has('delayed')
+      ? 'en_attente'
+      : actions.has('delivered') || actions.has('expanded')
+        ? 'remis'
+        : actions.has('relayed')
+          ? 'relaye'
+          : 'inconnu';
   const libelle =
     recipients.length === 1
       ? (recipients[0]?.libelle ?? '')
@@ -252,7 +262,9 @@ export function parseMdn(parts: readonly ReportPart[]): MdnReceipt | null {
   if (!part) return null;
   const fields = parseFieldGroups(part.content.subarray(0, MAX_REPORT_BYTES).toString('utf8'))[0] ?? new Map<string, string>();
   const disposition = parseDisposition(fields.get('disposition') ?? '');
-  const original = originalHeaders(parts.find((p) => /^(message\/(global|rfc822)|text\/rfc822-headers|message\/global-headers)$/i.test(p.contentType)));
+  const original = originalHeaders(
+    parts.find((p) => /^(message\/(global|rfc822)|text\/rfc822-headers|message\/global-headers)$/i.test(p.contentType)),
+  );
   let statut: MdnReceipt['statut'];
   let libelle: string;
   if (disposition.error || disposition.modifier === 'error' || disposition.modifier === 'failure') {

@@ -51,7 +51,10 @@ export function receiptJournal(store: MssStore, recipients: readonly string[], n
     accepted(messageId) {
       const events = store.receipts(messageId).filter((e) => e.source === 'smtp');
       if (!events.some((e) => e.state === 'envoye')) return null;
-      return { accepted: events.filter((e) => e.state === 'envoye').map((e) => e.recipient), rejected: events.filter((e) => e.state === 'echec').map((e) => e.recipient) };
+      return {
+        accepted: events.filter((e) => e.state === 'envoye').map((e) => e.recipient),
+        rejected: events.filter((e) => e.state === 'echec').map((e) => e.recipient),
+      };
     },
     record(messageId, result) {
       const accepted = new Set(result.accepted.map((a) => a.toLowerCase()));
@@ -60,7 +63,13 @@ export function receiptJournal(store: MssStore, recipients: readonly string[], n
         messageId,
         recipients.map((r) => {
           const ok = accepted.has(r.toLowerCase());
-          return { recipient: r, state: ok ? 'envoye' : 'echec', label: ok ? 'envoyé' : 'échec : destinataire refusé par le serveur d’envoi', at, source: 'smtp' };
+          return {
+            recipient: r,
+            state: ok ? 'envoye' : 'echec',
+            label: ok ? 'envoyé' : 'échec : destinataire refusé par le serveur d’envoi',
+            at,
+            source: 'smtp',
+          };
         }),
       );
     },
@@ -77,12 +86,22 @@ export function createMssSender(options: MssSenderOptions): Sender {
       const smtp = await options.connections.smtp(p.account);
       let result;
       try {
-        result = await sendOnce(imap, smtp, { messageId: p.messageId, raw: Buffer.from(p.raw, 'base64'), envelope: p.envelope, envelopeId: p.envelopeId, dsn: p.dsn }, { afterSmtp: options.afterSmtp, afterAccept: options.afterAccept, journal: receiptJournal(options.store(p.account), p.envelope.to, () => new Date((options.clock ?? Date.now)()).toISOString()) });
+        result = await sendOnce(
+          imap,
+          smtp,
+          { messageId: p.messageId, raw: Buffer.from(p.raw, 'base64'), envelope: p.envelope, envelopeId: p.envelopeId, dsn: p.dsn },
+          {
+            afterSmtp: options.afterSmtp,
+            afterAccept: options.afterAccept,
+            journal: receiptJournal(options.store(p.account), p.envelope.to, () => new Date((options.clock ?? Date.now)()).toISOString()),
+          },
+        );
       } catch (error) {
         if (error instanceof CabinetError && error.code === 'INVALID_REQUEST') {
           const store = options.store(p.account);
           const at = new Date((options.clock ?? Date.now)()).toISOString();
-          for (const r of p.envelope.to) store.addReceipt(p.messageId, { recipient: r, state: 'echec', label: error.message, at, source: 'smtp' });
+          for (const r of p.envelope.to)
+            store.addReceipt(p.messageId, { recipient: r, state: 'echec', label: error.message, at, source: 'smtp' });
           throw new PermanentSendError(error.message);
         }
         throw error;
@@ -90,7 +109,9 @@ export function createMssSender(options: MssSenderOptions): Sender {
       const store = options.store(p.account);
       const at = new Date((options.clock ?? Date.now)()).toISOString();
       // Accepted: the journal wrote each recipient's « envoyé » / « échec » right after the server's answer.
-      if (result.alreadySent) for (const r of p.envelope.to) store.addReceipt(p.messageId, { recipient: r, state: 'envoye', label: 'envoyé', at, source: 'smtp' });
+      if (result.alreadySent)
+        for (const r of p.envelope.to)
+          store.addReceipt(p.messageId, { recipient: r, state: 'envoye', label: 'envoyé', at, source: 'smtp' });
       options.onSent?.(p.messageId);
       return { messageId: p.messageId, dejaEnvoye: result.alreadySent, acceptes: result.accepted, refuses: result.rejected };
     } finally {

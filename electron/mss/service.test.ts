@@ -36,11 +36,18 @@ const message = (uid: number, subject: string, from: string): MessageInput => ({
 describe('newMailTracker (what the sync keeps of new messages)', () => {
   it('counts INBOX only, keeps the DSN/MDN reports apart (they are not new mail: issue 15), and names the newest message for the notification', () => {
     const { mss, inbox, sent } = store();
-    const ids = mss.insertMessages(inbox.id, [message(1, 'Compte rendu', 'a@hopital.test-mssante.fr'), message(2, 'XDM/1.0/DDM+Lettre de liaison', 'b@hopital.test-mssante.fr')]);
+    const ids = mss.insertMessages(inbox.id, [
+      message(1, 'Compte rendu', 'a@hopital.test-mssante.fr'),
+      message(2, 'XDM/1.0/DDM+Lettre de liaison', 'b@hopital.test-mssante.fr'),
+    ]);
     const sentIds = mss.insertMessages(sent.id, [message(1, 'Envoyé', 'marie.martin@cabinet.test-mssante.fr')]);
     const tracker = newMailTracker(mss);
     const fresh = (rowId: number, uid: number, type: string, folder = inbox): NewMessage => ({ rowId, uid, folder, type });
-    tracker.onNew([fresh(ids.get(1)!, 1, 'MULTIPART/REPORT'), fresh(sentIds.get(1)!, 1, 'text/plain', sent), fresh(ids.get(2)!, 2, 'multipart/mixed')]);
+    tracker.onNew([
+      fresh(ids.get(1)!, 1, 'MULTIPART/REPORT'),
+      fresh(sentIds.get(1)!, 1, 'text/plain', sent),
+      fresh(ids.get(2)!, 2, 'multipart/mixed'),
+    ]);
     expect(tracker.fresh).toBe(1);
     expect(tracker.reports.map((m) => m.uid)).toEqual([1]);
     // The subject convention of document mails is hidden, as in the list.
@@ -66,11 +73,21 @@ describe('unreadErrorNotices (ANS « courriel standard » error notices)', () =>
 
 describe('resolveMssAddress (the practitioner’s mailbox)', () => {
   it('takes --adresse, then the Réglages setting, then CABINET_MSS_ADRESSE; refuses nothing, garbage and a patient’s mailbox in French', () => {
-    expect(resolveMssAddress({ explicit: ' Marie.Martin@Cabinet.Test-MSSante.fr ', setting: 'a@b.mssante.fr', env: 'c@d.mssante.fr' })).toBe('marie.martin@cabinet.test-mssante.fr');
-    expect(resolveMssAddress({ setting: 'marie.martin@medecin.mssante.fr', env: 'c@d.mssante.fr' })).toBe('marie.martin@medecin.mssante.fr');
+    expect(
+      resolveMssAddress({ explicit: ' Marie.Martin@Cabinet.Test-MSSante.fr ', setting: 'a@b.mssante.fr', env: 'c@d.mssante.fr' }),
+    ).toBe('marie.martin@cabinet.test-mssante.fr');
+    expect(resolveMssAddress({ setting: 'marie.martin@medecin.mssante.fr', env: 'c@d.mssante.fr' })).toBe(
+      'marie.martin@medecin.mssante.fr',
+    );
     expect(resolveMssAddress({ setting: '  ', env: 'C@D.mssante.fr' })).toBe('c@d.mssante.fr');
-    expect(() => resolveMssAddress({})).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining('Réglages') }));
-    expect(() => resolveMssAddress({ setting: 'pas une adresse' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining('invalide') }));
-    expect(() => resolveMssAddress({ setting: '255087512345645@patient.mssante.fr' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining('adresse de patient') }));
+    expect(() => resolveMssAddress({})).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining('Réglages') }),
+    );
+    expect(() => resolveMssAddress({ setting: 'pas une adresse' })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining('invalide') }),
+    );
+    expect(() => resolveMssAddress({ setting: '255087512345645@patient.mssante.fr' })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining('adresse de patient') }),
+    );
   });
 });

@@ -93,12 +93,24 @@ const RECEIPT_RANK: Record<ReceiptEvent['state'], number> = { envoye: 1, en_atte
  * The practitioner's mailbox address: the CLI's `--adresse`, else the Réglages setting, else CABINET_MSS_ADRESSE
  * (what an installation sets for everyone on the post). Lower-cased; a professional MSSanté address only.
  */
-export function resolveMssAddress(sources: { explicit?: string | undefined; setting?: string | undefined; env?: string | undefined }): string {
+export function resolveMssAddress(sources: {
+  explicit?: string | undefined;
+  setting?: string | undefined;
+  env?: string | undefined;
+}): string {
   const a = [sources.explicit, sources.setting, sources.env].map((v) => (v ?? '').trim().toLowerCase()).find((v) => v !== '') ?? '';
-  if (!a) throw new CabinetError('CONFIG_INVALID', 'Adresse MSSanté non configurée : indiquez l’adresse de votre messagerie dans Réglages (ou CABINET_MSS_ADRESSE, ou --adresse).');
+  if (!a)
+    throw new CabinetError(
+      'CONFIG_INVALID',
+      'Adresse MSSanté non configurée : indiquez l’adresse de votre messagerie dans Réglages (ou CABINET_MSS_ADRESSE, ou --adresse).',
+    );
   const parsed = /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(a) ? parseMssAddress(a) : null;
   if (!parsed) throw new CabinetError('CONFIG_INVALID', `Adresse MSSanté invalide : ${a}`);
-  if (parsed.kind === 'patient') throw new CabinetError('CONFIG_INVALID', `Adresse MSSanté invalide : ${a} est une adresse de patient (Mon espace santé), pas celle d’un professionnel.`);
+  if (parsed.kind === 'patient')
+    throw new CabinetError(
+      'CONFIG_INVALID',
+      `Adresse MSSanté invalide : ${a} est une adresse de patient (Mon espace santé), pas celle d’un professionnel.`,
+    );
   return a;
 }
 
@@ -322,7 +334,11 @@ export class MssService {
         return synced;
       });
       this.lastSync = { at: this.now().toISOString(), result };
-      this.o.audit.append({ actor, action: 'mss.sync', details: { ajoutes: result.added, modifies: result.updated, supprimes: result.removed, accuses: receipts, ms: result.ms } });
+      this.o.audit.append({
+        actor,
+        action: 'mss.sync',
+        details: { ajoutes: result.added, modifies: result.updated, supprimes: result.removed, accuses: receipts, ms: result.ms },
+      });
       if (tracker.fresh > 0 && tracker.last) this.o.events?.newMail?.({ count: tracker.fresh, ...tracker.last });
       this.o.events?.changed?.();
       return result;
@@ -338,7 +354,9 @@ export class MssService {
       const raw = await fetchRaw(client, row.folderPath, row.uid, 5 * 1024 * 1024);
       const parsed = await parseEml(raw);
       store.saveBody(row.id, raw, parsed.texte ?? null, summarise(parsed));
-      const applied = parsed.accuse ? this.applyReceipt(store, parsed.accuse, `uid:${row.folderPath}:${row.uid}`, row.date ?? this.now().toISOString()) : 0;
+      const applied = parsed.accuse
+        ? this.applyReceipt(store, parsed.accuse, `uid:${row.folderPath}:${row.uid}`, row.date ?? this.now().toISOString())
+        : 0;
       // A report about one of our mails updates its timeline (Envois) and is not unread mail: it is marked read, here and on the server.
       if (applied) await this.markReportRead(client, store, row).catch(() => undefined);
       return applied;
@@ -362,7 +380,13 @@ export class MssService {
       const from = bareAddress(row.from[0]?.address);
       const recipients = sent.recipients.filter((r) => bareAddress(r) === from);
       for (const recipient of recipients.length > 0 ? recipients : sent.recipients) {
-        store.addReceipt(messageId, { recipient, state: 'echec', label: errorNoticeLabel(notice), at: row.date ?? this.now().toISOString(), source: `notice:${row.folderPath}:${row.uid}` });
+        store.addReceipt(messageId, {
+          recipient,
+          state: 'echec',
+          label: errorNoticeLabel(notice),
+          at: row.date ?? this.now().toISOString(),
+          source: `notice:${row.folderPath}:${row.uid}`,
+        });
       }
       await this.markReportRead(client, store, row).catch(() => undefined);
       applied += 1;
@@ -370,7 +394,11 @@ export class MssService {
     return applied;
   }
 
-  private async markReportRead(client: ImapFlow, store: MssStore, row: { id: number; folderPath: string; uid: number; flags: string[] }): Promise<void> {
+  private async markReportRead(
+    client: ImapFlow,
+    store: MssStore,
+    row: { id: number; folderPath: string; uid: number; flags: string[] },
+  ): Promise<void> {
     if (row.flags.includes('\\Seen')) return;
     await client.mailboxOpen(row.folderPath);
     await client.messageFlagsAdd(String(row.uid), ['\\Seen'], { uid: true });
@@ -378,7 +406,8 @@ export class MssService {
   }
 
   private applyReceipt(store: MssStore, receipt: Receipt, source: string, at: string): number {
-    const envId = receipt.type === 'DSN' && receipt.originalEnvelopeId ? `<${receipt.originalEnvelopeId.replace(/^<|>$/g, '')}>` : undefined;
+    const envId =
+      receipt.type === 'DSN' && receipt.originalEnvelopeId ? `<${receipt.originalEnvelopeId.replace(/^<|>$/g, '')}>` : undefined;
     const messageId = [receipt.originalMessageId, envId].find((id) => id && store.sent(id));
     if (!messageId) return 0;
     const sent = store.sent(messageId)!;
@@ -386,7 +415,14 @@ export class MssService {
       for (const r of receipt.recipients) {
         const recipient = bareAddress(r.originalRecipient ?? r.finalRecipient) || sent.recipients[0] || '';
         const action = r.action.toLowerCase();
-        const state = action === 'failed' ? 'echec' : action === 'delayed' ? 'en_attente' : action === 'delivered' || action === 'relayed' || action === 'expanded' ? 'remis' : null;
+        const state =
+          action === 'failed'
+            ? 'echec'
+            : action === 'delayed'
+              ? 'en_attente'
+              : action === 'delivered' || action === 'relayed' || action === 'expanded'
+                ? 'remis'
+                : null;
         if (state) store.addReceipt(messageId, { recipient, state, label: r.libelle, at, source });
       }
     } else {
@@ -413,14 +449,26 @@ export class MssService {
   folders() {
     return this.store()
       .folders()
-      .map((f) => ({ id: f.id, path: f.path, name: f.name, specialUse: f.specialUse, total: f.total, unread: f.unread, syncedAt: f.syncedAt }));
+      .map((f) => ({
+        id: f.id,
+        path: f.path,
+        name: f.name,
+        specialUse: f.specialUse,
+        total: f.total,
+        unread: f.unread,
+        syncedAt: f.syncedAt,
+      }));
   }
 
   list(folderId: number, offset: number, limit: number) {
     const store = this.store();
     if (!store.folderById(folderId)) throw new CabinetError('NOT_FOUND', 'Ce dossier de messagerie n’existe pas.');
     const page = store.list(folderId, offset, limit);
-    this.o.audit.append({ actor: this.actor(), action: 'mss.list', details: { dossier: folderId, debut: offset, nombre: page.messages.length } });
+    this.o.audit.append({
+      actor: this.actor(),
+      action: 'mss.list',
+      details: { dossier: folderId, debut: offset, nombre: page.messages.length },
+    });
     return { ...page, messages: page.messages.map(summary) };
   }
 
@@ -468,7 +516,16 @@ export class MssService {
       }
     }
     const documents = store.documents(id);
-    this.o.audit.append({ actor, action: 'mss.read', subject: row.messageId, details: { dossier: row.folderPath, documents: documents.length, patients: documents.filter((d) => d.patientUid).map((d) => d.patientUid) } });
+    this.o.audit.append({
+      actor,
+      action: 'mss.read',
+      subject: row.messageId,
+      details: {
+        dossier: row.folderPath,
+        documents: documents.length,
+        patients: documents.filter((d) => d.patientUid).map((d) => d.patientUid),
+      },
+    });
     const sent = row.messageId ? store.sent(row.messageId) : undefined;
     return {
       ...summary(row),
@@ -527,7 +584,12 @@ export class MssService {
       if (!raw) throw new CabinetError('INVALID_REQUEST', 'Ce message ne peut pas être lu : ses pièces jointes non plus.');
     }
     const piece = await emlAttachment(raw, index);
-    this.o.audit.append({ actor: this.actor(), action: 'mss.attachment', subject: row.messageId, details: { piece: index, type: piece.contentType, taille: piece.content.length } });
+    this.o.audit.append({
+      actor: this.actor(),
+      action: 'mss.attachment',
+      subject: row.messageId,
+      details: { piece: index, type: piece.contentType, taille: piece.content.length },
+    });
     return { filename: piece.filename, contentType: piece.contentType, base64: piece.content.toString('base64') };
   }
 
@@ -538,8 +600,17 @@ export class MssService {
     const found = doc ? store.documentPdf(documentId) : undefined;
     if (!doc || !found) throw new CabinetError('NOT_FOUND', 'Ce document n’existe pas (ou plus).');
     if (!found.pdf) throw new CabinetError('NOT_FOUND', 'Ce document ne contient pas de PDF.');
-    this.o.audit.append({ actor: this.actor(), action: 'mss.document_read', subject: doc.patientUid ?? undefined, details: { document: doc.uniqueId } });
-    const base = (found.title ?? 'document').replace(/[^\p{L}\p{N} ._-]+/gu, '_').slice(0, 80).trim() || 'document';
+    this.o.audit.append({
+      actor: this.actor(),
+      action: 'mss.document_read',
+      subject: doc.patientUid ?? undefined,
+      details: { document: doc.uniqueId },
+    });
+    const base =
+      (found.title ?? 'document')
+        .replace(/[^\p{L}\p{N} ._-]+/gu, '_')
+        .slice(0, 80)
+        .trim() || 'document';
     return { filename: `${base}.pdf`, base64: found.pdf.toString('base64') };
   }
 
@@ -549,9 +620,14 @@ export class MssService {
     const doc = store.document(documentId);
     if (!doc || !store.message(doc.messageRow)) throw new CabinetError('NOT_FOUND', 'Ce document n’existe pas (ou plus).');
     const uid = patientUid ?? doc.patientUid;
-    if (!uid) throw new CabinetError('CONFLICT', 'Ce document est « à rapprocher » : choisissez le patient (aucune identité qualifiée ne porte cet INS sur ce poste).');
+    if (!uid)
+      throw new CabinetError(
+        'CONFLICT',
+        'Ce document est « à rapprocher » : choisissez le patient (aucune identité qualifiée ne porte cet INS sur ce poste).',
+      );
     const ins = this.o.patients.shareableIns(uid); // refuses anything but QUAL
-    if (doc.ins && doc.ins !== `${ins.matricule}${ins.cle}`) throw new CabinetError('CONFLICT', 'L’INS du document ne correspond pas à celui de ce patient : import refusé.');
+    if (doc.ins && doc.ins !== `${ins.matricule}${ins.cle}`)
+      throw new CabinetError('CONFLICT', 'L’INS du document ne correspond pas à celui de ce patient : import refusé.');
     store.markImported(documentId, uid);
     this.o.audit.append({ actor, action: 'mss.import_document', subject: uid, details: { document: doc.uniqueId } });
     this.o.events?.changed?.();
@@ -621,7 +697,12 @@ export class MssService {
     const state = store.mdnState(id);
     if (!state) throw new CabinetError('CONFLICT', 'Ce message ne demande pas d’accusé de lecture.');
     store.setMdnState(id, 'refuse', state.notifyTo);
-    this.o.audit.append({ actor, action: 'mss.mdn_refuse', subject: store.message(id)?.messageId ?? undefined, details: { a: state.notifyTo } });
+    this.o.audit.append({
+      actor,
+      action: 'mss.mdn_refuse',
+      subject: store.message(id)?.messageId ?? undefined,
+      details: { a: state.notifyTo },
+    });
     return { id, mdn: 'refuse' as const };
   }
 
@@ -636,22 +717,46 @@ export class MssService {
     if (request.patientUid) {
       const ins = this.o.patients.shareableIns(request.patientUid); // QUAL only
       const detail = this.o.patients.get(request.patientUid, actor);
-      patient = { uid: request.patientUid, nom: detail.usedName ?? detail.birthName, prenom: detail.firstName, dateNaissance: detail.birthDate, ins: `${ins.matricule}${ins.cle}` };
+      patient = {
+        uid: request.patientUid,
+        nom: detail.usedName ?? detail.birthName,
+        prenom: detail.firstName,
+        dateNaissance: detail.birthDate,
+        ins: `${ins.matricule}${ins.cle}`,
+      };
       if (request.toPatient) to.push(patientMssAddress(ins));
     }
     // A patient mailbox typed by hand is refused: the address comes only from a qualified INS.
     const typedPatient = request.to.find((a) => isPatientMssAddress(a));
-    if (typedPatient) throw new CabinetError('INVALID_REQUEST', 'L’adresse d’un patient ne se saisit pas : choisissez le patient (son INS qualifié donne son adresse).', { field: 'to' });
-    if (request.fin && !request.toPatient) throw new CabinetError('INVALID_REQUEST', '« Bloquer la réponse du patient » ne s’applique qu’à un message adressé au patient.', { field: 'fin' });
+    if (typedPatient)
+      throw new CabinetError(
+        'INVALID_REQUEST',
+        'L’adresse d’un patient ne se saisit pas : choisissez le patient (son INS qualifié donne son adresse).',
+        { field: 'to' },
+      );
+    if (request.fin && !request.toPatient)
+      throw new CabinetError('INVALID_REQUEST', '« Bloquer la réponse du patient » ne s’applique qu’à un message adressé au patient.', {
+        field: 'fin',
+      });
     let subject = request.subject;
     let xdm: { zip: Buffer; cdaCodes: string[]; insQualifie: boolean } | undefined;
     const attachments = [...(request.attachments ?? [])];
     if (request.cda) {
-      if (!patient) throw new CabinetError('INVALID_REQUEST', 'Un document CDA s’envoie pour un patient : choisissez le patient.', { field: 'patientUid' });
+      if (!patient)
+        throw new CabinetError('INVALID_REQUEST', 'Un document CDA s’envoie pour un patient : choisissez le patient.', {
+          field: 'patientUid',
+        });
       const header = readCdaHeader(request.cda.xml);
       const cdaIns = header.patient?.ins?.valeur;
-      if (cdaIns !== patient.ins) throw new CabinetError('INVALID_REQUEST', 'L’INS du document CDA n’est pas celui du patient choisi : envoi refusé.', { field: 'cda' });
-      const zip = await buildXdm({ cda: { xml: request.cda.xml }, ...(request.cda.pdf ? { pdf: { data: request.cda.pdf } } : {}), product: { name: APP_NAME, version: APP_VERSION } });
+      if (cdaIns !== patient.ins)
+        throw new CabinetError('INVALID_REQUEST', 'L’INS du document CDA n’est pas celui du patient choisi : envoi refusé.', {
+          field: 'cda',
+        });
+      const zip = await buildXdm({
+        cda: { xml: request.cda.xml },
+        ...(request.cda.pdf ? { pdf: { data: request.cda.pdf } } : {}),
+        product: { name: APP_NAME, version: APP_VERSION },
+      });
       xdm = { zip, cdaCodes: [header.code.code], insQualifie: true };
       if (request.cda.pdf) attachments.push({ filename: 'document.pdf', content: request.cda.pdf, contentType: 'application/pdf' });
       const libelle = header.code.displayName ?? header.title ?? 'Document';
@@ -681,15 +786,44 @@ export class MssService {
       nil,
       date: this.now(),
     });
-    const payload: MssSendPayload = { account: from, messageId: mail.messageId, raw: mail.raw.toString('base64'), envelope: mail.envelope, envelopeId: mail.envelopeId, dsn: true };
+    const payload: MssSendPayload = {
+      account: from,
+      messageId: mail.messageId,
+      raw: mail.raw.toString('base64'),
+      envelope: mail.envelope,
+      envelopeId: mail.envelopeId,
+      dsn: true,
+    };
     const store = this.store();
-    store.recordSent({ messageId: mail.messageId, outboxKey: mail.messageId, sender: from, recipients: mail.envelope.to, subject, patientUid: patient?.uid ?? null, readReceipt: Boolean(request.readReceipt), fin: Boolean(request.fin) });
-    const { item } = this.o.outbox.enqueue({ kind: MSS_SEND_KIND, idempotencyKey: mail.messageId, summary: `Message « ${displaySubject(subject).slice(0, 80)} » — ${mail.envelope.to.join(', ')}`.slice(0, 300), payload, groupKey: patient?.uid ?? null });
+    store.recordSent({
+      messageId: mail.messageId,
+      outboxKey: mail.messageId,
+      sender: from,
+      recipients: mail.envelope.to,
+      subject,
+      patientUid: patient?.uid ?? null,
+      readReceipt: Boolean(request.readReceipt),
+      fin: Boolean(request.fin),
+    });
+    const { item } = this.o.outbox.enqueue({
+      kind: MSS_SEND_KIND,
+      idempotencyKey: mail.messageId,
+      summary: `Message « ${displaySubject(subject).slice(0, 80)} » — ${mail.envelope.to.join(', ')}`.slice(0, 300),
+      payload,
+      groupKey: patient?.uid ?? null,
+    });
     this.o.audit.append({
       actor,
       action: 'mss.send',
       subject: patient?.uid ?? null,
-      details: { messageId: mail.messageId, destinataires: mail.envelope.to.length, patient: Boolean(patient), document: Boolean(xdm), accuseLecture: Boolean(request.readReceipt), fin: Boolean(request.fin) },
+      details: {
+        messageId: mail.messageId,
+        destinataires: mail.envelope.to.length,
+        patient: Boolean(patient),
+        document: Boolean(xdm),
+        accuseLecture: Boolean(request.readReceipt),
+        fin: Boolean(request.fin),
+      },
     });
     this.o.worker.kick();
     this.o.events?.changed?.();
@@ -708,8 +842,16 @@ export class MssService {
       createdAt: sent.createdAt,
       recipients: sent.recipients.map((recipient) => {
         const mine = events.filter((e) => e.recipient === bareAddress(recipient));
-        const current = mine.reduce<ReceiptEvent | null>((best, e) => (!best || RECEIPT_RANK[e.state] >= RECEIPT_RANK[best.state] ? e : best), null);
-        return { recipient, state: current?.state ?? ('en_file' as const), label: current?.label ?? 'dans la file d’envoi', events: mine.map((e) => ({ state: e.state, label: e.label, at: e.at })) };
+        const current = mine.reduce<ReceiptEvent | null>(
+          (best, e) => (!best || RECEIPT_RANK[e.state] >= RECEIPT_RANK[best.state] ? e : best),
+          null,
+        );
+        return {
+          recipient,
+          state: current?.state ?? ('en_file' as const),
+          label: current?.label ?? 'dans la file d’envoi',
+          events: mine.map((e) => ({ state: e.state, label: e.label, at: e.at })),
+        };
       }),
     };
   }
@@ -749,8 +891,20 @@ function summarise(mail: ParsedEml) {
     mss: mail.mss.lignes,
     remarquesMss: mail.mss.remarques.map((r) => r.message),
     pieces: mail.pieces,
-    xdm: mail.xdm.map((x) => ({ piece: x.piece, erreur: x.erreur ?? null, documents: x.resultat?.documents.length ?? 0, patient: x.resultat?.patient?.ins?.valeur ?? null })),
-    accuse: mail.accuse ? { type: mail.accuse.type, statut: mail.accuse.statut, libelle: mail.accuse.libelle, originalMessageId: mail.accuse.originalMessageId ?? null } : null,
+    xdm: mail.xdm.map((x) => ({
+      piece: x.piece,
+      erreur: x.erreur ?? null,
+      documents: x.resultat?.documents.length ?? 0,
+      patient: x.resultat?.patient?.ins?.valeur ?? null,
+    })),
+    accuse: mail.accuse
+      ? {
+          type: mail.accuse.type,
+          statut: mail.accuse.statut,
+          libelle: mail.accuse.libelle,
+          originalMessageId: mail.accuse.originalMessageId ?? null,
+        }
+      : null,
     remarques: mail.remarques,
   };
 }
@@ -764,7 +918,9 @@ function headerBlock(raw: Buffer): string {
 
 function headerMap(raw: Buffer): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const line of headerBlock(raw).replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/)) {
+  for (const line of headerBlock(raw)
+    .replace(/\r?\n[ \t]+/g, ' ')
+    .split(/\r?\n/)) {
     const colon = line.indexOf(':');
     if (colon <= 0) continue;
     const name = line.slice(0, colon).trim().toLowerCase();

@@ -47,11 +47,15 @@ export interface ParsedXml {
   prefixesNonDeclares: boolean;
 }
 
-const bad = (what: string, reason: string, details?: unknown) => new CabinetError('INVALID_REQUEST', `${what} illisible : ${reason}.`, details);
+const bad = (what: string, reason: string, details?: unknown) =>
+  new CabinetError('INVALID_REQUEST', `${what} illisible : ${reason}.`, details);
 
 /** Decodes bytes as UTF-8 (BOM allowed) or the declared ISO-8859-1. */
 export function decodeXml(bytes: Uint8Array, what: string, maxBytes: number): string {
-  if (bytes.length > maxBytes) throw new CabinetError('INVALID_REQUEST', `${what} trop volumineux (plus de ${Math.round(maxBytes / 1024)} Kio).`, { reason: 'taille' });
+  if (bytes.length > maxBytes)
+    throw new CabinetError('INVALID_REQUEST', `${what} trop volumineux (plus de ${Math.round(maxBytes / 1024)} Kio).`, {
+      reason: 'taille',
+    });
   if (bytes.length === 0) throw bad(what, 'fichier vide', { reason: 'vide' });
   let view = bytes;
   if (view[0] === 0xef && view[1] === 0xbb && view[2] === 0xbf) view = view.subarray(3);
@@ -86,13 +90,16 @@ function parseOnce(text: string, what: string, limits: XmlLimits, xmlns: boolean
         : reason === 'delai'
           ? new CabinetError('INVALID_REQUEST', `${what} trop long à analyser : abandon.`, { reason: 'delai' })
           : reason === 'profondeur'
-            ? new CabinetError('INVALID_REQUEST', `${what} refusé : imbrication de plus de ${limits.maxDepth} niveaux.`, { reason: 'profondeur' })
+            ? new CabinetError('INVALID_REQUEST', `${what} refusé : imbrication de plus de ${limits.maxDepth} niveaux.`, {
+                reason: 'profondeur',
+              })
             : bad(what, message, { reason });
   const onText = (t: string) => {
     const current = stack[stack.length - 1];
     if (!current) return;
     textChars += t.length;
-    if (textChars > limits.maxTextChars) throw new CabinetError('INVALID_REQUEST', `${what} refusé : texte trop volumineux.`, { reason: 'texte' });
+    if (textChars > limits.maxTextChars)
+      throw new CabinetError('INVALID_REQUEST', `${what} refusé : texte trop volumineux.`, { reason: 'texte' });
     current.text += t;
   };
   readXml(
@@ -101,7 +108,8 @@ function parseOnce(text: string, what: string, limits: XmlLimits, xmlns: boolean
     {
       opentag: (tag) => {
         count += 1;
-        if (count > limits.maxElements) throw new CabinetError('INVALID_REQUEST', `${what} refusé : plus de ${limits.maxElements} éléments.`, { reason: 'elements' });
+        if (count > limits.maxElements)
+          throw new CabinetError('INVALID_REQUEST', `${what} refusé : plus de ${limits.maxElements} éléments.`, { reason: 'elements' });
         const attributes = new Map<string, string>();
         for (const [name, attr] of Object.entries(tag.attributes as Record<string, string | { value: string; local: string }>)) {
           const value = typeof attr === 'string' ? attr : attr.value;
@@ -141,17 +149,22 @@ export function parseXml(input: Uint8Array | string, what: string, limits: Parti
   const l: XmlLimits = { ...DEFAULT_XML_LIMITS, ...limits };
   let text: string;
   if (typeof input === 'string') {
-    if (Buffer.byteLength(input, 'utf8') > l.maxBytes) throw new CabinetError('INVALID_REQUEST', `${what} trop volumineux (plus de ${Math.round(l.maxBytes / 1024)} Kio).`, { reason: 'taille' });
+    if (Buffer.byteLength(input, 'utf8') > l.maxBytes)
+      throw new CabinetError('INVALID_REQUEST', `${what} trop volumineux (plus de ${Math.round(l.maxBytes / 1024)} Kio).`, {
+        reason: 'taille',
+      });
     text = input.replace(/^\uFEFF/, '');
   } else {
     text = decodeXml(input, what, l.maxBytes);
   }
-  if (/<!DOCTYPE/i.test(text) || /<!ENTITY/i.test(text)) throw new CabinetError('INVALID_REQUEST', `${what} refusé : déclaration DOCTYPE ou ENTITY interdite.`, { reason: 'doctype' });
+  if (/<!DOCTYPE/i.test(text) || /<!ENTITY/i.test(text))
+    throw new CabinetError('INVALID_REQUEST', `${what} refusé : déclaration DOCTYPE ou ENTITY interdite.`, { reason: 'doctype' });
   try {
     return { root: parseOnce(text, what, l, true), prefixesNonDeclares: false };
   } catch (error) {
     const details = error instanceof CabinetError ? (error.details as { reason?: string; detail?: string } | undefined) : undefined;
-    if (details?.reason === 'syntaxe' && /unbound namespace prefix/i.test(details.detail ?? '')) return { root: parseOnce(text, what, l, false), prefixesNonDeclares: true };
+    if (details?.reason === 'syntaxe' && /unbound namespace prefix/i.test(details.detail ?? ''))
+      return { root: parseOnce(text, what, l, false), prefixesNonDeclares: true };
     throw error;
   }
 }

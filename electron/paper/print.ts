@@ -53,7 +53,9 @@ export async function patientSheet(services: Deps, uid: string, actor: string, p
     documents.push({ title: feed.title, date: civil(feed.createdAt), route, pdf });
   }
 
-  const mails = services.store.db.prepare('SELECT message_id, subject, recipients, created_at FROM mss_sent WHERE patient_uid = ? ORDER BY created_at DESC LIMIT 50').all(uid) as {
+  const mails = services.store.db
+    .prepare('SELECT message_id, subject, recipients, created_at FROM mss_sent WHERE patient_uid = ? ORDER BY created_at DESC LIMIT 50')
+    .all(uid) as {
     message_id: string;
     subject: string;
     recipients: string;
@@ -64,7 +66,10 @@ export async function patientSheet(services: Deps, uid: string, actor: string, p
     const recipients = JSON.parse(m.recipients) as string[];
     const toPatient = recipients.some(isPatientMssAddress);
     if (toPatient) espaceSante = true;
-    const delivery = deliveryOf(receipts.all(m.message_id) as { recipient: string; state: DeliveryState; label: string; at: string }[], recipients);
+    const delivery = deliveryOf(
+      receipts.all(m.message_id) as { recipient: string; state: DeliveryState; label: string; at: string }[],
+      recipients,
+    );
     const route = `${toPatient ? 'Messagerie de Mon espace santé' : `Messagerie sécurisée (${recipients.join(', ')})`} — ${deliveryLabels[delivery.state]}`;
     documents.push({ title: `Message « ${m.subject} »`, date: civil(m.created_at), route, pdf: null });
   }
@@ -85,6 +90,11 @@ export async function patientSheet(services: Deps, uid: string, actor: string, p
     documents,
     espaceSante,
   });
-  services.audit.append({ actor, action: 'paper.print', subject: uid, details: { documents: documents.length, pages: result.pages, espaceSante } });
+  services.audit.append({
+    actor,
+    action: 'paper.print',
+    subject: uid,
+    details: { documents: documents.length, pages: result.pages, espaceSante },
+  });
   return { ...result, fileName: `documents-${p.birthName.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${services.clock.today()}.pdf` };
 }

@@ -21,11 +21,25 @@ async function consultationPdf(): Promise<Uint8Array> {
 }
 
 const base = async (): Promise<SheetInput> => ({
-  patient: { name: 'Dominique ADRTROIS', birthName: 'ADRTROIS', firstNames: 'DOMINIQUE', sex: 'F', birthDate: '01/01/1960', birthplace: '75056', ins: '2 60 01 75 056 001 — 42 (identité qualifiée)', status: 'identité qualifiée' },
+  patient: {
+    name: 'Dominique ADRTROIS',
+    birthName: 'ADRTROIS',
+    firstNames: 'DOMINIQUE',
+    sex: 'F',
+    birthDate: '01/01/1960',
+    birthplace: '75056',
+    ins: '2 60 01 75 056 001 — 42 (identité qualifiée)',
+    status: 'identité qualifiée',
+  },
   practitioner: 'Dr Marie MARTIN',
   printedOn: '23/11/2026',
   documents: [
-    { title: 'Compte rendu de consultation', date: '23/11/2026', route: 'DMP (Mon espace santé) — en attente', pdf: await consultationPdf() },
+    {
+      title: 'Compte rendu de consultation',
+      date: '23/11/2026',
+      route: 'DMP (Mon espace santé) — en attente',
+      pdf: await consultationPdf(),
+    },
     { title: 'Message « Résultats »', date: '23/11/2026', route: 'Messagerie de Mon espace santé — échec', pdf: null },
   ],
   espaceSante: true,
@@ -55,7 +69,9 @@ describe('buildPatientSheet', () => {
     const { pages, problems } = await buildPatientSheet({
       ...input,
       patient: { ...input.patient, name: 'Zoë ŁUKASZ 😀', birthName: 'ŁUKASZ' },
-      documents: [{ title: 'Ordonnance', date: '23/11/2026', route: 'Messagerie sécurisée — remis', pdf: Buffer.from('%PDF-1.7\npas un pdf\n%%EOF') }],
+      documents: [
+        { title: 'Ordonnance', date: '23/11/2026', route: 'Messagerie sécurisée — remis', pdf: Buffer.from('%PDF-1.7\npas un pdf\n%%EOF') },
+      ],
       espaceSante: false,
     });
     expect(pages).toBe(1);

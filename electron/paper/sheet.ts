@@ -104,11 +104,24 @@ class Writer {
     for (const [label, value] of lines) {
       const size = 11;
       this.page.drawText(drawable(this.fonts.bold, label), { x: MARGIN + 10, y: this.y - size, size, font: this.fonts.bold, color: BLACK });
-      this.page.drawText(drawable(this.fonts.regular, value), { x: MARGIN + 150, y: this.y - size, size, font: this.fonts.regular, color: BLACK });
+      this.page.drawText(drawable(this.fonts.regular, value), {
+        x: MARGIN + 150,
+        y: this.y - size,
+        size,
+        font: this.fonts.regular,
+        color: BLACK,
+      });
       this.y -= size * 1.5;
     }
     this.y -= 6;
-    this.page.drawRectangle({ x: MARGIN, y: this.y, width: A4[0] - 2 * MARGIN, height: top - this.y, borderColor: BLACK, borderWidth: 1.2 });
+    this.page.drawRectangle({
+      x: MARGIN,
+      y: this.y,
+      width: A4[0] - 2 * MARGIN,
+      height: top - this.y,
+      borderColor: BLACK,
+      borderWidth: 1.2,
+    });
     this.y -= 14;
   }
 }
@@ -132,17 +145,33 @@ function espaceSantePage(doc: PDFDocument, fonts: { regular: PDFFont; bold: PDFF
     'Mon espace santé est votre carnet de santé numérique, gratuit, proposé par l’Assurance Maladie. Vos médecins, infirmiers et pharmaciens peuvent y déposer vos documents (comptes rendus, ordonnances, résultats) et vous écrire par une messagerie sécurisée. Vous seul(e) et les professionnels qui vous soignent y ont accès.',
   );
   w.text('Comment l’ouvrir ?', { size: 13, bold: true });
-  w.text('1.  Sur un ordinateur : allez sur le site monespacesante.fr. Sur un téléphone : installez l’application « Mon espace santé » (App Store ou Google Play).', { indent: 8, gap: 1 });
-  w.text('2.  Cliquez sur « Activer mon profil ». Munissez-vous de votre carte Vitale et de votre numéro de sécurité sociale.', { indent: 8, gap: 1 });
+  w.text(
+    '1.  Sur un ordinateur : allez sur le site monespacesante.fr. Sur un téléphone : installez l’application « Mon espace santé » (App Store ou Google Play).',
+    { indent: 8, gap: 1 },
+  );
+  w.text('2.  Cliquez sur « Activer mon profil ». Munissez-vous de votre carte Vitale et de votre numéro de sécurité sociale.', {
+    indent: 8,
+    gap: 1,
+  });
   w.text('3.  Choisissez votre mot de passe. Ensuite, connectez-vous quand vous voulez pour lire vos documents.', { indent: 8, gap: 6 });
   w.text('La messagerie de santé', { size: 13, bold: true });
-  w.text('•  Seul un professionnel de santé peut commencer une conversation avec vous. Vous pouvez lui répondre tant qu’il ne l’a pas fermée.', { indent: 8, gap: 1 });
-  w.text('•  Une conversation fermée ne peut plus recevoir de réponse : pour reprendre contact, appelez le cabinet.', { indent: 8, gap: 1 });
+  w.text(
+    '•  Seul un professionnel de santé peut commencer une conversation avec vous. Vous pouvez lui répondre tant qu’il ne l’a pas fermée.',
+    { indent: 8, gap: 1 },
+  );
+  w.text('•  Une conversation fermée ne peut plus recevoir de réponse : pour reprendre contact, appelez le cabinet.', {
+    indent: 8,
+    gap: 1,
+  });
   w.text('•  Vous êtes prévenu(e) par courriel quand un nouveau message ou document arrive.', { indent: 8, gap: 6 });
   w.text('Et si vous ne souhaitez pas l’utiliser ?', { size: 13, bold: true });
-  w.text('Ce n’est pas obligatoire. Ce papier contient déjà les informations importantes. Vous pouvez fermer votre espace santé à tout moment, sur le site ou par téléphone au 3422.');
+  w.text(
+    'Ce n’est pas obligatoire. Ce papier contient déjà les informations importantes. Vous pouvez fermer votre espace santé à tout moment, sur le site ou par téléphone au 3422.',
+  );
   w.text('Besoin d’aide ?', { size: 13, bold: true });
-  w.text('Appelez le 3422, le service téléphonique de Mon espace santé (Assurance Maladie), ou demandez au cabinet lors de votre prochaine visite.');
+  w.text(
+    'Appelez le 3422, le service téléphonique de Mon espace santé (Assurance Maladie), ou demandez au cabinet lors de votre prochaine visite.',
+  );
   footer(w.page, fonts.regular, `Votre espace santé — ${input.patient.name} — remis par ${input.practitioner} le ${input.printedOn}`);
 }
 
@@ -173,11 +202,18 @@ export async function buildPatientSheet(input: SheetInput): Promise<{ bytes: Uin
   for (const [i, d] of input.documents.entries()) {
     if (w.y < 90) break;
     w.text(`${i + 1}.  ${d.title}`, { bold: true, gap: 0 });
-    w.text(`Date : ${d.date}   —   ${d.route}${d.pdf ? '' : '   (document non joint : non conservé sur ce poste)'}`, { size: 10, indent: 18, color: GREY, gap: 6 });
+    w.text(`Date : ${d.date}   —   ${d.route}${d.pdf ? '' : '   (document non joint : non conservé sur ce poste)'}`, {
+      size: 10,
+      indent: 18,
+      color: GREY,
+      gap: 6,
+    });
   }
   if (input.espaceSante) {
     w.y -= 6;
-    w.text('La dernière page explique Mon espace santé : ce qui y a été partagé, comment l’ouvrir et comment fonctionne la messagerie.', { size: 10 });
+    w.text('La dernière page explique Mon espace santé : ce qui y a été partagé, comment l’ouvrir et comment fonctionne la messagerie.', {
+      size: 10,
+    });
   }
   footer(w.page, fonts.regular, `${input.patient.name} — né(e) le ${input.patient.birthDate} — page de garde`);
 

@@ -34,7 +34,16 @@ function setup() {
 describe('PaperWatchService', () => {
   it('fills from a DSN « failed » for a mail to the patient, and leaves the list once handed over (audited)', async () => {
     const { mail, paper, audit } = setup();
-    mail.recordSent({ messageId: '<cr-1@cabinet>', outboxKey: '<cr-1@cabinet>', sender: 'dr.martin@medecin.mssante.fr', recipients: [patient], subject: 'Votre compte rendu', patientUid: 'p-1', readReceipt: true, fin: false });
+    mail.recordSent({
+      messageId: '<cr-1@cabinet>',
+      outboxKey: '<cr-1@cabinet>',
+      sender: 'dr.martin@medecin.mssante.fr',
+      recipients: [patient],
+      subject: 'Votre compte rendu',
+      patientUid: 'p-1',
+      readReceipt: true,
+      fin: false,
+    });
     expect(paper.list()).toEqual([]);
     const raw = fs
       .readFileSync(path.join(import.meta.dirname, '../mss/testdata/dsn-failure.eml'), 'latin1')
@@ -43,25 +52,62 @@ describe('PaperWatchService', () => {
     expect(parsed.accuse?.type).toBe('DSN');
     // As the mail service applies a DSN (electron/mss/service.ts applyReceipt).
     if (parsed.accuse?.type !== 'DSN') throw new Error('DSN attendu');
-    for (const r of parsed.accuse.recipients) mail.addReceipt('<cr-1@cabinet>', { recipient: r.finalRecipient ?? patient, state: 'echec', label: r.libelle, at: '2026-11-23T09:05:00.000Z', source: 'uid:INBOX:1' });
+    for (const r of parsed.accuse.recipients)
+      mail.addReceipt('<cr-1@cabinet>', {
+        recipient: r.finalRecipient ?? patient,
+        state: 'echec',
+        label: r.libelle,
+        at: '2026-11-23T09:05:00.000Z',
+        source: 'uid:INBOX:1',
+      });
 
     const [item, ...rest] = paper.list();
     expect(rest).toEqual([]);
-    expect(item).toMatchObject({ key: 'mss:<cr-1@cabinet>', kind: 'mss', patientUid: 'p-1', summary: 'Message au patient « Votre compte rendu »' });
+    expect(item).toMatchObject({
+      key: 'mss:<cr-1@cabinet>',
+      kind: 'mss',
+      patientUid: 'p-1',
+      summary: 'Message au patient « Votre compte rendu »',
+    });
     expect(item!.reason).toMatch(/^Non distribué : /);
 
     paper.mark('mss:<cr-1@cabinet>', 'main_propre', '810000000001');
     expect(paper.list()).toEqual([]);
     const entry = audit.list(5).entries.find((e) => e.action === 'paper.handover');
-    expect(entry).toMatchObject({ actor: '810000000001', subject: 'p-1', details: { element: 'mss:<cr-1@cabinet>', remise: 'remis en main propre' } });
+    expect(entry).toMatchObject({
+      actor: '810000000001',
+      subject: 'p-1',
+      details: { element: 'mss:<cr-1@cabinet>', remise: 'remis en main propre' },
+    });
     expect(() => paper.mark('mss:<cr-1@cabinet>', 'courrier', '810000000001')).toThrow(/n’est pas/);
   });
 
   it('fills from an elapsed delay: no read receipt after 72 h, a DMP feed still queued', () => {
     const { mail, outbox, paper, clock } = setup();
-    mail.recordSent({ messageId: '<cr-2@cabinet>', outboxKey: '<cr-2@cabinet>', sender: 'dr.martin@medecin.mssante.fr', recipients: [patient], subject: 'Ordonnance', patientUid: 'p-2', readReceipt: true, fin: false });
-    mail.addReceipt('<cr-2@cabinet>', { recipient: patient, state: 'remis', label: 'remis', at: '2026-11-23T09:01:00.000Z', source: 'dsn' });
-    outbox.enqueue({ kind: 'dmp.feed', idempotencyKey: 'dmp:1.2.250.1.999.1', summary: 'Compte rendu — DUPONT Marie', payload: {}, groupKey: 'p-2' });
+    mail.recordSent({
+      messageId: '<cr-2@cabinet>',
+      outboxKey: '<cr-2@cabinet>',
+      sender: 'dr.martin@medecin.mssante.fr',
+      recipients: [patient],
+      subject: 'Ordonnance',
+      patientUid: 'p-2',
+      readReceipt: true,
+      fin: false,
+    });
+    mail.addReceipt('<cr-2@cabinet>', {
+      recipient: patient,
+      state: 'remis',
+      label: 'remis',
+      at: '2026-11-23T09:01:00.000Z',
+      source: 'dsn',
+    });
+    outbox.enqueue({
+      kind: 'dmp.feed',
+      idempotencyKey: 'dmp:1.2.250.1.999.1',
+      summary: 'Compte rendu — DUPONT Marie',
+      payload: {},
+      groupKey: 'p-2',
+    });
     clock.now += 71 * H;
     expect(paper.list()).toEqual([]);
     clock.now += 1 * H;
@@ -70,7 +116,13 @@ describe('PaperWatchService', () => {
       ['dmp:dmp:1.2.250.1.999.1', 'Toujours en file d’envoi vers le DMP après 72 h'],
     ]);
     // A read receipt takes the mail off the list.
-    mail.addReceipt('<cr-2@cabinet>', { recipient: patient, state: 'lu', label: 'lu', at: new Date(clock.now).toISOString(), source: 'mdn' });
+    mail.addReceipt('<cr-2@cabinet>', {
+      recipient: patient,
+      state: 'lu',
+      label: 'lu',
+      at: new Date(clock.now).toISOString(),
+      source: 'mdn',
+    });
     expect(paper.list().map((i) => i.key)).toEqual(['dmp:dmp:1.2.250.1.999.1']);
   });
 });

@@ -64,7 +64,9 @@ export class PatientRepository {
 
   /** Identities without INS never checked with INSi (« à réinterroger », procédure dégradée), oldest first. */
   toRequery(limit = 200): PatientRow[] {
-    return this.db.prepare("SELECT * FROM patients WHERE status IN ('PROV', 'VALI') AND insi_checked_at IS NULL ORDER BY id LIMIT ?").all(limit) as PatientRow[];
+    return this.db
+      .prepare("SELECT * FROM patients WHERE status IN ('PROV', 'VALI') AND insi_checked_at IS NULL ORDER BY id LIMIT ?")
+      .all(limit) as PatientRow[];
   }
 
   byUid(uid: string): PatientRow | undefined {
@@ -76,7 +78,9 @@ export class PatientRepository {
   }
 
   history(id: number): HistoryRow[] {
-    return this.db.prepare('SELECT at, actor, from_status, to_status, reason FROM patient_status_history WHERE patient_id = ? ORDER BY id').all(id) as HistoryRow[];
+    return this.db
+      .prepare('SELECT at, actor, from_status, to_status, reason FROM patient_status_history WHERE patient_id = ? ORDER BY id')
+      .all(id) as HistoryRow[];
   }
 
   /**
@@ -105,7 +109,9 @@ export class PatientRepository {
     const n = Math.max(1, Math.min(500, Math.trunc(limit)));
     let statement = this.matchingStatements.get(n);
     if (!statement) {
-      statement = this.db.prepare(`SELECT p.* FROM patients_fts JOIN patients p ON p.id = patients_fts.rowid WHERE patients_fts MATCH ? LIMIT ${n}`);
+      statement = this.db.prepare(
+        `SELECT p.* FROM patients_fts JOIN patients p ON p.id = patients_fts.rowid WHERE patients_fts MATCH ? LIMIT ${n}`,
+      );
       this.matchingStatements.set(n, statement);
     }
     return statement;
@@ -113,21 +119,27 @@ export class PatientRepository {
 
   insert(fields: PatientFields, history: { actor: string; reason: string }): PatientRow {
     const now = this.clock().toISOString();
-    return this.db.transaction(() => {
-      const uid = randomUUID();
-      const { lastInsertRowid } = this.db
-        .prepare(
-          `INSERT INTO patients (uid, birth_name, first_name, first_names, used_name, sex, birth_date, birthplace, ins_matricule, ins_cle, ins_oid, ins_history,
+    return this.db
+      .transaction(() => {
+        const uid = randomUUID();
+        const { lastInsertRowid } = this.db
+          .prepare(
+            `INSERT INTO patients (uid, birth_name, first_name, first_names, used_name, sex, birth_date, birthplace, ins_matricule, ins_cle, ins_oid, ins_history,
              status, attributes, document_type, document_date, document_checked_by, insi_checked_at, created_at, updated_at)
            VALUES (@uid, @birth_name, @first_name, @first_names, @used_name, @sex, @birth_date, @birthplace, @ins_matricule, @ins_cle, @ins_oid, @ins_history,
              @status, @attributes, @document_type, @document_date, @document_checked_by, @insi_checked_at, @now, @now)`,
-        )
-        .run({ ...fields, uid, now });
-      const id = Number(lastInsertRowid);
-      this.db.prepare('INSERT INTO patient_status_history (patient_id, at, actor, from_status, to_status, reason) VALUES (?, ?, ?, NULL, ?, ?)').run(id, now, history.actor, fields.status, history.reason);
-      reindex(this.db, id, fields);
-      return this.byUid(uid)!;
-    }).immediate();
+          )
+          .run({ ...fields, uid, now });
+        const id = Number(lastInsertRowid);
+        this.db
+          .prepare(
+            'INSERT INTO patient_status_history (patient_id, at, actor, from_status, to_status, reason) VALUES (?, ?, ?, NULL, ?, ?)',
+          )
+          .run(id, now, history.actor, fields.status, history.reason);
+        reindex(this.db, id, fields);
+        return this.byUid(uid)!;
+      })
+      .immediate();
   }
 
   /** The médecin traitant (JSON, or null to forget it); the identity and its history are not touched. */
@@ -139,22 +151,26 @@ export class PatientRepository {
   /** Updates a patient; records a history line when the status changes. */
   update(row: PatientRow, changes: Partial<PatientFields>, history: { actor: string; reason: string }): PatientRow {
     const now = this.clock().toISOString();
-    return this.db.transaction(() => {
-      const next = { ...row, ...changes, updated_at: now };
-      this.db
-        .prepare(
-          `UPDATE patients SET birth_name = @birth_name, first_name = @first_name, first_names = @first_names, used_name = @used_name, sex = @sex,
+    return this.db
+      .transaction(() => {
+        const next = { ...row, ...changes, updated_at: now };
+        this.db
+          .prepare(
+            `UPDATE patients SET birth_name = @birth_name, first_name = @first_name, first_names = @first_names, used_name = @used_name, sex = @sex,
              birth_date = @birth_date, birthplace = @birthplace, ins_matricule = @ins_matricule, ins_cle = @ins_cle, ins_oid = @ins_oid,
              ins_history = @ins_history, status = @status, attributes = @attributes, document_type = @document_type, document_date = @document_date,
              document_checked_by = @document_checked_by, insi_checked_at = @insi_checked_at, updated_at = @updated_at
            WHERE id = @id`,
-        )
-        .run(next);
-      if (changes.status && changes.status !== row.status) {
-        this.db.prepare('INSERT INTO patient_status_history (patient_id, at, actor, from_status, to_status, reason) VALUES (?, ?, ?, ?, ?, ?)').run(row.id, now, history.actor, row.status, changes.status, history.reason);
-      }
-      reindex(this.db, row.id, next);
-      return this.byUid(row.uid)!;
-    }).immediate();
+          )
+          .run(next);
+        if (changes.status && changes.status !== row.status) {
+          this.db
+            .prepare('INSERT INTO patient_status_history (patient_id, at, actor, from_status, to_status, reason) VALUES (?, ?, ?, ?, ?, ?)')
+            .run(row.id, now, history.actor, row.status, changes.status, history.reason);
+        }
+        reindex(this.db, row.id, next);
+        return this.byUid(row.uid)!;
+      })
+      .immediate();
   }
 }

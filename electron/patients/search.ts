@@ -9,7 +9,14 @@ import type { Db } from '../platform/store/database.js';
 const MAX_TERMS = 8;
 
 /** The text indexed for one patient. */
-export function indexText(p: { birth_name: string; used_name: string | null; first_names: string; birth_date: string; ins_matricule: string | null; ins_cle: string | null }) {
+export function indexText(p: {
+  birth_name: string;
+  used_name: string | null;
+  first_names: string;
+  birth_date: string;
+  ins_matricule: string | null;
+  ins_cle: string | null;
+}) {
   const [year, month, day] = p.birth_date.split('-');
   return {
     names: [p.birth_name, p.used_name ?? '', p.first_names].join(' ').replace(/[-'’]/g, ' '),
@@ -45,5 +52,9 @@ export function reindex(db: Db, id: number, row: Parameters<typeof indexText>[0]
 export function searchIds(db: Db, input: string, limit = 50): number[] {
   const query = ftsQuery(input);
   if (!query) return [];
-  return (db.prepare('SELECT rowid AS id FROM patients_fts WHERE patients_fts MATCH ? ORDER BY rank LIMIT ?').all(query, limit) as { id: number }[]).map((r) => r.id);
+  return (
+    db.prepare('SELECT rowid AS id FROM patients_fts WHERE patients_fts MATCH ? ORDER BY rank LIMIT ?').all(query, limit) as {
+      id: number;
+    }[]
+  ).map((r) => r.id);
 }

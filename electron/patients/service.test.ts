@@ -29,7 +29,15 @@ function insiAnswering(body: string): InsiLookup {
     transport: { request: async () => ({ status: 200, headers: {}, body: Buffer.from(body) }), close: () => undefined },
   });
   return {
-    byTraits: async (traits) => toOutcome(await client.rechercherParTraits({ nomNaissance: traits.nomNaissance, prenoms: traits.listePrenoms, sexe: traits.sexe, dateNaissance: traits.dateNaissance })),
+    byTraits: async (traits) =>
+      toOutcome(
+        await client.rechercherParTraits({
+          nomNaissance: traits.nomNaissance,
+          prenoms: traits.listePrenoms,
+          sexe: traits.sexe,
+          dateNaissance: traits.dateNaissance,
+        }),
+      ),
     byVitale: () => Promise.reject(new Error('not used')),
   };
 }
@@ -49,7 +57,9 @@ describe('patient service: dates are the practice’s dates', () => {
   it('at 23:30 UTC, accepts a document checked today in Paris and refuses tomorrow', () => {
     const { patients } = setup(frozen('Europe/Paris'));
     const created = patients.create({ birthName: 'Durand', firstNames: 'Élodie', sex: 'F', birthDate: '1958-03-12' }, 'praticien');
-    expect(() => patients.recordDocument(created.uid, 'CNI', '2026-12-09', 'praticien')).toThrow('La date du contrôle ne peut pas être dans le futur.');
+    expect(() => patients.recordDocument(created.uid, 'CNI', '2026-12-09', 'praticien')).toThrow(
+      'La date du contrôle ne peut pas être dans le futur.',
+    );
     const checked = patients.recordDocument(created.uid, 'CNI', '2026-12-08', 'praticien');
     expect(checked.status).toBe('VALI');
     expect(checked.document).toMatchObject({ date: '2026-12-08' });
@@ -67,7 +77,9 @@ describe('patient service: dates are the practice’s dates', () => {
     const created = patients.create({ birthName: 'Durand', firstNames: 'Élodie', sex: 'F', birthDate: '1958-03-12' }, 'praticien');
     expect(() => patients.recordDocument(created.uid, 'CNI', '2026-02-30', 'praticien')).toThrow(/date réelle/);
     // A newborn of the practice's day (already 8 December in Paris) is accepted; the next day is not.
-    expect(patients.create({ birthName: 'Durand', firstNames: 'Léa', sex: 'F', birthDate: '2026-12-08' }, 'praticien').birthDate).toBe('2026-12-08');
+    expect(patients.create({ birthName: 'Durand', firstNames: 'Léa', sex: 'F', birthDate: '2026-12-08' }, 'praticien').birthDate).toBe(
+      '2026-12-08',
+    );
     expect(() => patients.create({ birthName: 'Durand', firstNames: 'Zoé', sex: 'F', birthDate: '2026-12-09' }, 'praticien')).toThrow();
   });
 });
@@ -108,8 +120,20 @@ describe('patient service', () => {
 
   it('creates a provisional identity from normalised traits and refuses bad ones field by field', () => {
     const { patients } = setup();
-    expect(patients.create({ birthName: 'd’Alembert-Hélène', firstNames: 'Zoé', sex: 'F', birthDate: '1960-00-00' }, 'praticien')).toMatchObject({ status: 'PROV', birthName: "D'ALEMBERT-HELENE", firstNames: 'ZOE', ins: null, insLocal: null });
-    expect(() => patients.create({ birthName: 'X1', firstNames: 'Jean', sex: 'M', birthDate: '1990-13-01' }, 'praticien')).toThrow(expect.objectContaining({ code: 'INVALID_REQUEST', details: { errors: expect.arrayContaining([expect.objectContaining({ field: 'birthName' }), expect.objectContaining({ field: 'birthDate' })]) } }));
+    expect(
+      patients.create({ birthName: 'd’Alembert-Hélène', firstNames: 'Zoé', sex: 'F', birthDate: '1960-00-00' }, 'praticien'),
+    ).toMatchObject({ status: 'PROV', birthName: "D'ALEMBERT-HELENE", firstNames: 'ZOE', ins: null, insLocal: null });
+    expect(() => patients.create({ birthName: 'X1', firstNames: 'Jean', sex: 'M', birthDate: '1990-13-01' }, 'praticien')).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_REQUEST',
+        details: {
+          errors: expect.arrayContaining([
+            expect.objectContaining({ field: 'birthName' }),
+            expect.objectContaining({ field: 'birthDate' }),
+          ]),
+        },
+      }),
+    );
     expect(() => patients.shareableIns('00000000-0000-0000-0000-000000000000')).toThrow(/n’existe pas/);
   });
 
@@ -117,18 +141,29 @@ describe('patient service', () => {
     const { audit, patients } = setup();
     const created = patients.create({ birthName: 'Durand', firstNames: 'Élodie', sex: 'F', birthDate: '1958-03-12' }, 'praticien');
     expect(created.medecinTraitant).toBeNull();
-    const set = patients.setMedecinTraitant(created.uid, { address: 'Paul.Durand@Cabinet.Test-MSSante.fr', displayName: ' Dr Paul DURAND\u0007 ' }, 'praticien');
+    const set = patients.setMedecinTraitant(
+      created.uid,
+      { address: 'Paul.Durand@Cabinet.Test-MSSante.fr', displayName: ' Dr Paul DURAND\u0007 ' },
+      'praticien',
+    );
     expect(set.medecinTraitant).toEqual({ address: 'Paul.Durand@cabinet.test-mssante.fr', displayName: 'Dr Paul DURAND' });
     expect(patients.get(created.uid, 'praticien').medecinTraitant).toEqual(set.medecinTraitant);
     expect(set.status).toBe('PROV');
     expect(set.history).toHaveLength(1); // no identity history line
     // A patient's own mailbox, an ordinary e-mail address or garbage: refused in French, nothing changed.
     for (const address of ['255087512345645@patient.mssante.fr', 'paul.durand@gmail.com', 'pas une adresse']) {
-      expect(() => patients.setMedecinTraitant(created.uid, { address, displayName: 'X' }, 'praticien')).toThrow(expect.objectContaining({ code: 'INVALID_REQUEST', message: expect.stringContaining('MSSanté') }));
+      expect(() => patients.setMedecinTraitant(created.uid, { address, displayName: 'X' }, 'praticien')).toThrow(
+        expect.objectContaining({ code: 'INVALID_REQUEST', message: expect.stringContaining('MSSanté') }),
+      );
     }
     expect(patients.get(created.uid, 'praticien').medecinTraitant?.address).toBe('Paul.Durand@cabinet.test-mssante.fr');
     expect(patients.setMedecinTraitant(created.uid, null, 'praticien').medecinTraitant).toBeNull();
-    expect(audit.list(50).entries.filter((e) => e.action === 'patient.medecin_traitant').map((e) => e.details)).toEqual([{ renseigne: false }, { renseigne: true }]);
+    expect(
+      audit
+        .list(50)
+        .entries.filter((e) => e.action === 'patient.medecin_traitant')
+        .map((e) => e.details),
+    ).toEqual([{ renseigne: false }, { renseigne: true }]);
     expect(() => patients.setMedecinTraitant('00000000-0000-0000-0000-000000000000', null, 'praticien')).toThrow(/n’existe pas/);
   });
 
@@ -157,7 +192,11 @@ describe('patient service', () => {
 
   it('the same path with consistent keys keeps the result to accept (the control of the test above)', async () => {
     const { patients } = setupWithInsi(catarina);
-    const result = await patients.lookupTraits({ birthName: 'Tchitchi', firstNames: 'Catarina', sex: 'F', birthDate: '1936-06-21' }, undefined, 'praticien');
+    const result = await patients.lookupTraits(
+      { birthName: 'Tchitchi', firstNames: 'Catarina', sex: 'F', birthDate: '1936-06-21' },
+      undefined,
+      'praticien',
+    );
     expect(result).toMatchObject({ cr: '00' });
   });
 });

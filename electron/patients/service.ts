@@ -38,7 +38,9 @@ function readMedecinTraitant(json: string | null): { address: string; displayNam
   if (!json) return null;
   try {
     const value = JSON.parse(json) as { address?: unknown; displayName?: unknown };
-    return typeof value.address === 'string' && typeof value.displayName === 'string' ? { address: value.address, displayName: value.displayName } : null;
+    return typeof value.address === 'string' && typeof value.displayName === 'string'
+      ? { address: value.address, displayName: value.displayName }
+      : null;
   } catch {
     return null;
   }
@@ -95,7 +97,9 @@ export class PatientService {
   }
 
   summary(row: PatientRow) {
-    const insLocal = row.ins_matricule ? { matricule: row.ins_matricule, cle: row.ins_cle!, oid: row.ins_oid!, oidLabel: insOidLabel(row.ins_oid!) } : null;
+    const insLocal = row.ins_matricule
+      ? { matricule: row.ins_matricule, cle: row.ins_cle!, oid: row.ins_oid!, oidLabel: insOidLabel(row.ins_oid!) }
+      : null;
     const attributes = JSON.parse(row.attributes) as string[];
     return {
       uid: row.uid,
@@ -120,7 +124,12 @@ export class PatientService {
       ...this.summary(row),
       insHistory: JSON.parse(row.ins_history) as InsHistoryEntry[],
       document: row.document_type
-        ? { type: row.document_type, label: highTrustDocumentLabels[row.document_type as keyof typeof highTrustDocumentLabels] ?? row.document_type, date: row.document_date ?? '', checkedBy: row.document_checked_by ?? '' }
+        ? {
+            type: row.document_type,
+            label: highTrustDocumentLabels[row.document_type as keyof typeof highTrustDocumentLabels] ?? row.document_type,
+            date: row.document_date ?? '',
+            checkedBy: row.document_checked_by ?? '',
+          }
         : null,
       insiCheckedAt: row.insi_checked_at,
       medecinTraitant: readMedecinTraitant(row.medecin_traitant),
@@ -176,7 +185,11 @@ export class PatientService {
     const now = Date.now();
     const window = this.searchAudit.get(actor);
     if (!window || now - window.at >= SEARCH_AUDIT_WINDOW_MS) {
-      this.audit.append({ actor, action: 'patient.search', details: { longueur: length, resultats: results, recherches: (window?.since ?? 0) + 1 } });
+      this.audit.append({
+        actor,
+        action: 'patient.search',
+        details: { longueur: length, resultats: results, recherches: (window?.since ?? 0) + 1 },
+      });
       this.searchAudit.set(actor, { at: now, since: 0 });
     } else {
       window.since += 1;
@@ -191,7 +204,10 @@ export class PatientService {
 
   create(input: TraitsInput, actor: string) {
     const traits = this.traits(input);
-    const row = this.repo.insert(this.fieldsFromTraits(traits, 'PROV'), { actor, reason: 'Identité provisoire créée à partir des traits saisis' });
+    const row = this.repo.insert(this.fieldsFromTraits(traits, 'PROV'), {
+      actor,
+      reason: 'Identité provisoire créée à partir des traits saisis',
+    });
     this.audit.append({ actor, action: 'patient.create', subject: row.uid, details: { statut: 'PROV' } });
     this.onChange(row.uid);
     return this.detail(row);
@@ -202,7 +218,10 @@ export class PatientService {
       return assertTraits(traitsInputFromContract(input), { today: this.clock.today() });
     } catch (error) {
       if (error instanceof CabinetError && Array.isArray((error.details as { errors?: unknown })?.errors)) {
-        const errors = (error.details as { errors: { field: string; message: string }[] }).errors.map((e) => ({ ...e, field: contractTraitFields[e.field as keyof typeof contractTraitFields] ?? e.field }));
+        const errors = (error.details as { errors: { field: string; message: string }[] }).errors.map((e) => ({
+          ...e,
+          field: contractTraitFields[e.field as keyof typeof contractTraitFields] ?? e.field,
+        }));
         throw new CabinetError('INVALID_REQUEST', error.message, { errors });
       }
       throw error;
@@ -236,7 +255,10 @@ export class PatientService {
     for (const [id, stored] of this.lookups) if (stored.expiresAt < now) this.lookups.delete(id);
     const lookupId = randomUUID();
     this.lookups.set(lookupId, { outcome, entered, uid, expiresAt: now + LOOKUP_TTL_MS });
-    const differences = outcome.individu && entered ? compareTraits(entered, outcome.individu.traits).map((d) => contractTraitFields[d.field] ?? d.field) : [];
+    const differences =
+      outcome.individu && entered
+        ? compareTraits(entered, outcome.individu.traits).map((d) => contractTraitFields[d.field] ?? d.field)
+        : [];
     return {
       lookupId,
       cr: outcome.cr,
@@ -264,7 +286,12 @@ export class PatientService {
     const traits = this.traits(input);
     if (uid) this.row(uid);
     const outcome = await this.auditingKeyRefusal(() => this.insi().byTraits(traits), actor, 'traits', uid ?? null);
-    this.audit.append({ actor, action: 'ins.lookup', subject: uid ?? null, details: { mode: 'traits', cr: outcome.cr, essais: outcome.attempts.length } });
+    this.audit.append({
+      actor,
+      action: 'ins.lookup',
+      subject: uid ?? null,
+      details: { mode: 'traits', cr: outcome.cr, essais: outcome.attempts.length },
+    });
     return this.remember(outcome, traits, uid ?? null);
   }
 
@@ -278,12 +305,21 @@ export class PatientService {
    * An INSi answer refused because an INS key is wrong (the client's check): nothing is kept (no
    * result to accept, no patient written); the refusal is audited, then passed on to the screen.
    */
-  private async auditingKeyRefusal(run: () => Promise<InsiOutcome>, actor: string, mode: 'traits' | 'carte_vitale', uid: string | null): Promise<InsiOutcome> {
+  private async auditingKeyRefusal(
+    run: () => Promise<InsiOutcome>,
+    actor: string,
+    mode: 'traits' | 'carte_vitale',
+    uid: string | null,
+  ): Promise<InsiOutcome> {
     try {
       return await run();
     } catch (error) {
-      const reason = error instanceof CabinetError && error.details && typeof error.details === 'object' ? (error.details as { reason?: unknown }).reason : undefined;
-      if (reason === INS_KEY_MISMATCH_REASON) this.audit.append({ actor, action: 'ins.lookup', subject: uid, details: { mode, refus: INS_KEY_MISMATCH_REASON } });
+      const reason =
+        error instanceof CabinetError && error.details && typeof error.details === 'object'
+          ? (error.details as { reason?: unknown }).reason
+          : undefined;
+      if (reason === INS_KEY_MISMATCH_REASON)
+        this.audit.append({ actor, action: 'ins.lookup', subject: uid, details: { mode, refus: INS_KEY_MISMATCH_REASON } });
       throw error;
     }
   }
@@ -291,14 +327,20 @@ export class PatientService {
   /** « Accepter l’identité INSi »: the returned traits and INS are stored; status per the RNIV (→ RECUP, or QUAL after a document check). */
   acceptInsi(lookupId: string, uid: string | undefined, actor: string) {
     const stored = this.lookups.get(lookupId);
-    if (!stored || stored.expiresAt < Date.now()) throw new CabinetError('NOT_FOUND', 'Ce résultat INSi n’est plus disponible : interrogez INSi à nouveau.');
+    if (!stored || stored.expiresAt < Date.now())
+      throw new CabinetError('NOT_FOUND', 'Ce résultat INSi n’est plus disponible : interrogez INSi à nouveau.');
     const individu = stored.outcome.individu;
-    if (stored.outcome.cr !== '00' || !individu) throw new CabinetError('CONFLICT', 'Seule une identité trouvée par INSi (une seule) peut être acceptée.');
+    if (stored.outcome.cr !== '00' || !individu)
+      throw new CabinetError('CONFLICT', 'Seule une identité trouvée par INSi (une seule) peut être acceptée.');
     assertInsOidAllowed(individu.ins.oid, this.env);
     const targetUid = uid ?? stored.uid ?? undefined;
     const existing = this.repo.byIns(individu.ins.matricule, individu.ins.oid);
     if (existing && existing.uid !== targetUid) {
-      throw new CabinetError('CONFLICT', 'Un autre patient de ce poste porte déjà cet INS : ouvrez sa fiche plutôt que d’en créer une nouvelle.', { uid: existing.uid });
+      throw new CabinetError(
+        'CONFLICT',
+        'Un autre patient de ce poste porte déjà cet INS : ouvrez sa fiche plutôt que d’en créer une nouvelle.',
+        { uid: existing.uid },
+      );
     }
     const t = individu.traits;
     const fromInsi = {
@@ -318,10 +360,30 @@ export class PatientService {
     if (targetUid) {
       const current = this.row(targetUid);
       const next = this.apply(current, { type: 'insi_ok' });
-      row = this.repo.update(current, { ...fromInsi, status: next.status, attributes: JSON.stringify(next.attributes) }, { actor, reason: next.reason });
+      row = this.repo.update(
+        current,
+        { ...fromInsi, status: next.status, attributes: JSON.stringify(next.attributes) },
+        { actor, reason: next.reason },
+      );
     } else {
       const next = this.apply({ status: 'PROV', attributes: '[]' } as PatientRow, { type: 'insi_ok' });
-      row = this.repo.insert({ ...this.fieldsFromTraits({ nomNaissance: t.nomNaissance, prenom: t.prenom, listePrenoms: t.listePrenoms, sexe: t.sexe, dateNaissance: t.dateNaissance, ...(t.lieuNaissance ? { lieuNaissance: t.lieuNaissance } : {}) } as InsTraits, next.status), ...fromInsi }, { actor, reason: next.reason });
+      row = this.repo.insert(
+        {
+          ...this.fieldsFromTraits(
+            {
+              nomNaissance: t.nomNaissance,
+              prenom: t.prenom,
+              listePrenoms: t.listePrenoms,
+              sexe: t.sexe,
+              dateNaissance: t.dateNaissance,
+              ...(t.lieuNaissance ? { lieuNaissance: t.lieuNaissance } : {}),
+            } as InsTraits,
+            next.status,
+          ),
+          ...fromInsi,
+        },
+        { actor, reason: next.reason },
+      );
     }
     this.lookups.delete(lookupId);
     this.audit.append({ actor, action: 'patient.insi_accept', subject: row.uid, details: { statut: row.status, oid: individu.ins.oid } });
@@ -332,7 +394,12 @@ export class PatientService {
   private apply(row: Pick<PatientRow, 'status' | 'attributes'>, event: IdentityEvent) {
     const result = transition({ status: row.status, attributes: JSON.parse(row.attributes) as string[] }, event);
     if (!result.ok) throw new CabinetError(result.code, result.message, result.details);
-    return { status: result.value.to, attributes: result.value.identity.attributes, reason: result.value.reason, changed: result.value.changed };
+    return {
+      status: result.value.to,
+      attributes: result.value.identity.attributes,
+      reason: result.value.reason,
+      changed: result.value.changed,
+    };
   }
 
   /** « Pièce d’identité contrôlée »: PROV → VALI, RECUP → QUAL. */
@@ -340,11 +407,22 @@ export class PatientService {
     const parsed = parseHighTrustDocument(type);
     if (!parsed.ok) throw new CabinetError(parsed.code, parsed.message, parsed.details);
     const piece = parsed.value;
-    if (!isCivilDate(date)) throw new CabinetError('INVALID_REQUEST', 'La date du contrôle doit être une date réelle au format AAAA-MM-JJ.');
+    if (!isCivilDate(date))
+      throw new CabinetError('INVALID_REQUEST', 'La date du contrôle doit être une date réelle au format AAAA-MM-JJ.');
     if (date > this.clock.today()) throw new CabinetError('INVALID_REQUEST', 'La date du contrôle ne peut pas être dans le futur.');
     const current = this.row(uid);
     const next = this.apply(current, { type: 'piece_controlee', piece });
-    const row = this.repo.update(current, { status: next.status, attributes: JSON.stringify(next.attributes), document_type: piece, document_date: date, document_checked_by: actor }, { actor, reason: next.reason });
+    const row = this.repo.update(
+      current,
+      {
+        status: next.status,
+        attributes: JSON.stringify(next.attributes),
+        document_type: piece,
+        document_date: date,
+        document_checked_by: actor,
+      },
+      { actor, reason: next.reason },
+    );
     this.audit.append({ actor, action: 'patient.document', subject: uid, details: { piece, statut: row.status } });
     this.onChange(uid);
     return this.detail(row);
@@ -354,8 +432,17 @@ export class PatientService {
     const current = this.row(uid);
     const result = setIdentityAttributes({ status: current.status, attributes: JSON.parse(current.attributes) as string[] }, attributes);
     if (!result.ok) throw new CabinetError(result.code, result.message, result.details);
-    const row = this.repo.update(current, { status: result.value.to, attributes: JSON.stringify(result.value.identity.attributes) }, { actor, reason: result.value.reason });
-    this.audit.append({ actor, action: 'patient.attributes', subject: uid, details: { attributs: result.value.identity.attributes, statut: row.status } });
+    const row = this.repo.update(
+      current,
+      { status: result.value.to, attributes: JSON.stringify(result.value.identity.attributes) },
+      { actor, reason: result.value.reason },
+    );
+    this.audit.append({
+      actor,
+      action: 'patient.attributes',
+      subject: uid,
+      details: { attributs: result.value.identity.attributes, statut: row.status },
+    });
     this.onChange(uid);
     return this.detail(row);
   }
@@ -370,11 +457,19 @@ export class PatientService {
     if (doctor) {
       const parsed = parseMssAddress(doctor.address);
       if (!parsed || parsed.kind !== 'professionnel') {
-        throw new CabinetError('INVALID_REQUEST', 'Le médecin traitant doit être une adresse de messagerie sécurisée de santé professionnelle (MSSanté), choisie dans l’annuaire.', {
-          errors: [{ field: 'medecinTraitant', message: 'Adresse MSSanté professionnelle attendue.' }],
-        });
+        throw new CabinetError(
+          'INVALID_REQUEST',
+          'Le médecin traitant doit être une adresse de messagerie sécurisée de santé professionnelle (MSSanté), choisie dans l’annuaire.',
+          {
+            errors: [{ field: 'medecinTraitant', message: 'Adresse MSSanté professionnelle attendue.' }],
+          },
+        );
       }
-      const displayName = doctor.displayName.replace(/[\p{Cc}\p{Cf}]+/gu, ' ').trim().slice(0, 200) || parsed.address;
+      const displayName =
+        doctor.displayName
+          .replace(/[\p{Cc}\p{Cf}]+/gu, ' ')
+          .trim()
+          .slice(0, 200) || parsed.address;
       json = JSON.stringify({ address: parsed.address, displayName });
     }
     const row = this.repo.setMedecinTraitant(current, json);
@@ -387,18 +482,33 @@ export class PatientService {
   async reverify(uid: string, actor: string) {
     const current = this.row(uid);
     if (!current.ins_matricule) throw new CabinetError('CONFLICT', 'Ce patient n’a pas encore d’INS à vérifier : interrogez INSi.');
-    const traits: InsTraits = { nomNaissance: current.birth_name, prenom: current.first_name, listePrenoms: current.first_names, sexe: current.sex, dateNaissance: current.birth_date, ...(current.birthplace ? { lieuNaissance: current.birthplace } : {}) } as InsTraits;
+    const traits: InsTraits = {
+      nomNaissance: current.birth_name,
+      prenom: current.first_name,
+      listePrenoms: current.first_names,
+      sexe: current.sex,
+      dateNaissance: current.birth_date,
+      ...(current.birthplace ? { lieuNaissance: current.birthplace } : {}),
+    } as InsTraits;
     const outcome = await this.insi().byTraits(traits);
     const found = outcome.individu?.ins;
-    const same = outcome.cr === '00' && found?.matricule === current.ins_matricule && found.cle === current.ins_cle && found.oid === current.ins_oid;
+    const same =
+      outcome.cr === '00' && found?.matricule === current.ins_matricule && found.cle === current.ins_cle && found.oid === current.ins_oid;
     let message: string;
     if (same) {
-      this.repo.update(current, { insi_checked_at: this.clock.now().toISOString() }, { actor, reason: 'INS vérifié auprès du téléservice INSi' });
+      this.repo.update(
+        current,
+        { insi_checked_at: this.clock.now().toISOString() },
+        { actor, reason: 'INS vérifié auprès du téléservice INSi' },
+      );
       message = 'INS confirmé par le téléservice INSi.';
     } else {
       const next = this.apply(current, { type: 'insi_perdu' });
       this.repo.update(current, { status: next.status, attributes: JSON.stringify(next.attributes) }, { actor, reason: next.reason });
-      message = outcome.cr === '00' ? 'INSi renvoie un autre INS que celui enregistré : identité à revoir.' : `INSi ne retrouve plus cette identité (${outcome.label}) : identité à revoir.`;
+      message =
+        outcome.cr === '00'
+          ? 'INSi renvoie un autre INS que celui enregistré : identité à revoir.'
+          : `INSi ne retrouve plus cette identité (${outcome.label}) : identité à revoir.`;
     }
     this.audit.append({ actor, action: 'patient.reverify', subject: uid, details: { identique: same, cr: outcome.cr } });
     this.onChange(uid);

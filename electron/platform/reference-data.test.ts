@@ -106,7 +106,8 @@ describe('reference-data: what the app reads at run time ships with it', () => {
   it('PROVENANCE.md lists every file, and gives origins and licences', () => {
     const provenance = fs.readFileSync(path.join(DATA, 'PROVENANCE.md'), 'utf8');
     for (const file of filesUnder(DATA).filter((f) => f !== 'PROVENANCE.md')) expect(provenance, file).toContain(`\`${file}\``);
-    for (const origin of ['ansforge/TestContenuCDA-3-0', '7cd489b', 'padoa/tlsi-ins', '3e9cebc3082bd9113432a28b4e15c0b40efe4e68']) expect(provenance).toContain(origin);
+    for (const origin of ['ansforge/TestContenuCDA-3-0', '7cd489b', 'padoa/tlsi-ins', '3e9cebc3082bd9113432a28b4e15c0b40efe4e68'])
+      expect(provenance).toContain(origin);
     expect(provenance.match(/Licence as published/g)?.length).toBe(3);
   });
 
@@ -141,7 +142,9 @@ describe('reference-data: the app works from it with no option and no environmen
     const vocabulary = new Vocabulary(path.join(DEFAULT_CDA_REFERENCE_DIR, 'jeuxDeValeurs'));
     expect(vocabulary.find('J07', '11488-4', '2.16.840.1.113883.6.1')).toBeTruthy();
     expect(vocabulary.find('J07', 'PAS-UN-CODE', '2.16.840.1.113883.6.1')).toBeFalsy();
-    const errors = await xds.validate('<lcm:SubmitObjectsRequest xmlns:lcm="urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0"><pas-ebrim/></lcm:SubmitObjectsRequest>');
+    const errors = await xds.validate(
+      '<lcm:SubmitObjectsRequest xmlns:lcm="urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0"><pas-ebrim/></lcm:SubmitObjectsRequest>',
+    );
     expect(errors.length).toBeGreaterThan(0);
     expect(insi.referenceDir).toBe(path.join(DATA, 'insi'));
     const insiErrors = await insi.validate({ ctxbam: '<ContexteBAM xmlns="urn:siram:bam:ctxbam"/>' });
@@ -158,14 +161,24 @@ describe('reference-data: the app works from it with no option and no environmen
  */
 function sharedReferences(file: string, text: string, repo = REPO): string[] {
   const found: string[] = [];
-  const scanner = ts.createScanner(ts.ScriptTarget.Latest, true, file.endsWith('x') ? ts.LanguageVariant.JSX : ts.LanguageVariant.Standard, text);
+  const scanner = ts.createScanner(
+    ts.ScriptTarget.Latest,
+    true,
+    file.endsWith('x') ? ts.LanguageVariant.JSX : ts.LanguageVariant.Standard,
+    text,
+  );
   const literals: string[] = [];
   const stack: ('brace' | 'template')[] = [];
   let previous: ts.SyntaxKind = ts.SyntaxKind.Unknown;
   const endsExpression = (kind: ts.SyntaxKind) =>
-    kind === ts.SyntaxKind.Identifier || kind === ts.SyntaxKind.CloseParenToken || kind === ts.SyntaxKind.CloseBracketToken || kind === ts.SyntaxKind.NumericLiteral || kind === ts.SyntaxKind.StringLiteral;
+    kind === ts.SyntaxKind.Identifier ||
+    kind === ts.SyntaxKind.CloseParenToken ||
+    kind === ts.SyntaxKind.CloseBracketToken ||
+    kind === ts.SyntaxKind.NumericLiteral ||
+    kind === ts.SyntaxKind.StringLiteral;
   for (let kind = scanner.scan(); kind !== ts.SyntaxKind.EndOfFileToken; kind = scanner.scan()) {
-    if ((kind === ts.SyntaxKind.SlashToken || kind === ts.SyntaxKind.SlashEqualsToken) && !endsExpression(previous)) kind = scanner.reScanSlashToken();
+    if ((kind === ts.SyntaxKind.SlashToken || kind === ts.SyntaxKind.SlashEqualsToken) && !endsExpression(previous))
+      kind = scanner.reScanSlashToken();
     if (kind === ts.SyntaxKind.OpenBraceToken) stack.push('brace');
     else if (kind === ts.SyntaxKind.TemplateHead) stack.push('template');
     else if (kind === ts.SyntaxKind.CloseBraceToken) {
@@ -175,11 +188,19 @@ function sharedReferences(file: string, text: string, repo = REPO): string[] {
       } else stack.pop();
     }
     previous = kind;
-    if (kind !== ts.SyntaxKind.StringLiteral && kind !== ts.SyntaxKind.NoSubstitutionTemplateLiteral && kind !== ts.SyntaxKind.TemplateHead && kind !== ts.SyntaxKind.TemplateMiddle && kind !== ts.SyntaxKind.TemplateTail) continue;
+    if (
+      kind !== ts.SyntaxKind.StringLiteral &&
+      kind !== ts.SyntaxKind.NoSubstitutionTemplateLiteral &&
+      kind !== ts.SyntaxKind.TemplateHead &&
+      kind !== ts.SyntaxKind.TemplateMiddle &&
+      kind !== ts.SyntaxKind.TemplateTail
+    )
+      continue;
     const value = scanner.getTokenValue();
     const recent = literals.slice(-3);
     literals.push(value);
-    const escapes = value.startsWith('.') && value.includes('/') && path.relative(repo, path.resolve(path.dirname(file), value)).startsWith('..');
+    const escapes =
+      value.startsWith('.') && value.includes('/') && path.relative(repo, path.resolve(path.dirname(file), value)).startsWith('..');
     if (/shared[\\/]reference|\/work\/shared/.test(value) || escapes || (value === 'shared' && recent.includes('..'))) found.push(value);
   }
   return found;
@@ -207,7 +228,12 @@ describe('no source of the app reads ../shared', () => {
     let scanned = 0;
     for (const top of ['electron', 'sandboxes', 'shared', 'renderer']) {
       for (const relative of filesUnder(path.join(REPO, top))) {
-        if (!/\.(ts|tsx|mts|cts|mjs|cjs|js)$/.test(relative) || /\.(test|spec)\.[^.]+$|\.test-support\.ts$/.test(relative) || relative.includes('node_modules/')) continue;
+        if (
+          !/\.(ts|tsx|mts|cts|mjs|cjs|js)$/.test(relative) ||
+          /\.(test|spec)\.[^.]+$|\.test-support\.ts$/.test(relative) ||
+          relative.includes('node_modules/')
+        )
+          continue;
         const file = path.join(REPO, top, relative);
         scanned += 1;
         for (const hit of sharedReferences(file, fs.readFileSync(file, 'utf8'))) offenders.push(`${top}/${relative}: ${hit}`);

@@ -16,5 +16,8 @@ export function bridgeFailure(code: Extract<ErrorCode, 'UNAVAILABLE' | 'UNAUTHOR
 
 /** Did Cabinet's own services fail to answer (or refuse the page), as opposed to one action failing? */
 export function isBridgeFailure(failure: Failure): boolean {
-  return (failure.code === 'UNAVAILABLE' || failure.code === 'UNAUTHORIZED') && (failure.details as { origine?: unknown } | undefined)?.origine === BRIDGE_ORIGIN;
+  return (
+    (failure.code === 'UNAVAILABLE' || failure.code === 'UNAUTHORIZED') &&
+    (failure.details as { origine?: unknown } | undefined)?.origine === BRIDGE_ORIGIN
+  );
 }

@@ -36,9 +36,11 @@ export function parseCda(bytes: Uint8Array): Parsed {
   // TextDecoder drops a byte order mark; a wrong byte becomes U+FFFD instead of an exception.
   const text = new TextDecoder('utf-8').decode(bytes);
   // A CDA never has a DTD: refusing it rules out entity expansion tricks before parsing.
-  if (/<!DOCTYPE/i.test(text.slice(0, 4096)) || /<!ENTITY/i.test(text)) return { ok: false, message: 'Ce document contient une déclaration de type (DTD) : il n’est pas affiché par sécurité.' };
+  if (/<!DOCTYPE/i.test(text.slice(0, 4096)) || /<!ENTITY/i.test(text))
+    return { ok: false, message: 'Ce document contient une déclaration de type (DTD) : il n’est pas affiché par sécurité.' };
   const doc = new DOMParser().parseFromString(text, 'application/xml');
-  if (doc.getElementsByTagName('parsererror').length > 0) return { ok: false, message: 'Ce document n’est pas un XML valide : il ne peut pas être affiché.' };
+  if (doc.getElementsByTagName('parsererror').length > 0)
+    return { ok: false, message: 'Ce document n’est pas un XML valide : il ne peut pas être affiché.' };
   try {
     return { ok: true, reading: readCdaDocument(doc.documentElement as unknown as XmlNodeLike) };
   } catch (error) {
@@ -101,7 +103,8 @@ function CdaHeaderFacts({ header, title }: { header: CdaHeader; title: string })
   const date = timeLabel(header.effectiveTime);
   if (date) rows.push(['Date', date]);
   if (header.patient) rows.push(['Patient', header.patient]);
-  if (header.authors.length) rows.push(['Auteur', header.authors.map((a) => (a.organisation ? `${a.name} — ${a.organisation}` : a.name)).join(' ; ')]);
+  if (header.authors.length)
+    rows.push(['Auteur', header.authors.map((a) => (a.organisation ? `${a.name} — ${a.organisation}` : a.name)).join(' ; ')]);
   if (header.custodian) rows.push(['Conservé par', header.custodian]);
   if (header.confidentiality) rows.push(['Confidentialité', header.confidentiality]);
   return (

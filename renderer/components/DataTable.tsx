@@ -22,7 +22,17 @@ export interface Column<Row> {
  * row objects and passes stable columns and handlers re-renders only the
  * rows that changed).
  */
-function DataRowImpl<Row>({ row, columns, className, onRowClick }: { row: Row; columns: Column<Row>[]; className: string | undefined; onRowClick: ((row: Row) => void) | undefined }) {
+function DataRowImpl<Row>({
+  row,
+  columns,
+  className,
+  onRowClick,
+}: {
+  row: Row;
+  columns: Column<Row>[];
+  className: string | undefined;
+  onRowClick: ((row: Row) => void) | undefined;
+}) {
   return (
     <tr
       className={className}

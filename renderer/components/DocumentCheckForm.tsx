@@ -81,7 +81,9 @@ export function DocumentCheckForm({
             setType(event.target.value);
             if (problems.type) setProblems({ ...problems, type: undefined });
           }}
-          aria-describedby={[`${id}-type-aide`, chosen?.condition ? `${id}-type-condition` : '', problems.type ? `${id}-type-erreur` : ''].filter(Boolean).join(' ')}
+          aria-describedby={[`${id}-type-aide`, chosen?.condition ? `${id}-type-condition` : '', problems.type ? `${id}-type-erreur` : '']
+            .filter(Boolean)
+            .join(' ')}
           aria-invalid={problems.type ? true : undefined}
           disabled={busy}
         >

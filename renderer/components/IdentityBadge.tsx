@@ -38,7 +38,10 @@ export function IdentityBadge({ view }: { view: SessionView }) {
   return (
     <div className="identity">
       <Icon name="praticien" className="identity__icon" />
-      <p className="identity__text" title={`${practitioner.displayName} — ${profession(practitioner)} · ${sourceLabel(practitioner, view.source)}`}>
+      <p
+        className="identity__text"
+        title={`${practitioner.displayName} — ${profession(practitioner)} · ${sourceLabel(practitioner, view.source)}`}
+      >
         <span className="visually-hidden">Connecté : </span>
         <strong className="identity__name">{practitioner.displayName}</strong>
         <span className="identity__source">

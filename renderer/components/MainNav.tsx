@@ -37,7 +37,11 @@ export function MainNav({ current, failedSends }: { current: Route; failedSends:
               {route === 'messagerie' && unreadMail > 0 ? (
                 <span className="main-nav__count main-nav__count--info" id={UNREAD_ID} aria-hidden="true">
                   {unreadMail > 99 ? '99+' : unreadMail}
-                  <span className="visually-hidden"> {unreadMail > 99 ? `(${unreadMail}) ` : ''}{unreadMail > 1 ? 'non lus' : 'non lu'}</span>
+                  <span className="visually-hidden">
+                    {' '}
+                    {unreadMail > 99 ? `(${unreadMail}) ` : ''}
+                    {unreadMail > 1 ? 'non lus' : 'non lu'}
+                  </span>
                 </span>
               ) : null}
             </a>

@@ -26,7 +26,8 @@ export function PatientName({ patient, withUsedName = true }: { patient: Named; 
   return (
     <span className="patient-name">
       <span className="patient-name__main">
-        <span className="patient-name__birth">{patient.birthName}</span> <span className="patient-name__first">{titleCase(patient.firstNames)}</span>
+        <span className="patient-name__birth">{patient.birthName}</span>{' '}
+        <span className="patient-name__first">{titleCase(patient.firstNames)}</span>
       </span>
       {used ? (
         <span className="patient-name__used">

@@ -105,7 +105,12 @@ export function PdfViewer({ data, title }: { data: Uint8Array; title: string }) 
     <div className="pdf-viewer">
       <div className="pdf-viewer__toolbar" role="toolbar" aria-label={`Affichage de ${title}`} aria-controls={`${id}-pages`}>
         <span className="pdf-viewer__count">{doc.numPages > 1 ? `${doc.numPages} pages` : '1 page'}</span>
-        <button type="button" className="button button--quiet button--small" disabled={zoomIndex <= 0} onClick={() => setZoom(ZOOMS[Math.max(0, zoomIndex - 1)] ?? 1)}>
+        <button
+          type="button"
+          className="button button--quiet button--small"
+          disabled={zoomIndex <= 0}
+          onClick={() => setZoom(ZOOMS[Math.max(0, zoomIndex - 1)] ?? 1)}
+        >
           <span aria-hidden="true">−</span>
           <span className="visually-hidden">Réduire</span>
         </button>
@@ -122,7 +127,12 @@ export function PdfViewer({ data, title }: { data: Uint8Array; title: string }) 
           <span className="visually-hidden">Agrandir</span>
         </button>
       </div>
-      <div id={`${id}-pages`} className="pdf-viewer__pages" tabIndex={0} aria-label={`${title} — ${doc.numPages} page${doc.numPages > 1 ? 's' : ''}`}>
+      <div
+        id={`${id}-pages`}
+        className="pdf-viewer__pages"
+        tabIndex={0}
+        aria-label={`${title} — ${doc.numPages} page${doc.numPages > 1 ? 's' : ''}`}
+      >
         {pages.map((n) => (
           <PdfPage key={n} doc={doc} number={n} zoom={zoom} total={doc.numPages} />
         ))}

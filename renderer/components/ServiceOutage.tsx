@@ -13,7 +13,11 @@ import { currentPracticeZone } from '../format.js';
 export function ServiceOutage({ services }: { services?: readonly NationalService[] }) {
   const { status, outage } = useCabinet();
   if (!status || outage) return null;
-  const text = outageBanner(status.services.map((s) => ({ id: s.id, state: s.state, since: s.since ?? null })), services, currentPracticeZone());
+  const text = outageBanner(
+    status.services.map((s) => ({ id: s.id, state: s.state, since: s.since ?? null })),
+    services,
+    currentPracticeZone(),
+  );
   if (!text) return null;
   return (
     <Alert tone="warning" className="service-outage" title="Service national indisponible : travail en mode dégradé">

@@ -20,7 +20,11 @@ export function SessionFailure({ failure, action = 'connexion' }: { failure: Fai
     <Alert tone="error" title={title} className="session-failure">
       <p>{failure.message}</p>
       {advice ? <p className="session-failure__advice">{advice}</p> : null}
-      {tries === 1 ? <p className="session-failure__advice">En cas de doute sur votre code, ne réessayez pas : connectez-vous plutôt avec e-CPS ou un certificat logiciel.</p> : null}
+      {tries === 1 ? (
+        <p className="session-failure__advice">
+          En cas de doute sur votre code, ne réessayez pas : connectez-vous plutôt avec e-CPS ou un certificat logiciel.
+        </p>
+      ) : null}
     </Alert>
   );
 }

@@ -13,7 +13,10 @@ const icons: Record<InsStatus, IconName> = { QUAL: 'qualifiee', RECUP: 'recupere
 export function StatusBadge({ status, label, size = 'normal' }: { status: InsStatus; label?: string; size?: 'normal' | 'large' }) {
   const text = label || statusLabels[status];
   return (
-    <span className={`status-badge status-badge--${status.toLowerCase()}${size === 'large' ? ' status-badge--large' : ''}`} title={statusMeanings[status]}>
+    <span
+      className={`status-badge status-badge--${status.toLowerCase()}${size === 'large' ? ' status-badge--large' : ''}`}
+      title={statusMeanings[status]}
+    >
       <Icon name={icons[status]} className="status-badge__icon" />
       <span className="status-badge__text">{text}</span>
     </span>

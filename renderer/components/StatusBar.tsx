@@ -52,7 +52,16 @@ export function StatusBar() {
   const waiting = outbox ? outbox.en_attente + outbox.en_cours : 0;
   const summary = status && !outage ? servicesSummary(status.services) : null;
   // A national service down: said in words, with what still works (never « relancez Cabinet »).
-  const degraded = status && !outage ? outageBanner(status.services.map((s) => ({ id: s.id, state: s.state, since: s.since ?? null })).filter((s) => !(s.state === 'indisponible' && !s.since)), undefined, currentPracticeZone()) : null;
+  const degraded =
+    status && !outage
+      ? outageBanner(
+          status.services
+            .map((s) => ({ id: s.id, state: s.state, since: s.since ?? null }))
+            .filter((s) => !(s.state === 'indisponible' && !s.since)),
+          undefined,
+          currentPracticeZone(),
+        )
+      : null;
 
   return (
     <footer className="status-bar">
@@ -76,7 +85,11 @@ export function StatusBar() {
             {degraded ? <p className="status-bar__degraded">{degraded}</p> : null}
             <ul className="status-bar__services" aria-label="Services nationaux">
               {status.services.map((service) => (
-                <li key={service.id} className={`status-bar__service status-bar__service--${service.state}`} title={serviceTooltip(service)}>
+                <li
+                  key={service.id}
+                  className={`status-bar__service status-bar__service--${service.state}`}
+                  title={serviceTooltip(service)}
+                >
                   <span className="status-bar__service-name">{serviceLabels[service.id] ?? service.label}</span>
                   {/* A connected service shows its dot only (the summary says « tous connectés »);
                       any other state is also written out, so color is never the only signal. */}
@@ -94,11 +107,17 @@ export function StatusBar() {
             </ul>
           </>
         ) : (
-          <p className="status-bar__pending">{outage ? 'État des services inconnu : Cabinet ne répond pas.' : (statusError ?? 'Lecture de l’état des services…')}</p>
+          <p className="status-bar__pending">
+            {outage ? 'État des services inconnu : Cabinet ne répond pas.' : (statusError ?? 'Lecture de l’état des services…')}
+          </p>
         )}
       </div>
       {updateVersion ? (
-        <p className="status-bar__update" role="status" title={`La version ${updateVersion} est téléchargée ; elle s’installera à la fermeture de Cabinet.`}>
+        <p
+          className="status-bar__update"
+          role="status"
+          title={`La version ${updateVersion} est téléchargée ; elle s’installera à la fermeture de Cabinet.`}
+        >
           Mise à jour disponible <span className="status-bar__update-detail">(version {updateVersion}, installée à la fermeture)</span>
         </p>
       ) : null}

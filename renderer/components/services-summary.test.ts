@@ -3,7 +3,10 @@ import { servicesSummary } from './services-summary.js';
 
 describe('servicesSummary', () => {
   it('says « tous connectés » when every service answers', () => {
-    expect(servicesSummary([{ state: 'connecte' }, { state: 'connecte' }])).toEqual({ text: 'Services nationaux : tous connectés', calm: true });
+    expect(servicesSummary([{ state: 'connecte' }, { state: 'connecte' }])).toEqual({
+      text: 'Services nationaux : tous connectés',
+      calm: true,
+    });
   });
 
   it('counts the connected ones otherwise, and is no longer calm', () => {

@@ -110,14 +110,21 @@ export function useChannel<N extends ChannelName, E extends EventName = EventNam
     const mine = ++sequence.current;
     const generation = cacheGeneration;
     setState((previous) => (previous.key === currentKey ? { ...previous, running: true } : previous));
-    const outcome = (await (take(firstRead) ? inFlight.share(currentKey, () => invoke(name, current)) : invoke(name, current))) as Outcome<T>;
+    const outcome = (await (take(firstRead)
+      ? inFlight.share(currentKey, () => invoke(name, current))
+      : invoke(name, current))) as Outcome<T>;
     if (mine !== sequence.current) return outcome; // a newer call (or unmount) superseded this one
     if (outcome.ok) {
       if (!noCache && generation === cacheGeneration) cache.set(currentKey, outcome.value);
       setState({ key: currentKey, data: outcome.value, failure: null, running: false });
     } else {
       latest.current.report(outcome);
-      setState((previous) => ({ key: currentKey, data: previous.key === currentKey || keepPrevious ? previous.data : null, failure: outcome, running: false }));
+      setState((previous) => ({
+        key: currentKey,
+        data: previous.key === currentKey || keepPrevious ? previous.data : null,
+        failure: outcome,
+        running: false,
+      }));
     }
     return outcome;
   }, []);
@@ -154,7 +161,8 @@ export function useChannel<N extends ChannelName, E extends EventName = EventNam
   }, []);
 
   // Until the new request's first answer, show its cached answer (or the previous one if asked, or nothing).
-  const current = state.key === key ? state : { data: cached ?? (options.keepPrevious ? state.data : null), failure: null, running: key !== null };
+  const current =
+    state.key === key ? state : { data: cached ?? (options.keepPrevious ? state.data : null), failure: null, running: key !== null };
   return {
     data: current.data,
     failure: current.failure,

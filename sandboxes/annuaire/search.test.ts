@@ -7,7 +7,12 @@ const directory = buildDirectory();
 const base = 'https://127.0.0.1:19445/fhir/v2';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- FHIR JSON in assertions */
-type Bundle = { resourceType: string; total: number; link: { relation: string; url: string }[]; entry?: { resource: any; search: { mode: string } }[] };
+type Bundle = {
+  resourceType: string;
+  total: number;
+  link: { relation: string; url: string }[];
+  entry?: { resource: any; search: { mode: string } }[];
+};
 
 function search(index: DirectoryIndex, type: string, query: string): { status: number; body: any } {
   return index.search(type, new URLSearchParams(query), base);
@@ -36,7 +41,9 @@ describe('the sandbox directory', () => {
     const index = new DirectoryIndex(directory);
     const martin = search(index, 'Practitioner', `identifier=${IDNAT_PS_SYSTEM}|899701000012`).body;
     expect(martin.total).toBe(1);
-    expect(matches(martin)[0].identifier).toEqual(expect.arrayContaining([expect.objectContaining({ system: RPPS_SYSTEM, value: '99701000012' })]));
+    expect(matches(martin)[0].identifier).toEqual(
+      expect.arrayContaining([expect.objectContaining({ system: RPPS_SYSTEM, value: '99701000012' })]),
+    );
     expect(search(index, 'Practitioner', 'identifier=0756012345').body.total).toBe(1);
   });
 });
@@ -92,9 +99,15 @@ describe('Practitioner search', () => {
   });
 
   it('_revinclude roles and _include:iterate their structures (not counted in total)', () => {
-    const body = search(index, 'Practitioner', 'identifier=99701000012&_revinclude=PractitionerRole:practitioner&_include:iterate=PractitionerRole:organization').body as Bundle;
+    const body = search(
+      index,
+      'Practitioner',
+      'identifier=99701000012&_revinclude=PractitionerRole:practitioner&_include:iterate=PractitionerRole:organization',
+    ).body as Bundle;
     expect(body.total).toBe(1);
-    const included = (body.entry ?? []).filter((e) => e.search.mode === 'include').map((e) => `${e.resource.resourceType}/${e.resource.id}`);
+    const included = (body.entry ?? [])
+      .filter((e) => e.search.mode === 'include')
+      .map((e) => `${e.resource.resourceType}/${e.resource.id}`);
     expect(included).toEqual(['PractitionerRole/rol-899701000012', 'Organization/org-cabinet-martin']);
   });
 
@@ -110,11 +123,23 @@ describe('PractitionerRole and Organization search', () => {
   const index = new DirectoryIndex(directory);
 
   it('PractitionerRole by practitioner, organization, specialty, role; _include both references', () => {
-    const body = search(index, 'PractitionerRole', 'practitioner=Practitioner/pra-899701000012&_include=PractitionerRole:practitioner&_include=PractitionerRole:organization').body as Bundle;
+    const body = search(
+      index,
+      'PractitionerRole',
+      'practitioner=Practitioner/pra-899701000012&_include=PractitionerRole:practitioner&_include=PractitionerRole:organization',
+    ).body as Bundle;
     expect(body.total).toBe(1);
-    expect((body.entry ?? []).map((e) => `${e.search.mode}:${e.resource.resourceType}`)).toEqual(['match:PractitionerRole', 'include:Practitioner', 'include:Organization']);
+    expect((body.entry ?? []).map((e) => `${e.search.mode}:${e.resource.resourceType}`)).toEqual([
+      'match:PractitionerRole',
+      'include:Practitioner',
+      'include:Organization',
+    ]);
     expect(search(index, 'PractitionerRole', 'organization=org-cabinet-martin').body.total).toBeGreaterThanOrEqual(2);
-    const cardio = search(index, 'PractitionerRole', 'specialty=https://mos.esante.gouv.fr/NOS/TRE_R38-SpecialiteOrdinale/FHIR/TRE-R38-SpecialiteOrdinale|SM04&_count=0').body.total;
+    const cardio = search(
+      index,
+      'PractitionerRole',
+      'specialty=https://mos.esante.gouv.fr/NOS/TRE_R38-SpecialiteOrdinale/FHIR/TRE-R38-SpecialiteOrdinale|SM04&_count=0',
+    ).body.total;
     expect(cardio).toBeGreaterThan(0);
     expect(search(index, 'PractitionerRole', 'role=60&_count=0').body.total).toBeGreaterThan(0);
   });
@@ -145,7 +170,14 @@ describe('red list (liste rouge)', () => {
     let text = everything.map((a) => JSON.stringify(a.body)).join('');
     // Every page of every type.
     for (const type of ['Practitioner', 'PractitionerRole', 'Organization']) {
-      let page = search(index, type, `_count=${MAX_COUNT}&_revinclude=${type === 'Organization' ? 'PractitionerRole:organization' : type === 'Practitioner' ? 'PractitionerRole:practitioner' : ''}`.replace(/&_revinclude=$/, '')).body as Bundle;
+      let page = search(
+        index,
+        type,
+        `_count=${MAX_COUNT}&_revinclude=${type === 'Organization' ? 'PractitionerRole:organization' : type === 'Practitioner' ? 'PractitionerRole:practitioner' : ''}`.replace(
+          /&_revinclude=$/,
+          '',
+        ),
+      ).body as Bundle;
       for (;;) {
         text += JSON.stringify(page);
         const next = page.link.find((l) => l.relation === 'next');
@@ -224,7 +256,10 @@ describe('strict validation: 400 OperationOutcome', () => {
   it('an unsupported _format is 406, an unknown resource type or id is 404', () => {
     expect(search(index, 'Practitioner', '_format=xml').status).toBe(406);
     expect(search(index, 'Patient', '').status).toBe(404);
-    expect(index.read('Practitioner', 'inconnu', base)).toMatchObject({ status: 404, body: { resourceType: 'OperationOutcome', issue: [{ code: 'not-found' }] } });
+    expect(index.read('Practitioner', 'inconnu', base)).toMatchObject({
+      status: 404,
+      body: { resourceType: 'OperationOutcome', issue: [{ code: 'not-found' }] },
+    });
     expect(index.read('Practitioner', 'pra-899701000012', base).status).toBe(200);
   });
 });

@@ -60,7 +60,10 @@ const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- FHIR JSON */
 function mailboxes(resource: FhirResource): any[] {
-  return asArray(resource.telecom).filter((t: any) => t?.system === 'email' && asArray(t.extension).some((e: any) => e?.url === EMAIL_TYPE_EXTENSION && e.valueCoding?.code === 'MSSANTE'));
+  return asArray(resource.telecom).filter(
+    (t: any) =>
+      t?.system === 'email' && asArray(t.extension).some((e: any) => e?.url === EMAIL_TYPE_EXTENSION && e.valueCoding?.code === 'MSSANTE'),
+  );
 }
 
 function mailboxType(telecom: any): string | undefined {
@@ -74,7 +77,8 @@ function isRedListed(telecom: any): boolean {
   return asArray(metadata?.extension).some((e: any) => e?.url === 'listeRouge' && e.valueBoolean === true);
 }
 
-const identifierTokens = (r: FhirResource): TokenValue[] => asArray(r.identifier).map((i: any) => ({ system: i.system, code: String(i.value) }));
+const identifierTokens = (r: FhirResource): TokenValue[] =>
+  asArray(r.identifier).map((i: any) => ({ system: i.system, code: String(i.value) }));
 const idToken = (r: FhirResource): TokenValue[] => [{ code: r.id }];
 const activeToken = (r: FhirResource): TokenValue[] => [{ code: String(r.active !== false) }];
 const mailboxAddresses = (r: FhirResource): string[] => mailboxes(r).map((t: any) => String(t.value));
@@ -82,12 +86,22 @@ const mailboxAddresses = (r: FhirResource): string[] => mailboxes(r).map((t: any
 const mailboxTypeTokens = (r: FhirResource): TokenValue[] =>
   mailboxes(r).flatMap((t: any) => {
     const code = mailboxType(t);
-    return code ? [{ system: TYPE_BAL_SYSTEM, code }, { system: TYPE_MESSAGERIE_SYSTEM, code }] : [];
+    return code
+      ? [
+          { system: TYPE_BAL_SYSTEM, code },
+          { system: TYPE_MESSAGERIE_SYSTEM, code },
+        ]
+      : [];
   });
-const codings = (concepts: any): TokenValue[] => asArray(concepts).flatMap((c: any) => asArray(c?.coding).map((k: any) => ({ system: k.system, code: String(k.code) })));
+const codings = (concepts: any): TokenValue[] =>
+  asArray(concepts).flatMap((c: any) => asArray(c?.coding).map((k: any) => ({ system: k.system, code: String(k.code) })));
 const humanNameParts = (r: FhirResource, part: 'family' | 'given' | 'all'): string[] =>
   asArray(r.name).flatMap((n: any) =>
-    part === 'family' ? asArray(n.family) : part === 'given' ? asArray(n.given) : [...asArray(n.text), ...asArray(n.family), ...asArray(n.given), ...asArray(n.prefix), ...asArray(n.suffix)],
+    part === 'family'
+      ? asArray(n.family)
+      : part === 'given'
+        ? asArray(n.given)
+        : [...asArray(n.text), ...asArray(n.family), ...asArray(n.given), ...asArray(n.prefix), ...asArray(n.suffix)],
   );
 const reference = (value: any): string[] => (typeof value?.reference === 'string' ? [value.reference] : []);
 /* eslint-enable @typescript-eslint/no-explicit-any */
@@ -240,11 +254,22 @@ export class DirectoryIndex {
   }
 
   get size(): Record<ResourceType, number> {
-    return { Practitioner: this.byType.Practitioner.length, PractitionerRole: this.byType.PractitionerRole.length, Organization: this.byType.Organization.length };
+    return {
+      Practitioner: this.byType.Practitioner.length,
+      PractitionerRole: this.byType.PractitionerRole.length,
+      Organization: this.byType.Organization.length,
+    };
   }
 
   read(type: string, id: string, base: string): FhirAnswer {
-    if (!(resourceTypes as readonly string[]).includes(type)) return errorAnswer(new FhirError(404, 'not-supported', `Unknown resource type '${type}' - Server knows how to handle: [Organization, Practitioner, PractitionerRole]`));
+    if (!(resourceTypes as readonly string[]).includes(type))
+      return errorAnswer(
+        new FhirError(
+          404,
+          'not-supported',
+          `Unknown resource type '${type}' - Server knows how to handle: [Organization, Practitioner, PractitionerRole]`,
+        ),
+      );
     const resource = this.byKey.get(`${type}/${id}`);
     if (!resource) return errorAnswer(new FhirError(404, 'not-found', `Resource ${type}/${id} is not known`));
     void base;
@@ -254,11 +279,22 @@ export class DirectoryIndex {
   /** `GET [base]/[type]?…` */
   search(type: string, params: URLSearchParams, base: string): FhirAnswer {
     try {
-      if (!(resourceTypes as readonly string[]).includes(type)) throw new FhirError(404, 'not-supported', `Unknown resource type '${type}' - Server knows how to handle: [Organization, Practitioner, PractitionerRole]`);
+      if (!(resourceTypes as readonly string[]).includes(type))
+        throw new FhirError(
+          404,
+          'not-supported',
+          `Unknown resource type '${type}' - Server knows how to handle: [Organization, Practitioner, PractitionerRole]`,
+        );
       const resourceType = type as ResourceType;
       const defs = parameters[resourceType];
       const criteria: Criterion[] = [];
-      const control = { count: DEFAULT_COUNT, include: [] as string[], revinclude: [] as string[], iterate: [] as string[], elements: null as string[] | null };
+      const control = {
+        count: DEFAULT_COUNT,
+        include: [] as string[],
+        revinclude: [] as string[],
+        iterate: [] as string[],
+        elements: null as string[] | null,
+      };
       for (const [key, raw] of params) {
         if (controlParameters.has(key)) {
           this.control(resourceType, key, raw, control);
@@ -267,15 +303,24 @@ export class DirectoryIndex {
         const [name = '', modifier = null, ...rest] = key.split(':');
         const def = defs[name];
         if (!def || rest.length > 0) {
-          throw new FhirError(400, 'processing', `Unknown search parameter "${key}" for resource type "${resourceType}". Valid search parameters for this search are: [${Object.keys(defs).sort().join(', ')}]`);
+          throw new FhirError(
+            400,
+            'processing',
+            `Unknown search parameter "${key}" for resource type "${resourceType}". Valid search parameters for this search are: [${Object.keys(defs).sort().join(', ')}]`,
+          );
         }
-        if (modifier !== null && !(def.kind === 'string' && (modifier === 'exact' || modifier === 'contains')) && !(def.kind === 'token' && modifier === 'not')) {
+        if (
+          modifier !== null &&
+          !(def.kind === 'string' && (modifier === 'exact' || modifier === 'contains')) &&
+          !(def.kind === 'token' && modifier === 'not')
+        ) {
           throw new FhirError(400, 'processing', `Invalid modifier ":${modifier}" for search parameter "${name}"`);
         }
         if (raw.length > 256) throw new FhirError(400, 'too-long', `Value of parameter "${name}" is too long`);
         const values = splitAlternatives(raw);
         if (values.some((v) => v.trim() === '')) throw new FhirError(400, 'processing', `Empty value for search parameter "${name}"`);
-        if (name === 'active' && values.some((v) => v !== 'true' && v !== 'false')) throw new FhirError(400, 'processing', `Invalid boolean value for "active": ${raw}`);
+        if (name === 'active' && values.some((v) => v !== 'true' && v !== 'false'))
+          throw new FhirError(400, 'processing', `Invalid boolean value for "active": ${raw}`);
         criteria.push({ name, modifier, values });
       }
       const matches = this.byType[resourceType].filter((resource) =>
@@ -316,8 +361,10 @@ export class DirectoryIndex {
     const id = params.get('_getpages') ?? '';
     const offset = Number(params.get('_getpagesoffset') ?? '0');
     const count = Number(params.get('_count') ?? String(DEFAULT_COUNT));
-    if (!Number.isInteger(offset) || offset < 0 || !Number.isInteger(count) || count < 0) return errorAnswer(new FhirError(400, 'processing', 'Invalid paging parameters'));
-    if (params.has('_bundletype') && params.get('_bundletype') !== 'searchset') return errorAnswer(new FhirError(400, 'processing', 'Invalid _bundletype'));
+    if (!Number.isInteger(offset) || offset < 0 || !Number.isInteger(count) || count < 0)
+      return errorAnswer(new FhirError(400, 'processing', 'Invalid paging parameters'));
+    if (params.has('_bundletype') && params.get('_bundletype') !== 'searchset')
+      return errorAnswer(new FhirError(400, 'processing', 'Invalid _bundletype'));
     const stored = this.stored.get(id);
     if (!stored || stored.expiresAt < this.now()) {
       this.stored.delete(id);
@@ -326,7 +373,12 @@ export class DirectoryIndex {
     return { status: 200, body: this.page(id, stored, offset, Math.min(count, MAX_COUNT), base, false) };
   }
 
-  private control(type: ResourceType, key: string, raw: string, control: { count: number; include: string[]; revinclude: string[]; iterate: string[]; elements: string[] | null }): void {
+  private control(
+    type: ResourceType,
+    key: string,
+    raw: string,
+    control: { count: number; include: string[]; revinclude: string[]; iterate: string[]; elements: string[] | null },
+  ): void {
     switch (key) {
       case '_count': {
         if (!/^\d{1,6}$/.test(raw)) throw new FhirError(400, 'processing', `Invalid _count value: "${raw}"`);
@@ -336,7 +388,12 @@ export class DirectoryIndex {
       case '_include':
       case '_revinclude': {
         const accepted = key === '_include' ? includes[type].include : includes[type].revinclude;
-        if (!accepted.includes(raw)) throw new FhirError(400, 'processing', `Invalid ${key} parameter value: "${raw}". Valid values for ${type} are: [${accepted.join(', ')}]`);
+        if (!accepted.includes(raw))
+          throw new FhirError(
+            400,
+            'processing',
+            `Invalid ${key} parameter value: "${raw}". Valid values for ${type} are: [${accepted.join(', ')}]`,
+          );
         (key === '_include' ? control.include : control.revinclude).push(raw);
         return;
       }
@@ -352,7 +409,8 @@ export class DirectoryIndex {
         return;
       }
       case '_format':
-        if (!acceptedFormats.has(raw)) throw new FhirError(406, 'not-supported', `Unsupported _format "${raw}": this server answers in JSON only`);
+        if (!acceptedFormats.has(raw))
+          throw new FhirError(406, 'not-supported', `Unsupported _format "${raw}": this server answers in JSON only`);
         return;
       case '_pretty':
         if (raw !== 'true' && raw !== 'false') throw new FhirError(400, 'processing', `Invalid _pretty value: "${raw}"`);
@@ -375,7 +433,11 @@ export class DirectoryIndex {
 
   private page(id: string, stored: StoredSearch, offset: number, count: number, base: string, first: boolean): Record<string, unknown> {
     const slice = stored.matches.slice(offset, offset + count);
-    const entries: Record<string, unknown>[] = slice.map((resource) => ({ fullUrl: `${base}/${stored.resourceType}/${resource.id}`, resource: this.subset(resource, stored.elements), search: { mode: 'match' } }));
+    const entries: Record<string, unknown>[] = slice.map((resource) => ({
+      fullUrl: `${base}/${stored.resourceType}/${resource.id}`,
+      resource: this.subset(resource, stored.elements),
+      search: { mode: 'match' },
+    }));
     const seen = new Set(slice.map((r) => `${stored.resourceType}/${r.id}`));
     const included: FhirResource[] = [];
     const add = (r: FhirResource | undefined) => {
@@ -396,7 +458,10 @@ export class DirectoryIndex {
     }
     for (const spec of stored.iterate) {
       const field = spec === 'PractitionerRole:practitioner' ? 'practitioner' : 'organization';
-      const roles = [...(stored.resourceType === 'PractitionerRole' ? slice : []), ...included.filter((r) => r.resourceType === 'PractitionerRole')];
+      const roles = [
+        ...(stored.resourceType === 'PractitionerRole' ? slice : []),
+        ...included.filter((r) => r.resourceType === 'PractitionerRole'),
+      ];
       for (const role of roles) for (const ref of reference(role[field])) add(this.byKey.get(ref));
     }
     for (const r of included) entries.push({ fullUrl: `${base}/${r.resourceType}/${r.id}`, resource: r, search: { mode: 'include' } });
@@ -421,7 +486,10 @@ export class DirectoryIndex {
     if (!elements) return resource;
     const keep = new Set(['resourceType', 'id', 'meta', ...elements]);
     const copy = Object.fromEntries(Object.entries(resource).filter(([k]) => keep.has(k))) as FhirResource;
-    copy.meta = { ...(resource.meta as object), tag: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED' }] };
+    copy.meta = {
+      ...(resource.meta as object),
+      tag: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED' }],
+    };
     return copy;
   }
 }

@@ -88,14 +88,80 @@ const cities = [
 ] as const;
 
 const families = [
-  'BERNARD', 'THOMAS', 'ROBERT', 'RICHARD', 'DUBOIS', 'MOREAU', 'LAURENT', 'SIMON', 'MICHEL', 'LEFÈVRE', 'GARCIA', 'DAVID',
-  'BERTRAND', 'ROUX', 'VINCENT', 'FOURNIER', 'MOREL', 'GIRARD', 'ANDRÉ', 'MERCIER', 'DUPONT', 'LAMBERT', 'BONNET', 'FRANÇOIS',
-  'MARTINEZ', 'LEGRAND', 'GARNIER', 'FAURE', 'ROUSSEAU', 'BLANC', 'GUÉRIN', 'MULLER', 'HENRY', 'ROUSSEL', 'NICOLAS', 'PERRIN',
-  'MORIN', 'MATHIEU', 'CLÉMENT', 'GAUTHIER', 'DUMONT', 'LOPEZ', 'FONTAINE', 'CHEVALIER', 'ROBIN', 'MASSON', 'SANCHEZ', 'BOYER',
+  'BERNARD',
+  'THOMAS',
+  'ROBERT',
+  'RICHARD',
+  'DUBOIS',
+  'MOREAU',
+  'LAURENT',
+  'SIMON',
+  'MICHEL',
+  'LEFÈVRE',
+  'GARCIA',
+  'DAVID',
+  'BERTRAND',
+  'ROUX',
+  'VINCENT',
+  'FOURNIER',
+  'MOREL',
+  'GIRARD',
+  'ANDRÉ',
+  'MERCIER',
+  'DUPONT',
+  'LAMBERT',
+  'BONNET',
+  'FRANÇOIS',
+  'MARTINEZ',
+  'LEGRAND',
+  'GARNIER',
+  'FAURE',
+  'ROUSSEAU',
+  'BLANC',
+  'GUÉRIN',
+  'MULLER',
+  'HENRY',
+  'ROUSSEL',
+  'NICOLAS',
+  'PERRIN',
+  'MORIN',
+  'MATHIEU',
+  'CLÉMENT',
+  'GAUTHIER',
+  'DUMONT',
+  'LOPEZ',
+  'FONTAINE',
+  'CHEVALIER',
+  'ROBIN',
+  'MASSON',
+  'SANCHEZ',
+  'BOYER',
 ];
 const givens = [
-  'Camille', 'Léa', 'Manon', 'Chloé', 'Inès', 'Sarah', 'Louise', 'Élodie', 'Hélène', 'Anaïs', 'Zoé', 'Juliette',
-  'Lucas', 'Hugo', 'Louis', 'Nathan', 'Gabriel', 'Jules', 'Arthur', 'Raphaël', 'Théo', 'Noé', 'Benoît', 'Jérôme',
+  'Camille',
+  'Léa',
+  'Manon',
+  'Chloé',
+  'Inès',
+  'Sarah',
+  'Louise',
+  'Élodie',
+  'Hélène',
+  'Anaïs',
+  'Zoé',
+  'Juliette',
+  'Lucas',
+  'Hugo',
+  'Louis',
+  'Nathan',
+  'Gabriel',
+  'Jules',
+  'Arthur',
+  'Raphaël',
+  'Théo',
+  'Noé',
+  'Benoît',
+  'Jérôme',
 ];
 
 /** Small deterministic generator (mulberry32): the same directory at every start. */
@@ -152,7 +218,10 @@ export function buildDirectory(options: SeedOptions = {}): Directory {
   const random = generator(0xa11ae);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const lastUpdated = '2026-11-01T08:00:00.000+01:00';
-  const meta = (profile: string) => ({ lastUpdated, profile: [`https://interop.esante.gouv.fr/ig/fhir/annuaire/StructureDefinition/${profile}`] });
+  const meta = (profile: string) => ({
+    lastUpdated,
+    profile: [`https://interop.esante.gouv.fr/ig/fhir/annuaire/StructureDefinition/${profile}`],
+  });
   const practitioners: FhirResource[] = [];
   const roles: FhirResource[] = [];
   const organizations: FhirResource[] = [];
@@ -195,12 +264,45 @@ export function buildDirectory(options: SeedOptions = {}): Directory {
     const city = cities[i]!;
     const s = slug(city.name);
     const telecom = [
-      box({ address: address(`secretariat.cardiologie.${s}`, HOPITAL_DOMAIN), type: 'ORG', listeRouge: false, service: 'Cardiologie', description: 'Secrétariat du service de cardiologie' }),
-      box({ address: address(`urgences.${s}`, HOPITAL_DOMAIN), type: 'ORG', listeRouge: false, service: 'Urgences', description: 'Accueil des urgences' }),
-      box({ address: address(`resultats-biologie.${s}`, HOPITAL_DOMAIN), type: 'APP', listeRouge: false, service: 'Laboratoire', description: 'Réception automatique des résultats de biologie' }),
-      box({ address: address(`direction.${s}`, HOPITAL_DOMAIN), type: 'ORG', listeRouge: true, service: 'Direction', description: 'Direction (liste rouge)' }),
+      box({
+        address: address(`secretariat.cardiologie.${s}`, HOPITAL_DOMAIN),
+        type: 'ORG',
+        listeRouge: false,
+        service: 'Cardiologie',
+        description: 'Secrétariat du service de cardiologie',
+      }),
+      box({
+        address: address(`urgences.${s}`, HOPITAL_DOMAIN),
+        type: 'ORG',
+        listeRouge: false,
+        service: 'Urgences',
+        description: 'Accueil des urgences',
+      }),
+      box({
+        address: address(`resultats-biologie.${s}`, HOPITAL_DOMAIN),
+        type: 'APP',
+        listeRouge: false,
+        service: 'Laboratoire',
+        description: 'Réception automatique des résultats de biologie',
+      }),
+      box({
+        address: address(`direction.${s}`, HOPITAL_DOMAIN),
+        type: 'ORG',
+        listeRouge: true,
+        service: 'Direction',
+        description: 'Direction (liste rouge)',
+      }),
     ];
-    organizations.push(organization(`org-ch-${s}`, `Centre hospitalier de ${city.name}`, city, { use: 'official', system: FINESS_SYSTEM, value: `${String(690000010 + i * 7).padStart(9, '0')}` }, telecom, '1 place de l’Hôpital'));
+    organizations.push(
+      organization(
+        `org-ch-${s}`,
+        `Centre hospitalier de ${city.name}`,
+        city,
+        { use: 'official', system: FINESS_SYSTEM, value: `${String(690000010 + i * 7).padStart(9, '0')}` },
+        telecom,
+        '1 place de l’Hôpital',
+      ),
+    );
   }
 
   // The test PKI's practice (TEST_STRUCTURE_ID's structure) in Lyon.
@@ -211,7 +313,14 @@ export function buildDirectory(options: SeedOptions = {}): Directory {
       'Cabinet médical Martin',
       lyon,
       { use: 'official', system: SIRET_SYSTEM, value: '49970036790900' },
-      [box({ address: address('secretariat.cabinet-martin', CABINET_DOMAIN), type: 'ORG', listeRouge: false, description: 'Secrétariat du cabinet' })],
+      [
+        box({
+          address: address('secretariat.cabinet-martin', CABINET_DOMAIN),
+          type: 'ORG',
+          listeRouge: false,
+          description: 'Secrétariat du cabinet',
+        }),
+      ],
       '12 rue de la République',
     ),
   );
@@ -222,8 +331,27 @@ export function buildDirectory(options: SeedOptions = {}): Directory {
     const msp = i % 4 === 0;
     const street = pick(streets);
     const name = msp ? `Maison de santé pluriprofessionnelle ${street} — ${city.name}` : `Cabinet médical ${street}`;
-    const telecom = i % 3 === 0 ? [box({ address: address(`secretariat.${slug(street)}.${slug(city.name)}`, CABINET_DOMAIN), type: 'ORG', listeRouge: false, description: 'Secrétariat' })] : [];
-    organizations.push(organization(`org-cab-${i + 1}`, name, city, { use: 'official', system: SIRET_SYSTEM, value: String(80000000000000 + i * 131) }, telecom, `${1 + (i % 40)} rue ${street}`));
+    const telecom =
+      i % 3 === 0
+        ? [
+            box({
+              address: address(`secretariat.${slug(street)}.${slug(city.name)}`, CABINET_DOMAIN),
+              type: 'ORG',
+              listeRouge: false,
+              description: 'Secrétariat',
+            }),
+          ]
+        : [];
+    organizations.push(
+      organization(
+        `org-cab-${i + 1}`,
+        name,
+        city,
+        { use: 'official', system: SIRET_SYSTEM, value: String(80000000000000 + i * 131) },
+        telecom,
+        `${1 + (i % 40)} rue ${street}`,
+      ),
+    );
   }
 
   const professionCoding = (code: ProfessionCode) => ({ coding: [{ system: PROFESSION_SYSTEM, code, display: professions[code] }] });
@@ -244,10 +372,26 @@ export function buildDirectory(options: SeedOptions = {}): Directory {
   const addPerson = (p: Person) => {
     const id = `pra-${p.idNatPs}`;
     const domain = p.org.id.startsWith('org-ch-') ? HOPITAL_DOMAIN : CABINET_DOMAIN;
-    const per = box({ address: address(`${slug(p.given)}.${slug(p.family)}`, domain), type: 'PER', listeRouge: p.perListeRouge, digitization: random() < 0.5 });
+    const per = box({
+      address: address(`${slug(p.given)}.${slug(p.family)}`, domain),
+      type: 'PER',
+      listeRouge: p.perListeRouge,
+      digitization: random() < 0.5,
+    });
     const practitionerTelecom: Record<string, unknown>[] = [];
-    if (p.cab) practitionerTelecom.push(box({ address: address(`cabinet.${slug(p.family)}`, CABINET_DOMAIN), type: 'CAB', listeRouge: false, description: `Cabinet de ${p.given} ${p.family}` }));
-    if (p.practitionerLevelPer) practitionerTelecom.push(box({ address: address(`${slug(p.given)}.${slug(p.family)}.perso`, CABINET_DOMAIN), type: 'PER', listeRouge: false }));
+    if (p.cab)
+      practitionerTelecom.push(
+        box({
+          address: address(`cabinet.${slug(p.family)}`, CABINET_DOMAIN),
+          type: 'CAB',
+          listeRouge: false,
+          description: `Cabinet de ${p.given} ${p.family}`,
+        }),
+      );
+    if (p.practitionerLevelPer)
+      practitionerTelecom.push(
+        box({ address: address(`${slug(p.given)}.${slug(p.family)}.perso`, CABINET_DOMAIN), type: 'PER', listeRouge: false }),
+      );
     const identifier: Record<string, unknown>[] = [{ use: 'official', type: idnpsType, system: IDNAT_PS_SYSTEM, value: p.idNatPs }];
     if (p.rpps) identifier.push({ use: 'official', system: RPPS_SYSTEM, value: p.rpps });
     practitioners.push({
@@ -275,18 +419,67 @@ export function buildDirectory(options: SeedOptions = {}): Directory {
 
   const cabinetMartin = organizations.find((o) => o.id === 'org-cabinet-martin')!;
   const martinRpps = rppsWithKey('9970100001');
-  addPerson({ family: 'MARTIN', given: 'Marie', idNatPs: `8${martinRpps}`, rpps: martinRpps, profession: '10', specialty: 'SM26', org: cabinetMartin, perListeRouge: false, cab: true, practitionerLevelPer: false });
+  addPerson({
+    family: 'MARTIN',
+    given: 'Marie',
+    idNatPs: `8${martinRpps}`,
+    rpps: martinRpps,
+    profession: '10',
+    specialty: 'SM26',
+    org: cabinetMartin,
+    perListeRouge: false,
+    cab: true,
+    practitionerLevelPer: false,
+  });
   // Julien PETIT works at a hospital: his mailbox is where the MSSanté test operator hosts it (hopital.test-mssante.fr).
   const hospital = organizations.find((o) => o.id.startsWith('org-ch-'))!;
-  addPerson({ family: 'PETIT', given: 'Julien', idNatPs: '0756012345', rpps: null, profession: '60', specialty: null, org: hospital, perListeRouge: false, cab: false, practitionerLevelPer: false });
+  addPerson({
+    family: 'PETIT',
+    given: 'Julien',
+    idNatPs: '0756012345',
+    rpps: null,
+    profession: '60',
+    specialty: null,
+    org: hospital,
+    perListeRouge: false,
+    cab: false,
+    practitionerLevelPer: false,
+  });
   // Red-listed: Dr Claire LEROY is in the directory, her personal mailbox is not published.
   const leroyRpps = rppsWithKey('9970100003');
-  addPerson({ family: 'LEROY', given: 'Claire', idNatPs: `8${leroyRpps}`, rpps: leroyRpps, profession: '10', specialty: 'SM26', org: organizations[0]!, perListeRouge: true, cab: false, practitionerLevelPer: false });
+  addPerson({
+    family: 'LEROY',
+    given: 'Claire',
+    idNatPs: `8${leroyRpps}`,
+    rpps: leroyRpps,
+    profession: '10',
+    specialty: 'SM26',
+    org: organizations[0]!,
+    perListeRouge: true,
+    cab: false,
+    practitionerLevelPer: false,
+  });
   // Accents, hyphens and apostrophes, for searches that ignore them.
-  const accented: [string, string][] = [['LÉVÊQUE', 'Éloïse'], ['BÉRANGER-DUCROS', 'Hélène'], ["D'ARGENT", 'François'], ['NGUYỄN', 'Anh']];
+  const accented: [string, string][] = [
+    ['LÉVÊQUE', 'Éloïse'],
+    ['BÉRANGER-DUCROS', 'Hélène'],
+    ["D'ARGENT", 'François'],
+    ['NGUYỄN', 'Anh'],
+  ];
   accented.forEach(([family, given], i) => {
     const rpps = rppsWithKey(`99702${String(90000 + i).padStart(5, '0')}`);
-    addPerson({ family, given, idNatPs: `8${rpps}`, rpps, profession: '10', specialty: i === 0 ? 'SM04' : 'SM26', org: organizations[i % organizations.length]!, perListeRouge: false, cab: false, practitionerLevelPer: false });
+    addPerson({
+      family,
+      given,
+      idNatPs: `8${rpps}`,
+      rpps,
+      profession: '10',
+      specialty: i === 0 ? 'SM04' : 'SM26',
+      org: organizations[i % organizations.length]!,
+      perListeRouge: false,
+      cab: false,
+      practitionerLevelPer: false,
+    });
   });
 
   const professionMix: ProfessionCode[] = ['10', '10', '10', '10', '10', '60', '60', '70', '50', '21'];

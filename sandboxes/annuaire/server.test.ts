@@ -16,7 +16,10 @@ beforeAll(async () => {
 afterAll(() => sandbox?.close());
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- FHIR JSON */
-function request(path: string, options: { key?: string | null; method?: string; accept?: string } = {}): Promise<{ status: number; type: string; body: any; headers: Record<string, unknown> }> {
+function request(
+  path: string,
+  options: { key?: string | null; method?: string; accept?: string } = {},
+): Promise<{ status: number; type: string; body: any; headers: Record<string, unknown> }> {
   const url = new URL(path.startsWith('https:') ? path : `${sandbox.url}${path}`);
   const headers: Record<string, string> = {};
   if (options.key !== null) headers['ESANTE-API-KEY'] = options.key ?? SANDBOX_API_KEY;
@@ -27,7 +30,12 @@ function request(path: string, options: { key?: string | null; method?: string; 
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body: text ? JSON.parse(text) : null, headers: res.headers });
+        resolve({
+          status: res.statusCode ?? 0,
+          type: String(res.headers['content-type']),
+          body: text ? JSON.parse(text) : null,
+          headers: res.headers,
+        });
       });
     });
     req.on('error', reject);
@@ -69,7 +77,9 @@ describe('Annuaire sandbox over HTTPS', () => {
     expect(post.status).toBe(405);
     expect(post.headers.allow).toBe('GET');
     expect((await request('/Practitioner?family=martin', { accept: 'application/fhir+xml' })).status).toBe(406);
-    expect((await request('/Practitioner?family=martin', { accept: 'application/fhir+json, application/fhir+xml;q=0.9' })).status).toBe(200);
+    expect((await request('/Practitioner?family=martin', { accept: 'application/fhir+json, application/fhir+xml;q=0.9' })).status).toBe(
+      200,
+    );
     expect((await request(`/Practitioner?family=${'a'.repeat(5000)}`)).status).toBe(414);
   });
 
@@ -104,7 +114,10 @@ describe('the client against the sandbox (TLS verified)', () => {
   it('refuses the server when its authority is not trusted (French message)', async () => {
     const client = new AnnuaireClient({ baseUrl: sandbox.url, apiKey: SANDBOX_API_KEY, trust: { extraCa: [] } });
     try {
-      await expect(client.search(annuaireSearchRequest.parse({ text: 'martin' }))).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringMatching(/certificat du serveur de l’Annuaire Santé n’est pas reconnu/) });
+      await expect(client.search(annuaireSearchRequest.parse({ text: 'martin' }))).rejects.toMatchObject({
+        code: 'UNAVAILABLE',
+        message: expect.stringMatching(/certificat du serveur de l’Annuaire Santé n’est pas reconnu/),
+      });
     } finally {
       client.close();
     }
@@ -113,10 +126,15 @@ describe('the client against the sandbox (TLS verified)', () => {
   it('a wrong key is said in French; a cancelled search stops', async () => {
     const client = new AnnuaireClient({ baseUrl: sandbox.url, apiKey: 'mauvaise', trust: { extraCa: [certs.caPem] } });
     try {
-      await expect(client.search(annuaireSearchRequest.parse({ text: 'martin' }))).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/refusé la clé d’accès/) });
+      await expect(client.search(annuaireSearchRequest.parse({ text: 'martin' }))).rejects.toMatchObject({
+        code: 'CONFIG_INVALID',
+        message: expect.stringMatching(/refusé la clé d’accès/),
+      });
       const controller = new AbortController();
       controller.abort();
-      await expect(client.search(annuaireSearchRequest.parse({ text: 'dupont' }), controller.signal)).rejects.toMatchObject({ code: 'CONFLICT' });
+      await expect(client.search(annuaireSearchRequest.parse({ text: 'dupont' }), controller.signal)).rejects.toMatchObject({
+        code: 'CONFLICT',
+      });
     } finally {
       client.close();
     }
@@ -126,9 +144,17 @@ describe('the client against the sandbox (TLS verified)', () => {
     const silent = https.createServer({ cert: certs.certPem, key: certs.keyPem }, () => undefined);
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const port = (silent.address() as { port: number }).port;
-    const client = new AnnuaireClient({ baseUrl: `https://127.0.0.1:${port}/fhir/v2`, apiKey: 'k', trust: { extraCa: [certs.caPem] }, timeoutMs: 300 });
+    const client = new AnnuaireClient({
+      baseUrl: `https://127.0.0.1:${port}/fhir/v2`,
+      apiKey: 'k',
+      trust: { extraCa: [certs.caPem] },
+      timeoutMs: 300,
+    });
     try {
-      await expect(client.search(annuaireSearchRequest.parse({ text: 'martin' }))).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringMatching(/n’a pas répondu à temps/) });
+      await expect(client.search(annuaireSearchRequest.parse({ text: 'martin' }))).rejects.toMatchObject({
+        code: 'UNAVAILABLE',
+        message: expect.stringMatching(/n’a pas répondu à temps/),
+      });
     } finally {
       client.close();
       silent.closeAllConnections();

@@ -76,8 +76,12 @@ function capabilityStatement(base: string): Record<string, unknown> {
           type,
           interaction: [{ code: 'read' }, { code: 'search-type' }],
           searchInclude: type === 'PractitionerRole' ? ['PractitionerRole:practitioner', 'PractitionerRole:organization'] : [],
-          searchRevInclude: type === 'Practitioner' ? ['PractitionerRole:practitioner'] : type === 'Organization' ? ['PractitionerRole:organization'] : [],
-          searchParam: searchParams[type]!.map((name) => ({ name, type: name.startsWith('mailbox-mss') && name !== 'mailbox-mss-type' ? 'string' : 'token' })),
+          searchRevInclude:
+            type === 'Practitioner' ? ['PractitionerRole:practitioner'] : type === 'Organization' ? ['PractitionerRole:organization'] : [],
+          searchParam: searchParams[type]!.map((name) => ({
+            name,
+            type: name.startsWith('mailbox-mss') && name !== 'mailbox-mss-type' ? 'string' : 'token',
+          })),
         })),
       },
     ],
@@ -110,7 +114,12 @@ export async function startAnnuaireSandbox(options: AnnuaireSandboxOptions = {})
 
   const send = (res: ServerResponse, answer: FhirAnswer, extra: Record<string, string> = {}) => {
     const body = JSON.stringify(answer.body);
-    res.writeHead(answer.status, { 'content-type': 'application/fhir+json;charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', ...extra });
+    res.writeHead(answer.status, {
+      'content-type': 'application/fhir+json;charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+      'cache-control': 'no-store',
+      ...extra,
+    });
     res.end(body);
   };
   const fail = (res: ServerResponse, status: number, code: string, diagnostics: string, extra: Record<string, string> = {}) =>
@@ -124,7 +133,8 @@ export async function startAnnuaireSandbox(options: AnnuaireSandboxOptions = {})
       return fail(res, 401, 'security', key ? 'Invalid API key' : `Missing API key (header ${API_KEY_HEADER})`);
     }
     if (rawUrl.length > MAX_URL_LENGTH) return fail(res, 414, 'too-long', 'Request URL too long');
-    if (req.method !== 'GET') return fail(res, 405, 'not-supported', `Method ${req.method ?? ''} not allowed: this API is read-only`, { allow: 'GET' });
+    if (req.method !== 'GET')
+      return fail(res, 405, 'not-supported', `Method ${req.method ?? ''} not allowed: this API is read-only`, { allow: 'GET' });
     if (!acceptsJson(req.headers.accept)) return fail(res, 406, 'not-supported', 'This server answers in application/fhir+json only');
     let url: URL;
     try {
@@ -133,7 +143,8 @@ export async function startAnnuaireSandbox(options: AnnuaireSandboxOptions = {})
       return fail(res, 400, 'processing', 'Malformed URL');
     }
     const path = url.pathname.replace(/\/+$/, '');
-    if (path !== ANNUAIRE_BASE_PATH && !path.startsWith(`${ANNUAIRE_BASE_PATH}/`)) return fail(res, 404, 'not-found', `Unknown path ${url.pathname}`);
+    if (path !== ANNUAIRE_BASE_PATH && !path.startsWith(`${ANNUAIRE_BASE_PATH}/`))
+      return fail(res, 404, 'not-found', `Unknown path ${url.pathname}`);
     const segments = path.slice(ANNUAIRE_BASE_PATH.length).split('/').filter(Boolean);
     let params: URLSearchParams;
     try {
@@ -143,28 +154,33 @@ export async function startAnnuaireSandbox(options: AnnuaireSandboxOptions = {})
       return fail(res, 400, 'processing', 'Malformed query string');
     }
     if (segments.length === 0) {
-      if (!params.has('_getpages')) return fail(res, 400, 'not-supported', 'System-level search (_type, batch) is not supported by this API');
+      if (!params.has('_getpages'))
+        return fail(res, 400, 'not-supported', 'System-level search (_type, batch) is not supported by this API');
       return send(res, index.getPage(params, base));
     }
     if (segments.length === 1 && segments[0] === 'metadata') return send(res, { status: 200, body: capabilityStatement(base) });
     if (segments.length === 1) return send(res, index.search(segments[0]!, params, base));
     if (segments.length === 2 && !segments[1]!.startsWith('_')) {
-      if (params.size > 0 && [...params.keys()].some((k) => k !== '_format' && k !== '_pretty' && k !== '_elements')) return fail(res, 400, 'processing', 'Unexpected parameters on a read');
+      if (params.size > 0 && [...params.keys()].some((k) => k !== '_format' && k !== '_pretty' && k !== '_elements'))
+        return fail(res, 400, 'processing', 'Unexpected parameters on a read');
       return send(res, index.read(segments[0]!, decodeURIComponent(segments[1]!), base));
     }
     return fail(res, 404, 'not-found', `Unknown path ${url.pathname}`);
   };
 
-  const server = https.createServer({ cert: certPem, key: keyPem, minVersion: 'TLSv1.2', requestTimeout: 10_000, headersTimeout: 5_000, maxHeaderSize: 16 * 1024 }, (req, res) => {
-    try {
-      // No body is read: GET only. Anything sent is drained.
-      req.resume();
-      handle(req, res);
-    } catch {
-      if (!res.headersSent) fail(res, 500, 'exception', 'Internal error');
-      else res.destroy();
-    }
-  });
+  const server = https.createServer(
+    { cert: certPem, key: keyPem, minVersion: 'TLSv1.2', requestTimeout: 10_000, headersTimeout: 5_000, maxHeaderSize: 16 * 1024 },
+    (req, res) => {
+      try {
+        // No body is read: GET only. Anything sent is drained.
+        req.resume();
+        handle(req, res);
+      } catch {
+        if (!res.headersSent) fail(res, 500, 'exception', 'Internal error');
+        else res.destroy();
+      }
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? sandboxPorts.annuaire, host, () => resolve());

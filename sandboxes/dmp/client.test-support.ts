@@ -31,19 +31,37 @@ export interface Caller {
 
 export function cardCaller(manifest: PkiManifest, cardId: string, idNatPs: string): Caller {
   const sig = p12Pair(manifest, cardId, 'signature');
-  return { tls: p12Pair(manifest, cardId, 'authentification'), signer: new KeySigner(sig.keyPem, sig.certPem, []), idNatPs, mode: 'DIRECTE' };
+  return {
+    tls: p12Pair(manifest, cardId, 'authentification'),
+    signer: new KeySigner(sig.keyPem, sig.certPem, []),
+    idNatPs,
+    mode: 'DIRECTE',
+  };
 }
 
-export function vihfFor(caller: Caller, patient: SandboxIdentity, purpose: PurposeOfUse = 'normal', now = new Date(), withPatient = true): string {
+export function vihfFor(
+  caller: Caller,
+  patient: SandboxIdentity,
+  purpose: PurposeOfUse = 'normal',
+  now = new Date(),
+  withPatient = true,
+): string {
   return buildVihf(
     {
-      practitioner: { idNatPs: caller.idNatPs, displayName: 'Dr Marie MARTIN', professionCode: caller.profession ?? '10', specialtyCode: caller.specialty ?? 'SM26' },
+      practitioner: {
+        idNatPs: caller.idNatPs,
+        displayName: 'Dr Marie MARTIN',
+        professionCode: caller.profession ?? '10',
+        specialtyCode: caller.specialty ?? 'SM26',
+      },
       structureId: 'R99701',
       activitySector: 'SA07',
       authenticationMode: caller.mode,
       purposeOfUse: purpose,
       software: { name: 'Cabinet', version: '0.1.0', id: 'cabinet-0.1.0', dmpApprovalId: 'CABINET-HOMOLOGATION-TEST' },
-      ...(withPatient ? { patientIns: { value: `${patient.active.matricule}${patient.active.cle}`, oid: patient.active.oid as '1.2.250.1.213.1.4.8' } } : {}),
+      ...(withPatient
+        ? { patientIns: { value: `${patient.active.matricule}${patient.active.cle}`, oid: patient.active.oid as '1.2.250.1.213.1.4.8' } }
+        : {}),
     },
     caller.signer,
     now,
@@ -66,7 +84,11 @@ export function slotXml(name: string, values: string[]): string {
   return `<rim:Slot name="${esc(name)}"><rim:ValueList>${values.map((v) => `<rim:Value>${esc(v)}</rim:Value>`).join('')}</rim:ValueList></rim:Slot>`;
 }
 
-export function queryBody(query: keyof typeof STORED_QUERY, params: Record<string, string[]>, returnType: 'LeafClass' | 'ObjectRef' = 'LeafClass'): string {
+export function queryBody(
+  query: keyof typeof STORED_QUERY,
+  params: Record<string, string[]>,
+  returnType: 'LeafClass' | 'ObjectRef' = 'LeafClass',
+): string {
   return (
     `<query:AdhocQueryRequest xmlns:query="${NS.query}" xmlns:rim="${NS.rim}"><query:ResponseOption returnComposedObjects="true" returnType="${returnType}"/>` +
     `<rim:AdhocQuery id="${STORED_QUERY[query]}">${Object.entries(params)
@@ -75,8 +97,16 @@ export function queryBody(query: keyof typeof STORED_QUERY, params: Record<strin
   );
 }
 
-export const findDocuments = (p: SandboxIdentity, extra: Record<string, string[]> = {}, returnType: 'LeafClass' | 'ObjectRef' = 'LeafClass') =>
-  queryBody('FindDocuments', { $XDSDocumentEntryPatientId: [`'${cx(p)}'`], $XDSDocumentEntryStatus: [`('${STATUS.Approved}')`], ...extra }, returnType);
+export const findDocuments = (
+  p: SandboxIdentity,
+  extra: Record<string, string[]> = {},
+  returnType: 'LeafClass' | 'ObjectRef' = 'LeafClass',
+) =>
+  queryBody(
+    'FindDocuments',
+    { $XDSDocumentEntryPatientId: [`'${cx(p)}'`], $XDSDocumentEntryStatus: [`('${STATUS.Approved}')`], ...extra },
+    returnType,
+  );
 
 // ------------------------------------------------------------ ITI-41
 
@@ -101,7 +131,14 @@ export function cdaFor(p: SandboxIdentity, now = new Date()): BuiltCda {
     pdf: pdf(1024),
     patient: {
       ins: { matricule: p.active.matricule, cle: p.active.cle, oid: p.active.oid },
-      traits: { birthName: p.traits.nomNaissance, firstName: p.traits.prenoms[0]!, firstNames: p.traits.prenoms.join(' '), sex: p.traits.sexe, birthDate: p.traits.dateNaissance, birthplace: p.traits.lieuNaissance },
+      traits: {
+        birthName: p.traits.nomNaissance,
+        firstName: p.traits.prenoms[0]!,
+        firstNames: p.traits.prenoms.join(' '),
+        sex: p.traits.sexe,
+        birthDate: p.traits.dateNaissance,
+        birthplace: p.traits.lieuNaissance,
+      },
     },
     author: gp,
     structure: { id: 'R99701', name: 'Cabinet du Dr Martin' },
@@ -117,7 +154,20 @@ const AUTHOR_XCN = '899701000012^MARTIN^Marie^^^^^^&1.2.250.1.71.4.2.1&ISO^D^^^I
 const authorCl = (scheme: string, object: string) =>
   `<rim:Classification id="urn:uuid:${randomUUID()}" classificationScheme="${scheme}" classifiedObject="${object}" nodeRepresentation="" objectType="${OBJECT_TYPE.classification}">${slotXml('authorPerson', [AUTHOR_XCN])}${slotXml('authorSpecialty', ['G15_10/SM26^Médecin - Qualifié en Médecine Générale (SM)^1.2.250.1.213.1.1.4.5'])}</rim:Classification>`;
 
-export function documentEntryXml(id: string, o: { patientCx: string; uniqueId: string; title: string; typeCode: [string, string, string]; hash?: string; size?: number; masquePs?: boolean; lid?: string; creation?: string }): string {
+export function documentEntryXml(
+  id: string,
+  o: {
+    patientCx: string;
+    uniqueId: string;
+    title: string;
+    typeCode: [string, string, string];
+    hash?: string;
+    size?: number;
+    masquePs?: boolean;
+    lid?: string;
+    creation?: string;
+  },
+): string {
   return (
     `<rim:ExtrinsicObject id="${id}"${o.lid ? ` lid="${o.lid}"` : ''} mimeType="text/xml" objectType="${OBJECT_TYPE.stableDocumentEntry}">` +
     slotXml('creationTime', [o.creation ?? '20260301101500']) +
@@ -159,7 +209,9 @@ export function submissionSetXml(patientCx: string, ssId = 'urn:uuid:' + randomU
 }
 
 export function association(type: string, source: string, target: string, slots: Record<string, string[]> = {}): string {
-  return `<rim:Association id="urn:uuid:${randomUUID()}" associationType="${type}" sourceObject="${source}" targetObject="${target}" objectType="${OBJECT_TYPE.association}">${Object.entries(slots)
+  return `<rim:Association id="urn:uuid:${randomUUID()}" associationType="${type}" sourceObject="${source}" targetObject="${target}" objectType="${OBJECT_TYPE.association}">${Object.entries(
+    slots,
+  )
     .map(([n, v]) => slotXml(n, v))
     .join('')}</rim:Association>`;
 }
@@ -199,7 +251,11 @@ export function feedRequest(o: FeedOptions, security: string): BuiltFeed {
     `<xdsb:Document id="${docId}">${documentXml}</xdsb:Document></xdsb:ProvideAndRegisterDocumentSetRequest>`;
   const env = soapEnvelope(ACTIONS.iti41.request, body, security);
   if (o.inline) return { contentType: 'application/soap+xml; charset=utf-8', body: Buffer.from(env), uniqueId, cda };
-  const built = buildMtom({ envelope: env, attachments: [{ contentId: 'doc1@test', contentType: 'text/xml', body: content }], action: ACTIONS.iti41.request });
+  const built = buildMtom({
+    envelope: env,
+    attachments: [{ contentId: 'doc1@test', contentType: 'text/xml', body: content }],
+    action: ACTIONS.iti41.request,
+  });
   return { ...built, uniqueId, cda };
 }
 
@@ -213,18 +269,35 @@ export function statusUpdateBody(p: SandboxIdentity, entryUuid: string, from: st
   const ss = submissionSetXml(cx(p));
   return (
     `<lcm:SubmitObjectsRequest xmlns:lcm="${NS.lcm}" xmlns:rim="${NS.rim}"><rim:RegistryObjectList>${ss.xml}` +
-    association('urn:ihe:iti:2010:AssociationType:UpdateAvailabilityStatus', ss.id, entryUuid, { OriginalStatus: [from], NewStatus: [to] }) +
+    association('urn:ihe:iti:2010:AssociationType:UpdateAvailabilityStatus', ss.id, entryUuid, {
+      OriginalStatus: [from],
+      NewStatus: [to],
+    }) +
     `</rim:RegistryObjectList></lcm:SubmitObjectsRequest>`
   );
 }
 
-export function visibilityUpdateBody(p: SandboxIdentity, entry: { logicalId: string; uniqueId: string; version: number; typeCode: [string, string, string]; title: string }, masquePs: boolean): string {
+export function visibilityUpdateBody(
+  p: SandboxIdentity,
+  entry: { logicalId: string; uniqueId: string; version: number; typeCode: [string, string, string]; title: string },
+  masquePs: boolean,
+): string {
   const ss = submissionSetXml(cx(p));
   const id = 'urn:uuid:' + randomUUID();
   return (
     `<lcm:SubmitObjectsRequest xmlns:lcm="${NS.lcm}" xmlns:rim="${NS.rim}"><rim:RegistryObjectList>${ss.xml}` +
-    documentEntryXml(id, { patientCx: cx(p), uniqueId: entry.uniqueId, title: entry.title, typeCode: entry.typeCode, masquePs, lid: entry.logicalId }) +
-    association('urn:oasis:names:tc:ebxml-regrep:AssociationType:HasMember', ss.id, id, { SubmissionSetStatus: ['Original'], PreviousVersion: [String(entry.version)] }) +
+    documentEntryXml(id, {
+      patientCx: cx(p),
+      uniqueId: entry.uniqueId,
+      title: entry.title,
+      typeCode: entry.typeCode,
+      masquePs,
+      lid: entry.logicalId,
+    }) +
+    association('urn:oasis:names:tc:ebxml-regrep:AssociationType:HasMember', ss.id, id, {
+      SubmissionSetStatus: ['Original'],
+      PreviousVersion: [String(entry.version)],
+    }) +
     `</rim:RegistryObjectList></lcm:SubmitObjectsRequest>`
   );
 }
@@ -245,20 +318,34 @@ export class DmpTestClient {
     caPem: string,
     client?: PemPair,
   ) {
-    this.agent = new https.Agent({ keepAlive: true, maxSockets: 4, ca: caPem, ...(client ? { cert: client.certPem, key: client.keyPem } : {}) });
+    this.agent = new https.Agent({
+      keepAlive: true,
+      maxSockets: 4,
+      ca: caPem,
+      ...(client ? { cert: client.certPem, key: client.keyPem } : {}),
+    });
   }
 
   post(body: string | Buffer, contentType = 'application/soap+xml; charset=utf-8', method = 'POST'): Promise<RawAnswer> {
     return new Promise((resolve, reject) => {
-      const req = https.request(this.url, { method, agent: this.agent, headers: { 'content-type': contentType, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const all = Buffer.concat(chunks);
-          resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body: all, text: all.toString('utf8') });
-        });
-        res.on('error', reject);
-      });
+      const req = https.request(
+        this.url,
+        { method, agent: this.agent, headers: { 'content-type': contentType, 'content-length': String(Buffer.byteLength(body)) } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const all = Buffer.concat(chunks);
+            resolve({
+              status: res.statusCode ?? 0,
+              contentType: String(res.headers['content-type'] ?? ''),
+              body: all,
+              text: all.toString('utf8'),
+            });
+          });
+          res.on('error', reject);
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });
@@ -274,10 +361,11 @@ export function envelopeBody(answer: RawAnswer): { body: Element; parts: Map<str
   const doc = new DOMParser().parseFromString(parsed.envelope, 'text/xml');
   const body = doc.getElementsByTagNameNS(NS.soap, 'Body').item(0) as Element;
   let first: Element | null = null;
-  for (let n = body.firstChild; n; n = n.nextSibling) if (n.nodeType === 1) {
-    first = n as Element;
-    break;
-  }
+  for (let n = body.firstChild; n; n = n.nextSibling)
+    if (n.nodeType === 1) {
+      first = n as Element;
+      break;
+    }
   return { body: first!, parts: parsed.parts };
 }
 
@@ -294,12 +382,19 @@ export function fault(answer: RawAnswer): { code: string; subcode: string; text:
   const { body } = envelopeBody(answer);
   if (body.localName !== 'Fault') return null;
   const values = body.getElementsByTagNameNS(NS.soap, 'Value');
-  return { code: (values.item(0)?.textContent ?? '').trim(), subcode: (values.item(1)?.textContent ?? '').trim(), text: (body.getElementsByTagNameNS(NS.soap, 'Text').item(0)?.textContent ?? '').trim() };
+  return {
+    code: (values.item(0)?.textContent ?? '').trim(),
+    subcode: (values.item(1)?.textContent ?? '').trim(),
+    text: (body.getElementsByTagNameNS(NS.soap, 'Text').item(0)?.textContent ?? '').trim(),
+  };
 }
 
 export function responseStatus(answer: RawAnswer): string {
   const { body } = envelopeBody(answer);
-  const status = body.getAttribute('status') ?? (body.getElementsByTagNameNS(NS.rs, 'RegistryResponse').item(0) as Element | null)?.getAttribute('status') ?? '';
+  const status =
+    body.getAttribute('status') ??
+    (body.getElementsByTagNameNS(NS.rs, 'RegistryResponse').item(0) as Element | null)?.getAttribute('status') ??
+    '';
   return status.replace(/^.*:/, '');
 }
 

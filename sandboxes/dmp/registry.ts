@@ -9,7 +9,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DmpAuthorization, DmpIns } from '../../electron/dmp/client/api.js';
-import { EXTERNAL_ID, EXTERNAL_ID_NAME, OBJECT_TYPE, SCHEME, STATUS, xmlEscape as esc, type StatusName } from '../../electron/dmp/wire/soap.js';
+import {
+  EXTERNAL_ID,
+  EXTERNAL_ID_NAME,
+  OBJECT_TYPE,
+  SCHEME,
+  STATUS,
+  xmlEscape as esc,
+  type StatusName,
+} from '../../electron/dmp/wire/soap.js';
 
 /** The repository's uniqueId (an OID invented for the sandbox). */
 export const REPOSITORY_UNIQUE_ID = '1.2.250.1.213.1.999.1.1';
@@ -154,7 +162,13 @@ export class DmpRegistry {
   }
 
   addAssociation(association: Omit<StoredAssociation, 'id'> & { id?: string }): StoredAssociation {
-    const stored: StoredAssociation = { id: association.id ?? `urn:uuid:${randomUUID()}`, type: association.type, source: association.source, target: association.target, slots: association.slots };
+    const stored: StoredAssociation = {
+      id: association.id ?? `urn:uuid:${randomUUID()}`,
+      type: association.type,
+      source: association.source,
+      target: association.target,
+      slots: association.slots,
+    };
     this.associations.push(stored);
     for (const end of [stored.source, stored.target]) {
       const list = this.associationsByObject.get(end);
@@ -179,8 +193,21 @@ export class DmpRegistry {
   }
 
   /** A new version of the entry's metadata (ITI-57 metadata update): new entryUUID, same logicalId, previous Deprecated. */
-  newVersion(entry: StoredEntry, change: Partial<Pick<StoredEntry, 'confidentiality'>>, submissionSetUuid: string, submissionTime: string): StoredEntry {
-    const next: StoredEntry = { ...entry, ...change, entryUuid: `urn:uuid:${randomUUID()}`, version: entry.version + 1, status: 'Approved', submissionSetUuid, submissionTime };
+  newVersion(
+    entry: StoredEntry,
+    change: Partial<Pick<StoredEntry, 'confidentiality'>>,
+    submissionSetUuid: string,
+    submissionTime: string,
+  ): StoredEntry {
+    const next: StoredEntry = {
+      ...entry,
+      ...change,
+      entryUuid: `urn:uuid:${randomUUID()}`,
+      version: entry.version + 1,
+      status: 'Approved',
+      submissionSetUuid,
+      submissionTime,
+    };
     this.setStatus(entry, 'Deprecated');
     this.entries.set(next.entryUuid, next);
     this.byUniqueId.set(next.uniqueId, next);
@@ -206,7 +233,9 @@ export class DmpRegistry {
 // ---------------------------------------------------------------- ebRIM serialisation
 
 const slot = (name: string, values: readonly string[]) =>
-  values.length === 0 ? '' : `<rim:Slot name="${esc(name)}"><rim:ValueList>${values.map((v) => `<rim:Value>${esc(v)}</rim:Value>`).join('')}</rim:ValueList></rim:Slot>`;
+  values.length === 0
+    ? ''
+    : `<rim:Slot name="${esc(name)}"><rim:ValueList>${values.map((v) => `<rim:Value>${esc(v)}</rim:Value>`).join('')}</rim:ValueList></rim:Slot>`;
 
 const named = (text: string) => `<rim:Name><rim:LocalizedString value="${esc(text)}"/></rim:Name>`;
 
@@ -284,7 +313,6 @@ export function associationXml(a: StoredAssociation): string {
     `</rim:Association>`
   );
 }
-
 
 /** XCN's first component (idNat_PS), when the assigning authority is idNat_PS or absent. */
 export function xcnId(xcn: string): string | null {

@@ -37,8 +37,13 @@ const refuse = (code: string, message: string): Refusal => ({ ok: false, code, m
 
 function common(patient: DmpPatient | null, practitioner: string): Refusal | null {
   if (!patient) return refuse('XDSUnknownPatientId', 'Ce patient n’a pas de DMP.');
-  if (patient.state === 'FERME') return refuse(DMP_ERRORS.closed, `Le DMP de ce patient est fermé${patient.closing ? ` depuis le ${patient.closing.date}` : ''} : ni consultation ni alimentation.`);
-  if (patient.authorizations.get(practitioner)?.status === 'INTERDIT') return refuse(DMP_ERRORS.forbidden, 'Le patient a interdit à ce professionnel l’accès à son DMP (même en bris de glace).');
+  if (patient.state === 'FERME')
+    return refuse(
+      DMP_ERRORS.closed,
+      `Le DMP de ce patient est fermé${patient.closing ? ` depuis le ${patient.closing.date}` : ''} : ni consultation ni alimentation.`,
+    );
+  if (patient.authorizations.get(practitioner)?.status === 'INTERDIT')
+    return refuse(DMP_ERRORS.forbidden, 'Le patient a interdit à ce professionnel l’accès à son DMP (même en bris de glace).');
   return null;
 }
 
@@ -53,7 +58,10 @@ export function consultDecision(patient: DmpPatient | null, practitioner: string
   if (authorizationValid(patient!, practitioner, now)) return { ok: true, exceptional: false };
   if (purpose === 'bris_de_glace' || purpose === 'centre_15') return { ok: true, exceptional: true };
   const status = patient!.authorizations.get(practitioner)?.status ?? 'NON_EXISTE';
-  return refuse(DMP_ERRORS.noAuthorization, `Autorisation d’accès au DMP ${status === 'VALIDE' || status === 'EXPIRE' ? 'expirée' : 'absente'} : ajoutez-la avec le consentement du patient (TD0.3), ou accédez en bris de glace.`);
+  return refuse(
+    DMP_ERRORS.noAuthorization,
+    `Autorisation d’accès au DMP ${status === 'VALIDE' || status === 'EXPIRE' ? 'expirée' : 'absente'} : ajoutez-la avec le consentement du patient (TD0.3), ou accédez en bris de glace.`,
+  );
 }
 
 export function feedDecision(patient: DmpPatient | null, practitioner: string): Decision {
@@ -64,10 +72,17 @@ export function isAuthor(entry: StoredEntry, practitioner: string): boolean {
   return entry.submitter === practitioner || entry.authorIds.includes(practitioner);
 }
 
-export function updateDecision(patient: DmpPatient | null, practitioner: string, entry: StoredEntry, newStatus: string | null, now: Date): Decision {
+export function updateDecision(
+  patient: DmpPatient | null,
+  practitioner: string,
+  entry: StoredEntry,
+  newStatus: string | null,
+  now: Date,
+): Decision {
   const refusal = common(patient, practitioner);
   if (refusal) return refusal;
-  if (newStatus === 'Deleted' && !isAuthor(entry, practitioner)) return refuse(DMP_ERRORS.authorOnly, 'Seul l’auteur d’un document peut le supprimer du DMP.');
+  if (newStatus === 'Deleted' && !isAuthor(entry, practitioner))
+    return refuse(DMP_ERRORS.authorOnly, 'Seul l’auteur d’un document peut le supprimer du DMP.');
   if (isAuthor(entry, practitioner) || authorizationValid(patient!, practitioner, now)) return { ok: true, exceptional: false };
   return refuse(DMP_ERRORS.noAuthorization, 'Autorisation d’accès au DMP absente ou expirée : modification impossible.');
 }

@@ -29,7 +29,10 @@ export class XdsSchemaValidator {
     for (const name of FILES) {
       const full = path.join(referenceDir, 'xsd', name);
       if (!fs.existsSync(full)) {
-        throw new CabinetError('CONFIG_INVALID', `Bac à sable DMP : schéma ebRIM/XDS manquant (${full}). Il est livré avec Cabinet dans reference-data/xds : l’installation est incomplète.`);
+        throw new CabinetError(
+          'CONFIG_INVALID',
+          `Bac à sable DMP : schéma ebRIM/XDS manquant (${full}). Il est livré avec Cabinet dans reference-data/xds : l’installation est incomplète.`,
+        );
       }
     }
     this.entry = path.join(referenceDir, 'xsd', ENTRY);

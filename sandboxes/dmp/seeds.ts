@@ -52,11 +52,46 @@ interface Example {
 const LOINC = '2.16.840.1.113883.6.1';
 /** The ANS example CDAs the sandbox is seeded with (`<cdaReferenceDir>/examples/`). */
 export const examples: Example[] = [
-  { file: 'DOC_NON_STRUCTURE_CDA-R2-N1.xml', type: ['11502-2', LOINC], classCode: '10', format: 'urn:ihe:iti:xds-sd:pdf:2008', practice: 'AMBULATOIRE', facility: 'SA07' },
-  { file: 'VSM_1.4_2022.01.xml', type: ['SYNTH', '1.2.250.1.213.1.1.4.12'], classCode: '11', format: 'urn:asip:ci-sis:vsm:2012', practice: 'ETABLISSEMENT', facility: 'SA04' },
-  { file: 'LDL-SES_2022.01.xml', type: ['11490-0', LOINC], classCode: '10', format: 'urn:asip:ci-sis:ldl-ses:2017', practice: 'ETABLISSEMENT', facility: 'SA01' },
-  { file: 'eP-MED-DM_2024.01_PosoNonStruct.xml', type: ['57833-6', LOINC], classCode: '42', format: 'urn:ihe:pharm:pre:2010', practice: 'AMBULATOIRE', facility: 'SA07' },
-  { file: 'CSE-MDE_2023.01.xml', type: ['29274-8', LOINC], classCode: '10', format: 'urn:ans:ci-sis:cse-mde:2023', practice: 'ETABLISSEMENT', facility: 'SA05' },
+  {
+    file: 'DOC_NON_STRUCTURE_CDA-R2-N1.xml',
+    type: ['11502-2', LOINC],
+    classCode: '10',
+    format: 'urn:ihe:iti:xds-sd:pdf:2008',
+    practice: 'AMBULATOIRE',
+    facility: 'SA07',
+  },
+  {
+    file: 'VSM_1.4_2022.01.xml',
+    type: ['SYNTH', '1.2.250.1.213.1.1.4.12'],
+    classCode: '11',
+    format: 'urn:asip:ci-sis:vsm:2012',
+    practice: 'ETABLISSEMENT',
+    facility: 'SA04',
+  },
+  {
+    file: 'LDL-SES_2022.01.xml',
+    type: ['11490-0', LOINC],
+    classCode: '10',
+    format: 'urn:asip:ci-sis:ldl-ses:2017',
+    practice: 'ETABLISSEMENT',
+    facility: 'SA01',
+  },
+  {
+    file: 'eP-MED-DM_2024.01_PosoNonStruct.xml',
+    type: ['57833-6', LOINC],
+    classCode: '42',
+    format: 'urn:ihe:pharm:pre:2010',
+    practice: 'AMBULATOIRE',
+    facility: 'SA07',
+  },
+  {
+    file: 'CSE-MDE_2023.01.xml',
+    type: ['29274-8', LOINC],
+    classCode: '10',
+    format: 'urn:ans:ci-sis:cse-mde:2023',
+    practice: 'ETABLISSEMENT',
+    facility: 'SA05',
+  },
 ];
 
 const byId = new Map([...cnamIdentities, ...deVinciTwins].map((i) => [i.id, i]));
@@ -88,7 +123,10 @@ export function reidentify(cda: string, p: SandboxIdentity): string {
   const end = cda.indexOf('</recordTarget>', start);
   if (start < 0 || end < 0) throw new Error('recordTarget absent');
   let block = cda.slice(start, end);
-  block = block.replace(/<id\b[^>]*root="1\.2\.250\.1\.213\.1\.4\.(?:8|9|10|11)"[^>]*\/>/, `<id extension="${p.active.matricule}${p.active.cle}" root="${p.active.oid}"/>`);
+  block = block.replace(
+    /<id\b[^>]*root="1\.2\.250\.1\.213\.1\.4\.(?:8|9|10|11)"[^>]*\/>/,
+    `<id extension="${p.active.matricule}${p.active.cle}" root="${p.active.oid}"/>`,
+  );
   block = block.replace(/(<family\b[^>]*>)[^<]*(<\/family>)/g, `$1${escape(p.traits.nomNaissance)}$2`);
   block = block.replace(/(<given\b[^>]*>)[^<]*(<\/given>)/g, `$1${escape(p.traits.prenoms[0] ?? '')}$2`);
   return cda.slice(0, start) + block + cda.slice(end);
@@ -100,7 +138,12 @@ function code(vocabulary: Vocabulary, key: JdvKey, value: string, scheme: string
   return { code: value, scheme, display: concept.displayName };
 }
 
-const author = (idNat: string, family: string, given: string, specialty = 'G15_10/SM26^Médecin - Qualifié en Médecine Générale (SM)^1.2.250.1.213.1.1.4.5'): EntryAuthor => ({
+const author = (
+  idNat: string,
+  family: string,
+  given: string,
+  specialty = 'G15_10/SM26^Médecin - Qualifié en Médecine Générale (SM)^1.2.250.1.213.1.1.4.5',
+): EntryAuthor => ({
   person: `${idNat}^${family}^${given}^^^^^^&1.2.250.1.71.4.2.1&ISO^D^^^IDNPS`,
   institution: ['Cabinet de test^^^^^&1.2.250.1.71.4.2.2&ISO^IDNST^^^^R99701'],
   role: [],
@@ -111,13 +154,26 @@ function entryFrom(
   vocabulary: Vocabulary,
   p: SandboxIdentity,
   content: Buffer,
-  meta: { uniqueId: string; title: string; type: [string, string]; classCode: string; format: string; practice: string; facility: string; creation: Date; authorId: string; masked?: boolean; submissionSetUuid: string },
+  meta: {
+    uniqueId: string;
+    title: string;
+    type: [string, string];
+    classCode: string;
+    format: string;
+    practice: string;
+    facility: string;
+    creation: Date;
+    authorId: string;
+    masked?: boolean;
+    submissionSetUuid: string;
+  },
 ): StoredEntry {
   const uuid = `urn:uuid:${crypto.randomUUID()}`;
   const cx = insToCx(insOf(p));
   const [typeCode, typeScheme] = meta.type;
   const confidentiality: Code[] = [code(vocabulary, 'J08', 'N', '2.16.840.1.113883.5.25')];
-  if (meta.masked) confidentiality.push({ code: DMP_CODES.masquePs, scheme: DMP_CODES.visibilityScheme, display: 'Masqué aux professionnels de santé' });
+  if (meta.masked)
+    confidentiality.push({ code: DMP_CODES.masquePs, scheme: DMP_CODES.visibilityScheme, display: 'Masqué aux professionnels de santé' });
   const practiceScheme = meta.practice === 'EXP_PATIENT' ? '1.2.250.1.213.1.1.4.6' : '1.2.250.1.213.1.1.4.9';
   const dtm = xdsTime(meta.creation);
   return {
@@ -138,13 +194,19 @@ function entryFrom(
     languageCode: 'fr-FR',
     sourcePatientId: cx,
     legalAuthenticator: null,
-    classCode: { code: meta.classCode, scheme: '1.2.250.1.213.1.1.4.1', display: meta.classCode === '11' ? 'Synthèse' : meta.classCode === '42' ? 'Prescription' : 'Compte rendu' },
+    classCode: {
+      code: meta.classCode,
+      scheme: '1.2.250.1.213.1.1.4.1',
+      display: meta.classCode === '11' ? 'Synthèse' : meta.classCode === '42' ? 'Prescription' : 'Compte rendu',
+    },
     typeCode: code(vocabulary, 'J07', typeCode, typeScheme),
     formatCode: { code: meta.format, scheme: '1.3.6.1.4.1.19376.1.2.3', display: meta.format },
     confidentiality,
     healthcareFacilityTypeCode: code(vocabulary, 'J02', meta.facility, '1.2.250.1.71.4.2.4'),
     practiceSettingCode: code(vocabulary, 'J04', meta.practice, practiceScheme),
-    authors: [meta.authorId === SANDBOX_PRACTITIONER ? author(SANDBOX_PRACTITIONER, 'MARTIN', 'Marie') : author(meta.authorId, 'DUPONT', 'Jean')],
+    authors: [
+      meta.authorId === SANDBOX_PRACTITIONER ? author(SANDBOX_PRACTITIONER, 'MARTIN', 'Marie') : author(meta.authorId, 'DUPONT', 'Jean'),
+    ],
     authorIds: [meta.authorId],
     submitter: meta.authorId,
     submissionSetUuid: meta.submissionSetUuid,
@@ -166,13 +228,25 @@ function addSet(registry: DmpRegistry, p: SandboxIdentity, entries: StoredEntry[
     title: '',
     status: 'Approved',
   });
-  for (const e of entries) registry.addAssociation({ type: 'urn:oasis:names:tc:ebxml-regrep:AssociationType:HasMember', source: uuid, target: e.entryUuid, slots: { SubmissionSetStatus: ['Original'] } });
+  for (const e of entries)
+    registry.addAssociation({
+      type: 'urn:oasis:names:tc:ebxml-regrep:AssociationType:HasMember',
+      source: uuid,
+      target: e.entryUuid,
+      slots: { SubmissionSetStatus: ['Original'] },
+    });
   return uuid;
 }
 
 const newOid = () => `2.25.${BigInt(`0x${crypto.randomUUID().replace(/-/g, '')}`).toString()}`;
 
-function patient(p: SandboxIdentity, state: DmpPatient['state'], espaceSante: boolean, martin: DmpPatient['authorizations'] extends Map<string, infer A> ? A | null : never, now: Date): DmpPatient {
+function patient(
+  p: SandboxIdentity,
+  state: DmpPatient['state'],
+  espaceSante: boolean,
+  martin: DmpPatient['authorizations'] extends Map<string, infer A> ? A | null : never,
+  now: Date,
+): DmpPatient {
   const authorizations = new Map();
   if (martin) authorizations.set(SANDBOX_PRACTITIONER, martin);
   return {
@@ -195,7 +269,15 @@ export function seed(registry: DmpRegistry, vocabulary: Vocabulary, options: See
   registry.addPatient(patient(SEEDED.valide, 'ACTIF', true, { status: 'VALIDE', end: inOneYear, medecinTraitant: true }, now));
   registry.addPatient(patient(SEEDED.valide2, 'ACTIF', true, { status: 'VALIDE', end: inOneYear, medecinTraitant: false }, now));
   registry.addPatient(patient(SEEDED.expire, 'ACTIF', true, { status: 'EXPIRE', end: lastYear, medecinTraitant: false }, now));
-  registry.addPatient(patient(SEEDED.interdit, 'ACTIF', true, { status: 'INTERDIT', end: null, medecinTraitant: false, reason: 'Accès bloqué par le patient depuis Mon espace santé' }, now));
+  registry.addPatient(
+    patient(
+      SEEDED.interdit,
+      'ACTIF',
+      true,
+      { status: 'INTERDIT', end: null, medecinTraitant: false, reason: 'Accès bloqué par le patient depuis Mon espace santé' },
+      now,
+    ),
+  );
   registry.addPatient(patient(SEEDED.nonExiste, 'ACTIF', true, null, now));
   registry.addPatient(patient(SEEDED.sansEspaceSante, 'ACTIF', false, { status: 'VALIDE', end: inOneYear, medecinTraitant: false }, now));
   registry.addPatient(patient(SEEDED.ferme, 'FERME', false, null, now));
@@ -209,9 +291,24 @@ export function seed(registry: DmpRegistry, vocabulary: Vocabulary, options: See
     const setUuid = `urn:uuid:${crypto.randomUUID()}`;
     const stored = items.map(({ ex, text }) => {
       const uniqueId = newOid();
-      const content = Buffer.from(reidentify(text, p).replace(/(<ClinicalDocument\b[\s\S]*?<id\s+root=")[^"]*("(?:\s+extension="[^"]*")?)/, `$1${uniqueId}"`), 'utf8');
+      const content = Buffer.from(
+        reidentify(text, p).replace(/(<ClinicalDocument\b[\s\S]*?<id\s+root=")[^"]*("(?:\s+extension="[^"]*")?)/, `$1${uniqueId}"`),
+        'utf8',
+      );
       const title = /<title>([^<]*)<\/title>/.exec(text)?.[1]?.trim() ?? ex.file;
-      const entry = entryFrom(vocabulary, p, content, { uniqueId, title, type: ex.type, classCode: ex.classCode, format: ex.format, practice: ex.practice, facility: ex.facility, creation: time, authorId, masked, submissionSetUuid: setUuid });
+      const entry = entryFrom(vocabulary, p, content, {
+        uniqueId,
+        title,
+        type: ex.type,
+        classCode: ex.classCode,
+        format: ex.format,
+        practice: ex.practice,
+        facility: ex.facility,
+        creation: time,
+        authorId,
+        masked,
+        submissionSetUuid: setUuid,
+      });
       registry.addEntry(entry, content);
       return entry;
     });
@@ -230,14 +327,23 @@ export function seed(registry: DmpRegistry, vocabulary: Vocabulary, options: See
     const head = reidentify(template, SEEDED.volume);
     // Keep the header, shrink the PDF to a few bytes: the volume is about metadata, not content.
     const small = head.replace(/(<text\b[^>]*>)[\s\S]*?(<\/text>)/, `$1${Buffer.from('%PDF-1.4\n%%EOF\n').toString('base64')}$2`);
-    const types: [string, string][] = [['11488-4', LOINC], ['11506-3', LOINC], ['60591-5', LOINC], ['57833-6', LOINC], ['11502-2', LOINC]];
+    const types: [string, string][] = [
+      ['11488-4', LOINC],
+      ['11506-3', LOINC],
+      ['60591-5', LOINC],
+      ['57833-6', LOINC],
+      ['11502-2', LOINC],
+    ];
     for (let batch = 0; batch < count; batch += 20) {
       const time = new Date(now.getTime() - (count - batch) * 86_400_000 * 0.9);
       const setUuid = `urn:uuid:${crypto.randomUUID()}`;
       const stored: StoredEntry[] = [];
       for (let i = batch; i < Math.min(count, batch + 20); i += 1) {
         const uniqueId = `1.2.250.1.213.1.999.3.${i + 1}`;
-        const content = Buffer.from(small.replace(/(<ClinicalDocument\b[\s\S]*?<id\s+root=")[^"]*("(?:\s+extension="[^"]*")?)/, `$1${uniqueId}"`), 'utf8');
+        const content = Buffer.from(
+          small.replace(/(<ClinicalDocument\b[\s\S]*?<id\s+root=")[^"]*("(?:\s+extension="[^"]*")?)/, `$1${uniqueId}"`),
+          'utf8',
+        );
         const type = types[i % types.length]!;
         const creation = new Date(time.getTime() + (i - batch) * 60_000);
         const entry = entryFrom(vocabulary, SEEDED.volume, content, {

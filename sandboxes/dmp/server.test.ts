@@ -10,7 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/support/fixtures.js';
 import { p12Pair } from '../../test/support/insi-soap.js';
 import { createTestPki, type PkiManifest } from '../pki/test-pki.js';
-import { ACCESS_OPERATIONS, buildAddAuthorizationRequest, buildStatusRequest, parseStatusResponse } from '../../electron/dmp/wire/access.js';
+import {
+  ACCESS_OPERATIONS,
+  buildAddAuthorizationRequest,
+  buildStatusRequest,
+  parseStatusResponse,
+} from '../../electron/dmp/wire/access.js';
 import { ACTIONS, STATUS } from '../../electron/dmp/wire/soap.js';
 import {
   DmpTestClient,
@@ -65,7 +70,13 @@ afterAll(async () => {
 });
 
 const post = (action: string, body: string, security: string | null, c = client) => c.post(soapEnvelope(action, body, security));
-const query = (p = SEEDED.valide, body = findDocuments(p), purpose: 'normal' | 'bris_de_glace' | 'centre_15' = 'normal', caller = martin, c = client) => post(ACTIONS.iti18.request, body, vihfFor(caller, p, purpose), c);
+const query = (
+  p = SEEDED.valide,
+  body = findDocuments(p),
+  purpose: 'normal' | 'bris_de_glace' | 'centre_15' = 'normal',
+  caller = martin,
+  c = client,
+) => post(ACTIONS.iti18.request, body, vihfFor(caller, p, purpose), c);
 
 describe('start and seeds', () => {
   it('starts with the seeded DMPs and 2,000 generated documents', () => {
@@ -84,12 +95,16 @@ describe('start and seeds', () => {
 describe('mutual TLS', () => {
   it('refuses a connection without a client certificate', async () => {
     const anonymous = new DmpTestClient(sandbox.url, caPem);
-    await expect(anonymous.post(soapEnvelope(ACTIONS.iti18.request, findDocuments(SEEDED.valide), vihfFor(martin, SEEDED.valide)))).rejects.toThrow();
+    await expect(
+      anonymous.post(soapEnvelope(ACTIONS.iti18.request, findDocuments(SEEDED.valide), vihfFor(martin, SEEDED.valide))),
+    ).rejects.toThrow();
     anonymous.close();
   });
   it('refuses a card from a foreign authority at the handshake', async () => {
     const foreign = new DmpTestClient(sandbox.url, caPem, p12Pair(manifest, 'etranger-moreau', 'authentification'));
-    await expect(foreign.post(soapEnvelope(ACTIONS.iti18.request, findDocuments(SEEDED.valide), vihfFor(martin, SEEDED.valide)))).rejects.toThrow();
+    await expect(
+      foreign.post(soapEnvelope(ACTIONS.iti18.request, findDocuments(SEEDED.valide), vihfFor(martin, SEEDED.valide))),
+    ).rejects.toThrow();
     foreign.close();
   });
   it('refuses a revoked card (CRL) with a security fault', async () => {
@@ -130,12 +145,20 @@ describe('VIHF', () => {
   });
   it('refuses a VIHF of another practitioner than the TLS card', async () => {
     const nurse = cardCaller(manifest, 'infirmier-petit', '0756012345');
-    const answer = await post(ACTIONS.iti18.request, findDocuments(SEEDED.valide), vihfFor({ ...nurse, profession: '60', specialty: undefined }, SEEDED.valide));
+    const answer = await post(
+      ACTIONS.iti18.request,
+      findDocuments(SEEDED.valide),
+      vihfFor({ ...nurse, profession: '60', specialty: undefined }, SEEDED.valide),
+    );
     expect(fault(answer)?.subcode).toBe('wsse:FailedAuthentication');
   });
   it('refuses a VIHF signed with another practitioner’s card', async () => {
     const nurse = cardCaller(manifest, 'infirmier-petit', '0756012345');
-    const answer = await post(ACTIONS.iti18.request, findDocuments(SEEDED.valide), vihfFor({ ...martin, signer: nurse.signer }, SEEDED.valide));
+    const answer = await post(
+      ACTIONS.iti18.request,
+      findDocuments(SEEDED.valide),
+      vihfFor({ ...martin, signer: nurse.signer }, SEEDED.valide),
+    );
     expect(fault(answer)?.subcode).toBe('wsse:InvalidSecurityToken');
     expect(fault(answer)?.text).toMatch(/titulaire/);
   });
@@ -146,9 +169,16 @@ describe('VIHF', () => {
 });
 
 describe('TD0.2 / TD0.3', () => {
-  const status = async (p = SEEDED.valide) => parseStatusResponse((await post(ACCESS_OPERATIONS.td02.action, buildStatusRequest(insOf(p)), vihfFor(martin, p))).text);
+  const status = async (p = SEEDED.valide) =>
+    parseStatusResponse((await post(ACCESS_OPERATIONS.td02.action, buildStatusRequest(insOf(p)), vihfFor(martin, p))).text);
   it('answers each seeded state', async () => {
-    expect(await status(SEEDED.valide)).toMatchObject({ exists: true, closed: false, espaceSanteActive: true, authorization: 'VALIDE', medecinTraitant: true });
+    expect(await status(SEEDED.valide)).toMatchObject({
+      exists: true,
+      closed: false,
+      espaceSanteActive: true,
+      authorization: 'VALIDE',
+      medecinTraitant: true,
+    });
     expect((await status(SEEDED.valide)).authorizationEnd).toMatch(/^\d{4}-/);
     expect(await status(SEEDED.expire)).toMatchObject({ authorization: 'EXPIRE', authorizationEnd: null });
     expect(await status(SEEDED.interdit)).toMatchObject({ authorization: 'INTERDIT' });
@@ -160,21 +190,41 @@ describe('TD0.2 / TD0.3', () => {
     const p = SEEDED.valide2;
     sandbox.registry.patient(insOf(p).value)!.authorizations.delete('899701000012');
     expect(errorCodes(await query(p))).toEqual(['DMP_AUTORISATION_ABSENTE']);
-    const refused = await post(ACCESS_OPERATIONS.td03.action, buildAddAuthorizationRequest(insOf(p), true).replace('>true<', '>false<'), vihfFor(martin, p));
+    const refused = await post(
+      ACCESS_OPERATIONS.td03.action,
+      buildAddAuthorizationRequest(insOf(p), true).replace('>true<', '>false<'),
+      vihfFor(martin, p),
+    );
     expect(() => parseStatusResponse(refused.text)).toThrow(/consentement/i);
-    const added = parseStatusResponse((await post(ACCESS_OPERATIONS.td03.action, buildAddAuthorizationRequest(insOf(p), true), vihfFor(martin, p))).text);
+    const added = parseStatusResponse(
+      (await post(ACCESS_OPERATIONS.td03.action, buildAddAuthorizationRequest(insOf(p), true), vihfFor(martin, p))).text,
+    );
     expect(added).toMatchObject({ authorization: 'VALIDE' });
     expect(responseStatus(await query(p))).toBe('Success');
   });
   it('TD0.3 is refused to a blocked practitioner, on a closed DMP and without DMP', async () => {
-    for (const [p, code] of [[SEEDED.interdit, 'ACCES_INTERDIT'], [SEEDED.ferme, 'DMP_FERME'], [SEEDED.sansDmp, 'DMP_INEXISTANT']] as const) {
+    for (const [p, code] of [
+      [SEEDED.interdit, 'ACCES_INTERDIT'],
+      [SEEDED.ferme, 'DMP_FERME'],
+      [SEEDED.sansDmp, 'DMP_INEXISTANT'],
+    ] as const) {
       const answer = await post(ACCESS_OPERATIONS.td03.action, buildAddAuthorizationRequest(insOf(p), true), vihfFor(martin, p));
       expect(fault(answer)?.subcode).toBe(`acc:${code}`);
     }
   });
   it('TD0.2 refuses a patient other than the VIHF’s and a malformed body', async () => {
-    expect(fault(await post(ACCESS_OPERATIONS.td02.action, buildStatusRequest(insOf(SEEDED.expire)), vihfFor(martin, SEEDED.valide)))?.subcode).toBe('acc:PATIENT_DIFFERENT');
-    expect(fault(await post(ACCESS_OPERATIONS.td02.action, buildStatusRequest(insOf(SEEDED.valide)).replace('</acc:PatientId>', '</acc:PatientId><acc:X/>'), vihfFor(martin, SEEDED.valide)))?.subcode).toBe('acc:REQUETE_INVALIDE');
+    expect(
+      fault(await post(ACCESS_OPERATIONS.td02.action, buildStatusRequest(insOf(SEEDED.expire)), vihfFor(martin, SEEDED.valide)))?.subcode,
+    ).toBe('acc:PATIENT_DIFFERENT');
+    expect(
+      fault(
+        await post(
+          ACCESS_OPERATIONS.td02.action,
+          buildStatusRequest(insOf(SEEDED.valide)).replace('</acc:PatientId>', '</acc:PatientId><acc:X/>'),
+          vihfFor(martin, SEEDED.valide),
+        ),
+      )?.subcode,
+    ).toBe('acc:REQUETE_INVALIDE');
   });
 });
 
@@ -191,7 +241,11 @@ describe('consultation rules', () => {
     // …nor by its UUID, nor by Retrieve.
     const byId = await query(SEEDED.valide, queryBody('GetDocuments', { $XDSDocumentEntryEntryUUID: [`('${maskedOther.entryUuid}')`] }));
     expect(extrinsicObjects(byId)).toHaveLength(0);
-    const retrieved = await post(ACTIONS.iti43.request, retrieveBody(maskedOther.uniqueId, REPOSITORY_UNIQUE_ID), vihfFor(martin, SEEDED.valide));
+    const retrieved = await post(
+      ACTIONS.iti43.request,
+      retrieveBody(maskedOther.uniqueId, REPOSITORY_UNIQUE_ID),
+      vihfFor(martin, SEEDED.valide),
+    );
     expect(errorCodes(retrieved)).toEqual(['XDSMissingDocument']);
   });
   it('refuses without authorisation (NON_EXISTE, EXPIRE)', async () => {
@@ -210,27 +264,46 @@ describe('consultation rules', () => {
     expect(log[0]!.detail).toMatch(/exceptionnel/);
   });
   it('always refuses a practitioner blocked by the patient, bris de glace included', async () => {
-    for (const purpose of ['normal', 'bris_de_glace', 'centre_15'] as const) expect(errorCodes(await query(SEEDED.interdit, findDocuments(SEEDED.interdit), purpose))).toEqual(['DMP_ACCES_INTERDIT']);
+    for (const purpose of ['normal', 'bris_de_glace', 'centre_15'] as const)
+      expect(errorCodes(await query(SEEDED.interdit, findDocuments(SEEDED.interdit), purpose))).toEqual(['DMP_ACCES_INTERDIT']);
   });
   it('refuses a closed DMP and a patient without DMP', async () => {
     expect(errorCodes(await query(SEEDED.ferme))).toEqual(['DMP_FERME']);
     expect(errorCodes(await query(SEEDED.sansDmp))).toEqual(['XDSUnknownPatientId']);
   });
   it('FindDocuments filters (type, dates) and ObjectRef', async () => {
-    const typed = await query(SEEDED.valide, findDocuments(SEEDED.valide, { $XDSDocumentEntryTypeCode: ["('57833-6^^2.16.840.1.113883.6.1')"] }));
+    const typed = await query(
+      SEEDED.valide,
+      findDocuments(SEEDED.valide, { $XDSDocumentEntryTypeCode: ["('57833-6^^2.16.840.1.113883.6.1')"] }),
+    );
     expect(extrinsicObjects(typed)).toHaveLength(1);
     const future = await query(SEEDED.valide, findDocuments(SEEDED.valide, { $XDSDocumentEntryCreationTimeFrom: ['29990101'] }));
     expect(extrinsicObjects(future)).toHaveLength(0);
     const refs = await query(SEEDED.valide, findDocuments(SEEDED.valide, {}, 'ObjectRef'));
-    expect(envelopeBody(refs).body.getElementsByTagNameNS('urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0', 'ObjectRef').length).toBeGreaterThanOrEqual(5);
+    expect(
+      envelopeBody(refs).body.getElementsByTagNameNS('urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0', 'ObjectRef').length,
+    ).toBeGreaterThanOrEqual(5);
   });
   it('refuses a query missing a required parameter, an unknown one, and an XSD-invalid request', async () => {
-    expect(errorCodes(await query(SEEDED.valide, queryBody('FindDocuments', { $XDSDocumentEntryPatientId: [`'${cx(SEEDED.valide)}'`] })))).toEqual(['XDSStoredQueryMissingParam']);
-    expect(errorCodes(await query(SEEDED.valide, findDocuments(SEEDED.valide, { $Inconnu: ['1'] })))).toEqual(['XDSStoredQueryParamNumber']);
-    expect(errorCodes(await query(SEEDED.valide, findDocuments(SEEDED.valide).replace('<rim:AdhocQuery ', '<rim:Bidon/><rim:AdhocQuery ')))).toEqual(['XDSRegistryError']);
+    expect(
+      errorCodes(await query(SEEDED.valide, queryBody('FindDocuments', { $XDSDocumentEntryPatientId: [`'${cx(SEEDED.valide)}'`] }))),
+    ).toEqual(['XDSStoredQueryMissingParam']);
+    expect(errorCodes(await query(SEEDED.valide, findDocuments(SEEDED.valide, { $Inconnu: ['1'] })))).toEqual([
+      'XDSStoredQueryParamNumber',
+    ]);
+    expect(
+      errorCodes(await query(SEEDED.valide, findDocuments(SEEDED.valide).replace('<rim:AdhocQuery ', '<rim:Bidon/><rim:AdhocQuery '))),
+    ).toEqual(['XDSRegistryError']);
   });
   it('FindSubmissionSets, GetAssociations, GetDocumentsAndAssociations', async () => {
-    const sets = await query(SEEDED.valide, queryBody('FindSubmissionSets', { $XDSSubmissionSetPatientId: [`'${cx(SEEDED.valide)}'`], $XDSSubmissionSetStatus: [`('${STATUS.Approved}')`], $XDSSubmissionSetSubmissionTimeFrom: ['20000101'] }));
+    const sets = await query(
+      SEEDED.valide,
+      queryBody('FindSubmissionSets', {
+        $XDSSubmissionSetPatientId: [`'${cx(SEEDED.valide)}'`],
+        $XDSSubmissionSetStatus: [`('${STATUS.Approved}')`],
+        $XDSSubmissionSetSubmissionTimeFrom: ['20000101'],
+      }),
+    );
     const packages = envelopeBody(sets).body.getElementsByTagNameNS('urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0', 'RegistryPackage');
     expect(packages.length).toBeGreaterThanOrEqual(1);
     const ssId = packages.item(0)!.getAttribute('id')!;
@@ -240,7 +313,9 @@ describe('consultation rules', () => {
     const target = found.item(0)!.getAttribute('targetObject')!;
     const both = await query(SEEDED.valide, queryBody('GetDocumentsAndAssociations', { $XDSDocumentEntryEntryUUID: [`('${target}')`] }));
     expect(extrinsicObjects(both)).toHaveLength(1);
-    expect(envelopeBody(both).body.getElementsByTagNameNS('urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0', 'Association').length).toBeGreaterThanOrEqual(1);
+    expect(
+      envelopeBody(both).body.getElementsByTagNameNS('urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0', 'Association').length,
+    ).toBeGreaterThanOrEqual(1);
   });
 });
 
@@ -276,11 +351,24 @@ describe('ITI-41, ITI-43, ITI-57, RPLC', () => {
     expect(errorCodes(mismatch)).toEqual(['XDSPatientIdDoesNotMatch']);
   });
   it('refuses codes outside the ANS value sets, a wrong hash and a wrong size', async () => {
-    expect(errorCodes((await feed({ patient: SEEDED.valide, typeCode: ['99999-9', '2.16.840.1.113883.6.1'] })).answer)).toEqual(['XDSRegistryMetadataError']);
-    const badFacility = await feed({ patient: SEEDED.valide, editMetadata: (x) => x.replace('nodeRepresentation="SA07"', 'nodeRepresentation="SA99"') });
+    expect(errorCodes((await feed({ patient: SEEDED.valide, typeCode: ['99999-9', '2.16.840.1.113883.6.1'] })).answer)).toEqual([
+      'XDSRegistryMetadataError',
+    ]);
+    const badFacility = await feed({
+      patient: SEEDED.valide,
+      editMetadata: (x) => x.replace('nodeRepresentation="SA07"', 'nodeRepresentation="SA99"'),
+    });
     expect(errorCodes(badFacility.answer)).toEqual(['XDSRegistryMetadataError']);
-    expect(envelopeBody(badFacility.answer).body.getElementsByTagNameNS('urn:oasis:names:tc:ebxml-regrep:xsd:rs:3.0', 'RegistryError').item(0)!.getAttribute('codeContext')).toMatch(/J02/);
-    const badConf = await feed({ patient: SEEDED.valide, editMetadata: (x) => x.replace('nodeRepresentation="N"', 'nodeRepresentation="Z"') });
+    expect(
+      envelopeBody(badFacility.answer)
+        .body.getElementsByTagNameNS('urn:oasis:names:tc:ebxml-regrep:xsd:rs:3.0', 'RegistryError')
+        .item(0)!
+        .getAttribute('codeContext'),
+    ).toMatch(/J02/);
+    const badConf = await feed({
+      patient: SEEDED.valide,
+      editMetadata: (x) => x.replace('nodeRepresentation="N"', 'nodeRepresentation="Z"'),
+    });
     expect(errorCodes(badConf.answer)).toEqual(['XDSRegistryMetadataError']);
     expect(errorCodes((await feed({ patient: SEEDED.valide, hash: '0'.repeat(40) })).answer)).toEqual(['XDSNonIdenticalHash']);
     expect(errorCodes((await feed({ patient: SEEDED.valide, size: 12 })).answer)).toEqual(['XDSNonIdenticalSize']);
@@ -311,19 +399,40 @@ describe('ITI-41, ITI-43, ITI-57, RPLC', () => {
     const { built } = await feed({ patient: SEEDED.valide });
     const entry = sandbox.registry.entryByUniqueId(built.uniqueId)!;
     const update = (body: string) => post(ACTIONS.iti57.request, body, vihfFor(martin, SEEDED.valide));
-    expect(responseStatus(await update(statusUpdateBody(SEEDED.valide, entry.entryUuid, STATUS.Approved, STATUS.Archived)))).toBe('Success');
+    expect(responseStatus(await update(statusUpdateBody(SEEDED.valide, entry.entryUuid, STATUS.Approved, STATUS.Archived)))).toBe(
+      'Success',
+    );
     expect(entry.status).toBe('Archived');
-    expect(errorCodes(await update(statusUpdateBody(SEEDED.valide, entry.entryUuid, STATUS.Approved, STATUS.Archived)))).toEqual(['XDSMetadataUpdateError']);
-    expect(responseStatus(await update(statusUpdateBody(SEEDED.valide, entry.entryUuid, STATUS.Archived, STATUS.Approved)))).toBe('Success');
-    const others = sandbox.registry.patientEntries(cx(SEEDED.valide)).find((e) => e.submitter === OTHER_AUTHOR && e.status === 'Approved' && !e.confidentiality.some((c) => c.code === 'MASQUE_PS'));
-    if (others) expect(errorCodes(await update(statusUpdateBody(SEEDED.valide, others.entryUuid, STATUS.Approved, STATUS.Deleted)))).toEqual(['DMP_AUTEUR_SEUL']);
+    expect(errorCodes(await update(statusUpdateBody(SEEDED.valide, entry.entryUuid, STATUS.Approved, STATUS.Archived)))).toEqual([
+      'XDSMetadataUpdateError',
+    ]);
+    expect(responseStatus(await update(statusUpdateBody(SEEDED.valide, entry.entryUuid, STATUS.Archived, STATUS.Approved)))).toBe(
+      'Success',
+    );
+    const others = sandbox.registry
+      .patientEntries(cx(SEEDED.valide))
+      .find((e) => e.submitter === OTHER_AUTHOR && e.status === 'Approved' && !e.confidentiality.some((c) => c.code === 'MASQUE_PS'));
+    if (others)
+      expect(errorCodes(await update(statusUpdateBody(SEEDED.valide, others.entryUuid, STATUS.Approved, STATUS.Deleted)))).toEqual([
+        'DMP_AUTEUR_SEUL',
+      ]);
     expect(responseStatus(await update(statusUpdateBody(SEEDED.valide, entry.entryUuid, STATUS.Approved, STATUS.Deleted)))).toBe('Success');
     expect(entry.status).toBe('Deleted');
   });
   it('ITI-57: masking (MASQUE_PS) makes a new version; the old one is Deprecated', async () => {
     const { built } = await feed({ patient: SEEDED.valide });
     const entry = sandbox.registry.entryByUniqueId(built.uniqueId)!;
-    const body = visibilityUpdateBody(SEEDED.valide, { logicalId: entry.logicalId, uniqueId: entry.uniqueId, version: entry.version, typeCode: [entry.typeCode.code, entry.typeCode.scheme, entry.typeCode.display], title: entry.title }, true);
+    const body = visibilityUpdateBody(
+      SEEDED.valide,
+      {
+        logicalId: entry.logicalId,
+        uniqueId: entry.uniqueId,
+        version: entry.version,
+        typeCode: [entry.typeCode.code, entry.typeCode.scheme, entry.typeCode.display],
+        title: entry.title,
+      },
+      true,
+    );
     const answer = await post(ACTIONS.iti57.request, body, vihfFor(martin, SEEDED.valide));
     expect(responseStatus(answer), answer.text).toBe('Success');
     const next = sandbox.registry.entryByUniqueId(built.uniqueId)!;
@@ -350,7 +459,12 @@ describe('volume', () => {
     expect(answer.text.slice(0, 2000)).toContain('ResponseStatusType:Success');
     expect(answer.text.match(/<rim:ExtrinsicObject /g)).toHaveLength(2000);
     runs.sort((a, b) => a - b);
-    const server = sandbox.requests().filter((r) => r.transaction === 'ITI18').slice(-3).map((r) => r.durationMs).sort((a, b) => a - b);
+    const server = sandbox
+      .requests()
+      .filter((r) => r.transaction === 'ITI18')
+      .slice(-3)
+      .map((r) => r.durationMs)
+      .sort((a, b) => a - b);
     timings.iti18_2000_roundtrip_ms = Math.round(runs[1]!);
     timings.iti18_2000_server_ms = Math.round(server[1]!);
     timings.iti18_2000_bytes = answer.body.length;
@@ -378,7 +492,9 @@ describe('feed throughput', () => {
 
 describe('robustness', () => {
   it('answers a SOAP fault to malformed XML, broken MTOM, a DTD, a wrong content type, and keeps serving', async () => {
-    expect(fault(await client.post('<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope"><env:Body>'))?.code).toBe('env:Sender');
+    expect(fault(await client.post('<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope"><env:Body>'))?.code).toBe(
+      'env:Sender',
+    );
     expect(fault(await client.post('<!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>'))?.text).toMatch(/DTD/);
     const built = feedRequest({ patient: SEEDED.valide }, vihfFor(martin, SEEDED.valide));
     const noBoundary = await client.post(built.body, built.contentType.replace(/boundary="[^"]*"/, 'boundary="autre"'));
@@ -386,12 +502,28 @@ describe('robustness', () => {
     expect(fault(noBoundary)?.text).toMatch(/MTOM/);
     const truncated = await client.post(built.body.subarray(0, built.body.length - 200), built.contentType);
     expect(fault(truncated)?.code).toBe('env:Sender');
-    const missingPart = await client.post(Buffer.from(built.body.toString('latin1').replace('Content-ID: <doc1@test>', 'Content-ID: <autre@test>'), 'latin1'), built.contentType);
+    const missingPart = await client.post(
+      Buffer.from(built.body.toString('latin1').replace('Content-ID: <doc1@test>', 'Content-ID: <autre@test>'), 'latin1'),
+      built.contentType,
+    );
     expect(fault(missingPart)?.text).toMatch(/absente/);
     expect(fault(await client.post('bonjour', 'text/plain'))?.code).toBe('env:Sender');
     expect((await client.post('', undefined, 'GET')).status).toBe(405);
-    expect(fault(await client.post(soapEnvelope('urn:inconnue', '<x/>', vihfFor(martin, SEEDED.valide))))?.subcode).toBe('wsa:ActionNotSupported');
-    expect(fault(await client.post(soapEnvelope(ACTIONS.iti18.request, findDocuments(SEEDED.valide), vihfFor(martin, SEEDED.valide), '<x:Y xmlns:x="urn:x" env:mustUnderstand="true"/>')))?.code).toBe('env:MustUnderstand');
+    expect(fault(await client.post(soapEnvelope('urn:inconnue', '<x/>', vihfFor(martin, SEEDED.valide))))?.subcode).toBe(
+      'wsa:ActionNotSupported',
+    );
+    expect(
+      fault(
+        await client.post(
+          soapEnvelope(
+            ACTIONS.iti18.request,
+            findDocuments(SEEDED.valide),
+            vihfFor(martin, SEEDED.valide),
+            '<x:Y xmlns:x="urn:x" env:mustUnderstand="true"/>',
+          ),
+        ),
+      )?.code,
+    ).toBe('env:MustUnderstand');
     expect(responseStatus(await query())).toBe('Success');
   });
   it('refuses an oversized body without crashing', async () => {

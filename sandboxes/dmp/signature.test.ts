@@ -12,11 +12,27 @@ import { KeySigner } from '../../electron/identity/login/key-signer.js';
 import { createTestPki, type PkiManifest } from '../pki/test-pki.js';
 import type { Signer } from '../../electron/identity/types.js';
 import { soapRequest } from '../../electron/dmp/client/client.js';
-import { buildProvideAndRegister, buildSubmitObjects, CDA_CONTENT_ID, newUuidOid, readCdaHeader } from '../../electron/dmp/wire/metadata.js';
+import {
+  buildProvideAndRegister,
+  buildSubmitObjects,
+  CDA_CONTENT_ID,
+  newUuidOid,
+  readCdaHeader,
+} from '../../electron/dmp/wire/metadata.js';
 import { buildMtom } from '../../electron/dmp/wire/mtom.js';
 import { SIGNATURE_CONTENT_ID, signSubmissionSet, type SignedDocument } from '../../electron/dmp/wire/signature.js';
 import { ACTIONS, ASSOCIATION, DMP_CODES } from '../../electron/dmp/wire/soap.js';
-import { DmpTestClient, cardCaller, cdaFor, cx, errorCodes, responseStatus, vihfFor, type Caller, type RawAnswer } from './client.test-support.js';
+import {
+  DmpTestClient,
+  cardCaller,
+  cdaFor,
+  cx,
+  errorCodes,
+  responseStatus,
+  vihfFor,
+  type Caller,
+  type RawAnswer,
+} from './client.test-support.js';
 import { SEEDED, insOf } from './seeds.js';
 import { startDmpSandbox, type DmpSandbox } from './server.js';
 
@@ -74,7 +90,12 @@ function signedFeed(o: SignedFeedOptions = {}): { contentType: string; body: Buf
   const signer = o.signer === undefined ? martin.signer : o.signer;
   const signed: SignedDocument = { uniqueId: header.uniqueId, content: cda };
   const signature = signer
-    ? signSubmissionSet({ documents: o.signedDocuments?.(signed) ?? [signed], submissionSetUniqueId: o.signedSubmissionSet ?? submissionSetUniqueId, signer, now: o.signedAt ?? new Date() })
+    ? signSubmissionSet({
+        documents: o.signedDocuments?.(signed) ?? [signed],
+        submissionSetUniqueId: o.signedSubmissionSet ?? submissionSetUniqueId,
+        signer,
+        now: o.signedAt ?? new Date(),
+      })
     : null;
   if (signature && o.tamperSignature) signature.content = Buffer.from(o.tamperSignature(signature.content.toString('utf8')), 'utf8');
   const submission = buildSubmitObjects({
@@ -89,7 +110,9 @@ function signedFeed(o: SignedFeedOptions = {}): { contentType: string; body: Buf
   let body = buildProvideAndRegister(submission);
   if (o.editBody) body = o.editBody(body);
   const envelope = soapRequest(ACTIONS.iti41.request, sandbox.url, vihfFor(martin, patient), body);
-  const attachments: { contentId: string; contentType: string; body: Buffer }[] = [{ contentId: CDA_CONTENT_ID, contentType: 'text/xml', body: cda }];
+  const attachments: { contentId: string; contentType: string; body: Buffer }[] = [
+    { contentId: CDA_CONTENT_ID, contentType: 'text/xml', body: cda },
+  ];
   if (signature) attachments.push({ contentId: SIGNATURE_CONTENT_ID, contentType: 'text/xml', body: signature.content });
   return buildMtom({ envelope, attachments, action: ACTIONS.iti41.request });
 }
@@ -111,7 +134,9 @@ describe('ITI-41: the signed submission set', () => {
     const signature = entries.find((e) => e.classCode.code === DMP_CODES.signatureClassCode)!;
     expect(signature.formatCode.code).toBe(DMP_CODES.signatureFormatCode);
     expect(signature.title).toBe('Source');
-    const signs = [...sandbox.registry.associations.values()].filter((a) => a.type === ASSOCIATION.signs && a.source === signature.entryUuid);
+    const signs = [...sandbox.registry.associations.values()].filter(
+      (a) => a.type === ASSOCIATION.signs && a.source === signature.entryUuid,
+    );
     expect(signs).toHaveLength(1);
     expect(signs[0]!.target).toBe(signature.submissionSetUuid);
   });
@@ -143,7 +168,9 @@ describe('ITI-41: the signed submission set', () => {
   });
 
   it('refuses a manifest that does not match the documents received', async () => {
-    const otherBytes = refusal(await send(signedFeed({ signedDocuments: (d) => [{ ...d, content: Buffer.concat([d.content, Buffer.from(' ')]) }] })));
+    const otherBytes = refusal(
+      await send(signedFeed({ signedDocuments: (d) => [{ ...d, content: Buffer.concat([d.content, Buffer.from(' ')]) }] })),
+    );
     expect(otherBytes.text).toMatch(/empreinte SHA-256 du Manifest ne correspond pas/);
     const extra = refusal(await send(signedFeed({ signedDocuments: (d) => [d, { uniqueId: '2.25.77', content: d.content }] })));
     expect(extra.text).toMatch(/liste un document absent du lot/);
@@ -162,9 +189,22 @@ describe('ITI-41: the signed submission set', () => {
   });
 
   it('refuses a signature entry without the signs association, or with a wrong formatCode', async () => {
-    const noSigns = refusal(await send(signedFeed({ editBody: (x) => x.replace(/<rim:Association [^>]*associationType="urn:ihe:iti:2007:AssociationType:signs"[^>]*\/>/, '') })));
+    const noSigns = refusal(
+      await send(
+        signedFeed({
+          editBody: (x) => x.replace(/<rim:Association [^>]*associationType="urn:ihe:iti:2007:AssociationType:signs"[^>]*\/>/, ''),
+        }),
+      ),
+    );
     expect(noSigns.text).toMatch(/association « signs »/);
-    const format = refusal(await send(signedFeed({ editBody: (x) => x.replace('nodeRepresentation="http://www.w3.org/2000/09/xmldsig#"', 'nodeRepresentation="urn:ihe:iti:xds-sd:pdf:2008"') })));
+    const format = refusal(
+      await send(
+        signedFeed({
+          editBody: (x) =>
+            x.replace('nodeRepresentation="http://www.w3.org/2000/09/xmldsig#"', 'nodeRepresentation="urn:ihe:iti:xds-sd:pdf:2008"'),
+        }),
+      ),
+    );
     expect(format.text).toMatch(/formatCode/);
   });
 });

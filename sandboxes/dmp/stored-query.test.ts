@@ -38,9 +38,15 @@ describe('readQuery', () => {
   });
   it('refuses unknown queries, missing, unknown and repeated parameters, both ids of GetDocuments', () => {
     expect(code(() => readQuery(el(findDocuments(SEEDED.valide).replace('14d4debf', '00000000'))))).toBe('XDSUnknownStoredQuery');
-    expect(code(() => readQuery(el(queryBody('FindDocuments', { $XDSDocumentEntryStatus: ["('x')"] }))))).toBe('XDSStoredQueryMissingParam');
+    expect(code(() => readQuery(el(queryBody('FindDocuments', { $XDSDocumentEntryStatus: ["('x')"] }))))).toBe(
+      'XDSStoredQueryMissingParam',
+    );
     expect(code(() => readQuery(el(findDocuments(SEEDED.valide, { $Autre: ['1'] }))))).toBe('XDSStoredQueryParamNumber');
-    expect(code(() => readQuery(el(queryBody('GetDocuments', { $XDSDocumentEntryEntryUUID: ["('a')"], $XDSDocumentEntryUniqueId: ["('b')"] }))))).toBe('XDSStoredQueryParamNumber');
-    expect(code(() => readQuery(el(findDocuments(SEEDED.valide).replace('returnType="LeafClass"', 'returnType="Tout"'))))).toBe('XDSRegistryError');
+    expect(
+      code(() => readQuery(el(queryBody('GetDocuments', { $XDSDocumentEntryEntryUUID: ["('a')"], $XDSDocumentEntryUniqueId: ["('b')"] })))),
+    ).toBe('XDSStoredQueryParamNumber');
+    expect(code(() => readQuery(el(findDocuments(SEEDED.valide).replace('returnType="LeafClass"', 'returnType="Tout"'))))).toBe(
+      'XDSRegistryError',
+    );
   });
 });

@@ -8,7 +8,14 @@
  */
 import type { Element } from '@xmldom/xmldom';
 import { NS, STORED_QUERY, XDS_ERRORS, statusName, type StatusName } from '../../electron/dmp/wire/soap.js';
-import { associationXml, registryPackageXml, type DmpRegistry, type StoredAssociation, type StoredEntry, type StoredSubmissionSet } from './registry.js';
+import {
+  associationXml,
+  registryPackageXml,
+  type DmpRegistry,
+  type StoredAssociation,
+  type StoredEntry,
+  type StoredSubmissionSet,
+} from './registry.js';
 import { visibleTo } from './rules.js';
 import { RegistryFailure } from './submission.js';
 
@@ -40,10 +47,20 @@ const PARAMS: Partial<Record<keyof typeof STORED_QUERY, { required: string[]; op
   },
   FindSubmissionSets: {
     required: ['$XDSSubmissionSetPatientId', '$XDSSubmissionSetStatus'],
-    optional: ['$XDSSubmissionSetSourceId', '$XDSSubmissionSetSubmissionTimeFrom', '$XDSSubmissionSetSubmissionTimeTo', '$XDSSubmissionSetAuthorPerson', '$XDSSubmissionSetContentType'],
+    optional: [
+      '$XDSSubmissionSetSourceId',
+      '$XDSSubmissionSetSubmissionTimeFrom',
+      '$XDSSubmissionSetSubmissionTimeTo',
+      '$XDSSubmissionSetAuthorPerson',
+      '$XDSSubmissionSetContentType',
+    ],
   },
   GetDocuments: { required: [], optional: ['$homeCommunityId'], oneOf: ['$XDSDocumentEntryEntryUUID', '$XDSDocumentEntryUniqueId'] },
-  GetDocumentsAndAssociations: { required: [], optional: ['$homeCommunityId'], oneOf: ['$XDSDocumentEntryEntryUUID', '$XDSDocumentEntryUniqueId'] },
+  GetDocumentsAndAssociations: {
+    required: [],
+    optional: ['$homeCommunityId'],
+    oneOf: ['$XDSDocumentEntryEntryUUID', '$XDSDocumentEntryUniqueId'],
+  },
   GetAssociations: { required: ['$uuid'], optional: ['$homeCommunityId'] },
 };
 
@@ -62,7 +79,8 @@ export function parseValues(raw: string): string[] {
   const out: string[] = [];
   const re = /\s*(?:'((?:[^']|'')*)'|([^,'\s()][^,'()]*))\s*(?:,|$)/y;
   let match: RegExpExecArray | null;
-  while (re.lastIndex < text.length && (match = re.exec(text))) out.push(match[1] !== undefined ? match[1].replace(/''/g, "'") : match[2]!.trim());
+  while (re.lastIndex < text.length && (match = re.exec(text)))
+    out.push(match[1] !== undefined ? match[1].replace(/''/g, "'") : match[2]!.trim());
   if (re.lastIndex < text.length) throw new RegistryFailure(XDS_ERRORS.registry, `Valeur de paramètre illisible : ${raw.slice(0, 80)}`);
   return out;
 }
@@ -70,25 +88,33 @@ export function parseValues(raw: string): string[] {
 export function readQuery(request: Element): QueryRequest {
   const options = kids(request, NS.rim, 'ResponseOption')[0] ?? kids(request, NS.query, 'ResponseOption')[0];
   const returnType = options?.getAttribute('returnType') ?? 'ObjectRef';
-  if (returnType !== 'LeafClass' && returnType !== 'ObjectRef') throw new RegistryFailure(XDS_ERRORS.registry, `returnType « ${returnType} » non pris en charge (LeafClass ou ObjectRef).`);
+  if (returnType !== 'LeafClass' && returnType !== 'ObjectRef')
+    throw new RegistryFailure(XDS_ERRORS.registry, `returnType « ${returnType} » non pris en charge (LeafClass ou ObjectRef).`);
   const adhoc = kids(request, NS.rim, 'AdhocQuery')[0];
   if (!adhoc) throw new RegistryFailure(XDS_ERRORS.registry, 'AdhocQuery absente.');
   const id = adhoc.getAttribute('id') ?? '';
   const name = (Object.keys(STORED_QUERY) as (keyof typeof STORED_QUERY)[]).find((k) => STORED_QUERY[k] === id);
-  if (!name || !PARAMS[name]) throw new RegistryFailure(XDS_ERRORS.unknownStoredQuery, `Requête enregistrée ${id.slice(0, 60)} inconnue ou non prise en charge par le DMP.`);
+  if (!name || !PARAMS[name])
+    throw new RegistryFailure(
+      XDS_ERRORS.unknownStoredQuery,
+      `Requête enregistrée ${id.slice(0, 60)} inconnue ou non prise en charge par le DMP.`,
+    );
   const params = new Map<string, string[]>();
   const spec = PARAMS[name]!;
   const allowed = new Set([...spec.required, ...spec.optional, ...(spec.oneOf ?? [])]);
   for (const s of kids(adhoc, NS.rim, 'Slot')) {
     const slotName = s.getAttribute('name') ?? '';
-    if (!allowed.has(slotName)) throw new RegistryFailure(XDS_ERRORS.storedQueryParamNumber, `Paramètre ${slotName.slice(0, 60)} inconnu pour ${name}.`);
+    if (!allowed.has(slotName))
+      throw new RegistryFailure(XDS_ERRORS.storedQueryParamNumber, `Paramètre ${slotName.slice(0, 60)} inconnu pour ${name}.`);
     const list = kids(s, NS.rim, 'ValueList')[0];
     const values = (list ? kids(list, NS.rim, 'Value') : []).flatMap((v) => parseValues(v.textContent ?? ''));
     if (params.has(slotName)) throw new RegistryFailure(XDS_ERRORS.storedQueryParamNumber, `Paramètre ${slotName} présent plusieurs fois.`);
     params.set(slotName, values);
   }
-  for (const r of spec.required) if (!params.get(r)?.length) throw new RegistryFailure(XDS_ERRORS.storedQueryMissingParam, `Paramètre obligatoire ${r} absent.`);
-  if (spec.oneOf && spec.oneOf.filter((p) => params.has(p)).length !== 1) throw new RegistryFailure(XDS_ERRORS.storedQueryParamNumber, `Un et un seul de ${spec.oneOf.join(', ')} attendu.`);
+  for (const r of spec.required)
+    if (!params.get(r)?.length) throw new RegistryFailure(XDS_ERRORS.storedQueryMissingParam, `Paramètre obligatoire ${r} absent.`);
+  if (spec.oneOf && spec.oneOf.filter((p) => params.has(p)).length !== 1)
+    throw new RegistryFailure(XDS_ERRORS.storedQueryParamNumber, `Un et un seul de ${spec.oneOf.join(', ')} attendu.`);
   return { name, returnType, params };
 }
 
@@ -120,11 +146,19 @@ function dtm(values: string[] | undefined): string | null {
 }
 
 /** DTM comparison on the common precision (IHE: "greater than or equal", truncated to the shorter). */
-const geq = (value: string | null, bound: string | null) => bound === null || (value !== null && value.padEnd(14, '0') >= bound.padEnd(14, '0'));
-const lt = (value: string | null, bound: string | null) => bound === null || (value !== null && value.padEnd(14, '0') < bound.padEnd(14, '0'));
+const geq = (value: string | null, bound: string | null) =>
+  bound === null || (value !== null && value.padEnd(14, '0') >= bound.padEnd(14, '0'));
+const lt = (value: string | null, bound: string | null) =>
+  bound === null || (value !== null && value.padEnd(14, '0') < bound.padEnd(14, '0'));
 
 function like(pattern: string): RegExp {
-  return new RegExp(`^${pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.')}$`, 'i');
+  return new RegExp(
+    `^${pattern
+      .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+      .replace(/%/g, '.*')
+      .replace(/_/g, '.')}$`,
+    'i',
+  );
 }
 
 export interface QueryContext {
@@ -169,25 +203,28 @@ export function runQuery(ctx: QueryContext, query: QueryRequest, maxResults = 50
       const [cFrom, cTo] = [dtm(p('$XDSDocumentEntryCreationTimeFrom')), dtm(p('$XDSDocumentEntryCreationTimeTo'))];
       const [sFrom, sTo] = [dtm(p('$XDSDocumentEntryServiceStartTimeFrom')), dtm(p('$XDSDocumentEntryServiceStartTimeTo'))];
       const [eFrom, eTo] = [dtm(p('$XDSDocumentEntryServiceStopTimeFrom')), dtm(p('$XDSDocumentEntryServiceStopTimeTo'))];
-      const found = registry.patientEntries(ctx.patient).filter(
-        (e) =>
-          wanted.has(e.status) &&
-          visible(e) &&
-          (!type || type([e.typeCode])) &&
-          (!klass || klass([e.classCode])) &&
-          (!practice || practice([e.practiceSettingCode])) &&
-          (!facility || facility([e.healthcareFacilityTypeCode])) &&
-          (!conf || conf(e.confidentiality)) &&
-          (!format || format([e.formatCode])) &&
-          (authors.length === 0 || e.authors.some((a) => authors.some((re) => re.test(a.person)))) &&
-          geq(e.creationTime, cFrom) &&
-          lt(e.creationTime, cTo) &&
-          geq(e.serviceStartTime, sFrom) &&
-          lt(e.serviceStartTime, sTo) &&
-          geq(e.serviceStopTime, eFrom) &&
-          lt(e.serviceStopTime, eTo),
-      );
-      if (found.length > maxResults) throw new RegistryFailure(XDS_ERRORS.tooManyResults, `Plus de ${maxResults} documents : précisez la recherche (dates, types).`);
+      const found = registry
+        .patientEntries(ctx.patient)
+        .filter(
+          (e) =>
+            wanted.has(e.status) &&
+            visible(e) &&
+            (!type || type([e.typeCode])) &&
+            (!klass || klass([e.classCode])) &&
+            (!practice || practice([e.practiceSettingCode])) &&
+            (!facility || facility([e.healthcareFacilityTypeCode])) &&
+            (!conf || conf(e.confidentiality)) &&
+            (!format || format([e.formatCode])) &&
+            (authors.length === 0 || e.authors.some((a) => authors.some((re) => re.test(a.person)))) &&
+            geq(e.creationTime, cFrom) &&
+            lt(e.creationTime, cTo) &&
+            geq(e.serviceStartTime, sFrom) &&
+            lt(e.serviceStartTime, sTo) &&
+            geq(e.serviceStopTime, eFrom) &&
+            lt(e.serviceStopTime, eTo),
+        );
+      if (found.length > maxResults)
+        throw new RegistryFailure(XDS_ERRORS.tooManyResults, `Plus de ${maxResults} documents : précisez la recherche (dates, types).`);
       return { xml: documentsXml(ctx, found, query.returnType), count: found.length };
     }
     case 'FindSubmissionSets': {
@@ -204,26 +241,41 @@ export function runQuery(ctx: QueryContext, query: QueryRequest, maxResults = 50
         if (authors.length && !s.authors.some((a) => authors.some((re) => re.test(a.person)))) continue;
         sets.push(s);
       }
-      if (query.returnType === 'ObjectRef') return { xml: sets.map((s) => `<rim:ObjectRef id="${s.entryUuid}"/>`).join(''), count: sets.length };
+      if (query.returnType === 'ObjectRef')
+        return { xml: sets.map((s) => `<rim:ObjectRef id="${s.entryUuid}"/>`).join(''), count: sets.length };
       return { xml: sets.map(registryPackageXml).join(''), count: sets.length };
     }
     case 'GetDocuments':
     case 'GetDocumentsAndAssociations': {
       const uuids = p('$XDSDocumentEntryEntryUUID');
       const uids = p('$XDSDocumentEntryUniqueId');
-      const entries = (uuids ? uuids.map((u) => registry.entries.get(u)) : uids!.map((u) => registry.entryByUniqueId(u))).filter((e): e is StoredEntry => Boolean(e) && visible(e!));
+      const entries = (uuids ? uuids.map((u) => registry.entries.get(u)) : uids!.map((u) => registry.entryByUniqueId(u))).filter(
+        (e): e is StoredEntry => Boolean(e) && visible(e!),
+      );
       let xml = documentsXml(ctx, entries, query.returnType);
       let count = entries.length;
       if (query.name === 'GetDocumentsAndAssociations') {
-        const assocs = associationsOf(ctx, entries.map((e) => e.entryUuid));
-        xml += query.returnType === 'ObjectRef' ? assocs.map((a) => `<rim:ObjectRef id="${a.id}"/>`).join('') : assocs.map(associationXml).join('');
+        const assocs = associationsOf(
+          ctx,
+          entries.map((e) => e.entryUuid),
+        );
+        xml +=
+          query.returnType === 'ObjectRef'
+            ? assocs.map((a) => `<rim:ObjectRef id="${a.id}"/>`).join('')
+            : assocs.map(associationXml).join('');
         count += assocs.length;
       }
       return { xml, count };
     }
     case 'GetAssociations': {
       const assocs = associationsOf(ctx, p('$uuid')!);
-      return { xml: query.returnType === 'ObjectRef' ? assocs.map((a) => `<rim:ObjectRef id="${a.id}"/>`).join('') : assocs.map(associationXml).join(''), count: assocs.length };
+      return {
+        xml:
+          query.returnType === 'ObjectRef'
+            ? assocs.map((a) => `<rim:ObjectRef id="${a.id}"/>`).join('')
+            : assocs.map(associationXml).join(''),
+        count: assocs.length,
+      };
     }
     default:
       throw new RegistryFailure(XDS_ERRORS.unknownStoredQuery, 'Requête enregistrée non prise en charge.');
@@ -249,4 +301,3 @@ function associationsOf(ctx: QueryContext, uuids: string[]): StoredAssociation[]
   }
   return out;
 }
-

@@ -102,7 +102,8 @@ function localizedName(parent: Element): string {
 function readCode(c: Element, where: string): Code {
   const code = c.getAttribute('nodeRepresentation') ?? '';
   const scheme = slots(c).codingScheme;
-  if (!code || !scheme || scheme.length !== 1 || !scheme[0]) throw meta(`${where} : code ou codingScheme absent.`, c.getAttribute('classifiedObject') ?? '');
+  if (!code || !scheme || scheme.length !== 1 || !scheme[0])
+    throw meta(`${where} : code ou codingScheme absent.`, c.getAttribute('classifiedObject') ?? '');
   return { code, scheme: scheme[0], display: localizedName(c) };
 }
 
@@ -127,7 +128,8 @@ function one(list: Element[], scheme: string, what: string, object: string): Ele
 
 function externalId(object: Element, scheme: string, what: string): string {
   const found = kids(object, NS.rim, 'ExternalIdentifier').filter((e) => e.getAttribute('identificationScheme') === scheme);
-  if (found.length !== 1) throw meta(`${what} : ${found.length === 0 ? 'absent' : 'présent plusieurs fois'}.`, object.getAttribute('id') ?? '');
+  if (found.length !== 1)
+    throw meta(`${what} : ${found.length === 0 ? 'absent' : 'présent plusieurs fois'}.`, object.getAttribute('id') ?? '');
   return (found[0]!.getAttribute('value') ?? '').trim();
 }
 
@@ -140,7 +142,12 @@ function checkTime(value: string | undefined, what: string, object: string, requ
 }
 
 function checkPatientCx(cx: string, what: string, object: string): void {
-  if (!insFromCx(cx)) throw new RegistryFailure(XDS_ERRORS.unknownPatientId, `${what} « ${cx.slice(0, 60)} » n’est pas un INS qualifié (INS^^^&OID&ISO^NH avec un OID d’INS et une clé valide).`, object);
+  if (!insFromCx(cx))
+    throw new RegistryFailure(
+      XDS_ERRORS.unknownPatientId,
+      `${what} « ${cx.slice(0, 60)} » n’est pas un INS qualifié (INS^^^&OID&ISO^NH avec un OID d’INS et une clé valide).`,
+      object,
+    );
 }
 
 /** Reads the request's RegistryObjectList. `update`: ITI-57 (entries carry `lid`, associations may target existing objects). */
@@ -154,9 +161,12 @@ export function readSubmission(request: Element, options: { update: boolean }): 
 
   const ssCandidates = packages.filter((p) => {
     const id = p.getAttribute('id');
-    return [...kids(p, NS.rim, 'Classification'), ...topClassifications].some((c) => c.getAttribute('classificationNode') === OBJECT_TYPE.submissionSetNode && (c.getAttribute('classifiedObject') ?? id) === id);
+    return [...kids(p, NS.rim, 'Classification'), ...topClassifications].some(
+      (c) => c.getAttribute('classificationNode') === OBJECT_TYPE.submissionSetNode && (c.getAttribute('classifiedObject') ?? id) === id,
+    );
   });
-  if (ssCandidates.length !== 1) throw meta(ssCandidates.length === 0 ? 'Lot de soumission (SubmissionSet) absent.' : 'Plusieurs lots de soumission dans la requête.');
+  if (ssCandidates.length !== 1)
+    throw meta(ssCandidates.length === 0 ? 'Lot de soumission (SubmissionSet) absent.' : 'Plusieurs lots de soumission dans la requête.');
   if (packages.length !== 1) throw meta('Les classeurs (Folder) ne sont pas acceptés par le DMP.');
   const ss = ssCandidates[0]!;
   const ssId = ss.getAttribute('id') ?? '';
@@ -181,7 +191,8 @@ export function readSubmission(request: Element, options: { update: boolean }): 
   const entries = extrinsic.map((eo): ParsedEntry => {
     const id = eo.getAttribute('id') ?? '';
     const objectType = eo.getAttribute('objectType') ?? '';
-    if (objectType !== OBJECT_TYPE.stableDocumentEntry) throw meta(`Type d’objet ${objectType.slice(0, 60)} non accepté (fiche stable attendue).`, id);
+    if (objectType !== OBJECT_TYPE.stableDocumentEntry)
+      throw meta(`Type d’objet ${objectType.slice(0, 60)} non accepté (fiche stable attendue).`, id);
     const s = slots(eo);
     const cl = classificationsOf(eo, topClassifications);
     for (const name of ['creationTime', 'languageCode', 'sourcePatientId'] as const) {
@@ -202,8 +213,13 @@ export function readSubmission(request: Element, options: { update: boolean }): 
       classCode: readCode(one(cl, SCHEME.docClassCode, 'classCode', id), 'classCode'),
       typeCode: readCode(one(cl, SCHEME.docTypeCode, 'typeCode', id), 'typeCode'),
       formatCode: readCode(one(cl, SCHEME.docFormatCode, 'formatCode', id), 'formatCode'),
-      confidentiality: cl.filter((c) => c.getAttribute('classificationScheme') === SCHEME.docConfidentialityCode).map((c) => readCode(c, 'confidentialityCode')),
-      healthcareFacilityTypeCode: readCode(one(cl, SCHEME.docHealthcareFacilityTypeCode, 'healthcareFacilityTypeCode', id), 'healthcareFacilityTypeCode'),
+      confidentiality: cl
+        .filter((c) => c.getAttribute('classificationScheme') === SCHEME.docConfidentialityCode)
+        .map((c) => readCode(c, 'confidentialityCode')),
+      healthcareFacilityTypeCode: readCode(
+        one(cl, SCHEME.docHealthcareFacilityTypeCode, 'healthcareFacilityTypeCode', id),
+        'healthcareFacilityTypeCode',
+      ),
       practiceSettingCode: readCode(one(cl, SCHEME.docPracticeSettingCode, 'practiceSettingCode', id), 'practiceSettingCode'),
       authors: cl.filter((c) => c.getAttribute('classificationScheme') === SCHEME.docAuthor).map(readAuthor),
       patientId: externalId(eo, EXTERNAL_ID.docPatientId, 'XDSDocumentEntry.patientId'),
@@ -211,8 +227,14 @@ export function readSubmission(request: Element, options: { update: boolean }): 
     };
     if (!entry.title) throw meta('Titre (Name) du document absent.', id);
     if (entry.authors.length === 0) throw meta('Auteur du document absent.', id);
-    if (entry.confidentiality.length === 0 || entry.confidentiality.length > 4) throw meta('confidentialityCode : de 1 à 4 valeurs attendues.', id);
-    if (!/^[0-2](\.(0|[1-9]\d*))+(\^[A-Za-z0-9.\-_]{1,64})?$/.test(entry.uniqueId)) throw new RegistryFailure(XDS_ERRORS.documentUniqueIdError, `XDSDocumentEntry.uniqueId « ${entry.uniqueId.slice(0, 80)} » n’est pas un OID (avec extension éventuelle).`, id);
+    if (entry.confidentiality.length === 0 || entry.confidentiality.length > 4)
+      throw meta('confidentialityCode : de 1 à 4 valeurs attendues.', id);
+    if (!/^[0-2](\.(0|[1-9]\d*))+(\^[A-Za-z0-9.\-_]{1,64})?$/.test(entry.uniqueId))
+      throw new RegistryFailure(
+        XDS_ERRORS.documentUniqueIdError,
+        `XDSDocumentEntry.uniqueId « ${entry.uniqueId.slice(0, 80)} » n’est pas un OID (avec extension éventuelle).`,
+        id,
+      );
     checkPatientCx(entry.patientId, 'XDSDocumentEntry.patientId', id);
     return entry;
   });
@@ -232,7 +254,8 @@ export function readSubmission(request: Element, options: { update: boolean }): 
     for (const entry of entries) {
       const member = associations.find((a) => a.type === ASSOCIATION.hasMember && a.source === ssId && a.target === entry.id);
       if (!member) throw meta('Association HasMember du lot vers le document absente.', entry.id);
-      if (member.slots.SubmissionSetStatus?.[0] !== 'Original') throw meta('Association HasMember : SubmissionSetStatus « Original » attendu.', member.id);
+      if (member.slots.SubmissionSetStatus?.[0] !== 'Original')
+        throw meta('Association HasMember : SubmissionSetStatus « Original » attendu.', member.id);
     }
   }
   return { submissionSet, entries, associations };
@@ -241,13 +264,16 @@ export function readSubmission(request: Element, options: { update: boolean }): 
 /** Codes against the ANS value sets (J07, J08 + TRE_A07 visibility, J02, J04, J01) and the J57 / J60 lists. */
 export function checkCodes(entry: ParsedEntry, vocabulary: Vocabulary, visibilityScheme: string, visibilityCodes: readonly string[]): void {
   const inSet = (key: JdvKey, code: Code, what: string) => {
-    if (!vocabulary.find(key, code.code, code.scheme)) throw meta(`${what} « ${code.code} » (${code.scheme}) absent du jeu de valeurs ${key} de l’ANS.`, entry.id);
+    if (!vocabulary.find(key, code.code, code.scheme))
+      throw meta(`${what} « ${code.code} » (${code.scheme}) absent du jeu de valeurs ${key} de l’ANS.`, entry.id);
   };
   inSet('J07', entry.typeCode, 'typeCode');
   inSet('J02', entry.healthcareFacilityTypeCode, 'healthcareFacilityTypeCode');
   inSet('J04', entry.practiceSettingCode, 'practiceSettingCode');
-  if (!CLASS_CODES.has(entry.classCode.code)) throw meta(`classCode « ${entry.classCode.code} » absent du jeu de valeurs J57 du DMP.`, entry.id);
-  if (!FORMAT_CODES.has(entry.formatCode.code)) throw meta(`formatCode « ${entry.formatCode.code} » absent du jeu de valeurs J60 du DMP.`, entry.id);
+  if (!CLASS_CODES.has(entry.classCode.code))
+    throw meta(`classCode « ${entry.classCode.code} » absent du jeu de valeurs J57 du DMP.`, entry.id);
+  if (!FORMAT_CODES.has(entry.formatCode.code))
+    throw meta(`formatCode « ${entry.formatCode.code} » absent du jeu de valeurs J60 du DMP.`, entry.id);
   let hl7 = 0;
   for (const c of entry.confidentiality) {
     if (c.scheme === visibilityScheme) {
@@ -261,7 +287,8 @@ export function checkCodes(entry: ParsedEntry, vocabulary: Vocabulary, visibilit
   for (const author of entry.authors) {
     for (const specialty of author.specialty) {
       const [code = '', , scheme = ''] = specialty.split('^');
-      if (!vocabulary.find('J01', code, scheme.replace(/^&|&ISO$/g, ''))) throw meta(`authorSpecialty « ${specialty.slice(0, 80)} » absent du jeu de valeurs J01 de l’ANS.`, entry.id);
+      if (!vocabulary.find('J01', code, scheme.replace(/^&|&ISO$/g, '')))
+        throw meta(`authorSpecialty « ${specialty.slice(0, 80)} » absent du jeu de valeurs J01 de l’ANS.`, entry.id);
     }
   }
 }
@@ -279,7 +306,8 @@ export interface SignatureContext {
   required: boolean;
 }
 
-const signatureFailure = (reason: string, location: string) => new RegistryFailure(XDS_ERRORS.registryMetadata, `Signature du lot de soumission refusée : ${reason}`, location);
+const signatureFailure = (reason: string, location: string) =>
+  new RegistryFailure(XDS_ERRORS.registryMetadata, `Signature du lot de soumission refusée : ${reason}`, location);
 
 /**
  * The submission set's signature (IHE DSG detached XAdES, as Cabinet's client
@@ -291,22 +319,34 @@ const signatureFailure = (reason: string, location: string) => new RegistryFailu
  * holder the VIHF's practitioner; its Manifest exactly the other documents
  * with the SHA-256 of the bytes received; the submission set named in it.
  */
-export async function checkSubmissionSignature(submission: ParsedSubmission, documents: ReadonlyMap<string, Buffer>, context: SignatureContext): Promise<void> {
+export async function checkSubmissionSignature(
+  submission: ParsedSubmission,
+  documents: ReadonlyMap<string, Buffer>,
+  context: SignatureContext,
+): Promise<void> {
   const ss = submission.submissionSet;
   const signatures = submission.entries.filter((e) => e.classCode.code === DMP_CODES.signatureClassCode);
   if (signatures.length === 0) {
-    if (context.required) throw signatureFailure('le lot n’est pas signé ; le DMP exige la signature XAdES (IHE DSG) du lot de soumission par le professionnel.', ss.id);
+    if (context.required)
+      throw signatureFailure(
+        'le lot n’est pas signé ; le DMP exige la signature XAdES (IHE DSG) du lot de soumission par le professionnel.',
+        ss.id,
+      );
     return;
   }
   if (signatures.length > 1) throw signatureFailure('plusieurs documents de signature dans le lot.', ss.id);
   const entry = signatures[0]!;
   if (entry.mimeType !== 'text/xml') throw signatureFailure(`type MIME ${entry.mimeType.slice(0, 40)} au lieu de text/xml.`, entry.id);
-  if (entry.formatCode.code !== DMP_CODES.signatureFormatCode) throw signatureFailure(`formatCode « ${entry.formatCode.code.slice(0, 60)} » au lieu de ${DMP_CODES.signatureFormatCode}.`, entry.id);
+  if (entry.formatCode.code !== DMP_CODES.signatureFormatCode)
+    throw signatureFailure(`formatCode « ${entry.formatCode.code.slice(0, 60)} » au lieu de ${DMP_CODES.signatureFormatCode}.`, entry.id);
   const signs = submission.associations.filter((a) => a.type === ASSOCIATION.signs);
-  if (signs.length !== 1 || signs[0]!.source !== entry.id || signs[0]!.target !== ss.id) throw signatureFailure('association « signs » du document de signature vers le lot absente ou incorrecte.', entry.id);
+  if (signs.length !== 1 || signs[0]!.source !== entry.id || signs[0]!.target !== ss.id)
+    throw signatureFailure('association « signs » du document de signature vers le lot absente ou incorrecte.', entry.id);
   const content = documents.get(entry.id);
   if (!content) throw new RegistryFailure(XDS_ERRORS.missingDocument, 'Le document de signature est absent.', entry.id);
-  const signed = submission.entries.filter((e) => e !== entry).map((e) => ({ uniqueId: e.uniqueId, content: documents.get(e.id) ?? Buffer.alloc(0) }));
+  const signed = submission.entries
+    .filter((e) => e !== entry)
+    .map((e) => ({ uniqueId: e.uniqueId, content: documents.get(e.id) ?? Buffer.alloc(0) }));
   let verified;
   try {
     verified = verifySubmissionSignature(content);
@@ -318,7 +358,10 @@ export async function checkSubmissionSignature(submission: ParsedSubmission, doc
   }
   const age = context.now.getTime() - verified.signingTime.getTime();
   if (age > SIGNING_TIME_PAST_MS || age < -SIGNING_TIME_FUTURE_MS) {
-    throw signatureFailure(`heure de signature (SigningTime ${verified.signingTime.toISOString()}) hors de la fenêtre admise (10 minutes avant, 60 secondes après l’heure du DMP).`, entry.id);
+    throw signatureFailure(
+      `heure de signature (SigningTime ${verified.signingTime.toISOString()}) hors de la fenêtre admise (10 minutes avant, 60 secondes après l’heure du DMP).`,
+      entry.id,
+    );
   }
   let chain: { fingerprint256: string }[];
   try {
@@ -334,12 +377,17 @@ export async function checkSubmissionSignature(submission: ParsedSubmission, doc
     if (error instanceof CabinetError) throw signatureFailure(`certificat du signataire refusé : ${error.message}`, entry.id);
     throw error;
   }
-  if (chain[1]?.fingerprint256 !== context.trust.cardsFingerprint) throw signatureFailure('le certificat de signature n’est pas celui d’une carte de professionnel (autorité FORT PERSONNES).', entry.id);
+  if (chain[1]?.fingerprint256 !== context.trust.cardsFingerprint)
+    throw signatureFailure('le certificat de signature n’est pas celui d’une carte de professionnel (autorité FORT PERSONNES).', entry.id);
   let holder: string;
   try {
     holder = softwareIdentityFromCertificate(verified.certificatePem).commonName;
   } catch {
     throw signatureFailure('le certificat de signature n’a pas de nom (CN).', entry.id);
   }
-  if (holder !== context.practitioner) throw signatureFailure(`le signataire (${holder.slice(0, 20)}) n’est pas le professionnel du VIHF (${context.practitioner.slice(0, 20)}).`, entry.id);
+  if (holder !== context.practitioner)
+    throw signatureFailure(
+      `le signataire (${holder.slice(0, 20)}) n’est pas le professionnel du VIHF (${context.practitioner.slice(0, 20)}).`,
+      entry.id,
+    );
 }

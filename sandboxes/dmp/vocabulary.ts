@@ -21,7 +21,20 @@ export const JDV_FILES = {
 export type JdvKey = keyof typeof JDV_FILES;
 
 /** JDV_J57 classCode (TRE_A03, OID 1.2.250.1.213.1.1.4.1), notes §2.3. */
-export const CLASS_CODES: ReadonlySet<string> = new Set(['10', '11', '31', '42', '43', '44', '45', '52', '60', '90', '95', 'urn:oid:1.3.6.1.4.1.19376.1.2.1.1.1']);
+export const CLASS_CODES: ReadonlySet<string> = new Set([
+  '10',
+  '11',
+  '31',
+  '42',
+  '43',
+  '44',
+  '45',
+  '52',
+  '60',
+  '90',
+  '95',
+  'urn:oid:1.3.6.1.4.1.19376.1.2.1.1.1',
+]);
 /** JDV_J60 formatCode, notes §2.3 (IHE TRE_A11 + CI-SIS TRE_A06). */
 export const FORMAT_CODES: ReadonlySet<string> = new Set([
   'urn:ihe:iti:xds-sd:pdf:2008',
@@ -70,7 +83,11 @@ export class Vocabulary {
       const list = doc.getElementsByTagNameNS('urn:ihe:iti:svs:2008', 'Concept');
       for (let i = 0; i < list.length; i += 1) {
         const e = list.item(i) as Element;
-        const concept = { code: e.getAttribute('code') ?? '', codeSystem: e.getAttribute('codeSystem') ?? '', displayName: e.getAttribute('displayName') ?? '' };
+        const concept = {
+          code: e.getAttribute('code') ?? '',
+          codeSystem: e.getAttribute('codeSystem') ?? '',
+          displayName: e.getAttribute('displayName') ?? '',
+        };
         concepts.set(`${concept.codeSystem}|${concept.code}`, concept);
       }
       if (concepts.size === 0) throw new CabinetError('CONFIG_INVALID', `Bac à sable DMP : jeu de valeurs ${file} vide ou illisible.`);

@@ -77,7 +77,8 @@ function fsRead(file: string): Buffer {
 
 export function serverCredentials(manifest: PkiManifest): { certPem: string; keyPem: string; chainPem: string } {
   const server = pkiIdentity(manifest, 'serveur-insi');
-  if (!server.certPem || !server.keyPem || !server.chainPem) throw new CabinetError('CONFIG_INVALID', 'IGC de test : le certificat serveur du bac à sable INSi (serveur-insi) est incomplet.');
+  if (!server.certPem || !server.keyPem || !server.chainPem)
+    throw new CabinetError('CONFIG_INVALID', 'IGC de test : le certificat serveur du bac à sable INSi (serveur-insi) est incomplet.');
   return {
     certPem: fsRead(pkiPath(manifest, server.certPem)).toString('utf8'),
     keyPem: fsRead(pkiPath(manifest, server.keyPem)).toString('utf8'),
@@ -111,7 +112,14 @@ export type Caller = MtlsCaller | CpsCaller;
 export async function checkClientCertificate(certPem: string, trust: TrustMaterial, at: Date): Promise<MtlsCaller> {
   let chain: crypto.X509Certificate[];
   try {
-    ({ chain } = await validateCertificate({ leafPem: certPem, intermediatesPem: trust.intermediatesPem, anchorsPem: trust.anchorsPem, crls: trust.crls, at, purpose: 'clientAuth' }));
+    ({ chain } = await validateCertificate({
+      leafPem: certPem,
+      intermediatesPem: trust.intermediatesPem,
+      anchorsPem: trust.anchorsPem,
+      crls: trust.crls,
+      at,
+      purpose: 'clientAuth',
+    }));
   } catch (error) {
     throw new SandboxFault('certificatRefuse', `Certificat client refusé : ${refusalText(error).replace(/^Certificat refusé : /, '')}`);
   }
@@ -137,12 +145,14 @@ function instant(value: string | null, what: string): Date {
   return parsed;
 }
 
-const refuse = (reason: string) => new SandboxFault('assertionRefusee', `Assertion d'authentification du professionnel refusée : ${reason}.`);
+const refuse = (reason: string) =>
+  new SandboxFault('assertionRefusee', `Assertion d'authentification du professionnel refusée : ${reason}.`);
 
 /** CPS mode: throws SandboxFault desir_562 with the reason. */
 export async function verifyCpsAssertion(security: Element, trust: TrustMaterial, at: Date): Promise<CpsCaller> {
   const assertions = childrenNamed(security, NS.saml, 'Assertion');
-  if (assertions.length !== 1 || elementChildren(security).length !== 1) throw refuse('wsse:Security doit contenir exactement une saml:Assertion');
+  if (assertions.length !== 1 || elementChildren(security).length !== 1)
+    throw refuse('wsse:Security doit contenir exactement une saml:Assertion');
   const xml = serialize(assertions[0]!);
   if (Buffer.byteLength(xml, 'utf8') > MAX_ASSERTION_BYTES) throw refuse('taille excessive');
   const received = new DOMParser().parseFromString(xml, 'text/xml').documentElement!;
@@ -164,12 +174,14 @@ export async function verifyCpsAssertion(security: Element, trust: TrustMaterial
   }
 
   const check = checkAssertionSignature(xml, signature, signerPem, id);
-  if (!check.ok) throw refuse(check.reason === 'signature_invalide' ? 'signature invalide' : 'la signature ne porte pas sur l’assertion entière');
+  if (!check.ok)
+    throw refuse(check.reason === 'signature_invalide' ? 'signature invalide' : 'la signature ne porte pas sur l’assertion entière');
   const signed = [check.signedXml];
 
   // From here on, only the signed content.
   const assertion = new DOMParser().parseFromString(signed[0]!, 'text/xml').documentElement!;
-  if (assertion.namespaceURI !== NS.saml || assertion.localName !== 'Assertion' || assertion.getAttribute('ID') !== id) throw refuse('la signature ne porte pas sur l’assertion entière');
+  if (assertion.namespaceURI !== NS.saml || assertion.localName !== 'Assertion' || assertion.getAttribute('ID') !== id)
+    throw refuse('la signature ne porte pas sur l’assertion entière');
   if (assertion.getAttribute('Version') !== '2.0') throw refuse('version SAML différente de 2.0');
   const issueInstant = instant(assertion.getAttribute('IssueInstant'), 'IssueInstant');
   const conditions = childNamed(assertion, NS.saml, 'Conditions');
@@ -178,7 +190,8 @@ export async function verifyCpsAssertion(security: Element, trust: TrustMaterial
     ? instant(conditions.getAttribute('NotOnOrAfter'), 'NotOnOrAfter')
     : new Date(issueInstant.getTime() + ASSERTION_LIFETIME_MS);
   const now = at.getTime();
-  if (now + ASSERTION_SKEW_MS < issueInstant.getTime() || now + ASSERTION_SKEW_MS < notBefore.getTime()) throw refuse('assertion pas encore valide (horloge à vérifier)');
+  if (now + ASSERTION_SKEW_MS < issueInstant.getTime() || now + ASSERTION_SKEW_MS < notBefore.getTime())
+    throw refuse('assertion pas encore valide (horloge à vérifier)');
   if (now >= notOnOrAfter.getTime()) throw refuse('assertion expirée');
   const issuer = textOf(childNamed(assertion, NS.saml, 'Issuer'));
   if (!issuer) throw refuse('émetteur (Issuer) absent');
@@ -187,11 +200,23 @@ export async function verifyCpsAssertion(security: Element, trust: TrustMaterial
 
   let chain: crypto.X509Certificate[];
   try {
-    ({ chain } = await validateCertificate({ leafPem: signerPem, intermediatesPem: trust.intermediatesPem, anchorsPem: trust.anchorsPem, crls: trust.crls, at, purpose: 'signature' }));
+    ({ chain } = await validateCertificate({
+      leafPem: signerPem,
+      intermediatesPem: trust.intermediatesPem,
+      anchorsPem: trust.anchorsPem,
+      crls: trust.crls,
+      at,
+      purpose: 'signature',
+    }));
   } catch (error) {
-    throw refuse(`certificat de signature : ${refusalText(error).replace(/^Certificat refusé : /, '').replace(/\.$/, '')}`);
+    throw refuse(
+      `certificat de signature : ${refusalText(error)
+        .replace(/^Certificat refusé : /, '')
+        .replace(/\.$/, '')}`,
+    );
   }
-  if (chain[1]?.fingerprint256 !== trust.cardsFingerprint) throw refuse('le certificat de signature n’est pas celui d’une carte CPS (autorité FORT PERSONNES attendue)');
+  if (chain[1]?.fingerprint256 !== trust.cardsFingerprint)
+    throw refuse('le certificat de signature n’est pas celui d’une carte CPS (autorité FORT PERSONNES attendue)');
   const cardId = softwareIdentityFromCertificate(signerPem).commonName;
   if (cardId !== nameId) throw refuse(`Subject/NameID (${nameId.slice(0, 40)}) différent de l’identifiant de la carte (${cardId})`);
 

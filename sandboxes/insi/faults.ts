@@ -42,9 +42,10 @@ export interface FaultSpec {
   verified: string;
 }
 
-const SIRAM_100_REASON = 'L\'accès par ce progiciel au service n\'est pas autorisé. Contactez l\'éditeur du progiciel ou votre responsable informatique.';
+const SIRAM_100_REASON =
+  "L'accès par ce progiciel au service n'est pas autorisé. Contactez l'éditeur du progiciel ou votre responsable informatique.";
 const SIRAM_40_REASON =
-  'Le service est temporairement inaccessible. Veuillez renouveler votre demande ultérieurement. Si le problème persiste, contactez l\'éditeur du progiciel ou votre responsable informatique.';
+  "Le service est temporairement inaccessible. Veuillez renouveler votre demande ultérieurement. Si le problème persiste, contactez l'éditeur du progiciel ou votre responsable informatique.";
 
 export const faults = {
   idamInconnu: {
@@ -53,7 +54,7 @@ export const faults = {
     subcode: 'siram_100',
     reason: SIRAM_100_REASON,
     lang: 'fr',
-    erreur: { code: 'desir_550', severite: 'erreur', text: 'Numéro d\'autorisation du logiciel inconnu.' },
+    erreur: { code: 'desir_550', severite: 'erreur', text: "Numéro d'autorisation du logiciel inconnu." },
     style: 'passerelle',
     verified: '[V] fixtures/service-errors/siram_100-desir_500-fake-idam',
   },
@@ -83,7 +84,7 @@ export const faults = {
     subcode: 'siram_100',
     reason: SIRAM_100_REASON,
     lang: 'fr',
-    erreur: { code: 'desir_562', severite: 'erreur', text: 'Assertion d\'authentification du professionnel refusée.' },
+    erreur: { code: 'desir_562', severite: 'erreur', text: "Assertion d'authentification du professionnel refusée." },
     style: 'passerelle',
     verified: '[I]',
   },
@@ -91,7 +92,7 @@ export const faults = {
     httpStatus: 500,
     code: 'Sender',
     subcode: 'siram_10',
-    reason: 'Le message reçu n\'est pas un message SOAP 1.2 valide.',
+    reason: "Le message reçu n'est pas un message SOAP 1.2 valide.",
     lang: 'fr',
     erreur: { code: 'desir_510', severite: 'erreur', text: 'Message illisible.' },
     style: 'passerelle',
@@ -101,7 +102,7 @@ export const faults = {
     httpStatus: 500,
     code: 'Sender',
     subcode: 'siram_20',
-    reason: 'L\'en-tête du message est absent ou non conforme.',
+    reason: "L'en-tête du message est absent ou non conforme.",
     lang: 'fr',
     erreur: { code: 'desir_520', severite: 'erreur', text: 'ContexteBAM absent ou non conforme.' },
     style: 'passerelle',
@@ -111,7 +112,7 @@ export const faults = {
     httpStatus: 500,
     code: 'Sender',
     subcode: 'siram_20',
-    reason: 'L\'en-tête du message est absent ou non conforme.',
+    reason: "L'en-tête du message est absent ou non conforme.",
     lang: 'fr',
     erreur: { code: 'desir_521', severite: 'erreur', text: 'ContexteLPS absent ou non conforme.' },
     style: 'passerelle',
@@ -121,7 +122,7 @@ export const faults = {
     httpStatus: 500,
     code: 'Sender',
     subcode: 'siram_20',
-    reason: 'L\'en-tête du message est absent ou non conforme.',
+    reason: "L'en-tête du message est absent ou non conforme.",
     lang: 'fr',
     erreur: { code: 'desir_522', severite: 'erreur', text: 'En-tête wsse:Security non conforme.' },
     style: 'passerelle',
@@ -143,7 +144,11 @@ export const faults = {
     subcode: 'siram_40',
     reason: SIRAM_40_REASON,
     lang: 'en',
-    erreur: { code: 'insi_102', severite: 'fatal', text: 'L\'appel au service de recherche avec les traits d\'identité renvoie une erreur technique.' },
+    erreur: {
+      code: 'insi_102',
+      severite: 'fatal',
+      text: "L'appel au service de recherche avec les traits d'identité renvoie une erreur technique.",
+    },
     style: 'service',
     verified: '[V] insi-helper.test.ts (forme, textes, severite « fatal », xml:lang « en »)',
   },
@@ -191,7 +196,7 @@ export const faults = {
     httpStatus: 500,
     code: 'MustUnderstand',
     subcode: null,
-    reason: 'Un en-tête marqué mustUnderstand n\'est pas compris par ce service.',
+    reason: "Un en-tête marqué mustUnderstand n'est pas compris par ce service.",
     lang: 'fr',
     erreur: null,
     style: 'pile-soap',
@@ -265,7 +270,8 @@ export function faultXml(fault: SandboxFault, messageId: string | null): string 
     header = `<soap:Header><soap:NotUnderstood qname="p:${escapeXml(localName)}" xmlns:p="${escapeXml(ns)}"/></soap:Header>`;
   }
   let subcode = '';
-  if (spec.subcode?.startsWith('wsa:')) subcode = `<soap:Subcode><soap:Value xmlns:wsa="${WSA_NS}">${spec.subcode}</soap:Value></soap:Subcode>`;
+  if (spec.subcode?.startsWith('wsa:'))
+    subcode = `<soap:Subcode><soap:Value xmlns:wsa="${WSA_NS}">${spec.subcode}</soap:Value></soap:Subcode>`;
   else if (spec.subcode) subcode = `<soap:Subcode><soap:Value>soap:${spec.subcode}</soap:Value></soap:Subcode>`;
   const reason = spec.erreur || !fault.detail ? spec.reason : `${spec.reason} ${xmlSafe(fault.detail)}`;
   let detail = '';

@@ -117,7 +117,13 @@ export const cnamIdentities: readonly SandboxIdentity[] = [
       { matricule: '2090763220834', cle: '39', oid: INS_OID.nir, typeMatricule: 'NIR', dateDeb: '2019-03-01', dateFin: '2019-02-28' },
       { matricule: '2090663220123', cle: '55', oid: INS_OID.nir, typeMatricule: 'NIR' },
     ],
-    traits: { nomNaissance: 'ECETINSI', prenoms: ['PIERRE-ALAIN', 'MURIEL', 'FLORIANT'], sexe: 'M', dateNaissance: '2009-07-14', lieuNaissance: '63220' },
+    traits: {
+      nomNaissance: 'ECETINSI',
+      prenoms: ['PIERRE-ALAIN', 'MURIEL', 'FLORIANT'],
+      sexe: 'M',
+      dateNaissance: '2009-07-14',
+      lieuNaissance: '63220',
+    },
   },
   {
     // CNDA 2.05: a NIA (OID .9), the response of responses/TEST_2.05.xml.
@@ -177,7 +183,9 @@ export const deVinciTwins: readonly SandboxIdentity[] = [
 ];
 
 /** Traits for which qualification answers 01 whatever the given name (HOUILLES): never generated. */
-export const reservedAbsent: readonly Pick<SandboxTraits, 'nomNaissance' | 'sexe' | 'dateNaissance'>[] = [{ nomNaissance: 'HOUILLES', sexe: 'M', dateNaissance: '1993-01-27' }];
+export const reservedAbsent: readonly Pick<SandboxTraits, 'nomNaissance' | 'sexe' | 'dateNaissance'>[] = [
+  { nomNaissance: 'HOUILLES', sexe: 'M', dateNaissance: '1993-01-27' },
+];
 
 export function listePrenom(traits: Pick<SandboxTraits, 'prenoms'>): string {
   return traits.prenoms.join(' ');

@@ -17,7 +17,13 @@ async function main(): Promise<number> {
   let values: { pki?: string; port?: string; idam?: string[]; population?: string; reference?: string };
   try {
     ({ values } = parseArgs({
-      options: { pki: { type: 'string' }, port: { type: 'string' }, idam: { type: 'string', multiple: true }, population: { type: 'string' }, reference: { type: 'string' } },
+      options: {
+        pki: { type: 'string' },
+        port: { type: 'string' },
+        idam: { type: 'string', multiple: true },
+        population: { type: 'string' },
+        reference: { type: 'string' },
+      },
       strict: true,
     }));
   } catch (error) {
@@ -25,7 +31,9 @@ async function main(): Promise<number> {
     return 2;
   }
   if (!values.pki) {
-    process.stderr.write('Usage : tsx sandboxes/insi/main.ts --pki DOSSIER [--port 19443] [--idam NUMERO]… [--population 10000] [--reference DOSSIER]\n');
+    process.stderr.write(
+      'Usage : tsx sandboxes/insi/main.ts --pki DOSSIER [--port 19443] [--idam NUMERO]… [--population 10000] [--reference DOSSIER]\n',
+    );
     return 2;
   }
   const number = (text: string | undefined, what: string): number | undefined => {
@@ -54,7 +62,9 @@ async function main(): Promise<number> {
     await sandbox.close();
     return 0;
   } catch (error) {
-    process.stderr.write(`${error instanceof CabinetError ? error.message : `Le bac à sable INSi n’a pas pu démarrer : ${String((error as Error)?.message ?? error)}`}\n`);
+    process.stderr.write(
+      `${error instanceof CabinetError ? error.message : `Le bac à sable INSi n’a pas pu démarrer : ${String((error as Error)?.message ?? error)}`}\n`,
+    );
     return 1;
   }
 }

@@ -22,6 +22,7 @@ describe('clé NIR / NIA', () => {
   });
 
   it('refuse un matricule mal formé', () => {
-    for (const bad of ['', '123', '12345678901234', '29702AA020778', '2970X2A020778', '2970220A20778', '297022C020778']) expect(matriculeKey(bad)).toBeNull();
+    for (const bad of ['', '123', '12345678901234', '29702AA020778', '2970X2A020778', '2970220A20778', '297022C020778'])
+      expect(matriculeKey(bad)).toBeNull();
   });
 });

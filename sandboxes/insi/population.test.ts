@@ -36,7 +36,8 @@ describe('population fictive générée', () => {
     expect(triples.size).toBe(people.length);
     const matricules = people.flatMap((p) => [p.active.matricule, ...p.history.map((h) => h.matricule)]);
     expect(new Set(matricules).size).toBe(matricules.length);
-    for (const c of cnamIdentities) expect(triples.has(tripleKey(c.traits.nomNaissance, c.traits.sexe, c.traits.dateNaissance))).toBe(false);
+    for (const c of cnamIdentities)
+      expect(triples.has(tripleKey(c.traits.nomNaissance, c.traits.sexe, c.traits.dateNaissance))).toBe(false);
     expect(triples.has(tripleKey('HOUILLES', 'M', '1993-01-27'))).toBe(false);
     for (const p of people) {
       expect(p.traits.nomNaissance).toMatch(NAME);

@@ -8,7 +8,13 @@ beforeAll(() => {
   registry = new InsRegistry({ cards: loadVitaleCards() });
 });
 
-const traits = (nomNaissance: string, prenoms: string[], sexe: string, dateNaissance: string, lieuNaissance?: string): TraitsQuery => ({ nomNaissance, prenoms, sexe, dateNaissance, lieuNaissance });
+const traits = (nomNaissance: string, prenoms: string[], sexe: string, dateNaissance: string, lieuNaissance?: string): TraitsQuery => ({
+  nomNaissance,
+  prenoms,
+  sexe,
+  dateNaissance,
+  lieuNaissance,
+});
 
 describe('recherche par traits : identités de test CNAM', () => {
   const found = (q: TraitsQuery) => {
@@ -18,11 +24,17 @@ describe('recherche par traits : identités de test CNAM', () => {
   };
 
   it('ADRTROIS DOMINIQUE et TOUSSAINT (naissances en Corse), ADRUN ZOE, NESSI', () => {
-    expect(found(traits('ADRTROIS', ['DOMINIQUE'], 'F', '1997-02-26')).active).toEqual({ matricule: '297022A020778', cle: '78', oid: INS_OID.nir });
+    expect(found(traits('ADRTROIS', ['DOMINIQUE'], 'F', '1997-02-26')).active).toEqual({
+      matricule: '297022A020778',
+      cle: '78',
+      oid: INS_OID.nir,
+    });
     const toussaint = found(traits('ADRTROIS', ['TOUSSAINT'], 'M', '1960-01-01'));
     expect(toussaint.active).toEqual({ matricule: '160012B020777', cle: '13', oid: INS_OID.nir });
     expect(toussaint.traits.lieuNaissance).toBe('2B020');
-    expect(found(traits('ADRUN', ['ZOE'], 'F', '1975-12-31')).active.matricule + found(traits('ADRUN', ['ZOE'], 'F', '1975-12-31')).active.cle).toBe('275126322074974');
+    expect(
+      found(traits('ADRUN', ['ZOE'], 'F', '1975-12-31')).active.matricule + found(traits('ADRUN', ['ZOE'], 'F', '1975-12-31')).active.cle,
+    ).toBe('275126322074974');
     const nessi = found(traits('NESSI', ['MICHELANGELO'], 'M', '2010-08-07'));
     expect(`${nessi.active.matricule}${nessi.active.cle}`).toBe('110086322083060');
     expect(nessi.traits.prenoms.join(' ')).toBe('MICHELANGELO ANTHONY');
@@ -41,7 +53,8 @@ describe('recherche par traits : identités de test CNAM', () => {
   });
 
   it('HOUILLES : 01 pour chaque prénom et pour la liste entière', () => {
-    for (const prenom of ['PIERRE', 'PAUL', 'JACQUES', 'PIERRE PAUL JACQUES']) expect(registry.lookupTraits(traits('HOUILLES', [prenom], 'M', '1993-01-27')).codeCR).toBe('01');
+    for (const prenom of ['PIERRE', 'PAUL', 'JACQUES', 'PIERRE PAUL JACQUES'])
+      expect(registry.lookupTraits(traits('HOUILLES', [prenom], 'M', '1993-01-27')).codeCR).toBe('01');
   });
 
   it('DE VINCI LEONARDO → 02 ; le lieu de naissance départage', () => {
@@ -62,7 +75,11 @@ describe('recherche par traits : identités de test CNAM', () => {
     expect(registry.lookupTraits(traits('ECETINSI', ['PIERRE'], 'M', '2009-07-14')).codeCR).toBe('01');
     expect(registry.lookupTraits(traits('ECETINSI', ['MURIEL PIERRE-ALAIN FLORIANT'], 'M', '2009-07-14')).codeCR).toBe('01');
 
-    expect(found(traits('PROVISOIRE', ['MATRICULE'], 'M', '2009-07-01')).active).toEqual({ matricule: '1090763220888', cle: '35', oid: INS_OID.nia });
+    expect(found(traits('PROVISOIRE', ['MATRICULE'], 'M', '2009-07-01')).active).toEqual({
+      matricule: '1090763220888',
+      cle: '35',
+      oid: INS_OID.nia,
+    });
 
     const corse = found(traits('CORSE', ['ANTHONY'], 'M', '1980-03-02'));
     expect(corse.active).toEqual({ matricule: '180032B020401', cle: '23', oid: INS_OID.nir });
@@ -106,12 +123,18 @@ describe('recherche par traits : population générée', () => {
 describe('recherche par carte Vitale', () => {
   it('famille MARTINEAU : l’assuré, la conjointe, l’enfant ; les jumeaux → 02 sans rang, 00 avec', () => {
     const od = '1840544109123';
-    expect(registry.lookupVitale({ matriculeOD: od, matriculeIndividu: od, dateNaissance: '1984-05-12' }).identity?.traits.prenoms[0]).toBe('JULIEN');
+    expect(registry.lookupVitale({ matriculeOD: od, matriculeIndividu: od, dateNaissance: '1984-05-12' }).identity?.traits.prenoms[0]).toBe(
+      'JULIEN',
+    );
     expect(registry.lookupVitale({ matriculeOD: od, matriculeIndividu: '2860935238045' }).identity?.traits.nomNaissance).toBe('LEBRETON');
     expect(registry.lookupVitale({ matriculeOD: od, dateNaissance: '2015-03-20' }).identity?.active.matricule).toBe('2150344109311');
     expect(registry.lookupVitale({ matriculeOD: od, dateNaissance: '2019-11-02' })).toMatchObject({ codeCR: '02', matches: 2 });
-    expect(registry.lookupVitale({ matriculeOD: od, dateNaissance: '2019-11-02', rangNaissance: '1' }).identity?.traits.prenoms).toEqual(['LOUIS']);
-    expect(registry.lookupVitale({ matriculeOD: od, dateNaissance: '2019-11-02', rangNaissance: '2' }).identity?.traits.prenoms).toEqual(['JULES']);
+    expect(registry.lookupVitale({ matriculeOD: od, dateNaissance: '2019-11-02', rangNaissance: '1' }).identity?.traits.prenoms).toEqual([
+      'LOUIS',
+    ]);
+    expect(registry.lookupVitale({ matriculeOD: od, dateNaissance: '2019-11-02', rangNaissance: '2' }).identity?.traits.prenoms).toEqual([
+      'JULES',
+    ]);
     expect(registry.lookupVitale({ matriculeOD: od, dateNaissance: '2019-11-02', rangNaissance: '3' }).codeCR).toBe('01');
     expect(registry.lookupVitale({ matriculeOD: od, dateNaissance: '2000-01-01' }).codeCR).toBe('01');
     // Without anything narrowing: the whole card.
@@ -123,7 +146,9 @@ describe('recherche par carte Vitale', () => {
   });
 
   it('NIR corses, ancien NIR de la carte → INS actif et historique', () => {
-    expect(registry.lookupVitale({ matriculeOD: '179072A004033', matriculeIndividu: '212042B033101' }).identity?.traits.lieuNaissance).toBe('2B033');
+    expect(registry.lookupVitale({ matriculeOD: '179072A004033', matriculeIndividu: '212042B033101' }).identity?.traits.lieuNaissance).toBe(
+      '2B033',
+    );
     const lefort = registry.lookupVitale({ matriculeOD: '2901059350066', dateNaissance: '1990-10-10' }).identity!;
     expect(lefort.active.matricule).toBe('2901059350077');
     expect(lefort.history.map((h) => h.matricule)).toEqual(['2901059350066']);
@@ -133,10 +158,14 @@ describe('recherche par carte Vitale', () => {
   it('sans fichier de carte : la personne seule (carte implicite), pour toute identité connue', () => {
     const person = registry.identities.find((i) => i.source === 'generee')!;
     const m = person.active.matricule;
-    expect(registry.lookupVitale({ matriculeOD: m, matriculeIndividu: m, dateNaissance: person.traits.dateNaissance }).identity?.id).toBe(person.id);
+    expect(registry.lookupVitale({ matriculeOD: m, matriculeIndividu: m, dateNaissance: person.traits.dateNaissance }).identity?.id).toBe(
+      person.id,
+    );
     expect(registry.lookupVitale({ matriculeOD: m, rangNaissance: '2' }).codeCR).toBe('01');
     expect(registry.lookupVitale({ matriculeOD: '1999999999999' }).codeCR).toBe('01');
-    expect(registry.lookupVitale({ matriculeIndividu: '2360663220836', nomNaissance: 'TCHITCHI' }).identity?.id).toBe('cnam:tchitchi-catarina');
+    expect(registry.lookupVitale({ matriculeIndividu: '2360663220836', nomNaissance: 'TCHITCHI' }).identity?.id).toBe(
+      'cnam:tchitchi-catarina',
+    );
     expect(registry.lookupVitale({ matriculeIndividu: '2360663220836', nomNaissance: 'AUTRE' }).codeCR).toBe('01');
   });
 });

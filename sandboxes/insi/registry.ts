@@ -155,7 +155,10 @@ export class InsRegistry {
   /** The beneficiaries designated by a holder's NIR: its card files, else the person alone (implicit card). */
   private beneficiariesOf(holder: string): Beneficiary[] {
     const cards = this.cardsByHolder.get(holder);
-    if (cards) return cards.flatMap((c) => c.beneficiaries.map((b) => ({ identity: b.identity, rangNaissance: b.rangNaissance, nirCarte: b.nirCarte })));
+    if (cards)
+      return cards.flatMap((c) =>
+        c.beneficiaries.map((b) => ({ identity: b.identity, rangNaissance: b.rangNaissance, nirCarte: b.nirCarte })),
+      );
     return (this.byMatricule.get(holder) ?? []).map((identity) => ({ identity, rangNaissance: 1, nirCarte: holder }));
   }
 
@@ -168,7 +171,10 @@ export class InsRegistry {
       : (this.byMatricule.get(individual) ?? []).map((identity) => ({ identity, rangNaissance: 1, nirCarte: individual }));
     if (od && individual) {
       candidates = candidates.filter(
-        (b) => b.nirCarte === individual || b.identity.active.matricule === individual || b.identity.history.some((h) => h.matricule === individual),
+        (b) =>
+          b.nirCarte === individual ||
+          b.identity.active.matricule === individual ||
+          b.identity.history.some((h) => h.matricule === individual),
       );
     }
     const date = clean(query.dateNaissance);

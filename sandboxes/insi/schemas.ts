@@ -60,7 +60,10 @@ const namespaces: Partial<Record<SchemaKey, string>> = {
  */
 const drivers = {
   requete: { imports: ['recsans', 'recvit', 'ctxbam', 'ctxlps'], files: ['recsans', 'recvit', 'ctxbam', 'ctxlps'] },
-  requeteSecurite: { imports: ['recsans', 'recvit', 'ctxbam', 'ctxlps', 'wsse'], files: ['recsans', 'recvit', 'ctxbam', 'ctxlps', 'wsse', 'saml', 'xmldsig', 'xenc'] },
+  requeteSecurite: {
+    imports: ['recsans', 'recvit', 'ctxbam', 'ctxlps', 'wsse'],
+    files: ['recsans', 'recvit', 'ctxbam', 'ctxlps', 'wsse', 'saml', 'xmldsig', 'xenc'],
+  },
   reponse: { imports: ['resultat', 'fault'], files: ['resultat', 'fault'] },
 } as const satisfies Record<string, { imports: readonly SchemaKey[]; files: readonly SchemaKey[] }>;
 export type SchemaSet = keyof typeof drivers;
@@ -195,7 +198,10 @@ export class SchemaValidator {
         if (fs.statSync(full).size > MAX_SCHEMA_BYTES) throw new Error('trop gros');
         contents = fs.readFileSync(full, 'utf8');
       } catch {
-        throw new CabinetError('CONFIG_INVALID', `Bac à sable INSi : schéma officiel manquant ou illisible dans ${this.referenceDir} : ${relative}.`);
+        throw new CabinetError(
+          'CONFIG_INVALID',
+          `Bac à sable INSi : schéma officiel manquant ou illisible dans ${this.referenceDir} : ${relative}.`,
+        );
       }
       this.files.set(key, { fileName: relative, contents });
     }
@@ -205,7 +211,10 @@ export class SchemaValidator {
     const { imports, files } = drivers[set];
     const declarations = imports.map((key) => `<xs:import namespace="${namespaces[key]}" schemaLocation="${SCHEMA_FILES[key]}"/>`).join('');
     return {
-      schema: { fileName: `driver-${set}.xsd`, contents: `<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:cabinet:insi-sandbox:${set}">${declarations}</xs:schema>` },
+      schema: {
+        fileName: `driver-${set}.xsd`,
+        contents: `<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:cabinet:insi-sandbox:${set}">${declarations}</xs:schema>`,
+      },
       preload: files.map((key) => this.files.get(key)!),
     };
   }
@@ -251,7 +260,11 @@ export class SchemaValidator {
       if (!worker.dead) this.idle.push(worker);
       return result;
     }
-    const [xml, schema, preload] = [inputFiles.filter((f) => f.fileName.endsWith('.xml')), inputFiles.filter((f) => f.fileName.startsWith('driver-')), inputFiles.filter((f) => !f.fileName.endsWith('.xml') && !f.fileName.startsWith('driver-'))];
+    const [xml, schema, preload] = [
+      inputFiles.filter((f) => f.fileName.endsWith('.xml')),
+      inputFiles.filter((f) => f.fileName.startsWith('driver-')),
+      inputFiles.filter((f) => !f.fileName.endsWith('.xml') && !f.fileName.startsWith('driver-')),
+    ];
     let timer: NodeJS.Timeout | undefined;
     const call = validateXML({ xml, schema, preload, initialMemoryPages: INITIAL_PAGES, maxMemoryPages: MAX_PAGES });
     call.catch(() => undefined); // a late failure after the time limit is not an unhandled rejection
@@ -272,16 +285,25 @@ export class SchemaValidator {
    * all valid); rejects with {@link SchemaUnavailable} when the validator is
    * saturated, late, or broken.
    */
-  async validate(parts: Record<string, string>, set: SchemaSet = 'security' in parts ? 'requeteSecurite' : 'requete', timeoutMs = this.timeoutMs): Promise<PartError[]> {
+  async validate(
+    parts: Record<string, string>,
+    set: SchemaSet = 'security' in parts ? 'requeteSecurite' : 'requete',
+    timeoutMs = this.timeoutMs,
+  ): Promise<PartError[]> {
     const names = Object.keys(parts);
     if (names.length === 0) return [];
     const release = await this.slot();
     try {
       const { schema, preload } = this.driver(set);
       const xml = names.map((name) => ({ fileName: `${name}.xml`, contents: parts[name]! }));
-      const result = await this.run([...xml, schema, ...preload], ['--schema', schema.fileName, '--noout', ...xml.map((f) => f.fileName)], timeoutMs);
+      const result = await this.run(
+        [...xml, schema, ...preload],
+        ['--schema', schema.fileName, '--noout', ...xml.map((f) => f.fileName)],
+        timeoutMs,
+      );
       if (result.exitCode === 0) return [];
-      if (result.exitCode !== 3 && result.exitCode !== 4) throw new SchemaUnavailable(`xmllint : code ${result.exitCode} (${result.stderr.slice(0, 200)})`);
+      if (result.exitCode !== 3 && result.exitCode !== 4)
+        throw new SchemaUnavailable(`xmllint : code ${result.exitCode} (${result.stderr.slice(0, 200)})`);
       const errors = parseXmllintErrors(result.stderr, names);
       if (errors.length === 0) throw new SchemaUnavailable('résultat de validation illisible');
       return errors;

@@ -87,21 +87,45 @@ describe('mode certificat logiciel (TLS mutuel)', () => {
   });
 
   it('un certificat valide au mauvais CN (carte CPS) → desir_560 « droits suffisants »', async () => {
-    const fault = expectFault(await client(p12Pair(manifest, 'medecin-martin', 'authentification')).post(envelope({ body: adrun })), 500, 'Sender', 'siram_100', 'desir_560');
+    const fault = expectFault(
+      await client(p12Pair(manifest, 'medecin-martin', 'authentification')).post(envelope({ body: adrun })),
+      500,
+      'Sender',
+      'siram_100',
+      'desir_560',
+    );
     expect(fault.erreur?.text).toBe('Vous ne disposez pas des droits suffisants pour accéder à ce service.');
   });
 
   it('CN INSI-AUTO d’une autorité étrangère → desir_561 (autorité inconnue)', async () => {
     const foreign = makeAuthority('AC ETRANGERE');
-    const leaf = issueLeaf(foreign, { subject: [{ type: 'countryName', value: 'FR' }, { type: 'commonName', value: 'INSI-AUTO' }], usage: 'client' });
+    const leaf = issueLeaf(foreign, {
+      subject: [
+        { type: 'countryName', value: 'FR' },
+        { type: 'commonName', value: 'INSI-AUTO' },
+      ],
+      usage: 'client',
+    });
     const fault = expectFault(await client(leaf).post(envelope({ body: adrun })), 500, 'Sender', 'siram_100', 'desir_561');
     expect(fault.erreur?.text).toMatch(/autorité de certification inconnue/);
   });
 
   it('certificat révoqué ou expiré de la PKI de test → desir_561 avec la raison', async () => {
-    const revoked = expectFault(await client(p12Pair(manifest, 'revoque-durand', 'authentification')).post(envelope({ body: adrun })), 500, 'Sender', 'siram_100', 'desir_561');
+    const revoked = expectFault(
+      await client(p12Pair(manifest, 'revoque-durand', 'authentification')).post(envelope({ body: adrun })),
+      500,
+      'Sender',
+      'siram_100',
+      'desir_561',
+    );
     expect(revoked.erreur?.text).toMatch(/révoqué/);
-    const expired = expectFault(await client(p12Pair(manifest, 'expire-leroy', 'authentification')).post(envelope({ body: adrun })), 500, 'Sender', 'siram_100', 'desir_561');
+    const expired = expectFault(
+      await client(p12Pair(manifest, 'expire-leroy', 'authentification')).post(envelope({ body: adrun })),
+      500,
+      'Sender',
+      'siram_100',
+      'desir_561',
+    );
     expect(expired.erreur?.text).toMatch(/expiré/);
   });
 
@@ -141,7 +165,12 @@ describe('mode carte CPS (assertion SAML dans wsse:Security)', () => {
   it('assertion de plus d’une heure, pas encore valide, ou hors Conditions → desir_562', async () => {
     await refused(cpsAssertion(manifest, 'medecin-martin', { now: new Date(Date.now() - 61 * 60_000) }), /expirée/);
     await refused(cpsAssertion(manifest, 'medecin-martin', { now: new Date(Date.now() + 10 * 60_000) }), /pas encore valide/);
-    await refused(cpsAssertion(manifest, 'medecin-martin', { conditions: { notBefore: new Date(Date.now() - 120_000), notOnOrAfter: new Date(Date.now() - 60_000) } }), /expirée/);
+    await refused(
+      cpsAssertion(manifest, 'medecin-martin', {
+        conditions: { notBefore: new Date(Date.now() - 120_000), notOnOrAfter: new Date(Date.now() - 60_000) },
+      }),
+      /expirée/,
+    );
   });
 
   it('NameID différent de l’identifiant de la carte → desir_562', async () => {
@@ -149,7 +178,10 @@ describe('mode carte CPS (assertion SAML dans wsse:Security)', () => {
   });
 
   it('assertion non signée, ou autre chose qu’une assertion dans wsse:Security → desir_562', async () => {
-    await refused(`<Assertion xmlns="${NS.saml}" ID="_x" IssueInstant="${new Date().toISOString()}" Version="2.0"><Issuer>x</Issuer><Subject><NameID>899701000012</NameID></Subject></Assertion>`, /non signée/);
+    await refused(
+      `<Assertion xmlns="${NS.saml}" ID="_x" IssueInstant="${new Date().toISOString()}" Version="2.0"><Issuer>x</Issuer><Subject><NameID>899701000012</NameID></Subject></Assertion>`,
+      /non signée/,
+    );
     await refused(`<Autre xmlns="urn:x"/>`, /exactement une saml:Assertion/);
   });
 
@@ -158,7 +190,13 @@ describe('mode carte CPS (assertion SAML dans wsse:Security)', () => {
     try {
       const c = new InsiTestClient(late.url, { caPem });
       clients.push(c);
-      const fault = expectFault(await c.post(envelope({ body: adrun, assertion: cpsAssertion(manifest, 'medecin-martin') })), 500, 'Sender', 'siram_100', 'desir_562');
+      const fault = expectFault(
+        await c.post(envelope({ body: adrun, assertion: cpsAssertion(manifest, 'medecin-martin') })),
+        500,
+        'Sender',
+        'siram_100',
+        'desir_562',
+      );
       expect(fault.erreur?.text).toMatch(/expirée/);
     } finally {
       await late.close();
@@ -168,8 +206,21 @@ describe('mode carte CPS (assertion SAML dans wsse:Security)', () => {
 
 describe('fautes du contrat de service', () => {
   it('IDAM inconnu → siram_100 / desir_550, HTTP 500, messageID = wsa:MessageID de la requête', async () => {
-    const fault = expectFault(await auto.post(envelope({ body: adrun, idam: 'INCONNU', messageId: 'uuid:b3549edd-4ae9-472a-b26f-fd2fb4ef397f' })), 500, 'Sender', 'siram_100', 'desir_550');
-    expect(fault).toMatchObject({ lang: 'fr', erreur: { severite: 'erreur', messageID: 'uuid:b3549edd-4ae9-472a-b26f-fd2fb4ef397f', text: 'Numéro d\'autorisation du logiciel inconnu.' } });
+    const fault = expectFault(
+      await auto.post(envelope({ body: adrun, idam: 'INCONNU', messageId: 'uuid:b3549edd-4ae9-472a-b26f-fd2fb4ef397f' })),
+      500,
+      'Sender',
+      'siram_100',
+      'desir_550',
+    );
+    expect(fault).toMatchObject({
+      lang: 'fr',
+      erreur: {
+        severite: 'erreur',
+        messageID: 'uuid:b3549edd-4ae9-472a-b26f-fd2fb4ef397f',
+        text: "Numéro d'autorisation du logiciel inconnu.",
+      },
+    });
     expect(fault.erreurXml).toBe(
       '<siram:Erreur code="desir_550" messageID="uuid:b3549edd-4ae9-472a-b26f-fd2fb4ef397f" severite="erreur" xmlns:siram="urn:siram">Numéro d\'autorisation du logiciel inconnu.</siram:Erreur>',
     );
@@ -184,17 +235,47 @@ describe('fautes du contrat de service', () => {
     const disordered = `<RECSANSVITALE xmlns="${NS.recsans}"><Sexe>F</Sexe><NomNaissance>ADRUN</NomNaissance></RECSANSVITALE>`;
     const fault = expectFault(await auto.post(envelope({ body: disordered })), 500, 'Sender', 'siram_30', 'insi_101');
     expect(fault.erreur?.text).toMatch(/schéma/);
-    expectFault(await auto.post(envelope({ body: `<RECSANSVITALE xmlns="${NS.recsans}"><Inconnu/></RECSANSVITALE>` })), 500, 'Sender', 'siram_30', 'insi_101');
+    expectFault(
+      await auto.post(envelope({ body: `<RECSANSVITALE xmlns="${NS.recsans}"><Inconnu/></RECSANSVITALE>` })),
+      500,
+      'Sender',
+      'siram_30',
+      'insi_101',
+    );
     expectFault(await auto.post(envelope({ body: vitaleBody({ matriculeOD: '1840544109123' }) })), 500, 'Sender', 'siram_30', 'insi_101');
     expectFault(await auto.post(envelope({ body: adrun, action: ACTION.vitale })), 500, 'Sender', 'siram_30', 'insi_101');
   });
 
   it('traits obligatoires absents, date mal formée, Vitale sans matricule → insi_101', async () => {
-    const missing = expectFault(await auto.post(envelope({ body: traitsBody({ nomNaissance: 'ADRUN', sexe: 'F' }) })), 500, 'Sender', 'siram_30', 'insi_101');
+    const missing = expectFault(
+      await auto.post(envelope({ body: traitsBody({ nomNaissance: 'ADRUN', sexe: 'F' }) })),
+      500,
+      'Sender',
+      'siram_30',
+      'insi_101',
+    );
     expect(missing.erreur?.text).toMatch(/Prenom, DateNaissance/);
-    expectFault(await auto.post(envelope({ body: traitsBody({ nomNaissance: 'ADRUN', prenoms: ['ZOE'], sexe: 'F', dateNaissance: '31/12/1975' }) })), 500, 'Sender', 'siram_30', 'insi_101');
-    expectFault(await auto.post(envelope({ body: vitaleBody({ dateNaissance: '1990-10-10' }), action: ACTION.vitale })), 500, 'Sender', 'siram_30', 'insi_101');
-    expectFault(await auto.post(envelope({ body: vitaleBody({ matriculeOD: '12345' }), action: ACTION.vitale })), 500, 'Sender', 'siram_30', 'insi_101');
+    expectFault(
+      await auto.post(envelope({ body: traitsBody({ nomNaissance: 'ADRUN', prenoms: ['ZOE'], sexe: 'F', dateNaissance: '31/12/1975' }) })),
+      500,
+      'Sender',
+      'siram_30',
+      'insi_101',
+    );
+    expectFault(
+      await auto.post(envelope({ body: vitaleBody({ dateNaissance: '1990-10-10' }), action: ACTION.vitale })),
+      500,
+      'Sender',
+      'siram_30',
+      'insi_101',
+    );
+    expectFault(
+      await auto.post(envelope({ body: vitaleBody({ matriculeOD: '12345' }), action: ACTION.vitale })),
+      500,
+      'Sender',
+      'siram_30',
+      'insi_101',
+    );
   });
 
   it('ContexteBAM absent ou non conforme → siram_20 / desir_520', async () => {
@@ -202,21 +283,65 @@ describe('fautes du contrat de service', () => {
     const noTime = `<ctxbam:ContexteBAM xmlns:ctxbam="${NS.ctxbam}" Version="01_02"><ctxbam:Id>1</ctxbam:Id><ctxbam:COUVERTURE/></ctxbam:ContexteBAM>`;
     const fault = expectFault(await auto.post(envelope({ body: adrun, bam: noTime })), 500, 'Sender', 'siram_20', 'desir_520');
     expect(fault.erreur?.text).toMatch(/Temps/);
-    expectFault(await auto.post(envelope({ body: adrun, bam: bamXml('<ctxbam:ASSURE><ctxbam:Id><ctxbam:Num>12</ctxbam:Num></ctxbam:Id></ctxbam:ASSURE>') })), 500, 'Sender', 'siram_20', 'desir_520');
-    expectFault(await auto.post(envelope({ body: adrun, bam: bamXml().replace(' Version="01_02"', '') })), 500, 'Sender', 'siram_20', 'desir_520');
+    expectFault(
+      await auto.post(
+        envelope({ body: adrun, bam: bamXml('<ctxbam:ASSURE><ctxbam:Id><ctxbam:Num>12</ctxbam:Num></ctxbam:Id></ctxbam:ASSURE>') }),
+      ),
+      500,
+      'Sender',
+      'siram_20',
+      'desir_520',
+    );
+    expectFault(
+      await auto.post(envelope({ body: adrun, bam: bamXml().replace(' Version="01_02"', '') })),
+      500,
+      'Sender',
+      'siram_20',
+      'desir_520',
+    );
   });
 
   it('ContexteLPS absent ou non conforme → siram_20 / desir_521', async () => {
     expectFault(await auto.post(envelope({ body: adrun, lps: null })), 500, 'Sender', 'siram_20', 'desir_521');
-    expectFault(await auto.post(envelope({ body: adrun, lps: lpsXml('CABINET-BAS-0001').replace('Nature="CTXLPS"', 'Nature="AUTRE"') })), 500, 'Sender', 'siram_20', 'desir_521');
-    expectFault(await auto.post(envelope({ body: adrun, lps: lpsXml('CABINET-BAS-0001').replace(/<ctxlps:Temps>[^<]+/, '<ctxlps:Temps>hier') })), 500, 'Sender', 'siram_20', 'desir_521');
+    expectFault(
+      await auto.post(envelope({ body: adrun, lps: lpsXml('CABINET-BAS-0001').replace('Nature="CTXLPS"', 'Nature="AUTRE"') })),
+      500,
+      'Sender',
+      'siram_20',
+      'desir_521',
+    );
+    expectFault(
+      await auto.post(envelope({ body: adrun, lps: lpsXml('CABINET-BAS-0001').replace(/<ctxlps:Temps>[^<]+/, '<ctxlps:Temps>hier') })),
+      500,
+      'Sender',
+      'siram_20',
+      'desir_521',
+    );
   });
 
   it('WS-Addressing : Action absente, inconnue, incohérente avec le Content-Type ; MessageID absent', async () => {
-    const noAction = expectFault(await auto.post(envelope({ body: adrun, action: null })), 500, 'Sender', 'MessageAddressingHeaderRequired', null);
+    const noAction = expectFault(
+      await auto.post(envelope({ body: adrun, action: null })),
+      500,
+      'Sender',
+      'MessageAddressingHeaderRequired',
+      null,
+    );
     expect(noAction.subcodeNs).toBe(NS.wsa);
-    expectFault(await auto.post(envelope({ body: adrun, action: 'urn:ServiceIdentiteCertifiee:1.0.0:supprimerIns' })), 500, 'Sender', 'ActionNotSupported', null);
-    expectFault(await auto.post(envelope({ body: adrun }), { contentType: `application/soap+xml; charset=utf-8; action="${ACTION.vitale}"` }), 500, 'Sender', 'ActionMismatch', null);
+    expectFault(
+      await auto.post(envelope({ body: adrun, action: 'urn:ServiceIdentiteCertifiee:1.0.0:supprimerIns' })),
+      500,
+      'Sender',
+      'ActionNotSupported',
+      null,
+    );
+    expectFault(
+      await auto.post(envelope({ body: adrun }), { contentType: `application/soap+xml; charset=utf-8; action="${ACTION.vitale}"` }),
+      500,
+      'Sender',
+      'ActionMismatch',
+      null,
+    );
     expectOk(await auto.post(envelope({ body: adrun }), { contentType: `application/soap+xml; charset=utf-8; action="${ACTION.traits}"` }));
     expectFault(await auto.post(envelope({ body: adrun, messageId: null })), 500, 'Sender', 'MessageAddressingHeaderRequired', null);
   });
@@ -226,7 +351,12 @@ describe('fautes du contrat de service', () => {
     const version = await auto.post(soap11);
     expectFault(version, 500, 'VersionMismatch', null, null);
     expect(version.text).toContain('SupportedEnvelope');
-    const mu = await auto.post(envelope({ body: adrun, extraHeaders: `<x:Jeton xmlns:x="urn:exemple" xmlns:soap="${NS.soap}" soap:mustUnderstand="true">1</x:Jeton>` }));
+    const mu = await auto.post(
+      envelope({
+        body: adrun,
+        extraHeaders: `<x:Jeton xmlns:x="urn:exemple" xmlns:soap="${NS.soap}" soap:mustUnderstand="true">1</x:Jeton>`,
+      }),
+    );
     expectFault(mu, 500, 'MustUnderstand', null, null);
     expect(mu.text).toContain('NotUnderstood');
     // The same block without mustUnderstand is ignored.
@@ -240,7 +370,13 @@ describe('fautes du contrat de service', () => {
   });
 
   it('wsse:Security sans assertion, en mode TLS mutuel aussi → desir_562', async () => {
-    const fault = expectFault(await auto.post(envelope({ body: adrun, security: `<wsse:Security xmlns:wsse="${NS.wsse}"/>` })), 500, 'Sender', 'siram_100', 'desir_562');
+    const fault = expectFault(
+      await auto.post(envelope({ body: adrun, security: `<wsse:Security xmlns:wsse="${NS.wsse}"/>` })),
+      500,
+      'Sender',
+      'siram_100',
+      'desir_562',
+    );
     expect(fault.erreur?.text).toMatch(/exactement une saml:Assertion/);
   });
 });
@@ -280,7 +416,13 @@ describe('messages illisibles, trop gros, mauvais transport : une faute, jamais 
   });
 
   it('Content-Type autre que application/soap+xml (SOAP 1.1 text/xml, JSON, charset latin-1) → HTTP 415', async () => {
-    for (const contentType of ['text/xml; charset=utf-8', 'application/json', 'application/soap+xml; charset=iso-8859-1', 'nimporte quoi', 'multipart/related; type="application/xop+xml"']) {
+    for (const contentType of [
+      'text/xml; charset=utf-8',
+      'application/json',
+      'application/soap+xml; charset=iso-8859-1',
+      'nimporte quoi',
+      'multipart/related; type="application/xop+xml"',
+    ]) {
       expectFault(await auto.post(envelope({ body: adrun }), { contentType }), 415, 'Sender', null, null);
     }
   });
@@ -293,7 +435,8 @@ describe('messages illisibles, trop gros, mauvais transport : une faute, jamais 
 
   it('les refus sont journalisés avec leur code', () => {
     const outcomes = sandbox.requests().map((r) => JSON.stringify(r.outcome));
-    for (const code of ['desir_550', 'desir_560', 'desir_561', 'desir_562', 'desir_510', 'desir_520', 'desir_521', 'desir_522', 'insi_101']) expect(outcomes).toContain(JSON.stringify({ fault: code }));
+    for (const code of ['desir_550', 'desir_560', 'desir_561', 'desir_562', 'desir_510', 'desir_520', 'desir_521', 'desir_522', 'insi_101'])
+      expect(outcomes).toContain(JSON.stringify({ fault: code }));
   });
 });
 
@@ -306,7 +449,13 @@ describe('erreur technique', () => {
       const fault = expectFault(await c.post(envelope({ body: adrun })), 500, 'Receiver', 'siram_40', 'insi_102');
       expect(fault).toMatchObject({ lang: 'en', erreur: { severite: 'fatal', messageID: null } });
       expect(fault.erreur?.text).toMatch(/traits d'identité renvoie une erreur technique/);
-      const vitaleFault = expectFault(await c.post(envelope({ body: vitaleBody({ matriculeOD: '1840544109123' }), action: ACTION.vitale })), 500, 'Receiver', 'siram_40', 'insi_102');
+      const vitaleFault = expectFault(
+        await c.post(envelope({ body: vitaleBody({ matriculeOD: '1840544109123' }), action: ACTION.vitale })),
+        500,
+        'Receiver',
+        'siram_40',
+        'insi_102',
+      );
       expect(vitaleFault.erreur?.text).toMatch(/carte Vitale/);
     } finally {
       await slow.close();
@@ -323,14 +472,18 @@ describe('démarrage', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(CabinetError);
-    expect((error as CabinetError).message).toMatch(/dossier des schémas officiels introuvable \(\/nonexistent\/insi\).*reference-data\/insi/);
+    expect((error as CabinetError).message).toMatch(
+      /dossier des schémas officiels introuvable \(\/nonexistent\/insi\).*reference-data\/insi/,
+    );
   });
 
   it('dossier incomplet → refus nommant le fichier manquant', async () => {
     const partial = tempDir('cabinet-insi-partial-');
     try {
       fs.mkdirSync(`${partial}/xsd`);
-      await expect(startInsiSandbox({ pki: manifest, port: 0, population: 0, referenceDir: partial })).rejects.toThrow(/INSi_RECSANS_INS\.xsd/);
+      await expect(startInsiSandbox({ pki: manifest, port: 0, population: 0, referenceDir: partial })).rejects.toThrow(
+        /INSi_RECSANS_INS\.xsd/,
+      );
     } finally {
       fs.rmSync(partial, { recursive: true, force: true });
     }

@@ -9,7 +9,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/support/fixtures.js';
-import { ACTION, InsiTestClient, bamXml, envelope, p12Pair, readResultat, traitsBody, vitaleBody, type ResultatRead, type TraitsInput, type VitaleInput } from '../../test/support/insi-soap.js';
+import {
+  ACTION,
+  InsiTestClient,
+  bamXml,
+  envelope,
+  p12Pair,
+  readResultat,
+  traitsBody,
+  vitaleBody,
+  type ResultatRead,
+  type TraitsInput,
+  type VitaleInput,
+} from '../../test/support/insi-soap.js';
 import { createTestPki, pkiPath, type PkiManifest } from '../pki/test-pki.js';
 import { INSI_REFERENCE_DIR } from '../../test/support/insi-schemas.js';
 import { SchemaValidator } from './schemas.js';
@@ -182,7 +194,11 @@ describe('identités de test CNAM (tableau « Test vectors » des notes)', () =>
 
   it('CR 00 NIA : la réponse est celle de responses/TEST_2.05.xml (aux blancs et commentaire près)', async () => {
     const r = await traits({ nomNaissance: 'PROVISOIRE', prenoms: ['MATRICULE'], sexe: 'M', dateNaissance: '2009-07-01' });
-    const normalize = (xml: string) => xml.replace(/<!--[\s\S]*?-->/g, '').replace(/>\s+</g, '><').trim();
+    const normalize = (xml: string) =>
+      xml
+        .replace(/<!--[\s\S]*?-->/g, '')
+        .replace(/>\s+</g, '><')
+        .trim();
     const recordedFile = fs.readFileSync(path.join(INSI_REFERENCE_DIR, 'responses/TEST_2.05.xml'), 'utf8');
     expect(normalize(r.text.replace(/<soap:Header>.*?<\/soap:Header>/, ''))).toBe(normalize(recordedFile));
   });
@@ -198,8 +214,15 @@ describe('cartes Vitale de test (RECVITALE)', () => {
   const od = '1840544109123';
 
   it('assuré, conjointe, enfant sans NIR propre', async () => {
-    expect((await vitale({ matriculeOD: od, matriculeIndividu: od, nomNaissance: 'MARTINEAU', dateNaissance: '1984-05-12', rangNaissance: '1' })).tiq?.ListePrenom).toBe('JULIEN MARC');
-    expect((await vitale({ matriculeOD: od, matriculeIndividu: '2860935238045', dateNaissance: '1986-09-03' })).actif).toEqual({ matricule: '2860935238045', cle: '19', oid: T });
+    expect(
+      (await vitale({ matriculeOD: od, matriculeIndividu: od, nomNaissance: 'MARTINEAU', dateNaissance: '1984-05-12', rangNaissance: '1' }))
+        .tiq?.ListePrenom,
+    ).toBe('JULIEN MARC');
+    expect((await vitale({ matriculeOD: od, matriculeIndividu: '2860935238045', dateNaissance: '1986-09-03' })).actif).toEqual({
+      matricule: '2860935238045',
+      cle: '19',
+      oid: T,
+    });
     expect((await vitale({ matriculeOD: od, dateNaissance: '2015-03-20' })).tiq?.Prenom).toBe('EMMA');
   });
 
@@ -219,7 +242,13 @@ describe('cartes Vitale de test (RECVITALE)', () => {
 
   it('BAM avec COUVERTURE remplie (ASSURE, BENEFICIAIRE) acceptée', async () => {
     const couverture = `<ctxbam:ASSURE><ctxbam:Id><ctxbam:Num>${od}</ctxbam:Num><ctxbam:Cle>63</ctxbam:Cle></ctxbam:Id></ctxbam:ASSURE><ctxbam:BENEFICIAIRE><ctxbam:DateNai>2019-11-02</ctxbam:DateNai><ctxbam:Rang>2</ctxbam:Rang></ctxbam:BENEFICIAIRE>`;
-    const answer = await auto.post(envelope({ body: vitaleBody({ matriculeOD: od, dateNaissance: '2019-11-02', rangNaissance: '2' }), action: ACTION.vitale, bam: bamXml(couverture) }));
+    const answer = await auto.post(
+      envelope({
+        body: vitaleBody({ matriculeOD: od, dateNaissance: '2019-11-02', rangNaissance: '2' }),
+        action: ACTION.vitale,
+        bam: bamXml(couverture),
+      }),
+    );
     expect(readResultat(answer.text).tiq?.Prenom).toBe('JULES');
   });
 });
@@ -230,7 +259,13 @@ describe('population générée', () => {
     expect(generated.length).toBeGreaterThanOrEqual(10_000);
     for (const person of [generated[0]!, generated[4321]!, generated.at(-1)!]) {
       const t = person.traits;
-      const r = await traits({ nomNaissance: t.nomNaissance, prenoms: [t.prenoms.at(-1)!], sexe: t.sexe, dateNaissance: t.dateNaissance, lieuNaissance: t.lieuNaissance });
+      const r = await traits({
+        nomNaissance: t.nomNaissance,
+        prenoms: [t.prenoms.at(-1)!],
+        sexe: t.sexe,
+        dateNaissance: t.dateNaissance,
+        lieuNaissance: t.lieuNaissance,
+      });
       expect(r.actif).toEqual({ matricule: person.active.matricule, cle: person.active.cle, oid: T });
       expect(r.tiq?.ListePrenom).toBe(t.prenoms.join(' '));
     }
@@ -241,7 +276,16 @@ describe('journal des requêtes et temps de réponse', () => {
   it('requests() dit ce que le bac à sable a vu et répondu', async () => {
     const r = await traits({ nomNaissance: 'ADRUN', prenoms: ['ZOE'], sexe: 'F', dateNaissance: '1975-12-31' });
     const last = sandbox.requests().at(-1)!;
-    expect(last).toMatchObject({ httpStatus: 200, operation: 'rechercherInsAvecTraitsIdentite', mode: 'mtls', caller: 'INSI-AUTO', messageId: r.messageId, idam: 'CABINET-BAS-0001', outcome: { codeCR: '00' }, identityId: 'cnam:adrun-zoe' });
+    expect(last).toMatchObject({
+      httpStatus: 200,
+      operation: 'rechercherInsAvecTraitsIdentite',
+      mode: 'mtls',
+      caller: 'INSI-AUTO',
+      messageId: r.messageId,
+      idam: 'CABINET-BAS-0001',
+      outcome: { codeCR: '00' },
+      identityId: 'cnam:adrun-zoe',
+    });
     expect(last.xml).toContain('<insi_recsans_ins:NomNaissance>ADRUN</insi_recsans_ins:NomNaissance>');
   });
 
@@ -256,7 +300,9 @@ describe('journal des requêtes et temps de réponse', () => {
     }
     times.sort((a, b) => a - b);
     const median = times[Math.floor(times.length / 2)]!;
-    console.log(`INSi sandbox: médiane d’un aller-retour par traits (keep-alive) ${median.toFixed(1)} ms (min ${times[0]!.toFixed(1)}, max ${times.at(-1)!.toFixed(1)})`);
+    console.log(
+      `INSi sandbox: médiane d’un aller-retour par traits (keep-alive) ${median.toFixed(1)} ms (min ${times[0]!.toFixed(1)}, max ${times.at(-1)!.toFixed(1)})`,
+    );
     expect(sockets.size).toBe(1);
     // Loose bound: the 2-core build machine is shared; the figure is reported, not tuned here.
     expect(median).toBeLessThan(3000);

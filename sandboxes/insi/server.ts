@@ -28,7 +28,16 @@ import { checkClientCertificate, serverCredentials, trustFromPki, verifyCpsAsser
 import { SandboxFault, faultXml } from './faults.js';
 import { InsRegistry, type LookupResult, type TraitsQuery, type VitaleQuery } from './registry.js';
 import { SchemaUnavailable, SchemaValidator, type PartError } from './schemas.js';
-import { NS, operationForAction, operations, parseContentType, readEnvelope, responseXml, type OperationName, type SoapRequest } from './soap.js';
+import {
+  NS,
+  operationForAction,
+  operations,
+  parseContentType,
+  readEnvelope,
+  responseXml,
+  type OperationName,
+  type SoapRequest,
+} from './soap.js';
 import { DEFAULT_VITALE_DIR, loadVitaleCards } from './vitale.js';
 import { XmlRefused, childNamed, childrenNamed, defaultXmlLimits, parseUntrustedXml, serialize, textOf } from './xml.js';
 
@@ -166,8 +175,10 @@ function traitsQuery(payload: SoapRequest['payload']): TraitsQuery {
     query.sexe ? null : 'Sexe',
     query.dateNaissance ? null : 'DateNaissance',
   ].filter(Boolean);
-  if (missing.length > 0) throw new SandboxFault('requeteNonConforme', `Requête non conforme : trait(s) obligatoire(s) absent(s) : ${missing.join(', ')}.`);
-  if (!DATE_LUNAIRE.test(query.dateNaissance)) throw new SandboxFault('requeteNonConforme', 'Requête non conforme : DateNaissance attendue au format AAAA-MM-JJ.');
+  if (missing.length > 0)
+    throw new SandboxFault('requeteNonConforme', `Requête non conforme : trait(s) obligatoire(s) absent(s) : ${missing.join(', ')}.`);
+  if (!DATE_LUNAIRE.test(query.dateNaissance))
+    throw new SandboxFault('requeteNonConforme', 'Requête non conforme : DateNaissance attendue au format AAAA-MM-JJ.');
   return query;
 }
 
@@ -181,12 +192,19 @@ function vitaleQuery(payload: SoapRequest['payload']): VitaleQuery {
     dateNaissance: text('DateNaissance'),
     rangNaissance: text('RangNaissance'),
   };
-  if (!query.matriculeIndividu && !query.matriculeOD) throw new SandboxFault('requeteNonConforme', 'Requête non conforme : MatriculeOD ou MatriculeIndividu attendu.');
-  for (const [name, value] of [['MatriculeIndividu', query.matriculeIndividu], ['MatriculeOD', query.matriculeOD]] as const) {
-    if (value && !NIR.test(value)) throw new SandboxFault('requeteNonConforme', `Requête non conforme : ${name}/NumIdentifiant doit compter 13 caractères.`);
+  if (!query.matriculeIndividu && !query.matriculeOD)
+    throw new SandboxFault('requeteNonConforme', 'Requête non conforme : MatriculeOD ou MatriculeIndividu attendu.');
+  for (const [name, value] of [
+    ['MatriculeIndividu', query.matriculeIndividu],
+    ['MatriculeOD', query.matriculeOD],
+  ] as const) {
+    if (value && !NIR.test(value))
+      throw new SandboxFault('requeteNonConforme', `Requête non conforme : ${name}/NumIdentifiant doit compter 13 caractères.`);
   }
-  if (query.dateNaissance && !DATE_LUNAIRE.test(query.dateNaissance)) throw new SandboxFault('requeteNonConforme', 'Requête non conforme : DateNaissance attendue au format AAAA-MM-JJ.');
-  if (query.rangNaissance && !/^[0-9]{1,2}$/.test(query.rangNaissance)) throw new SandboxFault('requeteNonConforme', 'Requête non conforme : RangNaissance doit être un nombre.');
+  if (query.dateNaissance && !DATE_LUNAIRE.test(query.dateNaissance))
+    throw new SandboxFault('requeteNonConforme', 'Requête non conforme : DateNaissance attendue au format AAAA-MM-JJ.');
+  if (query.rangNaissance && !/^[0-9]{1,2}$/.test(query.rangNaissance))
+    throw new SandboxFault('requeteNonConforme', 'Requête non conforme : RangNaissance doit être un nombre.');
   return query;
 }
 
@@ -210,7 +228,11 @@ export async function startInsiSandbox(options: InsiSandboxOptions): Promise<Ins
   const trust: TrustMaterial = trustFromPki(manifest);
   const credentials = serverCredentials(manifest);
   const validator = new SchemaValidator({ referenceDir: options.referenceDir, timeoutMs: options.validationTimeoutMs });
-  const registry = new InsRegistry({ population: options.population, seed: options.populationSeed, cards: loadVitaleCards(options.vitaleDir ?? DEFAULT_VITALE_DIR) });
+  const registry = new InsRegistry({
+    population: options.population,
+    seed: options.populationSeed,
+    cards: loadVitaleCards(options.vitaleDir ?? DEFAULT_VITALE_DIR),
+  });
   const accepted = new Set(options.idam ?? [SANDBOX_IDAM]);
   const clock = options.clock ?? { now: () => Date.now() };
   try {
@@ -230,8 +252,8 @@ export async function startInsiSandbox(options: InsiSandboxOptions): Promise<Ins
       const peer = socket.getPeerCertificate(false);
       const raw = peer && 'raw' in peer ? (peer.raw as Buffer | undefined) : undefined;
       verdict = raw?.length
-        ? checkClientCertificate(new X509Certificate(raw).toString(), trust, new Date(clock.now())).catch(
-            (error: unknown) => (error instanceof SandboxFault ? error : new SandboxFault('certificatRefuse')),
+        ? checkClientCertificate(new X509Certificate(raw).toString(), trust, new Date(clock.now())).catch((error: unknown) =>
+            error instanceof SandboxFault ? error : new SandboxFault('certificatRefuse'),
           )
         : Promise.resolve(null);
       connectionCallers.set(socket, verdict);
@@ -239,9 +261,16 @@ export async function startInsiSandbox(options: InsiSandboxOptions): Promise<Ins
     return verdict;
   };
 
-  async function answer(req: IncomingMessage, record: InsiSandboxRequest): Promise<{ status: number; xml: string; headers?: Record<string, string> }> {
+  async function answer(
+    req: IncomingMessage,
+    record: InsiSandboxRequest,
+  ): Promise<{ status: number; xml: string; headers?: Record<string, string> }> {
     const contentType = parseContentType(req.headers['content-type']);
-    if (!contentType || contentType.mediaType !== 'application/soap+xml' || (contentType.charset !== null && contentType.charset !== 'utf-8')) {
+    if (
+      !contentType ||
+      contentType.mediaType !== 'application/soap+xml' ||
+      (contentType.charset !== null && contentType.charset !== 'utf-8')
+    ) {
       req.resume();
       throw new SandboxFault('typeDeContenu', `Reçu : ${String(req.headers['content-type'] ?? '(aucun)').slice(0, 100)}.`);
     }
@@ -299,7 +328,10 @@ export async function startInsiSandbox(options: InsiSandboxOptions): Promise<Ins
     if (!soap.lps) throw new SandboxFault('contexteLps', 'ContexteLPS absent.');
     const expected = operations[operation].body;
     if (soap.payload.namespaceURI !== expected.ns || soap.payload.localName !== expected.localName) {
-      throw new SandboxFault('requeteNonConforme', `Requête non conforme : l'opération ${operation} attend {${expected.ns}}${expected.localName}.`);
+      throw new SandboxFault(
+        'requeteNonConforme',
+        `Requête non conforme : l'opération ${operation} attend {${expected.ns}}${expected.localName}.`,
+      );
     }
     const parts: Record<string, string> = { bam: serialize(soap.bam), lps: serialize(soap.lps), body: serialize(soap.payload) };
     if (soap.security) parts.security = serialize(soap.security);
@@ -316,10 +348,20 @@ export async function startInsiSandbox(options: InsiSandboxOptions): Promise<Ins
     record.idam = idam;
     if (!idam || !accepted.has(idam)) throw new SandboxFault('idamInconnu');
 
-    const result: LookupResult = operation === 'rechercherInsAvecTraitsIdentite' ? registry.lookupTraits(traitsQuery(soap.payload)) : registry.lookupVitale(vitaleQuery(soap.payload));
+    const result: LookupResult =
+      operation === 'rechercherInsAvecTraitsIdentite'
+        ? registry.lookupTraits(traitsQuery(soap.payload))
+        : registry.lookupVitale(vitaleQuery(soap.payload));
     record.outcome = { codeCR: result.codeCR };
     record.identityId = result.identity?.id ?? null;
-    return { status: 200, xml: responseXml(result, { action: operations[operation].responseAction, relatesTo: soap.messageId, messageId: `uuid:${randomUUID()}` }) };
+    return {
+      status: 200,
+      xml: responseXml(result, {
+        action: operations[operation].responseAction,
+        relatesTo: soap.messageId,
+        messageId: `uuid:${randomUUID()}`,
+      }),
+    };
   }
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -358,7 +400,8 @@ export async function startInsiSandbox(options: InsiSandboxOptions): Promise<Ins
         record.httpStatus = fault.spec.httpStatus;
         record.outcome = { fault: fault.publicCode };
         const close = fault.name_ === 'tropVolumineux' ? { connection: 'close' } : undefined;
-        if (!res.headersSent && !res.destroyed) send(res, fault.spec.httpStatus, faultXml(fault, record.messageId), SOAP_CONTENT_TYPE, close);
+        if (!res.headersSent && !res.destroyed)
+          send(res, fault.spec.httpStatus, faultXml(fault, record.messageId), SOAP_CONTENT_TYPE, close);
       }
     } finally {
       record.durationMs = Math.round((performance.now() - started) * 100) / 100;
@@ -420,12 +463,17 @@ function readPki(dir: string): PkiManifest {
   try {
     return loadTestPki(dir);
   } catch {
-    throw new CabinetError('CONFIG_INVALID', `Bac à sable INSi : IGC de test introuvable ou illisible dans ${dir} (manifest.json). Créez-la avec « npx cabinet pki init ${dir} ».`);
+    throw new CabinetError(
+      'CONFIG_INVALID',
+      `Bac à sable INSi : IGC de test introuvable ou illisible dans ${dir} (manifest.json). Créez-la avec « npx cabinet pki init ${dir} ».`,
+    );
   }
 }
 
 function technicalText(operation: OperationName | null): string | undefined {
-  return operation === 'rechercherInsAvecCarteVitale' ? 'L\'appel au service de recherche avec la carte Vitale renvoie une erreur technique.' : undefined;
+  return operation === 'rechercherInsAvecCarteVitale'
+    ? "L'appel au service de recherche avec la carte Vitale renvoie une erreur technique."
+    : undefined;
 }
 
 /**
@@ -458,5 +506,8 @@ async function selfCheck(validator: SchemaValidator): Promise<void> {
 }
 
 function schemaRefusal(validator: SchemaValidator, reason: string): CabinetError {
-  return new CabinetError('CONFIG_INVALID', `Bac à sable INSi : les schémas officiels de ${validator.referenceDir} ne valident pas une requête correcte (${reason.slice(0, 200)}).`);
+  return new CabinetError(
+    'CONFIG_INVALID',
+    `Bac à sable INSi : les schémas officiels de ${validator.referenceDir} ne valident pas une requête correcte (${reason.slice(0, 200)}).`,
+  );
 }

@@ -12,16 +12,32 @@ import { parseUntrustedXml } from './xml.js';
 /** The recorded files have CRLF line ends (a checkout artefact: XML parsers read both the same). */
 const recorded = (name: string) => fs.readFileSync(path.join(INSI_REFERENCE_DIR, 'responses', name), 'utf8').replace(/\r\n/g, '\n');
 /** Comments and whitespace between tags removed: the recorded TEST_2.05 is indented and commented. */
-const normalize = (xml: string) => xml.replace(/<!--[\s\S]*?-->/g, '').replace(/>\s+</g, '><').trim();
+const normalize = (xml: string) =>
+  xml
+    .replace(/<!--[\s\S]*?-->/g, '')
+    .replace(/>\s+</g, '><')
+    .trim();
 
 describe('Content-Type SOAP 1.2', () => {
   it('lit type, charset et action (guillemets compris)', () => {
-    expect(parseContentType('application/soap+xml; charset=UTF-8; action="urn:a:b"')).toEqual({ mediaType: 'application/soap+xml', charset: 'utf-8', action: 'urn:a:b' });
+    expect(parseContentType('application/soap+xml; charset=UTF-8; action="urn:a:b"')).toEqual({
+      mediaType: 'application/soap+xml',
+      charset: 'utf-8',
+      action: 'urn:a:b',
+    });
     expect(parseContentType('Application/SOAP+XML')).toEqual({ mediaType: 'application/soap+xml', charset: null, action: null });
     expect(parseContentType('text/xml; charset=utf-8')?.mediaType).toBe('text/xml');
   });
   it('refuse un en-tête illisible ou un paramètre répété', () => {
-    for (const bad of [undefined, '', 'soap', 'application/soap+xml; charset', 'application/soap+xml; action="a"; action="b"', 'application/soap+xml; a="unterminated']) expect(parseContentType(bad)).toBeNull();
+    for (const bad of [
+      undefined,
+      '',
+      'soap',
+      'application/soap+xml; charset',
+      'application/soap+xml; action="a"; action="b"',
+      'application/soap+xml; a="unterminated',
+    ])
+      expect(parseContentType(bad)).toBeNull();
   });
 });
 
@@ -36,7 +52,10 @@ describe('réponse RESULTAT au format enregistré', () => {
   });
 
   it('ajoute l’en-tête WS-Addressing (Action …Response, RelatesTo) avant le corps', () => {
-    const xml = responseXml({ codeCR: '02', identity: null, matches: 2 }, { action: 'urn:x:Response', relatesTo: 'uuid:req', messageId: 'uuid:rep' });
+    const xml = responseXml(
+      { codeCR: '02', identity: null, matches: 2 },
+      { action: 'urn:x:Response', relatesTo: 'uuid:req', messageId: 'uuid:rep' },
+    );
     expect(xml).toContain('<soap:Header><wsa:Action xmlns:wsa="http://www.w3.org/2005/08/addressing">urn:x:Response</wsa:Action>');
     expect(xml).toContain('<wsa:RelatesTo xmlns:wsa="http://www.w3.org/2005/08/addressing">uuid:req</wsa:RelatesTo></soap:Header><S:Body');
     expect(xml).toContain(`<LibelleCR>${libelleCR['02']}</LibelleCR></CR></RESULTAT>`);
@@ -48,10 +67,14 @@ describe('réponse RESULTAT au format enregistré', () => {
       cr01: resultatXml({ codeCR: '01', identity: null, matches: 0 }),
       cr02: resultatXml({ codeCR: '02', identity: null, matches: 2 }),
     };
-    for (const identity of [...cnamIdentities, ...deVinciTwins]) parts[identity.id.replace(/[^a-z0-9-]/g, '_')] = resultatXml({ codeCR: '00', identity, matches: 1 });
+    for (const identity of [...cnamIdentities, ...deVinciTwins])
+      parts[identity.id.replace(/[^a-z0-9-]/g, '_')] = resultatXml({ codeCR: '00', identity, matches: 1 });
     expect(await validator.validate(parts, 'reponse')).toEqual([]);
     // The schema does catch a broken answer.
-    const errors = await validator.validate({ bad: '<RESULTAT xmlns="http://www.cnamts.fr/INSiResultat"><INDIVIDU/></RESULTAT>' }, 'reponse');
+    const errors = await validator.validate(
+      { bad: '<RESULTAT xmlns="http://www.cnamts.fr/INSiResultat"><INDIVIDU/></RESULTAT>' },
+      'reponse',
+    );
     expect(errors[0]?.part).toBe('bad');
     validator.close();
   });
@@ -88,7 +111,8 @@ describe('validation XSD (xmllint)', () => {
   });
 
   it('lit la sortie de xmllint partie par partie', () => {
-    const stderr = "body.xml:1: element x: Schemas validity error : Element 'x': non.\nbody.xml fails to validate\nbam.xml fails to validate\nlps.xml validates\nautre.xml:1: ignoré\n";
+    const stderr =
+      "body.xml:1: element x: Schemas validity error : Element 'x': non.\nbody.xml fails to validate\nbam.xml fails to validate\nlps.xml validates\nautre.xml:1: ignoré\n";
     expect(parseXmllintErrors(stderr, ['body', 'bam', 'lps'])).toEqual([
       { part: 'body', message: "Element 'x': non." },
       { part: 'bam', message: 'document non conforme au schéma' },
@@ -101,7 +125,7 @@ describe('fautes SOAP 1.2', () => {
     const expected =
       '<?xml version="1.0" encoding="UTF-8"?>\n<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><env:Body xmlns:env="http://www.w3.org/2003/05/soap-envelope">' +
       '<soap:Fault><soap:Code><soap:Value>soap:Sender</soap:Value><soap:Subcode><soap:Value>soap:siram_100</soap:Value></soap:Subcode></soap:Code>' +
-      '<soap:Reason><soap:Text xml:lang="fr">L\'accès par ce progiciel au service n\'est pas autorisé. Contactez l\'éditeur du progiciel ou votre responsable informatique.</soap:Text></soap:Reason>' +
+      "<soap:Reason><soap:Text xml:lang=\"fr\">L'accès par ce progiciel au service n'est pas autorisé. Contactez l'éditeur du progiciel ou votre responsable informatique.</soap:Text></soap:Reason>" +
       '<soap:Detail><siram:Erreur code="desir_550" messageID="uuid:b3549edd-4ae9-472a-b26f-fd2fb4ef397f" severite="erreur" xmlns:siram="urn:siram">Numéro d\'autorisation du logiciel inconnu.</siram:Erreur></soap:Detail>' +
       '</soap:Fault></env:Body></soap:Envelope>';
     expect(faultXml(new SandboxFault('idamInconnu'), 'uuid:b3549edd-4ae9-472a-b26f-fd2fb4ef397f')).toBe(expected);
@@ -133,7 +157,9 @@ describe('fautes SOAP 1.2', () => {
 
   it('VersionMismatch porte env:Upgrade, MustUnderstand env:NotUnderstood', () => {
     expect(faultXml(new SandboxFault('versionSoap'), null)).toContain('<soap:Upgrade><soap:SupportedEnvelope qname="ns1:Envelope"');
-    expect(faultXml(new SandboxFault('nonCompris', undefined, { notUnderstood: { ns: 'urn:x', localName: 'Truc' } }), null)).toContain('<soap:NotUnderstood qname="p:Truc" xmlns:p="urn:x"/>');
+    expect(faultXml(new SandboxFault('nonCompris', undefined, { notUnderstood: { ns: 'urn:x', localName: 'Truc' } }), null)).toContain(
+      '<soap:NotUnderstood qname="p:Truc" xmlns:p="urn:x"/>',
+    );
   });
 });
 
@@ -149,7 +175,13 @@ describe('lecture de l’enveloppe', () => {
     throw new Error('acceptée à tort');
   };
   it('refuse SOAP 1.1, un corps vide ou double, du texte, un élément inattendu', () => {
-    expect(fault(() => readEnvelope(parseUntrustedXml('<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><x/></s:Body></s:Envelope>')))).toBe('versionSoap');
+    expect(
+      fault(() =>
+        readEnvelope(
+          parseUntrustedXml('<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><x/></s:Body></s:Envelope>'),
+        ),
+      ),
+    ).toBe('versionSoap');
     expect(fault(() => readEnvelope(soap('<s:Body/>')))).toBe('messageIllisible');
     expect(fault(() => readEnvelope(soap('<s:Body><x/><y/></s:Body>')))).toBe('messageIllisible');
     expect(fault(() => readEnvelope(soap('<s:Body>texte<x/></s:Body>')))).toBe('messageIllisible');
@@ -157,7 +189,9 @@ describe('lecture de l’enveloppe', () => {
     expect(fault(() => readEnvelope(parseUntrustedXml('<Envelope><Body><x/></Body></Envelope>')))).toBe('messageIllisible');
   });
   it('refuse un bloc d’en-tête inconnu marqué mustUnderstand, et les doublons', () => {
-    expect(fault(() => readEnvelope(soap('<s:Header><u:X xmlns:u="urn:u" s:mustUnderstand="true"/></s:Header><s:Body><x/></s:Body>')))).toBe('nonCompris');
+    expect(
+      fault(() => readEnvelope(soap('<s:Header><u:X xmlns:u="urn:u" s:mustUnderstand="true"/></s:Header><s:Body><x/></s:Body>'))),
+    ).toBe('nonCompris');
     const twice = '<a:Action xmlns:a="http://www.w3.org/2005/08/addressing">x</a:Action>';
     expect(fault(() => readEnvelope(soap(`<s:Header>${twice}${twice}</s:Header><s:Body><x/></s:Body>`)))).toBe('enteteAdressageAbsent');
   });

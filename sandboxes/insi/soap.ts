@@ -70,7 +70,11 @@ export function parseContentType(header: string | undefined): SoapContentType | 
     params.set(name, value);
     rest = rest.slice(p[0].length);
   }
-  return { mediaType: match[1]!.toLowerCase(), charset: params.get('charset')?.toLowerCase() ?? null, action: params.get('action') ?? null };
+  return {
+    mediaType: match[1]!.toLowerCase(),
+    charset: params.get('charset')?.toLowerCase() ?? null,
+    action: params.get('action') ?? null,
+  };
 }
 
 /** Header blocks the service processes; any other one with mustUnderstand is a MustUnderstand fault. */
@@ -105,17 +109,20 @@ export function readEnvelope(doc: Document): SoapRequest {
   const rest = header ? parts.slice(1) : parts;
   const body = rest[0];
   if (!body || body.namespaceURI !== SOAP12_NS || body.localName !== 'Body' || rest.length !== 1 || hasText(envelope)) {
-    throw new SandboxFault('messageIllisible', 'L\'enveloppe doit contenir un en-tête facultatif puis un corps, et rien d\'autre.');
+    throw new SandboxFault('messageIllisible', "L'enveloppe doit contenir un en-tête facultatif puis un corps, et rien d'autre.");
   }
   const payloads = elementChildren(body);
-  if (payloads.length !== 1 || hasText(body)) throw new SandboxFault('messageIllisible', 'Le corps SOAP doit contenir exactement un élément.');
+  if (payloads.length !== 1 || hasText(body))
+    throw new SandboxFault('messageIllisible', 'Le corps SOAP doit contenir exactement un élément.');
 
   const blocks = header ? elementChildren(header) : [];
-  if (header && hasText(header)) throw new SandboxFault('messageIllisible', 'L\'en-tête SOAP ne contient que des blocs.');
+  if (header && hasText(header)) throw new SandboxFault('messageIllisible', "L'en-tête SOAP ne contient que des blocs.");
   for (const block of blocks) {
     const mu = block.getAttributeNS(SOAP12_NS, 'mustUnderstand');
     if ((mu === 'true' || mu === '1') && !understood.has(`${block.namespaceURI} ${block.localName}`)) {
-      throw new SandboxFault('nonCompris', undefined, { notUnderstood: { ns: block.namespaceURI ?? '', localName: block.localName ?? '' } });
+      throw new SandboxFault('nonCompris', undefined, {
+        notUnderstood: { ns: block.namespaceURI ?? '', localName: block.localName ?? '' },
+      });
     }
   }
   const single = (ns: string, localName: string): Element | null | 'plusieurs' => {
@@ -130,9 +137,11 @@ export function readEnvelope(doc: Document): SoapRequest {
   const security = single(NS.wsse, 'Security');
   if (security === 'plusieurs') throw new SandboxFault('securite', 'wsse:Security présent plusieurs fois.');
   const action = single(WSA_NS, 'Action');
-  if (action === 'plusieurs') throw new SandboxFault('enteteAdressageAbsent', 'wsa:Action présent plusieurs fois.', { problemHeader: 'wsa:Action' });
+  if (action === 'plusieurs')
+    throw new SandboxFault('enteteAdressageAbsent', 'wsa:Action présent plusieurs fois.', { problemHeader: 'wsa:Action' });
   const messageId = single(WSA_NS, 'MessageID');
-  if (messageId === 'plusieurs') throw new SandboxFault('enteteAdressageAbsent', 'wsa:MessageID présent plusieurs fois.', { problemHeader: 'wsa:MessageID' });
+  if (messageId === 'plusieurs')
+    throw new SandboxFault('enteteAdressageAbsent', 'wsa:MessageID présent plusieurs fois.', { problemHeader: 'wsa:MessageID' });
   return {
     doc,
     body,

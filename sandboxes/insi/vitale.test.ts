@@ -9,7 +9,13 @@ const holder = {
   ins: { matricule: '2480213055412', cle: '17', oid: '1.2.250.1.213.1.4.10' },
   traits: { nomNaissance: 'ROUSSEL', prenoms: ['MADELEINE'], sexe: 'F', dateNaissance: '1948-02-29', lieuNaissance: '13055' },
 };
-const card = (changes: Record<string, unknown> = {}) => ({ description: 'test', numeroSerie: '1', assure: { matricule: '2480213055412', cle: '17' }, beneficiaires: [holder], ...changes });
+const card = (changes: Record<string, unknown> = {}) => ({
+  description: 'test',
+  numeroSerie: '1',
+  assure: { matricule: '2480213055412', cle: '17' },
+  beneficiaires: [holder],
+  ...changes,
+});
 
 function refusal(run: () => unknown): CabinetError {
   try {
@@ -26,7 +32,9 @@ describe('cartes Vitale de test', () => {
     const cards = loadVitaleCards();
     expect(cards.map((c) => c.id)).toEqual(['assuree-nir-historique', 'assuree-seule-roussel', 'famille-martineau', 'famille-santoni']);
     const martineau = cards.find((c) => c.id === 'famille-martineau')!;
-    expect(martineau.beneficiaries.filter((b) => b.identity.traits.dateNaissance === '2019-11-02').map((b) => b.rangNaissance)).toEqual([1, 2]);
+    expect(martineau.beneficiaries.filter((b) => b.identity.traits.dateNaissance === '2019-11-02').map((b) => b.rangNaissance)).toEqual([
+      1, 2,
+    ]);
     expect(martineau.beneficiaries.filter((b) => b.nirCarte === null)).toHaveLength(3);
   });
 

@@ -92,7 +92,8 @@ function bad(file: string, reason: string): CabinetError {
 
 function checkKey(file: string, what: string, value: { matricule: string; cle: string }): void {
   const computed = matriculeKey(value.matricule);
-  if (computed !== value.cle) throw bad(file, `clé ${value.cle} de ${what} ${value.matricule} incorrecte (calculée : ${computed ?? 'aucune'}).`);
+  if (computed !== value.cle)
+    throw bad(file, `clé ${value.cle} de ${what} ${value.matricule} incorrecte (calculée : ${computed ?? 'aucune'}).`);
 }
 
 /** Checks one parsed card file and turns it into cards and identities. */
@@ -107,7 +108,8 @@ export function readVitaleCard(id: string, data: unknown): VitaleCard {
   checkKey(file, 'l’assuré', card.assure);
   const holders = card.beneficiaires.filter((b) => b.qualite === 'assure');
   if (holders.length !== 1) throw bad(file, 'la carte doit porter exactement un bénéficiaire de qualité « assure ».');
-  if (holders[0]!.nirCarte?.matricule !== card.assure.matricule) throw bad(file, 'le NIR du bénéficiaire « assure » doit être celui de l’assuré.');
+  if (holders[0]!.nirCarte?.matricule !== card.assure.matricule)
+    throw bad(file, 'le NIR du bénéficiaire « assure » doit être celui de l’assuré.');
   const ranks = new Set<string>();
   const beneficiaries = card.beneficiaires.map((b, index): VitaleBeneficiary => {
     const label = `du bénéficiaire ${index + 1}`;
@@ -115,7 +117,8 @@ export function readVitaleCard(id: string, data: unknown): VitaleCard {
     checkKey(file, `l’INS ${label}`, b.ins);
     for (const h of b.historique ?? []) checkKey(file, `l’INS historique ${label}`, h);
     const rank = `${b.traits.dateNaissance}|${b.rangNaissance}`;
-    if (ranks.has(rank)) throw bad(file, `deux bénéficiaires nés le ${b.traits.dateNaissance} ont le même rang de naissance ${b.rangNaissance}.`);
+    if (ranks.has(rank))
+      throw bad(file, `deux bénéficiaires nés le ${b.traits.dateNaissance} ont le même rang de naissance ${b.rangNaissance}.`);
     ranks.add(rank);
     const sexDigit = b.ins.matricule[0];
     if ((b.traits.sexe === 'M') !== (sexDigit === '1')) throw bad(file, `le NIR ${label} ne correspond pas à son sexe.`);
@@ -149,7 +152,8 @@ export function loadVitaleCards(dir: string = DEFAULT_VITALE_DIR): VitaleCard[] 
   } catch {
     throw new CabinetError('CONFIG_INVALID', `Dossier des cartes Vitale de test introuvable : ${dir}`);
   }
-  if (names.length > MAX_FILES) throw new CabinetError('CONFIG_INVALID', `Trop de cartes Vitale de test dans ${dir} (${names.length}, maximum ${MAX_FILES}).`);
+  if (names.length > MAX_FILES)
+    throw new CabinetError('CONFIG_INVALID', `Trop de cartes Vitale de test dans ${dir} (${names.length}, maximum ${MAX_FILES}).`);
   const cards: VitaleCard[] = [];
   for (const name of names) {
     const full = path.join(dir, name);

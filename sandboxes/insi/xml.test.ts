@@ -25,7 +25,8 @@ describe('lecture d’un XML non fiable', () => {
   });
 
   it('refuse le XML mal formé, vide, à plusieurs racines', () => {
-    for (const text of ['', 'pas du xml', '<x>', '<x></y>', '<x/><y/>', '<x a="1" a="2"/>', '<p:x/>', '\u0000']) expect(refused(text)).toBeTruthy();
+    for (const text of ['', 'pas du xml', '<x>', '<x></y>', '<x/><y/>', '<x a="1" a="2"/>', '<p:x/>', '\u0000'])
+      expect(refused(text)).toBeTruthy();
   });
 
   it('borne la profondeur, le nombre d’éléments et d’attributs', () => {

@@ -41,14 +41,21 @@ export function parseUntrustedXml(text: string, limits: XmlLimits = defaultXmlLi
       noProcessingInstructions: true,
       refuse: (message, reason) =>
         new XmlRefused(
-          reason === 'doctype' ? 'DTD interdite (DOCTYPE)' : reason === 'profondeur' ? `imbrication trop profonde (plus de ${limits.maxDepth} niveaux)` : reason === 'instruction' ? 'instruction de traitement interdite' : message,
+          reason === 'doctype'
+            ? 'DTD interdite (DOCTYPE)'
+            : reason === 'profondeur'
+              ? `imbrication trop profonde (plus de ${limits.maxDepth} niveaux)`
+              : reason === 'instruction'
+                ? 'instruction de traitement interdite'
+                : message,
         ),
     },
     {
       opentag: (tag) => {
         elements += 1;
         if (elements > limits.maxElements) throw new XmlRefused(`trop d’éléments (plus de ${limits.maxElements})`);
-        if (Object.keys(tag.attributes).length > limits.maxAttributes) throw new XmlRefused(`trop d’attributs sur un élément (plus de ${limits.maxAttributes})`);
+        if (Object.keys(tag.attributes).length > limits.maxAttributes)
+          throw new XmlRefused(`trop d’attributs sur un élément (plus de ${limits.maxAttributes})`);
       },
     },
     { xmlns: true },

@@ -108,7 +108,9 @@ export const paths = (dir: string) => ({
 /** Refuses what would break a config line (spaces, quotes, newlines, braces, `%`). */
 export function assertSafePath(p: string): void {
   if (!/^\/[A-Za-z0-9._/+-]+$/.test(p)) {
-    throw new Error(`Chemin refusé pour la configuration des serveurs de messagerie (caractères autorisés : lettres, chiffres, . _ - + /) : ${p}`);
+    throw new Error(
+      `Chemin refusé pour la configuration des serveurs de messagerie (caractères autorisés : lettres, chiffres, . _ - + /) : ${p}`,
+    );
   }
 }
 

@@ -7,7 +7,12 @@
  */
 import fs from 'node:fs';
 
-export const BINARIES = { dovecot: '/usr/sbin/dovecot', postfix: '/usr/sbin/postfix', postconf: '/usr/sbin/postconf', postqueue: '/usr/sbin/postqueue' } as const;
+export const BINARIES = {
+  dovecot: '/usr/sbin/dovecot',
+  postfix: '/usr/sbin/postfix',
+  postconf: '/usr/sbin/postconf',
+  postqueue: '/usr/sbin/postqueue',
+} as const;
 
 /** Whether Dovecot and Postfix can run here (a developer's Mac has neither). */
 export function mailServersAvailable(): { ok: true } | { ok: false; message: string } {
@@ -30,7 +35,8 @@ export function mailServersAvailable(): { ok: true } | { ok: false; message: str
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
     return {
       ok: false,
-      message: 'L’opérateur MSSanté de test doit être lancé en administrateur (root) : Postfix et Dovecot changent d’utilisateur à leur démarrage.',
+      message:
+        'L’opérateur MSSanté de test doit être lancé en administrateur (root) : Postfix et Dovecot changent d’utilisateur à leur démarrage.',
     };
   }
   return { ok: true };

@@ -3,7 +3,14 @@ import { carteMarieMartin, sandboxPractitioners, testPkiPractitioners } from '..
 import { rppsWithKey, type PkiIdentity } from '../pki/test-pki.js';
 import { localPart, mailboxesFromPki } from './mailboxes.js';
 
-const card = (id: string, role: PkiIdentity['role'], givenName: string, surname: string, idNatPs: string, extra: Partial<PkiIdentity> = {}): PkiIdentity => ({
+const card = (
+  id: string,
+  role: PkiIdentity['role'],
+  givenName: string,
+  surname: string,
+  idNatPs: string,
+  extra: Partial<PkiIdentity> = {},
+): PkiIdentity => ({
   id,
   role,
   label: id,

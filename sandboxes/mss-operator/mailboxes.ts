@@ -61,7 +61,13 @@ export function mailboxesFromPki(pki: Pick<PkiManifest, 'identities' | 'dir'>, r
   for (const card of pki.identities) {
     const domain = DOMAIN_BY_ROLE[card.role];
     if (!domain || !card.idNatPs || !card.givenName || !card.surname || !card.p12 || !card.certPem || !card.password) continue;
-    const refusal = card.revoked ? 'certificat révoqué' : card.expired ? 'certificat expiré' : card.role === 'etranger' ? 'autorité de certification inconnue' : undefined;
+    const refusal = card.revoked
+      ? 'certificat révoqué'
+      : card.expired
+        ? 'certificat expiré'
+        : card.role === 'etranger'
+          ? 'autorité de certification inconnue'
+          : undefined;
     const mailbox: OperatorMailbox = {
       address: `${localPart(card.givenName, card.surname)}@${domain}`,
       identity: card.id,

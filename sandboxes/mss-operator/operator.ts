@@ -11,10 +11,38 @@ import { z } from 'zod';
 import { CabinetError } from '../../shared/contract/outcome.js';
 import { PATIENT_MSS_DOMAIN, parseMssAddress } from '../../shared/domain/mss/address.js';
 import { identity, loadTestPki, pkiPath, type PkiManifest } from '../pki/test-pki.js';
-import { assertSafePath, certificatePasswd, DEFAULT_PORTS, dovecotConf, MAIL_UID, noCertificatePasswd, oauth2Conf, paths, postfixMainCf, postfixMasterCf, postfixTables, tokenPasswd, usersPasswd, type OperatorLayout, type OperatorPorts } from './config.js';
+import {
+  assertSafePath,
+  certificatePasswd,
+  DEFAULT_PORTS,
+  dovecotConf,
+  MAIL_UID,
+  noCertificatePasswd,
+  oauth2Conf,
+  paths,
+  postfixMainCf,
+  postfixMasterCf,
+  postfixTables,
+  tokenPasswd,
+  usersPasswd,
+  type OperatorLayout,
+  type OperatorPorts,
+} from './config.js';
 import { mailboxesFromPki, PRO_DOMAINS, type OperatorMailbox } from './mailboxes.js';
 import { startPatientStandin, type PatientReply } from './patient-standin.js';
-import { alive, BINARIES, busyPorts, freePorts, mailServersAvailable, readPid, runCommand, runDaemon, stopPid, waitForPort, waitPortsClosed } from './processes.js';
+import {
+  alive,
+  BINARIES,
+  busyPorts,
+  freePorts,
+  mailServersAvailable,
+  readPid,
+  runCommand,
+  runDaemon,
+  stopPid,
+  waitForPort,
+  waitPortsClosed,
+} from './processes.js';
 
 export { mailServersAvailable } from './processes.js';
 export type { OperatorPorts } from './config.js';
@@ -81,7 +109,12 @@ export interface StartMssOperatorOptions {
   psc?: { url: string; ca?: string; submissionPort?: number };
 }
 
-const stateSchema = z.object({ owner: z.number().int(), dovecot: z.number().int().nullable(), postfix: z.number().int().nullable(), ports: z.record(z.string(), z.number()) });
+const stateSchema = z.object({
+  owner: z.number().int(),
+  dovecot: z.number().int().nullable(),
+  postfix: z.number().int().nullable(),
+  ports: z.record(z.string(), z.number()),
+});
 
 const HOSTNAME = 'mss.test-mssante.fr';
 
@@ -94,9 +127,14 @@ function refuseRunning(dir: string): void {
   } catch {
     state = null;
   }
-  const pids = [state?.dovecot, state?.postfix, readPid(p.dovecotPid), readPid(p.postfixPid)].filter((x): x is number => typeof x === 'number' && alive(x));
+  const pids = [state?.dovecot, state?.postfix, readPid(p.dovecotPid), readPid(p.postfixPid)].filter(
+    (x): x is number => typeof x === 'number' && alive(x),
+  );
   if (pids.length > 0) {
-    throw new CabinetError('CONFLICT', `Un opérateur MSSanté de test tourne déjà dans ${dir} (PID ${[...new Set(pids)].join(', ')}) : arrêtez-le d’abord (Ctrl+C dans « cabinet sandbox start mss »), ou utilisez un autre dossier.`);
+    throw new CabinetError(
+      'CONFLICT',
+      `Un opérateur MSSanté de test tourne déjà dans ${dir} (PID ${[...new Set(pids)].join(', ')}) : arrêtez-le d’abord (Ctrl+C dans « cabinet sandbox start mss »), ou utilisez un autre dossier.`,
+    );
   }
 }
 
@@ -114,7 +152,10 @@ export async function startMssOperator(options: StartMssOperatorOptions): Promis
   const ports: OperatorPorts = { ...DEFAULT_PORTS, ...options.ports };
   const portList = Object.values(ports);
   if (new Set(portList).size !== portList.length || portList.some((port) => !Number.isInteger(port) || port < 1024 || port > 65535)) {
-    throw new CabinetError('INVALID_REQUEST', `Ports de l’opérateur MSSanté invalides (distincts, entre 1024 et 65535) : ${JSON.stringify(ports)}`);
+    throw new CabinetError(
+      'INVALID_REQUEST',
+      `Ports de l’opérateur MSSanté invalides (distincts, entre 1024 et 65535) : ${JSON.stringify(ports)}`,
+    );
   }
   const timeoutMs = options.timeoutMs ?? 15_000;
   fs.mkdirSync(dir, { recursive: true });
@@ -122,14 +163,20 @@ export async function startMssOperator(options: StartMssOperatorOptions): Promis
   refuseRunning(dir);
   const busy = await busyPorts(portList);
   if (busy.length > 0) {
-    throw new CabinetError('CONFLICT', `Ports déjà utilisés sur 127.0.0.1 : ${busy.join(', ')}. Un autre opérateur MSSanté de test tourne peut-être : arrêtez-le ou choisissez d’autres ports.`);
+    throw new CabinetError(
+      'CONFLICT',
+      `Ports déjà utilisés sur 127.0.0.1 : ${busy.join(', ')}. Un autre opérateur MSSanté de test tourne peut-être : arrêtez-le ou choisissez d’autres ports.`,
+    );
   }
 
   let pki: PkiManifest;
   try {
     pki = loadTestPki(options.pkiDir);
   } catch (error) {
-    throw new CabinetError('NOT_FOUND', `IGC de test introuvable ou illisible dans ${options.pkiDir} (créez-la avec « cabinet pki init ») : ${(error as Error).message}`);
+    throw new CabinetError(
+      'NOT_FOUND',
+      `IGC de test introuvable ou illisible dans ${options.pkiDir} (créez-la avec « cabinet pki init ») : ${(error as Error).message}`,
+    );
   }
   const read = (relative: string) => fs.readFileSync(pkiPath(pki, relative), 'utf8');
   const server = identity(pki, 'serveur-mss');
@@ -141,7 +188,8 @@ export async function startMssOperator(options: StartMssOperatorOptions): Promis
   // Folders: the mail processes (users mail, dovecot, dovenull, postfix) must traverse dir.
   const p = paths(dir);
   fs.rmSync(p.postfixQueue, { recursive: true, force: true }); // an earlier run's queue would replay old mail
-  for (const folder of [p.dovecotDir, p.dovecotState, p.mailRoot, p.postfixDir, p.postfixQueue, p.postfixData, p.tls, p.patients]) fs.mkdirSync(folder, { recursive: true });
+  for (const folder of [p.dovecotDir, p.dovecotState, p.mailRoot, p.postfixDir, p.postfixQueue, p.postfixData, p.tls, p.patients])
+    fs.mkdirSync(folder, { recursive: true });
   fs.chmodSync(dir, 0o711);
   for (const folder of [p.dovecotDir, p.postfixDir, p.tls]) fs.chmodSync(folder, 0o755);
   fs.chownSync(p.mailRoot, MAIL_UID, MAIL_UID);
@@ -156,8 +204,10 @@ export async function startMssOperator(options: StartMssOperatorOptions): Promis
   writeFile(p.postfixCa, caPem);
 
   const pscUrl = options.psc ? new URL(options.psc.url) : null;
-  if (pscUrl && pscUrl.protocol !== 'https:') throw new CabinetError('INVALID_REQUEST', `Pro Santé Connect doit être joint en HTTPS : ${options.psc!.url}`);
-  if (pscUrl && !/^[A-Za-z0-9._/:[\]-]+$/.test(`${pscUrl.host}${pscUrl.pathname}`)) throw new CabinetError('INVALID_REQUEST', `Adresse Pro Santé Connect refusée pour la configuration de Dovecot : ${options.psc!.url}`);
+  if (pscUrl && pscUrl.protocol !== 'https:')
+    throw new CabinetError('INVALID_REQUEST', `Pro Santé Connect doit être joint en HTTPS : ${options.psc!.url}`);
+  if (pscUrl && !/^[A-Za-z0-9._/:[\]-]+$/.test(`${pscUrl.host}${pscUrl.pathname}`))
+    throw new CabinetError('INVALID_REQUEST', `Adresse Pro Santé Connect refusée pour la configuration de Dovecot : ${options.psc!.url}`);
   const tokenSubmission = options.psc ? (options.psc.submissionPort ?? (await freePorts(1))[0]!) : null;
   if (tokenSubmission !== null && (portList.includes(tokenSubmission) || (await busyPorts([tokenSubmission])).length > 0)) {
     throw new CabinetError('CONFLICT', `Port de soumission par jeton Pro Santé Connect déjà utilisé : ${tokenSubmission}.`);
@@ -175,7 +225,14 @@ export async function startMssOperator(options: StartMssOperatorOptions): Promis
       opens: m.opens,
       fingerprint: new crypto.X509Certificate(fs.readFileSync(m.certPem)).fingerprint256,
     })),
-    ...(pscUrl && tokenSubmission !== null ? { oauth: { userinfoUrl: `${pscUrl.origin}${pscUrl.pathname.replace(/\/+$/, '')}/protocol/openid-connect/userinfo`, submissionPort: tokenSubmission } } : {}),
+    ...(pscUrl && tokenSubmission !== null
+      ? {
+          oauth: {
+            userinfoUrl: `${pscUrl.origin}${pscUrl.pathname.replace(/\/+$/, '')}/protocol/openid-connect/userinfo`,
+            submissionPort: tokenSubmission,
+          },
+        }
+      : {}),
   };
   writeFile(p.dovecotConf, dovecotConf(layout));
   writeFile(p.certPasswd, certificatePasswd(layout.mailboxes));
@@ -203,7 +260,12 @@ export async function startMssOperator(options: StartMssOperatorOptions): Promis
   };
 
   let stopped = false;
-  const standin = await startPatientStandin({ dir: p.patients, port: ports.patient, operatorSmtp: { host: '127.0.0.1', port: ports.smtp }, proDomains: PRO_DOMAINS });
+  const standin = await startPatientStandin({
+    dir: p.patients,
+    port: ports.patient,
+    operatorSmtp: { host: '127.0.0.1', port: ports.smtp },
+    proDomains: PRO_DOMAINS,
+  });
   const stopAll = async () => {
     const dovecotPid = state.dovecot ?? readPid(p.dovecotPid);
     const postfixPid = state.postfix ?? readPid(p.postfixPid);
@@ -217,11 +279,25 @@ export async function startMssOperator(options: StartMssOperatorOptions): Promis
       standin.activate(patient.ins);
       if (patient.readReceipts) standin.setReadReceipts(patient.ins, true);
     }
-    await runDaemon(BINARIES.dovecot, ['-c', p.dovecotConf], 'Démarrage de Dovecot', path.join(p.dovecotDir, 'demarrage.log'), timeoutMs, tail(p.dovecotLog));
+    await runDaemon(
+      BINARIES.dovecot,
+      ['-c', p.dovecotConf],
+      'Démarrage de Dovecot',
+      path.join(p.dovecotDir, 'demarrage.log'),
+      timeoutMs,
+      tail(p.dovecotLog),
+    );
     state.dovecot = readPid(p.dovecotPid);
     saveState();
     fs.chownSync(p.postfixData, uidOf('postfix'), 0);
-    await runDaemon(BINARIES.postfix, ['-c', p.postfixDir, 'start'], 'Démarrage de Postfix', path.join(p.postfixDir, 'demarrage.log'), timeoutMs, tail(p.postfixLog));
+    await runDaemon(
+      BINARIES.postfix,
+      ['-c', p.postfixDir, 'start'],
+      'Démarrage de Postfix',
+      path.join(p.postfixDir, 'demarrage.log'),
+      timeoutMs,
+      tail(p.postfixLog),
+    );
     await Promise.all([
       waitForPort(ports.imaps, 'Dovecot (IMAPS)', timeoutMs, tail(p.dovecotLog)),
       waitForPort(ports.imap, 'Dovecot (IMAP)', timeoutMs, tail(p.dovecotLog)),
@@ -233,7 +309,11 @@ export async function startMssOperator(options: StartMssOperatorOptions): Promis
     state.postfix = readPid(p.postfixPid);
     state.dovecot = readPid(p.dovecotPid);
     saveState();
-    if (!state.dovecot || !state.postfix) throw new CabinetError('UNAVAILABLE', `Les serveurs de messagerie ont démarré sans écrire leur PID (${p.dovecotPid}, ${p.postfixPid}).`);
+    if (!state.dovecot || !state.postfix)
+      throw new CabinetError(
+        'UNAVAILABLE',
+        `Les serveurs de messagerie ont démarré sans écrire leur PID (${p.dovecotPid}, ${p.postfixPid}).`,
+      );
   } catch (error) {
     await stopAll();
     throw error;
@@ -241,8 +321,21 @@ export async function startMssOperator(options: StartMssOperatorOptions): Promis
   const startedInMs = Math.round(performance.now() - t0);
 
   // Dovecot offers STARTTLS on LMTP too: verified against the test authorities.
-  const lmtpDovecot = nodemailer.createTransport({ lmtp: true, host: '127.0.0.1', port: ports.lmtp, tls: { ca: caPem, servername: 'localhost' }, connectionTimeout: 10_000, socketTimeout: 30_000 });
-  const lmtpPatient = nodemailer.createTransport({ lmtp: true, host: '127.0.0.1', port: ports.patient, connectionTimeout: 10_000, socketTimeout: 30_000 });
+  const lmtpDovecot = nodemailer.createTransport({
+    lmtp: true,
+    host: '127.0.0.1',
+    port: ports.lmtp,
+    tls: { ca: caPem, servername: 'localhost' },
+    connectionTimeout: 10_000,
+    socketTimeout: 30_000,
+  });
+  const lmtpPatient = nodemailer.createTransport({
+    lmtp: true,
+    host: '127.0.0.1',
+    port: ports.patient,
+    connectionTimeout: 10_000,
+    socketTimeout: 30_000,
+  });
 
   return {
     imap: { host: '127.0.0.1', port: ports.imaps },
@@ -281,7 +374,8 @@ export async function startMssOperator(options: StartMssOperatorOptions): Promis
       for (;;) {
         const out = await runCommand(BINARIES.postqueue, ['-c', p.postfixDir, '-j'], 'File d’attente de Postfix', 10_000);
         if (out.trim() === '') return;
-        if (Date.now() > deadline) throw new CabinetError('UNAVAILABLE', `File d’attente de Postfix non vide après ${timeout / 1000} s : ${out.slice(0, 1000)}`);
+        if (Date.now() > deadline)
+          throw new CabinetError('UNAVAILABLE', `File d’attente de Postfix non vide après ${timeout / 1000} s : ${out.slice(0, 1000)}`);
         await runCommand(BINARIES.postqueue, ['-c', p.postfixDir, '-f'], 'File d’attente de Postfix', 10_000).catch(() => '');
         await new Promise((r) => setTimeout(r, 200));
       }
@@ -300,7 +394,10 @@ export async function startMssOperator(options: StartMssOperatorOptions): Promis
 function assertTraversable(dir: string): void {
   for (let current = path.dirname(dir); ; current = path.dirname(current)) {
     if ((fs.statSync(current).mode & 0o001) === 0) {
-      throw new CabinetError('INVALID_REQUEST', `Le dossier ${current} est fermé aux utilisateurs système de Postfix et Dovecot : l’opérateur MSSanté de test ne peut pas s’installer dans ${dir}. Choisissez un dossier dont les parents sont traversables (chmod o+x), par exemple sous ${'/tmp'}.`);
+      throw new CabinetError(
+        'INVALID_REQUEST',
+        `Le dossier ${current} est fermé aux utilisateurs système de Postfix et Dovecot : l’opérateur MSSanté de test ne peut pas s’installer dans ${dir}. Choisissez un dossier dont les parents sont traversables (chmod o+x), par exemple sous ${'/tmp'}.`,
+      );
     }
     if (path.dirname(current) === current) return;
   }
@@ -312,6 +409,7 @@ function uidOf(user: string): number {
     .split('\n')
     .find((l) => l.startsWith(`${user}:`));
   const uid = line ? Number(line.split(':')[2]) : NaN;
-  if (!Number.isInteger(uid)) throw new CabinetError('UNAVAILABLE', `Utilisateur système « ${user} » absent : le paquet Postfix est-il bien installé ?`);
+  if (!Number.isInteger(uid))
+    throw new CabinetError('UNAVAILABLE', `Utilisateur système « ${user} » absent : le paquet Postfix est-il bien installé ?`);
   return uid;
 }

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { checkRecipient, checkSender, mayPatientReply, proAddress, wantsReadReceipt, type PatientSpace, type ReceivedSummary } from './patient-rules.js';
+import {
+  checkRecipient,
+  checkSender,
+  mayPatientReply,
+  proAddress,
+  wantsReadReceipt,
+  type PatientSpace,
+  type ReceivedSummary,
+} from './patient-rules.js';
 
 const insWithKey = (matricule: string) => `${matricule}${String(97 - Number(BigInt(matricule) % 97n)).padStart(2, '0')}`;
 const ACTIF = insWithKey('2800175123456');
@@ -23,7 +31,12 @@ describe('checkRecipient', () => {
     expect(checkRecipient('pas une adresse', spaces)).toMatchObject({ status: '5.1.2' });
   });
   it('keeps SMTP replies 7-bit', () => {
-    for (const address of [`${CLOS}@patient.mssante.fr`, `${insWithKey('2690375123458')}@patient.mssante.fr`, 'x@y.fr', `12@patient.mssante.fr`]) {
+    for (const address of [
+      `${CLOS}@patient.mssante.fr`,
+      `${insWithKey('2690375123458')}@patient.mssante.fr`,
+      'x@y.fr',
+      `12@patient.mssante.fr`,
+    ]) {
       const r = checkRecipient(address, spaces);
       expect('text' in r && /^[\x20-\x7e]+$/.test(r.text)).toBe(true);
     }
@@ -41,12 +54,22 @@ describe('senders', () => {
   });
 });
 
-const msg = (id: string, from: string, extra: Partial<ReceivedSummary> = {}): ReceivedSummary => ({ messageId: `<${id}>`, from, inReplyTo: null, references: [], fin: false, ...extra });
+const msg = (id: string, from: string, extra: Partial<ReceivedSummary> = {}): ReceivedSummary => ({
+  messageId: `<${id}>`,
+  from,
+  inReplyTo: null,
+  references: [],
+  fin: false,
+  ...extra,
+});
 
 describe('mayPatientReply', () => {
   const received = [msg('a@cab', martin), msg('b@hop', 'julien.petit@hopital.test-mssante.fr')];
   it('never lets a patient start a thread', () => {
-    expect(mayPatientReply(received, martin, undefined)).toMatchObject({ ok: false, message: expect.stringMatching(/commencer une conversation/) });
+    expect(mayPatientReply(received, martin, undefined)).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/commencer une conversation/),
+    });
     expect(mayPatientReply(received, martin, '')).toMatchObject({ ok: false });
     expect(mayPatientReply(received, martin, '<inconnu@x>')).toMatchObject({ ok: false, message: expect.stringMatching(/aucun message/) });
     // A message received from someone else is not a thread with this professional.
@@ -57,7 +80,11 @@ describe('mayPatientReply', () => {
     expect(mayPatientReply(received, martin, 'a@cab')).toMatchObject({ ok: true });
   });
   it('refuses once the latest message of the thread from the professional carries FIN, also for earlier messages of the thread', () => {
-    const thread = [msg('a@cab', martin), msg('other@cab', martin), msg('c@cab', martin, { inReplyTo: '<reply@patient>', references: ['<a@cab>', '<reply@patient>'], fin: true })];
+    const thread = [
+      msg('a@cab', martin),
+      msg('other@cab', martin),
+      msg('c@cab', martin, { inReplyTo: '<reply@patient>', references: ['<a@cab>', '<reply@patient>'], fin: true }),
+    ];
     expect(mayPatientReply(thread, martin, '<c@cab>')).toMatchObject({ ok: false, message: expect.stringMatching(/X-MSS-MES: FIN/) });
     expect(mayPatientReply(thread, martin, '<a@cab>')).toMatchObject({ ok: false });
     // Another thread with the same professional stays open.

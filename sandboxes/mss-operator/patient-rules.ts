@@ -35,7 +35,11 @@ export function proAddress(raw: string, proDomains: readonly string[]): string |
 export function checkSender(sender: string, proDomains: readonly string[]): SmtpRefusal | null {
   if (sender === '') return null;
   if (!proAddress(sender, proDomains)) {
-    return { code: 550, status: '5.7.1', text: "Expediteur refuse : seules les messageries de l'espace de confiance MSSante ecrivent aux patients" };
+    return {
+      code: 550,
+      status: '5.7.1',
+      text: "Expediteur refuse : seules les messageries de l'espace de confiance MSSante ecrivent aux patients",
+    };
   }
   return null;
 }
@@ -50,14 +54,14 @@ export function checkRecipient(recipient: string, spaces: ReadonlyMap<string, Pa
     return { code: 550, status: '5.1.2', text: `Domaine non servi ici : seul ${PATIENT_MSS_DOMAIN} l'est` };
   }
   if (!parsed.ins) {
-    return { code: 550, status: '5.1.3', text: "Adresse invalide : la partie locale doit etre un INS (matricule + cle, 15 caracteres)" };
+    return { code: 550, status: '5.1.3', text: 'Adresse invalide : la partie locale doit etre un INS (matricule + cle, 15 caracteres)' };
   }
   const space = spaces.get(parsed.ins);
   if (!space) {
-    return { code: 550, status: '5.1.1', text: "Destinataire inconnu : aucun profil Mon espace sante active pour cet INS" };
+    return { code: 550, status: '5.1.1', text: 'Destinataire inconnu : aucun profil Mon espace sante active pour cet INS' };
   }
   if (space.state === 'clos') {
-    return { code: 550, status: '5.2.1', text: "Profil Mon espace sante clos : le patient ne recoit plus de messages" };
+    return { code: 550, status: '5.2.1', text: 'Profil Mon espace sante clos : le patient ne recoit plus de messages' };
   }
   return { ins: parsed.ins };
 }
@@ -82,15 +86,25 @@ export const bareId = (id: string) => id.trim().replace(/^<|>$/g, '');
  * thread is closed: the latest message from that professional in the
  * thread carries `X-MSS-MES: FIN`.
  */
-export function mayPatientReply<T extends ReceivedSummary>(received: readonly T[], to: string, inReplyTo: string | undefined): { ok: true; thread: T[] } | { ok: false; message: string } {
+export function mayPatientReply<T extends ReceivedSummary>(
+  received: readonly T[],
+  to: string,
+  inReplyTo: string | undefined,
+): { ok: true; thread: T[] } | { ok: false; message: string } {
   if (!inReplyTo) {
-    return { ok: false, message: 'Un patient ne peut pas commencer une conversation : il répond seulement à un message reçu d’un professionnel.' };
+    return {
+      ok: false,
+      message: 'Un patient ne peut pas commencer une conversation : il répond seulement à un message reçu d’un professionnel.',
+    };
   }
   const target = bareId(inReplyTo);
   const pro = to.trim().toLowerCase();
   const original = received.find((m) => bareId(m.messageId) === target);
   if (!original || original.from !== pro) {
-    return { ok: false, message: `Réponse refusée : le patient n’a reçu aucun message ${target} de ${pro}. Un patient ne peut pas commencer une conversation.` };
+    return {
+      ok: false,
+      message: `Réponse refusée : le patient n’a reçu aucun message ${target} de ${pro}. Un patient ne peut pas commencer une conversation.`,
+    };
   }
   // The thread: every message from this professional linked to the original by Message-ID, In-Reply-To or References.
   const ids = new Set([target, ...original.references.map(bareId)]);
@@ -112,13 +126,20 @@ export function mayPatientReply<T extends ReceivedSummary>(received: readonly T[
   const ordered = received.filter((m) => thread.has(m));
   const latest = ordered[ordered.length - 1]!;
   if (latest.fin) {
-    return { ok: false, message: 'Réponse refusée : le professionnel a clos cet échange (X-MSS-MES: FIN), le patient ne peut plus y répondre.' };
+    return {
+      ok: false,
+      message: 'Réponse refusée : le professionnel a clos cet échange (X-MSS-MES: FIN), le patient ne peut plus y répondre.',
+    };
   }
   return { ok: true, thread: ordered };
 }
 
 /** Should the stand-in send a read receipt (MDN) for this message? Only when asked and the patient's flag is on. */
-export function wantsReadReceipt(space: PatientSpace, dispositionNotificationTo: string | null, proDomains: readonly string[]): string | null {
+export function wantsReadReceipt(
+  space: PatientSpace,
+  dispositionNotificationTo: string | null,
+  proDomains: readonly string[],
+): string | null {
   if (!space.readReceipts || space.state !== 'actif' || !dispositionNotificationTo) return null;
   return proAddress(dispositionNotificationTo, proDomains);
 }

@@ -17,7 +17,17 @@ import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
 import { CabinetError } from '../../shared/contract/outcome.js';
 import { PATIENT_MSS_DOMAIN, patientMssAddress } from '../../shared/domain/mss/address.js';
-import { bareId, checkRecipient, checkSender, mayPatientReply, proAddress, wantsReadReceipt, type PatientSpace, type ReceivedSummary, type SmtpRefusal } from './patient-rules.js';
+import {
+  bareId,
+  checkRecipient,
+  checkSender,
+  mayPatientReply,
+  proAddress,
+  wantsReadReceipt,
+  type PatientSpace,
+  type ReceivedSummary,
+  type SmtpRefusal,
+} from './patient-rules.js';
 
 /** Largest message the stand-in accepts (the operator's own limit is 25 MiB). */
 const MAX_MESSAGE_BYTES = 26 * 1024 * 1024;
@@ -68,12 +78,25 @@ const normalizeIns = (ins: string): string => {
   return address.slice(0, address.indexOf('@'));
 };
 
-export async function startPatientStandin(options: { dir: string; port: number; operatorSmtp: { host: string; port: number }; proDomains: readonly string[] }): Promise<PatientStandin> {
+export async function startPatientStandin(options: {
+  dir: string;
+  port: number;
+  operatorSmtp: { host: string; port: number };
+  proDomains: readonly string[];
+}): Promise<PatientStandin> {
   const spaces = new Map<string, PatientSpace>();
   const received = new Map<string, Received[]>();
   const pending = new Set<Promise<unknown>>();
   fs.mkdirSync(options.dir, { recursive: true, mode: 0o700 });
-  const transport = nodemailer.createTransport({ host: options.operatorSmtp.host, port: options.operatorSmtp.port, secure: false, ignoreTLS: true, name: 'mes.patient.mssante.fr', connectionTimeout: 10_000, socketTimeout: 30_000 });
+  const transport = nodemailer.createTransport({
+    host: options.operatorSmtp.host,
+    port: options.operatorSmtp.port,
+    secure: false,
+    ignoreTLS: true,
+    name: 'mes.patient.mssante.fr',
+    connectionTimeout: 10_000,
+    socketTimeout: 30_000,
+  });
 
   const sendMdn = async (ins: string, to: string, original: { messageId: string; subject: string; raw: Buffer }) => {
     const from = `${ins}@${PATIENT_MSS_DOMAIN}`;
@@ -133,12 +156,19 @@ export async function startPatientStandin(options: { dir: string; port: number; 
     fs.writeFileSync(file, raw, { mode: 0o600 });
     list.push({ messageId, from, inReplyTo: parsed.inReplyTo ?? null, references, fin, file, subject: parsed.subject ?? '' });
     received.set(ins, list);
-    const dnt = firstAddress(parsed.headers.get('disposition-notification-to') as AddressObject | undefined) ?? (typeof parsed.headers.get('disposition-notification-to') === 'string' ? String(parsed.headers.get('disposition-notification-to')) : null);
+    const dnt =
+      firstAddress(parsed.headers.get('disposition-notification-to') as AddressObject | undefined) ??
+      (typeof parsed.headers.get('disposition-notification-to') === 'string'
+        ? String(parsed.headers.get('disposition-notification-to'))
+        : null);
     const space = spaces.get(ins);
     const mdnTo = space ? wantsReadReceipt(space, dnt, options.proDomains) : null;
     if (mdnTo) {
       const job = sendMdn(ins, mdnTo, { messageId, subject: parsed.subject ?? '', raw }).catch((error: unknown) => {
-        fs.appendFileSync(path.join(options.dir, 'erreurs.log'), `${new Date().toISOString()} accusé de lecture non envoyé : ${String(error)}\n`);
+        fs.appendFileSync(
+          path.join(options.dir, 'erreurs.log'),
+          `${new Date().toISOString()} accusé de lecture non envoyé : ${String(error)}\n`,
+        );
       });
       pending.add(job);
       void job.finally(() => pending.delete(job));
@@ -159,7 +189,8 @@ export async function startPatientStandin(options: { dir: string; port: number; 
     socketTimeout: 60_000,
     logger: false,
     onConnect(session, callback) {
-      if (session.remoteAddress !== '127.0.0.1' && session.remoteAddress !== '::ffff:127.0.0.1') return callback(refusal({ code: 554, status: '5.7.1', text: 'Connexion refusee' }));
+      if (session.remoteAddress !== '127.0.0.1' && session.remoteAddress !== '::ffff:127.0.0.1')
+        return callback(refusal({ code: 554, status: '5.7.1', text: 'Connexion refusee' }));
       callback();
     },
     onMailFrom(address, _session, callback) {
@@ -174,7 +205,8 @@ export async function startPatientStandin(options: { dir: string; port: number; 
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
-        if ((stream as unknown as { sizeExceeded?: boolean }).sizeExceeded) return callback(refusal({ code: 552, status: '5.3.4', text: 'Message trop volumineux' }));
+        if ((stream as unknown as { sizeExceeded?: boolean }).sizeExceeded)
+          return callback(refusal({ code: 552, status: '5.3.4', text: 'Message trop volumineux' }));
         const raw = Buffer.concat(chunks);
         const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
         const results = session.envelope.rcptTo.map(async (rcpt) => {
@@ -185,7 +217,8 @@ export async function startPatientStandin(options: { dir: string; port: number; 
         });
         Promise.all(results).then(
           (replies) => callback(null, replies as unknown as string),
-          (error: unknown) => callback(refusal({ code: 451, status: '4.3.0', text: `Erreur temporaire du bac a sable : ${String(error).slice(0, 200)}` })),
+          (error: unknown) =>
+            callback(refusal({ code: 451, status: '4.3.0', text: `Erreur temporaire du bac a sable : ${String(error).slice(0, 200)}` })),
         );
       });
     },
@@ -201,7 +234,8 @@ export async function startPatientStandin(options: { dir: string; port: number; 
   const space = (ins: string) => {
     const key = normalizeIns(ins);
     const found = spaces.get(key);
-    if (!found) throw new CabinetError('NOT_FOUND', `Aucun profil Mon espace santé pour l’INS ${key} dans le bac à sable : activez-le d’abord.`);
+    if (!found)
+      throw new CabinetError('NOT_FOUND', `Aucun profil Mon espace santé pour l’INS ${key} dans le bac à sable : activez-le d’abord.`);
     return found;
   };
 
@@ -225,9 +259,11 @@ export async function startPatientStandin(options: { dir: string; port: number; 
     async send(ins, reply) {
       const key = normalizeIns(ins);
       const current = space(key);
-      if (current.state !== 'actif') throw new CabinetError('CONFLICT', `Le profil Mon espace santé de ${key} est clos : le patient ne peut plus écrire.`);
+      if (current.state !== 'actif')
+        throw new CabinetError('CONFLICT', `Le profil Mon espace santé de ${key} est clos : le patient ne peut plus écrire.`);
       const to = proAddress(reply.to, options.proDomains);
-      if (!to) throw new CabinetError('INVALID_REQUEST', `Destinataire refusé : ${reply.to} n’est pas une messagerie de professionnel MSSanté.`);
+      if (!to)
+        throw new CabinetError('INVALID_REQUEST', `Destinataire refusé : ${reply.to} n’est pas une messagerie de professionnel MSSanté.`);
       const list = received.get(key) ?? [];
       const allowed = mayPatientReply(list, to, reply.inReplyTo);
       if (!allowed.ok) throw new CabinetError('CONFLICT', allowed.message);
@@ -246,11 +282,16 @@ export async function startPatientStandin(options: { dir: string; port: number; 
         references,
         headers: reply.readReceipt ? { 'Disposition-Notification-To': from } : {},
       });
-      const raw = await new Promise<Buffer>((resolve, reject) => composer.compile().build((error, message) => (error ? reject(error) : resolve(message))));
+      const raw = await new Promise<Buffer>((resolve, reject) =>
+        composer.compile().build((error, message) => (error ? reject(error) : resolve(message))),
+      );
       try {
         await transport.sendMail({ envelope: { from, to: [to] }, raw });
       } catch (error) {
-        throw new CabinetError('UNAVAILABLE', `L’opérateur a refusé la réponse du patient : ${String((error as Error).message ?? error).slice(0, 300)}`);
+        throw new CabinetError(
+          'UNAVAILABLE',
+          `L’opérateur a refusé la réponse du patient : ${String((error as Error).message ?? error).slice(0, 300)}`,
+        );
       }
       return messageId;
     },

@@ -29,7 +29,14 @@ export async function runCommand(file: string, args: readonly string[], what: st
  * goes to `logFile`, never to a pipe (the forked daemon would hold the pipe
  * open and the call would wait for it).
  */
-export async function runDaemon(file: string, args: readonly string[], what: string, logFile: string, timeoutMs = 20_000, extraLog?: () => string): Promise<void> {
+export async function runDaemon(
+  file: string,
+  args: readonly string[],
+  what: string,
+  logFile: string,
+  timeoutMs = 20_000,
+  extraLog?: () => string,
+): Promise<void> {
   const fd = fs.openSync(logFile, 'a', 0o600);
   try {
     const child = spawn(file, [...args], { stdio: ['ignore', fd, fd], detached: false });
@@ -81,7 +88,10 @@ export async function waitForPort(port: number, what: string, timeoutMs: number,
     if (await portOpen(port)) return;
     await new Promise((r) => setTimeout(r, 25));
   }
-  throw new CabinetError('UNAVAILABLE', `${what} n’écoute pas sur 127.0.0.1:${port} après ${timeoutMs / 1000} s.${log ? ` Journal : ${log().slice(-1500)}` : ''}`);
+  throw new CabinetError(
+    'UNAVAILABLE',
+    `${what} n’écoute pas sur 127.0.0.1:${port} après ${timeoutMs / 1000} s.${log ? ` Journal : ${log().slice(-1500)}` : ''}`,
+  );
 }
 
 export function readPid(file: string): number | null {

@@ -27,7 +27,15 @@ export function sandboxPatientsIns(): string[] {
 /** Submission port for Pro Santé Connect tokens in the sandbox (next to 19587, the certificate one). */
 export const SANDBOX_TOKEN_SUBMISSION_PORT = 19588;
 
-export async function startMssSandbox(options: { pkiDir: string; imapsPort?: number; smtpPort?: number; patients?: string[]; dir?: string; pscUrl?: string | null; tokenSmtpPort?: number }): Promise<{ url: string; lines: string[]; close(): Promise<void> }> {
+export async function startMssSandbox(options: {
+  pkiDir: string;
+  imapsPort?: number;
+  smtpPort?: number;
+  patients?: string[];
+  dir?: string;
+  pscUrl?: string | null;
+  tokenSmtpPort?: number;
+}): Promise<{ url: string; lines: string[]; close(): Promise<void> }> {
   const dir = options.dir ?? path.join(os.tmpdir(), `cabinet-mss-${typeof process.getuid === 'function' ? process.getuid() : 0}`);
   fs.mkdirSync(dir, { recursive: true, mode: 0o711 });
   fs.chmodSync(dir, 0o711);
@@ -46,7 +54,11 @@ export async function startMssSandbox(options: { pkiDir: string; imapsPort?: num
     `URL=${url}`,
     `IMAP_STARTTLS=imap://${op.imapStarttls.host}:${op.imapStarttls.port}`,
     `SMTP=smtp://${op.smtp.host}:${op.smtp.port} (STARTTLS, certificat client exigé)`,
-    ...(op.smtpToken ? [`SMTP_JETON=smtp://${op.smtpToken.host}:${op.smtpToken.port} (STARTTLS, jeton Pro Santé Connect en XOAUTH2, vérifié auprès de ${pscUrl})`] : []),
+    ...(op.smtpToken
+      ? [
+          `SMTP_JETON=smtp://${op.smtpToken.host}:${op.smtpToken.port} (STARTTLS, jeton Pro Santé Connect en XOAUTH2, vérifié auprès de ${pscUrl})`,
+        ]
+      : []),
     `Opérateur MSSanté de test démarré en ${op.startedInMs} ms dans ${op.dir} (nom TLS du serveur : ${op.servername}).`,
     'Boîtes aux lettres (ouvertes par le certificat d’authentification de la carte ; mot de passe des .p12 : cabinet-test) :',
     ...op.mailboxes.map((m) => `  ${m.address}  ←  ${m.p12}${m.opens ? '' : `  (refusé : ${m.refusal})`}`),

@@ -86,7 +86,12 @@ export function buildPkcs12({ entries, chainDer, password, iterations = 2048 }: 
     const keyId = localKeyId(entry.certDer);
     certBags.push(certBag(entry.certDer, bagAttributes(entry.friendlyName, keyId)));
     const privateKeyInfo = asn1.fromDer(forge.util.createBuffer(bytes(entry.keyPkcs8Der)));
-    const encrypted = forge.pki.encryptPrivateKeyInfo(privateKeyInfo, password, { algorithm: 'aes256', count: iterations, saltSize: 16, prfAlgorithm: 'sha256' });
+    const encrypted = forge.pki.encryptPrivateKeyInfo(privateKeyInfo, password, {
+      algorithm: 'aes256',
+      count: iterations,
+      saltSize: 16,
+      prfAlgorithm: 'sha256',
+    });
     keyBags.push(seq([oid(OIDS.pkcs8ShroudedKeyBag), explicit0(encrypted), bagAttributes(entry.friendlyName, keyId)]));
   }
   for (const cert of chainDer) certBags.push(certBag(cert));
@@ -104,7 +109,11 @@ export function buildPkcs12({ entries, chainDer, password, iterations = 2048 }: 
     octets(macSalt),
     asn1.create(U, T.INTEGER, false, asn1.integerToDer(iterations).getBytes()),
   ]);
-  const pfx = seq([asn1.create(U, T.INTEGER, false, asn1.integerToDer(3).getBytes()), seq([oid(OIDS.data), explicit0(octets(safeDer))]), macData]);
+  const pfx = seq([
+    asn1.create(U, T.INTEGER, false, asn1.integerToDer(3).getBytes()),
+    seq([oid(OIDS.data), explicit0(octets(safeDer))]),
+    macData,
+  ]);
   return Buffer.from(der(pfx), 'binary');
 }
 

@@ -91,7 +91,9 @@ function run(input: WorkerInput): WorkerOutput {
     if (!free) return { ok: false, reason: 'no-free-slot', message: 'aucun emplacement libre' };
     pkcs11.C_InitToken(free, input.soPin, input.tokenLabel);
     // SoftHSM gives the initialised token a new slot id (derived from its serial).
-    const slot = pkcs11.C_GetSlotList(true).find((s) => (pkcs11.C_GetTokenInfo(s).flags & p.CKF_TOKEN_INITIALIZED) !== 0 && label(s) === input.tokenLabel);
+    const slot = pkcs11
+      .C_GetSlotList(true)
+      .find((s) => (pkcs11.C_GetTokenInfo(s).flags & p.CKF_TOKEN_INITIALIZED) !== 0 && label(s) === input.tokenLabel);
     if (!slot) throw new Error('jeton initialisé introuvable');
     const tokenSerial = pkcs11.C_GetTokenInfo(slot).serialNumber.trim();
 

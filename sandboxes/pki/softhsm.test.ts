@@ -52,7 +52,13 @@ beforeAll(async () => {
   conf = path.join(tmp, 'hsm', 'softhsm2.conf');
   const gp = identity(pki, 'medecin-martin');
   const started = performance.now();
-  card = await loadCardIntoSoftHsm({ p12Path: pkiPath(pki, gp.p12!), password: gp.password!, pin: gp.pin!, label: 'CPS MARTIN', softhsmConf: conf });
+  card = await loadCardIntoSoftHsm({
+    p12Path: pkiPath(pki, gp.p12!),
+    password: gp.password!,
+    pin: gp.pin!,
+    label: 'CPS MARTIN',
+    softhsmConf: conf,
+  });
   loadMs = performance.now() - started;
   console.info(`loadCardIntoSoftHsm : ${Math.round(loadMs)} ms`);
   // This process is the card's user: its module reads our private configuration.
@@ -94,19 +100,27 @@ describe('loadCardIntoSoftHsm', () => {
     p11.C_Login(session, pkcs11js.CKU_USER, '1234');
     try {
       const gp = identity(pki, 'medecin-martin');
-      const certs = { '01': new X509Certificate(fs.readFileSync(pkiPath(pki, gp.certPem!))), '02': new X509Certificate(fs.readFileSync(pkiPath(pki, gp.signatureCertPem!))) };
+      const certs = {
+        '01': new X509Certificate(fs.readFileSync(pkiPath(pki, gp.certPem!))),
+        '02': new X509Certificate(fs.readFileSync(pkiPath(pki, gp.signatureCertPem!))),
+      };
       const keys: Record<string, Buffer> = {};
       for (const [id, name] of [
         ['01', 'authentification'],
         ['02', 'signature'],
       ] as const) {
-        const byId = (cls: number) => find(session, [{ type: pkcs11js.CKA_CLASS, value: cls }, { type: pkcs11js.CKA_ID, value: Buffer.from(id, 'hex') }]);
+        const byId = (cls: number) =>
+          find(session, [
+            { type: pkcs11js.CKA_CLASS, value: cls },
+            { type: pkcs11js.CKA_ID, value: Buffer.from(id, 'hex') },
+          ]);
         const [key] = byId(pkcs11js.CKO_PRIVATE_KEY);
         const [pub] = byId(pkcs11js.CKO_PUBLIC_KEY);
         const [cert] = byId(pkcs11js.CKO_CERTIFICATE);
         expect(key && pub && cert, id).toBeTruthy();
         keys[id] = key!;
-        for (const handle of [key!, pub!, cert!]) expect(p11.C_GetAttributeValue(session, handle, [{ type: pkcs11js.CKA_LABEL }])[0]!.value.toString()).toBe(name);
+        for (const handle of [key!, pub!, cert!])
+          expect(p11.C_GetAttributeValue(session, handle, [{ type: pkcs11js.CKA_LABEL }])[0]!.value.toString()).toBe(name);
         expect(bool(session, key!, pkcs11js.CKA_SIGN)).toBe(true);
         expect(bool(session, key!, pkcs11js.CKA_PRIVATE)).toBe(true);
         expect(bool(session, key!, pkcs11js.CKA_SENSITIVE)).toBe(true);
@@ -139,10 +153,14 @@ describe('loadCardIntoSoftHsm', () => {
       [card.keys.signature, gp.signatureCertPem!],
     ] as const) {
       const out = path.join(tmp, `sig-${key.id}`);
-      const result = spawnSync('openssl', ['dgst', '-sha256', '-engine', 'pkcs11', '-keyform', 'engine', '-sign', `${key.uri};pin-value=1234`, '-out', out, message], {
-        env: { ...process.env, SOFTHSM2_CONF: conf, PKCS11_MODULE_PATH: SOFTHSM_MODULE },
-        encoding: 'utf8',
-      });
+      const result = spawnSync(
+        'openssl',
+        ['dgst', '-sha256', '-engine', 'pkcs11', '-keyform', 'engine', '-sign', `${key.uri};pin-value=1234`, '-out', out, message],
+        {
+          env: { ...process.env, SOFTHSM2_CONF: conf, PKCS11_MODULE_PATH: SOFTHSM_MODULE },
+          encoding: 'utf8',
+        },
+      );
       expect(result.status, result.stderr).toBe(0);
       const cert = new X509Certificate(fs.readFileSync(pkiPath(pki, certFile)));
       expect(crypto.verify('sha256', Buffer.from('bonjour'), cert.publicKey, fs.readFileSync(out))).toBe(true);
@@ -152,8 +170,14 @@ describe('loadCardIntoSoftHsm', () => {
   it('refuses a second token with the same label, a wrong password and the system token folder, in French', async () => {
     const gp = identity(pki, 'medecin-martin');
     const base = { p12Path: pkiPath(pki, gp.p12!), password: gp.password!, pin: '1234' };
-    await expect(loadCardIntoSoftHsm({ ...base, label: 'CPS MARTIN', softhsmConf: conf })).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('existe déjà') });
-    await expect(loadCardIntoSoftHsm({ ...base, password: 'mauvais', label: 'AUTRE', softhsmConf: conf })).rejects.toMatchObject({ code: 'UNAUTHORIZED', message: 'Mot de passe du fichier .p12 incorrect.' });
+    await expect(loadCardIntoSoftHsm({ ...base, label: 'CPS MARTIN', softhsmConf: conf })).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringContaining('existe déjà'),
+    });
+    await expect(loadCardIntoSoftHsm({ ...base, password: 'mauvais', label: 'AUTRE', softhsmConf: conf })).rejects.toMatchObject({
+      code: 'UNAUTHORIZED',
+      message: 'Mot de passe du fichier .p12 incorrect.',
+    });
     const systemTokens = '/var/lib/softhsm/tokens';
     const before = fs.existsSync(systemTokens) ? fs.readdirSync(systemTokens) : null;
     const systemConf = path.join(tmp, 'systeme.conf');
@@ -162,16 +186,27 @@ describe('loadCardIntoSoftHsm', () => {
     expect(refused).toBeInstanceOf(CabinetError);
     expect(refused).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('dossier de jetons du système') });
     expect(fs.existsSync(systemTokens) ? fs.readdirSync(systemTokens) : null).toEqual(before);
-    await expect(removeSoftHsmToken({ conf, tokenLabel: 'ABSENTE' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('Aucun jeton SoftHSM nommé « ABSENTE »') });
+    await expect(removeSoftHsmToken({ conf, tokenLabel: 'ABSENTE' })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: expect.stringContaining('Aucun jeton SoftHSM nommé « ABSENTE »'),
+    });
   });
 
   it('makes its own private configuration when none is given', async () => {
     const nurse = identity(pki, 'infirmier-petit');
-    const own = await loadCardIntoSoftHsm({ p12Path: pkiPath(pki, nurse.p12!), password: nurse.password!, pin: nurse.pin!, label: 'CPS PETIT' });
+    const own = await loadCardIntoSoftHsm({
+      p12Path: pkiPath(pki, nurse.p12!),
+      password: nurse.password!,
+      pin: nurse.pin!,
+      label: 'CPS PETIT',
+    });
     try {
       expect(own.conf.startsWith(os.tmpdir())).toBe(true);
       expect(own.conf).not.toBe(conf);
-      const listed = spawnSync('softhsm2-util', ['--show-slots'], { env: { ...process.env, SOFTHSM2_CONF: own.conf }, encoding: 'utf8' }).stdout;
+      const listed = spawnSync('softhsm2-util', ['--show-slots'], {
+        env: { ...process.env, SOFTHSM2_CONF: own.conf },
+        encoding: 'utf8',
+      }).stdout;
       expect(listed).toContain('CPS PETIT');
     } finally {
       fs.rmSync(path.dirname(own.conf), { recursive: true, force: true });
@@ -184,7 +219,10 @@ describe('card removal and insertion, as a running PKCS#11 user sees them (SoftH
     const slot = p11.C_GetSlotList(true).find((s) => label(s) === 'CPS MARTIN')!;
     const session = p11.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION);
     p11.C_Login(session, pkcs11js.CKU_USER, '1234');
-    const [key] = find(session, [{ type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY }, { type: pkcs11js.CKA_ID, value: Buffer.from('01', 'hex') }]);
+    const [key] = find(session, [
+      { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
+      { type: pkcs11js.CKA_ID, value: Buffer.from('01', 'hex') },
+    ]);
     expect(sign(session, key!, Buffer.from('avant'))).toHaveLength(256);
     const countBefore = p11.C_GetSlotList(true).length;
 
@@ -200,7 +238,13 @@ describe('card removal and insertion, as a running PKCS#11 user sees them (SoftH
 
     // Insertion of another card while the module is initialised: not seen yet.
     const nurse = identity(pki, 'infirmier-petit');
-    await loadCardIntoSoftHsm({ p12Path: pkiPath(pki, nurse.p12!), password: nurse.password!, pin: nurse.pin!, label: 'CPS PETIT', softhsmConf: conf });
+    await loadCardIntoSoftHsm({
+      p12Path: pkiPath(pki, nurse.p12!),
+      password: nurse.password!,
+      pin: nurse.pin!,
+      label: 'CPS PETIT',
+      softhsmConf: conf,
+    });
     expect(slotLabels()).not.toContain('CPS PETIT');
 
     p11.C_Finalize();

@@ -121,10 +121,14 @@ export function softHsmTokenDir(conf: string): string {
     throw new CabinetError('NOT_FOUND', `Configuration SoftHSM introuvable : ${conf}.`);
   }
   const dir = /^\s*directories\.tokendir\s*=\s*(.+?)\s*$/m.exec(text)?.[1];
-  if (!dir) throw new CabinetError('CONFIG_INVALID', `La configuration SoftHSM ${conf} n’indique pas de dossier de jetons (directories.tokendir).`);
+  if (!dir)
+    throw new CabinetError('CONFIG_INVALID', `La configuration SoftHSM ${conf} n’indique pas de dossier de jetons (directories.tokendir).`);
   const resolved = path.resolve(path.dirname(conf), dir);
   if (SYSTEM_TOKEN_DIRS.includes(resolved.replace(/\/+$/, ''))) {
-    throw new CabinetError('CONFIG_INVALID', 'Refusé : cette configuration SoftHSM utilise le dossier de jetons du système. Utilisez une configuration privée.');
+    throw new CabinetError(
+      'CONFIG_INVALID',
+      'Refusé : cette configuration SoftHSM utilise le dossier de jetons du système. Utilisez une configuration privée.',
+    );
   }
   return resolved;
 }
@@ -167,8 +171,10 @@ function runWorker(input: WorkerInput | WorkerListInput, conf: string): Promise<
  */
 export async function loadCardIntoSoftHsm(options: LoadCardOptions): Promise<SoftHsmCard> {
   const modulePath = options.modulePath ?? SOFTHSM_MODULE;
-  if (!fs.existsSync(modulePath)) throw new CabinetError('UNAVAILABLE', `SoftHSM2 n’est pas installé (module ${modulePath} introuvable) : apt-get install softhsm2.`);
-  if (!options.label || Buffer.byteLength(options.label) > 32) throw new CabinetError('INVALID_REQUEST', 'Le nom du jeton doit faire de 1 à 32 octets.');
+  if (!fs.existsSync(modulePath))
+    throw new CabinetError('UNAVAILABLE', `SoftHSM2 n’est pas installé (module ${modulePath} introuvable) : apt-get install softhsm2.`);
+  if (!options.label || Buffer.byteLength(options.label) > 32)
+    throw new CabinetError('INVALID_REQUEST', 'Le nom du jeton doit faire de 1 à 32 octets.');
   if (!/^\d{4,}$/.test(options.pin)) throw new CabinetError('INVALID_REQUEST', 'Le code PIN doit comporter au moins 4 chiffres.');
 
   let confPath: string;
@@ -195,34 +201,67 @@ export async function loadCardIntoSoftHsm(options: LoadCardOptions): Promise<Sof
     const key = content.keys.find((k) => k.friendlyName === name);
     const cert = content.certificates.find((c) => c.friendlyName === name && c.localKeyId === key?.localKeyId);
     if (!key || !cert) {
-      throw new CabinetError('INVALID_REQUEST', `Le fichier .p12 ne contient pas la paire « ${name} » (clé et certificat de même localKeyId) attendue d’une carte.`);
+      throw new CabinetError(
+        'INVALID_REQUEST',
+        `Le fichier .p12 ne contient pas la paire « ${name} » (clé et certificat de même localKeyId) attendue d’une carte.`,
+      );
     }
     const parsed = parseCertificate(cert.der);
     const privateKey = createPrivateKey(key.keyPem);
     const subject = parsed.subjectDer.toString('base64');
     objects.push(
       { kind: 'private', id, label: name, der: privateKey.export({ type: 'pkcs8', format: 'der' }).toString('base64'), subject },
-      { kind: 'public', id, label: name, der: createPublicKey(privateKey).export({ type: 'spki', format: 'der' }).toString('base64'), subject },
-      { kind: 'certificate', id, label: name, der: cert.der.toString('base64'), subject, issuer: parsed.issuerDer.toString('base64'), serial: parsed.serialDer.toString('base64') },
+      {
+        kind: 'public',
+        id,
+        label: name,
+        der: createPublicKey(privateKey).export({ type: 'spki', format: 'der' }).toString('base64'),
+        subject,
+      },
+      {
+        kind: 'certificate',
+        id,
+        label: name,
+        der: cert.der.toString('base64'),
+        subject,
+        issuer: parsed.issuerDer.toString('base64'),
+        serial: parsed.serialDer.toString('base64'),
+      },
     );
   }
 
-  const result = await runWorker({ action: 'load', modulePath, tokenLabel: options.label, soPin: options.soPin ?? TEST_CARD_SO_PIN, pin: options.pin, objects }, confPath);
+  const result = await runWorker(
+    { action: 'load', modulePath, tokenLabel: options.label, soPin: options.soPin ?? TEST_CARD_SO_PIN, pin: options.pin, objects },
+    confPath,
+  );
   if (!result.ok || !('slotId' in result)) {
-    if (!result.ok && result.reason === 'label-exists') throw new CabinetError('CONFLICT', `Un jeton SoftHSM nommé « ${options.label} » existe déjà dans cette configuration.`);
-    throw new CabinetError('UNAVAILABLE', `Le chargement de la carte de test dans SoftHSM a échoué : ${result.ok ? 'réponse inattendue' : result.message}.`);
+    if (!result.ok && result.reason === 'label-exists')
+      throw new CabinetError('CONFLICT', `Un jeton SoftHSM nommé « ${options.label} » existe déjà dans cette configuration.`);
+    throw new CabinetError(
+      'UNAVAILABLE',
+      `Le chargement de la carte de test dans SoftHSM a échoué : ${result.ok ? 'réponse inattendue' : result.message}.`,
+    );
   }
   const keys = Object.fromEntries(
     Object.entries(CARD_KEY_IDS).map(([name, id]) => [name, { id, label: name, uri: pkcs11Uri(options.label, id) }]),
   ) as SoftHsmCard['keys'];
-  return { modulePath, tokenLabel: options.label, slotId: Number(result.slotId), tokenSerial: result.tokenSerial, conf: confPath, tokenDir, keys };
+  return {
+    modulePath,
+    tokenLabel: options.label,
+    slotId: Number(result.slotId),
+    tokenSerial: result.tokenSerial,
+    conf: confPath,
+    tokenDir,
+    keys,
+  };
 }
 
 /** The initialised tokens of a configuration (label and serial). */
 export async function listSoftHsmTokens(conf: string, modulePath = SOFTHSM_MODULE): Promise<{ label: string; serial: string }[]> {
   softHsmTokenDir(conf);
   const result = await runWorker({ action: 'list', modulePath }, conf);
-  if (!result.ok || !('tokens' in result)) throw new CabinetError('UNAVAILABLE', `Lecture des jetons SoftHSM impossible : ${result.ok ? 'réponse inattendue' : result.message}.`);
+  if (!result.ok || !('tokens' in result))
+    throw new CabinetError('UNAVAILABLE', `Lecture des jetons SoftHSM impossible : ${result.ok ? 'réponse inattendue' : result.message}.`);
   return result.tokens;
 }
 
@@ -231,16 +270,23 @@ export async function listSoftHsmTokens(conf: string, modulePath = SOFTHSM_MODUL
  * for what PKCS#11 users then see). Deleted by serial: softhsm2-util 2.6.1
  * does not find a label with a space (`--token "CPS MARTIN"`).
  */
-export async function removeSoftHsmToken(options: { conf: string; tokenLabel: string; tokenSerial?: string; modulePath?: string }): Promise<void> {
+export async function removeSoftHsmToken(options: {
+  conf: string;
+  tokenLabel: string;
+  tokenSerial?: string;
+  modulePath?: string;
+}): Promise<void> {
   softHsmTokenDir(options.conf);
-  const serial = options.tokenSerial ?? (await listSoftHsmTokens(options.conf, options.modulePath)).find((t) => t.label === options.tokenLabel)?.serial;
+  const serial =
+    options.tokenSerial ?? (await listSoftHsmTokens(options.conf, options.modulePath)).find((t) => t.label === options.tokenLabel)?.serial;
   const notFound = () => new CabinetError('NOT_FOUND', `Aucun jeton SoftHSM nommé « ${options.tokenLabel} » dans cette configuration.`);
   if (!serial) throw notFound();
   try {
     await promisify(execFile)('softhsm2-util', ['--delete-token', '--serial', serial], { env: softHsmEnv(options.conf) });
   } catch (error) {
     const text = `${(error as { stdout?: string }).stdout ?? ''}${(error as { stderr?: string }).stderr ?? ''}`;
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new CabinetError('UNAVAILABLE', 'softhsm2-util est introuvable : apt-get install softhsm2.');
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new CabinetError('UNAVAILABLE', 'softhsm2-util est introuvable : apt-get install softhsm2.');
     if (/could not find/i.test(text)) throw notFound();
     throw new CabinetError('UNAVAILABLE', `La suppression du jeton SoftHSM a échoué : ${text.trim()}`);
   }

@@ -43,7 +43,22 @@ describe('createTestPki', () => {
       expect(fs.existsSync(pkiPath(pki, p)), p).toBe(true);
     }
     expect(pki.identities.map((i) => i.role).sort()).toEqual(
-      ['dmp-auth', 'dmp-signature', 'etranger', 'expire', 'infirmier', 'insi-auto', 'insi-manu', 'medecin', 'revoque', 'serveur', 'serveur', 'serveur', 'serveur', 'serveur'].sort(),
+      [
+        'dmp-auth',
+        'dmp-signature',
+        'etranger',
+        'expire',
+        'infirmier',
+        'insi-auto',
+        'insi-manu',
+        'medecin',
+        'revoque',
+        'serveur',
+        'serveur',
+        'serveur',
+        'serveur',
+        'serveur',
+      ].sort(),
     );
     expect(pki.createdAt).toBe(new Date(Math.floor(now.getTime() / 1000) * 1000).toISOString());
   });
@@ -82,7 +97,9 @@ describe('createTestPki', () => {
     expect(findAttribute(auth.subject, OID.title)).toEqual(['Médecin']);
     expect(auth.subject.map((rdn) => rdn.length)).toEqual([1, 1, 3]);
     // No invented specialty extension: only the profession.
-    expect(auth.extensions.filter((e) => e.oid.startsWith('1.2.250.')).map((e) => [e.oid, e.value.toString('hex')])).toEqual([[PROFESSION_OID, '02010a']]);
+    expect(auth.extensions.filter((e) => e.oid.startsWith('1.2.250.')).map((e) => [e.oid, e.value.toString('hex')])).toEqual([
+      [PROFESSION_OID, '02010a'],
+    ]);
 
     const ku = (p: typeof auth) => p.extensions.find((e) => e.oid === OID.keyUsage)!;
     expect(ku(auth).critical).toBe(true);
@@ -115,7 +132,16 @@ describe('createTestPki', () => {
     expect(text).toMatch(/X509v3 CRL Number: \n\s+1/);
     expect(text).toContain('Next Update:');
     // The CRL verifies with its issuer's key (openssl).
-    const verified = openssl(['crl', '-inform', 'DER', '-noout', '-in', pkiPath(pki, crl.der), '-CAfile', pkiPath(pki, pki.authorities.find((a) => a.id === 'fort-personnes')!.certPem!)]);
+    const verified = openssl([
+      'crl',
+      '-inform',
+      'DER',
+      '-noout',
+      '-in',
+      pkiPath(pki, crl.der),
+      '-CAfile',
+      pkiPath(pki, pki.authorities.find((a) => a.id === 'fort-personnes')!.certPem!),
+    ]);
     expect(verified.stderr).toContain('verify OK');
     expect(file(crl.pem).toString()).toMatch(/^-----BEGIN X509 CRL-----/);
     for (const other of pki.crls.filter((c) => c.issuer !== 'fort-personnes')) expect(other.revokedSerials).toEqual([]);
@@ -135,7 +161,10 @@ describe('createTestPki', () => {
       }
     };
     walk(dir);
-    const cas = pems.flatMap((t) => t.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((p) => new X509Certificate(p)).filter((c) => c.ca);
+    const cas = pems
+      .flatMap((t) => t.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [])
+      .map((p) => new X509Certificate(p))
+      .filter((c) => c.ca);
     expect(cas.length).toBeGreaterThan(3);
     expect(cas.some((c) => c.subject.includes('ETRANGERE'))).toBe(false);
   });
@@ -190,7 +219,9 @@ describe('createTestPki', () => {
       requestCert: true,
       rejectUnauthorized: true,
     });
-    const peer = new Promise<string>((resolve) => srv.on('secureConnection', (socket) => resolve(socket.getPeerCertificate().serialNumber.toLowerCase())));
+    const peer = new Promise<string>((resolve) =>
+      srv.on('secureConnection', (socket) => resolve(socket.getPeerCertificate().serialNumber.toLowerCase())),
+    );
     await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
     const port = (srv.address() as { port: number }).port;
     const client = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', pfx: file(gp.p12), passphrase: gp.password, ca });
@@ -206,7 +237,10 @@ describe('createTestPki', () => {
     expect(auto.structureId).toBe('499700367909006');
     expect(identity(pki, 'insi-manu').subject.startsWith('CN=INSI-MANU,')).toBe(true);
     const dmpSign = parseCertificate(file(identity(pki, 'dmp-signature').certPem).toString());
-    expect([...decodeKeyUsage(dmpSign.extensions.find((e) => e.oid === OID.keyUsage)!.value)]).toEqual(['digitalSignature', 'nonRepudiation']);
+    expect([...decodeKeyUsage(dmpSign.extensions.find((e) => e.oid === OID.keyUsage)!.value)]).toEqual([
+      'digitalSignature',
+      'nonRepudiation',
+    ]);
 
     const servers = pki.identities.filter((i) => i.role === 'serveur');
     expect(servers.map((s) => s.service)).toEqual(['insi', 'dmp', 'annuaire', 'psc', 'mss']);
@@ -218,7 +252,20 @@ describe('createTestPki', () => {
       expect(cert.checkPrivateKey(crypto.createPrivateKey(file(s.keyPem)))).toBe(true);
       expect((fs.statSync(pkiPath(pki, s.keyPem!)).mode & 0o777).toString(8)).toBe('600');
     }
-    const verify = execFileSync('openssl', ['verify', '-purpose', 'sslserver', '-CAfile', pkiPath(pki, pki.root.certPem!), '-untrusted', pkiPath(pki, servers[0]!.chainPem!), pkiPath(pki, servers[0]!.certPem!)], { encoding: 'utf8' });
+    const verify = execFileSync(
+      'openssl',
+      [
+        'verify',
+        '-purpose',
+        'sslserver',
+        '-CAfile',
+        pkiPath(pki, pki.root.certPem!),
+        '-untrusted',
+        pkiPath(pki, servers[0]!.chainPem!),
+        pkiPath(pki, servers[0]!.certPem!),
+      ],
+      { encoding: 'utf8' },
+    );
     expect(verify).toContain(': OK');
   });
 
@@ -235,7 +282,10 @@ describe('createTestPki', () => {
       const foreign = path.join(other, 'sans-manifeste');
       fs.mkdirSync(path.join(foreign, 'cartes'), { recursive: true });
       fs.writeFileSync(path.join(foreign, 'cartes', 'vraie-carte.txt'), 'à garder');
-      await expect(createTestPki(foreign)).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('qui n’appartiennent pas à une IGC de test') });
+      await expect(createTestPki(foreign)).rejects.toMatchObject({
+        code: 'CONFLICT',
+        message: expect.stringContaining('qui n’appartiennent pas à une IGC de test'),
+      });
       expect(fs.readdirSync(foreign).sort()).toEqual(['cartes']);
       expect(fs.readFileSync(path.join(foreign, 'cartes', 'vraie-carte.txt'), 'utf8')).toBe('à garder');
     } finally {

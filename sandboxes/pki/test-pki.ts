@@ -43,7 +43,18 @@ export const TEST_P12_PASSWORD = 'cabinet-test';
 /** The structure (cabinet) the software certificates belong to. */
 export const TEST_STRUCTURE_ID = '499700367909006';
 
-export const identityRoles = ['medecin', 'infirmier', 'revoque', 'expire', 'etranger', 'insi-auto', 'insi-manu', 'dmp-auth', 'dmp-signature', 'serveur'] as const;
+export const identityRoles = [
+  'medecin',
+  'infirmier',
+  'revoque',
+  'expire',
+  'etranger',
+  'insi-auto',
+  'insi-manu',
+  'dmp-auth',
+  'dmp-signature',
+  'serveur',
+] as const;
 export type IdentityRole = (typeof identityRoles)[number];
 export const sandboxServices = ['insi', 'dmp', 'annuaire', 'psc', 'mss'] as const;
 export type SandboxService = (typeof sandboxServices)[number];
@@ -218,7 +229,14 @@ function randomSerial(): string {
 
 type ForgeExtension = Record<string, unknown> & { name?: string; id?: string };
 
-function issue(options: { subject: RdnSpec[]; key: KeyPair; issuer: Issued | null; notBefore: Date; notAfter: Date; extensions: ForgeExtension[] }): Issued {
+function issue(options: {
+  subject: RdnSpec[];
+  key: KeyPair;
+  issuer: Issued | null;
+  notBefore: Date;
+  notAfter: Date;
+  extensions: ForgeExtension[];
+}): Issued {
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(options.key.publicKey.export({ type: 'spki', format: 'pem' }).toString());
   cert.serialNumber = randomSerial();
@@ -239,7 +257,10 @@ function issue(options: { subject: RdnSpec[]; key: KeyPair; issuer: Issued | nul
   const signature = crypto.sign('sha256', tbsDer, signingKey);
   const certificate = asn1.create(U, T.SEQUENCE, true, [
     tbs,
-    asn1.create(U, T.SEQUENCE, true, [asn1.create(U, T.OID, false, asn1.oidToDer(forge.pki.oids.sha256WithRSAEncryption!).getBytes()), asn1.create(U, T.NULL, false, '')]),
+    asn1.create(U, T.SEQUENCE, true, [
+      asn1.create(U, T.OID, false, asn1.oidToDer(forge.pki.oids.sha256WithRSAEncryption!).getBytes()),
+      asn1.create(U, T.NULL, false, ''),
+    ]),
     asn1.create(U, T.BITSTRING, false, `\x00${binary(signature)}`),
   ]);
   const der = toDer(certificate);
@@ -250,11 +271,18 @@ function issue(options: { subject: RdnSpec[]; key: KeyPair; issuer: Issued | nul
 const crlUrl = (file: string) => `http://crl.igc-sante.test/${file}`;
 const policies = (oid: string): ForgeExtension => ({
   id: '2.5.29.32',
-  value: asn1.create(U, T.SEQUENCE, true, [asn1.create(U, T.SEQUENCE, true, [asn1.create(U, T.OID, false, asn1.oidToDer(oid).getBytes())])]),
+  value: asn1.create(U, T.SEQUENCE, true, [
+    asn1.create(U, T.SEQUENCE, true, [asn1.create(U, T.OID, false, asn1.oidToDer(oid).getBytes())]),
+  ]),
 });
-const profession = (code: number): ForgeExtension => ({ id: PROFESSION_OID, value: asn1.create(U, T.INTEGER, false, asn1.integerToDer(code).getBytes()) });
+const profession = (code: number): ForgeExtension => ({
+  id: PROFESSION_OID,
+  value: asn1.create(U, T.INTEGER, false, asn1.integerToDer(code).getBytes()),
+});
 const caExtensions = (pathLength: number | null, crlFile: string | null): ForgeExtension[] => [
-  pathLength === null ? { name: 'basicConstraints', critical: true, cA: true } : { name: 'basicConstraints', critical: true, cA: true, pathLenConstraint: pathLength },
+  pathLength === null
+    ? { name: 'basicConstraints', critical: true, cA: true }
+    : { name: 'basicConstraints', critical: true, cA: true, pathLenConstraint: pathLength },
   { name: 'keyUsage', critical: true, keyCertSign: true, cRLSign: true },
   ...(crlFile ? [{ name: 'cRLDistributionPoints', altNames: [{ type: 6, value: crlUrl(crlFile) }] }] : []),
 ];
@@ -294,11 +322,55 @@ interface CardSpec {
  * cards carry no specialty: SM26 is only recorded in the manifest.
  */
 const cards: CardSpec[] = [
-  { id: 'medecin-martin', role: 'medecin', label: 'Carte CPS de test — Dr Marie MARTIN, médecin généraliste (RPPS)', givenName: 'MARIE', surname: 'MARTIN', rpps: rppsWithKey('9970100001'), professionCode: 10, specialtyCode: 'SM26' },
-  { id: 'infirmier-petit', role: 'infirmier', label: 'Carte CPS de test — Julien PETIT, infirmier à domicile (ADELI)', givenName: 'JULIEN', surname: 'PETIT', adeli: '756012345', professionCode: 60 },
-  { id: 'revoque-durand', role: 'revoque', label: 'Carte CPS révoquée — Dr Paul DURAND, médecin généraliste', givenName: 'PAUL', surname: 'DURAND', rpps: rppsWithKey('9970100002'), professionCode: 10, specialtyCode: 'SM26' },
-  { id: 'expire-leroy', role: 'expire', label: 'Carte CPS expirée — Dr Claire LEROY, médecin généraliste', givenName: 'CLAIRE', surname: 'LEROY', rpps: rppsWithKey('9970100003'), professionCode: 10, specialtyCode: 'SM26' },
-  { id: 'etranger-moreau', role: 'etranger', label: 'Carte d’une autorité inconnue — Dr Hugo MOREAU', givenName: 'HUGO', surname: 'MOREAU', rpps: rppsWithKey('9970100004'), professionCode: 10, specialtyCode: 'SM26' },
+  {
+    id: 'medecin-martin',
+    role: 'medecin',
+    label: 'Carte CPS de test — Dr Marie MARTIN, médecin généraliste (RPPS)',
+    givenName: 'MARIE',
+    surname: 'MARTIN',
+    rpps: rppsWithKey('9970100001'),
+    professionCode: 10,
+    specialtyCode: 'SM26',
+  },
+  {
+    id: 'infirmier-petit',
+    role: 'infirmier',
+    label: 'Carte CPS de test — Julien PETIT, infirmier à domicile (ADELI)',
+    givenName: 'JULIEN',
+    surname: 'PETIT',
+    adeli: '756012345',
+    professionCode: 60,
+  },
+  {
+    id: 'revoque-durand',
+    role: 'revoque',
+    label: 'Carte CPS révoquée — Dr Paul DURAND, médecin généraliste',
+    givenName: 'PAUL',
+    surname: 'DURAND',
+    rpps: rppsWithKey('9970100002'),
+    professionCode: 10,
+    specialtyCode: 'SM26',
+  },
+  {
+    id: 'expire-leroy',
+    role: 'expire',
+    label: 'Carte CPS expirée — Dr Claire LEROY, médecin généraliste',
+    givenName: 'CLAIRE',
+    surname: 'LEROY',
+    rpps: rppsWithKey('9970100003'),
+    professionCode: 10,
+    specialtyCode: 'SM26',
+  },
+  {
+    id: 'etranger-moreau',
+    role: 'etranger',
+    label: 'Carte d’une autorité inconnue — Dr Hugo MOREAU',
+    givenName: 'HUGO',
+    surname: 'MOREAU',
+    rpps: rppsWithKey('9970100004'),
+    professionCode: 10,
+    specialtyCode: 'SM26',
+  },
 ];
 
 /**
@@ -321,9 +393,30 @@ const clientAuth: ForgeExtension[] = [
   { name: 'extKeyUsage', clientAuth: true },
 ];
 const software: SoftwareSpec[] = [
-  { id: 'insi-auto', role: 'insi-auto', label: 'Certificat logiciel INSI-AUTO de test — appels automatiques au téléservice INSi', cn: 'INSI-AUTO', friendlyName: 'INSI-AUTO', extensions: clientAuth },
-  { id: 'insi-manu', role: 'insi-manu', label: 'Certificat logiciel INSI-MANU de test — appels INSi déclenchés par l’utilisateur', cn: 'INSI-MANU', friendlyName: 'INSI-MANU', extensions: clientAuth },
-  { id: 'dmp-auth', role: 'dmp-auth', label: 'Certificat d’organisation DMP de test — authentification (TLS)', cn: STRUCTURE_NAME, friendlyName: 'authentification', extensions: clientAuth },
+  {
+    id: 'insi-auto',
+    role: 'insi-auto',
+    label: 'Certificat logiciel INSI-AUTO de test — appels automatiques au téléservice INSi',
+    cn: 'INSI-AUTO',
+    friendlyName: 'INSI-AUTO',
+    extensions: clientAuth,
+  },
+  {
+    id: 'insi-manu',
+    role: 'insi-manu',
+    label: 'Certificat logiciel INSI-MANU de test — appels INSi déclenchés par l’utilisateur',
+    cn: 'INSI-MANU',
+    friendlyName: 'INSI-MANU',
+    extensions: clientAuth,
+  },
+  {
+    id: 'dmp-auth',
+    role: 'dmp-auth',
+    label: 'Certificat d’organisation DMP de test — authentification (TLS)',
+    cn: STRUCTURE_NAME,
+    friendlyName: 'authentification',
+    extensions: clientAuth,
+  },
   {
     id: 'dmp-signature',
     role: 'dmp-signature',
@@ -333,7 +426,13 @@ const software: SoftwareSpec[] = [
     extensions: [{ name: 'keyUsage', critical: true, digitalSignature: true, nonRepudiation: true }],
   },
 ];
-const serviceLabels: Record<SandboxService, string> = { insi: 'INSi', dmp: 'DMP', annuaire: 'Annuaire Santé', psc: 'Pro Santé Connect', mss: 'MSSanté' };
+const serviceLabels: Record<SandboxService, string> = {
+  insi: 'INSi',
+  dmp: 'DMP',
+  annuaire: 'Annuaire Santé',
+  psc: 'Pro Santé Connect',
+  mss: 'MSSanté',
+};
 
 // ---------------------------------------------------------------------------
 
@@ -367,7 +466,10 @@ export async function createTestPki(dir: string, options: CreateTestPkiOptions =
   // Our folders are only replaced when they belong to an earlier test PKI (its manifest is there).
   const clashes = PKI_ENTRIES.filter((entry) => entry !== MANIFEST_FILE && fs.existsSync(path.join(root, entry)));
   if (clashes.length > 0 && !fs.existsSync(path.join(root, MANIFEST_FILE))) {
-    throw new CabinetError('CONFLICT', `Le dossier ${root} contient déjà ${clashes.join(', ')}, qui n’appartiennent pas à une IGC de test : rien n’a été modifié.`);
+    throw new CabinetError(
+      'CONFLICT',
+      `Le dossier ${root} contient déjà ${clashes.join(', ')}, qui n’appartiennent pas à une IGC de test : rien n’a été modifié.`,
+    );
   }
   for (const entry of PKI_ENTRIES) fs.rmSync(path.join(root, entry), { recursive: true, force: true });
   for (const sub of ['ac', 'crl', 'cartes', 'logiciels', 'serveurs', 'etranger']) fs.mkdirSync(path.join(root, sub), { recursive: true });
@@ -383,7 +485,14 @@ export async function createTestPki(dir: string, options: CreateTestPkiOptions =
   const nextKey = () => keys.pop()!;
 
   // Authorities.
-  const rootCa = issue({ subject: igcName('TEST AC RACINE IGC-SANTE'), key: nextKey(), issuer: null, notBefore: addYears(now, -5), notAfter: addYears(now, 20), extensions: caExtensions(null, null) });
+  const rootCa = issue({
+    subject: igcName('TEST AC RACINE IGC-SANTE'),
+    key: nextKey(),
+    issuer: null,
+    notBefore: addYears(now, -5),
+    notAfter: addYears(now, 20),
+    extensions: caExtensions(null, null),
+  });
   const fort = issue({
     subject: igcName('TEST AC IGC-SANTE FORT PERSONNES'),
     key: nextKey(),
@@ -429,9 +538,30 @@ export async function createTestPki(dir: string, options: CreateTestPkiOptions =
     return entry;
   };
   const rootEntry = addAuthority('racine', 'Autorité racine de test IGC-Santé', 'racine', rootCa, 'racine', 'ac/racine');
-  addAuthority('fort-personnes', 'Autorité de test des cartes des professionnels (FORT PERSONNES)', 'intermediaire', fort, 'racine', 'ac/fort-personnes');
-  addAuthority('elementaire-organisations', 'Autorité de test des certificats logiciels et serveurs (ELEMENTAIRE ORGANISATIONS)', 'intermediaire', elem, 'racine', 'ac/elementaire-organisations');
-  addAuthority('etrangere', 'Autorité étrangère à l’IGC-Santé (cartes « inconnues »)', 'etrangere', foreignCa, 'etrangere', 'etranger/ac-etrangere');
+  addAuthority(
+    'fort-personnes',
+    'Autorité de test des cartes des professionnels (FORT PERSONNES)',
+    'intermediaire',
+    fort,
+    'racine',
+    'ac/fort-personnes',
+  );
+  addAuthority(
+    'elementaire-organisations',
+    'Autorité de test des certificats logiciels et serveurs (ELEMENTAIRE ORGANISATIONS)',
+    'intermediaire',
+    elem,
+    'racine',
+    'ac/elementaire-organisations',
+  );
+  addAuthority(
+    'etrangere',
+    'Autorité étrangère à l’IGC-Santé (cartes « inconnues »)',
+    'etrangere',
+    foreignCa,
+    'etrangere',
+    'etranger/ac-etrangere',
+  );
 
   const chainFort = write('ac/chaine-fort-personnes.pem', fort.pem + rootCa.pem);
   const chainElem = write('ac/chaine-elementaire-organisations.pem', elem.pem + rootCa.pem);
@@ -458,12 +588,29 @@ export async function createTestPki(dir: string, options: CreateTestPkiOptions =
     const common: ForgeExtension[] = [
       { name: 'basicConstraints', cA: false },
       policies(CPS_TEST_POLICY),
-      { name: 'cRLDistributionPoints', altNames: [{ type: 6, value: crlUrl(foreign ? 'TEST-AC-ETRANGERE.crl' : 'TEST-AC-FORT-PERSONNES.crl') }] },
+      {
+        name: 'cRLDistributionPoints',
+        altNames: [{ type: 6, value: crlUrl(foreign ? 'TEST-AC-ETRANGERE.crl' : 'TEST-AC-FORT-PERSONNES.crl') }],
+      },
       profession(card.professionCode),
     ];
-    const auth = issue({ subject, key: nextKey(), issuer, notBefore, notAfter, extensions: [{ name: 'keyUsage', critical: true, digitalSignature: true }, { name: 'extKeyUsage', clientAuth: true }, ...common] });
+    const auth = issue({
+      subject,
+      key: nextKey(),
+      issuer,
+      notBefore,
+      notAfter,
+      extensions: [{ name: 'keyUsage', critical: true, digitalSignature: true }, { name: 'extKeyUsage', clientAuth: true }, ...common],
+    });
     // As on the real test card sampled in the notes: nonRepudiation (critical) and emailProtection.
-    const sign = issue({ subject, key: nextKey(), issuer, notBefore, notAfter, extensions: [{ name: 'keyUsage', critical: true, nonRepudiation: true }, { name: 'extKeyUsage', emailProtection: true }, ...common] });
+    const sign = issue({
+      subject,
+      key: nextKey(),
+      issuer,
+      notBefore,
+      notAfter,
+      extensions: [{ name: 'keyUsage', critical: true, nonRepudiation: true }, { name: 'extKeyUsage', emailProtection: true }, ...common],
+    });
     if (card.role === 'revoque') {
       revokedFort.push({ serialHex: auth.serialHex, date: addDays(now, -2) }, { serialHex: sign.serialHex, date: addDays(now, -2) });
     }
@@ -506,7 +653,13 @@ export async function createTestPki(dir: string, options: CreateTestPkiOptions =
 
   // Software certificates of the structure: one key + certificate + chain per .p12.
   for (const spec of software) {
-    const subject: RdnSpec[] = [[[OID.C, 'FR']], [[OID.ST, 'Paris (75)']], [[OID.O, STRUCTURE_NAME]], [[OID.OU, TEST_STRUCTURE_ID]], [[OID.CN, spec.cn]]];
+    const subject: RdnSpec[] = [
+      [[OID.C, 'FR']],
+      [[OID.ST, 'Paris (75)']],
+      [[OID.O, STRUCTURE_NAME]],
+      [[OID.OU, TEST_STRUCTURE_ID]],
+      [[OID.CN, spec.cn]],
+    ];
     const notAfter = addYears(now, 3);
     const cert = issue({
       subject,
@@ -514,10 +667,16 @@ export async function createTestPki(dir: string, options: CreateTestPkiOptions =
       issuer: elem,
       notBefore: addDays(now, -30),
       notAfter,
-      extensions: [{ name: 'basicConstraints', cA: false }, ...spec.extensions, { name: 'cRLDistributionPoints', altNames: [{ type: 6, value: crlUrl('TEST-AC-ELEMENTAIRE-ORGANISATIONS.crl') }] }],
+      extensions: [
+        { name: 'basicConstraints', cA: false },
+        ...spec.extensions,
+        { name: 'cRLDistributionPoints', altNames: [{ type: 6, value: crlUrl('TEST-AC-ELEMENTAIRE-ORGANISATIONS.crl') }] },
+      ],
     });
     const p12 = buildPkcs12({
-      entries: [{ friendlyName: spec.friendlyName, keyPkcs8Der: cert.key.privateKey.export({ type: 'pkcs8', format: 'der' }), certDer: cert.der }],
+      entries: [
+        { friendlyName: spec.friendlyName, keyPkcs8Der: cert.key.privateKey.export({ type: 'pkcs8', format: 'der' }), certDer: cert.der },
+      ],
       chainDer: [elem.der, rootCa.der],
       password: TEST_P12_PASSWORD,
     });
@@ -580,7 +739,13 @@ export async function createTestPki(dir: string, options: CreateTestPkiOptions =
   const thisUpdate = new Date(now.getTime() - 3600_000);
   const nextUpdate = addDays(now, crlDays);
   const makeCrl = async (id: string, issuerId: string, issuer: Issued, file: string, revoked: { serialHex: string; date: Date }[]) => {
-    const signingKey = await crypto.webcrypto.subtle.importKey('pkcs8', issuer.key.privateKey.export({ type: 'pkcs8', format: 'der' }), { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign']);
+    const signingKey = await crypto.webcrypto.subtle.importKey(
+      'pkcs8',
+      issuer.key.privateKey.export({ type: 'pkcs8', format: 'der' }),
+      { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+      false,
+      ['sign'],
+    );
     const number = 1;
     const crl = await x509.X509CrlGenerator.create(
       {
@@ -589,7 +754,10 @@ export async function createTestPki(dir: string, options: CreateTestPkiOptions =
         nextUpdate,
         signingAlgorithm: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
         signingKey,
-        extensions: [new x509.AuthorityKeyIdentifierExtension(forge.util.bytesToHex(issuer.ski)), new x509.Extension('2.5.29.20', false, toDer(asn1.create(U, T.INTEGER, false, asn1.integerToDer(number).getBytes())))],
+        extensions: [
+          new x509.AuthorityKeyIdentifierExtension(forge.util.bytesToHex(issuer.ski)),
+          new x509.Extension('2.5.29.20', false, toDer(asn1.create(U, T.INTEGER, false, asn1.integerToDer(number).getBytes()))),
+        ],
         entries: revoked.map((r) => ({ serialNumber: r.serialHex, revocationDate: r.date, reason: x509.X509CrlReason.keyCompromise })),
       },
       // Node's WebCrypto; cast because DOM and Node typings of Crypto differ (the e2e tests type-check with DOM).

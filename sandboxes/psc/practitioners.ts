@@ -263,7 +263,9 @@ export function userinfoClaims(p: SandboxPractitioner): Record<string, unknown> 
         prenomDexercice: e.prenomDexercice,
         codeTypeSavoirFaire: e.codeTypeSavoirFaire,
         codeSavoirFaire: e.codeSavoirFaire,
-        activities: e.activities.map((a) => Object.fromEntries(activityKeys.map((k) => [k, (a as unknown as Record<string, string | undefined>)[k] ?? '']))),
+        activities: e.activities.map((a) =>
+          Object.fromEntries(activityKeys.map((k) => [k, (a as unknown as Record<string, string | undefined>)[k] ?? ''])),
+        ),
       })),
     },
     SubjectOrganizationID: firstActivity?.identifiantTechniqueDeLaStructure ?? '',

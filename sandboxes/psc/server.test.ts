@@ -37,21 +37,25 @@ function call(
     ...options.headers,
   };
   return new Promise((resolve, reject) => {
-    const req = https.request(url, { method: options.method ?? (body !== undefined ? 'POST' : 'GET'), headers, ca: certs.caPem, servername: 'localhost' }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        const parse = (): Record<string, unknown> | null => {
-          try {
-            return text ? (JSON.parse(text) as Record<string, unknown>) : null;
-          } catch {
-            return null;
-          }
-        };
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, json: parse(), text });
-      });
-    });
+    const req = https.request(
+      url,
+      { method: options.method ?? (body !== undefined ? 'POST' : 'GET'), headers, ca: certs.caPem, servername: 'localhost' },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const parse = (): Record<string, unknown> | null => {
+            try {
+              return text ? (JSON.parse(text) as Record<string, unknown>) : null;
+            } catch {
+              return null;
+            }
+          };
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, json: parse(), text });
+        });
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -77,7 +81,8 @@ async function startCiba(overrides: Record<string, string | undefined> = {}): Pr
   return answer.json?.auth_req_id as string;
 }
 
-const pollToken = (authReqId: string, auth?: string) => call(`${oidc()}/token`, { form: { grant_type: CIBA, auth_req_id: authReqId }, ...(auth ? { auth } : {}) });
+const pollToken = (authReqId: string, auth?: string) =>
+  call(`${oidc()}/token`, { form: { grant_type: CIBA, auth_req_id: authReqId }, ...(auth ? { auth } : {}) });
 
 async function approvedTokens(overrides: Record<string, string | undefined> = {}): Promise<Record<string, unknown>> {
   const id = await startCiba(overrides);
@@ -193,7 +198,10 @@ describe('PSC sandbox: CIBA authentication request', () => {
   });
 
   it('refuses non-form bodies, repeated parameters and oversized requests', async () => {
-    const json = await call(`${oidc()}/ext/ciba/auth`, { body: JSON.stringify(cibaForm()), headers: { 'content-type': 'application/json', authorization: basic() } });
+    const json = await call(`${oidc()}/ext/ciba/auth`, {
+      body: JSON.stringify(cibaForm()),
+      headers: { 'content-type': 'application/json', authorization: basic() },
+    });
     expect(json.status).toBe(415);
     expect(json.json?.error).toBe('invalid_request');
     const repeated = await call(`${oidc()}/ext/ciba/auth`, {
@@ -247,7 +255,13 @@ describe('PSC sandbox: token polling', () => {
     const options = { issuer: sandbox.url, audience: sandboxClient.clientId, currentDate: new Date(clock.now()) };
     const { payload: id, protectedHeader } = await jwtVerify(tokens.id_token as string, jwks, options);
     expect(protectedHeader.alg).toBe('RS256');
-    expect(id).toMatchObject({ sub: `f:7c1f5c2e-6d0b-4b8e-9a51-0c5a6b1e2f3d:${drMarieMartin.idNatPs}`, acr: 'eidas1', nonce: 'n-123', typ: 'ID', azp: sandboxClient.clientId });
+    expect(id).toMatchObject({
+      sub: `f:7c1f5c2e-6d0b-4b8e-9a51-0c5a6b1e2f3d:${drMarieMartin.idNatPs}`,
+      acr: 'eidas1',
+      nonce: 'n-123',
+      typ: 'ID',
+      azp: sandboxClient.clientId,
+    });
     expect(id.exp! - id.iat!).toBe(120);
     expect(id.at_hash).toEqual(expect.any(String));
     const { payload: access } = await jwtVerify(tokens.access_token as string, jwks, options);
@@ -283,7 +297,10 @@ describe('PSC sandbox: token polling', () => {
       const started = await call(`${other.url}/protocol/openid-connect/ext/ciba/auth`, { form });
       const id = started.json?.auth_req_id as string;
       other.approve(id);
-      const stolen = await call(`${other.url}/protocol/openid-connect/token`, { form: { grant_type: CIBA, auth_req_id: id }, auth: basic('autre', 'autre-secret') });
+      const stolen = await call(`${other.url}/protocol/openid-connect/token`, {
+        form: { grant_type: CIBA, auth_req_id: id },
+        auth: basic('autre', 'autre-secret'),
+      });
       expect(stolen.json?.error).toBe('invalid_grant');
     } finally {
       await other.close();
@@ -315,7 +332,11 @@ describe('PSC sandbox: control endpoints (the phone)', () => {
     const id = await startCiba({ binding_message: 'ZX42', login_hint: sophieDurand.idNatPs });
     const root = sandbox.url.replace(/\/auth\/.*/, '');
     const list = await call(`${root}/_sandbox/ciba`);
-    expect(list.json).toEqual(expect.arrayContaining([expect.objectContaining({ auth_req_id: id, binding_message: 'ZX42', login_hint: sophieDurand.idNatPs, status: 'pending' })]));
+    expect(list.json).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ auth_req_id: id, binding_message: 'ZX42', login_hint: sophieDurand.idNatPs, status: 'pending' }),
+      ]),
+    );
     expect((await call(`${root}/_sandbox/ciba/${id}/approve`, { method: 'POST' })).status).toBe(204);
     expect((await call(`${root}/_sandbox/ciba/${id}/deny`, { method: 'POST' })).status).toBe(400);
     expect((await call(`${root}/_sandbox/ciba/inconnu/approve`, { method: 'POST' })).status).toBe(404);
@@ -367,7 +388,9 @@ describe('PSC sandbox: userinfo, refresh, logout', () => {
   it('rotates the refresh token: the new one works, the old one no longer does', async () => {
     const tokens = await approvedTokens();
     clock.advance(60_000);
-    const refreshed = await call(`${oidc()}/token`, { form: { grant_type: 'refresh_token', refresh_token: tokens.refresh_token as string } });
+    const refreshed = await call(`${oidc()}/token`, {
+      form: { grant_type: 'refresh_token', refresh_token: tokens.refresh_token as string },
+    });
     expect(refreshed.status).toBe(200);
     expect(refreshed.json?.refresh_token).not.toBe(tokens.refresh_token);
     expect(refreshed.json?.access_token).not.toBe(tokens.access_token);

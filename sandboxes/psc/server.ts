@@ -30,8 +30,26 @@ export const CIBA_GRANT = 'urn:openid:params:grant-type:ciba';
 
 /** Scopes the real realm advertises (ANS discovery mock, notes ins-cps §5). */
 const SUPPORTED_SCOPES = [
-  'openid', 'microprofile-jwt', 'rpps', 'referentiel', 'web-origins', 'basic', 'identity', 'acr', 'offline_access',
-  'eidas1', 'profile', 'roles', 'email', 'scope_all', 'phone', 'interop', 'scope_1', 'address', 'scope_2', 'eidas2',
+  'openid',
+  'microprofile-jwt',
+  'rpps',
+  'referentiel',
+  'web-origins',
+  'basic',
+  'identity',
+  'acr',
+  'offline_access',
+  'eidas1',
+  'profile',
+  'roles',
+  'email',
+  'scope_all',
+  'phone',
+  'interop',
+  'scope_1',
+  'address',
+  'scope_2',
+  'eidas2',
 ];
 /** Keycloak's own rule for binding_message (BackchannelAuthenticationEndpoint). */
 const BINDING_MESSAGE = /^[a-zA-Z0-9-._+/!?#]{1,50}$/;
@@ -183,8 +201,22 @@ class PscRealm {
       acr_values_supported: ['eidas1'],
       scopes_supported: SUPPORTED_SCOPES,
       claims_supported: [
-        'aud', 'sub', 'iss', 'auth_time', 'acr', 'given_name', 'family_name', 'preferred_username', 'SubjectNameID', 'SubjectRefPro',
-        'SubjectRole', 'SubjectOrganization', 'SubjectOrganizationID', 'Secteur_Activite', 'Palier_Authentification', 'otherIds',
+        'aud',
+        'sub',
+        'iss',
+        'auth_time',
+        'acr',
+        'given_name',
+        'family_name',
+        'preferred_username',
+        'SubjectNameID',
+        'SubjectRefPro',
+        'SubjectRole',
+        'SubjectOrganization',
+        'SubjectOrganizationID',
+        'Secteur_Activite',
+        'Palier_Authentification',
+        'otherIds',
       ],
       backchannel_authentication_endpoint: `${oidc}/ext/ciba/auth`,
       backchannel_token_delivery_modes_supported: ['poll'],
@@ -332,7 +364,11 @@ class PscRealm {
     if (status === 'denied') throw new OAuthError(400, 'access_denied', 'Le professionnel a refusé la connexion');
     if (status === 'pending') {
       // Keycloak's wording [V: ANS wiremock of PSC].
-      throw new OAuthError(400, 'authorization_pending', 'The authorization request is still pending as the end-user hasn\'t yet been authenticated.');
+      throw new OAuthError(
+        400,
+        'authorization_pending',
+        "The authorization request is still pending as the end-user hasn't yet been authenticated.",
+      );
     }
     this.requests.delete(request.id);
     this.purge();
@@ -395,7 +431,13 @@ class PscRealm {
     session.refreshExpiresAt = now + this.refreshLifetime * 1000;
     this.refreshTokens.set(session.refreshToken, session.sid);
     const sub = sandboxSubject(session.practitioner.idNatPs);
-    const common = { azp: session.clientId, sid: session.sid, session_state: session.sid, acr: 'eidas1', preferred_username: session.practitioner.idNatPs };
+    const common = {
+      azp: session.clientId,
+      sid: session.sid,
+      session_state: session.sid,
+      acr: 'eidas1',
+      preferred_username: session.practitioner.idNatPs,
+    };
     const header = { alg: 'RS256', typ: 'JWT', kid: this.jwk.kid };
     const accessToken = await new SignJWT({ ...common, typ: 'Bearer', scope: session.scope, jti: randomUUIDLike() })
       .setProtectedHeader(header)
@@ -406,7 +448,13 @@ class PscRealm {
       .setExpirationTime(exp)
       .sign(this.privateKey);
     const atHash = sha256(accessToken).subarray(0, 16).toString('base64url');
-    const idClaims: Record<string, unknown> = { ...common, typ: 'ID', auth_time: Math.floor(session.authTime / 1000), at_hash: atHash, jti: randomUUIDLike() };
+    const idClaims: Record<string, unknown> = {
+      ...common,
+      typ: 'ID',
+      auth_time: Math.floor(session.authTime / 1000),
+      at_hash: atHash,
+      jti: randomUUIDLike(),
+    };
     if (session.nonce !== null) idClaims.nonce = session.nonce;
     const idToken = await new SignJWT(idClaims)
       .setProtectedHeader(header)
@@ -560,7 +608,11 @@ export async function startPscSandbox(options: PscSandboxOptions): Promise<PscSa
         only('GET');
         return send(res, 200, { keys: [realm.jwk] }, { 'cache-control': 'no-cache' });
       case 'protocol/openid-connect/auth':
-        throw new OAuthError(400, 'unsupported_response_type', 'Le bac à sable ne simule que le flux CIBA (pas de connexion par navigateur)');
+        throw new OAuthError(
+          400,
+          'unsupported_response_type',
+          'Le bac à sable ne simule que le flux CIBA (pas de connexion par navigateur)',
+        );
       case 'protocol/openid-connect/ext/ciba/auth': {
         only('POST');
         const form = await readForm(req);

@@ -26,6 +26,4 @@ export const clientMessage = z
   .strict();
 
 export type ServerMessage =
-  | { t: 'result'; id: number; outcome: unknown }
-  | { t: 'event'; event: string; payload: unknown }
-  | { t: 'refused'; outcome: unknown };
+  { t: 'result'; id: number; outcome: unknown } | { t: 'event'; event: string; payload: unknown } | { t: 'refused'; outcome: unknown };

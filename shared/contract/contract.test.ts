@@ -9,7 +9,8 @@ describe('contract', () => {
   });
 
   it('knows nothing outside the declared channels', () => {
-    for (const name of ['audit', 'audit.list.x', 'toString.call', 'audit.hasOwnProperty', '', '.']) expect(channelDef(name)).toBeUndefined();
+    for (const name of ['audit', 'audit.list.x', 'toString.call', 'audit.hasOwnProperty', '', '.'])
+      expect(channelDef(name)).toBeUndefined();
   });
 
   it('builds one method per channel and one subscriber per event', async () => {
@@ -26,6 +27,10 @@ describe('contract', () => {
     off();
     expect(unsubscribe).toHaveBeenCalled();
     expect(Object.keys(api.events).sort()).toEqual([...eventNames].sort());
-    expect(Object.keys(api).filter((k) => k !== 'events').sort()).toEqual(Object.keys(contract).sort());
+    expect(
+      Object.keys(api)
+        .filter((k) => k !== 'events')
+        .sort(),
+    ).toEqual(Object.keys(contract).sort());
   });
 });

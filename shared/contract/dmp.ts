@@ -12,16 +12,27 @@ import { MAX_ACCESS_REASON_CHARS, MAX_PDF_BASE64_CHARS } from '../domain/limits.
 export { MAX_PDF_BASE64_CHARS };
 
 const uid = z.string().regex(/^[0-9a-f-]{36}$/);
-const entryUuid = z.string().min(1).max(100).regex(/^[A-Za-z0-9:._-]+$/);
+const entryUuid = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9:._-]+$/);
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
-const base64 = (max: number) => z.string().min(4).max(max).regex(/^[A-Za-z0-9+/]+={0,2}$/);
+const base64 = (max: number) =>
+  z
+    .string()
+    .min(4)
+    .max(max)
+    .regex(/^[A-Za-z0-9+/]+={0,2}$/);
 
 export const dmpAvailabilities = ['Approved', 'Deprecated', 'Archived', 'Deleted'] as const;
 export const dmpAuthorizations = ['VALIDE', 'EXPIRE', 'INTERDIT', 'NON_EXISTE'] as const;
 export const dmpPurposes = ['normal', 'bris_de_glace', 'centre_15'] as const;
 export const visibilityFilters = ['toutes', 'normales', 'masquees_ps', 'invisibles_patient', 'invisibles_representants'] as const;
 
-export const dmpVisibility = z.object({ masquePs: z.boolean(), invisiblePatient: z.boolean(), invisibleRepresentants: z.boolean() }).strict();
+export const dmpVisibility = z
+  .object({ masquePs: z.boolean(), invisiblePatient: z.boolean(), invisibleRepresentants: z.boolean() })
+  .strict();
 const coded = z.object({ code: z.string(), scheme: z.string(), display: z.string() });
 
 export const dmpStatusValue = z.object({
@@ -62,7 +73,9 @@ export const dmpEntry = z.object({
   serviceStart: z.string().nullable(),
   serviceStop: z.string().nullable(),
   submissionTime: z.string().nullable(),
-  authors: z.array(z.object({ name: z.string(), idNat: z.string().nullable(), specialty: z.string().nullable(), institution: z.string().nullable() })),
+  authors: z.array(
+    z.object({ name: z.string(), idNat: z.string().nullable(), specialty: z.string().nullable(), institution: z.string().nullable() }),
+  ),
   size: z.number().nullable(),
   hash: z.string().nullable(),
   logicalId: z.string().nullable(),
@@ -142,9 +155,18 @@ export const dmpFeedInput = z
     /** Date of the document (AAAA-MM-JJ, default today). */
     date: day.optional(),
     visibility: dmpVisibility.default({ masquePs: false, invisiblePatient: false, invisibleRepresentants: false }),
-    confidentiality: z.string().refine((code) => Object.hasOwn(CONFIDENTIALITY_CODES, code), 'confidentialité inconnue').optional(),
-    practiceSetting: z.string().refine((code) => Object.hasOwn(PRACTICE_SETTING_CODES, code), 'cadre d’exercice inconnu').optional(),
-    facilityType: z.string().refine((code) => Object.hasOwn(FACILITY_TYPE_CODES, code), 'type de structure inconnu').optional(),
+    confidentiality: z
+      .string()
+      .refine((code) => Object.hasOwn(CONFIDENTIALITY_CODES, code), 'confidentialité inconnue')
+      .optional(),
+    practiceSetting: z
+      .string()
+      .refine((code) => Object.hasOwn(PRACTICE_SETTING_CODES, code), 'cadre d’exercice inconnu')
+      .optional(),
+    facilityType: z
+      .string()
+      .refine((code) => Object.hasOwn(FACILITY_TYPE_CODES, code), 'type de structure inconnu')
+      .optional(),
   })
   .strict();
 

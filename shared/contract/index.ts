@@ -76,7 +76,10 @@ export const contract = {
     /** The answers to the next key (each letter or digit added to `query`), drawn without a round trip when it is typed. */
     searchAhead: channel(
       s.patientsSearchAheadRequest,
-      z.object({ query: z.string(), next: z.array(z.object({ term: z.string(), count: z.number().int(), patients: z.array(s.patientSummary) })) }),
+      z.object({
+        query: z.string(),
+        next: z.array(z.object({ term: z.string(), count: z.number().int(), patients: z.array(s.patientSummary) })),
+      }),
       'practitioner',
     ),
     /** « À réinterroger »: identities without INS never checked with INSi (procédure dégradée). */

@@ -9,7 +9,12 @@ import { z } from 'zod';
 import { outboxStates } from '../domain/outbox.js';
 
 const address = z.object({ name: z.string().max(500).optional(), address: z.string().max(320).optional() });
-const email = z.string().trim().min(3).max(320).regex(/^[^\s@<>]+@[^\s@<>]+$/, 'Adresse de messagerie invalide.');
+const email = z
+  .string()
+  .trim()
+  .min(3)
+  .max(320)
+  .regex(/^[^\s@<>]+@[^\s@<>]+$/, 'Adresse de messagerie invalide.');
 
 export const mssIdRequest = z.object({ id: z.number().int().positive() }).strict();
 
@@ -55,11 +60,17 @@ export const mssMessageSummary = z.object({
 });
 
 export const mssListRequest = z
-  .object({ folderId: z.number().int().positive(), offset: z.number().int().min(0).max(10_000_000).default(0), limit: z.number().int().min(1).max(500).default(100) })
+  .object({
+    folderId: z.number().int().positive(),
+    offset: z.number().int().min(0).max(10_000_000).default(0),
+    limit: z.number().int().min(1).max(500).default(100),
+  })
   .strict();
 export const mssListView = z.object({ messages: z.array(mssMessageSummary), total: z.number().int(), unread: z.number().int() });
 
-export const mssSearchRequest = z.object({ text: z.string().trim().min(1).max(200), limit: z.number().int().min(1).max(200).default(50) }).strict();
+export const mssSearchRequest = z
+  .object({ text: z.string().trim().min(1).max(200), limit: z.number().int().min(1).max(200).default(50) })
+  .strict();
 
 export const mssReceiptTimeline = z.object({
   messageId: z.string(),
@@ -107,12 +118,27 @@ export const mssParsedMail = z.object({
   remarquesMss: z.array(z.string()).default([]),
   /** Attachments, in order (their position is the `index` of `mss.attachment`). */
   pieces: z
-    .array(z.object({ nom: z.string().optional(), type: z.string(), taille: z.number().int().min(0), disposition: z.string().optional(), sha256: z.string() }))
+    .array(
+      z.object({
+        nom: z.string().optional(),
+        type: z.string(),
+        taille: z.number().int().min(0),
+        disposition: z.string().optional(),
+        sha256: z.string(),
+      }),
+    )
     .default([]),
   /** IHE_XDM archives: what was read, or the French reason one was refused. */
-  xdm: z.array(z.object({ piece: z.string(), erreur: z.string().nullable(), documents: z.number().int().min(0), patient: z.string().nullable() })).default([]),
+  xdm: z
+    .array(
+      z.object({ piece: z.string(), erreur: z.string().nullable(), documents: z.number().int().min(0), patient: z.string().nullable() }),
+    )
+    .default([]),
   /** The receipt this mail is (DSN or MDN about one of ours). */
-  accuse: z.object({ type: z.enum(['DSN', 'MDN']), statut: z.string(), libelle: z.string(), originalMessageId: z.string().nullable() }).nullable().default(null),
+  accuse: z
+    .object({ type: z.enum(['DSN', 'MDN']), statut: z.string(), libelle: z.string(), originalMessageId: z.string().nullable() })
+    .nullable()
+    .default(null),
   remarques: z.array(z.string()).default([]),
 });
 
@@ -138,7 +164,14 @@ export const mssMarkReadRequest = z.object({ id: z.number().int().positive(), re
 export const mssMarkReadView = z.object({ id: z.number().int(), seen: z.boolean() });
 
 export const mssAttachment = z
-  .object({ filename: z.string().trim().min(1).max(200), contentType: z.string().max(200).regex(/^[\w.+-]+\/[\w.+-]+$/), base64: z.string().max(14 * 1024 * 1024) })
+  .object({
+    filename: z.string().trim().min(1).max(200),
+    contentType: z
+      .string()
+      .max(200)
+      .regex(/^[\w.+-]+\/[\w.+-]+$/),
+    base64: z.string().max(14 * 1024 * 1024),
+  })
   .strict();
 
 export const mssSendRequest = z
@@ -149,7 +182,10 @@ export const mssSendRequest = z
     body: z.string().max(1_000_000),
     attachments: z.array(mssAttachment).max(20).optional(),
     /** The patient the mail is about / written to (their address comes only from their qualified INS). */
-    patientUid: z.string().regex(/^[0-9a-f-]{36}$/).optional(),
+    patientUid: z
+      .string()
+      .regex(/^[0-9a-f-]{36}$/)
+      .optional(),
     toPatient: z.boolean().optional(),
     readReceipt: z.boolean().optional(),
     /** « Bloquer la réponse du patient » (X-MSS-MES: FIN). */
@@ -157,11 +193,25 @@ export const mssSendRequest = z
     inReplyTo: z.number().int().positive().optional(),
   })
   .strict();
-export const mssSendView = z.object({ messageId: z.string(), outboxId: z.number().int(), state: z.enum(outboxStates), recipients: z.array(z.string()), size: z.number().int() });
+export const mssSendView = z.object({
+  messageId: z.string(),
+  outboxId: z.number().int(),
+  state: z.enum(outboxStates),
+  recipients: z.array(z.string()),
+  size: z.number().int(),
+});
 
 export const mssReceiptsRequest = z.object({ messageId: z.string().min(3).max(300) }).strict();
 export const mssMdnView = z.object({ id: z.number().int(), mdn: z.enum(['envoye', 'refuse']) });
-export const mssImportRequest = z.object({ documentId: z.number().int().positive(), patientUid: z.string().regex(/^[0-9a-f-]{36}$/).optional() }).strict();
+export const mssImportRequest = z
+  .object({
+    documentId: z.number().int().positive(),
+    patientUid: z
+      .string()
+      .regex(/^[0-9a-f-]{36}$/)
+      .optional(),
+  })
+  .strict();
 export const mssImportView = z.object({ id: z.number().int(), patientUid: z.string(), state: z.literal('importe') });
 
 export const mssSyncView = z.object({
@@ -171,7 +221,16 @@ export const mssSyncView = z.object({
   ms: z.number(),
   qresync: z.boolean(),
   condstore: z.boolean(),
-  folders: z.array(z.object({ path: z.string(), added: z.number().int(), updated: z.number().int(), removed: z.number().int(), resynced: z.boolean(), unchanged: z.boolean() })),
+  folders: z.array(
+    z.object({
+      path: z.string(),
+      added: z.number().int(),
+      updated: z.number().int(),
+      removed: z.number().int(),
+      resynced: z.boolean(),
+      unchanged: z.boolean(),
+    }),
+  ),
 });
 
 export const mssSyncProgress = z.object({ folder: z.string(), done: z.number().int(), total: z.number().int() });

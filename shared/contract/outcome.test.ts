@@ -56,14 +56,23 @@ describe('typed failure details', () => {
     expect(detailsProblem('CONFLICT', { uid: 42 })).toMatch(/uid/);
     expect(detailsProblem('INTERNAL', { stack: 'at x.ts:1' })).not.toBeNull();
     expect(detailsProblem('NOT_FOUND', 'texte')).not.toBeNull();
-    expect(failureSchema.safeParse({ ok: false, code: 'SESSION_REQUIRED', message: 'x', details: { reason: 'autre' } }).success).toBe(false);
+    expect(failureSchema.safeParse({ ok: false, code: 'SESSION_REQUIRED', message: 'x', details: { reason: 'autre' } }).success).toBe(
+      false,
+    );
   });
 
   it('toFailure drops details outside their schema and says so', () => {
     const reported: string[] = [];
-    const failure = toFailure(new CabinetError('CONFLICT', 'Conflit.', { uid: 42 }), (code, problem) => reported.push(`${code} ${problem}`));
+    const failure = toFailure(new CabinetError('CONFLICT', 'Conflit.', { uid: 42 }), (code, problem) =>
+      reported.push(`${code} ${problem}`),
+    );
     expect(failure).toEqual({ ok: false, code: 'CONFLICT', message: 'Conflit.' });
     expect(reported).toEqual([expect.stringMatching(/^CONFLICT uid/)]);
-    expect(toFailure(new CabinetError('CONFLICT', 'Conflit.', { uid: 'u1' }))).toEqual({ ok: false, code: 'CONFLICT', message: 'Conflit.', details: { uid: 'u1' } });
+    expect(toFailure(new CabinetError('CONFLICT', 'Conflit.', { uid: 'u1' }))).toEqual({
+      ok: false,
+      code: 'CONFLICT',
+      message: 'Conflit.',
+      details: { uid: 'u1' },
+    });
   });
 });

@@ -83,11 +83,20 @@ export const detailsSchemas = {
     ...cr,
   }),
   KEYCHAIN_UNAVAILABLE: z.looseObject({ reason: z.string().optional() }),
-  STORE_UNAVAILABLE: z.looseObject({ reason: z.string().optional(), file: z.string().optional(), dataDir: z.string().optional(), schemaVersion: z.number().int().optional(), supported: z.number().int().optional() }),
+  STORE_UNAVAILABLE: z.looseObject({
+    reason: z.string().optional(),
+    file: z.string().optional(),
+    dataDir: z.string().optional(),
+    schemaVersion: z.number().int().optional(),
+    supported: z.number().int().optional(),
+  }),
   CONFIG_INVALID: z.looseObject({ status: z.number().int().optional(), file: z.string().optional() }),
   /** `problems`: each failed rule (CDA self-check…). */
   CHECK_FAILED: z.looseObject({ problems: z.array(z.looseObject({ message: z.string().optional() })).optional() }),
-  CREDENTIALS_REFUSED: z.looseObject({ essaisRestants: z.union([z.number().int().min(0), z.literal('peu')]).optional(), reason: z.string().optional() }),
+  CREDENTIALS_REFUSED: z.looseObject({
+    essaisRestants: z.union([z.number().int().min(0), z.literal('peu')]).optional(),
+    reason: z.string().optional(),
+  }),
   /** `absent`: nobody logged in; `locked`: the session is locked (unlock, or log out). */
   SESSION_REQUIRED: z.strictObject({ reason: z.enum(['absent', 'locked']) }),
   /** `reason`: why the certificate was refused (`expire`, `revoque`, `chaine`, `usage`…). */
@@ -103,7 +112,9 @@ export type Outcome<T> = { ok: true; value: T } | Failure;
 
 export const failureSchema = z.discriminatedUnion(
   'code',
-  errorCodes.map((code) => z.object({ ok: z.literal(false), code: z.literal(code), message: z.string(), details: detailsSchemas[code].optional() })) as unknown as [
+  errorCodes.map((code) =>
+    z.object({ ok: z.literal(false), code: z.literal(code), message: z.string(), details: detailsSchemas[code].optional() }),
+  ) as unknown as [
     z.ZodObject<{ ok: z.ZodLiteral<false>; code: z.ZodLiteral<ErrorCode>; message: z.ZodString; details: z.ZodOptional<z.ZodType> }>,
   ],
 );
@@ -112,7 +123,11 @@ export const failureSchema = z.discriminatedUnion(
 export function detailsProblem(code: ErrorCode, details: unknown): string | null {
   if (details === undefined) return null;
   const parsed = detailsSchemas[code].safeParse(details);
-  return parsed.success ? null : describeIssues(parsed.error).map((p) => `${p.path} : ${p.message}`).join(' ; ');
+  return parsed.success
+    ? null
+    : describeIssues(parsed.error)
+        .map((p) => `${p.path} : ${p.message}`)
+        .join(' ; ');
 }
 
 /** Default French messages, used when a failure has no more precise one. */

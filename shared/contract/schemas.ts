@@ -116,7 +116,12 @@ export const settingsView = z.object({
     z.object({ id: z.enum(nationalServices), label: z.string(), url: z.string().nullable(), source: settingSource, locked: z.boolean() }),
   ),
   values: z.array(
-    z.object({ key: z.enum(userSettingKeys), value: z.union([z.number(), z.boolean(), z.string()]), source: settingSource, locked: z.boolean() }),
+    z.object({
+      key: z.enum(userSettingKeys),
+      value: z.union([z.number(), z.boolean(), z.string()]),
+      source: settingSource,
+      locked: z.boolean(),
+    }),
   ),
 });
 
@@ -150,13 +155,22 @@ export const loginCardRequest = z.object({ slotIndex: z.number().int().min(0).ma
 export const loginP12Request = z
   .object({
     fileName: z.string().min(1).max(255),
-    contentBase64: z.string().min(4).max(360_000).regex(/^[A-Za-z0-9+/=]+$/),
+    contentBase64: z
+      .string()
+      .min(4)
+      .max(360_000)
+      .regex(/^[A-Za-z0-9+/=]+$/),
     password: z.string().max(200),
   })
   .strict();
 
 export const ecpsStartRequest = z.object({ idNatPs: z.string().regex(/^[0-9][0-9A-Za-z]{5,20}$/) }).strict();
-export const ecpsStartView = z.object({ authReqId: z.string(), bindingMessage: z.string(), expiresAt: z.string(), interval: z.number().int() });
+export const ecpsStartView = z.object({
+  authReqId: z.string(),
+  bindingMessage: z.string(),
+  expiresAt: z.string(),
+  interval: z.number().int(),
+});
 export const ecpsPollRequest = z.object({ authReqId: z.string().min(1).max(500) }).strict();
 export const ecpsPollView = z.object({ status: z.enum(['en_attente', 'connecte']), session: sessionView.optional() });
 
@@ -207,17 +221,23 @@ export const medecinTraitant = z.object({ address: z.string().max(254), displayN
 
 export const patientDetail = patientSummary.extend({
   medecinTraitant: medecinTraitant.nullable(),
-  insHistory: z.array(z.object({ matricule: z.string(), cle: z.string(), oid: z.string(), dateDeb: z.string().nullable(), dateFin: z.string().nullable() })),
+  insHistory: z.array(
+    z.object({ matricule: z.string(), cle: z.string(), oid: z.string(), dateDeb: z.string().nullable(), dateFin: z.string().nullable() }),
+  ),
   document: z.object({ type: z.string(), label: z.string(), date: z.string(), checkedBy: z.string() }).nullable(),
   insiCheckedAt: z.string().nullable(),
   history: z.array(z.object({ at: z.string(), actor: z.string(), from: insStatus.nullable(), to: insStatus, reason: z.string() })),
 });
 
 export const patientsSearchRequest = z.object({ query: z.string().max(100), limit: z.number().int().min(1).max(100).default(50) }).strict();
-export const patientsSearchAheadRequest = z.object({ query: z.string().max(99), limit: z.number().int().min(1).max(100).default(50) }).strict();
+export const patientsSearchAheadRequest = z
+  .object({ query: z.string().max(99), limit: z.number().int().min(1).max(100).default(50) })
+  .strict();
 export const uidRequest = z.object({ uid: z.string().regex(/^[0-9a-f-]{36}$/) }).strict();
 export const patientCreateRequest = z.object({ traits: traitsInput }).strict();
-export const medecinTraitantRequest = z.object({ uid: z.string().regex(/^[0-9a-f-]{36}$/), medecinTraitant: medecinTraitant.nullable() }).strict();
+export const medecinTraitantRequest = z
+  .object({ uid: z.string().regex(/^[0-9a-f-]{36}$/), medecinTraitant: medecinTraitant.nullable() })
+  .strict();
 
 export const insiLookupResult = z.object({
   /** Server-side handle of this result: accepting it sends only this id back. */
@@ -229,8 +249,23 @@ export const insiLookupResult = z.object({
   individu: z
     .object({
       ins: insView,
-      history: z.array(z.object({ matricule: z.string(), cle: z.string(), oid: z.string(), dateDeb: z.string().nullable(), dateFin: z.string().nullable() })),
-      traits: z.object({ birthName: z.string(), firstName: z.string(), firstNames: z.string(), sex: z.string(), birthDate: z.string(), birthplace: z.string().nullable() }),
+      history: z.array(
+        z.object({
+          matricule: z.string(),
+          cle: z.string(),
+          oid: z.string(),
+          dateDeb: z.string().nullable(),
+          dateFin: z.string().nullable(),
+        }),
+      ),
+      traits: z.object({
+        birthName: z.string(),
+        firstName: z.string(),
+        firstNames: z.string(),
+        sex: z.string(),
+        birthDate: z.string(),
+        birthplace: z.string().nullable(),
+      }),
     })
     .nullable(),
   /** Fields where INSi's traits differ from the entered ones. */
@@ -238,8 +273,19 @@ export const insiLookupResult = z.object({
 });
 
 export const insLookupTraitsRequest = z.object({ traits: traitsInput, uid: z.string().optional() }).strict();
-export const insLookupVitaleRequest = z.object({ fileName: z.string().max(255), contentBase64: z.string().max(100_000).regex(/^[A-Za-z0-9+/=]*$/), beneficiaire: z.number().int().min(0).max(20).default(0) }).strict();
+export const insLookupVitaleRequest = z
+  .object({
+    fileName: z.string().max(255),
+    contentBase64: z
+      .string()
+      .max(100_000)
+      .regex(/^[A-Za-z0-9+/=]*$/),
+    beneficiaire: z.number().int().min(0).max(20).default(0),
+  })
+  .strict();
 export const acceptInsiRequest = z.object({ lookupId: z.string().max(100), uid: z.string().optional() }).strict();
-export const documentRequest = z.object({ uid: z.string(), type: z.string().max(20), date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }).strict();
+export const documentRequest = z
+  .object({ uid: z.string(), type: z.string().max(20), date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) })
+  .strict();
 export const attributesRequest = z.object({ uid: z.string(), attributes: z.array(z.string().max(10)).max(20) }).strict();
 export const reverifyResult = z.object({ same: z.boolean(), message: z.string(), result: insiLookupResult });

@@ -105,7 +105,10 @@ describe('civil dates are the practice’s dates', () => {
 
   it('the practice clock follows its setting and its (frozen) instant', () => {
     let zone: 'Europe/Paris' | 'America/Guadeloupe' = 'Europe/Paris';
-    const clock = practiceClock(() => zone, () => lateUtc);
+    const clock = practiceClock(
+      () => zone,
+      () => lateUtc,
+    );
     expect(clock.today()).toBe('2026-12-08');
     zone = 'America/Guadeloupe';
     expect(clock.today()).toBe('2026-12-07');

@@ -193,7 +193,9 @@ export function formatInstant(instant: Date | number | string, zone: string, sty
 
 /** A civil date written long, in French: « 8 décembre 2026 ». */
 export function formatCivilDateLong(date: CivilDate): string {
-  return new Intl.DateTimeFormat('fr-FR', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(instantAt(date, 'UTC', 12));
+  return new Intl.DateTimeFormat('fr-FR', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(
+    instantAt(date, 'UTC', 12),
+  );
 }
 
 /** The practice's clock: its time zone (the setting) and the current instant — injected into services so tests freeze both. */
@@ -206,7 +208,10 @@ export interface PracticeClock {
   dateOf(instant: Date | number | string): CivilDate;
 }
 
-export function practiceClock(zone: PracticeZone | (() => PracticeZone) = DEFAULT_PRACTICE_ZONE, now: () => Date = () => new Date()): PracticeClock {
+export function practiceClock(
+  zone: PracticeZone | (() => PracticeZone) = DEFAULT_PRACTICE_ZONE,
+  now: () => Date = () => new Date(),
+): PracticeClock {
   const currentZone = typeof zone === 'function' ? zone : () => zone;
   return {
     zone: currentZone,

@@ -75,25 +75,48 @@ describe('practitioner certificate dates', () => {
   const to = new Date('2027-01-01T00:00:00Z');
   it('fails before validity and after expiry, warns in the last 30 days', () => {
     expect(certificateExpiryVerdict(from, to, new Date('2024-12-31T00:00:00Z')).verdict).toBe('echec');
-    expect(certificateExpiryVerdict(from, to, new Date('2027-01-01T00:00:01Z'))).toMatchObject({ verdict: 'echec', detail: expect.stringContaining('expiré le 1 janvier 2027') });
-    expect(certificateExpiryVerdict(from, to, new Date('2026-12-10T00:00:00Z'))).toMatchObject({ verdict: 'attention', detail: expect.stringContaining('encore 22 jour(s)') });
+    expect(certificateExpiryVerdict(from, to, new Date('2027-01-01T00:00:01Z'))).toMatchObject({
+      verdict: 'echec',
+      detail: expect.stringContaining('expiré le 1 janvier 2027'),
+    });
+    expect(certificateExpiryVerdict(from, to, new Date('2026-12-10T00:00:00Z'))).toMatchObject({
+      verdict: 'attention',
+      detail: expect.stringContaining('encore 22 jour(s)'),
+    });
     expect(certificateExpiryVerdict(from, to, new Date('2026-11-01T00:00:00Z')).verdict).toBe('ok');
   });
 });
 
 describe('CRL freshness', () => {
   const now = new Date('2026-06-01T12:00:00Z');
-  const crl = (nextUpdate: string | null) => ({ issuer: 'AC IGC-Santé', thisUpdate: new Date('2026-05-01T00:00:00Z'), nextUpdate: nextUpdate ? new Date(nextUpdate) : null });
+  const crl = (nextUpdate: string | null) => ({
+    issuer: 'AC IGC-Santé',
+    thisUpdate: new Date('2026-05-01T00:00:00Z'),
+    nextUpdate: nextUpdate ? new Date(nextUpdate) : null,
+  });
   it('fails on a stale CRL, warns on none or one expiring within a day', () => {
     expect(crlVerdict([], now).verdict).toBe('attention');
-    expect(crlVerdict([crl('2026-06-01T11:59:59Z')], now)).toMatchObject({ verdict: 'echec', detail: expect.stringContaining('« AC IGC-Santé »') });
+    expect(crlVerdict([crl('2026-06-01T11:59:59Z')], now)).toMatchObject({
+      verdict: 'echec',
+      detail: expect.stringContaining('« AC IGC-Santé »'),
+    });
     expect(crlVerdict([crl('2026-06-02T06:00:00Z')], now).verdict).toBe('attention');
-    expect(crlVerdict([crl('2026-06-08T00:00:00Z'), crl(null)], now)).toMatchObject({ verdict: 'ok', detail: '2 liste(s) de révocation à jour.' });
+    expect(crlVerdict([crl('2026-06-08T00:00:00Z'), crl(null)], now)).toMatchObject({
+      verdict: 'ok',
+      detail: '2 liste(s) de révocation à jour.',
+    });
   });
 });
 
 describe('the report', () => {
-  const check = (verdict: DiagnosticCheck['verdict'], area: DiagnosticCheck['area'] = 'poste'): DiagnosticCheck => ({ id: `x.${verdict}`, area, label: `Vérif ${verdict}`, verdict, detail: 'détail', action: verdict === 'ok' ? '' : 'faire ceci' });
+  const check = (verdict: DiagnosticCheck['verdict'], area: DiagnosticCheck['area'] = 'poste'): DiagnosticCheck => ({
+    id: `x.${verdict}`,
+    area,
+    label: `Vérif ${verdict}`,
+    verdict,
+    detail: 'détail',
+    action: verdict === 'ok' ? '' : 'faire ceci',
+  });
   it('takes the worst verdict, non-applicable counting as ok', () => {
     expect(overallVerdict([check('ok'), check('non-applicable')])).toBe('ok');
     expect(overallVerdict([check('ok'), check('attention')])).toBe('attention');
@@ -101,7 +124,15 @@ describe('the report', () => {
   });
   it('is plain French text, grouped by area, each verdict in words, and redacted', () => {
     const checks = [check('echec', 'services'), check('ok', 'carte'), { ...check('attention'), detail: 'Authorization: Bearer abc.def' }];
-    const report: DiagnosticReport = { generatedAt: '2026-06-01T12:00:00.000Z', version: '1.0.0', env: 'sandbox', host: 'cli', personal: false, checks, overall: overallVerdict(checks) };
+    const report: DiagnosticReport = {
+      generatedAt: '2026-06-01T12:00:00.000Z',
+      version: '1.0.0',
+      env: 'sandbox',
+      host: 'cli',
+      personal: false,
+      checks,
+      overall: overallVerdict(checks),
+    };
     const text = reportText(report, (t) => t.replace(/Bearer \S+/g, 'Bearer [masqué]'));
     expect(text).toContain('Résultat : Au moins une vérification a échoué.');
     expect(text).toContain('Aucune session ouverte');

@@ -83,7 +83,8 @@ function duration(ms: number): string {
 export function clockVerdict(offsetMs: number): VerdictOnly {
   const abs = Math.abs(offsetMs);
   const way = offsetMs > 0 ? 'en retard' : 'en avance';
-  const fix = 'Réglez l’heure de l’ordinateur en mode automatique (Windows : Paramètres › Heure et langue › « Régler l’heure automatiquement » ; macOS : Réglages › Général › Date et heure ; Linux : timedatectl set-ntp true).';
+  const fix =
+    'Réglez l’heure de l’ordinateur en mode automatique (Windows : Paramètres › Heure et langue › « Régler l’heure automatiquement » ; macOS : Réglages › Général › Date et heure ; Linux : timedatectl set-ntp true).';
   if (abs > CLOCK_FAIL_MS) {
     return {
       verdict: 'echec',
@@ -121,10 +122,18 @@ export function formatBytes(bytes: number): string {
 export function diskVerdict(freeBytes: number, totalBytes: number): VerdictOnly {
   const detail = `${formatBytes(freeBytes)} libres sur ${formatBytes(totalBytes)}.`;
   if (freeBytes < DISK_FAIL_BYTES) {
-    return { verdict: 'echec', detail: `${detail} La base locale et les documents reçus ne peuvent plus être enregistrés sans risque.`, action: 'Libérez de la place sur ce disque (au moins 1 Go) puis relancez le diagnostic.' };
+    return {
+      verdict: 'echec',
+      detail: `${detail} La base locale et les documents reçus ne peuvent plus être enregistrés sans risque.`,
+      action: 'Libérez de la place sur ce disque (au moins 1 Go) puis relancez le diagnostic.',
+    };
   }
   if (freeBytes < DISK_WARN_BYTES) {
-    return { verdict: 'attention', detail: `${detail} Il reste peu de place pour la base locale et les documents.`, action: 'Libérez de la place sur ce disque (au moins 1 Go conseillé).' };
+    return {
+      verdict: 'attention',
+      detail: `${detail} Il reste peu de place pour la base locale et les documents.`,
+      action: 'Libérez de la place sur ce disque (au moins 1 Go conseillé).',
+    };
   }
   return { verdict: 'ok', detail, action: '' };
 }
@@ -159,7 +168,11 @@ export function outboxVerdict(backlog: OutboxBacklog): VerdictOnly {
       action: 'Vérifiez ci-dessus l’état des services nationaux et la connexion à Internet ; les envois partiront seuls dès leur retour.',
     };
   }
-  return { verdict: 'ok', detail: pending > 0 ? `${counts} Le plus ancien attend depuis ${duration(backlog.oldestPendingMs ?? 0)}.` : 'Aucun envoi en attente.', action: '' };
+  return {
+    verdict: 'ok',
+    detail: pending > 0 ? `${counts} Le plus ancien attend depuis ${duration(backlog.oldestPendingMs ?? 0)}.` : 'Aucun envoi en attente.',
+    action: '',
+  };
 }
 
 // ---------------------------------------------------------------- certificates
@@ -173,15 +186,27 @@ export const frenchDay = (date: Date): string => dateFr.format(date);
 /** The practitioner's certificate validity window. */
 export function certificateExpiryVerdict(notBefore: Date, notAfter: Date, now: Date): VerdictOnly {
   if (now < notBefore) {
-    return { verdict: 'echec', detail: `Certificat valable seulement à partir du ${frenchDay(notBefore)}.`, action: 'Vérifiez l’heure de l’ordinateur ; sinon, utilisez votre carte précédente jusqu’à cette date.' };
+    return {
+      verdict: 'echec',
+      detail: `Certificat valable seulement à partir du ${frenchDay(notBefore)}.`,
+      action: 'Vérifiez l’heure de l’ordinateur ; sinon, utilisez votre carte précédente jusqu’à cette date.',
+    };
   }
   const left = notAfter.getTime() - now.getTime();
   if (left <= 0) {
-    return { verdict: 'echec', detail: `Certificat expiré le ${frenchDay(notAfter)} : les services nationaux le refusent.`, action: 'Commandez une nouvelle carte CPS (ou un nouveau certificat) auprès de l’ANS (espace CPS sur esante.gouv.fr).' };
+    return {
+      verdict: 'echec',
+      detail: `Certificat expiré le ${frenchDay(notAfter)} : les services nationaux le refusent.`,
+      action: 'Commandez une nouvelle carte CPS (ou un nouveau certificat) auprès de l’ANS (espace CPS sur esante.gouv.fr).',
+    };
   }
   const days = Math.floor(left / DAY_MS);
   if (days < CERT_WARN_DAYS) {
-    return { verdict: 'attention', detail: `Certificat valable jusqu’au ${frenchDay(notAfter)} (encore ${days} jour(s)).`, action: 'Vérifiez que votre nouvelle carte CPS est commandée : elle est normalement envoyée avant l’expiration.' };
+    return {
+      verdict: 'attention',
+      detail: `Certificat valable jusqu’au ${frenchDay(notAfter)} (encore ${days} jour(s)).`,
+      action: 'Vérifiez que votre nouvelle carte CPS est commandée : elle est normalement envoyée avant l’expiration.',
+    };
   }
   return { verdict: 'ok', detail: `Certificat valable jusqu’au ${frenchDay(notAfter)}.`, action: '' };
 }
@@ -191,7 +216,11 @@ export const CRL_WARN_MS = 24 * 3600_000;
 
 export function crlVerdict(crls: readonly { issuer: string; thisUpdate: Date; nextUpdate: Date | null }[], now: Date): VerdictOnly {
   if (crls.length === 0) {
-    return { verdict: 'attention', detail: 'Aucune liste de révocation (CRL) n’est installée : la révocation des cartes ne peut pas être vérifiée.', action: 'Demandez à votre administrateur d’installer les CRL de l’IGC-Santé dans le dossier de confiance.' };
+    return {
+      verdict: 'attention',
+      detail: 'Aucune liste de révocation (CRL) n’est installée : la révocation des cartes ne peut pas être vérifiée.',
+      action: 'Demandez à votre administrateur d’installer les CRL de l’IGC-Santé dans le dossier de confiance.',
+    };
   }
   const stale = crls.filter((c) => c.nextUpdate !== null && c.nextUpdate.getTime() <= now.getTime());
   if (stale.length > 0) {
@@ -226,11 +255,17 @@ function line(check: DiagnosticCheck): string {
  * patient data to begin with.
  */
 export function reportText(report: DiagnosticReport, redact: (text: string) => string = (t) => t): string {
-  const summary = { ok: 'Tout est en ordre.', attention: 'Au moins un point demande votre attention.', echec: 'Au moins une vérification a échoué.' }[report.overall];
+  const summary = {
+    ok: 'Tout est en ordre.',
+    attention: 'Au moins un point demande votre attention.',
+    echec: 'Au moins une vérification a échoué.',
+  }[report.overall];
   const out = [
     `Rapport de diagnostic Cabinet — ${report.generatedAt}`,
     `Version ${report.version} — environnement ${report.env} — ${report.host}`,
-    report.personal ? 'Session ouverte : certificats du praticien vérifiés.' : 'Aucune session ouverte : les certificats du praticien ne sont pas vérifiés.',
+    report.personal
+      ? 'Session ouverte : certificats du praticien vérifiés.'
+      : 'Aucune session ouverte : les certificats du praticien ne sont pas vérifiés.',
     `Résultat : ${summary}`,
   ];
   for (const area of diagnosticAreas) {

@@ -22,8 +22,11 @@ export function normaliseAccessReason(reason: string): string {
 export function accessReasonProblem(reason: string, purpose: 'bris_de_glace' | 'centre_15' = 'bris_de_glace'): string | null {
   const text = normaliseAccessReason(reason);
   const what = purpose === 'bris_de_glace' ? 'en bris de glace' : 'en centre 15';
-  if (text.length === 0) return `Indiquez la raison de l’accès ${what} : elle est enregistrée dans le journal et le patient en est informé.`;
-  if (text.length < MIN_ACCESS_REASON_CHARS) return `La raison de l’accès ${what} est trop courte (${MIN_ACCESS_REASON_CHARS} caractères au moins).`;
-  if (text.length > MAX_ACCESS_REASON_CHARS) return `La raison de l’accès ${what} est trop longue (${MAX_ACCESS_REASON_CHARS} caractères au plus).`;
+  if (text.length === 0)
+    return `Indiquez la raison de l’accès ${what} : elle est enregistrée dans le journal et le patient en est informé.`;
+  if (text.length < MIN_ACCESS_REASON_CHARS)
+    return `La raison de l’accès ${what} est trop courte (${MIN_ACCESS_REASON_CHARS} caractères au moins).`;
+  if (text.length > MAX_ACCESS_REASON_CHARS)
+    return `La raison de l’accès ${what} est trop longue (${MAX_ACCESS_REASON_CHARS} caractères au plus).`;
   return null;
 }

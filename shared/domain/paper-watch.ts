@@ -48,7 +48,13 @@ export interface PaperItem {
 
 const hours = (ms: number) => Math.round(ms / 3600_000);
 
-export function paperWatch(input: { mails: readonly WatchedMail[]; feeds: readonly WatchedFeed[]; handedOver: ReadonlySet<string>; now: number; delayMs: number }): PaperItem[] {
+export function paperWatch(input: {
+  mails: readonly WatchedMail[];
+  feeds: readonly WatchedFeed[];
+  handedOver: ReadonlySet<string>;
+  now: number;
+  delayMs: number;
+}): PaperItem[] {
   const out: PaperItem[] = [];
   for (const m of input.mails) {
     const key = `mss:${m.messageId}`;
@@ -58,11 +64,25 @@ export function paperWatch(input: { mails: readonly WatchedMail[]; feeds: readon
     const delivery = deliveryOf(m.receipts, patientAddresses);
     const summary = `Message au patient « ${m.subject.slice(0, 120)} »`;
     if (delivery.state === 'echec') {
-      out.push({ key, kind: 'mss', patientUid: m.patientUid, summary, reason: `Non distribué : ${delivery.label ?? 'échec de remise'}`, since: delivery.at ?? m.sentAt });
+      out.push({
+        key,
+        kind: 'mss',
+        patientUid: m.patientUid,
+        summary,
+        reason: `Non distribué : ${delivery.label ?? 'échec de remise'}`,
+        since: delivery.at ?? m.sentAt,
+      });
     } else if (delivery.state !== 'lu') {
       const due = Date.parse(m.sentAt) + input.delayMs;
       if (input.now >= due) {
-        out.push({ key, kind: 'mss', patientUid: m.patientUid, summary, reason: `Pas d’accusé de lecture après ${hours(input.delayMs)} h`, since: new Date(due).toISOString() });
+        out.push({
+          key,
+          kind: 'mss',
+          patientUid: m.patientUid,
+          summary,
+          reason: `Pas d’accusé de lecture après ${hours(input.delayMs)} h`,
+          since: new Date(due).toISOString(),
+        });
       }
     }
   }
@@ -71,9 +91,23 @@ export function paperWatch(input: { mails: readonly WatchedMail[]; feeds: readon
     if (input.handedOver.has(key) || f.state === 'envoye') continue;
     const due = Date.parse(f.createdAt) + input.delayMs;
     if (f.state === 'echec') {
-      out.push({ key, kind: 'dmp', patientUid: f.patientUid, summary: f.summary, reason: `Envoi au DMP en échec${f.lastError ? ` : ${f.lastError}` : ''}`, since: f.createdAt });
+      out.push({
+        key,
+        kind: 'dmp',
+        patientUid: f.patientUid,
+        summary: f.summary,
+        reason: `Envoi au DMP en échec${f.lastError ? ` : ${f.lastError}` : ''}`,
+        since: f.createdAt,
+      });
     } else if (input.now >= due) {
-      out.push({ key, kind: 'dmp', patientUid: f.patientUid, summary: f.summary, reason: `Toujours en file d’envoi vers le DMP après ${hours(input.delayMs)} h`, since: new Date(due).toISOString() });
+      out.push({
+        key,
+        kind: 'dmp',
+        patientUid: f.patientUid,
+        summary: f.summary,
+        reason: `Toujours en file d’envoi vers le DMP après ${hours(input.delayMs)} h`,
+        since: new Date(due).toISOString(),
+      });
     }
   }
   return out.sort((a, b) => a.since.localeCompare(b.since));

@@ -35,13 +35,25 @@ describe('outageBanner', () => {
       { id: 'dmp', state: 'indisponible', since: '2026-12-01T09:42:00Z' },
       { id: 'insi', state: 'connecte', since: null },
     ]);
-    expect(banner).toBe('DMP indisponible depuis 10:42 — vos envois sont conservés et partiront automatiquement ; les documents déjà lus restent consultables.');
+    expect(banner).toBe(
+      'DMP indisponible depuis 10:42 — vos envois sont conservés et partiront automatiquement ; les documents déjà lus restent consultables.',
+    );
   });
 
   it('is null when every service answers, and filters on the screen’s services', () => {
-    expect(outageBanner([{ id: 'dmp', state: 'connecte' }, { id: 'psc', state: 'non_configure' }])).toBeNull();
+    expect(
+      outageBanner([
+        { id: 'dmp', state: 'connecte' },
+        { id: 'psc', state: 'non_configure' },
+      ]),
+    ).toBeNull();
     expect(outageBanner([{ id: 'dmp', state: 'indisponible' }], ['mssSmtp'])).toBeNull();
-    expect(outageBanner([{ id: 'mssSmtp', state: 'indisponible' }, { id: 'dmp', state: 'indisponible' }])).toBe(
+    expect(
+      outageBanner([
+        { id: 'mssSmtp', state: 'indisponible' },
+        { id: 'dmp', state: 'indisponible' },
+      ]),
+    ).toBe(
       'MSSanté (envoi) indisponible, DMP indisponible — vos envois sont conservés et partiront automatiquement ; les documents déjà lus restent consultables.',
     );
   });

@@ -13,7 +13,12 @@ export type OutageCause = 'reseau' | 'tls' | 'delai' | 'serveur';
 
 const causes: readonly OutageCause[] = ['reseau', 'tls', 'delai', 'serveur'];
 /** The mail client's reasons (electron/mss/client/imap.ts `explainMailError`) that mean the server is out of reach. */
-const mailReasons: Record<string, OutageCause> = { injoignable: 'reseau', delai: 'delai', certificat_serveur: 'tls', connexion_fermee: 'reseau' };
+const mailReasons: Record<string, OutageCause> = {
+  injoignable: 'reseau',
+  delai: 'delai',
+  certificat_serveur: 'tls',
+  connexion_fermee: 'reseau',
+};
 
 /** The outage cause of a failure (`{ code, details }` of a CabinetError or a Failure), or null when it is not an outage. */
 export function outageCause(failure: { code?: unknown; details?: unknown } | null | undefined): OutageCause | null {
@@ -55,7 +60,11 @@ const stillWorks: Record<NationalService, string[]> = {
  * « DMP indisponible depuis 10:42 — vos envois sont conservés et partiront automatiquement ».
  * Null when they all answer (or are not configured).
  */
-export function outageBanner(services: readonly ServiceAvailability[], only?: readonly NationalService[], timeZone?: string): string | null {
+export function outageBanner(
+  services: readonly ServiceAvailability[],
+  only?: readonly NationalService[],
+  timeZone?: string,
+): string | null {
   const down = services.filter((s) => s.state === 'indisponible' && (!only || only.includes(s.id)));
   if (down.length === 0) return null;
   const parts = down.map((s) => {

@@ -12,11 +12,18 @@ export const userSettingSchemas = {
   /** Desktop notification when new MSSanté mail arrives. */
   'mss.desktopNotifications': z.boolean(),
   /** The practitioner's MSSanté mailbox (the operator's address for this card); empty = CABINET_MSS_ADRESSE. */
-  'mss.adresse': z.string().max(254).regex(/^(|[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+)$/),
+  'mss.adresse': z
+    .string()
+    .max(254)
+    .regex(/^(|[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+)$/),
   /** Days an outgoing action keeps being retried before it needs the user. */
   'outbox.retryDays': z.number().int().min(1).max(30),
   /** Hours without a read receipt (mail to a patient) or still queued (DMP) before « À remettre sur papier ». */
-  'paper.delayHours': z.number().int().min(1).max(24 * 30),
+  'paper.delayHours': z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30),
   /** Path of the CPS card's PKCS#11 module (Cryptolib CPS); empty = the usual location for this OS. */
   'identity.pkcs11Module': z.string().max(500),
   /** The practitioner's specialty (TRE_R38), put in the VIHF; the card does not carry it. */

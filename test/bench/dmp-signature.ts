@@ -38,7 +38,12 @@ export async function benchDmpSignature(): Promise<Row[]> {
     () => buildVihf(doctorInput, signer),
     10,
   );
-  rows.push({ name: 'DMP : signature du lot de soumission (CDA 2 Ko)', baseline: 'VIHF construit et signé (même clé RSA-2048, xml-crypto)', ...a, budget: 2 });
+  rows.push({
+    name: 'DMP : signature du lot de soumission (CDA 2 Ko)',
+    baseline: 'VIHF construit et signé (même clé RSA-2048, xml-crypto)',
+    ...a,
+    budget: 2,
+  });
 
   const b = await compare(
     8,
@@ -49,7 +54,12 @@ export async function benchDmpSignature(): Promise<Row[]> {
     },
     2,
   );
-  rows.push({ name: 'DMP : signature du lot de soumission (CDA 27 Mo, PDF de 20 Mo)', baseline: 'SHA-256 + SHA-1 des mêmes octets', ...b, budget: 1.5 });
+  rows.push({
+    name: 'DMP : signature du lot de soumission (CDA 27 Mo, PDF de 20 Mo)',
+    baseline: 'SHA-256 + SHA-1 des mêmes octets',
+    ...b,
+    budget: 1.5,
+  });
 
   const signature = signSubmissionSet({ documents: [{ uniqueId, content: small }], submissionSetUniqueId: '2.25.1', signer }).content;
   const vihf = buildVihf(doctorInput, signer);

@@ -60,7 +60,6 @@ function benchStore(): Store {
   return openStore({ dataDir: tempDir('cabinet-bench-dmp-'), keychain: memoryKeychain() });
 }
 
-
 /** The longest synchronous stretch of `body` as seen by a 1 ms interval timer (the main process's event loop blocked). */
 async function longestBlock(body: () => Promise<unknown>): Promise<number> {
   let last = performance.now();
@@ -107,7 +106,9 @@ export async function benchDmp(): Promise<Row[]> {
       subject,
       reference,
       budget: 1.5,
-      notes: [`contre une passe saxes avec gestionnaires vides (opentag/text/closetag) : ${(events.subject.median / events.reference.median).toFixed(2)}× (${events.reference.median.toFixed(1)} ms)`],
+      notes: [
+        `contre une passe saxes avec gestionnaires vides (opentag/text/closetag) : ${(events.subject.median / events.reference.median).toFixed(2)}× (${events.reference.median.toFixed(1)} ms)`,
+      ],
     });
 
     // The service's path: read, then stored in the encrypted cache (one transaction) as a first opening does (a patient not
@@ -127,7 +128,12 @@ export async function benchDmp(): Promise<Row[]> {
     const writer = new WorkerCacheWriter({ file: store.file, pragmas: store.workerPragmas() });
     const parsed = readXdsResponse(real).documents;
     // Other patients already cached (8,000 rows); the measured patient's rows are dropped between runs, untimed.
-    for (let p = 0; p < 4; p++) cache.storeEntries(`autre-${p}`, parsed.map((e) => ({ ...e, entryUuid: `urn:uuid:${randomUUID()}`, logicalId: `urn:uuid:${randomUUID()}` })), { replaceAll: true });
+    for (let p = 0; p < 4; p++)
+      cache.storeEntries(
+        `autre-${p}`,
+        parsed.map((e) => ({ ...e, entryUuid: `urn:uuid:${randomUUID()}`, logicalId: `urn:uuid:${randomUUID()}` })),
+        { replaceAll: true },
+      );
     const clear = store.db.prepare('DELETE FROM dmp_documents WHERE patient_uid = ?');
     // The service's path (DmpService.findAndStore): chunks of 100 entries posted to the write worker while the reader goes
     // on; then the sweep, deprecations and cursor once every chunk is committed.
@@ -142,7 +148,11 @@ export async function benchDmp(): Promise<Row[]> {
     };
     const readAndStoreInThread = () => {
       const { documents } = readXdsResponse(real);
-      cache.storeEntries('ouvert', documents, { replaceAll: true, cursor: new Date().toISOString(), initialFrom: '2024-01-01T00:00:00.000Z' });
+      cache.storeEntries('ouvert', documents, {
+        replaceAll: true,
+        cursor: new Date().toISOString(),
+        initialFrom: '2024-01-01T00:00:00.000Z',
+      });
       return documents.length;
     };
     const inThreadSamples: number[] = [];
@@ -204,10 +214,20 @@ export async function benchDmp(): Promise<Row[]> {
       const built = buildCdaN1(input({ pdf: bytes }));
       const cda = Buffer.from(built.xml);
       const header = readCdaHeader(cda);
-      const submission = buildSubmitObjects({ header, cda, ins, visibility: { masquePs: false, invisiblePatient: false, invisibleRepresentants: false }, sourceId: '1.2.250.1.999.1' });
+      const submission = buildSubmitObjects({
+        header,
+        cda,
+        ins,
+        visibility: { masquePs: false, invisiblePatient: false, invisibleRepresentants: false },
+        sourceId: '1.2.250.1.999.1',
+      });
       const assertion = cached ? cache.get(vihfInput, signer) : buildVihf(vihfInput, signer);
       const envelope = soapRequest(ACTIONS.iti41.request, 'https://localhost:19444/dmp', assertion, buildProvideAndRegister(submission));
-      return buildMtom({ envelope, attachments: [{ contentId: CDA_CONTENT_ID, contentType: 'text/xml', body: cda }], action: ACTIONS.iti41.request }).body.length;
+      return buildMtom({
+        envelope,
+        attachments: [{ contentId: CDA_CONTENT_ID, contentType: 'text/xml', body: cda }],
+        action: ACTIONS.iti41.request,
+      }).body.length;
     };
     const hashAndBase64 = () => {
       createHash('sha1').update(bytes).digest('hex');
@@ -243,11 +263,15 @@ const BARE_PDF = (size: number) => Buffer.concat([Buffer.from('%PDF-1.7\n'), Buf
 async function startSandboxProcess(): Promise<{ url: string; pkiDir: string; stop(): Promise<void> }> {
   const root = path.resolve(import.meta.dirname, '..', '..');
   const dataDir = tempDir('cabinet-bench-dmp-sandbox-');
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'electron', 'cli', 'cabinet.mjs'), 'sandbox', 'start', 'dmp', '--port', '0'], {
-    cwd: root,
-    env: { ...process.env, CABINET_DATA_DIR: dataDir, CABINET_ENV: 'sandbox', CABINET_CONFIG: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(root, 'electron', 'cli', 'cabinet.mjs'), 'sandbox', 'start', 'dmp', '--port', '0'],
+    {
+      cwd: root,
+      env: { ...process.env, CABINET_DATA_DIR: dataDir, CABINET_ENV: 'sandbox', CABINET_CONFIG: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`bac à sable DMP non démarré en 120 s : ${output}`)), 120_000);
@@ -281,7 +305,10 @@ async function benchDmpSandbox(): Promise<Row[]> {
   const sandbox = await startSandboxProcess();
   const pki = loadTestPki(sandbox.pkiDir);
   const martin = cardCaller(pki, 'medecin-martin', gp.idNatPs);
-  const transport = nodeHttpsTransport({ kind: 'pem', keyPem: martin.tls.keyPem, certPem: martin.tls.certPem, chainPem: [] }, { extraCa: [fs.readFileSync(pkiPath(pki, pki.root.certPem!), 'utf8')] });
+  const transport = nodeHttpsTransport(
+    { kind: 'pem', keyPem: martin.tls.keyPem, certPem: martin.tls.certPem, chainPem: [] },
+    { extraCa: [fs.readFileSync(pkiPath(pki, pki.root.certPem!), 'utf8')] },
+  );
   // As IdentityService.vihf: one signed VIHF per patient and purpose, reused for 20 minutes.
   const vihfCache = new VihfCache();
   const vihf = (c: DmpCall) =>
@@ -297,9 +324,23 @@ async function benchDmpSandbox(): Promise<Row[]> {
       },
       martin.signer,
     );
-  const author: DmpAuthor = { idNat: gp.idNatPs, family: gp.surname, given: gp.givenName, specialty: { code: 'G15_10/SM26', codeSystem: '1.2.250.1.213.1.1.4.5', displayName: 'Médecin - Qualifié en Médecine Générale (SM)' }, institution: { id: 'R99701', name: null } };
+  const author: DmpAuthor = {
+    idNat: gp.idNatPs,
+    family: gp.surname,
+    given: gp.givenName,
+    specialty: { code: 'G15_10/SM26', codeSystem: '1.2.250.1.213.1.1.4.5', displayName: 'Médecin - Qualifié en Médecine Générale (SM)' },
+    institution: { id: 'R99701', name: null },
+  };
   // With the card's signature key: every ITI-41 submission set is signed (IHE DSG), as the DMP requires.
-  const client = new XdsDmpClient({ url: sandbox.url, transport, vihf, author, sourceId: '1.2.250.1.213.1.999.1', signer: martin.signer, timeoutMs: 60_000 });
+  const client = new XdsDmpClient({
+    url: sandbox.url,
+    transport,
+    vihf,
+    author,
+    sourceId: '1.2.250.1.213.1.999.1',
+    signer: martin.signer,
+    timeoutMs: 60_000,
+  });
   const callOf = (p: SandboxIdentity): DmpCall => ({ ins: insOf(p) as DmpIns });
   const store = benchStore();
   try {
@@ -313,7 +354,14 @@ async function benchDmpSandbox(): Promise<Row[]> {
       const audit = new AuditLog(store.db);
       const outbox = new Outbox(store.db);
       const ins = SEEDED.volume.active;
-      const credentials = { practitioner: gp, authentication: null, signature: null, tls: null, present: () => true, dispose: () => undefined } as Credentials;
+      const credentials = {
+        practitioner: gp,
+        authentication: null,
+        signature: null,
+        tls: null,
+        present: () => true,
+        dispose: () => undefined,
+      } as Credentials;
       const service = new DmpService({
         db: store.db,
         audit,
@@ -433,13 +481,19 @@ function cdaOf(p: SandboxIdentity) {
       pdf: BARE_PDF(64 * 1024),
       patient: {
         ins: { matricule: p.active.matricule, cle: p.active.cle, oid: p.active.oid as '1.2.250.1.213.1.4.8' },
-        traits: { birthName: p.traits.nomNaissance, firstName: p.traits.prenoms[0]!, firstNames: p.traits.prenoms.join(' '), sex: p.traits.sexe as 'F' | 'M', birthDate: p.traits.dateNaissance, ...(p.traits.lieuNaissance ? { birthplace: p.traits.lieuNaissance } : {}) },
+        traits: {
+          birthName: p.traits.nomNaissance,
+          firstName: p.traits.prenoms[0]!,
+          firstNames: p.traits.prenoms.join(' '),
+          sex: p.traits.sexe as 'F' | 'M',
+          birthDate: p.traits.dateNaissance,
+          ...(p.traits.lieuNaissance ? { birthplace: p.traits.lieuNaissance } : {}),
+        },
       },
       now: new Date(),
     }),
   );
 }
-
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   console.log(report(await benchDmp()));

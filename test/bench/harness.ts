@@ -32,7 +32,12 @@ export async function time(runs: number, body: (i: number) => unknown | Promise<
  * Times two bodies alternately (subject, reference, subject, …) so that both
  * see the same machine load, garbage collections and caches.
  */
-export async function compare(runs: number, subject: (i: number) => unknown, reference: (i: number) => unknown, warmup = 20): Promise<{ subject: Measure; reference: Measure }> {
+export async function compare(
+  runs: number,
+  subject: (i: number) => unknown,
+  reference: (i: number) => unknown,
+  warmup = 20,
+): Promise<{ subject: Measure; reference: Measure }> {
   for (let i = 0; i < warmup; i++) {
     await subject(runs + i);
     await reference(runs + i);
@@ -72,14 +77,17 @@ export function report(rows: Row[]): string {
     const ratio = row.subject.median / Math.max(row.reference.median, 1e-6);
     const p95Ratio = row.subject.p95 / Math.max(row.reference.p95, 1e-6);
     const judged = row.p95 ? p95Ratio : ratio;
-    const verdict = row.budget === undefined ? '' : `${judged <= row.budget ? '  ✔' : '  ✘ au-delà du'} budget ${row.p95 ? 'p95 ' : ''}≤ ${row.budget}×`;
+    const verdict =
+      row.budget === undefined ? '' : `${judged <= row.budget ? '  ✔' : '  ✘ au-delà du'} budget ${row.p95 ? 'p95 ' : ''}≤ ${row.budget}×`;
     lines.push(`• ${row.name}`);
     lines.push(`    mesuré     ${ms(row.subject.median)} / ${ms(row.subject.p95)}  (n=${row.subject.samples})`);
     lines.push(`    référence  ${ms(row.reference.median)} / ${ms(row.reference.p95)}  — ${row.baseline}`);
     lines.push(`    ratio      ${ratio.toFixed(2)}× (p95 : ${p95Ratio.toFixed(2)}×)${verdict}`);
     if (row.budgetMs) {
       const within = row.subject.median <= row.budgetMs.ms;
-      lines.push(`    budget     ${row.budgetMs.label} : médiane ${ms(row.subject.median)}, p95 ${ms(row.subject.p95)}  ${within ? '✔' : '✘ au-delà'}`);
+      lines.push(
+        `    budget     ${row.budgetMs.label} : médiane ${ms(row.subject.median)}, p95 ${ms(row.subject.p95)}  ${within ? '✔' : '✘ au-delà'}`,
+      );
     }
     for (const note of row.notes ?? []) lines.push(`    ${note}`);
   }

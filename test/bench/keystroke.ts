@@ -23,13 +23,42 @@ import { seedPatients } from './patients.js';
 
 /** Debian's Chromium, as for the end-to-end tests; elsewhere set CABINET_CHROMIUM. */
 const chromiumPath = process.env.CABINET_CHROMIUM ?? '/usr/bin/chromium';
-const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+const chromiumArgs = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
 
 export const FRAME_MS = 1000 / 60;
 const PATIENTS = 100_000;
 /** Realistic prefixes (surnames and first names of the bench population); the first ones only warm up. */
 const WARMUP_WORDS = ['dub', 'pet'];
-const WORDS = ['mar', 'dup', 'ber', 'lef', 'rou', 'gar', 'mor', 'fou', 'gir', 'bon', 'lam', 'fon', 'vin', 'mul', 'mer', 'bla', 'gue', 'che', 'nat', 'elo'];
+const WORDS = [
+  'mar',
+  'dup',
+  'ber',
+  'lef',
+  'rou',
+  'gar',
+  'mor',
+  'fou',
+  'gir',
+  'bon',
+  'lam',
+  'fon',
+  'vin',
+  'mul',
+  'mer',
+  'bla',
+  'gue',
+  'che',
+  'nat',
+  'elo',
+];
 const HOST_TIMEOUT_MS = 30_000;
 const STEP_TIMEOUT_MS = 30_000;
 /** Time for one key's results to reach the screen before the case is abandoned. */
@@ -176,7 +205,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function startHost(root: string, dataDir: string): Promise<{ child: ChildProcess; url: string }> {
   const hostFile = path.join(root, 'dist', 'node', 'host.cjs');
-  if (!fs.existsSync(hostFile)) throw new Error('dist/node/host.cjs absent : lancez `npm run bench` (qui construit) plutôt que ce fichier seul');
+  if (!fs.existsSync(hostFile))
+    throw new Error('dist/node/host.cjs absent : lancez `npm run bench` (qui construit) plutôt que ce fichier seul');
   const child = spawn(process.execPath, [hostFile], {
     cwd: root,
     env: { ...process.env, CABINET_DATA_DIR: dataDir, CABINET_ENV: 'sandbox', CABINET_CONFIG: '' },
@@ -331,7 +361,8 @@ export async function benchKeystroke(root: string): Promise<KeystrokeResult> {
     const searched = samples.filter((s) => s.kind === 'recherche');
     const idleSamples = samples.filter((s) => s.kind === 'vide');
     const keys = WORDS.join('').length;
-    if (searched.length !== keys || idleSamples.length !== keys) throw new Error(`mesures incomplètes : ${searched.length} et ${idleSamples.length} au lieu de ${keys}`);
+    if (searched.length !== keys || idleSamples.length !== keys)
+      throw new Error(`mesures incomplètes : ${searched.length} et ${idleSamples.length} au lieu de ${keys}`);
     await context.close();
     return {
       subject: measure(searched.map((s) => s.frame)),
@@ -344,7 +375,10 @@ export async function benchKeystroke(root: string): Promise<KeystrokeResult> {
         answered: median(searched.map((s) => s.answered)),
         changed: median(searched.map((s) => s.changed)),
       },
-      frames: Array.from({ length: Math.max(...searched.map((s) => s.frames)) }, (_, i) => searched.filter((s) => s.frames === i + 1).length),
+      frames: Array.from(
+        { length: Math.max(...searched.map((s) => s.frames)) },
+        (_, i) => searched.filter((s) => s.frames === i + 1).length,
+      ),
       seedMs,
     };
   } finally {

@@ -65,7 +65,10 @@ try {
     for await (const msg of client.fetch('1:*', SYNC_FETCH_QUERY, { uid: true })) if (msg.uid) count++;
   } else {
     const mss = new MssStore(store.db, input.user);
-    const writer = input.mode === 'worker' ? new WorkerWriter({ file: store.file, db: store.db, keyHex: keychain.get(`base-locale:${store.storeId}`)! }) : undefined;
+    const writer =
+      input.mode === 'worker'
+        ? new WorkerWriter({ file: store.file, db: store.db, keyHex: keychain.get(`base-locale:${store.storeId}`)! })
+        : undefined;
     try {
       count = (await syncMailbox(client, mss, { onNew: newMailTracker(mss).onNew, ...(writer ? { writer } : {}) })).added;
     } finally {

@@ -44,7 +44,10 @@ const MAIL_UID = 8;
 function message(i: number, to: string): Buffer {
   const from = `correspondant${i % 97}@hopital.test-mssante.fr`;
   const id = `<bench-${i}-${randomUUID()}@hopital.test-mssante.fr>`;
-  const thread = i % 5 === 0 ? '' : `In-Reply-To: <bench-${i - (i % 5)}@hopital.test-mssante.fr>\r\nReferences: <bench-${i - (i % 5)}@hopital.test-mssante.fr>\r\n`;
+  const thread =
+    i % 5 === 0
+      ? ''
+      : `In-Reply-To: <bench-${i - (i % 5)}@hopital.test-mssante.fr>\r\nReferences: <bench-${i - (i % 5)}@hopital.test-mssante.fr>\r\n`;
   const date = new Date(Date.UTC(2025, 0, 1) + i * 60_000).toUTCString().replace('GMT', '+0000');
   const boundary = `b${i}`;
   return Buffer.from(
@@ -94,15 +97,20 @@ function mainThreadSched(): { cpu: number; wait: number } | null {
 function runChild(input: ChildInput): Promise<ChildOutput> {
   const script = path.join(import.meta.dirname, 'mss-child.ts');
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, CABINET_BENCH_MSS: JSON.stringify(input) }, maxBuffer: 1024 * 1024, timeout: 300_000 }, (error, stdout, stderr) => {
-      if (error) return reject(new Error(`${error.message} ${stderr}`.slice(0, 2000)));
-      const line = stdout.trim().split('\n').pop() ?? '';
-      try {
-        resolve(JSON.parse(line) as ChildOutput);
-      } catch {
-        reject(new Error(`sortie illisible du processus de mesure : ${line.slice(0, 200)}`));
-      }
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', script],
+      { env: { ...process.env, CABINET_BENCH_MSS: JSON.stringify(input) }, maxBuffer: 1024 * 1024, timeout: 300_000 },
+      (error, stdout, stderr) => {
+        if (error) return reject(new Error(`${error.message} ${stderr}`.slice(0, 2000)));
+        const line = stdout.trim().split('\n').pop() ?? '';
+        try {
+          resolve(JSON.parse(line) as ChildOutput);
+        } catch {
+          reject(new Error(`sortie illisible du processus de mesure : ${line.slice(0, 200)}`));
+        }
+      },
+    );
   });
 }
 
@@ -147,7 +155,9 @@ export async function benchMss(keychain: Keychain): Promise<Row[]> {
         await body();
         const after = mainThreadSched();
         const wall = performance.now() - start;
-        into.push(before && after ? { wall, cpu: after.cpu - before.cpu, wait: after.wait - before.wait } : { wall, cpu: null, wait: null });
+        into.push(
+          before && after ? { wall, cpu: after.cpu - before.cpu, wait: after.wait - before.wait } : { wall, cpu: null, wait: null },
+        );
       };
       let rssMax = process.memoryUsage().rss;
       let last = null as { store: MssStore; close(): void } | null;
@@ -175,7 +185,10 @@ export async function benchMss(keychain: Keychain): Promise<Row[]> {
           writerReady.push(performance.now() - readyStart);
           let added = 0;
           try {
-            await timed(runs.worker, async () => void (added = (await syncMailbox(client, mss, { writer, onNew: newMailTracker(mss).onNew })).added));
+            await timed(
+              runs.worker,
+              async () => void (added = (await syncMailbox(client, mss, { writer, onNew: newMailTracker(mss).onNew })).added),
+            );
           } finally {
             await writer.close();
           }
@@ -191,9 +204,15 @@ export async function benchMss(keychain: Keychain): Promise<Row[]> {
       }
       // The first of each is a warm-up (JIT, page cache).
       const wall = (samples: Sample[]): Measure => measure(samples.slice(1).map((x) => x.wall));
-      const median = (samples: Sample[], key: 'cpu' | 'wait'): number | null => (samples.some((x) => x[key] === null) ? null : measure(samples.slice(1).map((x) => x[key]!)).median);
+      const median = (samples: Sample[], key: 'cpu' | 'wait'): number | null =>
+        samples.some((x) => x[key] === null) ? null : measure(samples.slice(1).map((x) => x[key]!)).median;
       const cpuNote = (samples: Sample[]) => {
-        const [cpu, rawCpu, wait, rawWait] = [median(samples, 'cpu'), median(runs.raw, 'cpu'), median(samples, 'wait'), median(runs.raw, 'wait')];
+        const [cpu, rawCpu, wait, rawWait] = [
+          median(samples, 'cpu'),
+          median(runs.raw, 'cpu'),
+          median(samples, 'wait'),
+          median(runs.raw, 'wait'),
+        ];
         if (cpu === null || rawCpu === null || wait === null || rawWait === null) return [];
         return [
           `CPU fil principal  ${Math.round(cpu)} ms contre ${Math.round(rawCpu)} ms pour le FETCH brut : ${(cpu / Math.max(rawCpu, 1)).toFixed(2)}× (médianes ; ce que vaut le temps écoulé quand un second cœur est libre)`,
@@ -211,7 +230,12 @@ export async function benchMss(keychain: Keychain): Promise<Row[]> {
         () => syncMailbox(client, last!.store),
         async () => {
           await client.mailboxOpen('INBOX', { readOnly: true });
-          for await (const msg of client.fetch('1:*', { uid: true, flags: true }, { uid: true, changedSince: BigInt(state.highestModseq!) })) void msg;
+          for await (const msg of client.fetch(
+            '1:*',
+            { uid: true, flags: true },
+            { uid: true, changedSince: BigInt(state.highestModseq!) },
+          ))
+            void msg;
         },
         5,
       );
@@ -219,7 +243,15 @@ export async function benchMss(keychain: Keychain): Promise<Row[]> {
       last?.close();
 
       // 3. Peak memory of one first sync alone in a fresh process, against the raw FETCH alone (same process shape: Node + tsx).
-      const childInput = (mode: ChildInput['mode']): ChildInput => ({ mode, port: op.imap.port, ca: op.ca, user: martin.address, key: tls.key, cert: tls.cert, dataDir: tempDir() });
+      const childInput = (mode: ChildInput['mode']): ChildInput => ({
+        mode,
+        port: op.imap.port,
+        ca: op.ca,
+        user: martin.address,
+        key: tls.key,
+        cert: tls.cert,
+        dataDir: tempDir(),
+      });
       const peaks: Record<ChildInput['mode'], { maxRss: number }> = { raw: { maxRss: 0 }, sync: { maxRss: 0 }, worker: { maxRss: 0 } };
       for (let run = 0; run < 2; run++) {
         for (const mode of ['raw', 'sync', 'worker'] as const) {
@@ -252,7 +284,10 @@ export async function benchMss(keychain: Keychain): Promise<Row[]> {
           baseline: 'FETCH imapflow brut des mêmes éléments',
           subject,
           reference,
-          notes: [...cpuNote(runs.inline), `mémoire    pic RSS dans un processus neuf : ${mb(peaks.sync.maxRss)} ${within(peaks.sync.maxRss)} (budget < 250 Mo)`],
+          notes: [
+            ...cpuNote(runs.inline),
+            `mémoire    pic RSS dans un processus neuf : ${mb(peaks.sync.maxRss)} ${within(peaks.sync.maxRss)} (budget < 250 Mo)`,
+          ],
         },
         {
           name: 'MSSanté : resynchronisation sans changement (10 000 messages)',

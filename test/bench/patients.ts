@@ -3,8 +3,85 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../../electron/platform/store/database.js';
 import { reindex } from '../../electron/patients/search.js';
 
-const surnames = ['MARTIN', 'BERNARD', 'THOMAS', 'PETIT', 'ROBERT', 'RICHARD', 'DURAND', 'DUBOIS', 'MOREAU', 'LAURENT', 'SIMON', 'MICHEL', 'LEFEBVRE', 'LEROY', 'ROUX', 'DAVID', 'BERTRAND', 'MOREL', 'FOURNIER', 'GIRARD', 'BONNET', 'DUPONT', 'LAMBERT', 'FONTAINE', 'ROUSSEAU', 'VINCENT', 'MULLER', 'LEFEVRE', 'FAURE', 'ANDRE', 'MERCIER', 'BLANC', 'GUERIN', 'BOYER', 'GARNIER', 'CHEVALIER', 'FRANCOIS', 'LEGRAND', 'GAUTHIER', 'GARCIA', 'PERRIN', 'ROBIN', 'CLEMENT', 'MORIN', 'NICOLAS', 'HENRY', 'ROUSSEL', 'MATHIEU', 'GAUTIER', 'MASSON'];
-const firstNames = ['MARIE', 'JEAN', 'PIERRE', 'MICHEL', 'ANDRE', 'PHILIPPE', 'NATHALIE', 'ISABELLE', 'SYLVIE', 'CATHERINE', 'FRANCOISE', 'ALAIN', 'JACQUES', 'BERNARD', 'CHRISTINE', 'MONIQUE', 'NICOLE', 'PATRICK', 'DANIEL', 'ELODIE', 'LEA', 'LUCAS', 'HUGO', 'CHLOE', 'EMMA'];
+const surnames = [
+  'MARTIN',
+  'BERNARD',
+  'THOMAS',
+  'PETIT',
+  'ROBERT',
+  'RICHARD',
+  'DURAND',
+  'DUBOIS',
+  'MOREAU',
+  'LAURENT',
+  'SIMON',
+  'MICHEL',
+  'LEFEBVRE',
+  'LEROY',
+  'ROUX',
+  'DAVID',
+  'BERTRAND',
+  'MOREL',
+  'FOURNIER',
+  'GIRARD',
+  'BONNET',
+  'DUPONT',
+  'LAMBERT',
+  'FONTAINE',
+  'ROUSSEAU',
+  'VINCENT',
+  'MULLER',
+  'LEFEVRE',
+  'FAURE',
+  'ANDRE',
+  'MERCIER',
+  'BLANC',
+  'GUERIN',
+  'BOYER',
+  'GARNIER',
+  'CHEVALIER',
+  'FRANCOIS',
+  'LEGRAND',
+  'GAUTHIER',
+  'GARCIA',
+  'PERRIN',
+  'ROBIN',
+  'CLEMENT',
+  'MORIN',
+  'NICOLAS',
+  'HENRY',
+  'ROUSSEL',
+  'MATHIEU',
+  'GAUTIER',
+  'MASSON',
+];
+const firstNames = [
+  'MARIE',
+  'JEAN',
+  'PIERRE',
+  'MICHEL',
+  'ANDRE',
+  'PHILIPPE',
+  'NATHALIE',
+  'ISABELLE',
+  'SYLVIE',
+  'CATHERINE',
+  'FRANCOISE',
+  'ALAIN',
+  'JACQUES',
+  'BERNARD',
+  'CHRISTINE',
+  'MONIQUE',
+  'NICOLE',
+  'PATRICK',
+  'DANIEL',
+  'ELODIE',
+  'LEA',
+  'LUCAS',
+  'HUGO',
+  'CHLOE',
+  'EMMA',
+];
 
 /** A small deterministic generator (mulberry32), so that every run benches the same data. */
 function random(seed: number): () => number {
@@ -36,7 +113,16 @@ export function seedPatients(db: Db, count: number): void {
         ins_cle: null,
       };
       const now = new Date().toISOString();
-      const { lastInsertRowid } = insert.run(randomUUID(), row.birth_name, first, row.first_names, next() < 0.5 ? 'F' : 'M', row.birth_date, now, now);
+      const { lastInsertRowid } = insert.run(
+        randomUUID(),
+        row.birth_name,
+        first,
+        row.first_names,
+        next() < 0.5 ? 'F' : 'M',
+        row.birth_date,
+        now,
+        now,
+      );
       reindex(db, Number(lastInsertRowid), row);
     }
   }).immediate();

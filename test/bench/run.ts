@@ -53,7 +53,12 @@ const keychain = new TestKeychain();
     db.prepare('SELECT count(*) FROM sqlite_master').get();
     db.close();
   });
-  rows.push({ name: 'Ouverture complète du magasin (lecture de la clé dans le trousseau + SQLCipher + migrations)', baseline: 'ouverture d’une base SQLite en clair', subject, reference });
+  rows.push({
+    name: 'Ouverture complète du magasin (lecture de la clé dans le trousseau + SQLCipher + migrations)',
+    baseline: 'ouverture d’une base SQLite en clair',
+    subject,
+    reference,
+  });
 
   const rawKeyFile = path.join(tempDir(), 'raw.db');
   const rawKey = randomBytes(32).toString('hex');
@@ -66,7 +71,12 @@ const keychain = new TestKeychain();
   };
   openRaw();
   const rawOpen = await time(30, openRaw);
-  rows.push({ name: 'Ouverture SQLCipher 4 avec la clé brute (sans le trousseau)', baseline: 'ouverture d’une base SQLite en clair', subject: rawOpen, reference });
+  rows.push({
+    name: 'Ouverture SQLCipher 4 avec la clé brute (sans le trousseau)',
+    baseline: 'ouverture d’une base SQLite en clair',
+    subject: rawOpen,
+    reference,
+  });
 
   const passFile = path.join(tempDir(), 'pass.db');
   const withPass = await time(5, () => {
@@ -77,7 +87,12 @@ const keychain = new TestKeychain();
     db.prepare('SELECT count(*) FROM sqlite_master').get();
     db.close();
   });
-  rows.push({ name: 'Ouverture avec une phrase de passe (PBKDF2) — pour mémoire, non utilisée', baseline: 'ouverture avec la clé brute', subject: withPass, reference: rawOpen });
+  rows.push({
+    name: 'Ouverture avec une phrase de passe (PBKDF2) — pour mémoire, non utilisée',
+    baseline: 'ouverture avec la clé brute',
+    subject: withPass,
+    reference: rawOpen,
+  });
 }
 
 // 2. Audit appends (hash chain, BEGIN IMMEDIATE) against plain inserts of the same rows.
@@ -88,11 +103,31 @@ const keychain = new TestKeychain();
   const raw = store.db.prepare('INSERT INTO raw (at, actor, action, subject, details, h) VALUES (?, ?, ?, ?, ?, ?)');
   const details = { ins: '1970399988877', document: 'urn:oid:1.2.250.1.999.1' };
   const subject = await time(500, (i) => audit.append({ actor: '810002909372', action: 'dmp.read', subject: `doc-${i}`, details }));
-  const reference = await time(500, (i) => raw.run(new Date().toISOString(), '810002909372', 'dmp.read', `doc-${i}`, JSON.stringify(details), createHash('sha256').update(String(i)).digest('hex')));
-  rows.push({ name: 'Ajout au journal d’accès chaîné (une transaction par entrée)', baseline: 'INSERT simple de la même ligne, même base', subject, reference, budget: 3 });
+  const reference = await time(500, (i) =>
+    raw.run(
+      new Date().toISOString(),
+      '810002909372',
+      'dmp.read',
+      `doc-${i}`,
+      JSON.stringify(details),
+      createHash('sha256').update(String(i)).digest('hex'),
+    ),
+  );
+  rows.push({
+    name: 'Ajout au journal d’accès chaîné (une transaction par entrée)',
+    baseline: 'INSERT simple de la même ligne, même base',
+    subject,
+    reference,
+    budget: 3,
+  });
   const verify = await time(5, () => audit.verify());
   const scan = await time(5, () => store.db.prepare('SELECT * FROM audit_log').all());
-  rows.push({ name: `Vérification du chaînage (${audit.verify().count} entrées)`, baseline: 'lecture complète de la table', subject: verify, reference: scan });
+  rows.push({
+    name: `Vérification du chaînage (${audit.verify().count} entrées)`,
+    baseline: 'lecture complète de la table',
+    subject: verify,
+    reference: scan,
+  });
   store.close();
 }
 
@@ -109,18 +144,27 @@ const keychain = new TestKeychain();
     if (item) outbox.complete(item.id, { ok: true });
   });
   const reference = await time(300, (i) => raw.run(`k-${i}`, JSON.stringify(payload)));
-  rows.push({ name: 'File d’envoi : dépôt + prise + acquittement (64 Ko de charge)', baseline: 'INSERT simple de la même charge', subject, reference });
+  rows.push({
+    name: 'File d’envoi : dépôt + prise + acquittement (64 Ko de charge)',
+    baseline: 'INSERT simple de la même charge',
+    subject,
+    reference,
+  });
   store.close();
 }
 
 // 4. Browser host cold start: process start to CABINET_WEB_URL, against a bare `node -e ""`.
 {
   const host = path.join(root, 'dist', 'node', 'host.cjs');
-  if (!fs.existsSync(host)) throw new Error('dist/node/host.cjs absent : lancez `npm run bench` (qui construit) plutôt que ce fichier seul');
+  if (!fs.existsSync(host))
+    throw new Error('dist/node/host.cjs absent : lancez `npm run bench` (qui construit) plutôt que ce fichier seul');
   const startHost = () =>
     new Promise<void>((resolve, reject) => {
       const dataDir = tempDir();
-      const child = spawn(process.execPath, [host], { env: { ...process.env, CABINET_DATA_DIR: dataDir, CABINET_ENV: 'sandbox', CABINET_CONFIG: '' }, stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, [host], {
+        env: { ...process.env, CABINET_DATA_DIR: dataDir, CABINET_ENV: 'sandbox', CABINET_CONFIG: '' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       child.stdout.on('data', (chunk: Buffer) => {
         if (chunk.toString().includes('CABINET_WEB_URL=')) {
           child.kill('SIGTERM');
@@ -136,7 +180,12 @@ const keychain = new TestKeychain();
   const bare = () => new Promise<void>((resolve) => spawn(process.execPath, ['-e', '']).once('exit', () => resolve()));
   const subject = await time(8, startHost, 1);
   const reference = await time(8, bare, 1);
-  rows.push({ name: 'Démarrage à froid de l’hôte navigateur (jusqu’à CABINET_WEB_URL, base neuve)', baseline: 'démarrage d’un processus node vide', subject, reference });
+  rows.push({
+    name: 'Démarrage à froid de l’hôte navigateur (jusqu’à CABINET_WEB_URL, base neuve)',
+    baseline: 'démarrage d’un processus node vide',
+    subject,
+    reference,
+  });
 }
 
 // 5. A VIHF built and signed (xml-crypto, exc-c14n, RSA-SHA256), against the bare RSA signature inside it.
@@ -147,7 +196,12 @@ const keychain = new TestKeychain();
   const subject = await time(100, () => buildVihf(doctorInput, signer));
   const bytes = Buffer.alloc(900, 1);
   const reference = await time(100, () => signer.sign(bytes, 'RSA-SHA256'));
-  rows.push({ name: 'Assertion VIHF construite et signée (SAML 2.0, XML-DSig)', baseline: 'signature RSA-SHA256 seule (clé logicielle)', subject, reference });
+  rows.push({
+    name: 'Assertion VIHF construite et signée (SAML 2.0, XML-DSig)',
+    baseline: 'signature RSA-SHA256 seule (clé logicielle)',
+    subject,
+    reference,
+  });
 }
 
 // 6. Patient search at 100,000 patients in the encrypted store, against the raw FTS5 prefix query.
@@ -159,13 +213,36 @@ const keychain = new TestKeychain();
   const repo = new PatientRepository(store.db);
   const queries = ['mar', 'dupont', 'martin mar', 'ber', 'lefe', '1958', 'gar eli', 'rou'];
   // The raw query hand-written for the same words and the same rows; and, for scale, the bare index lookup.
-  const rawRows = store.db.prepare('SELECT p.* FROM patients_fts JOIN patients p ON p.id = patients_fts.rowid WHERE patients_fts MATCH ? LIMIT 50');
+  const rawRows = store.db.prepare(
+    'SELECT p.* FROM patients_fts JOIN patients p ON p.id = patients_fts.rowid WHERE patients_fts MATCH ? LIMIT 50',
+  );
   const rawIds = store.db.prepare('SELECT rowid FROM patients_fts WHERE patients_fts MATCH ? LIMIT 50');
-  const hand = queries.map((q) => q.split(' ').map((w) => `"${w}"*`).join(' '));
-  const { subject, reference } = await compare(3000, (i) => repo.search(queries[i % queries.length]!, 50), (i) => rawRows.all(hand[i % hand.length]!));
+  const hand = queries.map((q) =>
+    q
+      .split(' ')
+      .map((w) => `"${w}"*`)
+      .join(' '),
+  );
+  const { subject, reference } = await compare(
+    3000,
+    (i) => repo.search(queries[i % queries.length]!, 50),
+    (i) => rawRows.all(hand[i % hand.length]!),
+  );
   const idsOnly = await time(2000, (i) => rawIds.all(hand[i % hand.length]!));
-  rows.push({ name: 'Recherche de patients (100 000 patients, base chiffrée, 50 fiches triées par nom)', baseline: 'requête FTS5 brute par préfixe rendant les mêmes fiches', subject, reference, budget: 1.5, p95: true });
-  rows.push({ name: 'Même recherche — pour mémoire', baseline: 'requête FTS5 brute ne rendant que les 50 identifiants', subject, reference: idsOnly });
+  rows.push({
+    name: 'Recherche de patients (100 000 patients, base chiffrée, 50 fiches triées par nom)',
+    baseline: 'requête FTS5 brute par préfixe rendant les mêmes fiches',
+    subject,
+    reference,
+    budget: 1.5,
+    p95: true,
+  });
+  rows.push({
+    name: 'Même recherche — pour mémoire',
+    baseline: 'requête FTS5 brute ne rendant que les 50 identifiants',
+    subject,
+    reference: idsOnly,
+  });
   // The search ahead of the next key (36 next terms, 20 summaries each), done in the idle time between two keys.
   const service = new PatientService(store.db, new AuditLog(store.db), 'sandbox', () => {
     throw new Error('INSi non utilisé ici');
@@ -176,7 +253,12 @@ const keychain = new TestKeychain();
     (i) => service.searchAhead(aheadQueries[i % aheadQueries.length]!, 50, AHEAD_ROWS, 'banc'),
     (i) => service.search(aheadQueries[i % aheadQueries.length]!, 50, 'banc'),
   );
-  rows.push({ name: 'Recherche anticipée de la touche suivante (36 termes × 50, 20 fiches chacun)', baseline: 'une recherche de la touche tapée (50 fiches)', subject: ahead.subject, reference: ahead.reference });
+  rows.push({
+    name: 'Recherche anticipée de la touche suivante (36 termes × 50, 20 fiches chacun)',
+    baseline: 'une recherche de la touche tapée (50 fiches)',
+    subject: ahead.subject,
+    reference: ahead.reference,
+  });
   store.close();
 }
 
@@ -184,11 +266,19 @@ const keychain = new TestKeychain();
 {
   const response = ecetinsiHistory;
   const subject = await time(500, () => {
-    buildTraitsRequest({ nomNaissance: 'ECETINSI', prenom: 'PIERRE-ALAIN', sexe: 'M', dateNaissance: '2009-07-14' }, { emitter: '499700367909006', software: testSoftware });
+    buildTraitsRequest(
+      { nomNaissance: 'ECETINSI', prenom: 'PIERRE-ALAIN', sexe: 'M', dateNaissance: '2009-07-14' },
+      { emitter: '499700367909006', software: testSoftware },
+    );
     parseInsiResponse(response);
   });
   const reference = await time(500, () => new DOMParser().parseFromString(response, 'text/xml'));
-  rows.push({ name: 'INSi : requête construite et réponse lue (historique d’INS)', baseline: 'analyse DOM seule de la même réponse', subject, reference });
+  rows.push({
+    name: 'INSi : requête construite et réponse lue (historique d’INS)',
+    baseline: 'analyse DOM seule de la même réponse',
+    subject,
+    reference,
+  });
 }
 
 // 8. Search as you type, in Chromium against the host (100,000 patients): key press → results on screen, against key press → next frame.
@@ -229,4 +319,3 @@ try {
 
 keychain.cleanup();
 console.log(report(rows));
-

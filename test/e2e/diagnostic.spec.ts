@@ -15,7 +15,10 @@ fs.mkdirSync(shots, { recursive: true });
 /** The window as seen, then scrolled to each lower group (the main area scrolls, not the page). */
 const shot = async (page: Page, name: string) => {
   await page.screenshot({ path: path.join(shots, `${name}.png`) });
-  for (const [suffix, area] of [['b', 'Heure de l’ordinateur'], ['c', 'Ce poste (trousseau, base, disque, envois)']] as const) {
+  for (const [suffix, area] of [
+    ['b', 'Heure de l’ordinateur'],
+    ['c', 'Ce poste (trousseau, base, disque, envois)'],
+  ] as const) {
     await page.getByRole('heading', { level: 2, name: area }).evaluate((heading) => heading.scrollIntoView({ block: 'start' }));
     await page.screenshot({ path: path.join(shots, `${name}-${suffix}.png`) });
   }

@@ -16,7 +16,8 @@ const shots = path.join(results, 'screenshots');
 fs.mkdirSync(shots, { recursive: true });
 /** The app scrolls inside its main area: bring the DMP panel (or what is given) to the top, then capture the window. */
 async function shot(page: Page, name: string, scrollTo: 'panel' | 'none' = 'panel'): Promise<void> {
-  if (scrollTo === 'panel') await page.getByRole('heading', { level: 2, name: 'DMP (Mon espace santé)' }).evaluate((el) => el.scrollIntoView({ block: 'start' }));
+  if (scrollTo === 'panel')
+    await page.getByRole('heading', { level: 2, name: 'DMP (Mon espace santé)' }).evaluate((el) => el.scrollIntoView({ block: 'start' }));
   await page.screenshot({ path: path.join(shots, `${name}.png`) });
 }
 test.use({ viewport: { width: 1280, height: 1000 } });
@@ -44,10 +45,8 @@ function makePdf(text: string): Buffer {
   return Buffer.from(body, 'latin1');
 }
 
-
 const DOMINIQUE: PatientTraits = { nom: 'ADRTROIS', prenom: 'DOMINIQUE', sexe: 'Féminin', jour: '26', mois: '02', annee: '1997' };
 const ZOE: PatientTraits = { nom: 'ADRUN', prenom: 'ZOE', sexe: 'Féminin', jour: '31', mois: '12', annee: '1975' };
-
 
 /**
  * The DMP needs the structure's identifier and the doctor's specialty (the card carries neither):
@@ -94,7 +93,9 @@ test('consults a DMP: status, newest documents, a level-3 CDA and a level-1 PDF'
   await shot(page, '30-dmp-liste');
 
   // Level 3: sections and tables rendered as elements, nothing from the document as HTML.
-  await documents(page).getByRole('button', { name: /^Lettre de liaison à la sortie/ }).click();
+  await documents(page)
+    .getByRole('button', { name: /^Lettre de liaison à la sortie/ })
+    .click();
   const viewer = page.getByRole('dialog');
   await expect(viewer.getByRole('article')).toBeVisible({ timeout: 15_000 });
   await expect(viewer.getByRole('heading', { level: 3 }).first()).toBeVisible();
@@ -109,23 +110,33 @@ test('consults a DMP: status, newest documents, a level-3 CDA and a level-1 PDF'
   page.on('console', (message) => {
     if (message.type() === 'error' && /Content Security Policy|Refused to/i.test(message.text())) cspErrors.push(message.text());
   });
-  await documents(page).getByRole('button', { name: /^Compte rendu d.examens biologiques$/ }).click();
+  await documents(page)
+    .getByRole('button', { name: /^Compte rendu d.examens biologiques$/ })
+    .click();
   await expect(viewer.getByRole('img', { name: /^Page 1 sur \d+$/ })).toBeVisible({ timeout: 20_000 });
   await expect
-    .poll(async () => viewer.locator('canvas').first().evaluate((canvas: HTMLCanvasElement) => canvas.width * canvas.height), { timeout: 10_000 })
+    .poll(
+      async () =>
+        viewer
+          .locator('canvas')
+          .first()
+          .evaluate((canvas: HTMLCanvasElement) => canvas.width * canvas.height),
+      { timeout: 10_000 },
+    )
     .toBeGreaterThan(10_000);
   // pdf.js has drawn the page (dark pixels of its text on the canvas), not merely sized the canvas.
   await expect
-    .poll(async () =>
-      viewer
-        .locator('canvas')
-        .first()
-        .evaluate((canvas: HTMLCanvasElement) => {
-          const pixels = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data ?? new Uint8ClampedArray();
-          let dark = 0;
-          for (let i = 0; i < pixels.length; i += 4) if ((pixels[i] ?? 255) < 128 && (pixels[i + 3] ?? 0) > 0) dark += 1;
-          return dark;
-        }),
+    .poll(
+      async () =>
+        viewer
+          .locator('canvas')
+          .first()
+          .evaluate((canvas: HTMLCanvasElement) => {
+            const pixels = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data ?? new Uint8ClampedArray();
+            let dark = 0;
+            for (let i = 0; i < pixels.length; i += 4) if ((pixels[i] ?? 255) < 128 && (pixels[i + 3] ?? 0) > 0) dark += 1;
+            return dark;
+          }),
       { timeout: 10_000 },
     )
     .toBeGreaterThan(0);
@@ -146,7 +157,11 @@ test('feeds a PDF through the outbox, then masks it from other professionals', a
   if (cached[0] !== undefined) timings.dmpListCachedFirstPaintMs = Math.round(cached[0]);
 
   await dmp.getByRole('button', { name: 'Ajouter un document au DMP' }).click();
-  await dmp.getByLabel('PDF à envoyer au DMP').setInputFiles({ name: 'consultation-e2e.pdf', mimeType: 'application/pdf', buffer: makePdf('Consultation du jour - essai de bout en bout') });
+  await dmp.getByLabel('PDF à envoyer au DMP').setInputFiles({
+    name: 'consultation-e2e.pdf',
+    mimeType: 'application/pdf',
+    buffer: makePdf('Consultation du jour - essai de bout en bout'),
+  });
   await expect(dmp.getByText('consultation-e2e.pdf')).toBeVisible();
   await dmp.getByLabel('Type de document').selectOption('11488-4');
   const title = `Consultation e2e ${Date.now()}`;
@@ -200,7 +215,9 @@ test('bris de glace: a reason is required, then a red banner stays while it last
   await dialog.getByRole('button', { name: 'Accéder au DMP en urgence' }).click();
   await expect(dialog.getByText(/Indiquez la raison/)).toBeVisible();
   await expect(dialog.getByLabel('Raison de l’accès en urgence (obligatoire)')).toBeFocused();
-  await dialog.getByLabel('Raison de l’accès en urgence (obligatoire)').fill('Patiente inconsciente aux urgences, recherche des traitements en cours');
+  await dialog
+    .getByLabel('Raison de l’accès en urgence (obligatoire)')
+    .fill('Patiente inconsciente aux urgences, recherche des traitements en cours');
   await shot(page, '39-dmp-bris-de-glace-raison', 'none');
   await dialog.getByRole('button', { name: 'Accéder au DMP en urgence' }).click();
 
@@ -213,7 +230,10 @@ test('bris de glace: a reason is required, then a red banner stays while it last
 
 test.afterAll(async ({ browser }) => {
   fs.mkdirSync(results, { recursive: true });
-  fs.writeFileSync(path.join(results, 'dmp-timings.json'), JSON.stringify({ ...timings, dmpSandboxSeedMs: process.env.CABINET_E2E_DMP_SEED_MS ?? null }, null, 2));
+  fs.writeFileSync(
+    path.join(results, 'dmp-timings.json'),
+    JSON.stringify({ ...timings, dmpSandboxSeedMs: process.env.CABINET_E2E_DMP_SEED_MS ?? null }, null, 2),
+  );
   // Leave the shared session logged out, as the next spec expects.
   const page = await browser.newPage();
   await openLoggedIn(page);

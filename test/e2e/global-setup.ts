@@ -21,14 +21,21 @@ const root = path.resolve(import.meta.dirname, '..', '..');
 export default async function globalSetup(config: FullConfig): Promise<() => Promise<void>> {
   // One browser time zone per run (playwright.config.ts): the specs change the host's state, a second project would find it changed.
   if (config.filteredProjects.length > 1) {
-    throw new Error(`Un seul fuseau du navigateur par exécution : ajoutez --project=${config.filteredProjects.map((p) => p.name).join(' ou --project=')} (npm test les enchaîne).`);
+    throw new Error(
+      `Un seul fuseau du navigateur par exécution : ajoutez --project=${config.filteredProjects.map((p) => p.name).join(' ou --project=')} (npm test les enchaîne).`,
+    );
   }
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cabinet-e2e-'));
   // The sandbox trusts the test IGC-Santé PKI found in <data>/pki-test; e-CPS goes to a local Pro Santé Connect.
   const pki = await createTestPki(path.join(dataDir, 'pki-test'));
   const pscServer = identity(pki, 'serveur-psc');
   const read = (relative: string) => fs.readFileSync(pkiPath(pki, relative), 'utf8');
-  const psc = await startPscSandbox({ certPem: read(pscServer.certPem!) + read(pscServer.chainPem!), keyPem: read(pscServer.keyPem!), port: 0, autoApproveAfterMs: 2500 });
+  const psc = await startPscSandbox({
+    certPem: read(pscServer.certPem!) + read(pscServer.chainPem!),
+    keyPem: read(pscServer.keyPem!),
+    port: 0,
+    autoApproveAfterMs: 2500,
+  });
   const insi = await startInsiSandbox({ pki, port: 0, population: 1000 });
   // The DMP sandbox seeded with the CNAM test patients' DMPs (ANS example documents) and the 2,000-document patient.
   const dmpSandbox = await startDmpSandbox({ pki, port: 0 });
@@ -40,7 +47,16 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
   const started = performance.now();
   const host = spawn(process.execPath, [path.join(root, 'dist', 'node', 'host.cjs')], {
     cwd: root,
-    env: { ...process.env, CABINET_DATA_DIR: dataDir, CABINET_ENV: 'sandbox', CABINET_CONFIG: '', CABINET_PSC_URL: psc.url, CABINET_INSI_URL: insi.url, CABINET_DMP_URL: dmpSandbox.url, ...mss.env },
+    env: {
+      ...process.env,
+      CABINET_DATA_DIR: dataDir,
+      CABINET_ENV: 'sandbox',
+      CABINET_CONFIG: '',
+      CABINET_PSC_URL: psc.url,
+      CABINET_INSI_URL: insi.url,
+      CABINET_DMP_URL: dmpSandbox.url,
+      ...mss.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

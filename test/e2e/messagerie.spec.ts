@@ -34,7 +34,10 @@ const UNKNOWN_COLLEAGUE = 'remplacant.martin@cabinet.test-mssante.fr';
 const hasChannel = (name: string) => Object.hasOwn(contract.mss, name);
 
 test.describe.configure({ mode: 'serial' });
-test.skip(process.env.CABINET_E2E_MSS === 'absent', 'Dovecot/Postfix absents sur cette machine : la messagerie ne peut pas être testée de bout en bout');
+test.skip(
+  process.env.CABINET_E2E_MSS === 'absent',
+  'Dovecot/Postfix absents sur cette machine : la messagerie ne peut pas être testée de bout en bout',
+);
 
 async function openQualifiedZoe(page: Page): Promise<void> {
   const { nom, prenom } = MSS_E2E.patient;
@@ -80,7 +83,9 @@ test('first sync, list navigation with the keyboard, a report with a PDF, an XDM
   const inbox = folders(page).getByRole('button', { name: /^Boîte de réception/ });
   await expect(inbox).toBeVisible({ timeout: 30_000 });
   const total = MSS_E2E.fillerCount + 2;
-  await expect(page.getByText(new RegExp(`^${total.toLocaleString('fr-FR').replace(/\s/g, '\\s')} messages`))).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByText(new RegExp(`^${total.toLocaleString('fr-FR').replace(/\s/g, '\\s')} messages`))).toBeVisible({
+    timeout: 60_000,
+  });
   timings.firstSyncToListMs = Date.now() - t0;
   const seen = await page.evaluate(() => (window as unknown as { __mss: { sawSync: boolean; maxPercent: number } }).__mss);
   expect(seen.sawSync, 'la barre de première synchronisation s’est affichée').toBe(true);
@@ -97,7 +102,11 @@ test('first sync, list navigation with the keyboard, a report with a PDF, an XDM
   const tEnd = Date.now();
   await list(page).focus();
   await page.keyboard.press('End');
-  await expect(list(page).getByRole('option', { name: new RegExp(`n° ${MSS_E2E.fillerCount}\\b`) }).first()).toBeVisible({ timeout: 10_000 });
+  await expect(
+    list(page)
+      .getByRole('option', { name: new RegExp(`n° ${MSS_E2E.fillerCount}\\b`) })
+      .first(),
+  ).toBeVisible({ timeout: 10_000 });
   timings.endKeyToLastRowMs = Date.now() - tEnd;
   expect(await list(page).getByRole('option').count(), 'seules les lignes visibles sont dessinées').toBeLessThan(60);
   await page.keyboard.press('Home');
@@ -135,7 +144,9 @@ test('first sync, list navigation with the keyboard, a report with a PDF, an XDM
   await expect(docs.getByText('Importé dans le dossier', { exact: true })).toBeVisible({ timeout: 10_000 });
 
   // The hospital report: PDF attachment, and a read receipt asked to another address than the Return-Path.
-  await list(page).getByRole('option', { name: new RegExp(MSS_E2E.pdfSubject) }).click();
+  await list(page)
+    .getByRole('option', { name: new RegExp(MSS_E2E.pdfSubject) })
+    .click();
   const pane = reading(page);
   await expect(pane.getByRole('heading', { level: 2, name: MSS_E2E.pdfSubject })).toBeVisible({ timeout: 20_000 });
   await expect(pane.getByText('L’expéditeur demande un accusé de lecture')).toBeVisible();
@@ -180,7 +191,9 @@ test('writes to a colleague chosen in the Annuaire, with an attachment: outbox, 
   await picker.fill(UNKNOWN_COLLEAGUE);
   await form.getByRole('option', { name: /Utiliser l’adresse saisie/ }).click();
   await form.getByLabel('Objet').fill('Passage infirmier pour Mme ADRUN');
-  await form.getByRole('textbox', { name: 'Message' }).fill('Bonjour,\n\nPouvez-vous passer chez Mme ADRUN jeudi pour le pansement ? Ordonnance jointe.\n\nDr MARTIN');
+  await form
+    .getByRole('textbox', { name: 'Message' })
+    .fill('Bonjour,\n\nPouvez-vous passer chez Mme ADRUN jeudi pour le pansement ? Ordonnance jointe.\n\nDr MARTIN');
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cabinet-e2e-pj-')), 'ordonnance-pansement.pdf');
   fs.writeFileSync(file, simplePdf(['Ordonnance', 'Soins infirmiers a domicile : pansement tous les 2 jours.']));
   await form.getByLabel('Pièces jointes', { exact: true }).setInputFiles(file);
@@ -194,7 +207,9 @@ test('writes to a colleague chosen in the Annuaire, with an attachment: outbox, 
   await expect(page.getByText('Message envoyé')).toBeVisible({ timeout: 30_000 });
 
   // « Envoyés »: the mail and its timeline; the delivery receipt (DSN) comes back through the operator.
-  await folders(page).getByRole('button', { name: /^Envoyés/ }).click();
+  await folders(page)
+    .getByRole('button', { name: /^Envoyés/ })
+    .click();
   const sentRow = list(page).getByRole('option', { name: /Passage infirmier pour Mme ADRUN/ });
   await syncUntil(page, sentRow);
   await sentRow.click();
@@ -222,12 +237,16 @@ test('writes to the patient from the patient page, with « Bloquer la réponse d
   await form.getByRole('checkbox', { name: 'Bloquer la réponse du patient' }).check();
   await form.getByRole('checkbox', { name: 'Accusé de lecture' }).check();
   await form.getByLabel('Objet').fill('Vos résultats de prise de sang');
-  await form.getByRole('textbox', { name: 'Message' }).fill('Bonjour Madame,\n\nVos résultats sont normaux. Pas besoin de nouveau rendez-vous.\n\nDr MARTIN');
+  await form
+    .getByRole('textbox', { name: 'Message' })
+    .fill('Bonjour Madame,\n\nVos résultats sont normaux. Pas besoin de nouveau rendez-vous.\n\nDr MARTIN');
   await shot(page, '46-messagerie-ecrire-patient');
   await form.getByRole('button', { name: 'Envoyer' }).click();
   await expect(page.getByText('Message envoyé')).toBeVisible({ timeout: 30_000 });
 
-  await folders(page).getByRole('button', { name: /^Envoyés/ }).click();
+  await folders(page)
+    .getByRole('button', { name: /^Envoyés/ })
+    .click();
   const row = list(page).getByRole('option', { name: /Vos résultats de prise de sang/ });
   await syncUntil(page, row);
   await expect(row.getByText('Patient', { exact: true })).toBeVisible();
@@ -242,7 +261,10 @@ test('writes to the patient from the patient page, with « Bloquer la réponse d
   await expect(timeline.getByText('ADRUN Zoe')).toBeVisible();
   await timeline.scrollIntoViewIfNeeded();
   await shot(page, '47-messagerie-patient-suivi');
-  fs.writeFileSync(timingsFile, `${JSON.stringify({ ...timings, deliverMs: process.env.CABINET_E2E_MSS_DELIVER_MS, operatorStartMs: process.env.CABINET_E2E_MSS_START_MS }, null, 2)}\n`);
+  fs.writeFileSync(
+    timingsFile,
+    `${JSON.stringify({ ...timings, deliverMs: process.env.CABINET_E2E_MSS_DELIVER_MS, operatorStartMs: process.env.CABINET_E2E_MSS_START_MS }, null, 2)}\n`,
+  );
 });
 
 test('« Envoyer au médecin traitant »: chosen in the Annuaire the first time, remembered, then addressed at once', async ({ page }) => {

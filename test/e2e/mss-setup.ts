@@ -62,7 +62,15 @@ const colleagues = [
   ['Julien PETIT', 'julien.petit@hopital.test-mssante.fr'],
   ['Accueil des urgences', 'urgences.lyon@hopital.test-mssante.fr'],
 ] as const;
-const topics = ['Résultats de biologie', 'Demande d’avis', 'Sortie d’hospitalisation', 'Rendez-vous de contrôle', 'Ordonnance renouvelée', 'Lettre de liaison', 'Compte rendu opératoire'];
+const topics = [
+  'Résultats de biologie',
+  'Demande d’avis',
+  'Sortie d’hospitalisation',
+  'Rendez-vous de contrôle',
+  'Ordonnance renouvelée',
+  'Lettre de liaison',
+  'Compte rendu opératoire',
+];
 
 function filler(i: number, now: number): Buffer {
   const [name, address] = colleagues[i % colleagues.length]!;
@@ -85,7 +93,12 @@ function filler(i: number, now: number): Buffer {
 }
 
 async function specialMails(now: Date): Promise<{ raw: Buffer; from: string }[]> {
-  const pdf = simplePdf(['Compte rendu d hospitalisation', 'Patiente : ADRUN Zoe, nee le 31/12/1975', 'Service de cardiologie - Hopital de Lyon', 'Sortie le 20/11/2026. Traitement inchange.']);
+  const pdf = simplePdf([
+    'Compte rendu d hospitalisation',
+    'Patiente : ADRUN Zoe, nee le 31/12/1975',
+    'Service de cardiologie - Hopital de Lyon',
+    'Sortie le 20/11/2026. Traitement inchange.',
+  ]);
   const report = await composeMail({
     from: 'secretariat.cardiologie.lyon@hopital.test-mssante.fr',
     to: [MSS_E2E.address],
@@ -96,16 +109,27 @@ async function specialMails(now: Date): Promise<{ raw: Buffer; from: string }[]>
     date: new Date(now.getTime() - 5 * 60_000),
   });
   // Disposition-Notification-To another address than the Return-Path: the practitioner is asked (RFC 8098 §2.1).
-  const reportRaw = Buffer.from(report.raw.toString('utf8').replace(/\r\nSubject:/, '\r\nDisposition-Notification-To: <dr.bernard@hopital.test-mssante.fr>\r\nSubject:'));
+  const reportRaw = Buffer.from(
+    report.raw
+      .toString('utf8')
+      .replace(/\r\nSubject:/, '\r\nDisposition-Notification-To: <dr.bernard@hopital.test-mssante.fr>\r\nSubject:'),
+  );
 
   const cda = fs
     .readFileSync(path.join(root, 'electron/mss/testdata/cda-cr-consultation.xml'), 'utf8')
-    .replace('<id root="1.2.250.1.213.1.4.10" extension="279035121518989"/>', `<id root="1.2.250.1.213.1.4.8" extension="${MSS_E2E.patient.ins}"/>`)
+    .replace(
+      '<id root="1.2.250.1.213.1.4.10" extension="279035121518989"/>',
+      `<id root="1.2.250.1.213.1.4.8" extension="${MSS_E2E.patient.ins}"/>`,
+    )
     .replace('<given>Zoé</given>\n          <given>Marie</given>', '<given>ZOE</given>')
     .replace('<family qualifier="BR">GARCIA</family>', '<family qualifier="BR">ADRUN</family>')
     .replace('<family qualifier="SP">DUPONT</family>\n', '')
     .replace('<birthTime value="19790312"/>', '<birthTime value="19751231"/>');
-  const zip = await buildXdm({ cda: { xml: cda }, pdf: { data: simplePdf(['Compte rendu de consultation', 'ADRUN Zoe - consultation de cardiologie']) }, product: { name: 'Cabinet e2e', version: '0' } });
+  const zip = await buildXdm({
+    cda: { xml: cda },
+    pdf: { data: simplePdf(['Compte rendu de consultation', 'ADRUN Zoe - consultation de cardiologie']) },
+    product: { name: 'Cabinet e2e', version: '0' },
+  });
   const xdm = await composeMail({
     from: 'paul.bernard@cabinet.test-mssante.fr',
     to: [MSS_E2E.address],
@@ -124,7 +148,10 @@ async function specialMails(now: Date): Promise<{ raw: Buffer; from: string }[]>
 /** Synchronous last resort: SIGTERM to the Dovecot and Postfix masters recorded in the operator's state file. */
 function stopDaemonsNow(dir: string): void {
   try {
-    const state = JSON.parse(fs.readFileSync(path.join(dir, 'operateur.json'), 'utf8')) as { dovecot?: number | null; postfix?: number | null };
+    const state = JSON.parse(fs.readFileSync(path.join(dir, 'operateur.json'), 'utf8')) as {
+      dovecot?: number | null;
+      postfix?: number | null;
+    };
     for (const pid of [state.dovecot, state.postfix]) {
       if (typeof pid === 'number' && pid > 1) {
         try {

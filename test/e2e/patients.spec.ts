@@ -49,7 +49,12 @@ test('identifies a patient with INSi up to a qualified identity', async ({ page 
 
   await page.getByRole('link', { name: 'Ouvrir la fiche du patient' }).click();
   await expect(page.getByRole('heading', { name: 'Historique du statut' })).toBeVisible();
-  await expect(page.getByRole('table', { name: 'Historique du statut de l’identité' }).getByText(/qualifiée/).first()).toBeVisible();
+  await expect(
+    page
+      .getByRole('table', { name: 'Historique du statut de l’identité' })
+      .getByText(/qualifiée/)
+      .first(),
+  ).toBeVisible();
   await shot(page, '23-fiche-patient');
 
   await page.getByRole('navigation', { name: 'Navigation principale' }).getByText('Patients', { exact: true }).click();

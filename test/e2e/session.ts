@@ -16,7 +16,11 @@ export const pkiFile = (relative: string): string => {
 
 export const P12_PASSWORD = 'cabinet-test';
 
-export async function loginWithCertificate(page: Page, file = pkiFile('cartes/medecin-martin.p12'), password = P12_PASSWORD): Promise<void> {
+export async function loginWithCertificate(
+  page: Page,
+  file = pkiFile('cartes/medecin-martin.p12'),
+  password = P12_PASSWORD,
+): Promise<void> {
   await page.getByRole('radio', { name: 'Certificat logiciel' }).check();
   await page.getByLabel('Fichier du certificat (.p12 ou .pfx)').setInputFiles(file);
   await page.getByLabel('Mot de passe du certificat').fill(password);
@@ -49,7 +53,9 @@ export interface PatientTraits {
 export async function openQualifiedPatient(page: Page, who: PatientTraits): Promise<void> {
   const nav = page.getByRole('navigation', { name: 'Navigation principale' });
   await nav.getByText('Patients', { exact: true }).click();
-  await page.getByRole('searchbox', { name: 'Rechercher un patient — nom, prénom, date de naissance ou INS' }).fill(`${who.nom} ${who.prenom}`.toLowerCase());
+  await page
+    .getByRole('searchbox', { name: 'Rechercher un patient — nom, prénom, date de naissance ou INS' })
+    .fill(`${who.nom} ${who.prenom}`.toLowerCase());
   const link = page.getByRole('link', { name: new RegExp(`^${who.nom}\\s+${who.prenom}`, 'i') });
   const empty = page.getByText(/Aucun patient/i).first();
   await expect(link.first().or(empty)).toBeVisible();

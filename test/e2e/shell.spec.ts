@@ -42,7 +42,10 @@ test('opens on the login screen, in French, and measures the cold start', async 
 test('visits every screen from the navigation', async ({ page }) => {
   await openLoggedIn(page);
   for (const screen of screens) {
-    await nav(page).getByRole('link', { name: screen.nav, exact: true }).or(nav(page).getByRole('button', { name: screen.nav, exact: true })).click();
+    await nav(page)
+      .getByRole('link', { name: screen.nav, exact: true })
+      .or(nav(page).getByRole('button', { name: screen.nav, exact: true }))
+      .click();
     await expect(page.getByRole('heading', { level: 1, name: screen.heading })).toBeVisible();
     // The screen has its first answer: no « Chargement… » / « Vérification en cours… » left in it.
     await expect(page.locator('#contenu').getByText(/^(Chargement|Vérification en cours)/)).toHaveCount(0);
@@ -53,7 +56,8 @@ test('visits every screen from the navigation', async ({ page }) => {
 test('shows each national service and the outbox in the status bar', async ({ page }) => {
   await openLoggedIn(page);
   const bar = page.getByRole('contentinfo');
-  for (const label of ['INSi', 'DMP', 'Annuaire Santé', 'Pro Santé Connect']) await expect(bar.getByText(label, { exact: false }).first()).toBeVisible();
+  for (const label of ['INSi', 'DMP', 'Annuaire Santé', 'Pro Santé Connect'])
+    await expect(bar.getByText(label, { exact: false }).first()).toBeVisible();
   // Each service's state is said in words (the e2e set-up runs the sandboxes: « connecté »).
   await expect(bar.getByText(/connecté|indisponible|non configuré/).first()).toBeVisible({ timeout: 15_000 });
   await expect(bar.getByText(/Envois/)).toBeVisible();
@@ -64,7 +68,10 @@ test('a setting changed in Réglages is recorded in an intact Journal', async ({
   await nav(page).getByText('Réglages', { exact: true }).click();
   const field = page.getByLabel(/Verrouillage après inactivité/);
   await field.fill('20');
-  await page.getByRole('button', { name: /Enregistrer/ }).first().click();
+  await page
+    .getByRole('button', { name: /Enregistrer/ })
+    .first()
+    .click();
   await expect(page.getByText(/enregistré/i).first()).toBeVisible();
   await shot(page, '06-reglages-enregistre');
 
@@ -107,7 +114,9 @@ test('is usable from the keyboard', async ({ page }) => {
   let reached = 0;
   for (let i = 0; i < 15 && reached < screens.length; i++) {
     await page.keyboard.press('Tab');
-    const name = await page.evaluate(() => document.activeElement?.closest('nav') ? document.activeElement?.textContent?.trim() ?? '' : '');
+    const name = await page.evaluate(() =>
+      document.activeElement?.closest('nav') ? (document.activeElement?.textContent?.trim() ?? '') : '',
+    );
     if (screens.some((s) => name.startsWith(s.nav))) {
       reached += 1;
       const outline = await page.evaluate(() => getComputedStyle(document.activeElement as Element).outlineStyle);

@@ -65,10 +65,24 @@ const at = fc.nat({ max: 0x7fffffff });
 export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ op: fc.constant('truncate' as const), at }),
   fc.record({ op: fc.constant('flip' as const), at, bit: fc.integer({ min: 0, max: 7 }) }),
-  fc.record({ op: fc.constant('insert' as const), at, bytes: fc.oneof(fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 16 }), fc.constantFrom(...INVALID_UTF8)) }),
+  fc.record({
+    op: fc.constant('insert' as const),
+    at,
+    bytes: fc.oneof(fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 16 }), fc.constantFrom(...INVALID_UTF8)),
+  }),
   fc.record({ op: fc.constant('delete' as const), at, length: fc.integer({ min: 1, max: 256 }) }),
-  fc.record({ op: fc.constant('duplicate' as const), at, length: fc.integer({ min: 1, max: 512 }), times: fc.integer({ min: 2, max: 64 }) }),
-  fc.record({ op: fc.constant('huge' as const), at, byte: fc.constantFrom(0x41, 0x20, 0x3c, 0x26, 0x00, 0xe9), length: fc.constantFrom(1024, 64 * 1024, 1024 * 1024, 8 * 1024 * 1024) }),
+  fc.record({
+    op: fc.constant('duplicate' as const),
+    at,
+    length: fc.integer({ min: 1, max: 512 }),
+    times: fc.integer({ min: 2, max: 64 }),
+  }),
+  fc.record({
+    op: fc.constant('huge' as const),
+    at,
+    byte: fc.constantFrom(0x41, 0x20, 0x3c, 0x26, 0x00, 0xe9),
+    length: fc.constantFrom(1024, 64 * 1024, 1024 * 1024, 8 * 1024 * 1024),
+  }),
   fc.record({ op: fc.constant('token' as const), at, token: fc.constantFrom(...TOKENS) }),
   fc.record({
     op: fc.constant('nest' as const),
@@ -139,7 +153,12 @@ export function mutatedBytes(corpus: readonly Buffer[], extra: fc.Arbitrary<Buff
     fc.uint8Array({ maxLength: 4096 }).map((a) => Buffer.from(a)),
     fc.string({ unit: 'binary', maxLength: 2048 }).map((s) => Buffer.from(s, 'utf8')),
   );
-  return fc.oneof({ arbitrary: mutated, weight: 14 }, { arbitrary: fc.nat().map((i) => corpus[i % corpus.length]!), weight: 1 }, { arbitrary: generated, weight: 3 }, ...extra.map((arbitrary) => ({ arbitrary, weight: 2 })));
+  return fc.oneof(
+    { arbitrary: mutated, weight: 14 },
+    { arbitrary: fc.nat().map((i) => corpus[i % corpus.length]!), weight: 1 },
+    { arbitrary: generated, weight: 3 },
+    ...extra.map((arbitrary) => ({ arbitrary, weight: 2 })),
+  );
 }
 
 /** Text variant of {@link mutatedBytes} (lossy UTF-8 decoding: invalid sequences become U+FFFD). */
@@ -156,14 +175,34 @@ export function deepJson(depth: number, kind: 'array' | 'object'): unknown {
 }
 
 const jsonReplacement: fc.Arbitrary<unknown> = fc.oneof(
-  fc.constantFrom<unknown>(null, '', 0, -1, 1.5, true, [], {}, 'x'.repeat(100_000), 'é'.repeat(5000), '\u0000', '../../x', '__proto__', 2 ** 53 + 1, -1e308),
+  fc.constantFrom<unknown>(
+    null,
+    '',
+    0,
+    -1,
+    1.5,
+    true,
+    [],
+    {},
+    'x'.repeat(100_000),
+    'é'.repeat(5000),
+    '\u0000',
+    '../../x',
+    '__proto__',
+    2 ** 53 + 1,
+    -1e308,
+  ),
   fc.constantFrom(100, 1000).chain((d) => fc.constantFrom('array' as const, 'object' as const).map((k) => deepJson(d, k))),
   fc.jsonValue({ maxDepth: 4 }),
   fc.string({ maxLength: 200 }),
 );
 
 type JsonEdit = { node: number; action: 'replace' | 'delete' | 'duplicate'; value: unknown };
-const jsonEdit: fc.Arbitrary<JsonEdit> = fc.record({ node: fc.nat(), action: fc.constantFrom('replace' as const, 'replace' as const, 'delete' as const, 'duplicate' as const), value: jsonReplacement });
+const jsonEdit: fc.Arbitrary<JsonEdit> = fc.record({
+  node: fc.nat(),
+  action: fc.constantFrom('replace' as const, 'replace' as const, 'delete' as const, 'duplicate' as const),
+  value: jsonReplacement,
+});
 
 /** Replaces, deletes or duplicates the n-th node (depth-first) of a JSON value; returns a new value. */
 export function editJson(root: unknown, edit: JsonEdit): unknown {
@@ -172,7 +211,11 @@ export function editJson(root: unknown, edit: JsonEdit): unknown {
   const stack: unknown[] = [copy];
   while (stack.length && nodes.length < 10_000) {
     const v = stack.pop();
-    const children: [string | number, unknown][] = Array.isArray(v) ? v.map((c, i) => [i, c]) : v && typeof v === 'object' ? Object.entries(v) : [];
+    const children: [string | number, unknown][] = Array.isArray(v)
+      ? v.map((c, i) => [i, c])
+      : v && typeof v === 'object'
+        ? Object.entries(v)
+        : [];
     for (const [key, child] of children) {
       nodes.push({ parent: v as Record<string, unknown> | unknown[], key });
       stack.push(child);
@@ -197,11 +240,13 @@ export function editJson(root: unknown, edit: JsonEdit): unknown {
 /** JSON text for a parser: structural edits of a sample, then (sometimes) byte mutations of its text. */
 export function mutatedJsonText(corpus: readonly unknown[]): fc.Arbitrary<string> {
   const texts = corpus.map((v) => Buffer.from(JSON.stringify(v)));
-  const structural = fc.record({ sample: fc.nat(), edits: fc.array(jsonEdit, { minLength: 1, maxLength: 3 }), bytes: fc.array(mutation, { maxLength: 2 }) }).map(({ sample, edits, bytes }) => {
-    let v = corpus[sample % corpus.length];
-    for (const e of edits) v = editJson(v, e);
-    const text = Buffer.from(JSON.stringify(v) ?? 'null');
-    return bytes.length ? applyMutations(text, bytes, texts).toString('utf8') : text.toString('utf8');
-  });
+  const structural = fc
+    .record({ sample: fc.nat(), edits: fc.array(jsonEdit, { minLength: 1, maxLength: 3 }), bytes: fc.array(mutation, { maxLength: 2 }) })
+    .map(({ sample, edits, bytes }) => {
+      let v = corpus[sample % corpus.length];
+      for (const e of edits) v = editJson(v, e);
+      const text = Buffer.from(JSON.stringify(v) ?? 'null');
+      return bytes.length ? applyMutations(text, bytes, texts).toString('utf8') : text.toString('utf8');
+    });
   return fc.oneof({ arbitrary: structural, weight: 3 }, { arbitrary: mutatedBytes(texts).map((b) => b.toString('utf8')), weight: 1 });
 }

@@ -20,7 +20,9 @@ describe('fuzz (passe rapide)', () => {
     const reports = await fuzzAll(Object.keys(TARGETS), { cases, casesPerTarget: QUICK_OVERRIDES, seed, jobs: 2, outDir });
     console.log(`graine ${seed}\n${table(reports)}`);
     for (const r of reports) expect(r.cases, r.target).toBe(QUICK_OVERRIDES[r.target] ?? cases);
-    const failures = reports.flatMap((r) => r.failures.map((f) => `${r.target} cas ${f.case} (${f.kind}) → ${f.reproducer} : ${f.error.split('\n')[0]}`));
+    const failures = reports.flatMap((r) =>
+      r.failures.map((f) => `${r.target} cas ${f.case} (${f.kind}) → ${f.reproducer} : ${f.error.split('\n')[0]}`),
+    );
     expect(failures).toEqual([]);
   }, 300_000);
 });

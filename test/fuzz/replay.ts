@@ -18,6 +18,8 @@ const target = await load();
 const input = (file.endsWith('.bin') ? fs.readFileSync(file) : JSON.parse(fs.readFileSync(file, 'utf8'))) as FuzzInput;
 const started = performance.now();
 const verdict = await runCase(target, input);
-console.log(`${name} : ${verdict.kind}${verdict.kind === 'refusal' ? ` (${verdict.code})` : ''} en ${(performance.now() - started).toFixed(0)} ms${verdict.kind === 'failure' ? `\n${verdict.error}` : ''}`);
+console.log(
+  `${name} : ${verdict.kind}${verdict.kind === 'refusal' ? ` (${verdict.code})` : ''} en ${(performance.now() - started).toFixed(0)} ms${verdict.kind === 'failure' ? `\n${verdict.error}` : ''}`,
+);
 await target.close?.();
 process.exit(verdict.kind === 'failure' ? 1 : 0);

@@ -43,7 +43,13 @@ export interface RunOptions {
   onProgress?: (target: string, done: number) => void;
 }
 
-type Message = { t: 'ready'; timeoutMs: number } | { t: 'generate'; i: number } | { t: 'start'; i: number } | { t: 'done'; i: number; verdict: CaseVerdict; ms: number; heapMb: number } | { t: 'finished' } | { t: 'saved' };
+type Message =
+  | { t: 'ready'; timeoutMs: number }
+  | { t: 'generate'; i: number }
+  | { t: 'start'; i: number }
+  | { t: 'done'; i: number; verdict: CaseVerdict; ms: number; heapMb: number }
+  | { t: 'finished' }
+  | { t: 'saved' };
 
 function spawn(job: WorkerJob, outDir: string): Worker {
   return new Worker(ENTRY, {
@@ -66,7 +72,17 @@ async function saveInput(target: string, seed: number, i: number, file: string, 
 }
 
 export async function fuzzTarget(target: string, options: RunOptions): Promise<TargetReport> {
-  const report: TargetReport = { target, cases: 0, results: 0, refusals: 0, failures: [], slowestMs: 0, peakHeapMb: 0, peakRssMb: 0, totalMs: 0 };
+  const report: TargetReport = {
+    target,
+    cases: 0,
+    results: 0,
+    refusals: 0,
+    failures: [],
+    slowestMs: 0,
+    peakHeapMb: 0,
+    peakRssMb: 0,
+    totalMs: 0,
+  };
   const started = performance.now();
   const outDir = options.outDir;
   const reproducer = (i: number) => path.join(outDir, target, `seed${options.seed}-case${i}`);
@@ -91,8 +107,25 @@ export async function fuzzTarget(target: string, options: RunOptions): Promise<T
         const rss = process.memoryUsage.rss() / 1048576;
         report.peakRssMb = Math.max(report.peakRssMb, rss);
         const at = current ?? from;
-        if (rss > RSS_LIMIT_MB) finish({ stoppedAt: at, failure: { case: at, kind: 'memory', error: `mémoire du processus au-delà de ${RSS_LIMIT_MB} Mo (${Math.round(rss)} Mo)` } });
-        else if (performance.now() - caseStarted > timeoutMs) finish({ stoppedAt: at, failure: { case: at, kind: 'hang', error: current === null ? `la cible ne s’est pas chargée en ${LOAD_TIMEOUT_MS} ms` : generating ? `génération du cas (banc) non terminée après ${timeoutMs} ms` : `cas non terminé après ${timeoutMs} ms` } });
+        if (rss > RSS_LIMIT_MB)
+          finish({
+            stoppedAt: at,
+            failure: { case: at, kind: 'memory', error: `mémoire du processus au-delà de ${RSS_LIMIT_MB} Mo (${Math.round(rss)} Mo)` },
+          });
+        else if (performance.now() - caseStarted > timeoutMs)
+          finish({
+            stoppedAt: at,
+            failure: {
+              case: at,
+              kind: 'hang',
+              error:
+                current === null
+                  ? `la cible ne s’est pas chargée en ${LOAD_TIMEOUT_MS} ms`
+                  : generating
+                    ? `génération du cas (banc) non terminée après ${timeoutMs} ms`
+                    : `cas non terminé après ${timeoutMs} ms`,
+            },
+          });
       }, 100);
       worker.stdout.resume();
       worker.stderr.resume();
@@ -125,7 +158,14 @@ export async function fuzzTarget(target: string, options: RunOptions): Promise<T
       worker.on('error', (error: Error & { code?: string }) => {
         const at = current ?? from;
         const memory = error.code === 'ERR_WORKER_OUT_OF_MEMORY';
-        finish({ stoppedAt: at, failure: { case: at, kind: memory ? 'memory' : 'crash', error: `${error.name}: ${error.message}\n${error.stack ?? ''}`.slice(0, 4000) } });
+        finish({
+          stoppedAt: at,
+          failure: {
+            case: at,
+            kind: memory ? 'memory' : 'crash',
+            error: `${error.name}: ${error.message}\n${error.stack ?? ''}`.slice(0, 4000),
+          },
+        });
       });
       worker.on('exit', () => finish({ stoppedAt: current ?? options.cases }));
     });
@@ -141,12 +181,16 @@ export async function fuzzTarget(target: string, options: RunOptions): Promise<T
 }
 
 /** Every target, `jobs` at a time (one worker per target, reused from case to case); `casesPerTarget` overrides `cases`. */
-export async function fuzzAll(targets: readonly string[], options: RunOptions & { jobs: number; casesPerTarget?: Record<string, number> }): Promise<TargetReport[]> {
+export async function fuzzAll(
+  targets: readonly string[],
+  options: RunOptions & { jobs: number; casesPerTarget?: Record<string, number> },
+): Promise<TargetReport[]> {
   const reports: TargetReport[] = [];
   const queue = [...targets];
   await Promise.all(
     Array.from({ length: Math.max(1, options.jobs) }, async () => {
-      for (let t = queue.shift(); t; t = queue.shift()) reports.push(await fuzzTarget(t, { ...options, cases: options.casesPerTarget?.[t] ?? options.cases }));
+      for (let t = queue.shift(); t; t = queue.shift())
+        reports.push(await fuzzTarget(t, { ...options, cases: options.casesPerTarget?.[t] ?? options.cases }));
     }),
   );
   return targets.map((t) => reports.find((r) => r.target === t)!);
@@ -154,8 +198,23 @@ export async function fuzzAll(targets: readonly string[], options: RunOptions & 
 
 export function table(reports: readonly TargetReport[]): string {
   const rows = [['cible', 'cas', 'résultats', 'refus typés', 'échecs', 'plus lent (ms)', 'tas max (Mo)', 'durée (s)']];
-  for (const r of reports) rows.push([r.target, String(r.cases), String(r.results), String(r.refusals), String(r.failures.length), r.slowestMs.toFixed(0), r.peakHeapMb.toFixed(0), (r.totalMs / 1000).toFixed(1)]);
+  for (const r of reports)
+    rows.push([
+      r.target,
+      String(r.cases),
+      String(r.results),
+      String(r.refusals),
+      String(r.failures.length),
+      r.slowestMs.toFixed(0),
+      r.peakHeapMb.toFixed(0),
+      (r.totalMs / 1000).toFixed(1),
+    ]);
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
-  const line = (row: string[]) => `| ${row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join(' | ')} |`;
-  return [line(rows[0]!), `|${widths.map((w, c) => (c === 0 ? ':' : '-') + '-'.repeat(w) + (c === 0 ? '-' : ':')).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
+  const line = (row: string[]) =>
+    `| ${row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join(' | ')} |`;
+  return [
+    line(rows[0]!),
+    `|${widths.map((w, c) => (c === 0 ? ':' : '-') + '-'.repeat(w) + (c === 0 ? '-' : ':')).join('|')}|`,
+    ...rows.slice(1).map(line),
+  ].join('\n');
 }

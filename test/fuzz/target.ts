@@ -36,7 +36,8 @@ const frenchCodes = new Set<string>(errorCodes);
 
 /** A refusal is a CabinetError with a known code and a non-empty message; everything else thrown is a failure. */
 export function classify(error: unknown): CaseVerdict {
-  if (error instanceof CabinetError && frenchCodes.has(error.code) && error.message.trim() !== '' && error.code !== 'INTERNAL') return { kind: 'refusal', code: error.code };
+  if (error instanceof CabinetError && frenchCodes.has(error.code) && error.message.trim() !== '' && error.code !== 'INTERNAL')
+    return { kind: 'refusal', code: error.code };
   const text = error instanceof Error ? `${error.name}: ${error.message}\n${error.stack ?? ''}` : `non-Error thrown: ${String(error)}`;
   return { kind: 'failure', error: text.slice(0, 4000) };
 }

@@ -50,14 +50,21 @@ if (job.saveTo) {
     try {
       input = inputAt(target, arbitrary, job.seed, i);
     } catch (error) {
-      port.postMessage({ t: 'done', i, verdict: { kind: 'failure', error: `génération du cas impossible (erreur du banc) : ${String(error)}` }, ms: 0, heapMb: 0 });
+      port.postMessage({
+        t: 'done',
+        i,
+        verdict: { kind: 'failure', error: `génération du cas impossible (erreur du banc) : ${String(error)}` },
+        ms: 0,
+        heapMb: 0,
+      });
       continue;
     }
     port.postMessage({ t: 'start', i });
     const started = performance.now();
     const verdict = await runCase(target, input);
     const ms = performance.now() - started;
-    if (verdict.kind === 'failure') writeInput(path.join(process.env.CABINET_FUZZ_OUT ?? 'test-results/fuzz', job.target, `seed${job.seed}-case${i}`), input);
+    if (verdict.kind === 'failure')
+      writeInput(path.join(process.env.CABINET_FUZZ_OUT ?? 'test-results/fuzz', job.target, `seed${job.seed}-case${i}`), input);
     port.postMessage({ t: 'done', i, verdict, ms, heapMb: v8.getHeapStatistics().used_heap_size / 1048576 });
   }
   await target.close?.();

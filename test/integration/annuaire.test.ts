@@ -51,7 +51,11 @@ describe('annuaire.search through the contract (sandbox over HTTPS, test PKI tru
   const dispatch = () => createDispatcher(createHandlers(services));
 
   it('is refused when nobody is logged in', async () => {
-    expect(await dispatch()('annuaire.search', { text: 'martin' }, systemContext)).toMatchObject({ ok: false, code: 'SESSION_REQUIRED', details: { reason: 'absent' } });
+    expect(await dispatch()('annuaire.search', { text: 'martin' }, systemContext)).toMatchObject({
+      ok: false,
+      code: 'SESSION_REQUIRED',
+      details: { reason: 'absent' },
+    });
   });
 
   it('finds Dr Marie MARTIN by name, accents and case ignored, with her PER and CAB mailboxes', async () => {
@@ -59,7 +63,16 @@ describe('annuaire.search through the contract (sandbox over HTTPS, test PKI tru
     expect(outcome.ok).toBe(true);
     if (!outcome.ok) return;
     expect(outcome.value.recipients.slice(0, 2)).toEqual([
-      expect.objectContaining({ address: 'marie.martin@cabinet.test-mssante.fr', mailboxType: 'PER', displayName: 'Dr Marie MARTIN', specialty: 'Qualifié en Médecine générale', organisation: 'Cabinet médical Martin', city: 'Lyon', rpps: '99701000012', idNatPs: '899701000012' }),
+      expect.objectContaining({
+        address: 'marie.martin@cabinet.test-mssante.fr',
+        mailboxType: 'PER',
+        displayName: 'Dr Marie MARTIN',
+        specialty: 'Qualifié en Médecine générale',
+        organisation: 'Cabinet médical Martin',
+        city: 'Lyon',
+        rpps: '99701000012',
+        idNatPs: '899701000012',
+      }),
       expect.objectContaining({ address: 'cabinet.martin@cabinet.test-mssante.fr', mailboxType: 'CAB' }),
     ]);
     const accents = (await dispatch()('annuaire.search', { text: 'eloise leveque' }, context)) as Outcome<AnnuaireSearchResult>;
@@ -69,7 +82,11 @@ describe('annuaire.search through the contract (sandbox over HTTPS, test PKI tru
   it('by RPPS, by city and mailbox type', async () => {
     const byRpps = (await dispatch()('annuaire.search', { text: '99701000012' }, context)) as Outcome<AnnuaireSearchResult>;
     expect(byRpps.ok && byRpps.value.recipients[0]?.address).toBe('marie.martin@cabinet.test-mssante.fr');
-    const org = (await dispatch()('annuaire.search', { text: 'hospitalier', city: 'Évreux', types: ['ORG'] }, context)) as Outcome<AnnuaireSearchResult>;
+    const org = (await dispatch()(
+      'annuaire.search',
+      { text: 'hospitalier', city: 'Évreux', types: ['ORG'] },
+      context,
+    )) as Outcome<AnnuaireSearchResult>;
     expect(org.ok).toBe(true);
     if (!org.ok) return;
     expect(org.value.recipients.length).toBeGreaterThan(0);
@@ -90,27 +107,47 @@ describe('annuaire.search through the contract (sandbox over HTTPS, test PKI tru
 
   it('refuses an invalid request before asking the directory', async () => {
     expect(await dispatch()('annuaire.search', { text: 'a' }, context)).toMatchObject({ ok: false, code: 'INVALID_REQUEST' });
-    expect(await dispatch()('annuaire.search', { text: 'martin', types: ['XYZ'] }, context)).toMatchObject({ ok: false, code: 'INVALID_REQUEST' });
-    expect(await dispatch()('annuaire.search', { text: 'martin', extra: 1 }, context)).toMatchObject({ ok: false, code: 'INVALID_REQUEST' });
+    expect(await dispatch()('annuaire.search', { text: 'martin', types: ['XYZ'] }, context)).toMatchObject({
+      ok: false,
+      code: 'INVALID_REQUEST',
+    });
+    expect(await dispatch()('annuaire.search', { text: 'martin', extra: 1 }, context)).toMatchObject({
+      ok: false,
+      code: 'INVALID_REQUEST',
+    });
   });
 
   it('a wrong API key and an unreachable directory are said in French', async () => {
     const config = loadConfig({ env: envFor(dataDir, { CABINET_ANNUAIRE_URL: sandbox.url }) });
     const serverTrust = [...config.extraCa, ...loadTrustStore(config.trustDir).anchorsPem];
     const failures: string[] = [];
-    const wrongKey = new AnnuaireService({ config, env: { CABINET_ANNUAIRE_API_KEY: 'cle-inconnue' }, serverTrust, onFailure: (e) => failures.push(e.code) });
-    await expect(wrongKey.search({ text: 'martin', limit: 20 })).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/refusé la clé d’accès/) });
+    const wrongKey = new AnnuaireService({
+      config,
+      env: { CABINET_ANNUAIRE_API_KEY: 'cle-inconnue' },
+      serverTrust,
+      onFailure: (e) => failures.push(e.code),
+    });
+    await expect(wrongKey.search({ text: 'martin', limit: 20 })).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringMatching(/refusé la clé d’accès/),
+    });
     expect(failures).toEqual(['CONFIG_INVALID']);
     wrongKey.dispose();
 
     const down = loadConfig({ env: envFor(dataDir, { CABINET_ANNUAIRE_URL: 'https://127.0.0.1:9/fhir/v2' }) });
     const unreachable = new AnnuaireService({ config: down, env: {}, serverTrust });
-    await expect(unreachable.search({ text: 'martin', limit: 20 })).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringMatching(/ne répond pas/) });
+    await expect(unreachable.search({ text: 'martin', limit: 20 })).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+      message: expect.stringMatching(/ne répond pas/),
+    });
     unreachable.dispose();
 
     const production = loadConfig({ env: envFor(dataDir, { CABINET_ENV: 'production' }) });
     const noKey = new AnnuaireService({ config: production, env: {}, serverTrust: [] });
-    await expect(noKey.search({ text: 'martin', limit: 20 })).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/CABINET_ANNUAIRE_API_KEY/) });
+    await expect(noKey.search({ text: 'martin', limit: 20 })).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringMatching(/CABINET_ANNUAIRE_API_KEY/),
+    });
   });
 
   it('round trip time (uncached searches, kept-alive connection)', async () => {
@@ -126,29 +163,49 @@ describe('annuaire.search through the contract (sandbox over HTTPS, test PKI tru
     const cachedStart = performance.now();
     await services.annuaire.search({ text: 'bernard', limit: 20 });
     const cached = performance.now() - cachedStart;
-    console.log(`annuaire: recherche non cachée médiane ${median.toFixed(1)} ms (max ${times.at(-1)!.toFixed(1)} ms), en cache ${cached.toFixed(2)} ms`);
+    console.log(
+      `annuaire: recherche non cachée médiane ${median.toFixed(1)} ms (max ${times.at(-1)!.toFixed(1)} ms), en cache ${cached.toFixed(2)} ms`,
+    );
   });
 });
 
 describe('cabinet annuaire / sandbox CLI', () => {
   const cli = (args: string[], extra: Record<string, string> = {}) =>
-    spawnCli(args, { CABINET_DATA_DIR: dataDir, CABINET_ENV: 'sandbox', CABINET_CONFIG: '', CABINET_TRUST_DIR: pki.dir, CABINET_ANNUAIRE_URL: sandbox.url, ...extra });
+    spawnCli(args, {
+      CABINET_DATA_DIR: dataDir,
+      CABINET_ENV: 'sandbox',
+      CABINET_CONFIG: '',
+      CABINET_TRUST_DIR: pki.dir,
+      CABINET_ANNUAIRE_URL: sandbox.url,
+      ...extra,
+    });
 
   it('search --nom / --rpps / --ville / --type, --json', async () => {
     const byName = await cli(['annuaire', 'search', '--nom', 'marie martin', '--json']);
     expect(byName.status).toBe(0);
-    expect(JSON.parse(byName.stdout)).toMatchObject({ ok: true, value: { recipients: [{ address: 'marie.martin@cabinet.test-mssante.fr' }, { mailboxType: 'CAB' }] } });
+    expect(JSON.parse(byName.stdout)).toMatchObject({
+      ok: true,
+      value: { recipients: [{ address: 'marie.martin@cabinet.test-mssante.fr' }, { mailboxType: 'CAB' }] },
+    });
     const byRpps = await cli(['annuaire', 'search', '--rpps', '99701000012']);
     expect(byRpps.status).toBe(0);
-    expect(byRpps.stdout).toMatch(/Dr Marie MARTIN <marie\.martin@cabinet\.test-mssante\.fr> — \[Personnelle\] — Qualifié en Médecine générale — Cabinet médical Martin — Lyon/);
+    expect(byRpps.stdout).toMatch(
+      /Dr Marie MARTIN <marie\.martin@cabinet\.test-mssante\.fr> — \[Personnelle\] — Qualifié en Médecine générale — Cabinet médical Martin — Lyon/,
+    );
     const apps = await cli(['annuaire', 'search', '--nom', 'centre', '--ville', 'lyon', '--type', 'app', '--json']);
-    expect(JSON.parse(apps.stdout).value.recipients).toEqual([expect.objectContaining({ address: 'resultats-biologie.lyon@hopital.test-mssante.fr', mailboxType: 'APP' })]);
+    expect(JSON.parse(apps.stdout).value.recipients).toEqual([
+      expect.objectContaining({ address: 'resultats-biologie.lyon@hopital.test-mssante.fr', mailboxType: 'APP' }),
+    ]);
   }, 60_000);
 
   it('usage errors exit 1 with a French message', async () => {
     const none = await cli(['annuaire', 'search', '--json']);
     expect(none.status).toBe(1);
-    expect(JSON.parse(none.stdout)).toMatchObject({ ok: false, code: 'INVALID_REQUEST', message: expect.stringMatching(/--nom ou --rpps/) });
+    expect(JSON.parse(none.stdout)).toMatchObject({
+      ok: false,
+      code: 'INVALID_REQUEST',
+      message: expect.stringMatching(/--nom ou --rpps/),
+    });
     const badType = await cli(['annuaire', 'search', '--nom', 'martin', '--type', 'XYZ', '--json']);
     expect(JSON.parse(badType.stdout)).toMatchObject({ ok: false, code: 'INVALID_REQUEST' });
     const badRpps = await cli(['annuaire', 'search', '--rpps', '123', '--json']);
@@ -174,7 +231,11 @@ describe('cabinet annuaire / sandbox CLI', () => {
       });
       expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/fhir\/v2$/);
       const found = await cli(['annuaire', 'search', '--nom', 'petit', '--json'], { CABINET_ANNUAIRE_URL: url });
-      expect(JSON.parse(found.stdout).value.recipients).toEqual(expect.arrayContaining([expect.objectContaining({ address: 'julien.petit@hopital.test-mssante.fr', idNatPs: '0756012345', profession: 'Infirmier' })]));
+      expect(JSON.parse(found.stdout).value.recipients).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ address: 'julien.petit@hopital.test-mssante.fr', idNatPs: '0756012345', profession: 'Infirmier' }),
+        ]),
+      );
     } finally {
       const closed = new Promise((resolve) => child.on('close', resolve));
       child.kill('SIGTERM');

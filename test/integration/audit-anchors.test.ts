@@ -54,7 +54,9 @@ function copyDir(from: string): string {
 function tamper(dataDir: string, edit: (db: ReturnType<typeof openStore>['db']) => void): void {
   const store = openStore({ dataDir, keychain });
   try {
-    for (const { name } of store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'").all() as { name: string }[]) {
+    for (const { name } of store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'").all() as {
+      name: string;
+    }[]) {
       store.db.exec(`DROP TRIGGER ${name}`);
     }
     store.db.transaction(() => edit(store.db))();
@@ -67,7 +69,14 @@ function tamper(dataDir: string, edit: (db: ReturnType<typeof openStore>['db']) 
 function rechain(db: ReturnType<typeof openStore>['db']): void {
   let prev = GENESIS_HASH;
   const update = db.prepare('UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?');
-  for (const row of db.prepare('SELECT id, at, actor, action, subject, details FROM audit_log ORDER BY id').all() as { id: number; at: string; actor: string; action: string; subject: string | null; details: string | null }[]) {
+  for (const row of db.prepare('SELECT id, at, actor, action, subject, details FROM audit_log ORDER BY id').all() as {
+    id: number;
+    at: string;
+    actor: string;
+    action: string;
+    subject: string | null;
+    details: string | null;
+  }[]) {
     const hash = entryHash(prev, row);
     update.run(prev, hash, row.id);
     prev = hash;
@@ -94,7 +103,13 @@ beforeAll(async () => {
   const root = tempDir();
   pki = await createTestPki(path.join(root, 'pki'));
   const martin = identity(pki, 'medecin-martin');
-  card = await loadCardIntoSoftHsm({ p12Path: pkiPath(pki, martin.p12!), password: martin.password!, pin: '1234', label: 'CPS MARTIN', softhsmConf: path.join(tempDir('cabinet-softhsm-'), 'softhsm2.conf') });
+  card = await loadCardIntoSoftHsm({
+    p12Path: pkiPath(pki, martin.p12!),
+    password: martin.password!,
+    pin: '1234',
+    label: 'CPS MARTIN',
+    softhsmConf: path.join(tempDir('cabinet-softhsm-'), 'softhsm2.conf'),
+  });
   process.env.SOFTHSM2_CONF = card.conf;
 
   const dataDir = path.join(root, 'data');
@@ -142,7 +157,9 @@ describe('audit anchoring', () => {
     expect(result.anchors).toMatchObject({ checkpoints: 5, problems: [], last: { count: lastCount, actor: '899701000012' } });
     // After the last logout's checkpoint: its audit.ancrage row and app.stop (+ app.start of this verification's… none: host cli).
     expect(result.anchors.unanchored).toBeGreaterThanOrEqual(1);
-    expect(result.anchors.warnings).toContain(`${result.anchors.unanchored} entrées après le dernier point d’ancrage (pas encore attestées par une signature)`);
+    expect(result.anchors.warnings).toContain(
+      `${result.anchors.unanchored} entrées après le dernier point d’ancrage (pas encore attestées par une signature)`,
+    );
   });
 
   it('an edited middle row (no re-chaining) breaks the chain at that row', async () => {
@@ -158,7 +175,11 @@ describe('audit anchoring', () => {
     const result = await verify(dir);
     expect(result.valid).toBe(false);
     expect(result.brokenAt).toBeUndefined();
-    expect(result.reason).toMatch(new RegExp(`atteste ${lastCount} entrées, la base n’en a que ${lastCount - 3} : entrées récentes supprimées ou base remplacée par une copie plus ancienne`));
+    expect(result.reason).toMatch(
+      new RegExp(
+        `atteste ${lastCount} entrées, la base n’en a que ${lastCount - 3} : entrées récentes supprimées ou base remplacée par une copie plus ancienne`,
+      ),
+    );
   });
 
   it('editing a row and recomputing the chain is detected', async () => {
@@ -190,7 +211,8 @@ describe('audit anchoring', () => {
 
   it('a database swapped for an older copy is detected', async () => {
     const dir = copyDir(baseline);
-    for (const file of fs.readdirSync(older).filter((f) => f.startsWith('cabinet.db') || f.endsWith('.db'))) fs.copyFileSync(path.join(older, file), path.join(dir, file));
+    for (const file of fs.readdirSync(older).filter((f) => f.startsWith('cabinet.db') || f.endsWith('.db')))
+      fs.copyFileSync(path.join(older, file), path.join(dir, file));
     const result = await verify(dir);
     expect(result.valid).toBe(false);
     expect(result.reason).toMatch(/entrées récentes supprimées ou base remplacée par une copie plus ancienne/);
@@ -219,14 +241,22 @@ describe('audit anchoring', () => {
     const lines = anchorLines(dir).map((line) => {
       const checkpoint = { ...line.checkpoint, headHash: head(line.checkpoint.count) };
       const signer = forged.signature!;
-      return { ...line, checkpoint, certificate: signer.certificatePem, chain: [...signer.chainPem], signature: signer.sign(checkpointBytes(checkpoint), 'RSA-SHA256').toString('base64') };
+      return {
+        ...line,
+        checkpoint,
+        certificate: signer.certificatePem,
+        chain: [...signer.chainPem],
+        signature: signer.sign(checkpointBytes(checkpoint), 'RSA-SHA256').toString('base64'),
+      };
     });
     store.close();
     forged.dispose();
     fs.writeFileSync(path.join(dir, ANCHORS_FILE), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
     const result = await verify(dir);
     expect(result.valid).toBe(false);
-    expect(result.reason).toMatch(/^point d’ancrage n° 1 : certificat du signataire non reconnu \(Certificat refusé : autorité de certification inconnue/);
+    expect(result.reason).toMatch(
+      /^point d’ancrage n° 1 : certificat du signataire non reconnu \(Certificat refusé : autorité de certification inconnue/,
+    );
   });
 
   it('a removed anchors file is reported while the journal announces checkpoints', async () => {

@@ -28,7 +28,11 @@ let checker: CdaSelfCheck;
 let practitioner: Practitioner;
 let dataDir: string;
 const keychain = new TestKeychain();
-const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n'), Buffer.alloc(64 * 1024, 0x20), Buffer.from('\n%%EOF\n')]);
+const pdf = Buffer.concat([
+  Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n'),
+  Buffer.alloc(64 * 1024, 0x20),
+  Buffer.from('\n%%EOF\n'),
+]);
 
 beforeAll(async () => {
   dataDir = tempDir();
@@ -62,7 +66,9 @@ describe('a CDA for a patient identified with INSi', () => {
     services.patients.acceptInsi(lookup.lookupId, created.uid, actor);
     const request = { uid: created.uid, actor, author: practitioner, pdf, type: '11488-4' as const, title: 'Consultation du 2 mars' };
 
-    await expect(createCheckedCda(services.patients, checker, request)).rejects.toMatchObject({ message: expect.stringMatching(/qualifiée/) });
+    await expect(createCheckedCda(services.patients, checker, request)).rejects.toMatchObject({
+      message: expect.stringMatching(/qualifiée/),
+    });
 
     services.patients.recordDocument(created.uid, 'CNI', '2026-11-23', actor);
     const built = await createCheckedCda(services.patients, checker, request);
@@ -78,11 +84,22 @@ describe('a CDA for a patient identified with INSi', () => {
 
   it('is refused for a patient without an INS, and a non-conformant document is blocked with the reasons', async () => {
     const prov = services.patients.create({ birthName: 'Sansins', firstNames: 'Paul', sex: 'M', birthDate: '1980-01-01' }, actor);
-    await expect(createCheckedCda(services.patients, checker, { uid: prov.uid, actor, author: practitioner, pdf })).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(createCheckedCda(services.patients, checker, { uid: prov.uid, actor, author: practitioner, pdf })).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
 
     // A checker whose value sets lack J07 stands for a document the ANS rules refuse.
     const refusing = Object.create(checker) as CdaSelfCheck;
-    refusing.check = async () => ({ ok: false, problems: [{ rule: 'd152e75-false-d2268e0', message: 'La valeur de @code doit appartenir au jeu de valeurs JDV_J07_XdsTypeCode_CISIS.', location: '/ClinicalDocument/code' }] });
+    refusing.check = async () => ({
+      ok: false,
+      problems: [
+        {
+          rule: 'd152e75-false-d2268e0',
+          message: 'La valeur de @code doit appartenir au jeu de valeurs JDV_J07_XdsTypeCode_CISIS.',
+          location: '/ClinicalDocument/code',
+        },
+      ],
+    });
     const qual = services.patients.search('adrtrois', 5, actor)[0]!;
     await expect(createCheckedCda(services.patients, refusing, { uid: qual.uid, actor, author: practitioner, pdf })).rejects.toMatchObject({
       code: 'CHECK_FAILED',
@@ -99,30 +116,85 @@ describe('cabinet cda build', () => {
     if (fs.existsSync(idFile)) new OsKeychain(KEYCHAIN_SERVICE).delete(`base-locale:${fs.readFileSync(idFile, 'utf8').trim()}`);
   });
   const run = (script: string, args: string[]) =>
-    spawnCli(args, { CABINET_DATA_DIR: cliData, CABINET_ENV: 'sandbox', CABINET_TRUST_DIR: pki.dir, CABINET_INSI_URL: insi.url, CABINET_PIN: identity(pki, 'medecin-martin').password! }, { script, tsx: true });
+    spawnCli(
+      args,
+      {
+        CABINET_DATA_DIR: cliData,
+        CABINET_ENV: 'sandbox',
+        CABINET_TRUST_DIR: pki.dir,
+        CABINET_INSI_URL: insi.url,
+        CABINET_PIN: identity(pki, 'medecin-martin').password!,
+      },
+      { script, tsx: true },
+    );
   const cabinet = (args: string[]) => run('electron/cli/cabinet.mjs', args);
-  const cda = (args: string[]) => run('test/integration/children/cda-cli.ts', ['cda', 'build', '--p12', pkiPath(pki, identity(pki, 'medecin-martin').p12!), ...args]);
+  const cda = (args: string[]) =>
+    run('test/integration/children/cda-cli.ts', ['cda', 'build', '--p12', pkiPath(pki, identity(pki, 'medecin-martin').p12!), ...args]);
 
   it('refuses a « récupérée » identity, then writes a conformant CDA once qualified, and never overwrites', async () => {
     const pdfFile = path.join(cliData, 'cr.pdf');
     fs.writeFileSync(pdfFile, pdf);
     const out = path.join(cliData, 'cr.xml');
-    expect((await cabinet(['ins', 'lookup', '--nom', 'ADRTROIS', '--prenoms', 'DOMINIQUE', '--sexe', 'F', '--naissance', '1997-02-26', '--save', '--json'])).status).toBe(0);
+    expect(
+      (
+        await cabinet([
+          'ins',
+          'lookup',
+          '--nom',
+          'ADRTROIS',
+          '--prenoms',
+          'DOMINIQUE',
+          '--sexe',
+          'F',
+          '--naissance',
+          '1997-02-26',
+          '--save',
+          '--json',
+        ])
+      ).status,
+    ).toBe(0);
 
     const refused = await cda(['--ins', '297022A02077878', '--pdf', pdfFile, '--out', out, '--structure', 'R99701', '--json']);
     expect(refused.status, refused.stderr).toBe(1);
     expect(JSON.parse(refused.stdout)).toMatchObject({ ok: false, message: expect.stringMatching(/qualifiée/) });
     expect(fs.existsSync(out)).toBe(false);
 
-    expect((await cabinet(['patient', 'piece', '--ins', '297022A02077878', '--type', 'CNI', '--date', '2026-11-20', '--json'])).status).toBe(0);
-    const ok = await cda(['--ins', '297022A02077878', '--pdf', pdfFile, '--out', out, '--structure', 'R99701', '--titre', 'Consultation', '--json']);
+    expect(
+      (await cabinet(['patient', 'piece', '--ins', '297022A02077878', '--type', 'CNI', '--date', '2026-11-20', '--json'])).status,
+    ).toBe(0);
+    const ok = await cda([
+      '--ins',
+      '297022A02077878',
+      '--pdf',
+      pdfFile,
+      '--out',
+      out,
+      '--structure',
+      'R99701',
+      '--titre',
+      'Consultation',
+      '--json',
+    ]);
     expect(ok.status, ok.stderr + ok.stdout).toBe(0);
-    expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, value: { out, versionNumber: 1, type: { code: '11488-4' }, title: 'Consultation' } });
+    expect(JSON.parse(ok.stdout)).toMatchObject({
+      ok: true,
+      value: { out, versionNumber: 1, type: { code: '11488-4' }, title: 'Consultation' },
+    });
     expect(await checker.check(fs.readFileSync(out, 'utf8'))).toEqual({ ok: true });
 
     const again = await cda(['--ins', '297022A02077878', '--pdf', pdfFile, '--out', out, '--structure', 'R99701', '--json']);
     expect(JSON.parse(again.stdout)).toMatchObject({ ok: false, code: 'CONFLICT', message: expect.stringContaining('existe déjà') });
-    const notPdf = await cda(['--ins', '297022A02077878', '--pdf', path.join(cliData, STORE_ID_FILE), '--out', path.join(cliData, 'x.xml'), '--structure', 'R99701', '--json']);
+    const notPdf = await cda([
+      '--ins',
+      '297022A02077878',
+      '--pdf',
+      path.join(cliData, STORE_ID_FILE),
+      '--out',
+      path.join(cliData, 'x.xml'),
+      '--structure',
+      'R99701',
+      '--json',
+    ]);
     expect(JSON.parse(notPdf.stdout)).toMatchObject({ ok: false, message: expect.stringContaining('n’est pas un PDF') });
   }, 90_000);
 });

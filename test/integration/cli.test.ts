@@ -35,10 +35,30 @@ describe('cabinet CLI', () => {
     expect(cabinet(['pki', 'init', path.join(dataDir, 'pki-test')], {}, dataDir).status).toBe(0);
     const run = cabinet(['doctor', '--json'], {}, dataDir);
     expect(run.status, run.stderr).toBe(0);
-    const out = run.json() as { ok: boolean; value: { overall: string; personal: boolean; text: string; checks: { id: string; area: string; verdict: string; action: string }[] } };
+    const out = run.json() as {
+      ok: boolean;
+      value: { overall: string; personal: boolean; text: string; checks: { id: string; area: string; verdict: string; action: string }[] };
+    };
     expect(out.ok).toBe(true);
     const ids = out.value.checks.map((c) => c.id);
-    expect(ids).toEqual(expect.arrayContaining(['poste.config', 'poste.node', 'carte.module', 'certificats.crl', 'certificats.praticien', 'poste.trousseau', 'poste.base', 'poste.journal', 'poste.disque', 'poste.envois', 'service.insi', 'service.dmp', 'service.psc', 'horloge.insi']));
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'poste.config',
+        'poste.node',
+        'carte.module',
+        'certificats.crl',
+        'certificats.praticien',
+        'poste.trousseau',
+        'poste.base',
+        'poste.journal',
+        'poste.disque',
+        'poste.envois',
+        'service.insi',
+        'service.dmp',
+        'service.psc',
+        'horloge.insi',
+      ]),
+    );
     expect(out.value.checks.find((c) => c.id === 'poste.base')?.verdict).toBe('ok');
     expect(out.value.checks.find((c) => c.id === 'certificats.crl')?.verdict).toBe('ok');
     // No session in the CLI: nothing personal.
@@ -53,7 +73,10 @@ describe('cabinet CLI', () => {
     expect(run.status).toBe(1);
     const out = run.json() as { ok: boolean; code: string; details: { checks: { id: string; verdict: string; action: string }[] } };
     expect(out).toMatchObject({ ok: false, code: 'CHECK_FAILED' });
-    expect(out.details.checks.find((c) => c.id === 'certificats.crl')).toMatchObject({ verdict: 'echec', action: expect.stringContaining('dossier de confiance') });
+    expect(out.details.checks.find((c) => c.id === 'certificats.crl')).toMatchObject({
+      verdict: 'echec',
+      action: expect.stringContaining('dossier de confiance'),
+    });
     const human = cabinet(['doctor'], {}, run.dataDir);
     expect(human.status).toBe(1);
     expect(human.stdout).toContain('[Échec] Listes de révocation (CRL) de l’IGC-Santé');
@@ -61,7 +84,10 @@ describe('cabinet CLI', () => {
   });
 
   it('config show --json gives each value and its source, secrets masked', () => {
-    const run = cabinet(['config', 'show', '--json'], { CABINET_DMP_URL: 'https://dmp.exemple.fr/si-dmp', CABINET_ANNUAIRE_API_KEY: 'cle-tres-secrete' });
+    const run = cabinet(['config', 'show', '--json'], {
+      CABINET_DMP_URL: 'https://dmp.exemple.fr/si-dmp',
+      CABINET_ANNUAIRE_API_KEY: 'cle-tres-secrete',
+    });
     expect(run.status, run.stderr).toBe(0);
     const out = run.json() as { ok: boolean; value: { entries: { key: string; value: unknown; source: string; variable?: string }[] } };
     const by = (key: string) => out.value.entries.find((e) => e.key === key);

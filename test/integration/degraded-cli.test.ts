@@ -11,8 +11,15 @@ const bin = path.resolve('electron', 'cli', 'cabinet.mjs');
 const dataDir = tempDir('cabinet-degrade-cli-');
 
 function cabinet(args: string[]) {
-  const result = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, CABINET_DATA_DIR: dataDir, CABINET_ENV: 'sandbox', CABINET_PIN: '' } });
-  return { ...result, json: () => JSON.parse(result.stdout) as { ok: boolean; value?: Record<string, unknown>; code?: string; message?: string } };
+  const result = spawnSync(process.execPath, [bin, ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, CABINET_DATA_DIR: dataDir, CABINET_ENV: 'sandbox', CABINET_PIN: '' },
+  });
+  return {
+    ...result,
+    json: () => JSON.parse(result.stdout) as { ok: boolean; value?: Record<string, unknown>; code?: string; message?: string },
+  };
 }
 
 afterAll(() => {

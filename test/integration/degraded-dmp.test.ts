@@ -103,7 +103,8 @@ describe('DMP stopped during real work', () => {
     sandbox = null;
 
     const queued: { uniqueId: string; outboxId: number }[] = [];
-    for (const n of [1, 2, 3]) queued.push(await services.dmp.feed(first, { pdf: pdf(4096 + n), type: '11488-4', title: `Compte rendu ${n} — panne du DMP` }));
+    for (const n of [1, 2, 3])
+      queued.push(await services.dmp.feed(first, { pdf: pdf(4096 + n), type: '11488-4', title: `Compte rendu ${n} — panne du DMP` }));
     queued.push(await services.dmp.feed(other, { pdf: pdf(5000), type: '11488-4', title: 'Compte rendu — autre patient' }));
     await services.worker.drain();
 
@@ -115,9 +116,12 @@ describe('DMP stopped during real work', () => {
     // The state comes from the failed real call, with its time; the banner says what still works.
     expect(dmpState()).toMatchObject({ state: 'indisponible' });
     expect(dmpState().since).toBeTruthy();
-    expect(outageBanner(services.health.current().map((s) => ({ id: s.id, state: s.state, since: s.since })), ['dmp'])).toMatch(
-      /^DMP indisponible depuis \d\d:\d\d — vos envois sont conservés et partiront automatiquement/,
-    );
+    expect(
+      outageBanner(
+        services.health.current().map((s) => ({ id: s.id, state: s.state, since: s.since })),
+        ['dmp'],
+      ),
+    ).toMatch(/^DMP indisponible depuis \d\d:\d\d — vos envois sont conservés et partiront automatiquement/);
 
     sandbox = await startSandbox();
     const result = await services.worker.drainUntilEmpty(60_000);
@@ -139,6 +143,8 @@ describe('DMP stopped during real work', () => {
     // A second drain sends nothing more.
     await services.worker.drain();
     expect(registered).toHaveLength(4);
-    console.log(`[panne DMP] en file : ${queued.length}, remis : ${registered.length}, doublons : ${registered.length - new Set(queued.map((q) => q.uniqueId)).size}`);
+    console.log(
+      `[panne DMP] en file : ${queued.length}, remis : ${registered.length}, doublons : ${registered.length - new Set(queued.map((q) => q.uniqueId)).size}`,
+    );
   }, 120_000);
 });

@@ -85,7 +85,11 @@ describe('diagnostic.run against local services', () => {
     const report = await run();
     expect(report.personal).toBe(false);
 
-    expect(find(report, 'service.annuaire')).toMatchObject({ verdict: 'ok', detail: expect.stringContaining('connexion sécurisée vérifiée, le service répond'), data: { tls: true, http: expect.any(Number) } });
+    expect(find(report, 'service.annuaire')).toMatchObject({
+      verdict: 'ok',
+      detail: expect.stringContaining('connexion sécurisée vérifiée, le service répond'),
+      data: { tls: true, http: expect.any(Number) },
+    });
     expect(find(report, 'horloge.annuaire')).toMatchObject({ verdict: 'ok' });
     expect(Math.abs(Number(find(report, 'horloge.annuaire').data?.ecartMs))).toBeLessThan(60_000);
 
@@ -95,13 +99,20 @@ describe('diagnostic.run against local services', () => {
     expect(late).toMatchObject({ verdict: 'echec', detail: expect.stringMatching(/en avance de (9 min 5\d s|10 min 0\d s).*VIHF/) });
     expect(late.action).toMatch(/automatique/);
 
-    expect(find(report, 'service.dmp')).toMatchObject({ verdict: 'attention', detail: expect.stringContaining('connexion refusée'), action: expect.stringContaining('cabinet sandbox start dmp') });
+    expect(find(report, 'service.dmp')).toMatchObject({
+      verdict: 'attention',
+      detail: expect.stringContaining('connexion refusée'),
+      action: expect.stringContaining('cabinet sandbox start dmp'),
+    });
     expect(find(report, 'horloge.dmp')).toMatchObject({ verdict: 'non-applicable' });
 
     expect(find(report, 'certificats.crl')).toMatchObject({ verdict: 'ok' });
     expect(find(report, 'certificats.praticien')).toMatchObject({ verdict: 'non-applicable' });
     expect(find(report, 'poste.trousseau')).toMatchObject({ verdict: 'ok' });
-    expect(find(report, 'poste.base')).toMatchObject({ verdict: 'ok', detail: expect.stringContaining('contrôle d’intégrité rapide sans anomalie') });
+    expect(find(report, 'poste.base')).toMatchObject({
+      verdict: 'ok',
+      detail: expect.stringContaining('contrôle d’intégrité rapide sans anomalie'),
+    });
     expect(find(report, 'poste.disque').verdict).toMatch(/^(ok|attention)$/);
     expect(find(report, 'poste.envois')).toMatchObject({ verdict: 'ok', data: { enAttente: 1, echec: 0 } });
     expect(find(report, 'carte.module').verdict).not.toBe('echec');
@@ -118,7 +129,10 @@ describe('diagnostic.run against local services', () => {
     await services.identity.loginP12(path.basename(martin.p12!), fs.readFileSync(pkiPath(pki, martin.p12!)), martin.password!);
     const report = await run();
     expect(report.personal).toBe(true);
-    expect(find(report, 'certificats.authentification')).toMatchObject({ verdict: 'ok', detail: expect.stringContaining('Chaîne de certification et révocation vérifiées') });
+    expect(find(report, 'certificats.authentification')).toMatchObject({
+      verdict: 'ok',
+      detail: expect.stringContaining('Chaîne de certification et révocation vérifiées'),
+    });
     expect(report.text).toContain('Session ouverte');
     expect(report.text).not.toContain('DUPONTEL');
     await services.identity.logout();
@@ -127,11 +141,16 @@ describe('diagnostic.run against local services', () => {
 
 describe('`Cabinet --diagnostic --json` / `cabinet doctor` without running services', () => {
   it('an invalid configuration is reported as an « échec », with exit code 1 — not a crash', async () => {
-    const { output, exitCode } = await diagnosticCommand('electron', true, { env: envFor(tempDir(), { CABINET_CONFIG: '/nulle/part/cabinet.json' }) });
+    const { output, exitCode } = await diagnosticCommand('electron', true, {
+      env: envFor(tempDir(), { CABINET_CONFIG: '/nulle/part/cabinet.json' }),
+    });
     expect(exitCode).toBe(1);
     const report = JSON.parse(output) as Report;
     expect(report.host).toBe('electron');
-    expect(report.checks.find((c) => c.id === 'poste.config')).toMatchObject({ verdict: 'echec', detail: expect.stringContaining('/nulle/part/cabinet.json') });
+    expect(report.checks.find((c) => c.id === 'poste.config')).toMatchObject({
+      verdict: 'echec',
+      detail: expect.stringContaining('/nulle/part/cabinet.json'),
+    });
   });
 
   it('opens the services itself, in text, and closes them', async () => {

@@ -61,8 +61,19 @@ beforeAll(async () => {
   sandbox = await startDmpSandbox({ pki: manifest, port: 0 });
   const caPem = fs.readFileSync(sandbox.anchorFile, 'utf8');
   martin = cardCaller(manifest, 'medecin-martin', '899701000012');
-  transport = nodeHttpsTransport({ kind: 'pem', keyPem: martin.tls.keyPem, certPem: martin.tls.certPem, chainPem: [] }, { extraCa: [caPem] });
-  client = new XdsDmpClient({ url: sandbox.url, transport, vihf: (c) => vihf(martin, c), author, sourceId: '1.2.250.1.213.1.999.1', signer: martin.signer, timeoutMs: 60_000 });
+  transport = nodeHttpsTransport(
+    { kind: 'pem', keyPem: martin.tls.keyPem, certPem: martin.tls.certPem, chainPem: [] },
+    { extraCa: [caPem] },
+  );
+  client = new XdsDmpClient({
+    url: sandbox.url,
+    transport,
+    vihf: (c) => vihf(martin, c),
+    author,
+    sourceId: '1.2.250.1.213.1.999.1',
+    signer: martin.signer,
+    timeoutMs: 60_000,
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -74,7 +85,12 @@ afterAll(async () => {
 
 describe('DMP client ↔ sandbox', () => {
   it('TD0.2 reads each seeded state; TD0.3 adds an authorisation; refusals are French errors', async () => {
-    expect(await client.status(callFor(SEEDED.valide))).toMatchObject({ exists: true, closed: false, authorization: 'VALIDE', medecinTraitant: true });
+    expect(await client.status(callFor(SEEDED.valide))).toMatchObject({
+      exists: true,
+      closed: false,
+      authorization: 'VALIDE',
+      medecinTraitant: true,
+    });
     expect(await client.status(callFor(SEEDED.expire))).toMatchObject({ exists: true, authorization: 'EXPIRE' });
     expect(await client.status(callFor(SEEDED.nonExiste))).toMatchObject({ authorization: 'NON_EXISTE' });
     expect(await client.addAuthorization(callFor(SEEDED.nonExiste))).toMatchObject({ authorization: 'VALIDE' });
@@ -93,12 +109,22 @@ describe('DMP client ↔ sandbox', () => {
     timings.feedMs = Math.round(performance.now() - started);
     expect(first).toMatchObject({ outcome: 'created', uniqueId: built.uniqueId });
     // The retry after a lost answer (outbox): same uniqueId, same content.
-    expect(await client.feed(call, { cda, uniqueId: built.uniqueId, visibility: noMask })).toMatchObject({ outcome: 'already', uniqueId: built.uniqueId });
+    expect(await client.feed(call, { cda, uniqueId: built.uniqueId, visibility: noMask })).toMatchObject({
+      outcome: 'already',
+      uniqueId: built.uniqueId,
+    });
 
     const docs = await client.findDocuments(call, { typeCodes: ['11488-4'] });
     const mine = docs.find((d) => d.uniqueId === built.uniqueId)!;
     expect(mine).toBeDefined();
-    expect(mine).toMatchObject({ status: 'Approved', mimeType: 'text/xml', type: { code: '11488-4' }, format: { code: 'urn:ihe:iti:xds-sd:pdf:2008' }, size: cda.length, visibility: noMask });
+    expect(mine).toMatchObject({
+      status: 'Approved',
+      mimeType: 'text/xml',
+      type: { code: '11488-4' },
+      format: { code: 'urn:ihe:iti:xds-sd:pdf:2008' },
+      size: cda.length,
+      visibility: noMask,
+    });
     expect(mine.authors[0]).toMatchObject({ idNat: '899701000012' });
     expect(mine.hash).toBe((await import('node:crypto')).createHash('sha1').update(cda).digest('hex'));
 
@@ -118,7 +144,8 @@ describe('DMP client ↔ sandbox', () => {
     const call = callFor(SEEDED.valide);
     const built = cdaFor(SEEDED.valide);
     await client.feed(call, { cda: Buffer.from(built.xml), uniqueId: built.uniqueId, visibility: noMask });
-    const find = async (status: ('Approved' | 'Archived' | 'Deleted' | 'Deprecated')[] = ['Approved']) => (await client.findDocuments(call, { status })).find((d) => d.uniqueId === built.uniqueId);
+    const find = async (status: ('Approved' | 'Archived' | 'Deleted' | 'Deprecated')[] = ['Approved']) =>
+      (await client.findDocuments(call, { status })).find((d) => d.uniqueId === built.uniqueId);
     const original = (await find())!;
 
     await client.setVisibility(call, original, { masquePs: true, invisiblePatient: false, invisibleRepresentants: false });
@@ -137,19 +164,38 @@ describe('DMP client ↔ sandbox', () => {
     // Replacement: new version of the CDA (same setId, RPLC), then the old one is Deprecated.
     const replacement = buildCdaN1({
       pdf: pdf(2048),
-      patient: { ins: { matricule: SEEDED.valide.active.matricule, cle: SEEDED.valide.active.cle, oid: SEEDED.valide.active.oid }, traits: { birthName: SEEDED.valide.traits.nomNaissance, firstName: SEEDED.valide.traits.prenoms[0]!, firstNames: SEEDED.valide.traits.prenoms.join(' '), sex: SEEDED.valide.traits.sexe, birthDate: SEEDED.valide.traits.dateNaissance, birthplace: SEEDED.valide.traits.lieuNaissance } },
+      patient: {
+        ins: { matricule: SEEDED.valide.active.matricule, cle: SEEDED.valide.active.cle, oid: SEEDED.valide.active.oid },
+        traits: {
+          birthName: SEEDED.valide.traits.nomNaissance,
+          firstName: SEEDED.valide.traits.prenoms[0]!,
+          firstNames: SEEDED.valide.traits.prenoms.join(' '),
+          sex: SEEDED.valide.traits.sexe,
+          birthDate: SEEDED.valide.traits.dateNaissance,
+          birthplace: SEEDED.valide.traits.lieuNaissance,
+        },
+      },
       author: gp,
       structure: { id: 'R99701', name: 'Cabinet du Dr Martin' },
       replaces: { id: built.id, setId: built.setId, versionNumber: built.versionNumber },
     });
-    expect(await client.feed(call, { cda: Buffer.from(replacement.xml), uniqueId: replacement.uniqueId, visibility: noMask, replaces: { entryUuid: back.entryUuid, uniqueId: back.uniqueId } })).toMatchObject({ outcome: 'created' });
+    expect(
+      await client.feed(call, {
+        cda: Buffer.from(replacement.xml),
+        uniqueId: replacement.uniqueId,
+        visibility: noMask,
+        replaces: { entryUuid: back.entryUuid, uniqueId: back.uniqueId },
+      }),
+    ).toMatchObject({ outcome: 'created' });
     const docs = await client.findDocuments(call, { status: ['Approved', 'Deprecated'] });
     const next = docs.find((d) => d.uniqueId === replacement.uniqueId)!;
     expect(docs.find((d) => d.uniqueId === built.uniqueId)?.status).toBe('Deprecated');
     expect(next.status).toBe('Approved');
 
     await client.setStatus(call, next, 'Deleted');
-    expect((await client.findDocuments(call, { status: ['Deleted'] })).find((d) => d.uniqueId === replacement.uniqueId)?.status).toBe('Deleted');
+    expect((await client.findDocuments(call, { status: ['Deleted'] })).find((d) => d.uniqueId === replacement.uniqueId)?.status).toBe(
+      'Deleted',
+    );
   });
 
   it('reads the 2,000-document DMP in one FindDocuments', async () => {
@@ -165,7 +211,9 @@ describe('DMP client ↔ sandbox', () => {
   it('passes the sandbox refusals on as French errors with their codes', async () => {
     // A CDA of another patient than the call's.
     const other = cdaFor(SEEDED.valide2);
-    await expect(client.feed(callFor(SEEDED.valide), { cda: Buffer.from(other.xml), uniqueId: other.uniqueId, visibility: noMask })).rejects.toThrow(/INS du patient ne correspond pas/);
+    await expect(
+      client.feed(callFor(SEEDED.valide), { cda: Buffer.from(other.xml), uniqueId: other.uniqueId, visibility: noMask }),
+    ).rejects.toThrow(/INS du patient ne correspond pas/);
     // Consultation without authorisation.
     const refused = await client.findDocuments(callFor(SEEDED.expire), {}).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(CabinetError);

@@ -73,12 +73,18 @@ function runChild(mode: 'feed' | 'resume') {
     },
   };
   // Directly under node (not the tsx wrapper), so that SIGKILL hits the process itself.
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'children', 'dmp-feed-child.ts'), JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(import.meta.dirname, 'children', 'dmp-feed-child.ts'), JSON.stringify(args)],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
   void exited.then(() => clearTimeout(timer));
   return { child, exited, output: () => ({ stdout, stderr }) };
@@ -109,7 +115,14 @@ describe('DMP feed after a crash', () => {
       feeds: ({ state: string; outcome: string | null } | null)[];
     };
     // One action, sent twice (before the crash, after the restart), done: « already » counts as success.
-    expect(result.items).toEqual([expect.objectContaining({ idempotencyKey: `dmp:${uniqueId}`, state: 'envoye', attempts: 2, result: expect.objectContaining({ outcome: 'already', uniqueId }) })]);
+    expect(result.items).toEqual([
+      expect.objectContaining({
+        idempotencyKey: `dmp:${uniqueId}`,
+        state: 'envoye',
+        attempts: 2,
+        result: expect.objectContaining({ outcome: 'already', uniqueId }),
+      }),
+    ]);
     expect(result.feeds).toEqual([expect.objectContaining({ state: 'envoye', outcome: 'already' })]);
     // The second ITI-41 was refused as a duplicate, and the DMP still holds one document with that uniqueId.
     const iti41 = sandbox.requests().filter((r) => r.transaction === 'ITI41');

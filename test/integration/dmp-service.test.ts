@@ -67,7 +67,13 @@ beforeAll(async () => {
   services.settings.set('identity.pkcs11Module', SOFTHSM_MODULE);
   // The GP's CPS card (SoftHSM2): mutual TLS through the OpenSSL pkcs11 engine, VIHF signed on the card (Authentification_Mode DIRECTE).
   const martin = identity(pki, 'medecin-martin');
-  card = await loadCardIntoSoftHsm({ p12Path: pkiPath(pki, martin.p12!), password: martin.password!, pin: '1234', label: 'CPS MARTIN', softhsmConf: path.join(tempDir('cabinet-softhsm-'), 'softhsm2.conf') });
+  card = await loadCardIntoSoftHsm({
+    p12Path: pkiPath(pki, martin.p12!),
+    password: martin.password!,
+    pin: '1234',
+    label: 'CPS MARTIN',
+    softhsmConf: path.join(tempDir('cabinet-softhsm-'), 'softhsm2.conf'),
+  });
   process.env.SOFTHSM2_CONF = card.conf;
   await services.identity.loginCard(0, '1234');
   for (const [key, person] of Object.entries(SEEDED)) uids.set(key, qualified(person));
@@ -85,7 +91,11 @@ const uid = (key: keyof typeof SEEDED) => uids.get(key)!;
 describe('DMP service ↔ real client ↔ DMP sandbox', () => {
   it('status, list (masked documents of others hidden), and the viewer for level 1 and level 3', async () => {
     const status = await services.dmp.status(uid('valide'));
-    expect(status).toMatchObject({ offline: false, status: { exists: true, authorization: 'VALIDE', medecinTraitant: true }, message: expect.stringMatching(/médecin traitant DMP/) });
+    expect(status).toMatchObject({
+      offline: false,
+      status: { exists: true, authorization: 'VALIDE', medecinTraitant: true },
+      message: expect.stringMatching(/médecin traitant DMP/),
+    });
 
     const listed = await services.dmp.list(uid('valide'), { limit: 100 });
     expect(listed.offline).toBe(false);
@@ -116,8 +126,15 @@ describe('DMP service ↔ real client ↔ DMP sandbox', () => {
     expect(services.outbox.resultOf(queued.outboxId)).toMatchObject({ outcome: 'created', uniqueId: preview.uniqueId });
 
     // Sending the same document again (a retry after a crash) is « already », not a second document.
-    const payload = JSON.parse(services.store.db.prepare('SELECT payload FROM outbox WHERE id = ?').pluck().get(queued.outboxId) as string) as unknown;
-    const again = services.outbox.enqueue({ kind: DMP_FEED_KIND, idempotencyKey: `test-renvoi:${preview.uniqueId}`, summary: 'renvoi', payload }).item;
+    const payload = JSON.parse(
+      services.store.db.prepare('SELECT payload FROM outbox WHERE id = ?').pluck().get(queued.outboxId) as string,
+    ) as unknown;
+    const again = services.outbox.enqueue({
+      kind: DMP_FEED_KIND,
+      idempotencyKey: `test-renvoi:${preview.uniqueId}`,
+      summary: 'renvoi',
+      payload,
+    }).item;
     await services.worker.drain();
     expect(services.outbox.get(again.id)).toMatchObject({ state: 'envoye' });
     expect(services.outbox.resultOf(again.id)).toMatchObject({ outcome: 'already', uniqueId: preview.uniqueId });
@@ -127,7 +144,11 @@ describe('DMP service ↔ real client ↔ DMP sandbox', () => {
     const mine = after.entries.find((e) => e.uniqueId === preview.uniqueId)!;
     expect(mine).toMatchObject({ own: true, title: 'Consultation de test' });
 
-    const masked = await services.dmp.setVisibility(patient, mine.entryUuid, { masquePs: true, invisiblePatient: false, invisibleRepresentants: false });
+    const masked = await services.dmp.setVisibility(patient, mine.entryUuid, {
+      masquePs: true,
+      invisiblePatient: false,
+      invisibleRepresentants: false,
+    });
     expect(masked.visibility.masquePs).toBe(true);
     const refreshed = await services.dmp.list(patient, { visibility: 'masquees_ps' });
     expect(refreshed.entries.map((e) => e.uniqueId)).toEqual([preview.uniqueId]);
@@ -136,7 +157,9 @@ describe('DMP service ↔ real client ↔ DMP sandbox', () => {
     const deleted = await services.dmp.setStatus(patient, current.entryUuid, 'Deleted');
     expect(deleted.status).toBe('Deleted');
     expect((await services.dmp.list(patient, {}, 'complet')).total).toBe(before);
-    expect(services.audit.list(50).entries.map((e) => e.action)).toEqual(expect.arrayContaining(['dmp.feed', 'dmp.feed_sent', 'dmp.visibility', 'dmp.delete']));
+    expect(services.audit.list(50).entries.map((e) => e.action)).toEqual(
+      expect.arrayContaining(['dmp.feed', 'dmp.feed_sent', 'dmp.visibility', 'dmp.delete']),
+    );
   });
 
   it('without authorisation: refused; after the patient’s consent (TD0.3): allowed', async () => {
@@ -170,7 +193,9 @@ describe('DMP service ↔ real client ↔ DMP sandbox', () => {
     const cachedStart = performance.now();
     const cached = await services.dmp.list(patient, { limit: 50 }, 'cache');
     const cachedMs = performance.now() - cachedStart;
-    console.log(`dmp service: first screen of the volume patient (${listed.total} recent entries) in ${firstMs.toFixed(0)} ms; after the 2-year search ${cached.total} entries, newest 50 from the cache in ${cachedMs.toFixed(1)} ms`);
+    console.log(
+      `dmp service: first screen of the volume patient (${listed.total} recent entries) in ${firstMs.toFixed(0)} ms; after the 2-year search ${cached.total} entries, newest 50 from the cache in ${cachedMs.toFixed(1)} ms`,
+    );
     expect(cached.total).toBeGreaterThan(500);
     expect(listed.entries).toHaveLength(50);
     expect(cached.entries.map((e) => e.entryUuid)).toEqual(listed.entries.map((e) => e.entryUuid));
@@ -186,15 +211,32 @@ describe('DMP service ↔ real client ↔ DMP sandbox', () => {
     const listed = await dispatch('dmp.list', { uid: patient, filter: { limit: 10, visibility: 'normales' } }, ctx);
     expect(listed).toMatchObject({ ok: true, value: { offline: false } });
     const first = (listed as { value: { entries: { entryUuid: string }[] } }).value.entries[0]!;
-    expect(await dispatch('dmp.get', { uid: patient, entryUuid: first.entryUuid }, ctx)).toMatchObject({ ok: true, value: { contentBase64: expect.any(String) } });
-    const preview = await dispatch('dmp.previewFeed', { uid: patient, pdfBase64: smallPdf().toString('base64'), type: '11488-4', title: 'Par le contrat' }, ctx);
+    expect(await dispatch('dmp.get', { uid: patient, entryUuid: first.entryUuid }, ctx)).toMatchObject({
+      ok: true,
+      value: { contentBase64: expect.any(String) },
+    });
+    const preview = await dispatch(
+      'dmp.previewFeed',
+      { uid: patient, pdfBase64: smallPdf().toString('base64'), type: '11488-4', title: 'Par le contrat' },
+      ctx,
+    );
     expect(preview).toMatchObject({ ok: true, value: { metadata: expect.arrayContaining([{ label: 'Titre', value: 'Par le contrat' }]) } });
     const fed = await dispatch('dmp.feed', { uid: patient, previewId: (preview as { value: { previewId: string } }).value.previewId }, ctx);
     expect(fed).toMatchObject({ ok: true, value: { state: 'en_attente' } });
     await services.worker.drain();
-    expect(await dispatch('dmp.brisDeGlace', { uid: patient, purpose: 'bris_de_glace', reason: 'court' }, ctx)).toMatchObject({ ok: false, code: 'INVALID_REQUEST', message: expect.stringMatching(/raison/) });
-    expect(await dispatch('dmp.feed', { uid: patient, pdfBase64: 'JVBERi0=', type: 'inconnu' }, ctx)).toMatchObject({ ok: false, code: 'INVALID_REQUEST' });
-    expect(await dispatch('dmp.list', { uid: patient, filter: { limit: 10 }, inconnu: 1 }, ctx)).toMatchObject({ ok: false, code: 'INVALID_REQUEST' });
+    expect(await dispatch('dmp.brisDeGlace', { uid: patient, purpose: 'bris_de_glace', reason: 'court' }, ctx)).toMatchObject({
+      ok: false,
+      code: 'INVALID_REQUEST',
+      message: expect.stringMatching(/raison/),
+    });
+    expect(await dispatch('dmp.feed', { uid: patient, pdfBase64: 'JVBERi0=', type: 'inconnu' }, ctx)).toMatchObject({
+      ok: false,
+      code: 'INVALID_REQUEST',
+    });
+    expect(await dispatch('dmp.list', { uid: patient, filter: { limit: 10 }, inconnu: 1 }, ctx)).toMatchObject({
+      ok: false,
+      code: 'INVALID_REQUEST',
+    });
     expect(internal).toEqual([]);
   });
 
@@ -202,15 +244,20 @@ describe('DMP service ↔ real client ↔ DMP sandbox', () => {
     const listed = await services.dmp.list(uid('volume'), { limit: 100, author: 'DUPONT' }, 'cache');
     const theirs = listed.entries.find((e) => !e.own)!;
     const asked = sandbox.requests().length;
-    await expect(services.dmp.setStatus(uid('volume'), theirs.entryUuid, 'Deleted')).rejects.toMatchObject({ code: 'CONFLICT', message: /Seul l’auteur/ });
+    await expect(services.dmp.setStatus(uid('volume'), theirs.entryUuid, 'Deleted')).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: /Seul l’auteur/,
+    });
     expect(sandbox.requests()).toHaveLength(asked);
   });
 
   it('a RECUP identity is refused before anything leaves', async () => {
-    const recup = qualified(deVinciTwins.find((p) => p.id === 'inventee:de-vinci-leonardo-2')!, 'RECUP');
+    const recup = qualified(
+      deVinciTwins.find((p) => p.id === 'inventee:de-vinci-leonardo-2')!,
+      'RECUP',
+    );
     await expect(services.dmp.status(recup)).rejects.toMatchObject({ message: /qualifiée/ });
   });
-
 });
 
 describe('cabinet dmp (its own process, the card through SoftHSM2)', () => {
@@ -224,7 +271,25 @@ describe('cabinet dmp (its own process, the card through SoftHSM2)', () => {
       cli.settings.set('identity.structure', 'R99701');
       const p = SEEDED.valide;
       cli.patients.repo.insert(
-        { birth_name: p.traits.nomNaissance, first_name: p.traits.prenoms[0]!, first_names: p.traits.prenoms.join(' '), used_name: null, sex: p.traits.sexe as 'M' | 'F', birth_date: p.traits.dateNaissance, birthplace: p.traits.lieuNaissance ?? null, ins_matricule: p.active.matricule, ins_cle: p.active.cle, ins_oid: p.active.oid, ins_history: '[]', status: 'QUAL', attributes: '[]', document_type: 'CN', document_date: '2026-11-01', document_checked_by: 'test', insi_checked_at: null },
+        {
+          birth_name: p.traits.nomNaissance,
+          first_name: p.traits.prenoms[0]!,
+          first_names: p.traits.prenoms.join(' '),
+          used_name: null,
+          sex: p.traits.sexe as 'M' | 'F',
+          birth_date: p.traits.dateNaissance,
+          birthplace: p.traits.lieuNaissance ?? null,
+          ins_matricule: p.active.matricule,
+          ins_cle: p.active.cle,
+          ins_oid: p.active.oid,
+          ins_history: '[]',
+          status: 'QUAL',
+          attributes: '[]',
+          document_type: 'CN',
+          document_date: '2026-11-01',
+          document_checked_by: 'test',
+          insi_checked_at: null,
+        },
         { actor: 'test', reason: 'patient de test' },
       );
     } finally {
@@ -239,7 +304,15 @@ describe('cabinet dmp (its own process, the card through SoftHSM2)', () => {
   const cabinet = async (args: string[]) => {
     const run = await spawnCli(
       ['dmp', ...args, '--json'],
-      { CABINET_DATA_DIR: cliData, CABINET_ENV: 'sandbox', CABINET_CONFIG: '', CABINET_TRUST_DIR: pki.dir, CABINET_DMP_URL: sandbox.url, CABINET_PIN: '1234', SOFTHSM2_CONF: card.conf },
+      {
+        CABINET_DATA_DIR: cliData,
+        CABINET_ENV: 'sandbox',
+        CABINET_CONFIG: '',
+        CABINET_TRUST_DIR: pki.dir,
+        CABINET_DMP_URL: sandbox.url,
+        CABINET_PIN: '1234',
+        SOFTHSM2_CONF: card.conf,
+      },
       { tsx: true, timeoutMs: 60_000 },
     );
     let json = { ok: false } as { ok: boolean; value?: Record<string, unknown>; code?: string; message?: string };
@@ -271,7 +344,19 @@ describe('cabinet dmp (its own process, the card through SoftHSM2)', () => {
     const again = await cabinet(['get', ...card11, '--uid', n1.uniqueId, '--out', out]);
     expect(again).toMatchObject({ status: 1, json: { ok: false, code: 'CONFLICT', message: expect.stringContaining('existe déjà') } });
 
-    const fed = await cabinet(['feed', ...card11, '--ins', ins, '--pdf', pdfFile, '--type', '11488-4', '--masque-ps', '--titre', 'Envoyé par la CLI']);
+    const fed = await cabinet([
+      'feed',
+      ...card11,
+      '--ins',
+      ins,
+      '--pdf',
+      pdfFile,
+      '--type',
+      '11488-4',
+      '--masque-ps',
+      '--titre',
+      'Envoyé par la CLI',
+    ]);
     expect(fed.status, fed.stderr + fed.stdout).toBe(0);
     expect(fed.json).toMatchObject({ ok: true, value: { state: 'envoye', outcome: 'created' } });
 

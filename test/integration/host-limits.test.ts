@@ -17,7 +17,12 @@ beforeAll(async () => {
   services = await testServices();
   const rendererDir = tempDir();
   fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>Cabinet</title>');
-  host = await startHost({ dispatch: createDispatcher(createHandlers(services)), events: services.events, context: () => systemContext, rendererDir });
+  host = await startHost({
+    dispatch: createDispatcher(createHandlers(services)),
+    events: services.events,
+    context: () => systemContext,
+    rendererDir,
+  });
 });
 
 afterAll(async () => {
@@ -29,7 +34,9 @@ type Attempt = { ws: WebSocket; open: true } | { open: false; status: number; bo
 
 function attempt(): Promise<Attempt> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/bridge`, [BRIDGE_PROTOCOL, `${TOKEN_PROTOCOL_PREFIX}${host.token}`], { origin: host.origin });
+    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/bridge`, [BRIDGE_PROTOCOL, `${TOKEN_PROTOCOL_PREFIX}${host.token}`], {
+      origin: host.origin,
+    });
     ws.once('open', () => resolve({ ws, open: true }));
     ws.once('unexpected-response', (_req, res) => {
       let body = '';
@@ -40,7 +47,8 @@ function attempt(): Promise<Attempt> {
   });
 }
 
-const closed = (ws: WebSocket) => new Promise<void>((resolve) => (ws.readyState === ws.CLOSED ? resolve() : ws.once('close', () => resolve())));
+const closed = (ws: WebSocket) =>
+  new Promise<void>((resolve) => (ws.readyState === ws.CLOSED ? resolve() : ws.once('close', () => resolve())));
 
 describe('bridge connection cap', () => {
   it(`keeps ${BRIDGE_MAX_CONNECTIONS} of 300 simultaneous connections and refuses the rest in French (503)`, async () => {
@@ -51,7 +59,11 @@ describe('bridge connection cap', () => {
     expect(refused).toHaveLength(300 - BRIDGE_MAX_CONNECTIONS);
     for (const r of refused) {
       expect(r.status).toBe(503);
-      expect(r.body).toMatchObject({ ok: false, code: 'UNAVAILABLE', message: `Trop de connexions ouvertes vers Cabinet (${BRIDGE_MAX_CONNECTIONS} au plus) : fermez les autres onglets de Cabinet, puis rechargez la page.` });
+      expect(r.body).toMatchObject({
+        ok: false,
+        code: 'UNAVAILABLE',
+        message: `Trop de connexions ouvertes vers Cabinet (${BRIDGE_MAX_CONNECTIONS} au plus) : fermez les autres onglets de Cabinet, puis rechargez la page.`,
+      });
     }
 
     // A closed tab frees its place: the next connection is accepted, and still one more is refused.

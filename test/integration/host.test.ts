@@ -21,14 +21,22 @@ beforeAll(async () => {
   services = await testServices({ CABINET_TRUST_DIR: pki.dir });
   const rendererDir = tempDir();
   fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>Cabinet</title>');
-  host = await startHost({ dispatch: createDispatcher(createHandlers(services)), events: services.events, context: contextOf(services), rendererDir });
+  host = await startHost({
+    dispatch: createDispatcher(createHandlers(services)),
+    events: services.events,
+    context: contextOf(services),
+    rendererDir,
+  });
 }, 120_000);
 afterAll(async () => {
   await host.close();
   await services.dispose();
 });
 
-function get(pathname: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+function get(
+  pathname: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port: host.port, path: pathname, headers }, (res) => {
       let body = '';
@@ -82,7 +90,10 @@ describe('browser host', () => {
 
   it('lets the page connect only to its own origin and the host’s own WebSocket, never ws: to any host', async () => {
     const csp = String((await get('/')).headers['content-security-policy'] ?? '');
-    const connect = csp.split(';').map((d) => d.trim()).filter((d) => d.startsWith('connect-src'));
+    const connect = csp
+      .split(';')
+      .map((d) => d.trim())
+      .filter((d) => d.startsWith('connect-src'));
     expect(connect).toEqual([`connect-src 'self' ws://127.0.0.1:${host.port}`]);
     expect(csp).not.toMatch(/(^|\s)(ws|wss|http|https):(\s|;|$)/);
     // The page's own meta CSP (also read in Electron, whose header has no WebSocket at all) adds no scheme-wide source either.
@@ -104,7 +115,10 @@ describe('browser host', () => {
   });
 
   it('refuses a bridge connection from another origin, even with the token', async () => {
-    await expect(connect([BRIDGE_PROTOCOL, TOKEN_PROTOCOL_PREFIX + host.token], 'https://evil.example')).rejects.toMatchObject({ status: 403, body: { code: 'FORBIDDEN_SENDER' } });
+    await expect(connect([BRIDGE_PROTOCOL, TOKEN_PROTOCOL_PREFIX + host.token], 'https://evil.example')).rejects.toMatchObject({
+      status: 403,
+      body: { code: 'FORBIDDEN_SENDER' },
+    });
   });
 
   it('answers contract calls, validates payloads and forwards events', async () => {
@@ -112,14 +126,26 @@ describe('browser host', () => {
     expect(await call(ws, 1, 'status.get', {})).toMatchObject({ ok: true, value: { env: 'sandbox', services: expect.any(Array) } });
     expect(await call(ws, 2, 'session.get', { inconnu: 1 })).toMatchObject({ ok: false, code: 'INVALID_REQUEST' });
     expect(await call(ws, 3, 'fs.readFile', {})).toMatchObject({ ok: false, code: 'UNKNOWN_CHANNEL' });
-    expect(await call(ws, 0, '', '{not json')).toMatchObject({ ok: false, code: 'INVALID_REQUEST', message: expect.stringContaining('illisible') });
+    expect(await call(ws, 0, '', '{not json')).toMatchObject({
+      ok: false,
+      code: 'INVALID_REQUEST',
+      message: expect.stringContaining('illisible'),
+    });
 
-    const event = new Promise((resolve) => ws.on('message', (d: WebSocket.RawData) => {
-      const m = JSON.parse(d.toString()) as { t: string; event?: string; payload?: unknown };
-      if (m.t === 'event' && m.event === 'auditAppended') resolve(m.payload);
-    }));
+    const event = new Promise((resolve) =>
+      ws.on('message', (d: WebSocket.RawData) => {
+        const m = JSON.parse(d.toString()) as { t: string; event?: string; payload?: unknown };
+        if (m.t === 'event' && m.event === 'auditAppended') resolve(m.payload);
+      }),
+    );
     // A failed login is audited (session.login_failed).
-    expect(await call(ws, 4, 'session.loginP12', { fileName: 'x.p12', contentBase64: Buffer.from('pas un certificat').toString('base64'), password: 'x' })).toMatchObject({ ok: false });
+    expect(
+      await call(ws, 4, 'session.loginP12', {
+        fileName: 'x.p12',
+        contentBase64: Buffer.from('pas un certificat').toString('base64'),
+        password: 'x',
+      }),
+    ).toMatchObject({ ok: false });
     expect(await event).toEqual({ id: expect.any(Number) });
     ws.close();
   });
@@ -137,7 +163,11 @@ describe('browser host', () => {
     expect(services.settings.get('identity.pkcs11Module')).toBe('');
 
     const martin = identity(pki, 'medecin-martin');
-    const login = { fileName: 'martin.p12', contentBase64: fs.readFileSync(pkiPath(pki, martin.p12!)).toString('base64'), password: martin.password! };
+    const login = {
+      fileName: 'martin.p12',
+      contentBase64: fs.readFileSync(pkiPath(pki, martin.p12!)).toString('base64'),
+      password: martin.password!,
+    };
     expect(await call(ws, 17, 'session.loginP12', login)).toMatchObject({ ok: true, value: { state: 'connecte' } });
     expect(await call(ws, 18, 'audit.list', { limit: 5 })).toMatchObject({ ok: true });
     expect(await call(ws, 19, 'session.lock', {})).toMatchObject({ ok: true, value: { state: 'verrouille' } });

@@ -39,11 +39,22 @@ beforeAll(async () => {
   // SoftHSM reads SOFTHSM2_CONF at C_Initialize: set it before any PKCS#11 use in this process.
   const softhsmDir = tempDir('cabinet-softhsm-');
   const martin = identity(pki, 'medecin-martin');
-  card = await loadCardIntoSoftHsm({ p12Path: pkiPath(pki, martin.p12!), password: martin.password!, pin: '1234', label: 'CPS MARTIN', softhsmConf: path.join(softhsmDir, 'softhsm2.conf') });
+  card = await loadCardIntoSoftHsm({
+    p12Path: pkiPath(pki, martin.p12!),
+    password: martin.password!,
+    pin: '1234',
+    label: 'CPS MARTIN',
+    softhsmConf: path.join(softhsmDir, 'softhsm2.conf'),
+  });
   process.env.SOFTHSM2_CONF = card.conf;
 
   const server = identity(pki, 'serveur-psc');
-  psc = await startPscSandbox({ certPem: `${read(server.certPem!).toString()}${read(server.chainPem!).toString()}`, keyPem: read(server.keyPem!).toString(), port: 0, autoApproveAfterMs: 50 });
+  psc = await startPscSandbox({
+    certPem: `${read(server.certPem!).toString()}${read(server.chainPem!).toString()}`,
+    keyPem: read(server.keyPem!).toString(),
+    port: 0,
+    autoApproveAfterMs: 50,
+  });
 
   services = await createServices({ host: 'navigateur', keychain, env: envFor(dataDir, { CABINET_PSC_URL: psc.url }) });
   services.settings.set('identity.pkcs11Module', SOFTHSM);
@@ -57,7 +68,11 @@ afterAll(async () => {
   keychain.cleanup();
 });
 
-const actions = () => services.audit.list(50).entries.map((e) => e.action).reverse();
+const actions = () =>
+  services.audit
+    .list(50)
+    .entries.map((e) => e.action)
+    .reverse();
 
 describe('login with a software certificate (.p12)', () => {
   it('logs the GP in and reads the identity from the certificate', async () => {
@@ -66,7 +81,16 @@ describe('login with a software certificate (.p12)', () => {
     expect(view).toMatchObject({
       state: 'connecte',
       source: 'certificat_logiciel',
-      practitioner: { idNatPs: '899701000012', rpps: '99701000012', displayName: 'Dr Marie MARTIN', surname: 'MARTIN', professionCode: '10', professionLabel: 'Médecin', specialtyCode: 'SM26', structureId: 'R99701' },
+      practitioner: {
+        idNatPs: '899701000012',
+        rpps: '99701000012',
+        displayName: 'Dr Marie MARTIN',
+        surname: 'MARTIN',
+        professionCode: '10',
+        professionLabel: 'Médecin',
+        specialtyCode: 'SM26',
+        structureId: 'R99701',
+      },
     });
     await services.identity.logout();
     // Each followed by the checkpoint signed with the certificate's signature key (audit anchoring).
@@ -80,13 +104,19 @@ describe('login with a software certificate (.p12)', () => {
     ['a card from an unknown authority', 'etranger-moreau', null, 'CERTIFICATE_REFUSED', /autorité de certification inconnue/],
   ])('refuses %s with a French reason', async (_what, id, password, code, message) => {
     const file = p12(id);
-    await expect(services.identity.loginP12(file.name, file.content, password ?? file.password)).rejects.toMatchObject({ code, message: expect.stringMatching(message) });
+    await expect(services.identity.loginP12(file.name, file.content, password ?? file.password)).rejects.toMatchObject({
+      code,
+      message: expect.stringMatching(message),
+    });
     expect(services.identity.view().state).toBe('deconnecte');
     expect(actions().at(-1)).toBe('session.login_failed');
   });
 
   it('refuses garbage instead of a .p12', async () => {
-    await expect(services.identity.loginP12('x.p12', Buffer.from('pas un certificat'), 'x')).rejects.toMatchObject({ code: 'INVALID_REQUEST', message: expect.stringContaining('.p12') });
+    await expect(services.identity.loginP12('x.p12', Buffer.from('pas un certificat'), 'x')).rejects.toMatchObject({
+      code: 'INVALID_REQUEST',
+      message: expect.stringContaining('.p12'),
+    });
   });
 });
 
@@ -94,7 +124,10 @@ describe('login with the CPS card (SoftHSM2 through PKCS#11)', () => {
   it('lists the card, refuses a wrong PIN, logs in with the right one', async () => {
     const cards = services.identity.cards();
     expect(cards).toMatchObject({ moduleFound: true, cards: [expect.objectContaining({ index: 0, tokenLabel: 'CPS MARTIN' })] });
-    await expect(services.identity.loginCard(0, '0000')).rejects.toMatchObject({ code: 'CREDENTIALS_REFUSED', message: expect.stringContaining('Code PIN incorrect') });
+    await expect(services.identity.loginCard(0, '0000')).rejects.toMatchObject({
+      code: 'CREDENTIALS_REFUSED',
+      message: expect.stringContaining('Code PIN incorrect'),
+    });
     const view = await services.identity.loginCard(0, '1234');
     expect(view).toMatchObject({ state: 'connecte', source: 'carte_cps', practitioner: { idNatPs: '899701000012' } });
   });
@@ -102,9 +135,18 @@ describe('login with the CPS card (SoftHSM2 through PKCS#11)', () => {
   it('authenticates over mutual TLS with the card key, and a foreign certificate is refused', async () => {
     const server = identity(pki, 'serveur-insi');
     const ca = [read('ac/racine.pem').toString(), read('ac/fort-personnes.pem').toString()];
-    const tlsServer = tls.createServer({ cert: `${read(server.certPem!).toString()}${read(server.chainPem!).toString()}`, key: read(server.keyPem!), requestCert: true, rejectUnauthorized: true, ca }, (socket) => {
-      socket.end(`bonjour ${(socket.getPeerCertificate().subject as { CN?: string }).CN}`);
-    });
+    const tlsServer = tls.createServer(
+      {
+        cert: `${read(server.certPem!).toString()}${read(server.chainPem!).toString()}`,
+        key: read(server.keyPem!),
+        requestCert: true,
+        rejectUnauthorized: true,
+        ca,
+      },
+      (socket) => {
+        socket.end(`bonjour ${(socket.getPeerCertificate().subject as { CN?: string }).CN}`);
+      },
+    );
     let refusedByServer = 0;
     tlsServer.on('tlsClientError', () => (refusedByServer += 1));
     await new Promise<void>((resolve) => tlsServer.listen(0, '127.0.0.1', resolve));
@@ -125,13 +167,18 @@ describe('login with the CPS card (SoftHSM2 through PKCS#11)', () => {
     const { readP12 } = await import('../../electron/identity/login/p12.js');
     const pair = readP12(foreign.content, foreign.password).pairs[0]!;
     // Node's server closes without an alert on an untrusted client certificate: check both sides.
-    expect(await connect(tlsClientOptions({ kind: 'pem', keyPem: pair.keyPem, certPem: pair.certPem, chainPem: [] }, trust))).not.toMatch(/bonjour/);
+    expect(await connect(tlsClientOptions({ kind: 'pem', keyPem: pair.keyPem, certPem: pair.certPem, chainPem: [] }, trust))).not.toMatch(
+      /bonjour/,
+    );
     expect(refusedByServer).toBe(1);
     tlsServer.close();
   });
 
   it('signs a VIHF on the card that xmlsec1 verifies against the test root, valid against the SAML schema', () => {
-    const assertion = services.identity.vihf({ purposeOfUse: 'bris_de_glace', patientIns: { value: '279035121518989', oid: '1.2.250.1.213.1.4.10' } });
+    const assertion = services.identity.vihf({
+      purposeOfUse: 'bris_de_glace',
+      patientIns: { value: '279035121518989', oid: '1.2.250.1.213.1.4.10' },
+    });
     const dir = tempDir();
     const file = path.join(dir, 'vihf.xml');
     fs.writeFileSync(file, assertion);
@@ -142,17 +189,27 @@ describe('login with the CPS card (SoftHSM2 through PKCS#11)', () => {
     expect(assertion).toContain('code="bris_de_glace"');
     expect(assertion).toContain('>DIRECTE<');
     // Reused within 20 minutes.
-    expect(services.identity.vihf({ purposeOfUse: 'bris_de_glace', patientIns: { value: '279035121518989', oid: '1.2.250.1.213.1.4.10' } })).toBe(assertion);
+    expect(
+      services.identity.vihf({ purposeOfUse: 'bris_de_glace', patientIns: { value: '279035121518989', oid: '1.2.250.1.213.1.4.10' } }),
+    ).toBe(assertion);
   });
 
   it('locks at once when the card is removed, and unlocking needs the card and its PIN', async () => {
     await removeSoftHsmToken({ conf: card.conf, tokenLabel: card.tokenLabel, tokenSerial: card.tokenSerial });
     services.identity.session.check();
-    expect(services.identity.view()).toMatchObject({ state: 'verrouille', lockReason: 'carte_retiree', lockMessage: expect.stringContaining('retirée') });
+    expect(services.identity.view()).toMatchObject({
+      state: 'verrouille',
+      lockReason: 'carte_retiree',
+      lockMessage: expect.stringContaining('retirée'),
+    });
     expect(() => services.identity.vihf({ purposeOfUse: 'normal' })).toThrow(/verrouillée/);
     await expect(services.identity.unlock('1234')).rejects.toMatchObject({ message: expect.stringMatching(/Aucune carte/) });
     await services.identity.logout();
-    expect(actions().filter((a) => a.startsWith('session.')).slice(-3)).toEqual(['session.lock', 'session.unlock_failed', 'session.logout']);
+    expect(
+      actions()
+        .filter((a) => a.startsWith('session.'))
+        .slice(-3),
+    ).toEqual(['session.lock', 'session.unlock_failed', 'session.logout']);
   });
 });
 
@@ -165,7 +222,10 @@ describe('e-CPS through Pro Santé Connect (sandbox)', () => {
       await new Promise((r) => setTimeout(r, started.interval * 1000));
       result = await services.identity.ecpsPoll(started.authReqId);
     }
-    expect(result).toMatchObject({ status: 'connecte', session: { state: 'connecte', source: 'e_cps', practitioner: { idNatPs: drMarieMartin.idNatPs } } });
+    expect(result).toMatchObject({
+      status: 'connecte',
+      session: { state: 'connecte', source: 'e_cps', practitioner: { idNatPs: drMarieMartin.idNatPs } },
+    });
     expect(() => services.identity.vihf({ purposeOfUse: 'normal' })).toThrow(/e-CPS/);
     await services.identity.logout();
   });
@@ -191,13 +251,23 @@ describe('cabinet CLI as a practitioner', () => {
 
   it('whoami --pkcs11 reads the nurse’s card; a wrong PIN exits 1', async () => {
     const nurse = identity(pki, 'infirmier-petit');
-    const own = await loadCardIntoSoftHsm({ p12Path: pkiPath(pki, nurse.p12!), password: nurse.password!, pin: '4321', label: 'CPS PETIT', softhsmConf: path.join(tempDir('cabinet-softhsm-'), 'softhsm2.conf') });
+    const own = await loadCardIntoSoftHsm({
+      p12Path: pkiPath(pki, nurse.p12!),
+      password: nurse.password!,
+      pin: '4321',
+      label: 'CPS PETIT',
+      softhsmConf: path.join(tempDir('cabinet-softhsm-'), 'softhsm2.conf'),
+    });
     const ok = cli(['whoami', '--pkcs11', SOFTHSM, '--slot', '0', '--json'], '4321', { SOFTHSM2_CONF: own.conf });
     expect(ok.status, ok.stderr + ok.stdout).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, value: { idNatPs: '0756012345', source: 'carte_cps' } });
     const bad = cli(['login', '--pkcs11', SOFTHSM, '--json'], '9999', { SOFTHSM2_CONF: own.conf });
     expect(bad.status).toBe(1);
-    expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false, code: 'CREDENTIALS_REFUSED', message: expect.stringContaining('Code PIN incorrect') });
+    expect(JSON.parse(bad.stdout)).toMatchObject({
+      ok: false,
+      code: 'CREDENTIALS_REFUSED',
+      message: expect.stringContaining('Code PIN incorrect'),
+    });
     const usage = cli(['login'], '1234');
     expect(usage.status).toBe(1);
     expect(usage.stderr).toContain('Indiquez --p12');
@@ -207,15 +277,25 @@ describe('cabinet CLI as a practitioner', () => {
     const file = pkiPath(pki, identity(pki, 'infirmier-petit').p12!);
     const ok = cli(['whoami', '--p12', file, '--json'], 'cabinet-test');
     expect(ok.status, ok.stderr).toBe(0);
-    expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, value: { idNatPs: '0756012345', adeli: '756012345', professionLabel: 'Infirmier' } });
+    expect(JSON.parse(ok.stdout)).toMatchObject({
+      ok: true,
+      value: { idNatPs: '0756012345', adeli: '756012345', professionLabel: 'Infirmier' },
+    });
     const bad = cli(['login', '--p12', file, '--json'], 'mauvais');
     expect(bad.status).toBe(1);
-    expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false, code: 'CREDENTIALS_REFUSED', message: 'Mot de passe du certificat incorrect.' });
+    expect(JSON.parse(bad.stdout)).toMatchObject({
+      ok: false,
+      code: 'CREDENTIALS_REFUSED',
+      message: 'Mot de passe du certificat incorrect.',
+    });
   });
 
   it('vihf prints a signed assertion', () => {
     const file = pkiPath(pki, identity(pki, 'medecin-martin').p12!);
-    const run = cli(['vihf', '--p12', file, '--patient', '279035121518989', '--mode', 'centre_15', '--structure', 'R99701', '--specialite', 'SM26'], 'cabinet-test');
+    const run = cli(
+      ['vihf', '--p12', file, '--patient', '279035121518989', '--mode', 'centre_15', '--structure', 'R99701', '--specialite', 'SM26'],
+      'cabinet-test',
+    );
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^<saml2:Assertion /);
     expect(run.stdout).toContain('code="centre_15"');

@@ -47,11 +47,19 @@ describe('identifying a patient with INSi (sandbox, INSI-MANU certificate)', () 
     expect(created).toMatchObject({ status: 'PROV', birthName: 'ADRTROIS', ins: null });
 
     const lookup = await services.patients.lookupTraits(adrtrois, created.uid, actor);
-    expect(lookup).toMatchObject({ cr: '00', individu: { ins: { matricule: '297022A020778', cle: '78', oid: '1.2.250.1.213.1.4.8' }, traits: { birthplace: '2A020' } } });
+    expect(lookup).toMatchObject({
+      cr: '00',
+      individu: { ins: { matricule: '297022A020778', cle: '78', oid: '1.2.250.1.213.1.4.8' }, traits: { birthplace: '2A020' } },
+    });
     expect(lookup.attempts).toEqual([{ prenom: 'DOMINIQUE', cr: '00' }]);
 
     const recup = services.patients.acceptInsi(lookup.lookupId, created.uid, actor);
-    expect(recup).toMatchObject({ status: 'RECUP', statusLabel: expect.stringMatching(/récupérée/i), ins: null, insLocal: { matricule: '297022A020778' } });
+    expect(recup).toMatchObject({
+      status: 'RECUP',
+      statusLabel: expect.stringMatching(/récupérée/i),
+      ins: null,
+      insLocal: { matricule: '297022A020778' },
+    });
     expect(() => services.patients.shareableIns(created.uid)).toThrow(/qualifiée/);
 
     expect(() => services.patients.recordDocument(created.uid, 'VITALE', '2026-11-23', actor)).toThrow(/carte Vitale/);
@@ -69,11 +77,17 @@ describe('identifying a patient with INSi (sandbox, INSI-MANU certificate)', () 
     expect(found.map((p) => p.uid)).toEqual([created.uid]);
     expect(services.patients.search('26/02/1997', 10, actor).map((p) => p.uid)).toContain(created.uid);
     const actions = services.audit.list(100).entries.map((e) => e.action);
-    expect(actions).toEqual(expect.arrayContaining(['patient.create', 'ins.lookup', 'patient.insi_accept', 'patient.document', 'patient.search']));
+    expect(actions).toEqual(
+      expect.arrayContaining(['patient.create', 'ins.lookup', 'patient.insi_accept', 'patient.document', 'patient.search']),
+    );
   });
 
   it('tries each first name, then the whole list (TCHITCHI: OLA → 01, CATARINA → 00)', async () => {
-    const lookup = await services.patients.lookupTraits({ birthName: 'TCHITCHI', firstNames: 'OLA CATARINA BELLA', sex: 'F', birthDate: '1936-06-21' }, undefined, actor);
+    const lookup = await services.patients.lookupTraits(
+      { birthName: 'TCHITCHI', firstNames: 'OLA CATARINA BELLA', sex: 'F', birthDate: '1936-06-21' },
+      undefined,
+      actor,
+    );
     expect(lookup.cr).toBe('00');
     expect(lookup.attempts).toEqual([
       { prenom: 'OLA', cr: '01' },
@@ -83,19 +97,39 @@ describe('identifying a patient with INSi (sandbox, INSI-MANU certificate)', () 
   });
 
   it('reports CR 01 and CR 02 in French', async () => {
-    expect(await services.patients.lookupTraits({ birthName: 'HOUILLES', firstNames: 'PIERRE PAUL JACQUES', sex: 'M', birthDate: '1993-01-27' }, undefined, actor)).toMatchObject({ cr: '01', individu: null });
-    expect(await services.patients.lookupTraits({ birthName: 'DE VINCI', firstNames: 'LEONARDO', sex: 'M', birthDate: '2014-02-01' }, undefined, actor)).toMatchObject({ cr: '02', label: expect.stringMatching(/lieu de naissance/) });
+    expect(
+      await services.patients.lookupTraits(
+        { birthName: 'HOUILLES', firstNames: 'PIERRE PAUL JACQUES', sex: 'M', birthDate: '1993-01-27' },
+        undefined,
+        actor,
+      ),
+    ).toMatchObject({ cr: '01', individu: null });
+    expect(
+      await services.patients.lookupTraits(
+        { birthName: 'DE VINCI', firstNames: 'LEONARDO', sex: 'M', birthDate: '2014-02-01' },
+        undefined,
+        actor,
+      ),
+    ).toMatchObject({ cr: '02', label: expect.stringMatching(/lieu de naissance/) });
   });
 
   it('refuses bad traits field by field, before calling INSi', async () => {
-    await expect(services.patients.lookupTraits({ birthName: 'DUP0NT', firstNames: 'JEAN', sex: 'M', birthDate: '2090-01-01' }, undefined, actor)).rejects.toMatchObject({
+    await expect(
+      services.patients.lookupTraits({ birthName: 'DUP0NT', firstNames: 'JEAN', sex: 'M', birthDate: '2090-01-01' }, undefined, actor),
+    ).rejects.toMatchObject({
       code: 'INVALID_REQUEST',
-      details: { errors: expect.arrayContaining([expect.objectContaining({ field: 'birthName' }), expect.objectContaining({ field: 'birthDate' })]) },
+      details: {
+        errors: expect.arrayContaining([expect.objectContaining({ field: 'birthName' }), expect.objectContaining({ field: 'birthDate' })]),
+      },
     });
   });
 
   it('re-verifies a stored INS and looks up a Vitale card', async () => {
-    const lookup = await services.patients.lookupTraits({ birthName: 'NESSI', firstNames: 'MICHELANGELO', sex: 'M', birthDate: '2010-08-07' }, undefined, actor);
+    const lookup = await services.patients.lookupTraits(
+      { birthName: 'NESSI', firstNames: 'MICHELANGELO', sex: 'M', birthDate: '2010-08-07' },
+      undefined,
+      actor,
+    );
     const patient = services.patients.acceptInsi(lookup.lookupId, undefined, actor);
     const check = await services.patients.reverify(patient.uid, actor);
     expect(check).toMatchObject({ same: true, message: expect.stringContaining('confirmé') });
@@ -103,7 +137,9 @@ describe('identifying a patient with INSi (sandbox, INSI-MANU certificate)', () 
     const card = fs.readFileSync(path.resolve('sandboxes/insi/vitale/famille-martineau.json'));
     const vitale = await services.patients.lookupVitale(card, 0, actor);
     expect(vitale).toMatchObject({ cr: '00', individu: { ins: { matricule: '1840544109123', cle: '63' } } });
-    await expect(services.patients.lookupVitale(Buffer.from('{"pas":"une carte"}'), 0, actor)).rejects.toMatchObject({ message: expect.stringContaining('carte Vitale') });
+    await expect(services.patients.lookupVitale(Buffer.from('{"pas":"une carte"}'), 0, actor)).rejects.toMatchObject({
+      message: expect.stringContaining('carte Vitale'),
+    });
   });
 });
 
@@ -114,7 +150,8 @@ describe('cabinet ins / patient CLI', () => {
     if (fs.existsSync(idFile)) new OsKeychain(KEYCHAIN_SERVICE).delete(`base-locale:${fs.readFileSync(idFile, 'utf8').trim()}`);
   });
   // Asynchronous: the INSi sandbox runs in this process and must keep answering while the CLI waits.
-  const cli = (args: string[]) => spawnCli(args, { CABINET_DATA_DIR: cliData, CABINET_ENV: 'sandbox', CABINET_TRUST_DIR: pki.dir, CABINET_INSI_URL: insi.url });
+  const cli = (args: string[]) =>
+    spawnCli(args, { CABINET_DATA_DIR: cliData, CABINET_ENV: 'sandbox', CABINET_TRUST_DIR: pki.dir, CABINET_INSI_URL: insi.url });
 
   it('check-key exits 0 only for a valid key (Corsica included)', async () => {
     expect((await cli(['ins', 'check-key', '297022A02077878'])).status).toBe(0);
@@ -125,17 +162,53 @@ describe('cabinet ins / patient CLI', () => {
   });
 
   it('lookup --save stores the patient (RECUP), piece qualifies it, list shows it', async () => {
-    const lookup = await cli(['ins', 'lookup', '--nom', 'ADRTROIS', '--prenoms', 'DOMINIQUE', '--sexe', 'F', '--naissance', '1997-02-26', '--save', '--json']);
+    const lookup = await cli([
+      'ins',
+      'lookup',
+      '--nom',
+      'ADRTROIS',
+      '--prenoms',
+      'DOMINIQUE',
+      '--sexe',
+      'F',
+      '--naissance',
+      '1997-02-26',
+      '--save',
+      '--json',
+    ]);
     expect(lookup.status, lookup.stderr + lookup.stdout).toBe(0);
     expect(JSON.parse(lookup.stdout)).toMatchObject({ ok: true, value: { cr: '00', patient: { status: 'RECUP' } } });
     const piece = await cli(['patient', 'piece', '--ins', '297022A02077878', '--type', 'PASSEPORT', '--date', '2026-11-20', '--json']);
     expect(piece.status, piece.stderr).toBe(0);
     expect(JSON.parse(piece.stdout)).toMatchObject({ ok: true, value: { status: 'QUAL' } });
     const list = await cli(['patient', 'list', '--json']);
-    expect(JSON.parse(list.stdout)).toMatchObject({ ok: true, value: { patients: [expect.objectContaining({ birthName: 'ADRTROIS', status: 'QUAL' })] } });
-    const none = await cli(['ins', 'lookup', '--nom', 'TCHITCHI', '--prenoms', 'OLA', '--sexe', 'F', '--naissance', '1936-06-21', '--json']);
+    expect(JSON.parse(list.stdout)).toMatchObject({
+      ok: true,
+      value: { patients: [expect.objectContaining({ birthName: 'ADRTROIS', status: 'QUAL' })] },
+    });
+    const none = await cli([
+      'ins',
+      'lookup',
+      '--nom',
+      'TCHITCHI',
+      '--prenoms',
+      'OLA',
+      '--sexe',
+      'F',
+      '--naissance',
+      '1936-06-21',
+      '--json',
+    ]);
     expect(JSON.parse(none.stdout)).toMatchObject({ ok: true, value: { cr: '01' } });
-    const vitale = await cli(['ins', 'lookup', '--vitale', path.resolve('sandboxes/insi/vitale/famille-martineau.json'), '--beneficiaire', '1', '--json']);
+    const vitale = await cli([
+      'ins',
+      'lookup',
+      '--vitale',
+      path.resolve('sandboxes/insi/vitale/famille-martineau.json'),
+      '--beneficiaire',
+      '1',
+      '--json',
+    ]);
     expect(JSON.parse(vitale.stdout)).toMatchObject({ ok: true, value: { cr: '00', individu: { ins: { matricule: '2860935238045' } } } });
   });
 });

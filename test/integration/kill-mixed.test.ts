@@ -17,7 +17,13 @@ describe(`actions mixtes et arrêts brutaux (graine ${seed})`, () => {
     const report = await runMixedKill({ actions: 20, kills: 5, seed, maxKillDelayMs: 1200 });
     console.log(`graine ${seed}\n${killTable(report)}`);
     expect(report.notSent).toEqual([]);
-    for (const row of report.rows) expect({ kind: row.kind, lost: row.lost, duplicates: row.duplicates, delivered: row.delivered }).toEqual({ kind: row.kind, lost: 0, duplicates: 0, delivered: row.actions });
+    for (const row of report.rows)
+      expect({ kind: row.kind, lost: row.lost, duplicates: row.duplicates, delivered: row.delivered }).toEqual({
+        kind: row.kind,
+        lost: 0,
+        duplicates: 0,
+        delivered: row.actions,
+      });
     expect(report.rows.reduce((s, r) => s + r.actions, 0)).toBe(20);
     // The kills must have hit: at least one run was killed while work remained.
     expect(report.kills).toBeGreaterThan(0);

@@ -11,7 +11,8 @@ afterAll(() => keychain.cleanup());
 
 const child = path.join(import.meta.dirname, 'children', 'outbox-child.ts');
 // Run the child directly under node (not the tsx wrapper) so that SIGKILL hits the process itself.
-const node = (mode: string, ...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', child, mode, ...args], { encoding: 'utf8', timeout: 20_000 });
+const node = (mode: string, ...args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', child, mode, ...args], { encoding: 'utf8', timeout: 20_000 });
 
 describe('outbox after a crash', () => {
   it('resumes the interrupted action and the receiver stores it exactly once', () => {

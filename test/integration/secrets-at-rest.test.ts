@@ -55,7 +55,12 @@ const privateKeys: Buffer[] = [];
 
 /** Every regular file under `dir`. */
 function files(dir: string): string[] {
-  return fs.existsSync(dir) ? fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name)) : [];
+  return fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => path.join(e.parentPath, e.name))
+    : [];
 }
 
 /** What must never be written: each needle as bytes, with its name for the report. */
@@ -79,7 +84,10 @@ function secretNeedles(): { what: string; bytes: Buffer }[] {
 }
 
 function patientNeedles(): { what: string; bytes: Buffer }[] {
-  return ['ADRTROIS', 'Adrtrois', 'adrtrois', INS, `${INS}78`].map((text) => ({ what: `identité du patient (${text})`, bytes: Buffer.from(text) }));
+  return ['ADRTROIS', 'Adrtrois', 'adrtrois', INS, `${INS}78`].map((text) => ({
+    what: `identité du patient (${text})`,
+    bytes: Buffer.from(text),
+  }));
 }
 
 function findings(fileList: string[], needles: { what: string; bytes: Buffer }[]): string[] {
@@ -103,7 +111,13 @@ beforeAll(async () => {
   for (const bag of p12.getBags({ bagType })[bagType] ?? []) {
     privateKeys.push(Buffer.from(forge.asn1.toDer(forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(bag.key!))).getBytes(), 'binary'));
   }
-  card = await loadCardIntoSoftHsm({ p12Path: pkiPath(pki, martin.p12!), password: p12Password, pin: PIN, label: 'CPS MARTIN', softhsmConf: path.join(tempDir('cabinet-secrets-hsm-'), 'softhsm2.conf') });
+  card = await loadCardIntoSoftHsm({
+    p12Path: pkiPath(pki, martin.p12!),
+    password: p12Password,
+    pin: PIN,
+    label: 'CPS MARTIN',
+    softhsmConf: path.join(tempDir('cabinet-secrets-hsm-'), 'softhsm2.conf'),
+  });
   process.env.SOFTHSM2_CONF = card.conf;
   insi = await startInsiSandbox({ pki, port: 0, population: 200 });
   dmp = await startDmpSandbox({ pki, port: 0 });
@@ -113,7 +127,12 @@ beforeAll(async () => {
     const extraCa = path.join(infra, 'operateur-ca.pem');
     fs.writeFileSync(extraCa, op.ca);
     const mailbox = op.mailboxes.find((m) => m.opens && m.address.endsWith('@cabinet.test-mssante.fr'))!;
-    Object.assign(mailEnv, { CABINET_EXTRA_CA: extraCa, CABINET_MSS_IMAP_URL: `imaps://127.0.0.1:${op.imap.port}`, CABINET_MSS_SMTP_URL: `smtp://127.0.0.1:${op.smtp.port}`, CABINET_MSS_ADRESSE: mailbox.address });
+    Object.assign(mailEnv, {
+      CABINET_EXTRA_CA: extraCa,
+      CABINET_MSS_IMAP_URL: `imaps://127.0.0.1:${op.imap.port}`,
+      CABINET_MSS_SMTP_URL: `smtp://127.0.0.1:${op.smtp.port}`,
+      CABINET_MSS_ADRESSE: mailbox.address,
+    });
   }
 
   // From here on, every temporary file the services make lands in runTmp (scanned).
@@ -125,7 +144,13 @@ beforeAll(async () => {
   services = await createServices({
     host: 'navigateur',
     keychain,
-    env: envFor(dataDir, { CABINET_TRUST_DIR: pki.dir, CABINET_INSI_URL: insi.url, CABINET_DMP_URL: dmp.url, CABINET_TRACE_DIR: traceDir, ...mailEnv }),
+    env: envFor(dataDir, {
+      CABINET_TRUST_DIR: pki.dir,
+      CABINET_INSI_URL: insi.url,
+      CABINET_DMP_URL: dmp.url,
+      CABINET_TRACE_DIR: traceDir,
+      ...mailEnv,
+    }),
   });
   services.settings.set('identity.pkcs11Module', SOFTHSM_MODULE);
   services.settings.set('identity.specialite', 'SM26');
@@ -139,7 +164,13 @@ beforeAll(async () => {
   expect(lookup.cr).toBe('00');
   services.patients.acceptInsi(lookup.lookupId, created.uid, actor);
   services.patients.recordDocument(created.uid, 'CNI', '2026-11-23', actor);
-  expect(await services.patients.lookupTraits({ birthName: 'HOUILLES', firstNames: 'PIERRE PAUL JACQUES', sex: 'M', birthDate: '1993-01-27' }, undefined, actor)).toMatchObject({ cr: '01' });
+  expect(
+    await services.patients.lookupTraits(
+      { birthName: 'HOUILLES', firstNames: 'PIERRE PAUL JACQUES', sex: 'M', birthDate: '1993-01-27' },
+      undefined,
+      actor,
+    ),
+  ).toMatchObject({ cr: '01' });
   services.patients.search('adrtrois', 10, actor);
   services.identity.lock();
   await services.identity.unlock(p12Password);
@@ -147,7 +178,11 @@ beforeAll(async () => {
   // 2. MSSanté (the .p12 is the mailbox's card): a message about the patient to the GP's own address, then a sync.
   if (op) {
     const address = services.mss.status().address!;
-    const queued = await services.mss.send({ to: [address], subject: 'Compte rendu ADRTROIS Dominique', body: `Patiente ADRTROIS Dominique, INS ${INS}.` });
+    const queued = await services.mss.send({
+      to: [address],
+      subject: 'Compte rendu ADRTROIS Dominique',
+      body: `Patiente ADRTROIS Dominique, INS ${INS}.`,
+    });
     await services.worker.drain();
     expect(services.outbox.get(queued.outboxId)?.state, services.outbox.get(queued.outboxId)?.lastError ?? '').toBe('envoye');
     await op.flush(15_000);
@@ -182,8 +217,12 @@ describe('secrets and data at rest after a full session', () => {
     const names = files(dataDir).map((f) => path.relative(dataDir, f));
     expect(names).toEqual(expect.arrayContaining([DB_FILE, STORE_ID_FILE, 'audit-anchors.jsonl']));
     expect(files(traceDir).length).toBeGreaterThan(0);
-    const others = files(runTmp).filter((f) => !f.startsWith(traceDir + path.sep)).map((f) => path.relative(runTmp, f));
-    console.info(`secrets-at-rest: data folder ${names.join(', ')}; ${files(traceDir).length} traces; other temporary files: ${others.join(', ') || 'none'}${op ? '' : ` (MSSanté skipped: ${mail.ok ? '' : mail.message})`}`);
+    const others = files(runTmp)
+      .filter((f) => !f.startsWith(traceDir + path.sep))
+      .map((f) => path.relative(runTmp, f));
+    console.info(
+      `secrets-at-rest: data folder ${names.join(', ')}; ${files(traceDir).length} traces; other temporary files: ${others.join(', ') || 'none'}${op ? '' : ` (MSSanté skipped: ${mail.ok ? '' : mail.message})`}`,
+    );
   });
 
   it('no PIN, password, private key, database key or VIHF assertion in the data folder, logs, traces or temporary files', () => {
@@ -198,7 +237,10 @@ describe('secrets and data at rest after a full session', () => {
     for (const file of withAssertion) {
       const values = [...fs.readFileSync(file, 'utf8').matchAll(/<(?:[\w-]+:)?SignatureValue\b[^>]*>([^<]*)</g)].map((m) => m[1]);
       expect(values.length, file).toBeGreaterThan(0);
-      expect(values.every((v) => v === REDACTED), file).toBe(true);
+      expect(
+        values.every((v) => v === REDACTED),
+        file,
+      ).toBe(true);
     }
   });
 

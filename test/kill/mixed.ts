@@ -126,15 +126,34 @@ export async function runMixedKill(options: MixedKillOptions): Promise<MixedKill
     let imapFor: (() => ImapFlow) | null = null;
     if (mail.ok) {
       const [imaps, imap, submission, smtp, lmtp, patient] = await freePorts(6);
-      op = await startMssOperator({ dir: path.join(root, 'operateur'), pkiDir: pki.dir, ports: { imaps: imaps!, imap: imap!, submission: submission!, smtp: smtp!, lmtp: lmtp!, patient: patient! }, patients: [{ ins }] });
+      op = await startMssOperator({
+        dir: path.join(root, 'operateur'),
+        pkiDir: pki.dir,
+        ports: { imaps: imaps!, imap: imap!, submission: submission!, smtp: smtp!, lmtp: lmtp!, patient: patient! },
+        patients: [{ ins }],
+      });
       const sender = op.mailboxes.find((m) => m.identity === 'medecin-martin')!;
       const recipient = op.mailboxes.find((m) => m.identity === 'infirmier-petit')!;
       proRecipient = recipient.address;
       const extraCa = path.join(root, 'operateur-ca.pem');
       fs.writeFileSync(extraCa, op.ca);
-      Object.assign(env, { CABINET_EXTRA_CA: extraCa, CABINET_MSS_IMAP_URL: `imaps://127.0.0.1:${op.imap.port}`, CABINET_MSS_SMTP_URL: `smtp://127.0.0.1:${op.smtp.port}`, CABINET_MSS_ADRESSE: sender.address });
+      Object.assign(env, {
+        CABINET_EXTRA_CA: extraCa,
+        CABINET_MSS_IMAP_URL: `imaps://127.0.0.1:${op.imap.port}`,
+        CABINET_MSS_SMTP_URL: `smtp://127.0.0.1:${op.smtp.port}`,
+        CABINET_MSS_ADRESSE: sender.address,
+      });
       const operator = op;
-      imapFor = () => new ImapFlow({ host: operator.imap.host, port: operator.imap.port, secure: true, logger: false, tls: { ...mailboxTls(recipient), ca: operator.ca, servername: operator.servername }, auth: { user: recipient.address, pass: 'certificat' }, connectionTimeout: 10_000 });
+      imapFor = () =>
+        new ImapFlow({
+          host: operator.imap.host,
+          port: operator.imap.port,
+          secure: true,
+          logger: false,
+          tls: { ...mailboxTls(recipient), ca: operator.ca, servername: operator.servername },
+          auth: { user: recipient.address, pass: 'certificat' },
+          connectionTimeout: 10_000,
+        });
     }
     // The store and its key are made once here, as the app's first launch does; the children open it.
     await (await createServices({ host: 'cli', keychain, env: { ...env, CABINET_ENV: 'sandbox', CABINET_CONFIG: '' } })).close();
@@ -146,12 +165,22 @@ export async function runMixedKill(options: MixedKillOptions): Promise<MixedKill
       password: martin.password!,
       plan,
       proRecipient,
-      patient: { birthName: p.traits.nomNaissance, firstNames: [...p.traits.prenoms], sex: p.traits.sexe === 'M' ? 'M' : 'F', birthDate: p.traits.dateNaissance, birthplace: p.traits.lieuNaissance ?? null, matricule: p.active.matricule, cle: p.active.cle, oid: p.active.oid },
+      patient: {
+        birthName: p.traits.nomNaissance,
+        firstNames: [...p.traits.prenoms],
+        sex: p.traits.sexe === 'M' ? 'M' : 'F',
+        birthDate: p.traits.dateNaissance,
+        birthplace: p.traits.lieuNaissance ?? null,
+        matricule: p.active.matricule,
+        cle: p.active.cle,
+        oid: p.active.oid,
+      },
     });
 
     const enqueued = await runChild(args('enqueue'), null);
     const actions = JSON.parse(line(enqueued.stdout, 'ACTIONS') ?? 'null') as { kind: MixedKind; key: string }[] | null;
-    if (enqueued.code !== 0 || !actions) throw new Error(`mise en file impossible (code ${enqueued.code}) :\n${enqueued.stderr}${enqueued.stdout}`);
+    if (enqueued.code !== 0 || !actions)
+      throw new Error(`mise en file impossible (code ${enqueued.code}) :\n${enqueued.stderr}${enqueued.stdout}`);
     log(`${actions.length} actions en file (${kinds.map((k) => `${k} ${plan.filter((x) => x === k).length}`).join(', ')})`);
 
     const maxDelay = options.maxKillDelayMs ?? 1500;
@@ -166,7 +195,8 @@ export async function runMixedKill(options: MixedKillOptions): Promise<MixedKill
       } else throw new Error(`le processus d’envoi a échoué (code ${run.code}) :\n${run.stderr}${run.stdout}`);
     }
     const final = await runChild(args('work'), null);
-    const items = JSON.parse(line(final.stdout, 'RESULT') ?? 'null') as { key: string; state: string; attempts: number; lastError: string | null }[] | null;
+    const items = JSON.parse(line(final.stdout, 'RESULT') ?? 'null') as
+      { key: string; state: string; attempts: number; lastError: string | null }[] | null;
     if (final.code !== 0 || !items) throw new Error(`dernier lancement en échec (code ${final.code}) :\n${final.stderr}${final.stdout}`);
 
     // Count at the receivers.
@@ -181,7 +211,8 @@ export async function runMixedKill(options: MixedKillOptions): Promise<MixedKill
       try {
         const lock = await client.getMailboxLock('INBOX');
         try {
-          for await (const message of client.fetch('1:*', { headers: ['message-id'] })) bump(messageIdOf(message.headers?.toString('utf8') ?? ''));
+          for await (const message of client.fetch('1:*', { headers: ['message-id'] }))
+            bump(messageIdOf(message.headers?.toString('utf8') ?? ''));
         } finally {
           lock.release();
         }
@@ -191,7 +222,13 @@ export async function runMixedKill(options: MixedKillOptions): Promise<MixedKill
     }
     const rows: KindCount[] = kinds.map((kind) => {
       const mine = actions.filter((a) => a.kind === kind).map((a) => counts.get(a.key) ?? 0);
-      return { kind, actions: mine.length, delivered: mine.filter((n) => n >= 1).length, lost: mine.filter((n) => n === 0).length, duplicates: mine.reduce((sum, n) => sum + Math.max(0, n - 1), 0) };
+      return {
+        kind,
+        actions: mine.length,
+        delivered: mine.filter((n) => n >= 1).length,
+        lost: mine.filter((n) => n === 0).length,
+        duplicates: mine.reduce((sum, n) => sum + Math.max(0, n - 1), 0),
+      };
     });
     return {
       seed: options.seed,
@@ -215,13 +252,33 @@ export async function runMixedKill(options: MixedKillOptions): Promise<MixedKill
 const LABEL: Record<MixedKind, string> = { dmp: 'versements DMP', pro: 'MSSanté → professionnel', patient: 'MSSanté → patient' };
 
 export function killTable(report: MixedKillReport): string {
-  const total = report.rows.reduce((s, r) => ({ actions: s.actions + r.actions, delivered: s.delivered + r.delivered, lost: s.lost + r.lost, duplicates: s.duplicates + r.duplicates }), { actions: 0, delivered: 0, lost: 0, duplicates: 0 });
+  const total = report.rows.reduce(
+    (s, r) => ({
+      actions: s.actions + r.actions,
+      delivered: s.delivered + r.delivered,
+      lost: s.lost + r.lost,
+      duplicates: s.duplicates + r.duplicates,
+    }),
+    { actions: 0, delivered: 0, lost: 0, duplicates: 0 },
+  );
   const rows = [
     ['actions', 'nombre', 'arrêts brutaux', 'remises', 'perdues', 'doublons', 'durée (s)'],
     ...report.rows.map((r) => [LABEL[r.kind], String(r.actions), '', String(r.delivered), String(r.lost), String(r.duplicates), '']),
-    ['total', String(total.actions), String(report.kills), String(total.delivered), String(total.lost), String(total.duplicates), report.seconds.toFixed(0)],
+    [
+      'total',
+      String(total.actions),
+      String(report.kills),
+      String(total.delivered),
+      String(total.lost),
+      String(total.duplicates),
+      report.seconds.toFixed(0),
+    ],
   ];
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
   const fmt = (row: string[]) => `| ${row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join(' | ')} |`;
-  return [fmt(rows[0]!), `|${widths.map((w, c) => (c === 0 ? ':' : '-') + '-'.repeat(w) + (c === 0 ? '-' : ':')).join('|')}|`, ...rows.slice(1).map(fmt)].join('\n');
+  return [
+    fmt(rows[0]!),
+    `|${widths.map((w, c) => (c === 0 ? ':' : '-') + '-'.repeat(w) + (c === 0 ? '-' : ':')).join('|')}|`,
+    ...rows.slice(1).map(fmt),
+  ].join('\n');
 }

@@ -10,7 +10,14 @@ import { ensurePrivateKeyring } from '../support/keyring-session.js';
 import { killTable, runMixedKill } from './mixed.js';
 
 await ensurePrivateKeyring(path.resolve(import.meta.dirname, '../..'));
-const { values } = parseArgs({ options: { actions: { type: 'string', default: '100' }, kills: { type: 'string', default: '20' }, seed: { type: 'string' }, 'max-delay': { type: 'string', default: '1500' } } });
+const { values } = parseArgs({
+  options: {
+    actions: { type: 'string', default: '100' },
+    kills: { type: 'string', default: '20' },
+    seed: { type: 'string' },
+    'max-delay': { type: 'string', default: '1500' },
+  },
+});
 const actions = Number(values.actions);
 const kills = Number(values.kills);
 const maxKillDelayMs = Number(values['max-delay']);
@@ -23,7 +30,9 @@ console.log(`arrêts brutaux : ${actions} actions, ${kills} SIGKILL, graine ${se
 const report = await runMixedKill({ actions, kills, seed, maxKillDelayMs, log: (l) => console.log(`  ${l}`) });
 if (report.mssSkipped) console.log(`MSSanté ignoré : ${report.mssSkipped}`);
 console.log(`\n${killTable(report)}\n`);
-console.log(`graine ${seed} ; tentatives max d’une action : ${report.maxAttempts} ; lancements finis avant leur arrêt prévu : ${report.runsNotKilled}`);
+console.log(
+  `graine ${seed} ; tentatives max d’une action : ${report.maxAttempts} ; lancements finis avant leur arrêt prévu : ${report.runsNotKilled}`,
+);
 for (const n of report.notSent) console.log(`NON ENVOYÉ ${n.key} (${n.state}) : ${n.lastError ?? ''}`);
 const bad = report.rows.reduce((s, r) => s + r.lost + r.duplicates, 0) + report.notSent.length;
 process.exit(bad === 0 ? 0 : 1);

@@ -24,7 +24,10 @@ export function makeServerCertificates(commonName = 'localhost', dnsNames = ['lo
   const caName = [{ name: 'commonName', value: 'Cabinet Test CA' }];
   ca.setSubject(caName);
   ca.setIssuer(caName);
-  ca.setExtensions([{ name: 'basicConstraints', cA: true, critical: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true }]);
+  ca.setExtensions([
+    { name: 'basicConstraints', cA: true, critical: true },
+    { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+  ]);
   ca.sign(caKeys.privateKey, forge.md.sha256.create());
 
   const keys = forge.pki.rsa.generateKeyPair(2048);
@@ -43,5 +46,9 @@ export function makeServerCertificates(commonName = 'localhost', dnsNames = ['lo
   ]);
   cert.sign(caKeys.privateKey, forge.md.sha256.create());
 
-  return { caPem: forge.pki.certificateToPem(ca), certPem: forge.pki.certificateToPem(cert), keyPem: forge.pki.privateKeyToPem(keys.privateKey) };
+  return {
+    caPem: forge.pki.certificateToPem(ca),
+    certPem: forge.pki.certificateToPem(cert),
+    keyPem: forge.pki.privateKeyToPem(keys.privateKey),
+  };
 }

@@ -40,10 +40,16 @@ export interface SpawnedCli {
  * Runs `cabinet` (or another script) in a child process, asynchronously: a sandbox running in the test's own
  * process keeps answering while the command waits (spawnSync would block it). Killed after `timeoutMs`.
  */
-export function spawnCli(args: readonly string[], env: Record<string, string>, options: { script?: string; tsx?: boolean; timeoutMs?: number } = {}): Promise<SpawnedCli> {
+export function spawnCli(
+  args: readonly string[],
+  env: Record<string, string>,
+  options: { script?: string; tsx?: boolean; timeoutMs?: number } = {},
+): Promise<SpawnedCli> {
   const script = path.resolve(options.script ?? 'electron/cli/cabinet.mjs');
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...(options.tsx ? ['--import', 'tsx'] : []), script, ...args], { env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [...(options.tsx ? ['--import', 'tsx'] : []), script, ...args], {
+      env: { ...process.env, ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));

@@ -15,7 +15,10 @@ export function dmpEntry(i: number, overrides: Partial<DmpDocumentEntry> = {}): 
     repositoryUniqueId: '1.2.250.1.213.1.1.1.1',
     status: 'Approved',
     title: `Document ${i}`,
-    type: i % 3 === 0 ? { code: '11506-3', scheme: '2.16.840.1.113883.6.1', display: 'Note de suivi' } : { code: '11488-4', scheme: '2.16.840.1.113883.6.1', display: 'Compte rendu de consultation' },
+    type:
+      i % 3 === 0
+        ? { code: '11506-3', scheme: '2.16.840.1.113883.6.1', display: 'Note de suivi' }
+        : { code: '11488-4', scheme: '2.16.840.1.113883.6.1', display: 'Compte rendu de consultation' },
     class: null,
     format: null,
     confidentiality: [{ code: 'N', scheme: '2.16.840.1.113883.5.25', display: 'Normal' }],
@@ -25,7 +28,11 @@ export function dmpEntry(i: number, overrides: Partial<DmpDocumentEntry> = {}): 
     serviceStart: day,
     serviceStop: null,
     submissionTime: day,
-    authors: [i % 2 ? { name: 'Dr Marie MARTIN', idNat: '899701000012', specialty: 'G15_10/SM26', institution: null } : { name: 'Dr Jean DURAND', idNat: '810000000099', specialty: null, institution: null }],
+    authors: [
+      i % 2
+        ? { name: 'Dr Marie MARTIN', idNat: '899701000012', specialty: 'G15_10/SM26', institution: null }
+        : { name: 'Dr Jean DURAND', idNat: '810000000099', specialty: null, institution: null },
+    ],
     size: 1000 + i,
     hash: 'da39a3ee5e6b4b0d3255bfef95601890afd80709',
     logicalId: `urn:uuid:10000000-0000-4000-8000-${String(i).padStart(12, '0')}`,

@@ -10,7 +10,12 @@ import path from 'node:path';
 import type { InsiSoftware } from '../../electron/ins/client/request.js';
 import { INSI_REFERENCE_DIR } from './insi-schemas.js';
 
-export const testSoftware: InsiSoftware = { authorisationNumber: 'CABINET-IDAM-TEST', name: 'Cabinet', version: '0.1.0', instance: '3f0c8c1e-7f0e-4d5a-9a51-2b7c1f0e9d10' };
+export const testSoftware: InsiSoftware = {
+  authorisationNumber: 'CABINET-IDAM-TEST',
+  name: 'Cabinet',
+  version: '0.1.0',
+  instance: '3f0c8c1e-7f0e-4d5a-9a51-2b7c1f0e9d10',
+};
 
 export function recordedResponse(name: 'REP_CR01' | 'TEST_2.05'): Buffer {
   return fs.readFileSync(path.join(INSI_REFERENCE_DIR, 'responses', `${name}.xml`));
@@ -76,7 +81,16 @@ export const ecetinsiHistory = cr00({
 });
 
 /** TCHITCHI CATARINA (answer to the second attempt of the strategy). */
-export const catarina = cr00({ matricule: '2360663220836', cle: '56', nomNaissance: 'TCHITCHI', prenom: 'CATARINA', listePrenom: 'CATARINA BELLA', sexe: 'F', dateNaissance: '1936-06-21', lieuNaissance: '63220' });
+export const catarina = cr00({
+  matricule: '2360663220836',
+  cle: '56',
+  nomNaissance: 'TCHITCHI',
+  prenom: 'CATARINA',
+  listePrenom: 'CATARINA BELLA',
+  sexe: 'F',
+  dateNaissance: '1936-06-21',
+  lieuNaissance: '63220',
+});
 
 export interface SampleFault {
   code: 'Sender' | 'Receiver';
@@ -104,8 +118,14 @@ export function faultEnvelope(fault: SampleFault): string {
 export const faultDesir550: SampleFault = {
   code: 'Sender',
   subcode: 'siram_100',
-  reason: 'L&apos;accès par ce progiciel au service n&apos;est pas autorisé. Contactez l&apos;éditeur du progiciel ou votre responsable informatique.',
-  erreur: { code: 'desir_550', severite: 'erreur', messageId: 'uuid:b3549edd-4ae9-472a-b26f-fd2fb4ef397f', text: 'Numéro d&apos;autorisation du logiciel inconnu.' },
+  reason:
+    'L&apos;accès par ce progiciel au service n&apos;est pas autorisé. Contactez l&apos;éditeur du progiciel ou votre responsable informatique.',
+  erreur: {
+    code: 'desir_550',
+    severite: 'erreur',
+    messageId: 'uuid:b3549edd-4ae9-472a-b26f-fd2fb4ef397f',
+    text: 'Numéro d&apos;autorisation du logiciel inconnu.',
+  },
 };
 
 /** Technical error of the traits lookup (notes §2.3: Receiver / siram_40 / insi_102, severity `fatal`). */
@@ -114,7 +134,11 @@ export const faultInsi102: SampleFault = {
   subcode: 'siram_40',
   lang: 'en',
   reason: 'Le service est temporairement inaccessible. Veuillez renouveler votre demande ultérieurement.',
-  erreur: { code: 'insi_102', severite: 'fatal', text: 'L&apos;appel au service de recherche avec les traits d&apos;identité renvoie une erreur technique.' },
+  erreur: {
+    code: 'insi_102',
+    severite: 'fatal',
+    text: 'L&apos;appel au service de recherche avec les traits d&apos;identité renvoie une erreur technique.',
+  },
   prefixes: ['env', 'S'],
 };
 

@@ -27,7 +27,10 @@ export const insiSchemas = {
   RESULTAT: { schema: 'xsd/ServiceIdentiteCertifiee/INSi_RESULTAT_INS.xsd', preload: [] },
   Erreur: { schema: 'xsd/schema_faultSOAP_V01_01.xsd', preload: [] },
   // wsse:Security imports the SAML assertion schema, which imports xmldsig and xenc.
-  Security: { schema: 'xsd/WSSE/Security.xsd', preload: ['xsd/SAML/saml-schema-assertion-2.0.xsd', 'xsd/SAML/xmldsig-core-schema.xsd', 'xsd/SAML/xenc-schema.xsd'] },
+  Security: {
+    schema: 'xsd/WSSE/Security.xsd',
+    preload: ['xsd/SAML/saml-schema-assertion-2.0.xsd', 'xsd/SAML/xmldsig-core-schema.xsd', 'xsd/SAML/xenc-schema.xsd'],
+  },
 } as const;
 export type InsiSchemaName = keyof typeof insiSchemas;
 

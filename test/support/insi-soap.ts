@@ -54,7 +54,8 @@ export interface VitaleInput {
 
 /** RECSANSVITALE with the prefixed style of the CNDA requests. */
 export function traitsBody(t: TraitsInput): string {
-  const el = (name: string, value: string | undefined) => (value === undefined ? '' : `<insi_recsans_ins:${name}>${esc(value)}</insi_recsans_ins:${name}>`);
+  const el = (name: string, value: string | undefined) =>
+    value === undefined ? '' : `<insi_recsans_ins:${name}>${esc(value)}</insi_recsans_ins:${name}>`;
   return (
     `<insi_recsans_ins:RECSANSVITALE xmlns:insi_recsans_ins="${NS.recsans}" xmlns="${NS.recsans}">` +
     el('NomNaissance', t.nomNaissance) +
@@ -67,7 +68,8 @@ export function traitsBody(t: TraitsInput): string {
 }
 
 export function vitaleBody(v: VitaleInput): string {
-  const num = (name: string, value: string | undefined) => (value === undefined ? '' : `<${name}><NumIdentifiant>${esc(value)}</NumIdentifiant></${name}>`);
+  const num = (name: string, value: string | undefined) =>
+    value === undefined ? '' : `<${name}><NumIdentifiant>${esc(value)}</NumIdentifiant></${name}>`;
   const el = (name: string, value: string | undefined) => (value === undefined ? '' : `<${name}>${esc(value)}</${name}>`);
   return (
     `<RECVITALE xmlns="${NS.recvit}">` +
@@ -160,7 +162,9 @@ export function cpsAssertion(manifest: PkiManifest, cardId: string, options: Ass
   const pair = p12Pair(manifest, cardId, 'signature');
   const now = options.now ?? new Date();
   const card = identity(manifest, cardId);
-  const conditions = options.conditions ? `<Conditions NotBefore="${options.conditions.notBefore.toISOString()}" NotOnOrAfter="${options.conditions.notOnOrAfter.toISOString()}"/>` : '';
+  const conditions = options.conditions
+    ? `<Conditions NotBefore="${options.conditions.notBefore.toISOString()}" NotOnOrAfter="${options.conditions.notOnOrAfter.toISOString()}"/>`
+    : '';
   const unsigned =
     `<Assertion xmlns="${NS.saml}" ID="_${randomUUID()}" IssueInstant="${now.toISOString()}" Version="2.0">` +
     `<Issuer Format="urn:oasis:names:tc:SAML:1.1:nameid-format:X509SubjectName">${esc(subjectDn(pair.certPem))}</Issuer>` +
@@ -187,7 +191,12 @@ export class InsiTestClient {
     readonly url: string,
     options: { caPem: string; client?: PemPair },
   ) {
-    this.agent = new https.Agent({ keepAlive: true, maxSockets: 4, ca: options.caPem, ...(options.client ? { cert: options.client.certPem, key: options.client.keyPem } : {}) });
+    this.agent = new https.Agent({
+      keepAlive: true,
+      maxSockets: 4,
+      ca: options.caPem,
+      ...(options.client ? { cert: options.client.certPem, key: options.client.keyPem } : {}),
+    });
   }
 
   post(body: string | Buffer, options: { contentType?: string; path?: string; method?: string } = {}): Promise<Answer> {
@@ -198,7 +207,10 @@ export class InsiTestClient {
         {
           method: options.method ?? 'POST',
           agent: this.agent,
-          headers: { 'content-type': options.contentType ?? 'application/soap+xml; charset=utf-8', 'content-length': String(Buffer.byteLength(body)) },
+          headers: {
+            'content-type': options.contentType ?? 'application/soap+xml; charset=utf-8',
+            'content-length': String(Buffer.byteLength(body)),
+          },
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -263,7 +275,11 @@ export interface ResultatRead {
 
 function readIns(e: Element): InsRead {
   const id = kid(e, NS.resultat, 'IdIndividu');
-  const out: InsRead = { matricule: txt(kid(id, NS.resultat, 'NumIdentifiant')), cle: txt(kid(id, NS.resultat, 'Cle')), oid: txt(kid(e, NS.resultat, 'OID')) };
+  const out: InsRead = {
+    matricule: txt(kid(id, NS.resultat, 'NumIdentifiant')),
+    cle: txt(kid(id, NS.resultat, 'Cle')),
+    oid: txt(kid(e, NS.resultat, 'OID')),
+  };
   const type = kid(id, NS.resultat, 'TypeMatricule');
   if (type) out.typeMatricule = txt(type);
   const deb = kid(e, NS.resultat, 'DateDeb');
@@ -340,7 +356,12 @@ export function readFault(text: string): FaultRead {
     reason: txt(reasonText),
     lang: reasonText?.getAttributeNS('http://www.w3.org/XML/1998/namespace', 'lang') ?? null,
     erreur: erreur
-      ? { code: erreur.getAttribute('code') ?? '', severite: erreur.getAttribute('severite') ?? '', messageID: erreur.getAttribute('messageID'), text: txt(erreur) }
+      ? {
+          code: erreur.getAttribute('code') ?? '',
+          severite: erreur.getAttribute('severite') ?? '',
+          messageID: erreur.getAttribute('messageID'),
+          text: txt(erreur),
+        }
       : null,
     erreurXml: start >= 0 ? text.slice(start, text.indexOf('</siram:Erreur>') + '</siram:Erreur>'.length) : null,
   };

@@ -25,11 +25,15 @@ export async function ensurePrivateKeyring(cwd: string): Promise<void> {
   }
   const keyringHome = fs.mkdtempSync(path.join(os.tmpdir(), 'cabinet-keyring-'));
   const script = 'printf %s "$CABINET_KEYRING_PASSWORD" | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec "$@"';
-  const child = spawn('dbus-run-session', ['--', 'sh', '-c', script, 'sh', process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
-    stdio: ['ignore', 'inherit', 'pipe'],
-    env: { ...process.env, [INNER]: '1', XDG_DATA_HOME: keyringHome, CABINET_KEYRING_PASSWORD: randomBytes(12).toString('hex') },
-    cwd,
-  });
+  const child = spawn(
+    'dbus-run-session',
+    ['--', 'sh', '-c', script, 'sh', process.execPath, ...process.execArgv, ...process.argv.slice(1)],
+    {
+      stdio: ['ignore', 'inherit', 'pipe'],
+      env: { ...process.env, [INNER]: '1', XDG_DATA_HOME: keyringHome, CABINET_KEYRING_PASSWORD: randomBytes(12).toString('hex') },
+      cwd,
+    },
+  );
   // Passed through as it comes (so that the last line stays the runner's own), less dbus-daemon's
   // container warnings (fd limit, service activation), which are not ours to show.
   readline.createInterface({ input: child.stderr }).on('line', (line) => {

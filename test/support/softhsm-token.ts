@@ -60,7 +60,18 @@ function initToken(dir: string, run: (file: string, args: string[]) => Buffer, l
       fs.writeFileSync(certDer, new crypto.X509Certificate(certPem).raw);
       const base = ['--module', SOFTHSM_MODULE, '--token-label', label, '--login', '--pin', pin];
       try {
-        run('pkcs11-tool', [...base, '--write-object', keyDer, '--type', 'privkey', '--id', idHex, '--label', `cle-${idHex}`, '--usage-sign']);
+        run('pkcs11-tool', [
+          ...base,
+          '--write-object',
+          keyDer,
+          '--type',
+          'privkey',
+          '--id',
+          idHex,
+          '--label',
+          `cle-${idHex}`,
+          '--usage-sign',
+        ]);
         run('pkcs11-tool', [...base, '--write-object', certDer, '--type', 'cert', '--id', idHex, '--label', `cert-${idHex}`]);
       } finally {
         fs.rmSync(keyDer, { force: true });

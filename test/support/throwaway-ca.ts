@@ -52,7 +52,11 @@ export function makeAuthority(name = 'Cabinet Test AC'): TestAuthority {
   ca.serialNumber = serial();
   ca.validity.notBefore = new Date(Date.now() - 3600_000);
   ca.validity.notAfter = new Date(Date.now() + 48 * 3600_000);
-  const subject = [{ name: 'commonName', value: name }, { name: 'organizationName', value: 'Cabinet tests' }, { name: 'countryName', value: 'FR' }];
+  const subject = [
+    { name: 'commonName', value: name },
+    { name: 'organizationName', value: 'Cabinet tests' },
+    { name: 'countryName', value: 'FR' },
+  ];
   ca.setSubject(subject);
   ca.setIssuer(subject);
   ca.setExtensions([

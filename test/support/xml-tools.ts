@@ -49,5 +49,13 @@ export function xmllintValidate(schema: string, file: string): ToolResult {
 
 /** `untrustedPem`: intermediate authorities xmlsec1 may use to build the chain (not trusted by themselves). */
 export function xmlsecVerify(file: string, trustedPem: string, untrustedPem: readonly string[] = []): ToolResult {
-  return run('xmlsec1', ['--verify', '--id-attr:ID', 'urn:oasis:names:tc:SAML:2.0:assertion:Assertion', '--trusted-pem', trustedPem, ...untrustedPem.flatMap((f) => ['--untrusted-pem', f]), file]);
+  return run('xmlsec1', [
+    '--verify',
+    '--id-attr:ID',
+    'urn:oasis:names:tc:SAML:2.0:assertion:Assertion',
+    '--trusted-pem',
+    trustedPem,
+    ...untrustedPem.flatMap((f) => ['--untrusted-pem', f]),
+    file,
+  ]);
 }

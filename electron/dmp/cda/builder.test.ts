@@ -10,7 +10,8 @@ const EXAMPLE = path.resolve(import.meta.dirname, '../../../../shared/reference/
 const HL7 = 'urn:hl7-org:v3';
 
 const parse = (xml: string) => new DOMParser().parseFromString(xml, 'text/xml');
-const children = (el: Element) => Array.from({ length: el.childNodes.length }, (_, i) => el.childNodes[i]!).filter((n): n is Element => n.nodeType === 1);
+const children = (el: Element) =>
+  Array.from({ length: el.childNodes.length }, (_, i) => el.childNodes[i]!).filter((n): n is Element => n.nodeType === 1);
 
 /** Every element path (`recordTarget/patientRole/id`) of a document, body text excluded. */
 function paths(el: Element, prefix = ''): Set<string> {
@@ -48,17 +49,25 @@ describe('buildCdaN1: structure', () => {
     const x = built.xml;
     expect(x).toContain('<realmCode code="FR"/>');
     expect(x).toContain('<typeId root="2.16.840.1.113883.1.3" extension="POCD_HD000040"/>');
-    expect(x).toMatch(/<templateId root="2\.16\.840\.1\.113883\.2\.8\.2\.1"\/>\n<templateId root="1\.2\.250\.1\.213\.1\.1\.1\.1"\/>\n<templateId root="1\.3\.6\.1\.4\.1\.19376\.1\.2\.20"\/>/);
-    expect(x).toContain('<code code="11488-4" displayName="CR ou fiche de consultation ou de visite" codeSystem="2.16.840.1.113883.6.1" codeSystemName="LOINC"/>');
+    expect(x).toMatch(
+      /<templateId root="2\.16\.840\.1\.113883\.2\.8\.2\.1"\/>\n<templateId root="1\.2\.250\.1\.213\.1\.1\.1\.1"\/>\n<templateId root="1\.3\.6\.1\.4\.1\.19376\.1\.2\.20"\/>/,
+    );
+    expect(x).toContain(
+      '<code code="11488-4" displayName="CR ou fiche de consultation ou de visite" codeSystem="2.16.840.1.113883.6.1" codeSystemName="LOINC"/>',
+    );
     expect(x).toContain('<confidentialityCode code="N" displayName="Normal" codeSystem="2.16.840.1.113883.5.25"/>');
     expect(x).toContain('<languageCode code="fr-FR"/>');
     expect(x).toContain('<versionNumber value="1"/>');
     expect(x).toContain('<id root="1.2.250.1.213.1.4.8" extension="297022A02077878"/>');
-    expect(x).toContain('<family qualifier="BR">ADRTROIS</family><given>DOMINIQUE MARIE</given><given qualifier="BR">DOMINIQUE</given><family qualifier="CL">MARTIN</family>');
+    expect(x).toContain(
+      '<family qualifier="BR">ADRTROIS</family><given>DOMINIQUE MARIE</given><given qualifier="BR">DOMINIQUE</given><family qualifier="CL">MARTIN</family>',
+    );
     expect(x).toContain('<birthTime value="19970226"/>');
     expect(x).toContain('<county>2A020</county>');
     expect(x).toContain('<id root="1.2.250.1.71.4.2.1" extension="899701000012"/>');
-    expect(x).toContain('<code code="G15_10/SM26" displayName="Médecin - Qualifié en Médecine Générale (SM)" codeSystem="1.2.250.1.213.1.1.4.5"/>');
+    expect(x).toContain(
+      '<code code="G15_10/SM26" displayName="Médecin - Qualifié en Médecine Générale (SM)" codeSystem="1.2.250.1.213.1.1.4.5"/>',
+    );
     expect(x).toContain('<representedOrganization><id root="1.2.250.1.71.4.2.2" extension="R99701"/><name>Cabinet du Dr Martin</name>');
     expect(x).toContain('<signatureCode code="S"/>');
     expect(x).toContain('<standardIndustryClassCode code="AMBULATOIRE" displayName="Ambulatoire" codeSystem="1.2.250.1.213.1.1.4.9"/>');
@@ -85,20 +94,35 @@ describe('buildCdaN1: structure', () => {
     const v2 = buildCdaN1(input({ idRoot: '1.2.250.1.999.7', replaces: { id: v1.id, setId: v1.setId, versionNumber: v1.versionNumber } }));
     expect(v2.setId).toEqual(v1.setId);
     expect(v2.versionNumber).toBe(2);
-    expect(v2.xml).toContain(`<relatedDocument typeCode="RPLC"><parentDocument><id root="1.2.250.1.999.7" extension="${v1.id.extension}"/></parentDocument></relatedDocument>`);
+    expect(v2.xml).toContain(
+      `<relatedDocument typeCode="RPLC"><parentDocument><id root="1.2.250.1.999.7" extension="${v1.id.extension}"/></parentDocument></relatedDocument>`,
+    );
     expect(v2.xml.indexOf('<relatedDocument')).toBeGreaterThan(v2.xml.indexOf('</documentationOf>'));
     expect(v2.xml.indexOf('<relatedDocument')).toBeLessThan(v2.xml.indexOf('<componentOf>'));
-    expect(() => buildCdaN1(input({ id: v1.id, replaces: { id: v1.id, setId: v1.setId, versionNumber: 1 } }))).toThrow(/identifiant différent/);
+    expect(() => buildCdaN1(input({ id: v1.id, replaces: { id: v1.id, setId: v1.setId, versionNumber: 1 } }))).toThrow(
+      /identifiant différent/,
+    );
   });
 
   it('writes a nurse at home (G15_60, SAD) and other types / facilities', () => {
-    const built2 = buildCdaN1(input({ author: nurse, type: '11506-3', practiceSetting: 'SAD', healthcareFacilityType: 'SA08', confidentiality: 'R', title: 'Suivi de soins' }));
+    const built2 = buildCdaN1(
+      input({
+        author: nurse,
+        type: '11506-3',
+        practiceSetting: 'SAD',
+        healthcareFacilityType: 'SA08',
+        confidentiality: 'R',
+        title: 'Suivi de soins',
+      }),
+    );
     expect(built2.xml).toContain('code="G15_60" displayName="Infirmier"');
     expect(built2.xml).toContain('code="SAD"');
     expect(built2.xml).toContain(`code="SA08" displayName="${FACILITY_TYPE_CODES.SA08.displayName}"`);
     expect(built2.xml).toContain('<confidentialityCode code="R" displayName="Restreint"');
     expect(built2.xml).toContain(`<title>Suivi de soins</title>`);
-    expect(buildCdaN1(input({ type: 'PRESC-INF' })).xml).toContain(`<code code="PRESC-INF" displayName="${TYPE_CODES['PRESC-INF'].displayName.replace("'", '&apos;')}" codeSystem="1.2.250.1.213.1.1.4.12"/>`);
+    expect(buildCdaN1(input({ type: 'PRESC-INF' })).xml).toContain(
+      `<code code="PRESC-INF" displayName="${TYPE_CODES['PRESC-INF'].displayName.replace("'", '&apos;')}" codeSystem="1.2.250.1.213.1.1.4.12"/>`,
+    );
   });
 });
 
@@ -126,7 +150,8 @@ describe('buildCdaN1: escaping and refusals (French)', () => {
 
   it('refuses a bad INS, an unknown OID, a missing birthplace, an unknown profession, a missing structure', () => {
     const base = input();
-    const withPatient = (ins: Partial<typeof base.patient.ins>, traits: Partial<typeof base.patient.traits> = {}) => input({ patient: { ins: { ...base.patient.ins, ...ins }, traits: { ...base.patient.traits, ...traits } } });
+    const withPatient = (ins: Partial<typeof base.patient.ins>, traits: Partial<typeof base.patient.traits> = {}) =>
+      input({ patient: { ins: { ...base.patient.ins, ...ins }, traits: { ...base.patient.traits, ...traits } } });
     expect(() => buildCdaN1(withPatient({ cle: '77' }))).toThrow(/INS du patient invalide.*clé/);
     expect(() => buildCdaN1(withPatient({ oid: '1.2.3.4' }))).toThrow(/OID de l’INS inconnu/);
     expect(() => buildCdaN1(withPatient({}, { birthplace: null }))).toThrow(/lieu de naissance/);

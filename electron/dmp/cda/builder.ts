@@ -170,11 +170,13 @@ export function hl7BirthDate(birthDate: string): string {
 
 function idAttributes(id: CdaId, what: string): string {
   if (!OID.test(id.root) || id.root.length > 64) refuse(`${what} : la racine « ${id.root} » n’est pas un OID valide.`);
-  if (id.extension !== undefined && (id.extension === '' || id.extension.length > 64)) refuse(`${what} : l’extension doit comporter de 1 à 64 caractères.`);
+  if (id.extension !== undefined && (id.extension === '' || id.extension.length > 64))
+    refuse(`${what} : l’extension doit comporter de 1 à 64 caractères.`);
   return `root="${id.root}"${id.extension !== undefined ? ` extension="${xmlEscape(id.extension, what)}"` : ''}`;
 }
 
-const coded = (tag: string, c: CodedValue, extra = '') => `<${tag} code="${xmlEscape(c.code)}" displayName="${xmlEscape(c.displayName)}" codeSystem="${c.codeSystem}"${extra}/>`;
+const coded = (tag: string, c: CodedValue, extra = '') =>
+  `<${tag} code="${xmlEscape(c.code)}" displayName="${xmlEscape(c.displayName)}" codeSystem="${c.codeSystem}"${extra}/>`;
 
 function personName(p: Practitioner): string {
   const given = p.givenName.trim() ? `<given>${xmlEscape(p.givenName.trim(), 'Le prénom du praticien')}</given>` : '';
@@ -189,14 +191,20 @@ function organization(tag: string, org: CdaOrganization, inner = ''): string {
 
 function checkPdf(pdf: Buffer): void {
   if (!Buffer.isBuffer(pdf) || pdf.length === 0) refuse('Le document PDF est vide.', 'pdf');
-  if (pdf.length > MAX_PDF_BYTES) refuse(`Le document PDF est trop volumineux (${(pdf.length / 1048576).toFixed(1)} Mo ; 20 Mo au plus).`, 'pdf');
-  if (!pdf.subarray(0, PDF_MAGIC.length).equals(PDF_MAGIC)) refuse('Le fichier fourni n’est pas un PDF (il ne commence pas par « %PDF- »).', 'pdf');
+  if (pdf.length > MAX_PDF_BYTES)
+    refuse(`Le document PDF est trop volumineux (${(pdf.length / 1048576).toFixed(1)} Mo ; 20 Mo au plus).`, 'pdf');
+  if (!pdf.subarray(0, PDF_MAGIC.length).equals(PDF_MAGIC))
+    refuse('Le fichier fourni n’est pas un PDF (il ne commence pas par « %PDF- »).', 'pdf');
 }
 
 function checkPractitioner(p: Practitioner, role: string): CodedValue {
   if (!/^[0-9][0-9A-Za-z]{5,20}$/.test(p.idNatPs)) refuse(`${role} : identifiant national (idNat_PS) invalide.`, 'author');
   const specialty = authorSpecialtyFor(p.professionCode, p.specialtyCode);
-  if (!specialty) refuse(`${role} : profession ${p.professionCode}${p.specialtyCode ? ` / spécialité ${p.specialtyCode}` : ''} absente du jeu de valeurs J01 connu de Cabinet.`, 'author');
+  if (!specialty)
+    refuse(
+      `${role} : profession ${p.professionCode}${p.specialtyCode ? ` / spécialité ${p.specialtyCode}` : ''} absente du jeu de valeurs J01 connu de Cabinet.`,
+      'author',
+    );
   return specialty;
 }
 
@@ -212,7 +220,8 @@ function patientXml(patient: CdaPatient): string {
   if (!traits.birthplace || !/^[0-9][0-9AB][0-9]{3}$/.test(traits.birthplace)) {
     refuse('Le lieu de naissance (code COG à 5 caractères) du patient est obligatoire dans un document portant l’INS.', 'birthplace');
   }
-  const gender = traits.sex === 'M' ? { code: 'M', displayName: 'Masculin' } : traits.sex === 'F' ? { code: 'F', displayName: 'Féminin' } : null;
+  const gender =
+    traits.sex === 'M' ? { code: 'M', displayName: 'Masculin' } : traits.sex === 'F' ? { code: 'F', displayName: 'Féminin' } : null;
   if (!gender) refuse('Le sexe du patient doit être M ou F.', 'sex');
   const used = traits.usedName?.trim() ? `<family qualifier="CL">${xmlEscape(traits.usedName.trim(), 'Le nom utilisé')}</family>` : '';
   return [
@@ -246,7 +255,8 @@ function pick<K extends string, V>(table: Record<K, V>, key: string, what: strin
 export function buildCdaN1(input: CdaN1Input): BuiltCda {
   checkPdf(input.pdf);
   const typeKey = input.type ?? DEFAULT_TYPE_CODE;
-  if (!isTypeCode(typeKey)) refuse(`Type de document inconnu : ${String(typeKey)}. Types admis : ${Object.keys(TYPE_CODES).join(', ')}.`, 'type');
+  if (!isTypeCode(typeKey))
+    refuse(`Type de document inconnu : ${String(typeKey)}. Types admis : ${Object.keys(TYPE_CODES).join(', ')}.`, 'type');
   const type = TYPE_CODES[typeKey];
   const title = (input.title ?? type.displayName).trim();
   if (!title) refuse('Le titre du document est vide.', 'title');
@@ -268,17 +278,22 @@ export function buildCdaN1(input: CdaN1Input): BuiltCda {
   const effective = hl7Timestamp(input.effectiveTime ?? now, zone);
   const serviceStart = hl7Timestamp(input.serviceEvent?.start ?? input.effectiveTime ?? now, zone);
   const serviceStop = input.serviceEvent?.end ? hl7Timestamp(input.serviceEvent.end, zone) : null;
-  if (input.serviceEvent?.start && input.serviceEvent.end && input.serviceEvent.end < input.serviceEvent.start) refuse('La fin de l’acte précède son début.', 'serviceEvent');
+  if (input.serviceEvent?.start && input.serviceEvent.end && input.serviceEvent.end < input.serviceEvent.start)
+    refuse('La fin de l’acte précède son début.', 'serviceEvent');
 
-  if (input.idRoot !== undefined && !OID.test(input.idRoot)) refuse(`Racine d’identifiants invalide : ${input.idRoot} n’est pas un OID.`, 'idRoot');
-  const id: CdaId = input.id ?? (input.idRoot ? { root: input.idRoot, extension: randomUUID().replace(/-/g, '').toUpperCase() } : { root: newUuidOid() });
+  if (input.idRoot !== undefined && !OID.test(input.idRoot))
+    refuse(`Racine d’identifiants invalide : ${input.idRoot} n’est pas un OID.`, 'idRoot');
+  const id: CdaId =
+    input.id ?? (input.idRoot ? { root: input.idRoot, extension: randomUUID().replace(/-/g, '').toUpperCase() } : { root: newUuidOid() });
   let setId: CdaId;
   let versionNumber = 1;
   let related = '';
   if (input.replaces) {
     const { replaces } = input;
-    if (!Number.isInteger(replaces.versionNumber) || replaces.versionNumber < 1) refuse('Numéro de version du document remplacé invalide.', 'replaces');
-    if (replaces.id.root === id.root && replaces.id.extension === id.extension) refuse('Le nouveau document doit avoir un identifiant différent de celui qu’il remplace.', 'replaces');
+    if (!Number.isInteger(replaces.versionNumber) || replaces.versionNumber < 1)
+      refuse('Numéro de version du document remplacé invalide.', 'replaces');
+    if (replaces.id.root === id.root && replaces.id.extension === id.extension)
+      refuse('Le nouveau document doit avoir un identifiant différent de celui qu’il remplace.', 'replaces');
     setId = replaces.setId;
     versionNumber = replaces.versionNumber + 1;
     related = `<relatedDocument typeCode="RPLC"><parentDocument><id ${idAttributes(replaces.id, 'Document remplacé')}/></parentDocument></relatedDocument>`;

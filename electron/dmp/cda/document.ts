@@ -16,7 +16,18 @@ import type { CdaProblem, CdaSelfCheck } from './self-check.js';
 export function cdaPatient(patients: Pick<PatientService, 'shareableIns' | 'get'>, uid: string, actor: string): CdaPatient {
   const ins = patients.shareableIns(uid);
   const p = patients.get(uid, actor);
-  return { ins, traits: { birthName: p.birthName, usedName: p.usedName, firstName: p.firstName, firstNames: p.firstNames, sex: p.sex, birthDate: p.birthDate, birthplace: p.birthplace } };
+  return {
+    ins,
+    traits: {
+      birthName: p.birthName,
+      usedName: p.usedName,
+      firstName: p.firstName,
+      firstNames: p.firstNames,
+      sex: p.sex,
+      birthDate: p.birthDate,
+      birthplace: p.birthplace,
+    },
+  };
 }
 
 /** A short French list of the problems, for a refusal message. */
@@ -33,12 +44,20 @@ export interface CreateCdaRequest extends Omit<CdaN1Input, 'patient' | 'author'>
 }
 
 /** Builds the CDA of a qualified patient and checks it; throws CHECK_FAILED (with `details.problems`) when it does not conform. */
-export async function createCheckedCda(patients: Pick<PatientService, 'shareableIns' | 'get'>, checker: CdaSelfCheck, request: CreateCdaRequest): Promise<BuiltCda> {
+export async function createCheckedCda(
+  patients: Pick<PatientService, 'shareableIns' | 'get'>,
+  checker: CdaSelfCheck,
+  request: CreateCdaRequest,
+): Promise<BuiltCda> {
   const { uid, actor, ...rest } = request;
   const built = buildCdaN1({ ...rest, patient: cdaPatient(patients, uid, actor) });
   const result = await checker.check(built.xml);
   if (!result.ok) {
-    throw new CabinetError('CHECK_FAILED', `Le document CDA produit n’est pas conforme ; il n’a pas été enregistré.\n${describeProblems(result.problems)}`, { problems: result.problems });
+    throw new CabinetError(
+      'CHECK_FAILED',
+      `Le document CDA produit n’est pas conforme ; il n’a pas été enregistré.\n${describeProblems(result.problems)}`,
+      { problems: result.problems },
+    );
   }
   return built;
 }

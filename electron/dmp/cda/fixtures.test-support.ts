@@ -15,7 +15,17 @@ export const gp: Practitioner = {
   source: 'certificat_logiciel',
 };
 
-export const nurse: Practitioner = { ...gp, idNatPs: '899701000029', rpps: '99701000029', givenName: 'Paul', surname: 'DURAND', displayName: 'Paul DURAND', professionCode: '60', professionLabel: 'Infirmier', specialtyCode: undefined };
+export const nurse: Practitioner = {
+  ...gp,
+  idNatPs: '899701000029',
+  rpps: '99701000029',
+  givenName: 'Paul',
+  surname: 'DURAND',
+  displayName: 'Paul DURAND',
+  professionCode: '60',
+  professionLabel: 'Infirmier',
+  specialtyCode: undefined,
+};
 
 export const pdf = (size = 2048) => Buffer.concat([Buffer.from('%PDF-1.7\n%âãÏÓ\n'), Buffer.alloc(size, 0x41), Buffer.from('\n%%EOF\n')]);
 
@@ -24,7 +34,15 @@ export function input(overrides: Partial<CdaN1Input> = {}): CdaN1Input {
     pdf: pdf(),
     patient: {
       ins: { matricule: '297022A020778', cle: '78', oid: '1.2.250.1.213.1.4.8' },
-      traits: { birthName: 'ADRTROIS', usedName: 'MARTIN', firstName: 'DOMINIQUE', firstNames: 'DOMINIQUE MARIE', sex: 'F', birthDate: '1997-02-26', birthplace: '2A020' },
+      traits: {
+        birthName: 'ADRTROIS',
+        usedName: 'MARTIN',
+        firstName: 'DOMINIQUE',
+        firstNames: 'DOMINIQUE MARIE',
+        sex: 'F',
+        birthDate: '1997-02-26',
+        birthplace: '2A020',
+      },
     },
     author: gp,
     structure: { id: 'R99701', name: 'Cabinet du Dr Martin' },

@@ -44,30 +44,48 @@ describe('checkCda refuses broken documents with the right rule and a French mes
     expect(result.ok).toBe(false);
     expect(problems(result)).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ rule: 'CABINET-INS-01', message: expect.stringContaining('doit porter l’INS du patient'), location: '/ClinicalDocument/recordTarget/patientRole' }),
+        expect.objectContaining({
+          rule: 'CABINET-INS-01',
+          message: expect.stringContaining('doit porter l’INS du patient'),
+          location: '/ClinicalDocument/recordTarget/patientRole',
+        }),
         expect.objectContaining({ rule: 'd2485e36-false-d2536e0', message: expect.stringContaining('patientRole/id') }),
       ]),
     );
   });
 
   it('a wrong INS OID, and a wrong INS key', async () => {
-    expect(problems(await checker.check(broken('root="1.2.250.1.213.1.4.8"', 'root="1.2.250.1.213.1.4.99"')))).toEqual([expect.objectContaining({ rule: 'CABINET-INS-01', message: expect.stringMatching(/OID d’une autorité INS/) })]);
-    expect(problems(await checker.check(broken('extension="297022A02077878"', 'extension="297022A02077877"')))).toEqual([expect.objectContaining({ rule: 'CABINET-INS-02', message: expect.stringMatching(/clé/) })]);
+    expect(problems(await checker.check(broken('root="1.2.250.1.213.1.4.8"', 'root="1.2.250.1.213.1.4.99"')))).toEqual([
+      expect.objectContaining({ rule: 'CABINET-INS-01', message: expect.stringMatching(/OID d’une autorité INS/) }),
+    ]);
+    expect(problems(await checker.check(broken('extension="297022A02077878"', 'extension="297022A02077877"')))).toEqual([
+      expect.objectContaining({ rule: 'CABINET-INS-02', message: expect.stringMatching(/clé/) }),
+    ]);
   });
 
   it('a missing INS trait (birthplace) — the ANS INS assert', async () => {
     const result = await checker.check(broken(/<birthplace>.*?<\/birthplace>/, ''));
-    expect(problems(result)).toEqual([expect.objectContaining({ rule: 'd152e10-false-d1610e0', message: expect.stringContaining('traits de l’INS') })]);
+    expect(problems(result)).toEqual([
+      expect.objectContaining({ rule: 'd152e10-false-d1610e0', message: expect.stringContaining('traits de l’INS') }),
+    ]);
   });
 
   it('a typeCode outside JDV_J07, and a facility type outside J02', async () => {
-    expect(problems(await checker.check(broken('<code code="11488-4"', '<code code="99999-9"')))).toEqual([expect.objectContaining({ rule: 'd152e75-false-d2268e0', message: expect.stringContaining('JDV_J07_XdsTypeCode_CISIS') })]);
+    expect(problems(await checker.check(broken('<code code="11488-4"', '<code code="99999-9"')))).toEqual([
+      expect.objectContaining({ rule: 'd152e75-false-d2268e0', message: expect.stringContaining('JDV_J07_XdsTypeCode_CISIS') }),
+    ]);
     expect(rules(await checker.check(broken('code="SA07"', 'code="SA99"')))).toEqual(['d14937e492-false-d17844e0']);
   });
 
   it('a body that is not a PDF, or not declared as one', async () => {
     const notPdf = good.replace(/(representation="B64">)[^<]*/, `$1${Buffer.from('<html>bonjour</html>').toString('base64')}`);
-    expect(problems(await checker.check(notPdf))).toEqual([expect.objectContaining({ rule: 'CABINET-N1-03', message: expect.stringContaining('n’est pas un PDF'), location: '/ClinicalDocument/component/nonXMLBody/text' })]);
+    expect(problems(await checker.check(notPdf))).toEqual([
+      expect.objectContaining({
+        rule: 'CABINET-N1-03',
+        message: expect.stringContaining('n’est pas un PDF'),
+        location: '/ClinicalDocument/component/nonXMLBody/text',
+      }),
+    ]);
     expect(rules(await checker.check(broken('mediaType="application/pdf"', 'mediaType="text/plain"')))).toEqual(['CABINET-N1-02']);
     expect(rules(await checker.check(good.replace(/(representation="B64">)[^<]*/, '$1pas du base64 !')))).toEqual(['CABINET-N1-03']);
   });
@@ -85,10 +103,23 @@ describe('checkCda refuses broken documents with the right rule and a French mes
   });
 
   it('an extra templateId in an N1 document, a missing legalAuthenticator, a bad languageCode', async () => {
-    expect(rules(await checker.check(broken('<templateId root="1.3.6.1.4.1.19376.1.2.20"/>', '<templateId root="1.3.6.1.4.1.19376.1.2.20"/><templateId root="1.2.250.1.213.1.1.1.13"/>')))).toEqual(['d152e10-false-d1610e0']);
+    expect(
+      rules(
+        await checker.check(
+          broken(
+            '<templateId root="1.3.6.1.4.1.19376.1.2.20"/>',
+            '<templateId root="1.3.6.1.4.1.19376.1.2.20"/><templateId root="1.2.250.1.213.1.1.1.13"/>',
+          ),
+        ),
+      ),
+    ).toEqual(['d152e10-false-d1610e0']);
     const noLegal = problems(await checker.check(broken(/<legalAuthenticator>[\s\S]*?<\/legalAuthenticator>\n/, '')));
-    expect(noLegal).toEqual([expect.objectContaining({ rule: 'd152e10-false-d1610e0', message: expect.stringContaining('legalAuthenticator') })]);
-    expect(rules(await checker.check(broken('<languageCode code="fr-FR"/>', '<languageCode code="francais"/>')))).toEqual(['d152e115-false-d2414e0']);
+    expect(noLegal).toEqual([
+      expect.objectContaining({ rule: 'd152e10-false-d1610e0', message: expect.stringContaining('legalAuthenticator') }),
+    ]);
+    expect(rules(await checker.check(broken('<languageCode code="fr-FR"/>', '<languageCode code="francais"/>')))).toEqual([
+      'd152e115-false-d2414e0',
+    ]);
   });
 
   it('an element out of schema order (XSD only)', async () => {
@@ -98,10 +129,16 @@ describe('checkCda refuses broken documents with the right rule and a French mes
   });
 
   it('malformed XML and a DOCTYPE', async () => {
-    expect(problems(await checker.check(good.replace('</ClinicalDocument>', '')))).toEqual([expect.objectContaining({ rule: 'XML', message: expect.stringContaining('mal formé') })]);
-    expect(problems(await checker.check(good.replace('<ClinicalDocument', '<!DOCTYPE x [<!ENTITY a "b">]>\n<ClinicalDocument')))).toEqual([expect.objectContaining({ rule: 'XML', message: expect.stringContaining('DTD') })]);
+    expect(problems(await checker.check(good.replace('</ClinicalDocument>', '')))).toEqual([
+      expect.objectContaining({ rule: 'XML', message: expect.stringContaining('mal formé') }),
+    ]);
+    expect(problems(await checker.check(good.replace('<ClinicalDocument', '<!DOCTYPE x [<!ENTITY a "b">]>\n<ClinicalDocument')))).toEqual([
+      expect.objectContaining({ rule: 'XML', message: expect.stringContaining('DTD') }),
+    ]);
     const deep = good.replace('</ClinicalDocument>', `${'<a>'.repeat(40_000)}${'</a>'.repeat(40_000)}</ClinicalDocument>`);
-    expect(problems(await checker.check(deep))).toEqual([expect.objectContaining({ rule: 'XML', message: 'Document refusé : imbrication de plus de 256 niveaux.' })]);
+    expect(problems(await checker.check(deep))).toEqual([
+      expect.objectContaining({ rule: 'XML', message: 'Document refusé : imbrication de plus de 256 niveaux.' }),
+    ]);
   });
 });
 
@@ -114,9 +151,16 @@ describe('self-check configuration', () => {
 
   it('reads libxml2’s errors in French', () => {
     expect(xsdProblems([{ line: 12, message: "Element '{urn:hl7-org:v3}titre': This element is not expected." }])).toEqual([
-      { rule: 'XSD', message: 'Non conforme au schéma CDA (CDA_extended.xsd) : élément {urn:hl7-org:v3}titre : This element is not expected.', location: 'ligne 12' },
+      {
+        rule: 'XSD',
+        message: 'Non conforme au schéma CDA (CDA_extended.xsd) : élément {urn:hl7-org:v3}titre : This element is not expected.',
+        location: 'ligne 12',
+      },
     ]);
-    expect(xsdProblems([{ line: 3, message: 'XML mal formé : Opening and ending tag mismatch', wellFormed: false }])[0]).toMatchObject({ rule: 'XML', location: 'ligne 3' });
+    expect(xsdProblems([{ line: 3, message: 'XML mal formé : Opening and ending tag mismatch', wellFormed: false }])[0]).toMatchObject({
+      rule: 'XML',
+      location: 'ligne 3',
+    });
   });
 
   it('takes the PDF out for the schema and the rules, and keeps it for the body check', () => {

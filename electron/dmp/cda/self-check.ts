@@ -58,7 +58,12 @@ export interface CdaSelfCheckOptions {
   pool?: XsdValidatorPool;
 }
 
-const NS = { hl7: 'urn:hl7-org:v3', sdtc: 'urn:hl7-org:sdtc', lab: 'urn:oid:1.3.6.1.4.1.19376.1.3.2', xsi: 'http://www.w3.org/2001/XMLSchema-instance' };
+const NS = {
+  hl7: 'urn:hl7-org:v3',
+  sdtc: 'urn:hl7-org:sdtc',
+  lab: 'urn:oid:1.3.6.1.4.1.19376.1.3.2',
+  xsi: 'http://www.w3.org/2001/XMLSchema-instance',
+};
 const select = xpath.useNamespaces(NS);
 const asDom = (node: XmlNode) => node as unknown as Node;
 
@@ -132,7 +137,9 @@ const PDF_PLACEHOLDER = 'JVBERi0=';
 /** libxml2's validation errors → problems, in French. */
 export function xsdProblems(errors: { line: number; message: string; wellFormed?: false }[]): CdaProblem[] {
   return errors.map((e) => {
-    const detail = e.message.replace(/^Element '([^']+)': /, 'élément $1 : ').replace(/^Element '([^']+)', attribute '([^']+)': /, 'élément $1, attribut $2 : ');
+    const detail = e.message
+      .replace(/^Element '([^']+)': /, 'élément $1 : ')
+      .replace(/^Element '([^']+)', attribute '([^']+)': /, 'élément $1, attribut $2 : ');
     return e.wellFormed === false
       ? { rule: 'XML', message: `Document ${detail.charAt(0).toLowerCase()}${detail.slice(1)}`, location: `ligne ${e.line}` }
       : { rule: 'XSD', message: `Non conforme au schéma CDA (CDA_extended.xsd) : ${detail}`, location: `ligne ${e.line}` };
@@ -151,7 +158,10 @@ export class CdaSelfCheck {
     this.timeoutMs = options.timeoutMs ?? 15_000;
     const xsdDir = path.join(this.referenceDir, XSD_SUBDIR);
     const missing = () =>
-      new CabinetError('CONFIG_INVALID', `Vérification CDA : dossier de référence introuvable ou incomplet (${this.referenceDir}). Il doit contenir xsd/${XSD_ENTRY} et les jeux de valeurs de la structuration minimale, livrés avec Cabinet dans reference-data/cda : l’installation est incomplète.`);
+      new CabinetError(
+        'CONFIG_INVALID',
+        `Vérification CDA : dossier de référence introuvable ou incomplet (${this.referenceDir}). Il doit contenir xsd/${XSD_ENTRY} et les jeux de valeurs de la structuration minimale, livrés avec Cabinet dans reference-data/cda : l’installation est incomplète.`,
+      );
     if (!fs.existsSync(path.join(xsdDir, XSD_ENTRY))) throw missing();
     for (const relative of listFiles(xsdDir)) {
       if (fs.statSync(path.join(xsdDir, relative)).size > MAX_SCHEMA_BYTES) throw missing();
@@ -192,16 +202,22 @@ export class CdaSelfCheck {
 
   /** The XSD part alone. */
   async checkSchema(xml: string): Promise<CdaProblem[]> {
-    if (/<!DOCTYPE/i.test(xml.slice(0, 4096))) return [{ rule: 'XML', message: 'Document refusé : une DTD (DOCTYPE) est interdite dans un CDA.', location: '/' }];
+    if (/<!DOCTYPE/i.test(xml.slice(0, 4096)))
+      return [{ rule: 'XML', message: 'Document refusé : une DTD (DOCTYPE) est interdite dans un CDA.', location: '/' }];
     const result = await this.xsd.validate(this.schemaFile, splitPdf(xml).xml, this.timeoutMs);
     if (result.valid) return [];
-    if (result.errors.some((e) => e.schema)) throw new CabinetError('UNAVAILABLE', `Vérification du schéma CDA impossible : ${result.errors[0]!.message}`);
+    if (result.errors.some((e) => e.schema))
+      throw new CabinetError('UNAVAILABLE', `Vérification du schéma CDA impossible : ${result.errors[0]!.message}`);
     return xsdProblems(result.errors);
   }
 
   /** Both parts; `{ ok: true }` only when nothing is wrong. */
   async check(xml: string): Promise<CdaCheckResult> {
-    if (xml.length > MAX_CDA_CHARS) return { ok: false, problems: [{ rule: 'CABINET-N1-04', message: 'Document CDA trop volumineux (PDF de 20 Mo au plus).', location: '/' }] };
+    if (xml.length > MAX_CDA_CHARS)
+      return {
+        ok: false,
+        problems: [{ rule: 'CABINET-N1-04', message: 'Document CDA trop volumineux (PDF de 20 Mo au plus).', location: '/' }],
+      };
     const rules = this.checkRules(xml);
     if (rules.some((p) => p.rule === 'XML')) return { ok: false, problems: rules };
     const schema = await this.checkSchema(xml);
@@ -221,7 +237,11 @@ function parse(xml: string): { doc: Document } | { problem: CdaProblem } {
       maxBytes: MAX_CDA_BYTES,
       maxDepth: MAX_CDA_DEPTH,
       deadlineMs: 10_000,
-      refuse: (message, reason) => new CabinetError('CHECK_FAILED', reason === 'doctype' ? 'Document refusé : une DTD (DOCTYPE) est interdite dans un CDA.' : `Document refusé : ${message}.`),
+      refuse: (message, reason) =>
+        new CabinetError(
+          'CHECK_FAILED',
+          reason === 'doctype' ? 'Document refusé : une DTD (DOCTYPE) est interdite dans un CDA.' : `Document refusé : ${message}.`,
+        ),
     });
   } catch (error) {
     if (error instanceof CabinetError) return { problem: { rule: 'XML', message: error.message, location: '/' } };
@@ -235,7 +255,13 @@ function parse(xml: string): { doc: Document } | { problem: CdaProblem } {
     }).parseFromString(xml, 'text/xml');
     return { doc };
   } catch (error) {
-    return { problem: { rule: 'XML', message: `Document XML mal formé : ${String((error as Error)?.message ?? error).slice(0, 200)}`, location: '/' } };
+    return {
+      problem: {
+        rule: 'XML',
+        message: `Document XML mal formé : ${String((error as Error)?.message ?? error).slice(0, 200)}`,
+        location: '/',
+      },
+    };
   }
 }
 
@@ -262,8 +288,16 @@ function evaluate(rule: CdaRule, doc: Document, helpers: RuleHelpers, roots: rea
   for (const node of contexts) {
     for (const assert of rule.asserts) {
       // The rules' expressions are compiled once per process; XPath boolean() of the result, as before.
-      const passed = typeof assert.test === 'function' ? assert.test(node as Element, helpers) : compile(assert.test).evaluateBoolean({ node: asDom(node), namespaces: NS });
-      if (!passed) problems.push({ rule: rule.id, message: assert.message.charAt(0).toUpperCase() + assert.message.slice(1), location: node.nodeType === 1 ? locationOf(node) : '/' });
+      const passed =
+        typeof assert.test === 'function'
+          ? assert.test(node as Element, helpers)
+          : compile(assert.test).evaluateBoolean({ node: asDom(node), namespaces: NS });
+      if (!passed)
+        problems.push({
+          rule: rule.id,
+          message: assert.message.charAt(0).toUpperCase() + assert.message.slice(1),
+          location: node.nodeType === 1 ? locationOf(node) : '/',
+        });
     }
   }
   return problems;
@@ -279,7 +313,8 @@ function checkPdfBody(doc: Document, pdf: string | null): CdaProblem[] {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(content) || content.length % 4 !== 0 || content.length === 0) {
     return [{ rule: 'CABINET-N1-03', message: 'Le corps du document n’est pas un contenu base64 valide.', location }];
   }
-  if ((content.length / 4) * 3 > MAX_PDF_BYTES + 2) return [{ rule: 'CABINET-N1-04', message: 'Le PDF est trop volumineux (20 Mo au plus).', location }];
+  if ((content.length / 4) * 3 > MAX_PDF_BYTES + 2)
+    return [{ rule: 'CABINET-N1-04', message: 'Le PDF est trop volumineux (20 Mo au plus).', location }];
   if (!Buffer.from(content.slice(0, 8), 'base64').subarray(0, 5).equals(Buffer.from('%PDF-', 'latin1'))) {
     return [{ rule: 'CABINET-N1-03', message: 'Le corps du document n’est pas un PDF (il ne commence pas par « %PDF- »).', location }];
   }

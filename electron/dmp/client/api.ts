@@ -134,7 +134,11 @@ export interface DmpClient {
   /** TD0.3: the patient consented (or the practitioner declares so); returns the new status. */
   addAuthorization(call: DmpCall): Promise<DmpStatus>;
   /** ITI-18 FindDocuments (DMP filters), LeafClass. */
-  findDocuments(call: DmpCall, filter: DmpFindFilter, stream?: { onDocuments(chunk: DmpDocumentEntry[]): void }): Promise<DmpDocumentEntry[]>;
+  findDocuments(
+    call: DmpCall,
+    filter: DmpFindFilter,
+    stream?: { onDocuments(chunk: DmpDocumentEntry[]): void },
+  ): Promise<DmpDocumentEntry[]>;
   /** ITI-18 FindSubmissionSets submitted since `since` (incremental refresh). */
   findSubmissionSets(call: DmpCall, since: Date): Promise<DmpSubmissionSet[]>;
   /** ITI-18 GetDocuments by entry UUID (≤ 20 per call, the caller batches). */

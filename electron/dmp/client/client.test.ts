@@ -20,18 +20,26 @@ import { xsdErrors } from '../wire/xsd.test-support.js';
 import type { DmpCall, DmpDocumentEntry } from './api.js';
 import { XdsDmpClient, type XdsDmpClientOptions } from './client.js';
 
-const ASSERTION = '<?xml version="1.0"?><saml2:Assertion xmlns:saml2="urn:oasis:names:tc:SAML:2.0:assertion" ID="_a1" Version="2.0" IssueInstant="2026-03-02T10:00:00Z"><saml2:Issuer>CN=test</saml2:Issuer></saml2:Assertion>';
+const ASSERTION =
+  '<?xml version="1.0"?><saml2:Assertion xmlns:saml2="urn:oasis:names:tc:SAML:2.0:assertion" ID="_a1" Version="2.0" IssueInstant="2026-03-02T10:00:00Z"><saml2:Issuer>CN=test</saml2:Issuer></saml2:Assertion>';
 const call: DmpCall = { ins: TEST_INS };
 const author = { idNat: '899701000012', family: 'MARTIN', given: 'Marie', specialty: null, institution: { id: 'R99701', name: 'Cabinet' } };
 const noMask = { masquePs: false, invisiblePatient: false, invisibleRepresentants: false };
 
 const success = (body = '') =>
-  soapEnvelope(`<rs:RegistryResponse xmlns:rs="${NS.rs}" status="urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success">${body}</rs:RegistryResponse>`, ACTIONS.iti41.response);
+  soapEnvelope(
+    `<rs:RegistryResponse xmlns:rs="${NS.rs}" status="urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success">${body}</rs:RegistryResponse>`,
+    ACTIONS.iti41.response,
+  );
 const failure = (code: string, context = '') =>
   soapEnvelope(
     `<rs:RegistryResponse xmlns:rs="${NS.rs}" status="urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Failure"><rs:RegistryErrorList highestSeverity="urn:oasis:names:tc:ebxml-regrep:ErrorSeverityType:Error"><rs:RegistryError errorCode="${code}" codeContext="${context}" severity="urn:oasis:names:tc:ebxml-regrep:ErrorSeverityType:Error"/></rs:RegistryErrorList></rs:RegistryResponse>`,
   );
-const soapReply = (xml: string, status = 200): HttpsReply => ({ status, headers: { 'content-type': 'application/soap+xml; charset=utf-8' }, body: Buffer.from(xml) });
+const soapReply = (xml: string, status = 200): HttpsReply => ({
+  status,
+  headers: { 'content-type': 'application/soap+xml; charset=utf-8' },
+  body: Buffer.from(xml),
+});
 
 interface Received {
   exchange: HttpsExchange;
@@ -70,11 +78,17 @@ describe('XdsDmpClient — ITI-41 feed', () => {
     const t = fakeTransport([() => soapReply(success())]);
     const traces: Exchange[] = [];
     const tracer: Tracer = { record: (e) => traces.push(e) };
-    const result = await client(t, { tracer }).feed(call, { cda, uniqueId: cdaBuilt.uniqueId, visibility: { ...noMask, invisiblePatient: true } });
+    const result = await client(t, { tracer }).feed(call, {
+      cda,
+      uniqueId: cdaBuilt.uniqueId,
+      visibility: { ...noMask, invisiblePatient: true },
+    });
     expect(result.outcome).toBe('created');
     expect(result.uniqueId).toBe(cdaBuilt.uniqueId);
     const r = t.received[0]!;
-    expect(r.exchange.headers!['content-type']).toMatch(/^multipart\/related; boundary=.*type="application\/xop\+xml".*action="urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b"/);
+    expect(r.exchange.headers!['content-type']).toMatch(
+      /^multipart\/related; boundary=.*type="application\/xop\+xml".*action="urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b"/,
+    );
     expect(r.action).toBe(ACTIONS.iti41.request);
     expect(r.envelope).toMatch(/<wsa:MessageID>urn:uuid:[0-9a-f-]{36}<\/wsa:MessageID>/);
     expect(r.envelope).toContain('<wsa:To soap:mustUnderstand="1">https://dmp.test/dmp</wsa:To>');
@@ -93,23 +107,36 @@ describe('XdsDmpClient — ITI-41 feed', () => {
     const sameHash = createHash('sha1').update(cda).digest('hex');
     const registered = (hash: string) => {
       const reg = registeredObjects();
-      const xml = reg.xml.replace(/<rim:Slot name="hash"><rim:ValueList><rim:Value>[0-9a-f]+</, `<rim:Slot name="hash"><rim:ValueList><rim:Value>${hash}<`).split(reg.uniqueId).join(cdaBuilt.uniqueId);
-      return soapEnvelope(`<query:AdhocQueryResponse xmlns:query="${NS.query}" xmlns:rim="${NS.rim}" status="urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success"><rim:RegistryObjectList>${xml}</rim:RegistryObjectList></query:AdhocQueryResponse>`);
+      const xml = reg.xml
+        .replace(/<rim:Slot name="hash"><rim:ValueList><rim:Value>[0-9a-f]+</, `<rim:Slot name="hash"><rim:ValueList><rim:Value>${hash}<`)
+        .split(reg.uniqueId)
+        .join(cdaBuilt.uniqueId);
+      return soapEnvelope(
+        `<query:AdhocQueryResponse xmlns:query="${NS.query}" xmlns:rim="${NS.rim}" status="urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success"><rim:RegistryObjectList>${xml}</rim:RegistryObjectList></query:AdhocQueryResponse>`,
+      );
     };
     const ours = fakeTransport([() => soapReply(failure('XDSDuplicateUniqueIdInRegistry')), () => soapReply(registered(sameHash))]);
     expect((await client(ours).feed(call, { cda, uniqueId: cdaBuilt.uniqueId, visibility: noMask })).outcome).toBe('already');
     expect(ours.received[1]!.envelope).toContain('$XDSDocumentEntryUniqueId');
     const theirs = fakeTransport([() => soapReply(failure('XDSDuplicateUniqueIdInRegistry')), () => soapReply(registered('0'.repeat(40)))]);
-    await expect(client(theirs).feed(call, { cda, uniqueId: cdaBuilt.uniqueId, visibility: noMask })).rejects.toMatchObject({ code: 'CONFLICT', details: { codes: ['XDSDuplicateUniqueIdInRegistry'] } });
+    await expect(client(theirs).feed(call, { cda, uniqueId: cdaBuilt.uniqueId, visibility: noMask })).rejects.toMatchObject({
+      code: 'CONFLICT',
+      details: { codes: ['XDSDuplicateUniqueIdInRegistry'] },
+    });
     // no consultation right: the retry is taken as done
-    const unreadable = fakeTransport([() => soapReply(failure('XDSDuplicateUniqueIdInRegistry')), () => soapReply(failure('DMP_AUTORISATION', 'Accès refusé'))]);
+    const unreadable = fakeTransport([
+      () => soapReply(failure('XDSDuplicateUniqueIdInRegistry')),
+      () => soapReply(failure('DMP_AUTORISATION', 'Accès refusé')),
+    ]);
     expect((await client(unreadable).feed(call, { cda, uniqueId: cdaBuilt.uniqueId, visibility: noMask })).outcome).toBe('already');
   });
 
   it('refuses before sending: uniqueId not the CDA’s, INS not the CDA’s, bris de glace without a reason', async () => {
     const t = fakeTransport([]);
     await expect(client(t).feed(call, { cda, uniqueId: '1.2.3', visibility: noMask })).rejects.toThrow(/ne correspond pas à celui du CDA/);
-    await expect(client(t).feed({ ins: { value: '197022A02077801', oid: TEST_INS.oid } }, { cda, uniqueId: cdaBuilt.uniqueId, visibility: noMask })).rejects.toThrow(/INS du patient ne correspond pas/);
+    await expect(
+      client(t).feed({ ins: { value: '197022A02077801', oid: TEST_INS.oid } }, { cda, uniqueId: cdaBuilt.uniqueId, visibility: noMask }),
+    ).rejects.toThrow(/INS du patient ne correspond pas/);
     await expect(client(t).findDocuments({ ...call, purpose: 'bris_de_glace' }, {})).rejects.toThrow(/bris de glace exige un motif/);
     expect(t.received).toHaveLength(0);
     expect(() => client(t, { url: 'http://dmp.test' })).toThrow(/https:\/\//);
@@ -121,7 +148,11 @@ describe('XdsDmpClient — ITI-41 feed', () => {
     const signer = softwareSigner(issueLeaf(ca, { subject: cardSubject, usage: 'signature' }));
     const t = fakeTransport([() => soapReply(success())]);
     const now = new Date();
-    const result = await client(t, { signer: () => signer, now: () => now }).feed(call, { cda, uniqueId: cdaBuilt.uniqueId, visibility: noMask });
+    const result = await client(t, { signer: () => signer, now: () => now }).feed(call, {
+      cda,
+      uniqueId: cdaBuilt.uniqueId,
+      visibility: noMask,
+    });
     expect(result.outcome).toBe('created');
     expect(signer.signatures).toBe(1);
     const r = t.received[0]!;
@@ -142,9 +173,13 @@ describe('XdsDmpClient — ITI-41 feed', () => {
 
   it('passes registry errors on as French errors with the IHE codes', async () => {
     const t = fakeTransport([() => soapReply(failure('XDSPatientIdDoesNotMatch', 'INS différent'))]);
-    const error = await client(t).feed(call, { cda, uniqueId: cdaBuilt.uniqueId, visibility: noMask }).catch((e: unknown) => e);
+    const error = await client(t)
+      .feed(call, { cda, uniqueId: cdaBuilt.uniqueId, visibility: noMask })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CabinetError);
-    expect((error as CabinetError).message).toBe('Le patient du document ne correspond pas à celui de la soumission. Motif indiqué par le DMP : « INS différent ».');
+    expect((error as CabinetError).message).toBe(
+      'Le patient du document ne correspond pas à celui de la soumission. Motif indiqué par le DMP : « INS différent ».',
+    );
     expect((error as CabinetError).details).toMatchObject({ codes: ['XDSPatientIdDoesNotMatch'], transient: false });
   });
 });
@@ -161,12 +196,20 @@ describe('XdsDmpClient — ITI-18, ITI-43, ITI-57, TD0.2/TD0.3', () => {
     const sets = await c.findSubmissionSets(call, new Date('2026-01-01T00:00:00Z'));
     expect(sets).toHaveLength(2);
     // The submission sets' signature documents are entries too, never shown as the patient's documents.
-    const withSignature = queryResponse(3).replace(/(<rim:ExtrinsicObject [^>]*>(?:(?!<\/rim:ExtrinsicObject>)[\s\S])*?nodeRepresentation=")10(")/, `$1${DMP_CODES.signatureClassCode}$2`);
+    const withSignature = queryResponse(3).replace(
+      /(<rim:ExtrinsicObject [^>]*>(?:(?!<\/rim:ExtrinsicObject>)[\s\S])*?nodeRepresentation=")10(")/,
+      `$1${DMP_CODES.signatureClassCode}$2`,
+    );
     expect(withSignature).toContain(DMP_CODES.signatureClassCode);
     const listed = await client(fakeTransport([() => soapReply(withSignature), () => soapReply(withSignature)])).findDocuments(call, {});
     expect(listed).toHaveLength(2);
     expect(listed.every((d) => d.class?.code !== DMP_CODES.signatureClassCode)).toBe(true);
-    await expect(c.getDocuments(call, Array.from({ length: 21 }, () => 'urn:uuid:00000000-0000-4000-8000-000000000000'))).rejects.toThrow(/Au plus 20/);
+    await expect(
+      c.getDocuments(
+        call,
+        Array.from({ length: 21 }, () => 'urn:uuid:00000000-0000-4000-8000-000000000000'),
+      ),
+    ).rejects.toThrow(/Au plus 20/);
   });
 
   it('retrieves a document from an MTOM answer, and says so when the part is missing', async () => {
@@ -177,7 +220,10 @@ describe('XdsDmpClient — ITI-18, ITI-43, ITI-57, TD0.2/TD0.3', () => {
         ACTIONS.iti43.response,
       );
     const good = buildMtom({ envelope: answer('d1@dmp'), attachments: [{ contentId: 'd1@dmp', contentType: 'text/xml', body: content }] });
-    const broken = buildMtom({ envelope: answer('d2@dmp'), attachments: [{ contentId: 'd1@dmp', contentType: 'text/xml', body: content }] });
+    const broken = buildMtom({
+      envelope: answer('d2@dmp'),
+      attachments: [{ contentId: 'd1@dmp', contentType: 'text/xml', body: content }],
+    });
     const t = fakeTransport([
       () => ({ status: 200, headers: { 'content-type': good.contentType }, body: good.body }),
       () => ({ status: 200, headers: { 'content-type': broken.contentType }, body: broken.body }),
@@ -191,15 +237,24 @@ describe('XdsDmpClient — ITI-18, ITI-43, ITI-57, TD0.2/TD0.3', () => {
     expect(got.content.equals(content)).toBe(true);
     expect(t.received[0]!.action).toBe(ACTIONS.iti43.request);
     expect(t.received[0]!.exchange.headers!['content-type']).toMatch(/^multipart\/related/);
-    await expect(c.retrieve(call, doc)).rejects.toThrow(/Réponse du DMP illisible : Message MTOM invalide : la pièce référencée « d2@dmp » est absente/);
+    await expect(c.retrieve(call, doc)).rejects.toThrow(
+      /Réponse du DMP illisible : Message MTOM invalide : la pièce référencée « d2@dmp » est absente/,
+    );
     await expect(c.retrieve(call, doc)).rejects.toThrow(/frontière \(boundary\) annoncée est absente/);
     await expect(c.retrieve(call, doc)).rejects.toThrow(/boundary absent/);
   });
 
   it('updates status and visibility (ITI-57)', async () => {
     const reg = registeredObjects();
-    const getDocs = soapEnvelope(`<query:AdhocQueryResponse xmlns:query="${NS.query}" xmlns:rim="${NS.rim}" status="urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success"><rim:RegistryObjectList>${reg.xml}</rim:RegistryObjectList></query:AdhocQueryResponse>`);
-    const t = fakeTransport([() => soapReply(success()), () => soapReply(getDocs), () => soapReply(success()), () => soapReply(failure('XDSMetadataVersionError'))]);
+    const getDocs = soapEnvelope(
+      `<query:AdhocQueryResponse xmlns:query="${NS.query}" xmlns:rim="${NS.rim}" status="urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success"><rim:RegistryObjectList>${reg.xml}</rim:RegistryObjectList></query:AdhocQueryResponse>`,
+    );
+    const t = fakeTransport([
+      () => soapReply(success()),
+      () => soapReply(getDocs),
+      () => soapReply(success()),
+      () => soapReply(failure('XDSMetadataVersionError')),
+    ]);
     const c = client(t);
     const entry = { entryUuid: reg.entryUuid, status: 'Approved' } as DmpDocumentEntry;
     await c.setStatus(call, entry, 'Archived');
@@ -212,12 +267,27 @@ describe('XdsDmpClient — ITI-18, ITI-43, ITI-57, TD0.2/TD0.3', () => {
     expect(xsdErrors(update, 'lcm.xsd')).toBe('');
     expect(update).toContain('MASQUE_PS');
     expect(update).toContain('PreviousVersion');
-    await expect(c.setStatus(call, entry, 'Deleted')).rejects.toMatchObject({ code: 'CONFLICT', details: { codes: ['XDSMetadataVersionError'] } });
+    await expect(c.setStatus(call, entry, 'Deleted')).rejects.toMatchObject({
+      code: 'CONFLICT',
+      details: { codes: ['XDSMetadataVersionError'] },
+    });
   });
 
   it('reads TD0.2 / TD0.3 through the access codec, faults in French', async () => {
-    const statusAnswer = soapEnvelope(buildStatusResponse({ state: 'ACTIF', espaceSante: true, authorization: 'VALIDE', medecinTraitant: true, authorizationEnd: '2027-01-01T00:00:00.000Z' }), ACCESS_OPERATIONS.td02.responseAction);
-    const t = fakeTransport([() => soapReply(statusAnswer), () => soapReply(soapEnvelope(buildAccessFault({ code: 'ACCES_INTERDIT', message: 'Le patient a interdit l’accès.' })), 500)]);
+    const statusAnswer = soapEnvelope(
+      buildStatusResponse({
+        state: 'ACTIF',
+        espaceSante: true,
+        authorization: 'VALIDE',
+        medecinTraitant: true,
+        authorizationEnd: '2027-01-01T00:00:00.000Z',
+      }),
+      ACCESS_OPERATIONS.td02.responseAction,
+    );
+    const t = fakeTransport([
+      () => soapReply(statusAnswer),
+      () => soapReply(soapEnvelope(buildAccessFault({ code: 'ACCES_INTERDIT', message: 'Le patient a interdit l’accès.' })), 500),
+    ]);
     const c = client(t);
     expect(await c.status(call)).toMatchObject({ exists: true, authorization: 'VALIDE', medecinTraitant: true, espaceSanteActive: true });
     expect(t.received[0]!.action).toBe(ACCESS_OPERATIONS.td02.action);
@@ -228,7 +298,9 @@ describe('XdsDmpClient — ITI-18, ITI-43, ITI-57, TD0.2/TD0.3', () => {
 
 describe('XdsDmpClient — transport and malformed answers', () => {
   it('maps HTTP errors, non-SOAP bodies, SOAP faults and deadlines to French errors, never a crash', async () => {
-    const fault = soapEnvelope('<s:Fault><s:Code><s:Value>s:Receiver</s:Value></s:Code><s:Reason><s:Text xml:lang="fr">Service en maintenance</s:Text></s:Reason></s:Fault>');
+    const fault = soapEnvelope(
+      '<s:Fault><s:Code><s:Value>s:Receiver</s:Value></s:Code><s:Reason><s:Text xml:lang="fr">Service en maintenance</s:Text></s:Reason></s:Fault>',
+    );
     const t = fakeTransport([
       () => ({ status: 502, headers: { 'content-type': 'text/html' }, body: Buffer.from('<html>Bad gateway</html>') }),
       () => ({ status: 200, headers: { 'content-type': 'text/html' }, body: Buffer.from('<html/>') }),
@@ -241,7 +313,10 @@ describe('XdsDmpClient — transport and malformed answers', () => {
     const c = client(t, { timeoutMs: 200 });
     await expect(c.findDocuments(call, {})).rejects.toThrow('Le DMP est indisponible (HTTP 502) : réessayez plus tard.');
     await expect(c.findDocuments(call, {})).rejects.toThrow('ce n’est pas un message SOAP');
-    await expect(c.findDocuments(call, {})).rejects.toMatchObject({ code: 'UNAVAILABLE', message: 'Le DMP a renvoyé une erreur SOAP : Service en maintenance' });
+    await expect(c.findDocuments(call, {})).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+      message: 'Le DMP a renvoyé une erreur SOAP : Service en maintenance',
+    });
     await expect(c.findDocuments(call, {})).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     await expect(c.findDocuments(call, {})).rejects.toThrow(/XML mal formé/);
     await expect(c.findDocuments(call, {})).rejects.toThrow(/AdhocQueryResponse attendu, RegistryResponse reçu/);

@@ -18,9 +18,24 @@ import { CabinetError } from '../../../shared/contract/outcome.js';
 import type { CodedValue } from '../../../shared/domain/cda/value-sets.js';
 import type { HttpsReply, HttpsTransport } from '../../platform/tls/transport.js';
 import { noTrace, type Tracer } from '../../platform/trace/trace.js';
-import { ACCESS_OPERATIONS, buildAddAuthorizationRequest, buildStatusRequest, MAX_ACCESS_RESPONSE_BYTES, parseStatusResponse } from '../wire/access.js';
+import {
+  ACCESS_OPERATIONS,
+  buildAddAuthorizationRequest,
+  buildStatusRequest,
+  MAX_ACCESS_RESPONSE_BYTES,
+  parseStatusResponse,
+} from '../wire/access.js';
 import type { Signer } from '../../identity/types.js';
-import { buildProvideAndRegister, buildSubmitObjects, CDA_CONTENT_ID, newUuidOid, OID, patientCx, readCdaHeader, type CdaHeader } from '../wire/metadata.js';
+import {
+  buildProvideAndRegister,
+  buildSubmitObjects,
+  CDA_CONTENT_ID,
+  newUuidOid,
+  OID,
+  patientCx,
+  readCdaHeader,
+  type CdaHeader,
+} from '../wire/metadata.js';
 import { buildMtom, parseSoapMessage, type MtomLimits } from '../wire/mtom.js';
 import {
   buildAdhocQuery,
@@ -37,7 +52,17 @@ import { buildRetrieveRequest, readRetrieveResponse } from '../wire/retrieve.js'
 import { SIGNATURE_CONTENT_ID, signSubmissionSet } from '../wire/signature.js';
 import { ACTIONS, ASSOCIATION, DMP_CODES, NS, WSA_ANONYMOUS, XDS_ERRORS, xmlEscape } from '../wire/soap.js';
 import { buildStatusUpdate, buildVisibilityUpdate } from '../wire/update.js';
-import type { DmpCall, DmpClient, DmpDocumentEntry, DmpFeedDocument, DmpFeedResult, DmpFindFilter, DmpStatus, DmpSubmissionSet, DmpVisibility } from './api.js';
+import type {
+  DmpCall,
+  DmpClient,
+  DmpDocumentEntry,
+  DmpFeedDocument,
+  DmpFeedResult,
+  DmpFindFilter,
+  DmpStatus,
+  DmpSubmissionSet,
+  DmpVisibility,
+} from './api.js';
 
 export const DEFAULT_DMP_TIMEOUT_MS = 30_000;
 const MIN_TIMEOUT_MS = 50;
@@ -96,8 +121,10 @@ function asCabinetError(error: unknown): CabinetError {
 }
 
 function httpError(status: number): CabinetError {
-  if (status === 401 || status === 403) return new CabinetError('UNAUTHORIZED', `Le DMP a refusé l’accès (HTTP ${status}) : certificat ou carte non reconnus.`, { status });
-  if (status === 404) return new CabinetError('CONFIG_INVALID', 'Adresse du DMP introuvable (HTTP 404) : vérifiez la configuration.', { status });
+  if (status === 401 || status === 403)
+    return new CabinetError('UNAUTHORIZED', `Le DMP a refusé l’accès (HTTP ${status}) : certificat ou carte non reconnus.`, { status });
+  if (status === 404)
+    return new CabinetError('CONFIG_INVALID', 'Adresse du DMP introuvable (HTTP 404) : vérifiez la configuration.', { status });
   if (status === 413) return new CabinetError('INVALID_REQUEST', 'Le document est trop volumineux pour le DMP (HTTP 413).', { status });
   if (status >= 500) return new CabinetError('UNAVAILABLE', `Le DMP est indisponible (HTTP ${status}) : réessayez plus tard.`, { status });
   return new CabinetError('UNAVAILABLE', `Réponse inattendue du DMP (HTTP ${status}).`, { status });
@@ -154,7 +181,8 @@ export class XdsDmpClient implements DmpClient {
 
   constructor(private readonly options: XdsDmpClientOptions) {
     this.url = checkUrl(options.url);
-    if (!OID.test(options.sourceId)) throw new CabinetError('CONFIG_INVALID', 'L’identifiant de source XDS (OID du logiciel ou de la structure) est invalide.');
+    if (!OID.test(options.sourceId))
+      throw new CabinetError('CONFIG_INVALID', 'L’identifiant de source XDS (OID du logiciel ou de la structure) est invalide.');
     this.transport = options.transport;
     this.tracer = options.tracer ?? noTrace;
     this.timeoutMs = Math.min(MAX_TIMEOUT_MS, Math.max(MIN_TIMEOUT_MS, Math.round(options.timeoutMs ?? DEFAULT_DMP_TIMEOUT_MS)));
@@ -164,18 +192,34 @@ export class XdsDmpClient implements DmpClient {
   // -- TD0.2 / TD0.3 --------------------------------------------------------
 
   async status(call: DmpCall): Promise<DmpStatus> {
-    const reply = await this.exchange({ operation: 'TD0.2', action: ACCESS_OPERATIONS.td02.action, body: buildStatusRequest(call.ins), call, maxResponseBytes: MAX_ACCESS_RESPONSE_BYTES });
+    const reply = await this.exchange({
+      operation: 'TD0.2',
+      action: ACCESS_OPERATIONS.td02.action,
+      body: buildStatusRequest(call.ins),
+      call,
+      maxResponseBytes: MAX_ACCESS_RESPONSE_BYTES,
+    });
     return parseStatusResponse(reply.envelope);
   }
 
   async addAuthorization(call: DmpCall): Promise<DmpStatus> {
-    const reply = await this.exchange({ operation: 'TD0.3', action: ACCESS_OPERATIONS.td03.action, body: buildAddAuthorizationRequest(call.ins, true), call, maxResponseBytes: MAX_ACCESS_RESPONSE_BYTES });
+    const reply = await this.exchange({
+      operation: 'TD0.3',
+      action: ACCESS_OPERATIONS.td03.action,
+      body: buildAddAuthorizationRequest(call.ins, true),
+      call,
+      maxResponseBytes: MAX_ACCESS_RESPONSE_BYTES,
+    });
     return parseStatusResponse(reply.envelope);
   }
 
   // -- ITI-18 ---------------------------------------------------------------
 
-  async findDocuments(call: DmpCall, filter: DmpFindFilter, stream?: { onDocuments(chunk: DmpDocumentEntry[]): void }): Promise<DmpDocumentEntry[]> {
+  async findDocuments(
+    call: DmpCall,
+    filter: DmpFindFilter,
+    stream?: { onDocuments(chunk: DmpDocumentEntry[]): void },
+  ): Promise<DmpDocumentEntry[]> {
     // Streaming: entries handed over as they are read (unconfirmed until this resolves: registry errors are checked at the end).
     const onDocuments = stream
       ? (chunk: DmpDocumentEntry[]) => {
@@ -183,7 +227,9 @@ export class XdsDmpClient implements DmpClient {
           if (kept.length) stream.onDocuments(kept);
         }
       : undefined;
-    return withoutSignatures((await this.query(call, 'ITI-18 FindDocuments', buildFindDocuments(call.ins, filter), false, onDocuments)).documents);
+    return withoutSignatures(
+      (await this.query(call, 'ITI-18 FindDocuments', buildFindDocuments(call.ins, filter), false, onDocuments)).documents,
+    );
   }
 
   /**
@@ -195,7 +241,11 @@ export class XdsDmpClient implements DmpClient {
     const byUuid = new Map(sets.map((set) => [set.entryUuid, set]));
     const missing = sets.filter((set) => set.documentUuids.length === 0).map((set) => set.entryUuid);
     for (let i = 0; i < missing.length; i += MAX_UUIDS_PER_QUERY) {
-      const { associations } = await this.query(call, 'ITI-18 GetAssociations', buildGetAssociations(missing.slice(i, i + MAX_UUIDS_PER_QUERY)));
+      const { associations } = await this.query(
+        call,
+        'ITI-18 GetAssociations',
+        buildGetAssociations(missing.slice(i, i + MAX_UUIDS_PER_QUERY)),
+      );
       for (const association of associations) {
         const set = association.type === ASSOCIATION.hasMember ? byUuid.get(association.source) : undefined;
         if (set && !set.documentUuids.includes(association.target)) set.documentUuids.push(association.target);
@@ -205,11 +255,18 @@ export class XdsDmpClient implements DmpClient {
   }
 
   async getDocuments(call: DmpCall, entryUuids: string[]): Promise<DmpDocumentEntry[]> {
-    if (entryUuids.length > MAX_UUIDS_PER_QUERY) throw new CabinetError('INVALID_REQUEST', `Au plus ${MAX_UUIDS_PER_QUERY} documents par requête DMP.`);
+    if (entryUuids.length > MAX_UUIDS_PER_QUERY)
+      throw new CabinetError('INVALID_REQUEST', `Au plus ${MAX_UUIDS_PER_QUERY} documents par requête DMP.`);
     return withoutSignatures((await this.query(call, 'ITI-18 GetDocuments', buildGetDocuments(entryUuids))).documents);
   }
 
-  private async query(call: DmpCall, operation: string, body: string, raw = false, onDocuments?: (chunk: DmpDocumentEntry[]) => void): Promise<XdsResponse & { envelope: string }> {
+  private async query(
+    call: DmpCall,
+    operation: string,
+    body: string,
+    raw = false,
+    onDocuments?: (chunk: DmpDocumentEntry[]) => void,
+  ): Promise<XdsResponse & { envelope: string }> {
     const reply = await this.exchange({ operation, action: ACTIONS.iti18.request, body, call, maxResponseBytes: MAX_QUERY_RESPONSE_BYTES });
     const response = readXdsResponse(reply.envelope, onDocuments ? { onDocuments } : {});
     this.expectBody(response, 'AdhocQueryResponse');
@@ -221,24 +278,40 @@ export class XdsDmpClient implements DmpClient {
   // -- ITI-43 ---------------------------------------------------------------
 
   async retrieve(call: DmpCall, doc: { uniqueId: string; repositoryUniqueId: string }): Promise<{ mimeType: string; content: Buffer }> {
-    const reply = await this.exchange({ operation: 'ITI-43', action: ACTIONS.iti43.request, body: buildRetrieveRequest([doc]), call, mtom: true, maxResponseBytes: MAX_RETRIEVE_RESPONSE_BYTES });
+    const reply = await this.exchange({
+      operation: 'ITI-43',
+      action: ACTIONS.iti43.request,
+      body: buildRetrieveRequest([doc]),
+      call,
+      mtom: true,
+      maxResponseBytes: MAX_RETRIEVE_RESPONSE_BYTES,
+    });
     const { documents, incomplete } = readRetrieveResponse(reply, MAX_RETRIEVE_RESPONSE_BYTES);
     const found = documents.find((d) => d.uniqueId === doc.uniqueId);
-    if (!found) throw new CabinetError('NOT_FOUND', incomplete ? `Le DMP n’a pas renvoyé le document demandé. ${incomplete}` : 'Le DMP n’a pas renvoyé le document demandé.', { codes: [XDS_ERRORS.missingDocument] });
+    if (!found)
+      throw new CabinetError(
+        'NOT_FOUND',
+        incomplete ? `Le DMP n’a pas renvoyé le document demandé. ${incomplete}` : 'Le DMP n’a pas renvoyé le document demandé.',
+        { codes: [XDS_ERRORS.missingDocument] },
+      );
     return { mimeType: found.mimeType, content: found.content };
   }
 
   // -- ITI-41 ---------------------------------------------------------------
 
   async feed(call: DmpCall, doc: DmpFeedDocument): Promise<DmpFeedResult> {
-    if (doc.cda.length > MAX_FEED_CDA_BYTES) throw new CabinetError('INVALID_REQUEST', 'Le document CDA est trop volumineux pour le DMP (30 Mo au plus).');
+    if (doc.cda.length > MAX_FEED_CDA_BYTES)
+      throw new CabinetError('INVALID_REQUEST', 'Le document CDA est trop volumineux pour le DMP (30 Mo au plus).');
     const header = readCdaHeader(doc.cda);
-    if (header.uniqueId !== doc.uniqueId) throw new CabinetError('INVALID_REQUEST', 'L’identifiant du document ne correspond pas à celui du CDA.');
+    if (header.uniqueId !== doc.uniqueId)
+      throw new CabinetError('INVALID_REQUEST', 'L’identifiant du document ne correspond pas à celui du CDA.');
     const now = this.now();
     const submissionSetUniqueId = newUuidOid();
     const signer = typeof this.options.signer === 'function' ? this.options.signer() : (this.options.signer ?? null);
     // Signed over the CDA's bytes and this submission set's uniqueId, before the metadata that lists the signature.
-    const signature = signer ? signSubmissionSet({ documents: [{ uniqueId: header.uniqueId, content: doc.cda }], submissionSetUniqueId, signer, now }) : null;
+    const signature = signer
+      ? signSubmissionSet({ documents: [{ uniqueId: header.uniqueId, content: doc.cda }], submissionSetUniqueId, signer, now })
+      : null;
     const submission = buildSubmitObjects({
       header,
       cda: doc.cda,
@@ -293,7 +366,9 @@ export class XdsDmpClient implements DmpClient {
     }
     const entry = entries.find((e) => e.uniqueId === uniqueId);
     if (entry?.hash && entry.hash.toLowerCase() !== hash) {
-      throw new CabinetError('CONFLICT', 'Un autre document portant le même identifiant existe déjà dans le DMP.', { codes: [XDS_ERRORS.duplicateUniqueId] });
+      throw new CabinetError('CONFLICT', 'Un autre document portant le même identifiant existe déjà dans le DMP.', {
+        codes: [XDS_ERRORS.duplicateUniqueId],
+      });
     }
   }
 
@@ -315,7 +390,13 @@ export class XdsDmpClient implements DmpClient {
   }
 
   private async update(call: DmpCall, body: string): Promise<void> {
-    const reply = await this.exchange({ operation: 'ITI-57', action: ACTIONS.iti57.request, body, call, maxResponseBytes: MAX_SMALL_RESPONSE_BYTES });
+    const reply = await this.exchange({
+      operation: 'ITI-57',
+      action: ACTIONS.iti57.request,
+      body,
+      call,
+      maxResponseBytes: MAX_SMALL_RESPONSE_BYTES,
+    });
     const response = readXdsResponse(reply.envelope);
     this.expectBody(response, 'RegistryResponse');
     const error = registryError(response);
@@ -344,7 +425,10 @@ export class XdsDmpClient implements DmpClient {
       headers = { 'content-type': built.contentType, accept: 'multipart/related, application/soap+xml' };
       body = built.body;
     } else {
-      headers = { 'content-type': `application/soap+xml; charset=UTF-8; action="${x.action}"`, accept: 'application/soap+xml, multipart/related' };
+      headers = {
+        'content-type': `application/soap+xml; charset=UTF-8; action="${x.action}"`,
+        accept: 'application/soap+xml, multipart/related',
+      };
       body = Buffer.from(envelope, 'utf8');
     }
     const startedAt = this.now();
@@ -364,8 +448,19 @@ export class XdsDmpClient implements DmpClient {
       url: this.url,
       startedAt,
       durationMs: Math.round(performance.now() - started),
-      request: { headers, body: envelope, attachments: (x.attachments ?? []).map((a) => ({ contentId: a.contentId, contentType: a.contentType, size: a.body.length })) },
-      response: reply ? { status: reply.status, headers: reply.headers, body: parsed ? parsed.envelope : `${reply.body.length} octets`, ...(failure ? { erreur: failure.message } : {}) } : { erreur: failure?.message ?? null },
+      request: {
+        headers,
+        body: envelope,
+        attachments: (x.attachments ?? []).map((a) => ({ contentId: a.contentId, contentType: a.contentType, size: a.body.length })),
+      },
+      response: reply
+        ? {
+            status: reply.status,
+            headers: reply.headers,
+            body: parsed ? parsed.envelope : `${reply.body.length} octets`,
+            ...(failure ? { erreur: failure.message } : {}),
+          }
+        : { erreur: failure?.message ?? null },
       outcome: failure ? 'erreur' : 'ok',
     });
     if (failure) throw failure;
@@ -378,7 +473,8 @@ export class XdsDmpClient implements DmpClient {
     const type = Array.isArray(contentType) ? contentType[0] : contentType;
     const soapLike = !!type && /^\s*(application\/soap\+xml|multipart\/related|text\/xml)/i.test(type);
     const success = reply.status >= 200 && reply.status < 300;
-    if (!soapLike || reply.body.length === 0) throw success ? new CabinetError('UNAVAILABLE', 'Réponse du DMP illisible : ce n’est pas un message SOAP.') : httpError(reply.status);
+    if (!soapLike || reply.body.length === 0)
+      throw success ? new CabinetError('UNAVAILABLE', 'Réponse du DMP illisible : ce n’est pas un message SOAP.') : httpError(reply.status);
     const limits: MtomLimits = { maxTotalBytes: maxBytes, maxParts: 32 };
     let message: ReturnType<typeof parseSoapMessage>;
     try {
@@ -400,16 +496,25 @@ export class XdsDmpClient implements DmpClient {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new CabinetError('UNAVAILABLE', `Le DMP n’a pas répondu dans le délai imparti (${this.timeoutMs >= 1000 ? `${Math.round(this.timeoutMs / 1000)} s` : `${this.timeoutMs} ms`}) : réessayez plus tard.`, { cause: 'delai' })),
+        () =>
+          reject(
+            new CabinetError(
+              'UNAVAILABLE',
+              `Le DMP n’a pas répondu dans le délai imparti (${this.timeoutMs >= 1000 ? `${Math.round(this.timeoutMs / 1000)} s` : `${this.timeoutMs} ms`}) : réessayez plus tard.`,
+              { cause: 'delai' },
+            ),
+          ),
         this.timeoutMs,
       );
     });
     try {
       return await Promise.race([
-        this.transport.request({ method: 'POST', url: this.url, headers, body, timeoutMs: this.timeoutMs + 1_000 }).catch((error: unknown) => {
-          const cause = asCabinetError(error);
-          throw new CabinetError(cause.code, `DMP : ${cause.message}`, cause.details);
-        }),
+        this.transport
+          .request({ method: 'POST', url: this.url, headers, body, timeoutMs: this.timeoutMs + 1_000 })
+          .catch((error: unknown) => {
+            const cause = asCabinetError(error);
+            throw new CabinetError(cause.code, `DMP : ${cause.message}`, cause.details);
+          }),
         deadline,
       ]);
     } finally {

@@ -55,9 +55,15 @@ describe('requests (client builds, server reads)', () => {
   it('refuses the wrong element, extra or missing children, stray text and attributes', () => {
     expect(refused('td03', buildStatusRequest(ins))).toBe('REQUETE_INVALIDE');
     expect(refused('td02', `<acc:StatutDmpRequest xmlns:acc="${ACCESS_NS}"/>`)).toBe('REQUETE_INVALIDE');
-    expect(refused('td02', buildStatusRequest(ins).replace('</acc:StatutDmpRequest>', '<acc:X/></acc:StatutDmpRequest>'))).toBe('REQUETE_INVALIDE');
-    expect(refused('td02', buildStatusRequest(ins).replace('</acc:StatutDmpRequest>', 'texte</acc:StatutDmpRequest>'))).toBe('REQUETE_INVALIDE');
-    expect(refused('td02', buildStatusRequest(ins).replace('<acc:StatutDmpRequest ', '<acc:StatutDmpRequest a="1" '))).toBe('REQUETE_INVALIDE');
+    expect(refused('td02', buildStatusRequest(ins).replace('</acc:StatutDmpRequest>', '<acc:X/></acc:StatutDmpRequest>'))).toBe(
+      'REQUETE_INVALIDE',
+    );
+    expect(refused('td02', buildStatusRequest(ins).replace('</acc:StatutDmpRequest>', 'texte</acc:StatutDmpRequest>'))).toBe(
+      'REQUETE_INVALIDE',
+    );
+    expect(refused('td02', buildStatusRequest(ins).replace('<acc:StatutDmpRequest ', '<acc:StatutDmpRequest a="1" '))).toBe(
+      'REQUETE_INVALIDE',
+    );
     expect(refused('td02', buildStatusRequest(ins).replace(`xmlns:acc="${ACCESS_NS}"`, 'xmlns:acc="urn:autre"'))).toBe('REQUETE_INVALIDE');
     expect(refused('td03', buildAddAuthorizationRequest(ins, true).replace('>true<', '>oui<'))).toBe('REQUETE_INVALIDE');
   });
@@ -69,17 +75,57 @@ describe('requests (client builds, server reads)', () => {
 
 describe('responses (server builds, client reads)', () => {
   it('VALIDE with an end date, médecin traitant, Mon espace santé', () => {
-    const xml = envelope(buildStatusResponse({ state: 'ACTIF', espaceSante: true, authorization: 'VALIDE', medecinTraitant: true, authorizationEnd: '2027-01-01T00:00:00.000Z' }));
-    expect(parseStatusResponse(xml)).toEqual({ exists: true, closed: false, espaceSanteActive: true, authorization: 'VALIDE', medecinTraitant: true, authorizationEnd: '2027-01-01T00:00:00.000Z' });
+    const xml = envelope(
+      buildStatusResponse({
+        state: 'ACTIF',
+        espaceSante: true,
+        authorization: 'VALIDE',
+        medecinTraitant: true,
+        authorizationEnd: '2027-01-01T00:00:00.000Z',
+      }),
+    );
+    expect(parseStatusResponse(xml)).toEqual({
+      exists: true,
+      closed: false,
+      espaceSanteActive: true,
+      authorization: 'VALIDE',
+      medecinTraitant: true,
+      authorizationEnd: '2027-01-01T00:00:00.000Z',
+    });
   });
   it('a closed DMP, and no DMP', () => {
-    const closed = envelope(buildStatusResponse({ state: 'FERME', espaceSante: false, authorization: 'NON_EXISTE', medecinTraitant: false, authorizationEnd: null, closing: { date: '2025-01-01', motif: 'DECES' } }));
+    const closed = envelope(
+      buildStatusResponse({
+        state: 'FERME',
+        espaceSante: false,
+        authorization: 'NON_EXISTE',
+        medecinTraitant: false,
+        authorizationEnd: null,
+        closing: { date: '2025-01-01', motif: 'DECES' },
+      }),
+    );
     expect(parseStatusResponse(closed)).toMatchObject({ exists: false, closed: true, authorization: 'NON_EXISTE' });
-    const none = envelope(buildStatusResponse({ state: 'INEXISTANT', espaceSante: false, authorization: 'NON_EXISTE', medecinTraitant: false, authorizationEnd: null }));
+    const none = envelope(
+      buildStatusResponse({
+        state: 'INEXISTANT',
+        espaceSante: false,
+        authorization: 'NON_EXISTE',
+        medecinTraitant: false,
+        authorizationEnd: null,
+      }),
+    );
     expect(parseStatusResponse(none)).toMatchObject({ exists: false, closed: false });
   });
   it('drops the end date unless VALIDE', () => {
-    const xml = envelope(buildStatusResponse({ state: 'ACTIF', espaceSante: true, authorization: 'EXPIRE', medecinTraitant: false, authorizationEnd: '2020-01-01T00:00:00Z' }));
+    const xml = envelope(
+      buildStatusResponse({
+        state: 'ACTIF',
+        espaceSante: true,
+        authorization: 'EXPIRE',
+        medecinTraitant: false,
+        authorizationEnd: '2020-01-01T00:00:00Z',
+      }),
+    );
     expect(parseStatusResponse(xml).authorizationEnd).toBeNull();
   });
   it('a fault becomes a French CabinetError with the subcode', () => {
@@ -99,8 +145,22 @@ describe('responses (server builds, client reads)', () => {
     expect(() => parseStatusResponse('<pas-fini')).toThrow(/illisible/);
     expect(() => parseStatusResponse('<!DOCTYPE x [<!ENTITY a "b">]><x/>')).toThrow(/DTD/);
     expect(() => parseStatusResponse(envelope(''))).toThrow(/vide/);
-    expect(() => parseStatusResponse(envelope(buildStatusResponse({ state: 'ACTIF', espaceSante: true, authorization: 'VALIDE', medecinTraitant: false, authorizationEnd: null }).replace('VALIDE', 'PEUT-ETRE')))).toThrow(/inconnue/);
+    expect(() =>
+      parseStatusResponse(
+        envelope(
+          buildStatusResponse({
+            state: 'ACTIF',
+            espaceSante: true,
+            authorization: 'VALIDE',
+            medecinTraitant: false,
+            authorizationEnd: null,
+          }).replace('VALIDE', 'PEUT-ETRE'),
+        ),
+      ),
+    ).toThrow(/inconnue/);
     expect(() => parseStatusResponse(envelope(`<x>${'a'.repeat(70_000)}</x>`))).toThrow(/volumineuse/);
-    expect(() => parseStatusResponse(`${'<a>'.repeat(5_000)}${'</a>'.repeat(5_000)}`)).toThrow(/illisible \(statut du DMP\) : imbrication de plus de 32 niveaux/);
+    expect(() => parseStatusResponse(`${'<a>'.repeat(5_000)}${'</a>'.repeat(5_000)}`)).toThrow(
+      /illisible \(statut du DMP\) : imbrication de plus de 32 niveaux/,
+    );
   });
 });

@@ -136,14 +136,16 @@ function elements(parent: Element): Element[] {
   const out: Element[] = [];
   for (let node: XmlNode | null = parent.firstChild; node; node = node.nextSibling) {
     if (node.nodeType === 1) out.push(node as Element);
-    else if ((node.nodeType === 3 || node.nodeType === 4) && (node.nodeValue ?? '').trim() !== '') throw new AccessFault('REQUETE_INVALIDE', 'Requête invalide : texte inattendu.');
+    else if ((node.nodeType === 3 || node.nodeType === 4) && (node.nodeValue ?? '').trim() !== '')
+      throw new AccessFault('REQUETE_INVALIDE', 'Requête invalide : texte inattendu.');
   }
   return out;
 }
 
 function leafText(element: Element): string {
   for (let node: XmlNode | null = element.firstChild; node; node = node.nextSibling) {
-    if (node.nodeType === 1) throw new AccessFault('REQUETE_INVALIDE', `Requête invalide : ${element.localName} ne doit contenir que du texte.`);
+    if (node.nodeType === 1)
+      throw new AccessFault('REQUETE_INVALIDE', `Requête invalide : ${element.localName} ne doit contenir que du texte.`);
   }
   return (element.textContent ?? '').trim();
 }
@@ -160,20 +162,25 @@ export function parseAccessRequest(operation: AccessOperation, payload: Element)
   if (payload.attributes.length > 0) {
     for (let i = 0; i < payload.attributes.length; i += 1) {
       const name = payload.attributes.item(i)!.name;
-      if (name !== 'xmlns' && !name.startsWith('xmlns:')) throw new AccessFault('REQUETE_INVALIDE', `Requête invalide : attribut inattendu ${name}.`);
+      if (name !== 'xmlns' && !name.startsWith('xmlns:'))
+        throw new AccessFault('REQUETE_INVALIDE', `Requête invalide : attribut inattendu ${name}.`);
     }
   }
   const children = elements(payload);
   const names = operation === 'td02' ? ['PatientId'] : ['PatientId', 'Consentement'];
   if (children.length !== names.length || children.some((c, i) => c.namespaceURI !== ACCESS_NS || c.localName !== names[i])) {
-    throw new AccessFault('REQUETE_INVALIDE', `Requête invalide : ${expected} doit contenir ${names.map((n) => `acc:${n}`).join(', ')} dans cet ordre.`);
+    throw new AccessFault(
+      'REQUETE_INVALIDE',
+      `Requête invalide : ${expected} doit contenir ${names.map((n) => `acc:${n}`).join(', ')} dans cet ordre.`,
+    );
   }
   const cx = leafText(children[0]!);
   const ins = insFromCx(cx);
   if (!ins) throw new AccessFault('INS_INVALIDE', `${ACCESS_FAULTS.INS_INVALIDE} Reçu : ${cx.slice(0, 60)}.`);
   if (operation === 'td02') return { operation, ins };
   const consent = leafText(children[1]!);
-  if (consent !== 'true' && consent !== 'false') throw new AccessFault('REQUETE_INVALIDE', 'Requête invalide : Consentement vaut true ou false.');
+  if (consent !== 'true' && consent !== 'false')
+    throw new AccessFault('REQUETE_INVALIDE', 'Requête invalide : Consentement vaut true ou false.');
   return { operation, ins, consent: consent === 'true' };
 }
 
@@ -203,7 +210,13 @@ export function buildAccessFault(fault: AccessFault | { code: AccessFaultCode; m
 
 function parseXml(xml: string): Element {
   // Size, depth, time, no DTD: checked by the bounded reader before the DOM sees the text.
-  precheckXml(xml, { label: 'Réponse du DMP', maxBytes: MAX_ACCESS_RESPONSE_BYTES, maxDepth: 32, deadlineMs: 2_000, refuse: (message, reason) => unreadable(reason === 'taille' ? 'réponse trop volumineuse' : message) });
+  precheckXml(xml, {
+    label: 'Réponse du DMP',
+    maxBytes: MAX_ACCESS_RESPONSE_BYTES,
+    maxDepth: 32,
+    deadlineMs: 2_000,
+    refuse: (message, reason) => unreadable(reason === 'taille' ? 'réponse trop volumineuse' : message),
+  });
   let root: Element | null;
   try {
     root = new DOMParser({
@@ -247,13 +260,23 @@ export function accessFaultError(fault: Element): CabinetError {
   const text = reasonEl ? (child(reasonEl, SOAP12_ENV_NS, 'Text')?.textContent ?? '').trim().slice(0, 500) : '';
   const local = value.includes(':') ? value.slice(value.indexOf(':') + 1) : value;
   const known = (Object.keys(ACCESS_FAULTS) as AccessFaultCode[]).find((k) => k === local);
-  const cabinetCode = known === 'ACCES_INTERDIT' || known === 'VIHF_INVALIDE' ? 'UNAUTHORIZED' : known === 'DMP_INEXISTANT' || known === 'DMP_FERME' || known === 'CONSENTEMENT_ABSENT' ? 'CONFLICT' : 'INVALID_REQUEST';
-  return new CabinetError(known ? cabinetCode : 'UNAVAILABLE', `Le DMP a refusé la demande : ${text || (known ? ACCESS_FAULTS[known] : 'erreur sans explication')}`, { code: local || null });
+  const cabinetCode =
+    known === 'ACCES_INTERDIT' || known === 'VIHF_INVALIDE'
+      ? 'UNAUTHORIZED'
+      : known === 'DMP_INEXISTANT' || known === 'DMP_FERME' || known === 'CONSENTEMENT_ABSENT'
+        ? 'CONFLICT'
+        : 'INVALID_REQUEST';
+  return new CabinetError(
+    known ? cabinetCode : 'UNAVAILABLE',
+    `Le DMP a refusé la demande : ${text || (known ? ACCESS_FAULTS[known] : 'erreur sans explication')}`,
+    { code: local || null },
+  );
 }
 
 /** Reads a `StatutDmpResponse` element into the wire answer (throws CabinetError UNAVAILABLE when malformed). */
 export function readStatusResponse(element: Element): AccessAnswer {
-  if (element.namespaceURI !== ACCESS_NS || element.localName !== 'StatutDmpResponse') throw unreadable(`élément ${element.localName ?? '?'} inattendu`);
+  if (element.namespaceURI !== ACCESS_NS || element.localName !== 'StatutDmpResponse')
+    throw unreadable(`élément ${element.localName ?? '?'} inattendu`);
   const dmp = child(element, ACCESS_NS, 'Dmp');
   const auth = child(element, ACCESS_NS, 'Autorisation');
   if (!dmp || !auth) throw unreadable('Dmp ou Autorisation absent');
@@ -261,7 +284,8 @@ export function readStatusResponse(element: Element): AccessAnswer {
   const espace = BOOLEAN[dmp.getAttribute('espaceSante') ?? ''];
   const authorization = auth.getAttribute('statut') as DmpAuthorization;
   const medecinTraitant = BOOLEAN[auth.getAttribute('medecinTraitant') ?? ''];
-  if (!STATES.includes(state) || espace === undefined || !AUTHORIZATIONS.includes(authorization) || medecinTraitant === undefined) throw unreadable('valeur inconnue');
+  if (!STATES.includes(state) || espace === undefined || !AUTHORIZATIONS.includes(authorization) || medecinTraitant === undefined)
+    throw unreadable('valeur inconnue');
   const endRaw = auth.getAttribute('fin');
   const end = endRaw && !Number.isNaN(new Date(endRaw).getTime()) ? new Date(endRaw).toISOString() : null;
   const closingEl = child(element, ACCESS_NS, 'Fermeture');

@@ -13,14 +13,28 @@ export const TEST_INS = { value: '297022A02077878', oid: '1.2.250.1.213.1.4.8' }
 export const REPOSITORY_ID = '1.2.250.1.213.4.1.1.1';
 
 /** One registered submission (RegistryPackage + ExtrinsicObject + HasMember), registry-style (status, lid, version, repository). */
-export function registeredObjects(options: { status?: string; masquePs?: boolean } = {}): { xml: string; entryUuid: string; submissionSetUuid: string; uniqueId: string } {
+export function registeredObjects(options: { status?: string; masquePs?: boolean } = {}): {
+  xml: string;
+  entryUuid: string;
+  submissionSetUuid: string;
+  uniqueId: string;
+} {
   const built = buildCdaN1(input({ serviceEvent: { start: new Date('2026-03-02T09:00:00Z') } }));
   const cda = Buffer.from(built.xml);
   const header = readCdaHeader(cda);
-  const sub = buildSubmitObjects({ header, cda, ins: TEST_INS, visibility: { masquePs: options.masquePs ?? false, invisiblePatient: false, invisibleRepresentants: false }, sourceId: '1.2.250.1.999.1', now: new Date('2026-03-02T11:00:00Z') });
+  const sub = buildSubmitObjects({
+    header,
+    cda,
+    ins: TEST_INS,
+    visibility: { masquePs: options.masquePs ?? false, invisiblePatient: false, invisibleRepresentants: false },
+    sourceId: '1.2.250.1.999.1',
+    now: new Date('2026-03-02T11:00:00Z'),
+  });
   const status = options.status ?? STATUS.Approved;
   const lid = `urn:uuid:${randomUUID()}`;
-  let xml = sub.xml.replace(/^<lcm:SubmitObjectsRequest[^>]*><rim:RegistryObjectList>/, '').replace(/<\/rim:RegistryObjectList><\/lcm:SubmitObjectsRequest>$/, '');
+  let xml = sub.xml
+    .replace(/^<lcm:SubmitObjectsRequest[^>]*><rim:RegistryObjectList>/, '')
+    .replace(/<\/rim:RegistryObjectList><\/lcm:SubmitObjectsRequest>$/, '');
   xml = xml.replace(
     /<rim:ExtrinsicObject ([^>]*)>/,
     `<rim:ExtrinsicObject $1 status="${status}" lid="${lid}"><rim:Slot name="repositoryUniqueId"><rim:ValueList><rim:Value>${REPOSITORY_ID}</rim:Value></rim:ValueList></rim:Slot>`,

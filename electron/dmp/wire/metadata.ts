@@ -257,7 +257,8 @@ export function readCdaHeader(cda: Buffer | string): CdaHeader {
     { xmlns: true },
   );
   // Only the header is decoded and parsed: the body (the PDF in base64) is never read.
-  for (let i = 0; i < cda.length && !done; i += HEADER_STEP) reader.write(typeof cda === 'string' ? cda.slice(i, i + HEADER_STEP) : cda.subarray(i, i + HEADER_STEP));
+  for (let i = 0; i < cda.length && !done; i += HEADER_STEP)
+    reader.write(typeof cda === 'string' ? cda.slice(i, i + HEADER_STEP) : cda.subarray(i, i + HEADER_STEP));
   reader.close();
   if (!rootSeen) refuse('Le document n’est pas un CDA R2 (ClinicalDocument).');
   if (!h.id) refuse('Le CDA n’a pas d’identifiant (id@root).');
@@ -312,13 +313,18 @@ export function confidentialityCodes(level: CodedValue, visibility: DmpVisibilit
   const v = (code: string, displayName: string): CodedValue => ({ code, codeSystem: DMP_CODES.visibilityScheme, displayName });
   if (visibility.masquePs) out.push(v(DMP_CODES.masquePs, 'Document masqué aux professionnels de santé'));
   if (visibility.invisiblePatient) out.push(v(DMP_CODES.invisiblePatient, 'Document non visible par le patient'));
-  if (visibility.invisibleRepresentants) out.push(v(DMP_CODES.invisibleRepresentants, 'Document non visible par les représentants légaux du patient'));
+  if (visibility.invisibleRepresentants)
+    out.push(v(DMP_CODES.invisibleRepresentants, 'Document non visible par les représentants légaux du patient'));
   return out;
 }
 
 export function visibilityFromCodes(codes: { code: string; codeSystem: string }[]): DmpVisibility {
   const has = (c: string) => codes.some((x) => x.code === c && x.codeSystem === DMP_CODES.visibilityScheme);
-  return { masquePs: has(DMP_CODES.masquePs), invisiblePatient: has(DMP_CODES.invisiblePatient), invisibleRepresentants: has(DMP_CODES.invisibleRepresentants) };
+  return {
+    masquePs: has(DMP_CODES.masquePs),
+    invisiblePatient: has(DMP_CODES.invisiblePatient),
+    invisibleRepresentants: has(DMP_CODES.invisibleRepresentants),
+  };
 }
 
 export function classCodeFor(type: CodedValue): CodedValue {
@@ -332,7 +338,8 @@ export function classCodeFor(type: CodedValue): CodedValue {
 
 const slot = (name: string, values: string[]): string =>
   `<rim:Slot name="${xmlEscape(name)}"><rim:ValueList>${values.map((v) => `<rim:Value>${xmlEscape(v)}</rim:Value>`).join('')}</rim:ValueList></rim:Slot>`;
-const nameEl = (value: string): string => `<rim:Name><rim:LocalizedString xml:lang="fr-FR" charset="UTF-8" value="${xmlEscape(value)}"/></rim:Name>`;
+const nameEl = (value: string): string =>
+  `<rim:Name><rim:LocalizedString xml:lang="fr-FR" charset="UTF-8" value="${xmlEscape(value)}"/></rim:Name>`;
 
 function classification(scheme: string, object: string, value: CodedValue): string {
   return (
@@ -404,7 +411,11 @@ export const SIGNATURE_CODES = {
   title: 'Source',
 } as const;
 
-export const DEFAULT_CONTENT_TYPE: CodedValue = { code: '07', codeSystem: DMP_CODES.contentTypeScheme, displayName: 'Consultation externe' };
+export const DEFAULT_CONTENT_TYPE: CodedValue = {
+  code: '07',
+  codeSystem: DMP_CODES.contentTypeScheme,
+  displayName: 'Consultation externe',
+};
 
 export function newUuidOid(): string {
   return `2.25.${BigInt(`0x${randomUUID().replace(/-/g, '')}`).toString()}`;
@@ -426,7 +437,8 @@ export function buildSubmitObjects(input: SubmissionInput): BuiltSubmission {
   const size = input.cda.length;
   const cx = patientCx(input.ins);
   const pid: string[] = [`PID-3|${cx}`];
-  if (hd.patient.family) pid.push(`PID-5|${hd.patient.family.replace(/[|^~\\&]/g, ' ')}^${(hd.patient.given ?? '').replace(/[|^~\\&]/g, ' ')}^^^^^L`);
+  if (hd.patient.family)
+    pid.push(`PID-5|${hd.patient.family.replace(/[|^~\\&]/g, ' ')}^${(hd.patient.given ?? '').replace(/[|^~\\&]/g, ' ')}^^^^^L`);
   if (hd.patient.birthTime) pid.push(`PID-7|${hd.patient.birthTime}`);
   if (hd.patient.gender) pid.push(`PID-8|${hd.patient.gender}`);
   const creation = xdsTime(new Date(hd.effectiveTime));
@@ -448,13 +460,25 @@ export function buildSubmitObjects(input: SubmissionInput): BuiltSubmission {
       .map((c) => classification(SCHEME.docConfidentialityCode, docId, c))
       .join('') +
     classification(SCHEME.docFormatCode, docId, FORMAT_CODE_PDF) +
-    (hd.healthcareFacilityType ? classification(SCHEME.docHealthcareFacilityTypeCode, docId, hd.healthcareFacilityType) : refuse('Le CDA n’indique pas le type de lieu de soins (healthCareFacility/code).')) +
-    (hd.practiceSetting ? classification(SCHEME.docPracticeSettingCode, docId, hd.practiceSetting) : refuse('Le CDA n’indique pas le cadre d’exercice (standardIndustryClassCode).')) +
+    (hd.healthcareFacilityType
+      ? classification(SCHEME.docHealthcareFacilityTypeCode, docId, hd.healthcareFacilityType)
+      : refuse('Le CDA n’indique pas le type de lieu de soins (healthCareFacility/code).')) +
+    (hd.practiceSetting
+      ? classification(SCHEME.docPracticeSettingCode, docId, hd.practiceSetting)
+      : refuse('Le CDA n’indique pas le cadre d’exercice (standardIndustryClassCode).')) +
     classification(SCHEME.docTypeCode, docId, hd.type) +
     externalId(EXTERNAL_ID.docPatientId, docId, cx) +
     externalId(EXTERNAL_ID.docUniqueId, docId, hd.uniqueId) +
     '</rim:ExtrinsicObject>';
-  const ss = buildSubmissionSet({ id: ssId, uniqueId: ssUniqueId, sourceId: input.sourceId, patientCx: cx, author: hd.author, contentType: input.contentType, now });
+  const ss = buildSubmissionSet({
+    id: ssId,
+    uniqueId: ssUniqueId,
+    sourceId: input.sourceId,
+    patientCx: cx,
+    author: hd.author,
+    contentType: input.contentType,
+    now,
+  });
   const hasMember =
     `<rim:Association id="${urnUuid(randomUUID())}" associationType="${ASSOCIATION.hasMember}" sourceObject="${ssId}" targetObject="${docId}">` +
     slot('SubmissionSetStatus', ['Original']) +
@@ -484,7 +508,15 @@ export function buildSubmitObjects(input: SubmissionInput): BuiltSubmission {
     `<lcm:SubmitObjectsRequest xmlns:lcm="${NS.lcm}" xmlns:rim="${NS.rim}">` +
     `<rim:RegistryObjectList>${doc}${ss}${hasMember}${rplc}${signature}</rim:RegistryObjectList>` +
     '</lcm:SubmitObjectsRequest>';
-  return { xml, documentEntryId: docId, submissionSetId: ssId, submissionSetUniqueId: ssUniqueId, hash, size, ...(signatureEntryId ? { signatureEntryId } : {}) };
+  return {
+    xml,
+    documentEntryId: docId,
+    submissionSetId: ssId,
+    submissionSetUniqueId: ssUniqueId,
+    hash,
+    size,
+    ...(signatureEntryId ? { signatureEntryId } : {}),
+  };
 }
 
 /** The signature document's ExtrinsicObject, HasMember SS → it, and `signs` it → SS (IHE DSG). */
@@ -558,12 +590,18 @@ export const CDA_CONTENT_ID = 'cda-1@cabinet';
  * ITI-41 body: `xdsb:ProvideAndRegisterDocumentSetRequest` with the CDA as an
  * `xop:Include` (and, when signed, the signature document as a second one).
  */
-export function buildProvideAndRegister(submission: BuiltSubmission, contentId = CDA_CONTENT_ID, signatureContentId = SIGNATURE_CONTENT_ID): string {
+export function buildProvideAndRegister(
+  submission: BuiltSubmission,
+  contentId = CDA_CONTENT_ID,
+  signatureContentId = SIGNATURE_CONTENT_ID,
+): string {
   return (
     `<xdsb:ProvideAndRegisterDocumentSetRequest xmlns:xdsb="${NS.xdsb}">` +
     submission.xml +
     `<xdsb:Document id="${submission.documentEntryId}">${xopInclude(contentId)}</xdsb:Document>` +
-    (submission.signatureEntryId ? `<xdsb:Document id="${submission.signatureEntryId}">${xopInclude(signatureContentId)}</xdsb:Document>` : '') +
+    (submission.signatureEntryId
+      ? `<xdsb:Document id="${submission.signatureEntryId}">${xopInclude(signatureContentId)}</xdsb:Document>`
+      : '') +
     '</xdsb:ProvideAndRegisterDocumentSetRequest>'
   );
 }

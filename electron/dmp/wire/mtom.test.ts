@@ -67,25 +67,43 @@ describe('MTOM codec', () => {
   });
 
   it('refuses a missing or wrong boundary, a truncated message, a missing part, too many parts, too large a body', () => {
-    const built = buildMtom({ envelope: envelope('a@c'), attachments: [{ contentId: 'a@c', contentType: 'application/pdf', body: Buffer.from('%PDF-') }] });
+    const built = buildMtom({
+      envelope: envelope('a@c'),
+      attachments: [{ contentId: 'a@c', contentType: 'application/pdf', body: Buffer.from('%PDF-') }],
+    });
     expectMtomError(() => parseMtom('multipart/related; type="application/xop+xml"', built.body), /boundary absent/);
     expectMtomError(() => parseMtom('multipart/related; boundary="autre"', built.body), /frontière \(boundary\) annoncée est absente/);
     expectMtomError(() => parseMtom('multipart/related; boundary="unterminated', built.body), /guillemet non fermé/);
     expectMtomError(() => parseMtom(built.contentType, built.body.subarray(0, built.body.length - 20)), /tronqué/);
     expectMtomError(() => parseMtom('application/soap+xml', built.body), /au lieu de multipart\/related/);
-    const missing = buildMtom({ envelope: envelope('b@c'), attachments: [{ contentId: 'a@c', contentType: 'application/pdf', body: Buffer.from('x') }] });
+    const missing = buildMtom({
+      envelope: envelope('b@c'),
+      attachments: [{ contentId: 'a@c', contentType: 'application/pdf', body: Buffer.from('x') }],
+    });
     expectMtomError(() => parseMtom(missing.contentType, missing.body), /pièce référencée « b@c » est absente/);
-    expectMtomError(() => parseMtom(built.contentType, built.body, { maxTotalBytes: 100, maxParts: 10 }), /au-delà de la limite de 100 octets/);
+    expectMtomError(
+      () => parseMtom(built.contentType, built.body, { maxTotalBytes: 100, maxParts: 10 }),
+      /au-delà de la limite de 100 octets/,
+    );
     const many = buildMtom({
       envelope: '<e/>',
       attachments: Array.from({ length: 5 }, (_, i) => ({ contentId: `p${i}@c`, contentType: 'text/plain', body: Buffer.from('x') })),
     });
     expectMtomError(() => parseMtom(many.contentType, many.body, { maxTotalBytes: 1e6, maxParts: 3 }), /plus de 3 pièces/);
-    expectMtomError(() => parseMtom(built.contentType.replace(/start="[^"]*"/, 'start="<nope>"'), built.body), /pièce racine « nope » absente/);
+    expectMtomError(
+      () => parseMtom(built.contentType.replace(/start="[^"]*"/, 'start="<nope>"'), built.body),
+      /pièce racine « nope » absente/,
+    );
   });
 
   it('refuses garbage without crashing', () => {
-    const samples = [Buffer.alloc(0), Buffer.from('--b'), Buffer.from('--b\r\n'), Buffer.from('--b\r\nno-colon\r\n\r\nx\r\n--b--'), Buffer.from('--bXX')];
+    const samples = [
+      Buffer.alloc(0),
+      Buffer.from('--b'),
+      Buffer.from('--b\r\n'),
+      Buffer.from('--b\r\nno-colon\r\n\r\nx\r\n--b--'),
+      Buffer.from('--bXX'),
+    ];
     for (const s of samples) {
       expect(() => parseMtom('multipart/related; boundary=b', s)).toThrow(CabinetError);
     }
@@ -102,9 +120,21 @@ describe('MTOM codec', () => {
   });
 
   it('refuses duplicate or unsafe Content-IDs when building', () => {
-    expect(() => buildMtom({ envelope: '<e/>', attachments: [{ contentId: 'a@c', contentType: 'x/y', body: Buffer.alloc(1) }, { contentId: 'a@c', contentType: 'x/y', body: Buffer.alloc(1) }] })).toThrow(/en double/);
-    expect(() => buildMtom({ envelope: '<e/>', attachments: [{ contentId: 'a>\r\nX: y', contentType: 'x/y', body: Buffer.alloc(1) }] })).toThrow(/Content-ID/);
-    expect(() => buildMtom({ envelope: '<e/>', attachments: [{ contentId: 'a@c', contentType: 'x/y\r\nX: y', body: Buffer.alloc(1) }] })).toThrow(/type de contenu/);
+    expect(() =>
+      buildMtom({
+        envelope: '<e/>',
+        attachments: [
+          { contentId: 'a@c', contentType: 'x/y', body: Buffer.alloc(1) },
+          { contentId: 'a@c', contentType: 'x/y', body: Buffer.alloc(1) },
+        ],
+      }),
+    ).toThrow(/en double/);
+    expect(() =>
+      buildMtom({ envelope: '<e/>', attachments: [{ contentId: 'a>\r\nX: y', contentType: 'x/y', body: Buffer.alloc(1) }] }),
+    ).toThrow(/Content-ID/);
+    expect(() =>
+      buildMtom({ envelope: '<e/>', attachments: [{ contentId: 'a@c', contentType: 'x/y\r\nX: y', body: Buffer.alloc(1) }] }),
+    ).toThrow(/type de contenu/);
   });
 
   it('parses plain SOAP and MTOM alike with parseSoapMessage', () => {

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { CabinetError } from '../../../shared/contract/outcome.js';
 import { queryResponse, registeredObjects, REPOSITORY_ID, soapEnvelope, TEST_INS } from './fixtures.test-support.js';
-import { buildFindDocuments, buildFindSubmissionSets, buildGetAssociations, buildGetDocuments, buildGetDocumentsAndAssociations, readXdsResponse, registryError } from './query.js';
+import {
+  buildFindDocuments,
+  buildFindSubmissionSets,
+  buildGetAssociations,
+  buildGetDocuments,
+  buildGetDocumentsAndAssociations,
+  readXdsResponse,
+  registryError,
+} from './query.js';
 import { ASSOCIATION, NS, STATUS, STORED_QUERY } from './soap.js';
 import { xsdErrors } from './xsd.test-support.js';
 
@@ -20,7 +28,9 @@ describe('ITI-18 requests', () => {
     });
     expect(xsdErrors(xml, 'query.xsd')).toBe('');
     expect(xml).toContain(`<rim:AdhocQuery id="${STORED_QUERY.FindDocuments}">`);
-    expect(xml).toContain('<rim:Slot name="$XDSDocumentEntryPatientId"><rim:ValueList><rim:Value>&apos;297022A02077878^^^&amp;1.2.250.1.213.1.4.8&amp;ISO^NH&apos;</rim:Value>');
+    expect(xml).toContain(
+      '<rim:Slot name="$XDSDocumentEntryPatientId"><rim:ValueList><rim:Value>&apos;297022A02077878^^^&amp;1.2.250.1.213.1.4.8&amp;ISO^NH&apos;</rim:Value>',
+    );
     expect(xml).toContain(`&apos;${STATUS.Archived}&apos;)`);
     expect(xml).toContain('(&apos;11488-4^^2.16.840.1.113883.6.1&apos;,&apos;PRESC-INF^^1.2.250.1.213.1.1.4.12&apos;)');
     expect(xml).toContain('<rim:Slot name="$XDSDocumentEntryCreationTimeFrom"><rim:ValueList><rim:Value>20240101000000</rim:Value>');
@@ -85,13 +95,22 @@ describe('ITI-18 answers (streaming)', () => {
     expect(d.serviceStart).toBe('2026-03-02T09:00:00.000Z');
     expect(d.serviceStop).toBeNull();
     expect(d.submissionTime).toBe('2026-03-02T11:00:00.000Z');
-    expect(d.authors).toEqual([{ name: 'Marie MARTIN', idNat: '899701000012', specialty: 'G15_10/SM26', institution: 'Cabinet du Dr Martin' }]);
+    expect(d.authors).toEqual([
+      { name: 'Marie MARTIN', idNat: '899701000012', specialty: 'G15_10/SM26', institution: 'Cabinet du Dr Martin' },
+    ]);
     expect(d.size).toBeGreaterThan(1000);
     expect(d.hash).toMatch(/^[0-9a-f]{40}$/);
     expect(d.logicalId).toMatch(/^urn:uuid:/);
     expect(d.version).toBe('1');
     expect(d.replaces).toBe(rplcTarget);
-    expect(res.submissionSets).toEqual([{ entryUuid: reg.submissionSetUuid, uniqueId: expect.stringMatching(/^2\.25\./), submissionTime: '2026-03-02T11:00:00.000Z', documentUuids: [reg.entryUuid] }]);
+    expect(res.submissionSets).toEqual([
+      {
+        entryUuid: reg.submissionSetUuid,
+        uniqueId: expect.stringMatching(/^2\.25\./),
+        submissionTime: '2026-03-02T11:00:00.000Z',
+        documentUuids: [reg.entryUuid],
+      },
+    ]);
   });
 
   it('reads 2,000 entries (~15 MB)', () => {
@@ -116,13 +135,29 @@ describe('ITI-18 answers (streaming)', () => {
     const err = registryError(res)!;
     expect(err).toBeInstanceOf(CabinetError);
     expect(err.code).toBe('CONFLICT');
-    expect(err.message).toBe('La recherche renvoie trop de documents : précisez les critères. Motif indiqué par le DMP : « Plus de 1000 documents ».');
+    expect(err.message).toBe(
+      'La recherche renvoie trop de documents : précisez les critères. Motif indiqué par le DMP : « Plus de 1000 documents ».',
+    );
     expect((err.details as { codes: string[] }).codes).toEqual(['XDSTooManyResults']);
-    const busy = readXdsResponse(soapEnvelope(`<rs:RegistryResponse xmlns:rs="${NS.rs}" status="urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Failure"><rs:RegistryErrorList><rs:RegistryError errorCode="XDSRegistryBusy" codeContext="" severity="urn:oasis:names:tc:ebxml-regrep:ErrorSeverityType:Error"/></rs:RegistryErrorList></rs:RegistryResponse>`));
+    const busy = readXdsResponse(
+      soapEnvelope(
+        `<rs:RegistryResponse xmlns:rs="${NS.rs}" status="urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Failure"><rs:RegistryErrorList><rs:RegistryError errorCode="XDSRegistryBusy" codeContext="" severity="urn:oasis:names:tc:ebxml-regrep:ErrorSeverityType:Error"/></rs:RegistryErrorList></rs:RegistryResponse>`,
+      ),
+    );
     expect(registryError(busy)!.details).toMatchObject({ codes: ['XDSRegistryBusy'], transient: true });
-    const unknown = readXdsResponse(soapEnvelope(`<rs:RegistryResponse xmlns:rs="${NS.rs}" status="urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Failure"><rs:RegistryErrorList><rs:RegistryError errorCode="DMP_0042" codeContext="Accès refusé" severity="urn:oasis:names:tc:ebxml-regrep:ErrorSeverityType:Error"/></rs:RegistryErrorList></rs:RegistryResponse>`));
-    expect(registryError(unknown)!.message).toBe('Le DMP a refusé la demande (code DMP_0042). Motif indiqué par le DMP : « Accès refusé ».');
-    const warningsOnly = readXdsResponse(soapEnvelope(`<rs:RegistryResponse xmlns:rs="${NS.rs}" status="urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success"><rs:RegistryErrorList><rs:RegistryError errorCode="W" codeContext="" severity="urn:oasis:names:tc:ebxml-regrep:ErrorSeverityType:Warning"/></rs:RegistryErrorList></rs:RegistryResponse>`));
+    const unknown = readXdsResponse(
+      soapEnvelope(
+        `<rs:RegistryResponse xmlns:rs="${NS.rs}" status="urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Failure"><rs:RegistryErrorList><rs:RegistryError errorCode="DMP_0042" codeContext="Accès refusé" severity="urn:oasis:names:tc:ebxml-regrep:ErrorSeverityType:Error"/></rs:RegistryErrorList></rs:RegistryResponse>`,
+      ),
+    );
+    expect(registryError(unknown)!.message).toBe(
+      'Le DMP a refusé la demande (code DMP_0042). Motif indiqué par le DMP : « Accès refusé ».',
+    );
+    const warningsOnly = readXdsResponse(
+      soapEnvelope(
+        `<rs:RegistryResponse xmlns:rs="${NS.rs}" status="urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success"><rs:RegistryErrorList><rs:RegistryError errorCode="W" codeContext="" severity="urn:oasis:names:tc:ebxml-regrep:ErrorSeverityType:Warning"/></rs:RegistryErrorList></rs:RegistryResponse>`,
+      ),
+    );
     expect(registryError(warningsOnly)).toBeNull();
   });
 
@@ -142,8 +177,18 @@ describe('ITI-18 answers (streaming)', () => {
       [`<s:Envelope xmlns:s="${NS.soap}"><s:Header/></s:Envelope>`, /corps SOAP absent/],
       [`<s:Envelope xmlns:s="${NS.soap}"><s:Body><a>`, /mal formé/],
       [`<!DOCTYPE s [<!ENTITY x "y">]><s:Envelope xmlns:s="${NS.soap}"/>`, /DTD/],
-      [soapEnvelope(`<q:AdhocQueryResponse xmlns:q="${NS.query}" xmlns:rim="${NS.rim}"><rim:RegistryObjectList><rim:ExtrinsicObject id="x" status="urn:bad:Foo"/></rim:RegistryObjectList></q:AdhocQueryResponse>`), /statut de document/],
-      [soapEnvelope(`<q:AdhocQueryResponse xmlns:q="${NS.query}" xmlns:rim="${NS.rim}"><rim:RegistryObjectList><rim:ExtrinsicObject id="x"/></rim:RegistryObjectList></q:AdhocQueryResponse>`), /sans uniqueId/],
+      [
+        soapEnvelope(
+          `<q:AdhocQueryResponse xmlns:q="${NS.query}" xmlns:rim="${NS.rim}"><rim:RegistryObjectList><rim:ExtrinsicObject id="x" status="urn:bad:Foo"/></rim:RegistryObjectList></q:AdhocQueryResponse>`,
+        ),
+        /statut de document/,
+      ],
+      [
+        soapEnvelope(
+          `<q:AdhocQueryResponse xmlns:q="${NS.query}" xmlns:rim="${NS.rim}"><rim:RegistryObjectList><rim:ExtrinsicObject id="x"/></rim:RegistryObjectList></q:AdhocQueryResponse>`,
+        ),
+        /sans uniqueId/,
+      ],
     ];
     for (const [xml, msg] of cases) {
       let error: unknown;

@@ -21,7 +21,19 @@ import { INS_VALUE_PATTERN } from '../../../shared/domain/ins/matricule.js';
 import type { Coded, DmpAvailability, DmpDocumentEntry, DmpFindFilter, DmpIns, DmpSubmissionSet } from '../client/api.js';
 import { readXml } from '../../platform/xml/bounded.js';
 import { visibilityFromCodes } from './metadata.js';
-import { ASSOCIATION, ERROR_SEVERITY, EXTERNAL_ID, NS, SCHEME, STATUS, STORED_QUERY, parseXdsTime, xdsTime, xmlEscape, type StoredQueryName } from './soap.js';
+import {
+  ASSOCIATION,
+  ERROR_SEVERITY,
+  EXTERNAL_ID,
+  NS,
+  SCHEME,
+  STATUS,
+  STORED_QUERY,
+  parseXdsTime,
+  xdsTime,
+  xmlEscape,
+  type StoredQueryName,
+} from './soap.js';
 
 /** Maximum entry UUIDs in one GetDocuments / GetDocumentsAndAssociations / GetAssociations. */
 export const MAX_UUIDS_PER_QUERY = 20;
@@ -44,7 +56,10 @@ function slotValue(value: QueryValue): string {
 /** `query:AdhocQueryRequest` for a stored query, LeafClass. */
 export function buildAdhocQuery(name: StoredQueryName, params: [string, QueryValue][]): string {
   const slots = params
-    .map(([n, v]) => `<rim:Slot name="${xmlEscape(n)}"><rim:ValueList><rim:Value>${xmlEscape(slotValue(v))}</rim:Value></rim:ValueList></rim:Slot>`)
+    .map(
+      ([n, v]) =>
+        `<rim:Slot name="${xmlEscape(n)}"><rim:ValueList><rim:Value>${xmlEscape(slotValue(v))}</rim:Value></rim:ValueList></rim:Slot>`,
+    )
     .join('');
   return (
     `<query:AdhocQueryRequest xmlns:query="${NS.query}" xmlns:rim="${NS.rim}">` +
@@ -64,7 +79,8 @@ export function queryPatientId(ins: DmpIns): string {
   return `${ins.value}^^^&${ins.oid}&ISO^NH`;
 }
 
-const statuses = (list: DmpAvailability[] | undefined): string[] => (list && list.length > 0 ? list : (['Approved'] as DmpAvailability[])).map((s) => STATUS[s]);
+const statuses = (list: DmpAvailability[] | undefined): string[] =>
+  (list && list.length > 0 ? list : (['Approved'] as DmpAvailability[])).map((s) => STATUS[s]);
 
 function checkDate(d: Date | undefined, what: string): void {
   if (d !== undefined && Number.isNaN(d.getTime())) refuse(`La date « ${what} » est invalide.`);
@@ -97,7 +113,8 @@ export function buildFindDocuments(ins: DmpIns, filter: DmpFindFilter = {}): str
     if (d) params.push([name, { raw: xdsTime(d) }]);
   }
   if (filter.authorIdNat !== undefined) {
-    if (!/^\d{1,20}$/.test(filter.authorIdNat) && !/^[0-9A-Za-z]{1,20}$/.test(filter.authorIdNat)) refuse('Identifiant national de l’auteur invalide.');
+    if (!/^\d{1,20}$/.test(filter.authorIdNat) && !/^[0-9A-Za-z]{1,20}$/.test(filter.authorIdNat))
+      refuse('Identifiant national de l’auteur invalide.');
     params.push(['$XDSDocumentEntryAuthorPerson', [`${filter.authorIdNat}^%`]]);
   }
   return buildAdhocQuery('FindDocuments', params);
@@ -199,9 +216,31 @@ interface RawObject {
 /** The names the reader acts on, as literals: comparing with them is then a pointer comparison. */
 const KNOWN_NAMES = new Map(
   [
-    'Envelope', 'Header', 'Body', 'Fault', 'Value', 'Text', 'ExtrinsicObject', 'RegistryPackage', 'Association', 'ObjectRef', 'Classification',
-    'ExternalIdentifier', 'Slot', 'Name', 'LocalizedString', 'VersionInfo', 'RegistryError', 'DocumentResponse', 'RepositoryUniqueId',
-    'DocumentUniqueId', 'mimeType', 'Document', 'Include', 'ValueList', 'RegistryObjectList',
+    'Envelope',
+    'Header',
+    'Body',
+    'Fault',
+    'Value',
+    'Text',
+    'ExtrinsicObject',
+    'RegistryPackage',
+    'Association',
+    'ObjectRef',
+    'Classification',
+    'ExternalIdentifier',
+    'Slot',
+    'Name',
+    'LocalizedString',
+    'VersionInfo',
+    'RegistryError',
+    'DocumentResponse',
+    'RepositoryUniqueId',
+    'DocumentUniqueId',
+    'mimeType',
+    'Document',
+    'Include',
+    'ValueList',
+    'RegistryObjectList',
   ].map((n) => [n, n]),
 );
 /** Local names by qualified name: a few dozen distinct names, looked up once each per tag. */
@@ -218,7 +257,13 @@ const local = (name: string): string => {
 };
 
 function responseStatus(value: string): XdsResponse['status'] {
-  return value.endsWith(':Success') ? 'Success' : value.endsWith(':PartialSuccess') ? 'PartialSuccess' : value.endsWith(':Failure') ? 'Failure' : null;
+  return value.endsWith(':Success')
+    ? 'Success'
+    : value.endsWith(':PartialSuccess')
+      ? 'PartialSuccess'
+      : value.endsWith(':Failure')
+        ? 'Failure'
+        : null;
 }
 
 function unreadable(message: string): CabinetError {
@@ -233,7 +278,8 @@ function availability(status: string): DmpAvailability {
   throw unreadable(`statut de document « ${status.slice(0, 80)} » inconnu.`);
 }
 
-const codedOf = (c: RawClassification | undefined): Coded | null => (c ? { code: c.node, scheme: c.codingScheme, display: c.display } : null);
+const codedOf = (c: RawClassification | undefined): Coded | null =>
+  c ? { code: c.node, scheme: c.codingScheme, display: c.display } : null;
 
 /** `idNat^FAMILY^Given^…` → name and idNat. */
 function xcn(value: string): { name: string; idNat: string | null } {
@@ -253,7 +299,11 @@ function toEntry(o: RawObject): DmpDocumentEntry {
   const type = codedOf(byScheme(SCHEME.docTypeCode)[0]);
   const uniqueId = o.externalIds.get(EXTERNAL_ID.docUniqueId);
   if (!uniqueId) throw unreadable(`document ${o.id.slice(0, 60)} sans uniqueId.`);
-  const confidentiality = byScheme(SCHEME.docConfidentialityCode).map((c) => ({ code: c.node, scheme: c.codingScheme, display: c.display }));
+  const confidentiality = byScheme(SCHEME.docConfidentialityCode).map((c) => ({
+    code: c.node,
+    scheme: c.codingScheme,
+    display: c.display,
+  }));
   const sizeText = first('size');
   return {
     entryUuid: o.id,
@@ -287,7 +337,12 @@ function toEntry(o: RawObject): DmpDocumentEntry {
 
 function toSubmissionSet(o: RawObject): DmpSubmissionSet {
   const t = o.slots.get('submissionTime')?.[0];
-  return { entryUuid: o.id, uniqueId: o.externalIds.get(EXTERNAL_ID.ssUniqueId) ?? '', submissionTime: t ? parseXdsTime(t) : null, documentUuids: [] };
+  return {
+    entryUuid: o.id,
+    uniqueId: o.externalIds.get(EXTERNAL_ID.ssUniqueId) ?? '',
+    submissionTime: t ? parseXdsTime(t) : null,
+    documentUuids: [],
+  };
 }
 
 /**
@@ -330,7 +385,17 @@ export function readXdsResponse(envelope: string, limits: ReadXdsOptions = {}): 
   const onDocuments = limits.onDocuments;
   const chunkSize = Math.max(1, limits.chunkSize ?? STREAM_CHUNK_ENTRIES);
   let pendingChunk: DmpDocumentEntry[] = [];
-  const res: XdsResponse = { status: null, errors: [], warnings: [], documents: [], submissionSets: [], associations: [], objectRefs: [], documentResponses: [], bodyElement: null };
+  const res: XdsResponse = {
+    status: null,
+    errors: [],
+    warnings: [],
+    documents: [],
+    submissionSets: [],
+    associations: [],
+    objectRefs: [],
+    documentResponses: [],
+    bodyElement: null,
+  };
   const docs = new Map<string, DmpDocumentEntry>();
   const sets = new Map<string, DmpSubmissionSet>();
   let depth = 0;
@@ -362,7 +427,8 @@ export function readXdsResponse(envelope: string, limits: ReadXdsOptions = {}): 
     const a = tag.attributes as Record<string, string>;
     if (depth === 1) {
       if (name !== 'Envelope') throw unreadable('ce n’est pas une enveloppe SOAP.');
-      if (a[tag.name.includes(':') ? `xmlns:${tag.name.slice(0, tag.name.indexOf(':'))}` : 'xmlns'] !== NS.soap) throw unreadable('enveloppe qui n’est pas SOAP 1.2.');
+      if (a[tag.name.includes(':') ? `xmlns:${tag.name.slice(0, tag.name.indexOf(':'))}` : 'xmlns'] !== NS.soap)
+        throw unreadable('enveloppe qui n’est pas SOAP 1.2.');
       return;
     }
     if (depth === 2) {
@@ -389,18 +455,41 @@ export function readXdsResponse(envelope: string, limits: ReadXdsOptions = {}): 
       case 'ExtrinsicObject':
       case 'RegistryPackage':
         if (++objects > maxObjects) throw unreadable(`plus de ${maxObjects} objets.`);
-        obj = { kind: name === 'ExtrinsicObject' ? 'doc' : 'ss', id: a.id ?? '', lid: a.lid ?? null, status: a.status ?? STATUS.Approved, mimeType: a.mimeType ?? '', slots: new Map(), name: '', version: null, classifications: [], externalIds: new Map() };
+        obj = {
+          kind: name === 'ExtrinsicObject' ? 'doc' : 'ss',
+          id: a.id ?? '',
+          lid: a.lid ?? null,
+          status: a.status ?? STATUS.Approved,
+          mimeType: a.mimeType ?? '',
+          slots: new Map(),
+          name: '',
+          version: null,
+          classifications: [],
+          externalIds: new Map(),
+        };
         break;
       case 'Association':
         if (++objects > maxObjects) throw unreadable(`plus de ${maxObjects} objets.`);
-        res.associations.push({ id: a.id ?? '', type: a.associationType ?? '', source: a.sourceObject ?? '', target: a.targetObject ?? '' });
+        res.associations.push({
+          id: a.id ?? '',
+          type: a.associationType ?? '',
+          source: a.sourceObject ?? '',
+          target: a.targetObject ?? '',
+        });
         break;
       case 'ObjectRef':
         if (++objects > maxObjects) throw unreadable(`plus de ${maxObjects} objets.`);
         if (a.id) res.objectRefs.push(a.id);
         break;
       case 'Classification':
-        if (obj) cls = { scheme: a.classificationScheme ?? a.classificationNode ?? '', node: a.nodeRepresentation ?? '', codingScheme: '', display: '', slots: new Map() };
+        if (obj)
+          cls = {
+            scheme: a.classificationScheme ?? a.classificationNode ?? '',
+            node: a.nodeRepresentation ?? '',
+            codingScheme: '',
+            display: '',
+            slots: new Map(),
+          };
         break;
       case 'ExternalIdentifier':
         inExternalId = true;
@@ -552,7 +641,10 @@ export function readXdsResponse(envelope: string, limits: ReadXdsOptions = {}): 
   if (fault.codes.length > 0 || res.bodyElement === 'Fault') {
     const reason = fault.reason || 'aucun motif fourni';
     const receiver = fault.codes[0]?.endsWith(':Receiver') ?? false;
-    throw new CabinetError(receiver ? 'UNAVAILABLE' : 'INVALID_REQUEST', `Le DMP a renvoyé une erreur SOAP : ${reason}`, { codes: fault.codes, reason });
+    throw new CabinetError(receiver ? 'UNAVAILABLE' : 'INVALID_REQUEST', `Le DMP a renvoyé une erreur SOAP : ${reason}`, {
+      codes: fault.codes,
+      reason,
+    });
   }
   if (onDocuments && pendingChunk.length) onDocuments(pendingChunk);
   // Entries joined through associations.
@@ -619,7 +711,8 @@ export function registryError(res: XdsResponse): CabinetError | null {
   if (res.errors.length === 0 && res.status !== 'Failure') return null;
   const first = res.errors[0];
   const known = first ? ERROR_MESSAGES[first.code] : undefined;
-  const base = known?.message ?? (first ? `Le DMP a refusé la demande (code ${first.code}).` : 'Le DMP a refusé la demande sans préciser de motif.');
+  const base =
+    known?.message ?? (first ? `Le DMP a refusé la demande (code ${first.code}).` : 'Le DMP a refusé la demande sans préciser de motif.');
   const context = first?.context ? ` Motif indiqué par le DMP : « ${first.context.slice(0, 300)} ».` : '';
   const transient = res.errors.length > 0 && res.errors.every((e) => ERROR_MESSAGES[e.code]?.transient === true);
   return new CabinetError(known?.code ?? 'INVALID_REQUEST', `${base}${context}`, {

@@ -12,11 +12,19 @@ const docResponse = (uid: string, cid: string) =>
   `<xdsb:mimeType>text/xml</xdsb:mimeType><xdsb:Document><xop:Include xmlns:xop="${NS.xop}" href="cid:${cid}"/></xdsb:Document></xdsb:DocumentResponse>`;
 /** The ITI TF-2b 3.43.4.2 shape: the status is on the nested rs:RegistryResponse, not on the body's first child. */
 const iti43 = (status: string, inner = '', responses = '') =>
-  soapEnvelope(`<xdsb:RetrieveDocumentSetResponse xmlns:xdsb="${NS.xdsb}" xmlns:rs="${NS.rs}"><rs:RegistryResponse status="${status}">${inner}</rs:RegistryResponse>${responses}</xdsb:RetrieveDocumentSetResponse>`, ITI43);
+  soapEnvelope(
+    `<xdsb:RetrieveDocumentSetResponse xmlns:xdsb="${NS.xdsb}" xmlns:rs="${NS.rs}"><rs:RegistryResponse status="${status}">${inner}</rs:RegistryResponse>${responses}</xdsb:RetrieveDocumentSetResponse>`,
+    ITI43,
+  );
 const missing = `<rs:RegistryErrorList><rs:RegistryError errorCode="XDSMissingDocument" codeContext="absent" severity="urn:oasis:names:tc:ebxml-regrep:ErrorSeverityType:Error"/></rs:RegistryErrorList>`;
 
 /** An MTOM answer whose attachments are `parts`. */
-const mtom = (envelope: string, parts: [string, Buffer][] = []): ParsedMtom => ({ envelope, parts: new Map(parts), partTypes: new Map(parts.map(([cid]) => [cid, 'text/xml'])), includes: parts.map(([cid]) => cid) });
+const mtom = (envelope: string, parts: [string, Buffer][] = []): ParsedMtom => ({
+  envelope,
+  parts: new Map(parts),
+  partTypes: new Map(parts.map(([cid]) => [cid, 'text/xml'])),
+  includes: parts.map(([cid]) => cid),
+});
 
 function refusal(run: () => unknown): CabinetError {
   try {
@@ -62,12 +70,19 @@ describe('ITI-43 answers: the status of the nested rs:RegistryResponse', () => {
   it('a Success gives its documents and nothing incomplete; an answer without status is unreadable', () => {
     const ok = mtom(iti43(RESPONSE_STATUS.success, '', docResponse('1.2.3', 'a@x')), [['a@x', Buffer.from('<x/>')]]);
     expect(readRetrieveResponse(ok)).toMatchObject({ incomplete: null, documents: [{ uniqueId: '1.2.3', mimeType: 'text/xml' }] });
-    const none = mtom(soapEnvelope(`<xdsb:RetrieveDocumentSetResponse xmlns:xdsb="${NS.xdsb}" xmlns:rs="${NS.rs}"><rs:RegistryResponse/></xdsb:RetrieveDocumentSetResponse>`, ITI43));
+    const none = mtom(
+      soapEnvelope(
+        `<xdsb:RetrieveDocumentSetResponse xmlns:xdsb="${NS.xdsb}" xmlns:rs="${NS.rs}"><rs:RegistryResponse/></xdsb:RetrieveDocumentSetResponse>`,
+        ITI43,
+      ),
+    );
     expect(refusal(() => readRetrieveResponse(none)).message).toMatch(/statut de la réponse/);
   });
 
   it('the status of another rs:RegistryResponse deeper in the body is not taken', () => {
-    const res = readXdsResponse(iti43(RESPONSE_STATUS.success, `<x:Ext xmlns:x="urn:x"><rs:RegistryResponse status="${RESPONSE_STATUS.failure}"/></x:Ext>`));
+    const res = readXdsResponse(
+      iti43(RESPONSE_STATUS.success, `<x:Ext xmlns:x="urn:x"><rs:RegistryResponse status="${RESPONSE_STATUS.failure}"/></x:Ext>`),
+    );
     expect(res.status).toBe('Success');
     expect(registryError(res)).toBeNull();
   });

@@ -78,11 +78,15 @@ describe('submission set signature (IHE DSG detached XAdES-BES)', () => {
     expect(signer.signatures).toBe(1);
     expect(signingTime).toBe(now);
     const xml = content.toString('utf8');
-    expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?><ds:Signature Id="sig-[0-9a-f-]{36}" xmlns:ds="http:\/\/www.w3.org\/2000\/09\/xmldsig#">/);
+    expect(xml).toMatch(
+      /^<\?xml version="1.0" encoding="UTF-8"\?><ds:Signature Id="sig-[0-9a-f-]{36}" xmlns:ds="http:\/\/www.w3.org\/2000\/09\/xmldsig#">/,
+    );
     expect(xml).toContain(`<ds:Reference URI="#manifest-`);
     expect(xml).toContain(`Type="${MANIFEST_TYPE}"`);
     expect(xml).toContain(`Type="${SIGNED_PROPERTIES_TYPE}"`);
-    expect(xml).toContain(`<ds:Reference URI="urn:oid:${documents[0]!.uniqueId}"><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/>`);
+    expect(xml).toContain(
+      `<ds:Reference URI="urn:oid:${documents[0]!.uniqueId}"><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/>`,
+    );
     expect(xml).toContain(`<xades:Identifier>${PROOF_OF_ORIGIN}</xades:Identifier>`);
     expect(xml).toContain('<xades:SignaturePolicyImplied/>');
     expect(xml).toContain(`<cab:SubmissionSetUniqueId xmlns:cab="urn:cabinet:dmp:signature:1">${SS}</cab:SubmissionSetUniqueId>`);
@@ -132,7 +136,9 @@ describe('submission set signature (IHE DSG detached XAdES-BES)', () => {
     const b = signSubmissionSet({ documents, submissionSetUniqueId: SS, signer: softwareSigner(otherLeaf) }).content.toString('utf8');
     const certOf = (x: string) => /<ds:X509Certificate>([^<]+)</.exec(x)![1]!;
     expect(refusal(() => verifySubmissionSignature(Buffer.from(a.replace(certOf(a), certOf(b)))))).toMatch(/invalide/);
-    expect(refusal(() => verifySubmissionSignature(Buffer.from(`<!DOCTYPE x [<!ENTITY e "x">]>${a.replace(/^<\?xml[^>]*>/, '')}`)))).toMatch(/DTD/);
+    expect(
+      refusal(() => verifySubmissionSignature(Buffer.from(`<!DOCTYPE x [<!ENTITY e "x">]>${a.replace(/^<\?xml[^>]*>/, '')}`))),
+    ).toMatch(/DTD/);
     expect(refusal(() => verifySubmissionSignature(Buffer.from('<a xmlns="urn:x"/>')))).toMatch(/ds:Signature/);
     expect(refusal(() => verifySubmissionSignature(Buffer.from('<ds:Signature')))).toMatch(/mal formé/);
     expect(refusal(() => verifySubmissionSignature(Buffer.from([0xff, 0xfe, 0x00])))).toMatch(/UTF-8/);
@@ -152,9 +158,15 @@ describe('submission set signature (IHE DSG detached XAdES-BES)', () => {
   });
 
   it('checks the manifest against the documents received: missing, extra, different bytes', () => {
-    const { manifest } = verifySubmissionSignature(signSubmissionSet({ documents, submissionSetUniqueId: SS, signer: softwareSigner(leaf) }).content);
-    expect(refusal(() => checkManifest(manifest, [{ uniqueId: documents[0]!.uniqueId, content: Buffer.from('autre') }]))).toMatch(/empreinte SHA-256/);
-    expect(refusal(() => checkManifest(manifest, [...documents, { uniqueId: '2.25.7', content: cda }]))).toMatch(/ne liste pas le document urn:oid:2.25.7/);
+    const { manifest } = verifySubmissionSignature(
+      signSubmissionSet({ documents, submissionSetUniqueId: SS, signer: softwareSigner(leaf) }).content,
+    );
+    expect(refusal(() => checkManifest(manifest, [{ uniqueId: documents[0]!.uniqueId, content: Buffer.from('autre') }]))).toMatch(
+      /empreinte SHA-256/,
+    );
+    expect(refusal(() => checkManifest(manifest, [...documents, { uniqueId: '2.25.7', content: cda }]))).toMatch(
+      /ne liste pas le document urn:oid:2.25.7/,
+    );
     expect(refusal(() => checkManifest(manifest, []))).toMatch(/absent du lot/);
   });
 
@@ -162,7 +174,9 @@ describe('submission set signature (IHE DSG detached XAdES-BES)', () => {
     expect(manifestUri('1.2.250.1.213.1.1.9')).toBe('urn:oid:1.2.250.1.213.1.1.9');
     expect(manifestUri('1.2.250.1.999^ABC-12')).toBe('urn:cabinet:dmp:uniqueId:1.2.250.1.999%5EABC-12');
     const ext = [{ uniqueId: '1.2.250.1.999^ABC-12', content: cda }];
-    const { manifest } = verifySubmissionSignature(signSubmissionSet({ documents: ext, submissionSetUniqueId: SS, signer: softwareSigner(leaf) }).content);
+    const { manifest } = verifySubmissionSignature(
+      signSubmissionSet({ documents: ext, submissionSetUniqueId: SS, signer: softwareSigner(leaf) }).content,
+    );
     expect(() => checkManifest(manifest, ext)).not.toThrow();
   });
 
@@ -179,8 +193,16 @@ describe('submission set signature (IHE DSG detached XAdES-BES)', () => {
       expect((caught as CabinetError).message).toMatch(message);
     };
     expect409(() => signSubmissionSet({ documents, submissionSetUniqueId: SS, signer: mismatched }), /ne correspond pas au certificat/);
-    const expired = issueLeaf(ca, { subject: cardSubject, usage: 'signature', notBefore: new Date(Date.now() - 3 * 86_400_000), notAfter: new Date(Date.now() - 86_400_000) });
-    expect409(() => signSubmissionSet({ documents, submissionSetUniqueId: SS, signer: softwareSigner(expired) }), /n’est pas valide à cette date/);
+    const expired = issueLeaf(ca, {
+      subject: cardSubject,
+      usage: 'signature',
+      notBefore: new Date(Date.now() - 3 * 86_400_000),
+      notAfter: new Date(Date.now() - 86_400_000),
+    });
+    expect409(
+      () => signSubmissionSet({ documents, submissionSetUniqueId: SS, signer: softwareSigner(expired) }),
+      /n’est pas valide à cette date/,
+    );
     expect409(() => signSubmissionSet({ documents: [], submissionSetUniqueId: SS, signer: softwareSigner(leaf) }), /Aucun document/);
     expect409(() => signSubmissionSet({ documents, submissionSetUniqueId: 'pas-un-oid', signer: softwareSigner(leaf) }), /OID/);
   });

@@ -80,7 +80,10 @@ function signerAlgorithm(signer: Signer, publicKey: crypto.KeyObject): new () =>
       const data = typeof signedInfo === 'string' ? Buffer.from(signedInfo, 'utf8') : Buffer.from(signedInfo as Uint8Array);
       const signature = signer.sign(data, 'RSA-SHA256');
       if (!crypto.verify('sha256', data, publicKey, signature)) {
-        throw new CabinetError('CONFLICT', 'La clé de signature ne correspond pas au certificat : le lot de soumission ne peut pas être signé.');
+        throw new CabinetError(
+          'CONFLICT',
+          'La clé de signature ne correspond pas au certificat : le lot de soumission ne peut pas être signé.',
+        );
       }
       return signature.toString('base64');
     });
@@ -100,11 +103,15 @@ function serialDecimal(cert: crypto.X509Certificate): string {
 /** Signs the submission set: a detached XAdES-BES signature over the documents' bytes. */
 export function signSubmissionSet(input: SubmissionSignatureInput): SubmissionSignature {
   if (input.documents.length === 0) throw new CabinetError('INVALID_REQUEST', 'Aucun document à signer dans le lot de soumission.');
-  if (!OID.test(input.submissionSetUniqueId)) throw new CabinetError('INVALID_REQUEST', 'L’identifiant du lot de soumission doit être un OID.');
+  if (!OID.test(input.submissionSetUniqueId))
+    throw new CabinetError('INVALID_REQUEST', 'L’identifiant du lot de soumission doit être un OID.');
   const now = input.now ?? new Date();
   const certificate = new crypto.X509Certificate(input.signer.certificatePem);
   if (now < new Date(certificate.validFrom) || now > new Date(certificate.validTo)) {
-    throw new CabinetError('CONFLICT', 'Le certificat de signature n’est pas valide à cette date : le lot de soumission ne peut pas être signé.');
+    throw new CabinetError(
+      'CONFLICT',
+      'Le certificat de signature n’est pas valide à cette date : le lot de soumission ne peut pas être signé.',
+    );
   }
   const suffix = crypto.randomUUID();
   const ids = { signature: `sig-${suffix}`, manifest: `manifest-${suffix}`, properties: `props-${suffix}`, signed: `xades-${suffix}` };
@@ -198,11 +205,20 @@ function text(e: Element): string {
 
 function parse(xml: string, what: string): Element {
   // Size, depth, time, no DTD: checked by the bounded reader before the DOM sees the text.
-  precheckXml(xml, { label: what, maxBytes: 4 * MAX_SIGNATURE_BYTES, maxDepth: 64, deadlineMs: 2_000, refuse: (message) => new SignatureRefused(`${what} : ${message}.`) });
+  precheckXml(xml, {
+    label: what,
+    maxBytes: 4 * MAX_SIGNATURE_BYTES,
+    maxDepth: 64,
+    deadlineMs: 2_000,
+    refuse: (message) => new SignatureRefused(`${what} : ${message}.`),
+  });
   const errors: string[] = [];
   let root: Element | null;
   try {
-    root = new DOMParser({ onError: (level, message) => (level === 'warning' ? undefined : errors.push(String(message))) }).parseFromString(xml, 'text/xml').documentElement;
+    root = new DOMParser({ onError: (level, message) => (level === 'warning' ? undefined : errors.push(String(message))) }).parseFromString(
+      xml,
+      'text/xml',
+    ).documentElement;
   } catch {
     root = null;
   }
@@ -228,10 +244,15 @@ export function verifySubmissionSignature(content: Buffer): VerifiedSubmissionSi
     throw new SignatureRefused('le document de signature n’est pas un XML UTF-8.');
   }
   const root = parse(xml, 'Document de signature');
-  if (root.namespaceURI !== DSIG_NS || root.localName !== 'Signature') throw new SignatureRefused('l’élément racine doit être ds:Signature (signature détachée).');
+  if (root.namespaceURI !== DSIG_NS || root.localName !== 'Signature')
+    throw new SignatureRefused('l’élément racine doit être ds:Signature (signature détachée).');
   const signatureId = root.getAttribute('Id') ?? '';
   if (!signatureId) throw new SignatureRefused('ds:Signature sans attribut Id.');
-  const x509 = elementKids(only(only(root, DSIG_NS, 'KeyInfo', 'KeyInfo'), DSIG_NS, 'X509Data', 'KeyInfo/X509Data'), DSIG_NS, 'X509Certificate');
+  const x509 = elementKids(
+    only(only(root, DSIG_NS, 'KeyInfo', 'KeyInfo'), DSIG_NS, 'X509Data', 'KeyInfo/X509Data'),
+    DSIG_NS,
+    'X509Certificate',
+  );
   if (x509.length !== 1) throw new SignatureRefused('KeyInfo doit contenir exactement un certificat.');
   const b64 = text(x509[0]!).replace(/\s+/g, '');
   let certificate: crypto.X509Certificate;
@@ -243,9 +264,13 @@ export function verifySubmissionSignature(content: Buffer): VerifiedSubmissionSi
   const certificatePem = certificate.toString();
 
   const verifier = new SignedXml({ getCertFromKeyInfo: () => certificatePem });
-  verifier.SignatureAlgorithms = { [RSA_SHA256]: verifier.SignatureAlgorithms[RSA_SHA256] as NonNullable<(typeof verifier.SignatureAlgorithms)[string]> };
+  verifier.SignatureAlgorithms = {
+    [RSA_SHA256]: verifier.SignatureAlgorithms[RSA_SHA256] as NonNullable<(typeof verifier.SignatureAlgorithms)[string]>,
+  };
   verifier.HashAlgorithms = { [SHA256]: verifier.HashAlgorithms[SHA256] as NonNullable<(typeof verifier.HashAlgorithms)[string]> };
-  verifier.CanonicalizationAlgorithms = { [EXC_C14N]: verifier.CanonicalizationAlgorithms[EXC_C14N] as NonNullable<(typeof verifier.CanonicalizationAlgorithms)[string]> };
+  verifier.CanonicalizationAlgorithms = {
+    [EXC_C14N]: verifier.CanonicalizationAlgorithms[EXC_C14N] as NonNullable<(typeof verifier.CanonicalizationAlgorithms)[string]>,
+  };
   let valid: boolean;
   try {
     verifier.loadSignature(new XMLSerializer().serializeToString(root));
@@ -258,8 +283,14 @@ export function verifySubmissionSignature(content: Buffer): VerifiedSubmissionSi
   const signed = verifier.getSignedReferences();
   // xml-crypto does not keep Reference/@Type: it is read from the SignedInfo it verified.
   const signedInfo = only(root, DSIG_NS, 'SignedInfo', 'SignedInfo');
-  const types = elementKids(signedInfo, DSIG_NS, 'Reference').map((r) => r.getAttribute('Type') ?? '').sort();
-  if (references.length !== 3 || signed.length !== 3 || types.join(' ') !== [MANIFEST_TYPE, SIGNATURE_PROPERTIES_TYPE, SIGNED_PROPERTIES_TYPE].sort().join(' ')) {
+  const types = elementKids(signedInfo, DSIG_NS, 'Reference')
+    .map((r) => r.getAttribute('Type') ?? '')
+    .sort();
+  if (
+    references.length !== 3 ||
+    signed.length !== 3 ||
+    types.join(' ') !== [MANIFEST_TYPE, SIGNATURE_PROPERTIES_TYPE, SIGNED_PROPERTIES_TYPE].sort().join(' ')
+  ) {
     throw new SignatureRefused('SignedInfo doit référencer exactement le Manifest, les SignedProperties XAdES et les SignatureProperties.');
   }
   const signedRoots = signed.map((s) => parse(s, 'Contenu signé'));
@@ -273,8 +304,10 @@ export function verifySubmissionSignature(content: Buffer): VerifiedSubmissionSi
   const manifest = new Map<string, string>();
   for (const ref of elementKids(pick(DSIG_NS, 'Manifest'), DSIG_NS, 'Reference')) {
     const uri = ref.getAttribute('URI') ?? '';
-    if (elementKids(ref, DSIG_NS, 'Transforms').length > 0) throw new SignatureRefused('les références du Manifest ne prennent pas de transformation.');
-    if (only(ref, DSIG_NS, 'DigestMethod', 'Manifest/DigestMethod').getAttribute('Algorithm') !== SHA256) throw new SignatureRefused('Manifest : empreinte SHA-256 attendue.');
+    if (elementKids(ref, DSIG_NS, 'Transforms').length > 0)
+      throw new SignatureRefused('les références du Manifest ne prennent pas de transformation.');
+    if (only(ref, DSIG_NS, 'DigestMethod', 'Manifest/DigestMethod').getAttribute('Algorithm') !== SHA256)
+      throw new SignatureRefused('Manifest : empreinte SHA-256 attendue.');
     if (!uri || manifest.has(uri)) throw new SignatureRefused('Manifest : référence sans URI ou en double.');
     manifest.set(uri, text(only(ref, DSIG_NS, 'DigestValue', 'Manifest/DigestValue')));
   }
@@ -282,26 +315,40 @@ export function verifySubmissionSignature(content: Buffer): VerifiedSubmissionSi
 
   // SignatureProperties: the submission set.
   const property = only(pick(DSIG_NS, 'SignatureProperties'), DSIG_NS, 'SignatureProperty', 'SignatureProperty');
-  if (property.getAttribute('Target') !== `#${signatureId}`) throw new SignatureRefused('SignatureProperty : Target doit désigner la signature.');
+  if (property.getAttribute('Target') !== `#${signatureId}`)
+    throw new SignatureRefused('SignatureProperty : Target doit désigner la signature.');
   const submissionSetUniqueId = text(only(property, CABINET_SIGNATURE_NS, 'SubmissionSetUniqueId', 'SubmissionSetUniqueId'));
 
   // XAdES.
   const signedProperties = pick(XADES_NS, 'SignedProperties');
   const qualifying = elementKids(root, DSIG_NS, 'Object').flatMap((o) => elementKids(o, XADES_NS, 'QualifyingProperties'));
-  if (qualifying.length !== 1 || qualifying[0]!.getAttribute('Target') !== `#${signatureId}`) throw new SignatureRefused('QualifyingProperties XAdES absent ou sans Target vers la signature.');
+  if (qualifying.length !== 1 || qualifying[0]!.getAttribute('Target') !== `#${signatureId}`)
+    throw new SignatureRefused('QualifyingProperties XAdES absent ou sans Target vers la signature.');
   const ssp = only(signedProperties, XADES_NS, 'SignedSignatureProperties', 'SignedSignatureProperties');
   const signingTimeText = text(only(ssp, XADES_NS, 'SigningTime', 'SigningTime'));
   const signingTime = new Date(signingTimeText);
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(signingTimeText) || Number.isNaN(signingTime.getTime())) throw new SignatureRefused('SigningTime invalide.');
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(signingTimeText) || Number.isNaN(signingTime.getTime()))
+    throw new SignatureRefused('SigningTime invalide.');
   const cert = only(only(ssp, XADES_NS, 'SigningCertificate', 'SigningCertificate'), XADES_NS, 'Cert', 'SigningCertificate/Cert');
   const digest = only(cert, XADES_NS, 'CertDigest', 'CertDigest');
-  if (only(digest, DSIG_NS, 'DigestMethod', 'CertDigest/DigestMethod').getAttribute('Algorithm') !== SHA256) throw new SignatureRefused('CertDigest : SHA-256 attendu.');
-  if (text(only(digest, DSIG_NS, 'DigestValue', 'CertDigest/DigestValue')) !== sha256(certificate.raw)) throw new SignatureRefused('SigningCertificate ne désigne pas le certificat de KeyInfo.');
+  if (only(digest, DSIG_NS, 'DigestMethod', 'CertDigest/DigestMethod').getAttribute('Algorithm') !== SHA256)
+    throw new SignatureRefused('CertDigest : SHA-256 attendu.');
+  if (text(only(digest, DSIG_NS, 'DigestValue', 'CertDigest/DigestValue')) !== sha256(certificate.raw))
+    throw new SignatureRefused('SigningCertificate ne désigne pas le certificat de KeyInfo.');
   const serial = text(only(only(cert, XADES_NS, 'IssuerSerial', 'IssuerSerial'), DSIG_NS, 'X509SerialNumber', 'X509SerialNumber'));
-  if (serial !== serialDecimal(certificate)) throw new SignatureRefused('IssuerSerial : numéro de série différent du certificat de KeyInfo.');
-  const commitment = only(only(signedProperties, XADES_NS, 'SignedDataObjectProperties', 'SignedDataObjectProperties'), XADES_NS, 'CommitmentTypeIndication', 'CommitmentTypeIndication');
-  const identifier = text(only(only(commitment, XADES_NS, 'CommitmentTypeId', 'CommitmentTypeId'), XADES_NS, 'Identifier', 'CommitmentTypeId/Identifier'));
-  if (identifier !== PROOF_OF_ORIGIN) throw new SignatureRefused(`engagement « ${identifier.slice(0, 60)} » au lieu de Proof of origin (${PROOF_OF_ORIGIN}).`);
+  if (serial !== serialDecimal(certificate))
+    throw new SignatureRefused('IssuerSerial : numéro de série différent du certificat de KeyInfo.');
+  const commitment = only(
+    only(signedProperties, XADES_NS, 'SignedDataObjectProperties', 'SignedDataObjectProperties'),
+    XADES_NS,
+    'CommitmentTypeIndication',
+    'CommitmentTypeIndication',
+  );
+  const identifier = text(
+    only(only(commitment, XADES_NS, 'CommitmentTypeId', 'CommitmentTypeId'), XADES_NS, 'Identifier', 'CommitmentTypeId/Identifier'),
+  );
+  if (identifier !== PROOF_OF_ORIGIN)
+    throw new SignatureRefused(`engagement « ${identifier.slice(0, 60)} » au lieu de Proof of origin (${PROOF_OF_ORIGIN}).`);
   return { certificatePem, signingTime, submissionSetUniqueId, manifest };
 }
 
@@ -311,7 +358,9 @@ export function checkManifest(manifest: ReadonlyMap<string, string>, documents: 
   for (const [uri, digest] of expected) {
     const listed = manifest.get(uri);
     if (listed === undefined) throw new SignatureRefused(`le Manifest ne liste pas le document ${uri.slice(0, 100)}.`);
-    if (listed !== digest) throw new SignatureRefused(`l’empreinte SHA-256 du Manifest ne correspond pas au document ${uri.slice(0, 100)} reçu.`);
+    if (listed !== digest)
+      throw new SignatureRefused(`l’empreinte SHA-256 du Manifest ne correspond pas au document ${uri.slice(0, 100)} reçu.`);
   }
-  for (const uri of manifest.keys()) if (!expected.has(uri)) throw new SignatureRefused(`le Manifest liste un document absent du lot : ${uri.slice(0, 100)}.`);
+  for (const uri of manifest.keys())
+    if (!expected.has(uri)) throw new SignatureRefused(`le Manifest liste un document absent du lot : ${uri.slice(0, 100)}.`);
 }

@@ -24,7 +24,10 @@ export const WSA_ANONYMOUS = 'http://www.w3.org/2005/08/addressing/anonymous';
 
 /** WS-Addressing actions (request / response) of the XDS transactions. */
 export const ACTIONS = {
-  iti41: { request: 'urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b', response: 'urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-bResponse' },
+  iti41: {
+    request: 'urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b',
+    response: 'urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-bResponse',
+  },
   iti18: { request: 'urn:ihe:iti:2007:RegistryStoredQuery', response: 'urn:ihe:iti:2007:RegistryStoredQueryResponse' },
   iti43: { request: 'urn:ihe:iti:2007:RetrieveDocumentSet', response: 'urn:ihe:iti:2007:RetrieveDocumentSetResponse' },
   iti57: { request: 'urn:ihe:iti:2010:UpdateDocumentSet', response: 'urn:ihe:iti:2010:UpdateDocumentSetResponse' },

@@ -17,24 +17,37 @@ describe('ITI-57 Update Document Set', () => {
     const entry = 'urn:uuid:0b0b0b0b-1111-4222-8333-444444444444';
     const xml = buildStatusUpdate(ctx, { entryUuid: entry, status: 'Approved' }, 'Deleted');
     expect(xsdErrors(xml, 'lcm.xsd')).toBe('');
-    expect(xml).toMatch(new RegExp(`associationType="${ASSOCIATION.updateAvailabilityStatus}" sourceObject="urn:uuid:[0-9a-f-]{36}" targetObject="${entry}"`));
+    expect(xml).toMatch(
+      new RegExp(`associationType="${ASSOCIATION.updateAvailabilityStatus}" sourceObject="urn:uuid:[0-9a-f-]{36}" targetObject="${entry}"`),
+    );
     expect(xml).toContain(`<rim:Slot name="OriginalStatus"><rim:ValueList><rim:Value>${STATUS.Approved}</rim:Value>`);
     expect(xml).toContain(`<rim:Slot name="NewStatus"><rim:ValueList><rim:Value>urn:asip:ci-sis:2010:StatusType:Deleted</rim:Value>`);
-    expect(buildStatusUpdate(ctx, { entryUuid: entry, status: 'Archived' }, 'Approved')).toContain(`<rim:Value>${STATUS.Archived}</rim:Value>`);
+    expect(buildStatusUpdate(ctx, { entryUuid: entry, status: 'Archived' }, 'Approved')).toContain(
+      `<rim:Value>${STATUS.Archived}</rim:Value>`,
+    );
     expect(() => buildStatusUpdate(ctx, { entryUuid: entry, status: 'Archived' }, 'Archived')).toThrow(/déjà ce statut/);
     expect(() => buildStatusUpdate(ctx, { entryUuid: 'x', status: 'Approved' }, 'Archived')).toThrow(/entryUUID/);
   });
 
   it('changes visibility with a new version of the registry’s own entry (same lid, PreviousVersion, XSD-valid)', () => {
     const reg = registeredObjects({ masquePs: true });
-    const answer = soapEnvelope(`<query:AdhocQueryResponse xmlns:query="${NS.query}" xmlns:rim="${NS.rim}" status="urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success"><rim:RegistryObjectList>${reg.xml}</rim:RegistryObjectList></query:AdhocQueryResponse>`);
+    const answer = soapEnvelope(
+      `<query:AdhocQueryResponse xmlns:query="${NS.query}" xmlns:rim="${NS.rim}" status="urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success"><rim:RegistryObjectList>${reg.xml}</rim:RegistryObjectList></query:AdhocQueryResponse>`,
+    );
     const before = readXdsResponse(answer).documents[0]!;
-    const xml = buildVisibilityUpdate(ctx, answer, reg.entryUuid, { masquePs: false, invisiblePatient: true, invisibleRepresentants: true });
+    const xml = buildVisibilityUpdate(ctx, answer, reg.entryUuid, {
+      masquePs: false,
+      invisiblePatient: true,
+      invisibleRepresentants: true,
+    });
     expect(xsdErrors(xml, 'lcm.xsd')).toBe('');
     // Read back the new version as the registry would store it.
     const asAnswer = soapEnvelope(
       `<query:AdhocQueryResponse xmlns:query="${NS.query}" xmlns:rim="${NS.rim}">` +
-        xml.replace(/^<lcm:SubmitObjectsRequest[^>]*>/, '').replace(/<\/lcm:SubmitObjectsRequest>$/, '').replace(/<rim:ExtrinsicObject /, `<rim:ExtrinsicObject status="${STATUS.Approved}" `) +
+        xml
+          .replace(/^<lcm:SubmitObjectsRequest[^>]*>/, '')
+          .replace(/<\/lcm:SubmitObjectsRequest>$/, '')
+          .replace(/<rim:ExtrinsicObject /, `<rim:ExtrinsicObject status="${STATUS.Approved}" `) +
         '</query:AdhocQueryResponse>',
     );
     const after = readXdsResponse(asAnswer).documents[0]!;
@@ -43,13 +56,26 @@ describe('ITI-57 Update Document Set', () => {
     expect(after.uniqueId).toBe(before.uniqueId);
     expect(after.visibility).toEqual({ masquePs: false, invisiblePatient: true, invisibleRepresentants: true });
     expect(after.confidentiality.map((c) => c.code)).toEqual(['N', 'INVISIBLE_PATIENT', 'INVISIBLE_REPRESENTANTS_LEGAUX']);
-    expect({ ...after, entryUuid: '', confidentiality: [], visibility: null, version: null, submissionTime: null }).toEqual({ ...before, entryUuid: '', confidentiality: [], visibility: null, version: null, submissionTime: null });
+    expect({ ...after, entryUuid: '', confidentiality: [], visibility: null, version: null, submissionTime: null }).toEqual({
+      ...before,
+      entryUuid: '',
+      confidentiality: [],
+      visibility: null,
+      version: null,
+      submissionTime: null,
+    });
     expect(xml).toContain('<rim:Slot name="PreviousVersion"><rim:ValueList><rim:Value>1</rim:Value>');
     expect(xml).not.toContain('VersionInfo');
     expect(xml.match(new RegExp(`classifiedObject="${after.entryUuid}"`, 'g'))!.length).toBeGreaterThanOrEqual(8);
     expect(xml).toMatch(new RegExp(`registryObject="${after.entryUuid}"[^>]*value="${before.uniqueId}"`));
     expect(xml.split(SCHEME.docConfidentialityCode).length - 1).toBe(3);
-    expect(() => buildVisibilityUpdate(ctx, answer, 'urn:uuid:00000000-0000-4000-8000-000000000000', { masquePs: false, invisiblePatient: false, invisibleRepresentants: false })).toThrow(/pas été trouvé/);
+    expect(() =>
+      buildVisibilityUpdate(ctx, answer, 'urn:uuid:00000000-0000-4000-8000-000000000000', {
+        masquePs: false,
+        invisiblePatient: false,
+        invisibleRepresentants: false,
+      }),
+    ).toThrow(/pas été trouvé/);
   });
 });
 
@@ -69,12 +95,16 @@ describe('ITI-43 Retrieve Document Set', () => {
     expect(documents).toEqual([{ repositoryUniqueId: '1.2.250.1.213.4.1.1.1', uniqueId: '1.2.3^abc', mimeType: 'text/xml', content: cda }]);
     // inline base64 (non-MTOM peer)
     const inline = env.replace(xopInclude('doc@dmp'), cda.toString('base64'));
-    expect(readRetrieveResponse({ envelope: inline, parts: new Map(), partTypes: new Map(), includes: [] }).documents[0]!.content.equals(cda)).toBe(true);
+    expect(
+      readRetrieveResponse({ envelope: inline, parts: new Map(), partTypes: new Map(), includes: [] }).documents[0]!.content.equals(cda),
+    ).toBe(true);
     // a missing document
     const missing = soapEnvelope(
       `<xdsb:RetrieveDocumentSetResponse xmlns:xdsb="${NS.xdsb}"><rs:RegistryResponse xmlns:rs="${NS.rs}" status="urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Failure"><rs:RegistryErrorList><rs:RegistryError errorCode="XDSMissingDocument" codeContext="1.2.3^abc" severity="urn:oasis:names:tc:ebxml-regrep:ErrorSeverityType:Error"/></rs:RegistryErrorList></rs:RegistryResponse></xdsb:RetrieveDocumentSetResponse>`,
     );
-    expect(() => readRetrieveResponse({ envelope: missing, parts: new Map(), partTypes: new Map(), includes: [] })).toThrow(/introuvable dans le DMP/);
+    expect(() => readRetrieveResponse({ envelope: missing, parts: new Map(), partTypes: new Map(), includes: [] })).toThrow(
+      /introuvable dans le DMP/,
+    );
     const empty = env.replace(xopInclude('doc@dmp'), '');
     expect(() => readRetrieveResponse({ envelope: empty, parts: new Map(), partTypes: new Map(), includes: [] })).toThrow(CabinetError);
   });

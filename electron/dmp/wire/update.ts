@@ -30,7 +30,8 @@ export interface UpdateContext {
   now?: Date;
 }
 
-const slot = (name: string, value: string) => `<rim:Slot name="${name}"><rim:ValueList><rim:Value>${xmlEscape(value)}</rim:Value></rim:ValueList></rim:Slot>`;
+const slot = (name: string, value: string) =>
+  `<rim:Slot name="${name}"><rim:ValueList><rim:Value>${xmlEscape(value)}</rim:Value></rim:ValueList></rim:Slot>`;
 
 function wrap(objects: string): string {
   return `<lcm:SubmitObjectsRequest xmlns:lcm="${NS.lcm}" xmlns:rim="${NS.rim}"><rim:RegistryObjectList>${objects}</rim:RegistryObjectList></lcm:SubmitObjectsRequest>`;
@@ -45,7 +46,14 @@ export function buildStatusUpdate(ctx: UpdateContext, entry: { entryUuid: string
   checkUuid(entry.entryUuid);
   if (entry.status === newStatus) throw new CabinetError('CONFLICT', 'Le document a déjà ce statut.');
   const ssId = urnUuid(randomUUID());
-  const ss = buildSubmissionSet({ id: ssId, uniqueId: newUuidOid(), sourceId: ctx.sourceId, patientCx: ctx.patientCx, author: ctx.author, now: ctx.now ?? new Date() });
+  const ss = buildSubmissionSet({
+    id: ssId,
+    uniqueId: newUuidOid(),
+    sourceId: ctx.sourceId,
+    patientCx: ctx.patientCx,
+    author: ctx.author,
+    now: ctx.now ?? new Date(),
+  });
   const assoc =
     `<rim:Association id="${urnUuid(randomUUID())}" associationType="${ASSOCIATION.updateAvailabilityStatus}" sourceObject="${ssId}" targetObject="${entry.entryUuid}">` +
     slot('OriginalStatus', STATUS[entry.status]) +
@@ -66,9 +74,15 @@ function childElements(el: Element): Element[] {
  * ITI-57 metadata update changing the visibility codes. `getDocumentsEnvelope`
  * is the SOAP answer of GetDocuments for this entry (LeafClass).
  */
-export function buildVisibilityUpdate(ctx: UpdateContext, getDocumentsEnvelope: string, entryUuid: string, visibility: DmpVisibility): string {
+export function buildVisibilityUpdate(
+  ctx: UpdateContext,
+  getDocumentsEnvelope: string,
+  entryUuid: string,
+  visibility: DmpVisibility,
+): string {
   checkUuid(entryUuid);
-  if (getDocumentsEnvelope.length > 1024 * 1024) throw new CabinetError('UNAVAILABLE', 'Réponse du DMP trop volumineuse pour une fiche de document.');
+  if (getDocumentsEnvelope.length > 1024 * 1024)
+    throw new CabinetError('UNAVAILABLE', 'Réponse du DMP trop volumineuse pour une fiche de document.');
   // Depth, time, no DTD: checked by the bounded reader before the DOM sees the text.
   precheckXml(getDocumentsEnvelope, {
     label: 'Réponse du DMP',
@@ -81,8 +95,12 @@ export function buildVisibilityUpdate(ctx: UpdateContext, getDocumentsEnvelope: 
   const found = Array.from(doc.getElementsByTagNameNS(RIM, 'ExtrinsicObject')).find((e) => e.getAttribute('id') === entryUuid);
   if (!found) throw new CabinetError('NOT_FOUND', 'Le document n’a pas été trouvé dans le DMP (il a peut-être été modifié entre-temps).');
   const lid = found.getAttribute('lid');
-  const previousVersion = childElements(found).find((c) => c.localName === 'VersionInfo')?.getAttribute('versionName') ?? null;
-  if (!lid || !previousVersion) throw new CabinetError('UNAVAILABLE', 'Réponse du DMP illisible : identifiant logique ou version du document absents.');
+  const previousVersion =
+    childElements(found)
+      .find((c) => c.localName === 'VersionInfo')
+      ?.getAttribute('versionName') ?? null;
+  if (!lid || !previousVersion)
+    throw new CabinetError('UNAVAILABLE', 'Réponse du DMP illisible : identifiant logique ou version du document absents.');
   const eo = found.cloneNode(true) as Element;
   const newId = urnUuid(randomUUID());
   eo.setAttribute('id', newId);
@@ -131,7 +149,14 @@ export function buildVisibilityUpdate(ctx: UpdateContext, getDocumentsEnvelope: 
   }
   const eoXml = new XMLSerializer().serializeToString(eo);
   const ssId = urnUuid(randomUUID());
-  const ss = buildSubmissionSet({ id: ssId, uniqueId: newUuidOid(), sourceId: ctx.sourceId, patientCx: ctx.patientCx, author: ctx.author, now: ctx.now ?? new Date() });
+  const ss = buildSubmissionSet({
+    id: ssId,
+    uniqueId: newUuidOid(),
+    sourceId: ctx.sourceId,
+    patientCx: ctx.patientCx,
+    author: ctx.author,
+    now: ctx.now ?? new Date(),
+  });
   const member =
     `<rim:Association id="${urnUuid(randomUUID())}" associationType="${ASSOCIATION.hasMember}" sourceObject="${ssId}" targetObject="${newId}">` +
     slot('SubmissionSetStatus', 'Original') +

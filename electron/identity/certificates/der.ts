@@ -325,7 +325,9 @@ export function parseCertificate(input: string | Uint8Array): ParsedCertificate 
   return {
     der,
     serialDer: encoded(der, serial),
-    serialHex: content(der, serial).toString('hex').replace(/^(00)+(?=.)/, ''),
+    serialHex: content(der, serial)
+      .toString('hex')
+      .replace(/^(00)+(?=.)/, ''),
     issuerDer: encoded(der, issuer),
     subjectDer: encoded(der, subject),
     issuer: parseName(der, issuer),
@@ -335,7 +337,17 @@ export function parseCertificate(input: string | Uint8Array): ParsedCertificate 
 }
 
 /** Key usage bits by name (RFC 5280 order), from a keyUsage extension value. */
-export const keyUsageBits = ['digitalSignature', 'nonRepudiation', 'keyEncipherment', 'dataEncipherment', 'keyAgreement', 'keyCertSign', 'cRLSign', 'encipherOnly', 'decipherOnly'] as const;
+export const keyUsageBits = [
+  'digitalSignature',
+  'nonRepudiation',
+  'keyEncipherment',
+  'dataEncipherment',
+  'keyAgreement',
+  'keyCertSign',
+  'cRLSign',
+  'encipherOnly',
+  'decipherOnly',
+] as const;
 export type KeyUsage = (typeof keyUsageBits)[number];
 
 export function decodeKeyUsage(value: Buffer): Set<KeyUsage> {

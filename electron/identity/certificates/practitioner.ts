@@ -24,7 +24,18 @@ import {
   type IdentitySource,
   type Practitioner,
 } from '../../../shared/domain/practitioner.js';
-import { OID, TAG, content, decodeSmallInteger, findAttribute, formatName, parseCertificate, readTlv, type ParsedCertificate, type Rdn } from './der.js';
+import {
+  OID,
+  TAG,
+  content,
+  decodeSmallInteger,
+  findAttribute,
+  formatName,
+  parseCertificate,
+  readTlv,
+  type ParsedCertificate,
+  type Rdn,
+} from './der.js';
 
 function parse(pem: string | Uint8Array): { parsed: ParsedCertificate; notAfter: string } {
   try {
@@ -38,7 +49,9 @@ function parse(pem: string | Uint8Array): { parsed: ParsedCertificate; notAfter:
 
 /** The CN of the RDN that also holds the given name or surname (CPS layout), else the last CN. */
 function idNatPsOf(subject: Rdn[]): string | null {
-  const personal = subject.find((rdn) => rdn.some((a) => a.oid === OID.commonName) && rdn.some((a) => a.oid === OID.givenName || a.oid === OID.surname));
+  const personal = subject.find(
+    (rdn) => rdn.some((a) => a.oid === OID.commonName) && rdn.some((a) => a.oid === OID.givenName || a.oid === OID.surname),
+  );
   const cn = personal?.find((a) => a.oid === OID.commonName)?.value ?? findAttribute(subject, OID.commonName).at(-1) ?? null;
   return cn?.trim() ?? null;
 }
@@ -71,7 +84,9 @@ function professionFromTitle(subject: Rdn[]): string | null {
 
 /** "MARIE-HÉLÈNE" → "Marie-Hélène". */
 export function capitalizeGivenName(name: string): string {
-  return name.toLocaleLowerCase('fr-FR').replace(/(^|[\s\-'’])(\p{L})/gu, (_, sep: string, letter: string) => sep + letter.toLocaleUpperCase('fr-FR'));
+  return name
+    .toLocaleLowerCase('fr-FR')
+    .replace(/(^|[\s\-'’])(\p{L})/gu, (_, sep: string, letter: string) => sep + letter.toLocaleUpperCase('fr-FR'));
 }
 
 /** Professions addressed as « Dr » (médecin, pharmacien, chirurgien-dentiste). */
@@ -98,11 +113,17 @@ export function practitionerFromCertificate(pem: string | Uint8Array, options: P
   const { parsed, notAfter } = parse(pem);
   const idNatPs = idNatPsOf(parsed.subject);
   if (!idNatPs || !practitionerSchema.shape.idNatPs.safeParse(idNatPs).success) {
-    throw new CabinetError('INVALID_REQUEST', 'Ce certificat ne porte pas d’identifiant national de professionnel de santé (idNat_PS) : ce n’est pas un certificat de carte CPS.');
+    throw new CabinetError(
+      'INVALID_REQUEST',
+      'Ce certificat ne porte pas d’identifiant national de professionnel de santé (idNat_PS) : ce n’est pas un certificat de carte CPS.',
+    );
   }
   const professionCode = professionFromExtension(parsed) ?? professionFromTitle(parsed.subject);
   if (!professionCode) {
-    throw new CabinetError('INVALID_REQUEST', 'La profession du titulaire est introuvable dans ce certificat (ni extension 1.2.250.1.71.1.2.7, ni titre reconnu).');
+    throw new CabinetError(
+      'INVALID_REQUEST',
+      'La profession du titulaire est introuvable dans ce certificat (ni extension 1.2.250.1.71.1.2.7, ni titre reconnu).',
+    );
   }
   const givenName = findAttribute(parsed.subject, OID.givenName)[0]?.trim() ?? '';
   const surname = findAttribute(parsed.subject, OID.surname)[0]?.trim() ?? '';
@@ -171,7 +192,10 @@ export function requireInsiCertificate(pem: string | Uint8Array, expected?: Insi
   const identity = softwareIdentityFromCertificate(pem);
   if (!identity.insi || (expected && identity.insi !== expected)) {
     const wanted = expected ?? 'INSI-AUTO ou INSI-MANU';
-    throw new CabinetError('INVALID_REQUEST', `Ce certificat logiciel ne convient pas au téléservice INSi : son nom (CN) doit être exactement ${wanted}, il vaut « ${identity.commonName} ».`);
+    throw new CabinetError(
+      'INVALID_REQUEST',
+      `Ce certificat logiciel ne convient pas au téléservice INSi : son nom (CN) doit être exactement ${wanted}, il vaut « ${identity.commonName} ».`,
+    );
   }
   return identity;
 }

@@ -21,13 +21,18 @@ function trust(m: PkiManifest = pki): Pick<ValidateCertificateOptions, 'anchorsP
     crls: m.crls.map((c) => fs.readFileSync(pkiPath(m, c.der))),
   };
 }
-const validate = (leafPem: string, purpose: CertificatePurpose, extra: Partial<ValidateCertificateOptions> = {}) => validateCertificate({ leafPem, purpose, ...trust(), ...extra });
+const validate = (leafPem: string, purpose: CertificatePurpose, extra: Partial<ValidateCertificateOptions> = {}) =>
+  validateCertificate({ leafPem, purpose, ...trust(), ...extra });
 const refusal = (promise: Promise<unknown>) =>
   promise.then(
     () => {
       throw new Error('accepté à tort');
     },
-    (error: { code: string; message: string; details: { reason: string } }) => ({ code: error.code, message: error.message, reason: error.details.reason }),
+    (error: { code: string; message: string; details: { reason: string } }) => ({
+      code: error.code,
+      message: error.message,
+      reason: error.details.reason,
+    }),
   );
 
 /** Flips one byte of the certificate's signature (last bytes of the DER). */
@@ -48,7 +53,10 @@ describe('validateCertificate', () => {
     const gp = identity(pki, 'medecin-martin');
     const result = await validate(read(pki, gp.certPem), 'clientAuth');
     expect(result.chain[0]!.subject).toContain(`CN=${gp.idNatPs}`);
-    expect(result.chain.slice(1).map((c) => c.subject.split('\n').pop())).toEqual(['CN=TEST AC IGC-SANTE FORT PERSONNES', 'CN=TEST AC RACINE IGC-SANTE']);
+    expect(result.chain.slice(1).map((c) => c.subject.split('\n').pop())).toEqual([
+      'CN=TEST AC IGC-SANTE FORT PERSONNES',
+      'CN=TEST AC RACINE IGC-SANTE',
+    ]);
     expect(result.chain[0]!.serialNumber.toLowerCase()).toBe(gp.serial);
     expect(result.anchor.subject).toContain('TEST AC RACINE IGC-SANTE');
     expect(result.revocation).toBe('verifiee');
@@ -72,21 +80,30 @@ describe('validateCertificate', () => {
     const expired = identity(pki, 'expire-leroy');
     const r = await refusal(validate(read(pki, expired.certPem), 'clientAuth'));
     expect(r.reason).toBe('expire');
-    const day = new Intl.DateTimeFormat('fr-FR', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/Paris' }).format(new Date(expired.notAfter));
+    const day = new Intl.DateTimeFormat('fr-FR', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/Paris' }).format(
+      new Date(expired.notAfter),
+    );
     expect(r.message).toBe(`Certificat refusé : certificat expiré le ${day} (« ${expired.idNatPs} »).`);
     // The GP card, checked 40 days ago (it was issued 30 days ago; the CRLs do not matter yet).
-    const early = await refusal(validate(read(pki, identity(pki, 'medecin-martin').certPem), 'clientAuth', { at: new Date(Date.now() - 40 * 86_400_000) }));
+    const early = await refusal(
+      validate(read(pki, identity(pki, 'medecin-martin').certPem), 'clientAuth', { at: new Date(Date.now() - 40 * 86_400_000) }),
+    );
     expect(early.reason).toBe('pas_encore_valide');
     expect(early.message).toContain('certificat pas encore valide');
   });
 
   it('refuses the foreign card: « autorité de certification inconnue »', async () => {
     const r = await refusal(validate(read(pki, identity(pki, 'etranger-moreau').certPem), 'clientAuth'));
-    expect(r).toMatchObject({ reason: 'autorite_inconnue', message: 'Certificat refusé : autorité de certification inconnue (« TEST AC ETRANGERE PERSONNES »).' });
+    expect(r).toMatchObject({
+      reason: 'autorite_inconnue',
+      message: 'Certificat refusé : autorité de certification inconnue (« TEST AC ETRANGERE PERSONNES »).',
+    });
     // A card of another PKI with the same names: its intermediate is unknown here either.
     const twin = await refusal(validate(read(other, identity(other, 'medecin-martin').certPem), 'clientAuth'));
     expect(twin.reason).toBe('autorite_inconnue');
-    await expect(refusal(validate(read(pki, identity(pki, 'medecin-martin').certPem), 'clientAuth', { anchorsPem: [] }))).resolves.toMatchObject({ reason: 'autorite_inconnue' });
+    await expect(
+      refusal(validate(read(pki, identity(pki, 'medecin-martin').certPem), 'clientAuth', { anchorsPem: [] })),
+    ).resolves.toMatchObject({ reason: 'autorite_inconnue' });
   });
 
   it('refuses a certificate used for another purpose: « usage du certificat non prévu pour … »', async () => {
@@ -109,7 +126,10 @@ describe('validateCertificate', () => {
   it('refuses a tampered chain: « signature de la chaîne invalide »', async () => {
     const gp = identity(pki, 'medecin-martin');
     const leaf = await refusal(validate(tamperSignature(read(pki, gp.certPem)), 'clientAuth'));
-    expect(leaf).toMatchObject({ reason: 'signature_invalide', message: `Certificat refusé : signature de la chaîne invalide (certificat « ${gp.idNatPs} »).` });
+    expect(leaf).toMatchObject({
+      reason: 'signature_invalide',
+      message: `Certificat refusé : signature de la chaîne invalide (certificat « ${gp.idNatPs} »).`,
+    });
     const brokenIntermediate = tamperSignature(read(pki, authority(pki, 'fort-personnes').certPem));
     const mid = await refusal(validate(read(pki, gp.certPem), 'clientAuth', { intermediatesPem: brokenIntermediate }));
     expect(mid.reason).toBe('signature_invalide');
@@ -124,9 +144,14 @@ describe('validateCertificate', () => {
   it('needs a fresh, correctly signed CRL for every certificate below the root (requireCrl, by default)', async () => {
     const gp = read(pki, identity(pki, 'medecin-martin').certPem);
     const none = await refusal(validate(gp, 'clientAuth', { crls: [] }));
-    expect(none).toMatchObject({ reason: 'liste_revocation', message: 'Certificat refusé : liste de révocation absente ou périmée pour l’autorité « TEST AC IGC-SANTE FORT PERSONNES ».' });
+    expect(none).toMatchObject({
+      reason: 'liste_revocation',
+      message: 'Certificat refusé : liste de révocation absente ou périmée pour l’autorité « TEST AC IGC-SANTE FORT PERSONNES ».',
+    });
     // Only the root's CRL missing: the intermediate cannot be checked.
-    const noRoot = await refusal(validate(gp, 'clientAuth', { crls: pki.crls.filter((c) => c.issuer !== 'racine').map((c) => read(pki, c.pem)) }));
+    const noRoot = await refusal(
+      validate(gp, 'clientAuth', { crls: pki.crls.filter((c) => c.issuer !== 'racine').map((c) => read(pki, c.pem)) }),
+    );
     expect(noRoot.message).toContain('« TEST AC RACINE IGC-SANTE »');
     // Stale: after nextUpdate (the certificates are still valid then).
     const stale = await refusal(validate(gp, 'clientAuth', { at: new Date(new Date(pki.crls[0]!.nextUpdate).getTime() + 86_400_000) }));
@@ -136,7 +161,10 @@ describe('validateCertificate', () => {
     expect(forged.reason).toBe('liste_revocation');
     // With the other PKI's (empty) CRL instead of ours, the revoked card is not let through either.
     const revoked = read(pki, identity(pki, 'revoque-durand').certPem);
-    const swapped = [...pki.crls.filter((c) => c.issuer !== 'fort-personnes').map((c) => read(pki, c.pem)), read(other, other.crls.find((c) => c.issuer === 'fort-personnes')!.pem)];
+    const swapped = [
+      ...pki.crls.filter((c) => c.issuer !== 'fort-personnes').map((c) => read(pki, c.pem)),
+      read(other, other.crls.find((c) => c.issuer === 'fort-personnes')!.pem),
+    ];
     expect((await refusal(validate(revoked, 'clientAuth', { crls: swapped }))).reason).toBe('liste_revocation');
   });
 
@@ -153,7 +181,9 @@ describe('validateCertificate', () => {
     const gp = read(pki, identity(pki, 'medecin-martin').certPem);
     await expect(validate(gp, 'clientAuth', { crls: pki.crls.map((c) => read(pki, c.pem)) })).resolves.toBeDefined();
     await expect(validate(gp, 'clientAuth', { crls: pki.crls.map((c) => fs.readFileSync(pkiPath(pki, c.pem))) })).resolves.toBeDefined();
-    await expect(validate(gp, 'clientAuth', { crls: pki.crls.flatMap((c) => [fs.readFileSync(pkiPath(pki, c.der)), read(pki, c.pem)]) })).resolves.toBeDefined();
+    await expect(
+      validate(gp, 'clientAuth', { crls: pki.crls.flatMap((c) => [fs.readFileSync(pkiPath(pki, c.der)), read(pki, c.pem)]) }),
+    ).resolves.toBeDefined();
     await expect(validate(gp, 'clientAuth', { crls: [pki.crls.map((c) => read(pki, c.pem)).join('')] })).resolves.toBeDefined();
   });
 
@@ -164,7 +194,19 @@ describe('validateCertificate', () => {
       const card = identity(pki, id);
       const result = spawnSync(
         'openssl',
-        ['verify', '-crl_check_all', '-purpose', 'sslclient', '-CAfile', pkiPath(pki, pki.root.certPem!), '-untrusted', pkiPath(pki, authority(pki, 'fort-personnes').certPem!), '-CRLfile', crlFile, pkiPath(pki, card.certPem!)],
+        [
+          'verify',
+          '-crl_check_all',
+          '-purpose',
+          'sslclient',
+          '-CAfile',
+          pkiPath(pki, pki.root.certPem!),
+          '-untrusted',
+          pkiPath(pki, authority(pki, 'fort-personnes').certPem!),
+          '-CRLfile',
+          crlFile,
+          pkiPath(pki, card.certPem!),
+        ],
         { encoding: 'utf8' },
       );
       const opensslOk = result.status === 0;
@@ -173,7 +215,11 @@ describe('validateCertificate', () => {
         (e: { details: { reason: string } }) => e.details.reason,
       );
       expect({ id, ok: ours === 'ok' }).toEqual({ id, ok: opensslOk });
-      const expected: Record<string, RegExp> = { 'revoque-durand': /certificate revoked/, 'expire-leroy': /certificate has expired/, 'etranger-moreau': /unable to get local issuer certificate/ };
+      const expected: Record<string, RegExp> = {
+        'revoque-durand': /certificate revoked/,
+        'expire-leroy': /certificate has expired/,
+        'etranger-moreau': /unable to get local issuer certificate/,
+      };
       if (expected[id]) expect(result.stdout + result.stderr).toMatch(expected[id]);
     }
   });

@@ -33,7 +33,18 @@ import crypto, { X509Certificate } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { CabinetError } from '../../../shared/contract/outcome.js';
 import { civilDateOf, DEFAULT_PRACTICE_ZONE, formatCivilDateLong } from '../../../shared/domain/civil-date.js';
-import { OID, decodeBasicConstraints, decodeKeyUsage, decodeOidSequence, findAttribute, formatName, parseCertificate, pemToDer, splitPem, type ParsedCertificate } from './der.js';
+import {
+  OID,
+  decodeBasicConstraints,
+  decodeKeyUsage,
+  decodeOidSequence,
+  findAttribute,
+  formatName,
+  parseCertificate,
+  pemToDer,
+  splitPem,
+  type ParsedCertificate,
+} from './der.js';
 
 export type CertificatePurpose = 'clientAuth' | 'serverAuth' | 'signature';
 
@@ -126,13 +137,22 @@ interface LoadedCrl {
 function loadCrls(inputs: readonly (string | Uint8Array)[]): LoadedCrl[] {
   const out: LoadedCrl[] = [];
   for (const input of inputs) {
-    const text = typeof input === 'string' ? input : Buffer.from(input).subarray(0, 64).toString('latin1').includes('-----BEGIN') ? Buffer.from(input).toString('latin1') : null;
+    const text =
+      typeof input === 'string'
+        ? input
+        : Buffer.from(input).subarray(0, 64).toString('latin1').includes('-----BEGIN')
+          ? Buffer.from(input).toString('latin1')
+          : null;
     const ders = text === null ? [Buffer.from(input as Uint8Array)] : splitPem(text, 'X509 CRL').map((pem) => pemToDer(pem, 'X509 CRL'));
     for (const der of ders) {
       try {
         const crl = new x509.X509Crl(new Uint8Array(der));
         const known = new Set(['2.5.29.20', '2.5.29.35']); // CRL number, authority key identifier
-        out.push({ crl, issuerDer: Buffer.from(crl.issuerName.toArrayBuffer()), unusable: crl.extensions.some((e) => e.critical && !known.has(e.type)) });
+        out.push({
+          crl,
+          issuerDer: Buffer.from(crl.issuerName.toArrayBuffer()),
+          unusable: crl.extensions.some((e) => e.critical && !known.has(e.type)),
+        });
       } catch {
         // An unreadable CRL is ignored; a certificate that needed it ends as "liste de révocation absente".
       }
@@ -154,7 +174,10 @@ function checkPurpose(leaf: Cert, purpose: CertificatePurpose): void {
   const usages = ku ? decodeKeyUsage(ku.value) : null;
   const purposes = eku ? decodeOidSequence(eku.value) : null;
   const refuse = (detail: string) => {
-    throw new CertificateRefused('usage', `usage du certificat non prévu pour ${purposeLabels[purpose]} (${detail}).`, { certificate: leaf.name, purpose });
+    throw new CertificateRefused('usage', `usage du certificat non prévu pour ${purposeLabels[purpose]} (${detail}).`, {
+      certificate: leaf.name,
+      purpose,
+    });
   };
   if (purpose === 'signature') {
     if (!usages?.has('nonRepudiation')) refuse('usage de clé « non-répudiation » absent');
@@ -162,7 +185,8 @@ function checkPurpose(leaf: Cert, purpose: CertificatePurpose): void {
   }
   const wanted = purpose === 'clientAuth' ? EKU.clientAuth : EKU.serverAuth;
   if (!purposes || !(purposes.includes(wanted) || purposes.includes(EKU.any))) refuse(`usage étendu ${purpose} absent`);
-  if (usages && !usages.has('digitalSignature') && !(purpose === 'serverAuth' && usages.has('keyEncipherment'))) refuse('usage de clé « signature numérique » absent');
+  if (usages && !usages.has('digitalSignature') && !(purpose === 'serverAuth' && usages.has('keyEncipherment')))
+    refuse('usage de clé « signature numérique » absent');
 }
 
 /**
@@ -186,20 +210,29 @@ export async function validateCertificate(options: ValidateCertificateOptions): 
     const seen = new Set(chain.map((c) => c.node.fingerprint256));
     const candidates = [...anchors, ...intermediates].filter((c) => !seen.has(c.node.fingerprint256) && current.node.checkIssued(c.node));
     if (candidates.length === 0) {
-      throw new CertificateRefused('autorite_inconnue', `autorité de certification inconnue (« ${findAttribute(current.parsed.issuer, OID.commonName).at(-1) ?? formatName(current.parsed.issuer)} »).`, {
-        certificate: current.name,
-        issuer: formatName(current.parsed.issuer),
-      });
+      throw new CertificateRefused(
+        'autorite_inconnue',
+        `autorité de certification inconnue (« ${findAttribute(current.parsed.issuer, OID.commonName).at(-1) ?? formatName(current.parsed.issuer)} »).`,
+        {
+          certificate: current.name,
+          issuer: formatName(current.parsed.issuer),
+        },
+      );
     }
     const issuer = candidates.find((c) => current.node.verify(c.node.publicKey));
-    if (!issuer) throw new CertificateRefused('signature_invalide', `signature de la chaîne invalide (certificat « ${current.name} »).`, { certificate: current.name });
+    if (!issuer)
+      throw new CertificateRefused('signature_invalide', `signature de la chaîne invalide (certificat « ${current.name} »).`, {
+        certificate: current.name,
+      });
     chain.push(issuer);
     current = issuer;
   }
   // An anchor is trusted as configured; its self-signature is still checked (a damaged file).
   const anchor = chain[chain.length - 1]!;
   if (anchor.node.checkIssued(anchor.node) && !anchor.node.verify(anchor.node.publicKey)) {
-    throw new CertificateRefused('signature_invalide', `signature de la chaîne invalide (autorité « ${anchor.name} »).`, { certificate: anchor.name });
+    throw new CertificateRefused('signature_invalide', `signature de la chaîne invalide (autorité « ${anchor.name} »).`, {
+      certificate: anchor.name,
+    });
   }
 
   // 2. Each certificate: dates, CA constraints, critical extensions.
@@ -207,14 +240,24 @@ export async function validateCertificate(options: ValidateCertificateOptions): 
     const notBefore = new Date(cert.node.validFrom);
     const notAfter = new Date(cert.node.validTo);
     if (at < notBefore) {
-      throw new CertificateRefused('pas_encore_valide', `certificat pas encore valide (« ${cert.name} », valable à partir du ${frenchDate(notBefore)}).`, { certificate: cert.name, notBefore: notBefore.toISOString() });
+      throw new CertificateRefused(
+        'pas_encore_valide',
+        `certificat pas encore valide (« ${cert.name} », valable à partir du ${frenchDate(notBefore)}).`,
+        { certificate: cert.name, notBefore: notBefore.toISOString() },
+      );
     }
     if (at > notAfter) {
-      throw new CertificateRefused('expire', `certificat expiré le ${frenchDate(notAfter)} (« ${cert.name} »).`, { certificate: cert.name, notAfter: notAfter.toISOString() });
+      throw new CertificateRefused('expire', `certificat expiré le ${frenchDate(notAfter)} (« ${cert.name} »).`, {
+        certificate: cert.name,
+        notAfter: notAfter.toISOString(),
+      });
     }
     const unknownCritical = cert.parsed.extensions.find((e) => e.critical && !CRITICAL_UNDERSTOOD.has(e.oid));
     if (unknownCritical) {
-      throw new CertificateRefused('extension_critique', `extension critique non reconnue ${unknownCritical.oid} (« ${cert.name} »).`, { certificate: cert.name, oid: unknownCritical.oid });
+      throw new CertificateRefused('extension_critique', `extension critique non reconnue ${unknownCritical.oid} (« ${cert.name} »).`, {
+        certificate: cert.name,
+        oid: unknownCritical.oid,
+      });
     }
     if (index > 0) {
       const bc = extension(cert, OID.basicConstraints);
@@ -224,7 +267,9 @@ export async function validateCertificate(options: ValidateCertificateOptions): 
       // Certificates between this one and the leaf that are themselves CAs.
       const below = index - 1;
       if (!constraints.ca || !canSign || (constraints.pathLength !== undefined && below > constraints.pathLength)) {
-        throw new CertificateRefused('contrainte_autorite', `l’autorité « ${cert.name} » n’est pas habilitée à émettre ce certificat.`, { certificate: cert.name });
+        throw new CertificateRefused('contrainte_autorite', `l’autorité « ${cert.name} » n’est pas habilitée à émettre ce certificat.`, {
+          certificate: cert.name,
+        });
       }
     }
   });
@@ -240,7 +285,8 @@ export async function validateCertificate(options: ValidateCertificateOptions): 
     for (const entry of crls) {
       if (entry.unusable || !entry.issuerDer.equals(issuer.parsed.subjectDer)) continue;
       // Node's WebCrypto (cast: DOM and Node typings of Crypto differ; the e2e tests type-check with DOM).
-      if (!(await entry.crl.verify({ publicKey: issuerKey }, crypto.webcrypto as unknown as Parameters<x509.X509Crl['verify']>[1]))) continue;
+      if (!(await entry.crl.verify({ publicKey: issuerKey }, crypto.webcrypto as unknown as Parameters<x509.X509Crl['verify']>[1])))
+        continue;
       const { thisUpdate, nextUpdate } = entry.crl;
       if (thisUpdate > at || !nextUpdate || nextUpdate < at) continue;
       fresh = true;

@@ -16,7 +16,8 @@ export class KeySigner implements Signer {
 
   sign(data: Buffer, algorithm: SignatureAlgorithm): Buffer {
     if (!this.key) throw new CabinetError('SESSION_REQUIRED', 'La clé n’est plus disponible : reconnectez-vous.');
-    if (algorithm !== 'RSA-SHA256') throw new CabinetError('INVALID_REQUEST', `Algorithme de signature non pris en charge : ${String(algorithm)}`);
+    if (algorithm !== 'RSA-SHA256')
+      throw new CabinetError('INVALID_REQUEST', `Algorithme de signature non pris en charge : ${String(algorithm)}`);
     return sign('sha256', data, this.key);
   }
 

@@ -59,7 +59,10 @@ export function readP12(content: Buffer, password: string): { pairs: Pair[]; cha
     if (/mac could not be verified|invalid password/i.test(message)) {
       throw new CabinetError('CREDENTIALS_REFUSED', 'Mot de passe du certificat incorrect.');
     }
-    throw new CabinetError('INVALID_REQUEST', 'Ce fichier n’est pas un certificat logiciel (.p12) valide, ou il est protégé par un chiffrement non pris en charge.');
+    throw new CabinetError(
+      'INVALID_REQUEST',
+      'Ce fichier n’est pas un certificat logiciel (.p12) valide, ou il est protégé par un chiffrement non pris en charge.',
+    );
   }
   const keyBags = [
     ...(p12.getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag! })[forge.pki.oids.pkcs8ShroudedKeyBag!] ?? []),
@@ -80,7 +83,11 @@ export function readP12(content: Buffer, password: string): { pairs: Pair[]; cha
       });
     if (!match) throw new CabinetError('INVALID_REQUEST', 'Ce fichier .p12 contient une clé sans son certificat.');
     used.add(match);
-    return { name: bagName(keyBag) ?? bagName(match), keyPem: forge.pki.privateKeyToPem(key), certPem: forge.pki.certificateToPem(match.cert!) };
+    return {
+      name: bagName(keyBag) ?? bagName(match),
+      keyPem: forge.pki.privateKeyToPem(key),
+      certPem: forge.pki.certificateToPem(match.cert!),
+    };
   });
   const chainPem = certBags.filter((bag) => !used.has(bag)).map((bag) => forge.pki.certificateToPem(bag.cert!));
   return { pairs, chainPem };

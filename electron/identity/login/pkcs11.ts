@@ -40,7 +40,10 @@ function moduleFor(modulePath: string): pkcs11js.PKCS11 {
   const loaded = modules.get(modulePath);
   if (loaded) return loaded;
   if (!fs.existsSync(modulePath)) {
-    throw new CabinetError('NOT_FOUND', `Le module de la carte CPS est introuvable (${modulePath}). Installez la Cryptolib CPS ou indiquez son emplacement dans Réglages.`);
+    throw new CabinetError(
+      'NOT_FOUND',
+      `Le module de la carte CPS est introuvable (${modulePath}). Installez la Cryptolib CPS ou indiquez son emplacement dans Réglages.`,
+    );
   }
   const module = new pkcs11js.PKCS11();
   try {
@@ -86,7 +89,12 @@ export function listCards(modulePath: string): CardSlot[] {
   return tokenSlots(module).map((slot, index) => {
     const slotInfo = module.C_GetSlotInfo(slot);
     const token = module.C_GetTokenInfo(slot);
-    return { index, slotDescription: clean(slotInfo.slotDescription), tokenLabel: clean(token.label), serialNumber: clean(token.serialNumber) };
+    return {
+      index,
+      slotDescription: clean(slotInfo.slotDescription),
+      tokenLabel: clean(token.label),
+      serialNumber: clean(token.serialNumber),
+    };
   });
 }
 
@@ -98,14 +106,29 @@ function pinMessage(module: pkcs11js.PKCS11, slot: pkcs11js.Handle, code: number
     // Card gone: the generic message below.
   }
   if (code === pkcs11js.CKR_PIN_LOCKED || flags & pkcs11js.CKF_USER_PIN_LOCKED) {
-    return new CabinetError('CREDENTIALS_REFUSED', 'La carte est bloquée après trop de codes PIN erronés. Débloquez-la avec son code PUK (outil de la Cryptolib CPS) ou demandez une nouvelle carte.', { essaisRestants: 0 });
+    return new CabinetError(
+      'CREDENTIALS_REFUSED',
+      'La carte est bloquée après trop de codes PIN erronés. Débloquez-la avec son code PUK (outil de la Cryptolib CPS) ou demandez une nouvelle carte.',
+      { essaisRestants: 0 },
+    );
   }
   if (code === pkcs11js.CKR_PIN_INCORRECT || code === pkcs11js.CKR_PIN_INVALID || code === pkcs11js.CKR_PIN_LEN_RANGE) {
-    if (flags & pkcs11js.CKF_USER_PIN_FINAL_TRY) return new CabinetError('CREDENTIALS_REFUSED', 'Code PIN incorrect. Attention : il ne reste qu’un essai avant le blocage de la carte.', { essaisRestants: 1 });
-    if (flags & pkcs11js.CKF_USER_PIN_COUNT_LOW) return new CabinetError('CREDENTIALS_REFUSED', 'Code PIN incorrect. Attention : il reste peu d’essais avant le blocage de la carte.', { essaisRestants: 'peu' });
+    if (flags & pkcs11js.CKF_USER_PIN_FINAL_TRY)
+      return new CabinetError(
+        'CREDENTIALS_REFUSED',
+        'Code PIN incorrect. Attention : il ne reste qu’un essai avant le blocage de la carte.',
+        { essaisRestants: 1 },
+      );
+    if (flags & pkcs11js.CKF_USER_PIN_COUNT_LOW)
+      return new CabinetError(
+        'CREDENTIALS_REFUSED',
+        'Code PIN incorrect. Attention : il reste peu d’essais avant le blocage de la carte.',
+        { essaisRestants: 'peu' },
+      );
     return new CabinetError('CREDENTIALS_REFUSED', 'Code PIN incorrect.');
   }
-  if (code === pkcs11js.CKR_TOKEN_NOT_PRESENT || code === pkcs11js.CKR_DEVICE_REMOVED) return new CabinetError('NOT_FOUND', 'Aucune carte dans le lecteur.');
+  if (code === pkcs11js.CKR_TOKEN_NOT_PRESENT || code === pkcs11js.CKR_DEVICE_REMOVED)
+    return new CabinetError('NOT_FOUND', 'Aucune carte dans le lecteur.');
   return new CabinetError('UNAVAILABLE', 'La carte CPS ne répond pas. Retirez-la et réinsérez-la.');
 }
 
@@ -179,7 +202,11 @@ export async function openCard(options: OpenCardOptions): Promise<Credentials> {
   resetModule(modulePath); // re-read the readers: a card may have been inserted since
   const module = moduleFor(modulePath);
   const slot = tokenSlots(module)[slotIndex];
-  if (!slot) throw new CabinetError('NOT_FOUND', slotIndex === 0 ? 'Aucune carte CPS dans le lecteur.' : `Aucune carte dans le lecteur n° ${slotIndex + 1}.`);
+  if (!slot)
+    throw new CabinetError(
+      'NOT_FOUND',
+      slotIndex === 0 ? 'Aucune carte CPS dans le lecteur.' : `Aucune carte dans le lecteur n° ${slotIndex + 1}.`,
+    );
   const serial = clean(module.C_GetTokenInfo(slot).serialNumber);
   const tokenLabel = clean(module.C_GetTokenInfo(slot).label);
   const session = module.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION);
@@ -223,7 +250,14 @@ export async function openCard(options: OpenCardOptions): Promise<Credentials> {
     const signature = new CardSigner(module, session, signKey, sign.pem, chain);
     const keyUri = `pkcs11:token=${encodeURIComponent(tokenLabel)};id=${[...auth.id].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('')};type=private;pin-value=${encodeURIComponent(pin)}`;
     let disposed = false;
-    const tls = { kind: 'pkcs11-engine' as const, enginePath: OPENSSL_PKCS11_ENGINE, keyUri, certPem: auth.pem, chainPem: chain, modulePath };
+    const tls = {
+      kind: 'pkcs11-engine' as const,
+      enginePath: OPENSSL_PKCS11_ENGINE,
+      keyUri,
+      certPem: auth.pem,
+      chainPem: chain,
+      modulePath,
+    };
     return {
       practitioner,
       authentication,

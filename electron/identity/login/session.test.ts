@@ -5,7 +5,15 @@ import type { Credentials } from '../types.js';
 import { Session, type CredentialOpener } from './session.js';
 
 // The state machine alone; real cards and .p12 files are exercised in login.test.ts.
-const martin: Practitioner = { idNatPs: '810002909372', givenName: 'Marie', surname: 'MARTIN', displayName: 'Dr Marie MARTIN', professionCode: '10', professionLabel: 'Médecin', source: 'carte_cps' };
+const martin: Practitioner = {
+  idNatPs: '810002909372',
+  givenName: 'Marie',
+  surname: 'MARTIN',
+  displayName: 'Dr Marie MARTIN',
+  professionCode: '10',
+  professionLabel: 'Médecin',
+  source: 'carte_cps',
+};
 
 function opener(pin = '1234', who: Practitioner = martin) {
   const state = { present: true, disposed: 0, opened: 0 };
@@ -15,7 +23,11 @@ function opener(pin = '1234', who: Practitioner = martin) {
     async open(secret) {
       if (secret !== pin) throw new CabinetError('CREDENTIALS_REFUSED', 'Code PIN incorrect.');
       state.opened += 1;
-      const credentials = { practitioner: who, present: () => state.present, dispose: () => (state.disposed += 1) } as unknown as Credentials;
+      const credentials = {
+        practitioner: who,
+        present: () => state.present,
+        dispose: () => (state.disposed += 1),
+      } as unknown as Credentials;
       return credentials;
     },
   };
@@ -118,14 +130,23 @@ describe('session', () => {
       description: 'Carte CPS — lecteur de test',
       open: async () => {
         disposed = false;
-        return { practitioner: martin, signature: signer, present: () => present, dispose: () => (disposed = true) } as unknown as Credentials;
+        return {
+          practitioner: martin,
+          signature: signer,
+          present: () => present,
+          dispose: () => (disposed = true),
+        } as unknown as Credentials;
       },
     };
     await session.login(value, '1234');
     session.lock('manuel');
     await session.unlock('1234');
     await session.logout();
-    expect(anchored).toEqual(['login:810002909372:after session.login', 'lock:810002909372:after session.lock', 'logout:810002909372:after session.logout']);
+    expect(anchored).toEqual([
+      'login:810002909372:after session.login',
+      'lock:810002909372:after session.lock',
+      'logout:810002909372:after session.logout',
+    ]);
     // A card pulled out cannot sign: that lock is audited but not anchored.
     await session.login(value, '1234');
     present = false;

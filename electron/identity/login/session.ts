@@ -108,7 +108,15 @@ export class Session {
     try {
       credentials = await opener.open(secret);
     } catch (error) {
-      this.options.audit.append({ actor: 'systeme', action: 'session.login_failed', details: { source: opener.source, description: opener.description, raison: error instanceof CabinetError ? error.code : 'INTERNAL' } });
+      this.options.audit.append({
+        actor: 'systeme',
+        action: 'session.login_failed',
+        details: {
+          source: opener.source,
+          description: opener.description,
+          raison: error instanceof CabinetError ? error.code : 'INTERNAL',
+        },
+      });
       throw error;
     }
     this.credentials = credentials;
@@ -117,7 +125,11 @@ export class Session {
     this.state = 'connecte';
     this.lockReason = null;
     this.lastActivity = this.clock();
-    this.options.audit.append({ actor: this.actor, action: 'session.login', details: { source: opener.source, description: opener.description } });
+    this.options.audit.append({
+      actor: this.actor,
+      action: 'session.login',
+      details: { source: opener.source, description: opener.description },
+    });
     this.anchor('login');
     this.startWatch();
     return this.changed();
@@ -143,13 +155,20 @@ export class Session {
     try {
       credentials = await this.opener.open(secret);
     } catch (error) {
-      this.options.audit.append({ actor: this.actor, action: 'session.unlock_failed', details: { raison: error instanceof CabinetError ? error.code : 'INTERNAL' } });
+      this.options.audit.append({
+        actor: this.actor,
+        action: 'session.unlock_failed',
+        details: { raison: error instanceof CabinetError ? error.code : 'INTERNAL' },
+      });
       throw error;
     }
     if (credentials.practitioner.idNatPs !== this.practitioner?.idNatPs) {
       credentials.dispose();
       this.options.audit.append({ actor: this.actor, action: 'session.unlock_failed', details: { raison: 'autre_praticien' } });
-      throw new CabinetError('CREDENTIALS_REFUSED', 'Cette carte appartient à un autre praticien. Déconnectez-vous pour changer de praticien.');
+      throw new CabinetError(
+        'CREDENTIALS_REFUSED',
+        'Cette carte appartient à un autre praticien. Déconnectez-vous pour changer de praticien.',
+      );
     }
     this.credentials = credentials;
     this.state = 'connecte';

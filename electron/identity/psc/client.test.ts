@@ -17,7 +17,15 @@ import { createTracer, type Exchange, type Tracer } from '../../platform/trace/t
 import { PscClient, type PscClientOptions } from './client.js';
 import { ManualClock, systemClock } from './clock.js';
 import { pscMessages } from './rules.js';
-import { drMarieMartin, kitDoc0036624, sandboxClient, sophieDurand, startPscSandbox, userinfoClaims, type PscSandbox } from '../../../sandboxes/psc/server.js';
+import {
+  drMarieMartin,
+  kitDoc0036624,
+  sandboxClient,
+  sophieDurand,
+  startPscSandbox,
+  userinfoClaims,
+  type PscSandbox,
+} from '../../../sandboxes/psc/server.js';
 
 let certs: TestCertificates;
 let clock: ManualClock;
@@ -58,7 +66,9 @@ function rawToken(url: string, form: Record<string, string>): Promise<{ status: 
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> }),
+        );
       },
     );
     req.on('error', reject);
@@ -95,7 +105,14 @@ describe('PscClient against the sandbox: CIBA login', () => {
     expect(started.interval).toBe(1);
     expect(started.expiresAt.getTime()).toBe(clock.now() + 120_000);
     // What the phone shows: the same code, for the same practitioner, over the e-CPS channel.
-    expect(sandbox.requests()).toContainEqual(expect.objectContaining({ auth_req_id: started.authReqId, binding_message: started.bindingMessage, login_hint: drMarieMartin.idNatPs, channel: 'MOBILE' }));
+    expect(sandbox.requests()).toContainEqual(
+      expect.objectContaining({
+        auth_req_id: started.authReqId,
+        binding_message: started.bindingMessage,
+        login_hint: drMarieMartin.idNatPs,
+        channel: 'MOBILE',
+      }),
+    );
 
     const sleepsBefore = clock.sleeps.length;
     expect(await client.poll(started.authReqId)).toBe('pending');
@@ -119,7 +136,13 @@ describe('PscClient against the sandbox: CIBA login', () => {
       structureId: 'R99701',
       source: 'e_cps',
     });
-    expect(result.tokens).toMatchObject({ tokenType: 'Bearer', acr: 'eidas1', scope: 'openid scope_all', accessToken: expect.any(String), idToken: expect.any(String) });
+    expect(result.tokens).toMatchObject({
+      tokenType: 'Bearer',
+      acr: 'eidas1',
+      scope: 'openid scope_all',
+      accessToken: expect.any(String),
+      idToken: expect.any(String),
+    });
     expect(result.tokens.expiresAt.getTime()).toBe(clock.now() + 120_000);
     expect(result.tokens).not.toHaveProperty('refreshToken');
     expect(result.userinfo.SubjectNameID).toBe('899700012349');
@@ -130,7 +153,13 @@ describe('PscClient against the sandbox: CIBA login', () => {
 
   it('logs the ADELI nurse in (no specialty, no title)', async () => {
     const result = await login(makeClient(), sophieDurand.idNatPs);
-    expect(result.practitioner).toMatchObject({ idNatPs: '0996012345', adeli: '996012345', displayName: 'Sophie DURAND', professionCode: '60', professionLabel: 'Infirmier' });
+    expect(result.practitioner).toMatchObject({
+      idNatPs: '0996012345',
+      adeli: '996012345',
+      displayName: 'Sophie DURAND',
+      professionCode: '60',
+      professionLabel: 'Infirmier',
+    });
     expect(result.practitioner.specialtyCode).toBeUndefined();
   });
 
@@ -170,7 +199,9 @@ describe('PscClient against the sandbox: CIBA login', () => {
     const started = await client.startLogin(drMarieMartin.idNatPs);
     // Someone else polls with the same credentials right when the client is due: the client's poll comes too early.
     clock.advance(1100);
-    expect((await rawToken(sandbox.url, { grant_type: 'urn:openid:params:grant-type:ciba', auth_req_id: started.authReqId })).body.error).toBe('authorization_pending');
+    expect(
+      (await rawToken(sandbox.url, { grant_type: 'urn:openid:params:grant-type:ciba', auth_req_id: started.authReqId })).body.error,
+    ).toBe('authorization_pending');
     const mark = clock.sleeps.length;
     expect(await client.poll(started.authReqId)).toBe('pending');
     sandbox.approve(started.authReqId);
@@ -254,7 +285,9 @@ describe('PscClient: TLS', () => {
     expect(error.message).toBe(pscMessages.untrusted);
     expect(error.details).toMatchObject({ reason: 'certificat' });
     const other = makeServerCertificates();
-    expect((await failure(makeClient({ extraCa: [other.caPem] }).startLogin(drMarieMartin.idNatPs))).details).toMatchObject({ reason: 'certificat' });
+    expect((await failure(makeClient({ extraCa: [other.caPem] }).startLogin(drMarieMartin.idNatPs))).details).toMatchObject({
+      reason: 'certificat',
+    });
     await expect(makeClient({ extraCa: [certs.caPem] }).startLogin(drMarieMartin.idNatPs)).resolves.toMatchObject({ interval: 1 });
   });
 
@@ -262,7 +295,9 @@ describe('PscClient: TLS', () => {
     const other = makeServerCertificates('ailleurs.example', ['ailleurs.example'], []);
     const server = await startPscSandbox({ certPem: other.certPem, keyPem: other.keyPem, port: 0, clock });
     try {
-      const error = await failure(makeClient({ baseUrl: server.url.replace('127.0.0.1', 'localhost'), extraCa: [other.caPem] }).startLogin(drMarieMartin.idNatPs));
+      const error = await failure(
+        makeClient({ baseUrl: server.url.replace('127.0.0.1', 'localhost'), extraCa: [other.caPem] }).startLogin(drMarieMartin.idNatPs),
+      );
       expect(error.message).toBe(pscMessages.untrusted);
     } finally {
       await server.close();
@@ -287,7 +322,16 @@ describe('PscClient: traces and memory', () => {
     expect(operations).toEqual(['ciba-auth', 'discovery', 'jwks', 'logout', 'token-ciba', 'token-refresh', 'userinfo']);
     const all = [...names.map((f) => fs.readFileSync(path.join(dir, f), 'utf8')), JSON.stringify(received)].join('\n');
     const basic = Buffer.from(`${sandboxClient.clientId}:${sandboxClient.clientSecret}`).toString('base64');
-    for (const secret of [result.tokens.accessToken, result.tokens.idToken, refreshToken, refreshed.accessToken, refreshed.idToken, secondRefresh, sandboxClient.clientSecret, basic]) {
+    for (const secret of [
+      result.tokens.accessToken,
+      result.tokens.idToken,
+      refreshToken,
+      refreshed.accessToken,
+      refreshed.idToken,
+      secondRefresh,
+      sandboxClient.clientSecret,
+      basic,
+    ]) {
       expect(all).not.toContain(secret);
     }
     // No JWT at all (header.payload.): every token is masked, wherever it appears.
@@ -301,7 +345,10 @@ describe('PscClient: traces and memory', () => {
     for (const file of ['client.ts', 'http.ts', 'rules.ts', 'clock.ts']) {
       const source = fs.readFileSync(path.join(import.meta.dirname, file), 'utf8');
       const imports = [...source.matchAll(/from ['"]([^'"]+)['"]/g)].map((m) => m[1]);
-      expect(imports.filter((i) => /^(node:)?fs(\/|$)|keychain|store|diagnostics/.test(i ?? '')), file).toEqual([]);
+      expect(
+        imports.filter((i) => /^(node:)?fs(\/|$)|keychain|store|diagnostics/.test(i ?? '')),
+        file,
+      ).toEqual([]);
       expect(source, file).not.toMatch(/\b(writeFile\w*|appendFile\w*|createWriteStream|localStorage)\b/);
     }
   });
@@ -365,7 +412,10 @@ function discoveryFor(url: string): Record<string, unknown> {
 }
 
 /** A well-behaved fake OP whose token answer a test can spoil. */
-function wellBehaved(token: (ctx: FakeContext) => Promise<Record<string, unknown>>, userinfo: Record<string, unknown> = userinfoClaims(drMarieMartin)): FakeRoutes {
+function wellBehaved(
+  token: (ctx: FakeContext) => Promise<Record<string, unknown>>,
+  userinfo: Record<string, unknown> = userinfoClaims(drMarieMartin),
+): FakeRoutes {
   return {
     '/.well-known/wallet-openid-configuration': (_q, res, ctx) => json(res, 200, discoveryFor(ctx.url)),
     '/protocol/openid-connect/certs': (_q, res, ctx) => json(res, 200, { keys: [ctx.jwk] }),
@@ -375,7 +425,11 @@ function wellBehaved(token: (ctx: FakeContext) => Promise<Record<string, unknown
   };
 }
 
-async function idToken(ctx: FakeContext, claims: Record<string, unknown>, opts: { aud?: string; iss?: string; exp?: number } = {}): Promise<string> {
+async function idToken(
+  ctx: FakeContext,
+  claims: Record<string, unknown>,
+  opts: { aud?: string; iss?: string; exp?: number } = {},
+): Promise<string> {
   const now = Math.floor(clock.now() / 1000);
   return new SignJWT({ acr: 'eidas1', ...claims })
     .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
@@ -409,13 +463,65 @@ async function startAgainst(routes: FakeRoutes, options: Partial<PscClientOption
 
 describe('PscClient against a hostile server: clear French errors', () => {
   it.each([
-    ['an HTML page as discovery', { '/.well-known/wallet-openid-configuration': (_q: IncomingMessage, res: ServerResponse) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>maintenance</html>') }, 'non JSON'],
-    ['broken JSON', { '/.well-known/wallet-openid-configuration': (_q: IncomingMessage, res: ServerResponse) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"issuer":') }, 'JSON illisible'],
-    ['a discovery without CIBA', { '/.well-known/wallet-openid-configuration': (_q: IncomingMessage, res: ServerResponse, ctx: FakeContext) => json(res, 200, { ...discoveryFor(ctx.url), grant_types_supported: ['authorization_code'] }) }, 'CIBA'],
-    ['an issuer that is not the configured URL', { '/.well-known/wallet-openid-configuration': (_q: IncomingMessage, res: ServerResponse, ctx: FakeContext) => json(res, 200, { ...discoveryFor(ctx.url), issuer: 'https://ailleurs.example/auth/realms/esante-wallet' }) }, 'issuer'],
-    ['a 1 MiB answer (declared)', { '/.well-known/wallet-openid-configuration': (_q: IncomingMessage, res: ServerResponse) => res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(1 << 20) }).end('x'.repeat(1 << 20)) }, 'volumineuse'],
-    ['a 1 MiB answer (chunked)', { '/.well-known/wallet-openid-configuration': (_q: IncomingMessage, res: ServerResponse) => { res.writeHead(200, { 'content-type': 'application/json' }); for (let i = 0; i < 64; i++) res.write('x'.repeat(16_384)); res.end(); } }, 'volumineuse'],
-    ['a redirect', { '/.well-known/wallet-openid-configuration': (_q: IncomingMessage, res: ServerResponse) => res.writeHead(302, { location: 'https://ailleurs.example/' }).end() }, 'HTTP 302'],
+    [
+      'an HTML page as discovery',
+      {
+        '/.well-known/wallet-openid-configuration': (_q: IncomingMessage, res: ServerResponse) =>
+          res.writeHead(200, { 'content-type': 'text/html' }).end('<html>maintenance</html>'),
+      },
+      'non JSON',
+    ],
+    [
+      'broken JSON',
+      {
+        '/.well-known/wallet-openid-configuration': (_q: IncomingMessage, res: ServerResponse) =>
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{"issuer":'),
+      },
+      'JSON illisible',
+    ],
+    [
+      'a discovery without CIBA',
+      {
+        '/.well-known/wallet-openid-configuration': (_q: IncomingMessage, res: ServerResponse, ctx: FakeContext) =>
+          json(res, 200, { ...discoveryFor(ctx.url), grant_types_supported: ['authorization_code'] }),
+      },
+      'CIBA',
+    ],
+    [
+      'an issuer that is not the configured URL',
+      {
+        '/.well-known/wallet-openid-configuration': (_q: IncomingMessage, res: ServerResponse, ctx: FakeContext) =>
+          json(res, 200, { ...discoveryFor(ctx.url), issuer: 'https://ailleurs.example/auth/realms/esante-wallet' }),
+      },
+      'issuer',
+    ],
+    [
+      'a 1 MiB answer (declared)',
+      {
+        '/.well-known/wallet-openid-configuration': (_q: IncomingMessage, res: ServerResponse) =>
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(1 << 20) }).end('x'.repeat(1 << 20)),
+      },
+      'volumineuse',
+    ],
+    [
+      'a 1 MiB answer (chunked)',
+      {
+        '/.well-known/wallet-openid-configuration': (_q: IncomingMessage, res: ServerResponse) => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          for (let i = 0; i < 64; i++) res.write('x'.repeat(16_384));
+          res.end();
+        },
+      },
+      'volumineuse',
+    ],
+    [
+      'a redirect',
+      {
+        '/.well-known/wallet-openid-configuration': (_q: IncomingMessage, res: ServerResponse) =>
+          res.writeHead(302, { location: 'https://ailleurs.example/' }).end(),
+      },
+      'HTTP 302',
+    ],
   ])('%s → « Réponse invalide de Pro Santé Connect »', async (_label, routes, detail) => {
     const error = await startAgainst(routes as FakeRoutes);
     expect(error.message).toBe('Réponse invalide de Pro Santé Connect');
@@ -424,12 +530,18 @@ describe('PscClient against a hostile server: clear French errors', () => {
   });
 
   it('a garbage CIBA acknowledgement → « Réponse invalide »', async () => {
-    const routes = { ...wellBehaved(async () => ({})), '/protocol/openid-connect/ext/ciba/auth': (_q: IncomingMessage, res: ServerResponse) => json(res, 200, { auth_req_id: 42, interval: 'vite' }) };
+    const routes = {
+      ...wellBehaved(async () => ({})),
+      '/protocol/openid-connect/ext/ciba/auth': (_q: IncomingMessage, res: ServerResponse) =>
+        json(res, 200, { auth_req_id: 42, interval: 'vite' }),
+    };
     expect((await startAgainst(routes)).message).toBe(pscMessages.invalidResponse);
   });
 
   it('a 503 page → « momentanément indisponible »', async () => {
-    const error = await startAgainst({ '/.well-known/wallet-openid-configuration': (_q, res) => res.writeHead(503, { 'content-type': 'text/html' }).end('<h1>503</h1>') });
+    const error = await startAgainst({
+      '/.well-known/wallet-openid-configuration': (_q, res) => res.writeHead(503, { 'content-type': 'text/html' }).end('<h1>503</h1>'),
+    });
     expect(error.message).toBe(pscMessages.serverError);
     expect(error.code).toBe('UNAVAILABLE');
   });
@@ -451,10 +563,12 @@ describe('PscClient against a hostile server: clear French errors', () => {
   });
 
   it('accepts a well-formed answer from the fake (the checks below are the only difference)', async () => {
-    const fake = await fakePsc(wellBehaved(async (ctx) => {
-      const access = 'opaque-access-token';
-      return { access_token: access, token_type: 'Bearer', expires_in: 120, id_token: await idToken(ctx, {}) };
-    }));
+    const fake = await fakePsc(
+      wellBehaved(async (ctx) => {
+        const access = 'opaque-access-token';
+        return { access_token: access, token_type: 'Bearer', expires_in: 120, id_token: await idToken(ctx, {}) };
+      }),
+    );
     try {
       const client = makeClient({ baseUrl: fake.url });
       const started = await client.startLogin(drMarieMartin.idNatPs);
@@ -465,8 +579,17 @@ describe('PscClient against a hostile server: clear French errors', () => {
     }
   });
 
-  const tokenWith = (claims: Record<string, unknown>, opts: { aud?: string; iss?: string; exp?: number } = {}, access = 'opaque-access-token') =>
-    wellBehaved(async (ctx) => ({ access_token: access, token_type: 'Bearer', expires_in: 120, id_token: await idToken(ctx, claims, opts) }));
+  const tokenWith = (
+    claims: Record<string, unknown>,
+    opts: { aud?: string; iss?: string; exp?: number } = {},
+    access = 'opaque-access-token',
+  ) =>
+    wellBehaved(async (ctx) => ({
+      access_token: access,
+      token_type: 'Bearer',
+      expires_in: 120,
+      id_token: await idToken(ctx, claims, opts),
+    }));
 
   it.each([
     ['no id_token', wellBehaved(async () => ({ access_token: 'a', token_type: 'Bearer', expires_in: 120 })), 'id_token absent'],
@@ -476,8 +599,22 @@ describe('PscClient against a hostile server: clear French errors', () => {
     ['wrong nonce', tokenWith({ nonce: 'pas-le-mien' }), 'nonce'],
     ['wrong at_hash', tokenWith({ at_hash: 'AAAAAAAAAAAAAAAAAAAAAA' }), 'at_hash'],
     ['weaker acr', tokenWith({ acr: '0' }), 'acr'],
-    ['userinfo for someone else', wellBehaved(async (ctx) => ({ access_token: 'a', token_type: 'Bearer', expires_in: 120, id_token: await idToken(ctx, {}) }), { ...userinfoClaims(sophieDurand), sub: userinfoClaims(drMarieMartin).sub }), 'SubjectNameID'],
-    ['userinfo sub ≠ id_token sub', wellBehaved(async (ctx) => ({ access_token: 'a', token_type: 'Bearer', expires_in: 120, id_token: await idToken(ctx, {}) }), { ...userinfoClaims(drMarieMartin), sub: 'quelqu-un-d-autre' }), 'sub'],
+    [
+      'userinfo for someone else',
+      wellBehaved(async (ctx) => ({ access_token: 'a', token_type: 'Bearer', expires_in: 120, id_token: await idToken(ctx, {}) }), {
+        ...userinfoClaims(sophieDurand),
+        sub: userinfoClaims(drMarieMartin).sub,
+      }),
+      'SubjectNameID',
+    ],
+    [
+      'userinfo sub ≠ id_token sub',
+      wellBehaved(async (ctx) => ({ access_token: 'a', token_type: 'Bearer', expires_in: 120, id_token: await idToken(ctx, {}) }), {
+        ...userinfoClaims(drMarieMartin),
+        sub: 'quelqu-un-d-autre',
+      }),
+      'sub',
+    ],
   ])('%s → « Réponse invalide »', async (_label, routes, detail) => {
     const error = await loginAgainst(routes);
     expect(error.message).toBe(pscMessages.invalidResponse);
@@ -503,7 +640,9 @@ describe('PscClient: timing', () => {
       const result = await client.waitForLogin(started.authReqId);
       const t2 = performance.now();
       expect(result.practitioner.idNatPs).toBe(drMarieMartin.idNatPs);
-      console.info(`[psc] connexion CIBA complète : ${(t2 - t0).toFixed(0)} ms (demande ${(t1 - t0).toFixed(0)} ms, attente + jetons + userinfo ${(t2 - t1).toFixed(0)} ms, intervalle 1000 ms)`);
+      console.info(
+        `[psc] connexion CIBA complète : ${(t2 - t0).toFixed(0)} ms (demande ${(t1 - t0).toFixed(0)} ms, attente + jetons + userinfo ${(t2 - t1).toFixed(0)} ms, intervalle 1000 ms)`,
+      );
       expect(t2 - t0).toBeGreaterThanOrEqual(1000);
       expect(t2 - t0).toBeLessThan(3000);
     } finally {

@@ -134,7 +134,8 @@ function isJson(answer: HttpAnswer): boolean {
 }
 
 function parseJson(answer: HttpAnswer, what: string): unknown {
-  if (!isJson(answer)) throw invalidResponse(`${what} : contenu non JSON (${String(answer.headers['content-type'] ?? 'aucun type').slice(0, 60)})`);
+  if (!isJson(answer))
+    throw invalidResponse(`${what} : contenu non JSON (${String(answer.headers['content-type'] ?? 'aucun type').slice(0, 60)})`);
   try {
     return JSON.parse(answer.body) as unknown;
   } catch {
@@ -243,7 +244,11 @@ export class PscClient {
       throw pscError('CONFLICT', pscMessages.expired, 'expire');
     }
     const discovery = await this.getDiscovery();
-    const answer = await this.post('token-ciba', discovery.token_endpoint, new URLSearchParams({ grant_type: CIBA_GRANT, auth_req_id: authReqId }));
+    const answer = await this.post(
+      'token-ciba',
+      discovery.token_endpoint,
+      new URLSearchParams({ grant_type: CIBA_GRANT, auth_req_id: authReqId }),
+    );
     const now = this.clock.now();
     if (answer.status === 200) {
       this.pending.delete(authReqId);
@@ -294,7 +299,11 @@ export class PscClient {
     const session = this.session;
     if (!session?.refreshToken) throw pscError('UNAUTHORIZED', pscMessages.noSession, 'session');
     const discovery = await this.getDiscovery();
-    const answer = await this.post('token-refresh', discovery.token_endpoint, new URLSearchParams({ grant_type: 'refresh_token', refresh_token: session.refreshToken }));
+    const answer = await this.post(
+      'token-refresh',
+      discovery.token_endpoint,
+      new URLSearchParams({ grant_type: 'refresh_token', refresh_token: session.refreshToken }),
+    );
     if (answer.status !== 200) {
       const error = this.failure(answer, 'rafraîchissement');
       if (this.oauthError(answer)?.error === 'invalid_grant') this.session = null;
@@ -372,7 +381,12 @@ export class PscClient {
   }
 
   /** Signature (RS256, JWKS), iss, aud, exp/iat, nonce, at_hash, acr, and sub continuity on refresh. */
-  private async verifyIdToken(idToken: string, accessToken: string, nonce: string, expectedSub: string | null): Promise<JWTPayload & { sub: string }> {
+  private async verifyIdToken(
+    idToken: string,
+    accessToken: string,
+    nonce: string,
+    expectedSub: string | null,
+  ): Promise<JWTPayload & { sub: string }> {
     const discovery = await this.getDiscovery();
     const verify = async (refresh: boolean) =>
       jwtVerify(idToken, createLocalJWKSet(await this.getJwks(refresh)), {
@@ -394,13 +408,17 @@ export class PscClient {
         throw this.idTokenError(again);
       }
     }
-    if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp !== this.#clientId) throw invalidResponse('id_token : azp incorrect');
+    if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp !== this.#clientId)
+      throw invalidResponse('id_token : azp incorrect');
     if (payload.nonce !== undefined && payload.nonce !== nonce) throw invalidResponse('id_token : nonce incorrect');
     if (typeof payload.at_hash === 'string') {
       const expected = createHash('sha256').update(accessToken, 'ascii').digest().subarray(0, 16).toString('base64url');
       if (payload.at_hash !== expected) throw invalidResponse('id_token : at_hash ne correspond pas au jeton d’accès');
     }
-    if (this.expectedAcr !== null && payload.acr !== this.expectedAcr) throw invalidResponse(`id_token : niveau d’authentification (acr) ${String(payload.acr).slice(0, 40)} au lieu de ${this.expectedAcr}`);
+    if (this.expectedAcr !== null && payload.acr !== this.expectedAcr)
+      throw invalidResponse(
+        `id_token : niveau d’authentification (acr) ${String(payload.acr).slice(0, 40)} au lieu de ${this.expectedAcr}`,
+      );
     if (expectedSub !== null && payload.sub !== expectedSub) throw invalidResponse('id_token : sub différent de celui de la session');
     return payload as JWTPayload & { sub: string };
   }
@@ -412,7 +430,11 @@ export class PscClient {
 
   private async fetchUserinfo(accessToken: string): Promise<PscUserinfo> {
     const discovery = await this.getDiscovery();
-    const answer = await this.send('userinfo', { method: 'GET', url: discovery.userinfo_endpoint, headers: { authorization: `Bearer ${accessToken}` } });
+    const answer = await this.send('userinfo', {
+      method: 'GET',
+      url: discovery.userinfo_endpoint,
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
     if (answer.status !== 200) throw this.failure(answer, 'informations du professionnel');
     return parseOrInvalid(userinfoSchema, parseJson(answer, 'informations du professionnel'), 'informations du professionnel');
   }
@@ -454,14 +476,30 @@ export class PscClient {
     };
     try {
       const answer = await httpsExchange(this.agent, exchange, this.timeoutMs);
-      this.trace(operation, exchange.url, startedAt, started, request, {
-        status: answer.status,
-        contentType: answer.headers['content-type'] ?? null,
-        body: this.traceBody(answer),
-      }, answer.status < 400 ? 'ok' : 'erreur');
+      this.trace(
+        operation,
+        exchange.url,
+        startedAt,
+        started,
+        request,
+        {
+          status: answer.status,
+          contentType: answer.headers['content-type'] ?? null,
+          body: this.traceBody(answer),
+        },
+        answer.status < 400 ? 'ok' : 'erreur',
+      );
       return answer;
     } catch (error) {
-      this.trace(operation, exchange.url, startedAt, started, request, { error: error instanceof Error ? error.message : String(error) }, 'erreur');
+      this.trace(
+        operation,
+        exchange.url,
+        startedAt,
+        started,
+        request,
+        { error: error instanceof Error ? error.message : String(error) },
+        'erreur',
+      );
       throw error;
     }
   }
@@ -477,10 +515,27 @@ export class PscClient {
     return answer.body.length > TRACE_BODY_LIMIT ? `${answer.body.slice(0, TRACE_BODY_LIMIT)}[… tronqué]` : answer.body;
   }
 
-  private trace(operation: Operation, url: string, startedAt: Date, started: number, request: unknown, response: unknown, outcome: 'ok' | 'erreur'): void {
+  private trace(
+    operation: Operation,
+    url: string,
+    startedAt: Date,
+    started: number,
+    request: unknown,
+    response: unknown,
+    outcome: 'ok' | 'erreur',
+  ): void {
     try {
       // Redacted here already, so that no tracer, however written, ever holds a token.
-      this.tracer.record({ service: 'psc', operation, url, startedAt, durationMs: Math.round(performance.now() - started), request: redact(request), response: redact(response), outcome });
+      this.tracer.record({
+        service: 'psc',
+        operation,
+        url,
+        startedAt,
+        durationMs: Math.round(performance.now() - started),
+        request: redact(request),
+        response: redact(response),
+        outcome,
+      });
     } catch {
       // A trace never breaks the exchange it describes.
     }

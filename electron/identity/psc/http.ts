@@ -60,7 +60,12 @@ export function trustingAgent(extraCa: readonly string[]): https.Agent {
   });
 }
 
-export function httpsExchange(agent: https.Agent, exchange: HttpExchange, timeoutMs = DEFAULT_TIMEOUT_MS, maxBytes = MAX_RESPONSE_BYTES): Promise<HttpAnswer> {
+export function httpsExchange(
+  agent: https.Agent,
+  exchange: HttpExchange,
+  timeoutMs = DEFAULT_TIMEOUT_MS,
+  maxBytes = MAX_RESPONSE_BYTES,
+): Promise<HttpAnswer> {
   const url = new URL(exchange.url);
   if (url.protocol !== 'https:') return Promise.reject(pscError('CONFIG_INVALID', 'Adresse de Pro Santé Connect non https', 'demande'));
   return new Promise<HttpAnswer>((resolve, reject) => {
@@ -78,19 +83,26 @@ export function httpsExchange(agent: https.Agent, exchange: HttpExchange, timeou
     if (exchange.body !== undefined) headers['content-length'] = String(Buffer.byteLength(exchange.body));
     const request = https.request(url, { method: exchange.method, agent, headers, rejectUnauthorized: true }, (response) => {
       const declared = Number(response.headers['content-length'] ?? '0');
-      if (declared > maxBytes) return finish(pscError('UNAVAILABLE', pscMessages.invalidResponse, 'invalide', { detail: 'réponse trop volumineuse' }));
+      if (declared > maxBytes)
+        return finish(pscError('UNAVAILABLE', pscMessages.invalidResponse, 'invalide', { detail: 'réponse trop volumineuse' }));
       const chunks: Buffer[] = [];
       let size = 0;
       response.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > maxBytes) return finish(pscError('UNAVAILABLE', pscMessages.invalidResponse, 'invalide', { detail: 'réponse trop volumineuse' }));
+        if (size > maxBytes)
+          return finish(pscError('UNAVAILABLE', pscMessages.invalidResponse, 'invalide', { detail: 'réponse trop volumineuse' }));
         chunks.push(chunk);
       });
-      response.on('end', () => finish(null, { status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      response.on('end', () =>
+        finish(null, { status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }),
+      );
       response.on('error', (error) => finish(transportError(error)));
       response.on('aborted', () => finish(pscError('UNAVAILABLE', pscMessages.unavailable, 'indisponible', { code: 'ECONNRESET' })));
     });
-    const timer = setTimeout(() => finish(pscError('UNAVAILABLE', pscMessages.unavailable, 'indisponible', { code: 'ETIMEDOUT', timeoutMs })), timeoutMs);
+    const timer = setTimeout(
+      () => finish(pscError('UNAVAILABLE', pscMessages.unavailable, 'indisponible', { code: 'ETIMEDOUT', timeoutMs })),
+      timeoutMs,
+    );
     request.on('error', (error) => finish(transportError(error)));
     request.end(exchange.body);
   });

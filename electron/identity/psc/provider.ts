@@ -16,11 +16,17 @@ import { sandboxClient } from './sandbox-client.js';
  * registration (qualification, production).
  */
 function registration(config: CabinetConfig, env: NodeJS.ProcessEnv): { clientId: string; clientSecret: string } | null {
-  if (env.CABINET_PSC_CLIENT_ID && env.CABINET_PSC_CLIENT_SECRET) return { clientId: env.CABINET_PSC_CLIENT_ID, clientSecret: env.CABINET_PSC_CLIENT_SECRET };
+  if (env.CABINET_PSC_CLIENT_ID && env.CABINET_PSC_CLIENT_SECRET)
+    return { clientId: env.CABINET_PSC_CLIENT_ID, clientSecret: env.CABINET_PSC_CLIENT_SECRET };
   return config.env === 'sandbox' ? { ...sandboxClient } : null;
 }
 
-export function createEcpsProvider(config: CabinetConfig, serverTrust: readonly string[], tracer: Tracer, env: NodeJS.ProcessEnv = process.env): EcpsProvider | null {
+export function createEcpsProvider(
+  config: CabinetConfig,
+  serverTrust: readonly string[],
+  tracer: Tracer,
+  env: NodeJS.ProcessEnv = process.env,
+): EcpsProvider | null {
   const url = config.endpoints.psc.url;
   const client = registration(config, env);
   if (!url || !client) return null;
@@ -28,7 +34,12 @@ export function createEcpsProvider(config: CabinetConfig, serverTrust: readonly 
   return {
     start: async (idNatPs) => {
       const request = await psc.startLogin(idNatPs);
-      return { authReqId: request.authReqId, bindingMessage: request.bindingMessage, expiresAt: request.expiresAt.toISOString(), interval: request.interval };
+      return {
+        authReqId: request.authReqId,
+        bindingMessage: request.bindingMessage,
+        expiresAt: request.expiresAt.toISOString(),
+        interval: request.interval,
+      };
     },
     poll: async (authReqId) => {
       const result = await psc.poll(authReqId);
@@ -61,4 +72,3 @@ export function createEcpsProvider(config: CabinetConfig, serverTrust: readonly 
     },
   };
 }
-

@@ -48,7 +48,13 @@ describe('PSC userinfo → Practitioner', () => {
 
   it('maps ANS’s published PSC test user (two exercices)', () => {
     const p = practitionerFromUserinfo(parse(userinfoClaims(kitDoc0036624)), '899700366240');
-    expect(p).toMatchObject({ rpps: '99700366240', displayName: 'Dr Kit DOC0036624', specialtyCode: 'SM26', specialtyLabel: 'Qualifié en médecine générale', structureId: 'R95141' });
+    expect(p).toMatchObject({
+      rpps: '99700366240',
+      displayName: 'Dr Kit DOC0036624',
+      specialtyCode: 'SM26',
+      specialtyLabel: 'Qualifié en médecine générale',
+      structureId: 'R95141',
+    });
   });
 
   it('refuses a userinfo for someone other than the requested practitioner', () => {
@@ -62,7 +68,9 @@ describe('PSC userinfo → Practitioner', () => {
     delete claims.SubjectRefPro;
     expect(practitionerFromUserinfo(parse(claims), drMarieMartin.idNatPs)).toMatchObject({ professionCode: '10', structureId: 'R99701' });
     delete claims.SubjectRole;
-    expect(failureOf(() => practitionerFromUserinfo(parse(claims), drMarieMartin.idNatPs)).details).toMatchObject({ detail: expect.stringContaining('profession') });
+    expect(failureOf(() => practitionerFromUserinfo(parse(claims), drMarieMartin.idNatPs)).details).toMatchObject({
+      detail: expect.stringContaining('profession'),
+    });
   });
 
   it('bounds what it reads: an oversized claim fails validation', () => {
@@ -77,7 +85,8 @@ describe('PSC discovery schema', () => {
     token_endpoint: 'https://auth.bas.psc.esante.gouv.fr/auth/realms/esante-wallet/protocol/openid-connect/token',
     userinfo_endpoint: 'https://auth.bas.psc.esante.gouv.fr/auth/realms/esante-wallet/protocol/openid-connect/userinfo',
     jwks_uri: 'https://auth.bas.psc.esante.gouv.fr/auth/realms/esante-wallet/protocol/openid-connect/certs',
-    backchannel_authentication_endpoint: 'https://auth.bas.psc.esante.gouv.fr/auth/realms/esante-wallet/protocol/openid-connect/ext/ciba/auth',
+    backchannel_authentication_endpoint:
+      'https://auth.bas.psc.esante.gouv.fr/auth/realms/esante-wallet/protocol/openid-connect/ext/ciba/auth',
     grant_types_supported: ['authorization_code', 'urn:openid:params:grant-type:ciba'],
     backchannel_token_delivery_modes_supported: ['poll', 'ping'],
   };

@@ -38,15 +38,7 @@ export const pscMessages = {
 
 /** Why a PSC step failed, for the screen to choose what to offer (retry, re-enter the id…). */
 export type PscFailureReason =
-  | 'indisponible'
-  | 'certificat'
-  | 'inconnu'
-  | 'refuse'
-  | 'expire'
-  | 'invalide'
-  | 'client'
-  | 'demande'
-  | 'session';
+  'indisponible' | 'certificat' | 'inconnu' | 'refuse' | 'expire' | 'invalide' | 'client' | 'demande' | 'session';
 
 export function pscError(code: ErrorCode, message: string, reason: PscFailureReason, extra: Record<string, unknown> = {}): CabinetError {
   return new CabinetError(code, message, { service: 'psc', reason, ...extra });
@@ -77,8 +69,14 @@ export const discoverySchema = z.looseObject({
   jwks_uri: httpsUrl,
   backchannel_authentication_endpoint: httpsUrl,
   end_session_endpoint: httpsUrl.optional(),
-  grant_types_supported: z.array(z.string().max(200)).max(100).refine((g) => g.includes(CIBA_GRANT), 'CIBA non annoncé'),
-  backchannel_token_delivery_modes_supported: z.array(z.string().max(50)).max(10).refine((m) => m.includes('poll'), 'mode poll non annoncé'),
+  grant_types_supported: z
+    .array(z.string().max(200))
+    .max(100)
+    .refine((g) => g.includes(CIBA_GRANT), 'CIBA non annoncé'),
+  backchannel_token_delivery_modes_supported: z
+    .array(z.string().max(50))
+    .max(10)
+    .refine((m) => m.includes('poll'), 'mode poll non annoncé'),
   token_endpoint_auth_methods_supported: z
     .array(z.string().max(100))
     .max(50)
@@ -88,12 +86,19 @@ export const discoverySchema = z.looseObject({
 export type PscDiscovery = z.infer<typeof discoverySchema>;
 
 export const jwksSchema = z.object({
-  keys: z.array(z.looseObject({ kty: z.string().max(10), kid: z.string().max(200).optional() })).min(1).max(50),
+  keys: z
+    .array(z.looseObject({ kty: z.string().max(10), kid: z.string().max(200).optional() }))
+    .min(1)
+    .max(50),
 });
 
 /** CIBA acknowledgement (CIBA Core §7.3). `interval` defaults to 5 s when absent. */
 export const cibaAckSchema = z.looseObject({
-  auth_req_id: z.string().min(1).max(4096).regex(/^[\x21-\x7e]+$/),
+  auth_req_id: z
+    .string()
+    .min(1)
+    .max(4096)
+    .regex(/^[\x21-\x7e]+$/),
   expires_in: z.number().int().positive().max(3600),
   interval: z.number().int().min(0).max(60).optional(),
 });
@@ -103,7 +108,12 @@ export const tokenResponseSchema = z.looseObject({
   token_type: z.string().regex(/^bearer$/i),
   expires_in: z.number().int().positive().max(86_400),
   refresh_token: z.string().min(1).max(16_384).optional(),
-  refresh_expires_in: z.number().int().nonnegative().max(31 * 86_400).optional(),
+  refresh_expires_in: z
+    .number()
+    .int()
+    .nonnegative()
+    .max(31 * 86_400)
+    .optional(),
   id_token: z.string().min(1).max(16_384).optional(),
   scope: z.string().max(2000).optional(),
   session_state: z.string().max(200).optional(),
@@ -191,7 +201,9 @@ export function practitionerFromUserinfo(info: PscUserinfo, expectedIdNatPs: str
     nonEmpty(info.SubjectOrganizationID) ??
     exercice?.activities?.map((a) => nonEmpty(a.identifiantTechniqueDeLaStructure)).find((id) => id !== undefined);
 
-  const displayGiven = givenName.toLowerCase().replace(/(^|[\s'’-])(\p{L})/gu, (_m, sep: string, letter: string) => sep + letter.toUpperCase());
+  const displayGiven = givenName
+    .toLowerCase()
+    .replace(/(^|[\s'’-])(\p{L})/gu, (_m, sep: string, letter: string) => sep + letter.toUpperCase());
   const candidate: Practitioner = {
     idNatPs: info.SubjectNameID,
     ...parseIdNatPs(info.SubjectNameID),
@@ -200,7 +212,9 @@ export function practitionerFromUserinfo(info: PscUserinfo, expectedIdNatPs: str
     displayName: [title, displayGiven, surname.toUpperCase()].filter(Boolean).join(' '),
     professionCode,
     professionLabel: professionLabel(professionCode),
-    ...(specialtyCode ? { specialtyCode, ...(specialtyLabels[specialtyCode] ? { specialtyLabel: specialtyLabels[specialtyCode] } : {}) } : {}),
+    ...(specialtyCode
+      ? { specialtyCode, ...(specialtyLabels[specialtyCode] ? { specialtyLabel: specialtyLabels[specialtyCode] } : {}) }
+      : {}),
     ...(structureId ? { structureId } : {}),
     source: 'e_cps',
   };

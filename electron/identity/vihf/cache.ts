@@ -50,12 +50,7 @@ export class VihfCache {
       parsed.authenticationMode,
       parsed.patientIns ? `${parsed.patientIns.value}|${parsed.patientIns.oid}` : null,
     ]);
-    const fingerprint = crypto
-      .createHash('sha256')
-      .update(JSON.stringify(parsed))
-      .update('\n')
-      .update(signer.certificatePem)
-      .digest('hex');
+    const fingerprint = crypto.createHash('sha256').update(JSON.stringify(parsed)).update('\n').update(signer.certificatePem).digest('hex');
     const now = this.clock();
     const entry = this.entries.get(key);
     const age = entry ? now.getTime() - entry.builtAt : Number.NaN;

@@ -78,26 +78,46 @@ describe('verifyVihf', () => {
     const early = refusal(() => verifyVihf(xml, { anchorsPem: [ca.certPem], now: new Date(t0.getTime() - 2 * 60_000) }));
     expect(early.message).toContain('pas encore valide');
     // …unless the caller tolerates that much clock skew.
-    expect(verifyVihf(xml, { anchorsPem: [ca.certPem], now: new Date(t0.getTime() - 2 * 60_000), clockSkewMs: 3 * 60_000 }).id).toBeTruthy();
+    expect(
+      verifyVihf(xml, { anchorsPem: [ca.certPem], now: new Date(t0.getTime() - 2 * 60_000), clockSkewMs: 3 * 60_000 }).id,
+    ).toBeTruthy();
   });
 
   it('applies a 60-minute lifetime to an assertion without Conditions', () => {
     const xml = signEdited((x) => x.replace(/<saml2:Conditions [^>]*\/>/, ''));
-    expect(verifyVihf(xml, { anchorsPem: [ca.certPem], now: new Date(t0.getTime() + 30 * 60_000) }).notOnOrAfter.getTime()).toBe(t0.getTime() + 3600_000);
-    expect(refusal(() => verifyVihf(xml, { anchorsPem: [ca.certPem], now: new Date(t0.getTime() + 61 * 60_000) })).message).toContain('assertion expirée');
+    expect(verifyVihf(xml, { anchorsPem: [ca.certPem], now: new Date(t0.getTime() + 30 * 60_000) }).notOnOrAfter.getTime()).toBe(
+      t0.getTime() + 3600_000,
+    );
+    expect(refusal(() => verifyVihf(xml, { anchorsPem: [ca.certPem], now: new Date(t0.getTime() + 61 * 60_000) })).message).toContain(
+      'assertion expirée',
+    );
   });
 
   it('names the missing attribute', () => {
-    for (const name of ['VIHF_Version', 'Secteur_Activite', 'Ressource_URN', 'Identifiant_Structure', 'Authentification_Mode', 'LPS_Nom', 'LPS_ID_HOMOLOGATION_DMP']) {
+    for (const name of [
+      'VIHF_Version',
+      'Secteur_Activite',
+      'Ressource_URN',
+      'Identifiant_Structure',
+      'Authentification_Mode',
+      'LPS_Nom',
+      'LPS_ID_HOMOLOGATION_DMP',
+    ]) {
       const xml = signEdited((x) => x.replace(new RegExp(`<saml2:Attribute Name="${name}">.*?</saml2:Attribute>`), ''));
       const error = refusal(() => verifyVihf(xml, { anchorsPem: [ca.certPem], now: t0 }));
       expect(error.code).toBe('INVALID_REQUEST');
       expect(error.message).toBe(`Assertion VIHF refusée : attribut obligatoire absent : ${name}.`);
     }
-    const noRole = signEdited((x) => x.replace(/<saml2:Attribute Name="urn:oasis:names:tc:xacml:2.0:subject:role">.*?<\/saml2:Attribute>/, ''));
-    expect(refusal(() => verifyVihf(noRole, { anchorsPem: [ca.certPem], now: t0 })).message).toContain('attribut obligatoire absent : urn:oasis:names:tc:xacml:2.0:subject:role');
+    const noRole = signEdited((x) =>
+      x.replace(/<saml2:Attribute Name="urn:oasis:names:tc:xacml:2.0:subject:role">.*?<\/saml2:Attribute>/, ''),
+    );
+    expect(refusal(() => verifyVihf(noRole, { anchorsPem: [ca.certPem], now: t0 })).message).toContain(
+      'attribut obligatoire absent : urn:oasis:names:tc:xacml:2.0:subject:role',
+    );
     const noNameId = signEdited((x) => x.replace(/<saml2:Subject>.*?<\/saml2:Subject>/, ''));
-    expect(refusal(() => verifyVihf(noNameId, { anchorsPem: [ca.certPem], now: t0 })).message).toContain('attribut obligatoire absent : Subject/NameID');
+    expect(refusal(() => verifyVihf(noNameId, { anchorsPem: [ca.certPem], now: t0 })).message).toContain(
+      'attribut obligatoire absent : Subject/NameID',
+    );
   });
 
   it('accepts the PSC-POC spellings (spaces, lower-case mode)', () => {
@@ -122,9 +142,16 @@ describe('verifyVihf', () => {
   });
 
   it('refuses a signing certificate outside its validity dates', () => {
-    const old = issueLeaf(ca, { usage: 'signature', subject: cardSubject, notBefore: new Date(t0.getTime() - 3 * 3600_000), notAfter: new Date(t0.getTime() + 3600_000) });
+    const old = issueLeaf(ca, {
+      usage: 'signature',
+      subject: cardSubject,
+      notBefore: new Date(t0.getTime() - 3 * 3600_000),
+      notAfter: new Date(t0.getTime() + 3600_000),
+    });
     const xml = buildVihf(doctorInput, softwareSigner(old), new Date(t0.getTime() + 3000_000));
-    expect(refusal(() => verifyVihf(xml, { anchorsPem: [ca.certPem], now: new Date(t0.getTime() + 3700_000) })).message).toContain('certificat de signature expiré');
+    expect(refusal(() => verifyVihf(xml, { anchorsPem: [ca.certPem], now: new Date(t0.getTime() + 3700_000) })).message).toContain(
+      'certificat de signature expiré',
+    );
   });
 
   it('hands the certificate to validateCertificate (the trust.ts hook) instead of the anchor check', () => {
@@ -144,7 +171,15 @@ describe('verifyVihf', () => {
       }),
     );
     expect(revoked.message).toContain('révoqué');
-    const crashed = refusal(() => verifyVihf(xml, { anchorsPem: [ca.certPem], now: t0, validateCertificate: () => { throw new Error('boom'); } }));
+    const crashed = refusal(() =>
+      verifyVihf(xml, {
+        anchorsPem: [ca.certPem],
+        now: t0,
+        validateCertificate: () => {
+          throw new Error('boom');
+        },
+      }),
+    );
     expect(crashed.message).toContain('certificat de signature non valide');
   });
 
@@ -153,7 +188,11 @@ describe('verifyVihf', () => {
     const ok = await verifyVihfAsync(xml, { anchorsPem: [ca.certPem], now: t0, validateCertificate: async () => undefined });
     expect(ok.structureId).toBe('R95141');
     const error = await asyncRefusal(() =>
-      verifyVihfAsync(xml, { anchorsPem: [ca.certPem], now: t0, validateCertificate: async () => Promise.reject(new Error('OCSP: revoked')) }),
+      verifyVihfAsync(xml, {
+        anchorsPem: [ca.certPem],
+        now: t0,
+        validateCertificate: async () => Promise.reject(new Error('OCSP: revoked')),
+      }),
     );
     expect(error.message).toContain('certificat de signature non valide');
   });
@@ -163,8 +202,12 @@ describe('verifyVihf', () => {
     expect(refusal(() => verifyVihf(unsigned, { anchorsPem: [ca.certPem], now: t0 })).message).toContain('assertion non signée');
     expect(refusal(() => verifyVihf('<saml2:Assertion', { anchorsPem: [ca.certPem], now: t0 })).code).toBe('INVALID_REQUEST');
     const xml = buildVihf(doctorInput, softwareSigner(leaf), t0);
-    expect(refusal(() => verifyVihf(`<!DOCTYPE x [<!ENTITY a "b">]>${xml}`, { anchorsPem: [ca.certPem], now: t0 })).message).toContain('DTD interdite');
-    expect(refusal(() => verifyVihf('<x:Other xmlns:x="urn:x"/>', { anchorsPem: [ca.certPem], now: t0 })).message).toContain('saml2:Assertion');
+    expect(refusal(() => verifyVihf(`<!DOCTYPE x [<!ENTITY a "b">]>${xml}`, { anchorsPem: [ca.certPem], now: t0 })).message).toContain(
+      'DTD interdite',
+    );
+    expect(refusal(() => verifyVihf('<x:Other xmlns:x="urn:x"/>', { anchorsPem: [ca.certPem], now: t0 })).message).toContain(
+      'saml2:Assertion',
+    );
   });
 
   it('is not fooled by signature wrapping: a forged assertion around the signed one', () => {

@@ -106,7 +106,13 @@ function refused(reason: string): CabinetError {
 
 function parse(xml: string): Element {
   // Size, depth, time, no DTD: checked by the bounded reader before the DOM sees the text.
-  precheckXml(xml, { label: 'Assertion VIHF', maxBytes: MAX_VIHF_BYTES, maxDepth: 32, deadlineMs: 2_000, refuse: (message) => invalid(message) });
+  precheckXml(xml, {
+    label: 'Assertion VIHF',
+    maxBytes: MAX_VIHF_BYTES,
+    maxDepth: 32,
+    deadlineMs: 2_000,
+    refuse: (message) => invalid(message),
+  });
   let root: Element | null;
   try {
     const doc = new DOMParser({
@@ -184,7 +190,10 @@ function checkSignature(xml: string, root: Element, id: string): { signedXml: st
   }
 
   const check = checkAssertionSignature(xml, signature, signerCertificate, id);
-  if (!check.ok) throw refused(check.reason === 'signature_invalide' ? 'signature de l’assertion invalide' : 'la signature ne porte pas sur l’assertion entière');
+  if (!check.ok)
+    throw refused(
+      check.reason === 'signature_invalide' ? 'signature de l’assertion invalide' : 'la signature ne porte pas sur l’assertion entière',
+    );
   return { signedXml: check.signedXml, certificates };
 }
 
@@ -196,7 +205,8 @@ export function checkAgainstAnchors(certificatePem: string, context: Certificate
   const validAt = (cert: crypto.X509Certificate) => new Date(cert.validFrom) <= context.now && context.now <= new Date(cert.validTo);
   let current = new crypto.X509Certificate(certificatePem);
   for (let depth = 0; depth < 6; depth += 1) {
-    if (!validAt(current)) throw refused(depth === 0 ? 'certificat de signature expiré ou pas encore valide' : 'certificat d’autorité expiré');
+    if (!validAt(current))
+      throw refused(depth === 0 ? 'certificat de signature expiré ou pas encore valide' : 'certificat d’autorité expiré');
     const anchor = anchors.find((candidate) => current.checkIssued(candidate) && current.verify(candidate.publicKey));
     if (anchor) {
       if (!validAt(anchor)) throw refused('autorité de confiance expirée');
@@ -229,7 +239,8 @@ export function verifyVihf(xml: string, options: VerifyVihfOptions): VerifiedVih
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw invalid('DTD interdite');
 
   const received = parse(xml);
-  if (received.namespaceURI !== SAML_NS || received.localName !== 'Assertion') throw invalid('l’élément racine n’est pas une saml2:Assertion');
+  if (received.namespaceURI !== SAML_NS || received.localName !== 'Assertion')
+    throw invalid('l’élément racine n’est pas une saml2:Assertion');
   const id = received.getAttribute('ID');
   if (!id || !/^[A-Za-z_][\w.-]*$/.test(id)) throw invalid('identifiant (ID) absent ou invalide');
 
@@ -337,7 +348,9 @@ export function verifyVihf(xml: string, options: VerifyVihfOptions): VerifiedVih
 /** Same as {@link verifyVihf}, with an asynchronous certificate check (CRL/OCSP). */
 export async function verifyVihfAsync(
   xml: string,
-  options: Omit<VerifyVihfOptions, 'validateCertificate'> & { validateCertificate: (certificatePem: string, context: CertificateCheckContext) => Promise<void> },
+  options: Omit<VerifyVihfOptions, 'validateCertificate'> & {
+    validateCertificate: (certificatePem: string, context: CertificateCheckContext) => Promise<void>;
+  },
 ): Promise<VerifiedVihf> {
   const { validateCertificate, ...rest } = options;
   let pending: { pem: string; context: CertificateCheckContext } | null = null;

@@ -56,7 +56,11 @@ function attributeValues(xml: string, name: string): string[] {
     for (let j = 0; j < values.length; j += 1) {
       const value = values.item(j);
       const coded = value?.getElementsByTagNameNS('urn:hl7-org:v3', '*').item(0);
-      out.push(coded ? `${coded.getAttribute('code')}@${coded.getAttribute('codeSystem')}:${coded.getAttribute('displayName') ?? ''}` : (value?.textContent ?? ''));
+      out.push(
+        coded
+          ? `${coded.getAttribute('code')}@${coded.getAttribute('codeSystem')}:${coded.getAttribute('displayName') ?? ''}`
+          : (value?.textContent ?? ''),
+      );
     }
   }
   return out;
@@ -107,7 +111,12 @@ describe('VIHF shape', () => {
 
   it('puts the certificate subject DN in the Issuer, idNat_PS in NameID, and the validity window', () => {
     const now = new Date('2030-01-15T10:00:00.000Z');
-    const signing = issueLeaf(ca, { usage: 'signature', subject: cardSubject, notBefore: new Date('2029-01-01'), notAfter: new Date('2031-01-01') });
+    const signing = issueLeaf(ca, {
+      usage: 'signature',
+      subject: cardSubject,
+      notBefore: new Date('2029-01-01'),
+      notAfter: new Date('2031-01-01'),
+    });
     const xml = buildVihf(doctorInput, softwareSigner(signing), now);
     expect(xml).toContain(
       '<saml2:Issuer Format="urn:oasis:names:tc:SAML:1.1:nameid-format:X509SubjectName">SN=DOC0036624,2.5.4.42=KIT,CN=899700366240,T=Médecin,C=FR</saml2:Issuer>',
@@ -129,7 +138,9 @@ describe('VIHF shape', () => {
     ]);
     expect(attributeValues(xml, 'Secteur_Activite')).toEqual(['SA07^1.2.250.1.71.4.2.4']);
     expect(attributeValues(xml, 'Ressource_URN')).toEqual(['urn:dmp']);
-    expect(attributeValues(xml, 'urn:oasis:names:tc:xspa:1.0:subject:purposeofuse')).toEqual(['normal@1.2.250.1.213.1.1.4.248:Accès normal']);
+    expect(attributeValues(xml, 'urn:oasis:names:tc:xspa:1.0:subject:purposeofuse')).toEqual([
+      'normal@1.2.250.1.213.1.1.4.248:Accès normal',
+    ]);
     expect(attributeValues(xml, 'urn:oasis:names:tc:xspa:1.0:subject:subject-id')).toEqual(['Dr Kit DOC0036624']);
     expect(attributeValues(xml, 'Identifiant_Structure')).toEqual(['R95141']);
     expect(attributeValues(xml, 'Authentification_Mode')).toEqual(['DIRECTE']);
@@ -137,7 +148,9 @@ describe('VIHF shape', () => {
     expect(attributeValues(xml, 'LPS_Version')).toEqual(['0.1.0']);
     expect(attributeValues(xml, 'LPS_ID')).toEqual(['cabinet-0.1.0']);
     expect(attributeValues(xml, 'LPS_ID_HOMOLOGATION_DMP')).toEqual(['CABINET-HOMOLOGATION-TEST']);
-    expect(attributeValues(xml, 'urn:oasis:names:tc:xacml:2.0:resource:resource-id')).toEqual(['279035121518989^^^&1.2.250.1.213.1.4.10&ISO^NH']);
+    expect(attributeValues(xml, 'urn:oasis:names:tc:xacml:2.0:resource:resource-id')).toEqual([
+      '279035121518989^^^&1.2.250.1.213.1.4.10&ISO^NH',
+    ]);
     expect(xml).toContain('<Role xmlns="urn:hl7-org:v3" xsi:type="CE" code="10" codeSystem="1.2.250.1.71.1.2.7" displayName="Médecin"/>');
   });
 
@@ -158,8 +171,16 @@ describe('VIHF shape', () => {
     expect(attributeValues(xml, 'Identifiant_Structure')).toEqual(['Cabinet <Martin> & "Fils"']);
     expect(xmlsecVerify(write('escaped.xml', xml), caFile).ok).toBe(true);
 
-    expectRefused(() => parseVihfInput({ ...doctorInput, practitioner: { ...doctorInput.practitioner, specialtyCode: undefined } }), 'incomplètes', 'INVALID_REQUEST');
-    expectRefused(() => parseVihfInput({ ...doctorInput, patientIns: { value: '2790351215189', oid: '1.2.250.1.213.1.4.10' } }), 'incomplètes', 'INVALID_REQUEST');
+    expectRefused(
+      () => parseVihfInput({ ...doctorInput, practitioner: { ...doctorInput.practitioner, specialtyCode: undefined } }),
+      'incomplètes',
+      'INVALID_REQUEST',
+    );
+    expectRefused(
+      () => parseVihfInput({ ...doctorInput, patientIns: { value: '2790351215189', oid: '1.2.250.1.213.1.4.10' } }),
+      'incomplètes',
+      'INVALID_REQUEST',
+    );
     expectRefused(() => parseVihfInput({ ...doctorInput, activitySector: 'cabinet' }), 'incomplètes', 'INVALID_REQUEST');
     expectRefused(() => parseVihfInput({ ...doctorInput, structureId: 'a\u0001b' }), 'incomplètes', 'INVALID_REQUEST');
     expectRefused(() => parseVihfInput({ ...doctorInput, purposeOfUse: 'urgence' }), 'incomplètes', 'INVALID_REQUEST');
@@ -169,7 +190,11 @@ describe('VIHF shape', () => {
     const other = issueLeaf(ca, { usage: 'signature', subject: cardSubject });
     const mismatched = { ...softwareSigner(other), certificatePem: leaf.certPem };
     expectRefused(() => buildVihf(doctorInput, mismatched), 'ne correspond pas au certificat', 'CONFLICT');
-    expectRefused(() => buildVihf(doctorInput, softwareSigner(leaf), new Date(Date.now() + 30 * 24 * 3600_000)), 'pas valide à cette date', 'CONFLICT');
+    expectRefused(
+      () => buildVihf(doctorInput, softwareSigner(leaf), new Date(Date.now() + 30 * 24 * 3600_000)),
+      'pas valide à cette date',
+      'CONFLICT',
+    );
   });
 });
 
@@ -203,7 +228,11 @@ describe('VIHF against independent tools', () => {
 
   it('a deeply nested assertion is refused before any DOM parse, in French', () => {
     const deep = `<saml2:Assertion xmlns:saml2="urn:oasis:names:tc:SAML:2.0:assertion">${'<a>'.repeat(30_000)}${'</a>'.repeat(30_000)}</saml2:Assertion>`;
-    expectRefused(() => verifyVihf(deep, { anchorsPem: [] }), 'Assertion VIHF refusée : imbrication de plus de 32 niveaux.', 'INVALID_REQUEST');
+    expectRefused(
+      () => verifyVihf(deep, { anchorsPem: [] }),
+      'Assertion VIHF refusée : imbrication de plus de 32 niveaux.',
+      'INVALID_REQUEST',
+    );
   });
 
   it('(c) any change after signing is refused by xmlsec1 and by verifyVihf', () => {
@@ -216,7 +245,10 @@ describe('VIHF against independent tools', () => {
       ['279035121518989^^^', '180032B020401^^^'],
       ['<saml2:NameID>899700366240</saml2:NameID>', '<saml2:NameID>810000000001</saml2:NameID>'],
       ['NotOnOrAfter="', 'NotOnOrAfter="2'],
-      ['<saml2:AttributeValue>3.0</saml2:AttributeValue>', '<saml2:AttributeValue>3.0</saml2:AttributeValue><saml2:AttributeValue>4.0</saml2:AttributeValue>'],
+      [
+        '<saml2:AttributeValue>3.0</saml2:AttributeValue>',
+        '<saml2:AttributeValue>3.0</saml2:AttributeValue><saml2:AttributeValue>4.0</saml2:AttributeValue>',
+      ],
     ];
     for (const [from, to] of tamperings) {
       expect(xml).toContain(from);
@@ -249,14 +281,32 @@ describe('issuer DN', () => {
     const key = write('cps.key', leaf.keyPem);
     const certPem = execFileSync(
       'openssl',
-      ['req', '-new', '-x509', '-key', key, '-days', '1', '-utf8', '-multivalue-rdn', '-subj', '/C=FR/title=Infirmier/GN=OLIVIER+CN=00B6087510+SN=INFIRMCS ADELI8751'],
+      [
+        'req',
+        '-new',
+        '-x509',
+        '-key',
+        key,
+        '-days',
+        '1',
+        '-utf8',
+        '-multivalue-rdn',
+        '-subj',
+        '/C=FR/title=Infirmier/GN=OLIVIER+CN=00B6087510+SN=INFIRMCS ADELI8751',
+      ],
       { encoding: 'utf8' },
     );
     expect(subjectDn(certPem)).toBe('2.5.4.42=OLIVIER+CN=00B6087510+SN=INFIRMCS ADELI8751,T=Infirmier,C=FR');
   });
 
   it('escapes RFC 4514 special characters', () => {
-    const special = issueLeaf(ca, { usage: 'signature', subject: [{ type: 'organizationName', value: 'Martin, Dupont + Associés' }, { type: 'commonName', value: '#1 ' }] });
+    const special = issueLeaf(ca, {
+      usage: 'signature',
+      subject: [
+        { type: 'organizationName', value: 'Martin, Dupont + Associés' },
+        { type: 'commonName', value: '#1 ' },
+      ],
+    });
     expect(subjectDn(special.certPem)).toBe('CN=\\#1\\ ,O=Martin\\, Dupont \\+ Associés');
   });
 });
@@ -270,6 +320,10 @@ describe('signAssertion', () => {
     );
     const xml = signAssertion(unsigned, softwareSigner(leaf));
     expect(xmlsecVerify(write('missing.xml', xml), caFile).ok).toBe(true);
-    expectRefused(() => verifyVihf(xml, { anchorsPem: [ca.certPem] }), 'attribut obligatoire absent : Identifiant_Structure', 'INVALID_REQUEST');
+    expectRefused(
+      () => verifyVihf(xml, { anchorsPem: [ca.certPem] }),
+      'attribut obligatoire absent : Identifiant_Structure',
+      'INVALID_REQUEST',
+    );
   });
 });

@@ -20,7 +20,13 @@ import { SignedXml, createOptionalCallbackFunction, type SignatureAlgorithm as X
 import { z } from 'zod';
 import { CabinetError, describeIssues } from '../../../shared/contract/outcome.js';
 import { INS_VALUE_PATTERN } from '../../../shared/domain/ins/matricule.js';
-import { PROFESSION_OID, SPECIALTY_OID, practitionerSchema, professionLabels, specialtyLabels } from '../../../shared/domain/practitioner.js';
+import {
+  PROFESSION_OID,
+  SPECIALTY_OID,
+  practitionerSchema,
+  professionLabels,
+  specialtyLabels,
+} from '../../../shared/domain/practitioner.js';
 import type { Signer } from '../types.js';
 import { subjectDn } from './subject-dn.js';
 import { escapeXmlText } from '../../platform/xml/escape.js';
@@ -196,7 +202,8 @@ export function unsignedVihf(input: ParsedVihfInput, issuer: string, now: Date, 
     {
       code: practitioner.professionCode,
       codeSystem: PROFESSION_OID,
-      displayName: practitioner.professionLabel ?? professionLabels[practitioner.professionCode] ?? `Profession ${practitioner.professionCode}`,
+      displayName:
+        practitioner.professionLabel ?? professionLabels[practitioner.professionCode] ?? `Profession ${practitioner.professionCode}`,
     },
   ];
   if (practitioner.specialtyCode) {
@@ -209,7 +216,9 @@ export function unsignedVihf(input: ParsedVihfInput, issuer: string, now: Date, 
     codedAttribute(a.role, 'Role', roles),
     simpleAttribute(a.activitySector, `${input.activitySector}^${ACTIVITY_SECTOR_OID}`),
     simpleAttribute(a.resourceUrn, 'urn:dmp'),
-    codedAttribute(a.purposeOfUse, 'PurposeOfUse', [{ code: input.purposeOfUse, codeSystem: ACCESS_MODE_OID, displayName: purposeOfUseLabels[input.purposeOfUse] }]),
+    codedAttribute(a.purposeOfUse, 'PurposeOfUse', [
+      { code: input.purposeOfUse, codeSystem: ACCESS_MODE_OID, displayName: purposeOfUseLabels[input.purposeOfUse] },
+    ]),
     simpleAttribute(a.subjectId, practitioner.displayName),
     simpleAttribute(a.structureId, input.structureId),
     simpleAttribute(a.authenticationMode, input.authenticationMode),
@@ -243,7 +252,10 @@ function signerAlgorithm(signer: Signer, publicKey: crypto.KeyObject): new () =>
       const data = typeof signedInfo === 'string' ? Buffer.from(signedInfo, 'utf8') : Buffer.from(signedInfo as Uint8Array);
       const signature = signer.sign(data, 'RSA-SHA256');
       if (!crypto.verify('sha256', data, publicKey, signature)) {
-        throw new CabinetError('CONFLICT', 'La clé de signature ne correspond pas au certificat : l’assertion VIHF ne peut pas être signée.');
+        throw new CabinetError(
+          'CONFLICT',
+          'La clé de signature ne correspond pas au certificat : l’assertion VIHF ne peut pas être signée.',
+        );
       }
       return signature.toString('base64');
     });
@@ -293,7 +305,10 @@ export function buildVihf(input: VihfInput, signer: Signer, now: Date = new Date
   const parsed = parseVihfInput(input);
   const certificate = new crypto.X509Certificate(signer.certificatePem);
   if (now < new Date(certificate.validFrom) || now > new Date(certificate.validTo)) {
-    throw new CabinetError('CONFLICT', 'Le certificat de signature n’est pas valide à cette date : l’assertion VIHF ne peut pas être produite.');
+    throw new CabinetError(
+      'CONFLICT',
+      'Le certificat de signature n’est pas valide à cette date : l’assertion VIHF ne peut pas être produite.',
+    );
   }
   return signAssertion(unsignedVihf(parsed, subjectDn(signer.certificatePem), now), signer);
 }

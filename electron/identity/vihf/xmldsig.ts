@@ -13,7 +13,9 @@ export type SignatureCheck = { ok: true; signedXml: string } | { ok: false; reas
 
 export function checkAssertionSignature(xml: string, signature: Element, certificatePem: string, assertionId: string): SignatureCheck {
   const verifier = new SignedXml({ getCertFromKeyInfo: () => certificatePem });
-  verifier.SignatureAlgorithms = { [RSA_SHA256]: verifier.SignatureAlgorithms[RSA_SHA256] as NonNullable<(typeof verifier.SignatureAlgorithms)[string]> };
+  verifier.SignatureAlgorithms = {
+    [RSA_SHA256]: verifier.SignatureAlgorithms[RSA_SHA256] as NonNullable<(typeof verifier.SignatureAlgorithms)[string]>,
+  };
   verifier.HashAlgorithms = { [SHA256]: verifier.HashAlgorithms[SHA256] as NonNullable<(typeof verifier.HashAlgorithms)[string]> };
   verifier.CanonicalizationAlgorithms = {
     [EXC_C14N]: verifier.CanonicalizationAlgorithms[EXC_C14N] as NonNullable<(typeof verifier.CanonicalizationAlgorithms)[string]>,
@@ -29,6 +31,7 @@ export function checkAssertionSignature(xml: string, signature: Element, certifi
   if (!valid) return { ok: false, reason: 'signature_invalide' };
   const references = verifier.getReferences();
   const signed = verifier.getSignedReferences();
-  if (references.length !== 1 || references[0]?.uri !== `#${assertionId}` || signed.length !== 1) return { ok: false, reason: 'couverture' };
+  if (references.length !== 1 || references[0]?.uri !== `#${assertionId}` || signed.length !== 1)
+    return { ok: false, reason: 'couverture' };
   return { ok: true, signedXml: signed[0] as string };
 }

@@ -65,7 +65,9 @@ describe('INSi CPS assertion', () => {
     expect(element.getAttribute('IssueInstant')).toBe('2030-01-15T10:00:00.000Z');
     expect(element.getAttribute('Version')).toBe('2.0');
     expect(childNames(element)).toEqual(['Issuer', 'Signature', 'Subject', 'AttributeStatement']);
-    expect(assertion.xml).toContain('<saml2:Issuer Format="urn:oasis:names:tc:SAML:1.1:nameid-format:X509SubjectName">SN=DOC0036624,2.5.4.42=KIT,CN=899700366240,T=Médecin,C=FR</saml2:Issuer>');
+    expect(assertion.xml).toContain(
+      '<saml2:Issuer Format="urn:oasis:names:tc:SAML:1.1:nameid-format:X509SubjectName">SN=DOC0036624,2.5.4.42=KIT,CN=899700366240,T=Médecin,C=FR</saml2:Issuer>',
+    );
     expect(assertion.xml).toContain('<saml2:Subject><saml2:NameID NameQualifier="CPS">00B6087510</saml2:NameID></saml2:Subject>');
     expect(assertion.xml).toContain(
       '<saml2:AttributeStatement><saml2:Attribute Name="identifiantFacturation"><saml2:AttributeValue>123456789</saml2:AttributeValue></saml2:Attribute><saml2:Attribute Name="secteurActivite"><saml2:AttributeValue>SA05</saml2:AttributeValue></saml2:Attribute></saml2:AttributeStatement>',
@@ -76,9 +78,13 @@ describe('INSi CPS assertion', () => {
     expect(assertion.xml).toContain(
       '<ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/>',
     );
-    expect(assertion.xml).toMatch(/<ds:KeyInfo><ds:X509Data><ds:X509Certificate>[A-Za-z0-9+/=]+<\/ds:X509Certificate><\/ds:X509Data><\/ds:KeyInfo>/);
+    expect(assertion.xml).toMatch(
+      /<ds:KeyInfo><ds:X509Data><ds:X509Certificate>[A-Za-z0-9+/=]+<\/ds:X509Certificate><\/ds:X509Data><\/ds:KeyInfo>/,
+    );
     expect(assertion.nameId).toBe('00B6087510');
-    expect(buildInsiAssertion({ ...nurse, codeSpecialiteAMO: '24' }, softwareSigner(leaf), now).xml).toContain('<saml2:Attribute Name="codeSpecialiteAMO"><saml2:AttributeValue>24</saml2:AttributeValue></saml2:Attribute>');
+    expect(buildInsiAssertion({ ...nurse, codeSpecialiteAMO: '24' }, softwareSigner(leaf), now).xml).toContain(
+      '<saml2:Attribute Name="codeSpecialiteAMO"><saml2:AttributeValue>24</saml2:AttributeValue></saml2:Attribute>',
+    );
   });
 
   it('is signed by the Signer, checked by xmlsec1 alone and inside the request envelope', () => {
@@ -92,7 +98,10 @@ describe('INSi CPS assertion', () => {
     expect(verified.output).toMatch(/OK/);
     expect(verified.ok).toBe(true);
 
-    const request = buildTraitsRequest({ nomNaissance: 'ADRTROIS', prenom: 'DOMINIQUE', sexe: 'F', dateNaissance: '1997-02-26' }, { emitter: assertion.nameId, software: testSoftware, assertion });
+    const request = buildTraitsRequest(
+      { nomNaissance: 'ADRTROIS', prenom: 'DOMINIQUE', sexe: 'F', dateNaissance: '1997-02-26' },
+      { emitter: assertion.nameId, software: testSoftware, assertion },
+    );
     const embedded = path.join(dir, 'request.xml');
     fs.writeFileSync(embedded, request.xml);
     expect(xmlsecVerify(embedded, caFile).ok).toBe(true);
@@ -126,13 +135,27 @@ describe('INSi CPS assertion', () => {
     expect(late.code).toBe('CONFLICT');
     expect(late.message).toMatch(/n’est pas valide à cette date : l’assertion INSi/);
 
-    const other = issueLeaf(ca, { usage: 'signature', subject: cardSubject, notBefore: new Date('2029-01-01'), notAfter: new Date('2031-01-01') });
+    const other = issueLeaf(ca, {
+      usage: 'signature',
+      subject: cardSubject,
+      notBefore: new Date('2029-01-01'),
+      notAfter: new Date('2031-01-01'),
+    });
     const mismatched = refusal(() => buildInsiAssertion(nurse, { ...softwareSigner(other), certificatePem: leaf.certPem }, now));
     expect(mismatched.code).toBe('CONFLICT');
     expect(mismatched.message).toBe('La clé de signature ne correspond pas au certificat : l’assertion INSi ne peut pas être signée.');
 
     const broken = refusal(() =>
-      buildInsiAssertion(nurse, { ...signer, sign: () => { throw new Error('CKR_DEVICE_REMOVED'); } }, now),
+      buildInsiAssertion(
+        nurse,
+        {
+          ...signer,
+          sign: () => {
+            throw new Error('CKR_DEVICE_REMOVED');
+          },
+        },
+        now,
+      ),
     );
     expect(broken.code).toBe('UNAVAILABLE');
     expect(broken.message).toMatch(/carte retirée/);

@@ -31,11 +31,21 @@ export const insiPractitionerSchema = z
     /** National identifier (CN of the card certificate): `8` + RPPS or `0` + ADELI. */
     idNatPs: z.string().regex(/^[0-9][0-9A-Za-z]{5,20}$/),
     /** The practitioner's Assurance maladie billing number (numéro de facturation, on the card's situation, not in the certificate). */
-    identifiantFacturation: z.string().trim().regex(/^[0-9A-Za-z]{1,20}$/),
+    identifiantFacturation: z
+      .string()
+      .trim()
+      .regex(/^[0-9A-Za-z]{1,20}$/),
     /** TRE_R02 activity sector code, e.g. `SA05` (cabinet libéral), `SA07`, `SA08`. */
-    secteurActivite: z.string().trim().regex(/^SA\d{2}$/),
+    secteurActivite: z
+      .string()
+      .trim()
+      .regex(/^SA\d{2}$/),
     /** Assurance maladie specialty code (e.g. `01` general medicine, `24` nurse), optional. */
-    codeSpecialiteAMO: z.string().trim().regex(/^\d{1,2}$/).optional(),
+    codeSpecialiteAMO: z
+      .string()
+      .trim()
+      .regex(/^\d{1,2}$/)
+      .optional(),
   })
   .strip();
 export type InsiPractitioner = z.input<typeof insiPractitionerSchema>;
@@ -54,7 +64,12 @@ function attribute(name: string, value: string): string {
 }
 
 /** The unsigned assertion (exported for tests). */
-export function unsignedInsiAssertion(practitioner: z.output<typeof insiPractitionerSchema>, issuer: string, now: Date, id: string): string {
+export function unsignedInsiAssertion(
+  practitioner: z.output<typeof insiPractitionerSchema>,
+  issuer: string,
+  now: Date,
+  id: string,
+): string {
   const attributes = [
     attribute('identifiantFacturation', practitioner.identifiantFacturation),
     ...(practitioner.codeSpecialiteAMO ? [attribute('codeSpecialiteAMO', practitioner.codeSpecialiteAMO)] : []),
@@ -74,11 +89,20 @@ export function unsignedInsiAssertion(practitioner: z.output<typeof insiPractiti
  * a practitioner's software certificate). French refusals: invalid data,
  * certificate not valid now, signature failure (card removed…).
  */
-export function buildInsiAssertion(practitioner: InsiPractitioner, signer: Signer, now: Date = new Date(), id: string = `_${crypto.randomUUID()}`): InsiAssertion {
+export function buildInsiAssertion(
+  practitioner: InsiPractitioner,
+  signer: Signer,
+  now: Date = new Date(),
+  id: string = `_${crypto.randomUUID()}`,
+): InsiAssertion {
   if (!/^[_A-Za-z][\w.-]{0,99}$/.test(id)) throw new CabinetError('INVALID_REQUEST', 'Identifiant d’assertion invalide.');
   const parsed = insiPractitionerSchema.safeParse(practitioner);
   if (!parsed.success) {
-    throw new CabinetError('INVALID_REQUEST', 'Identité du praticien incomplète pour INSi (identifiant national, numéro de facturation, secteur d’activité).', describeIssues(parsed.error));
+    throw new CabinetError(
+      'INVALID_REQUEST',
+      'Identité du praticien incomplète pour INSi (identifiant national, numéro de facturation, secteur d’activité).',
+      describeIssues(parsed.error),
+    );
   }
   let certificate: crypto.X509Certificate;
   try {
@@ -87,7 +111,10 @@ export function buildInsiAssertion(practitioner: InsiPractitioner, signer: Signe
     throw new CabinetError('CERTIFICATE_REFUSED', 'Le certificat de signature est illisible : l’assertion INSi ne peut pas être produite.');
   }
   if (now < new Date(certificate.validFrom) || now > new Date(certificate.validTo)) {
-    throw new CabinetError('CONFLICT', 'Le certificat de signature n’est pas valide à cette date : l’assertion INSi ne peut pas être produite.');
+    throw new CabinetError(
+      'CONFLICT',
+      'Le certificat de signature n’est pas valide à cette date : l’assertion INSi ne peut pas être produite.',
+    );
   }
   const xml = unsignedInsiAssertion(parsed.data, subjectDn(signer.certificatePem), now, id);
   let signed: string;

@@ -44,7 +44,9 @@ describe('openInsiCertificate', () => {
   });
 
   it('refuses another certificate, a wrong password, garbage, and an expired certificate', () => {
-    expect(refusal(() => openInsiCertificate(p12('dmp-auth'), 'cabinet-test')).message).toMatch(/doit être exactement INSI-AUTO ou INSI-MANU/);
+    expect(refusal(() => openInsiCertificate(p12('dmp-auth'), 'cabinet-test')).message).toMatch(
+      /doit être exactement INSI-AUTO ou INSI-MANU/,
+    );
     expect(refusal(() => openInsiCertificate(p12('insi-auto'), 'mauvais')).code).toBe('CREDENTIALS_REFUSED');
     expect(refusal(() => openInsiCertificate(Buffer.from('pas un p12'), 'x')).code).toBe('INVALID_REQUEST');
     const expired = refusal(() => openInsiCertificate(p12('insi-auto'), 'cabinet-test', new Date(Date.now() + 10 * 365 * 86_400_000)));

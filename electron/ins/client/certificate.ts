@@ -27,7 +27,10 @@ export interface InsiCertificate {
 export function insiEmitterFromCertificate(certPem: string): string {
   const identity = softwareIdentityFromCertificate(certPem);
   if (!identity.structureId) {
-    throw new CabinetError('CONFIG_INVALID', 'Le certificat logiciel INSi n’a pas d’unité organisationnelle (OU) identifiant la structure : l’émetteur des demandes INSi ne peut pas être renseigné.');
+    throw new CabinetError(
+      'CONFIG_INVALID',
+      'Le certificat logiciel INSi n’a pas d’unité organisationnelle (OU) identifiant la structure : l’émetteur des demandes INSi ne peut pas être renseigné.',
+    );
   }
   return identity.structureId;
 }
@@ -39,10 +42,16 @@ export function openInsiCertificate(content: Buffer, password: string, now: Date
   const identity = requireInsiCertificate(pair.certPem);
   const certificate = new X509Certificate(pair.certPem);
   if (now > new Date(certificate.validTo)) {
-    throw new CabinetError('CERTIFICATE_REFUSED', `Le certificat logiciel ${identity.insi!} a expiré : demandez-en un nouveau (IGC-Santé).`, { reason: 'expire', notAfter: identity.notAfter });
+    throw new CabinetError(
+      'CERTIFICATE_REFUSED',
+      `Le certificat logiciel ${identity.insi!} a expiré : demandez-en un nouveau (IGC-Santé).`,
+      { reason: 'expire', notAfter: identity.notAfter },
+    );
   }
   if (now < new Date(certificate.validFrom)) {
-    throw new CabinetError('CERTIFICATE_REFUSED', `Le certificat logiciel ${identity.insi!} n’est pas encore valide.`, { reason: 'pas_encore_valide' });
+    throw new CabinetError('CERTIFICATE_REFUSED', `Le certificat logiciel ${identity.insi!} n’est pas encore valide.`, {
+      reason: 'pas_encore_valide',
+    });
   }
   return {
     tls: { kind: 'pem', keyPem: pair.keyPem, certPem: pair.certPem, chainPem },

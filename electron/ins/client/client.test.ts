@@ -16,7 +16,16 @@ import { DOMParser } from '@xmldom/xmldom';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CabinetError } from '../../../shared/contract/outcome.js';
 import { validateEnvelopes } from '../../../test/support/insi-schemas.js';
-import { catarina, cr01, cr02, faultDesir550, faultEnvelope, faultInsi102, hermannInconsistentKeys, testSoftware } from '../../../test/support/insi-samples.js';
+import {
+  catarina,
+  cr01,
+  cr02,
+  faultDesir550,
+  faultEnvelope,
+  faultInsi102,
+  hermannInconsistentKeys,
+  testSoftware,
+} from '../../../test/support/insi-samples.js';
 import { practitionerFromCertificate } from '../../identity/certificates/practitioner.js';
 import { KeySigner } from '../../identity/login/key-signer.js';
 import { choosePairs, readP12 } from '../../identity/login/p12.js';
@@ -70,7 +79,11 @@ function handle(server: 'mtls' | 'cps') {
         clientCn: peer && typeof peer.subject?.CN === 'string' ? peer.subject.CN : null,
         contentType: String(request.headers['content-type']),
         body,
-        operation: doc.getElementsByTagNameNS(RECSANS_NS, 'RECSANSVITALE').length ? 'traits' : doc.getElementsByTagNameNS(RECVIT_NS, 'RECVITALE').length ? 'vitale' : '?',
+        operation: doc.getElementsByTagNameNS(RECSANS_NS, 'RECSANSVITALE').length
+          ? 'traits'
+          : doc.getElementsByTagNameNS(RECVIT_NS, 'RECVITALE').length
+            ? 'vitale'
+            : '?',
         prenom: doc.getElementsByTagNameNS(RECSANS_NS, 'Prenom').item(0)?.textContent ?? null,
         emitter: doc.getElementsByTagNameNS(CTXBAM_NS, 'Emetteur').item(0)?.textContent ?? null,
         security: doc.getElementsByTagNameNS(WSSE_NS, 'Security').length > 0,
@@ -99,7 +112,13 @@ class MemoryTracer implements Tracer {
 }
 
 function mtlsClient(options: Partial<InsiClientOptions> = {}): InsiClient {
-  return new InsiClient({ url: mtlsUrl, credentials: { kind: 'certificat', tls: certificate.tls }, extraCa: [rootPem], software: testSoftware, ...options });
+  return new InsiClient({
+    url: mtlsUrl,
+    credentials: { kind: 'certificat', tls: certificate.tls },
+    extraCa: [rootPem],
+    software: testSoftware,
+    ...options,
+  });
 }
 
 function cpsClient(options: Partial<InsiClientOptions> = {}): InsiClient {
@@ -131,7 +150,15 @@ beforeAll(async () => {
   rootPem = read(pki.root.certPem!);
   const server = identity(pki, 'serveur-insi');
   const serverOptions = { key: read(server.keyPem!), cert: read(server.certPem!) + read(server.chainPem!) };
-  mtlsServer = https.createServer({ ...serverOptions, requestCert: true, rejectUnauthorized: true, ca: [rootPem, read(pki.authorities.find((a) => a.id === 'elementaire-organisations')!.certPem!)] }, handle('mtls'));
+  mtlsServer = https.createServer(
+    {
+      ...serverOptions,
+      requestCert: true,
+      rejectUnauthorized: true,
+      ca: [rootPem, read(pki.authorities.find((a) => a.id === 'elementaire-organisations')!.certPem!)],
+    },
+    handle('mtls'),
+  );
   cpsServer = https.createServer(serverOptions, handle('cps'));
   [mtlsUrl, cpsUrl] = await Promise.all([listen(mtlsServer), listen(cpsServer)]);
 
@@ -162,23 +189,38 @@ describe('rechercherParTraits: the strategy of validated clients', () => {
       const { result, attempts } = await client.rechercherParTraits(tchitchiSearch);
       expect(result.cr).toBe('00');
       if (result.cr !== '00') return;
-      expect(result.individu.insActif).toEqual({ matricule: '2360663220836', cle: '56', ins: '236066322083656', oid: '1.2.250.1.213.1.4.8' });
+      expect(result.individu.insActif).toEqual({
+        matricule: '2360663220836',
+        cle: '56',
+        ins: '236066322083656',
+        oid: '1.2.250.1.213.1.4.8',
+      });
       expect(result.individu.tiq.listePrenoms).toBe('CATARINA BELLA');
       expect(attempts.map((a) => [a.prenom, a.cr])).toEqual([
         ['OLA', '01'],
         ['CATARINA', '00'],
       ]);
-      expect(attempts.every((a) => a.operation === 'rechercherInsAvecTraitsIdentite' && /^uuid:/.test(a.messageId) && a.durationMs >= 0)).toBe(true);
+      expect(
+        attempts.every((a) => a.operation === 'rechercherInsAvecTraitsIdentite' && /^uuid:/.test(a.messageId) && a.durationMs >= 0),
+      ).toBe(true);
       expect(new Set(attempts.map((a) => a.messageId)).size).toBe(2);
 
       expect(received.map((r) => [r.server, r.clientCn, r.prenom, r.emitter, r.security])).toEqual([
         ['mtls', 'INSI-AUTO', 'OLA', TEST_STRUCTURE_ID, false],
         ['mtls', 'INSI-AUTO', 'CATARINA', TEST_STRUCTURE_ID, false],
       ]);
-      expect(received[0]!.contentType).toBe('application/soap+xml; charset=utf-8; action="urn:ServiceIdentiteCertifiee:1.0.0:rechercherInsAvecTraitsIdentite"');
+      expect(received[0]!.contentType).toBe(
+        'application/soap+xml; charset=utf-8; action="urn:ServiceIdentiteCertifiee:1.0.0:rechercherInsAvecTraitsIdentite"',
+      );
 
       expect(tracer.exchanges).toHaveLength(2);
-      expect(tracer.exchanges[0]).toMatchObject({ service: 'insi', operation: 'rechercherInsAvecTraitsIdentite', url: mtlsUrl, outcome: 'ok', response: { status: 200 } });
+      expect(tracer.exchanges[0]).toMatchObject({
+        service: 'insi',
+        operation: 'rechercherInsAvecTraitsIdentite',
+        url: mtlsUrl,
+        outcome: 'ok',
+        response: { status: 200 },
+      });
       expect((tracer.exchanges[1]!.request as { body: string }).body).toContain('<Prenom>CATARINA</Prenom>');
     } finally {
       client.close();
@@ -188,7 +230,12 @@ describe('rechercherParTraits: the strategy of validated clients', () => {
   it('tries every name then the whole list when none is found (HOUILLES): final 01', async () => {
     const client = mtlsClient();
     try {
-      const { result, attempts } = await client.rechercherParTraits({ nomNaissance: 'HOUILLES', prenoms: 'PIERRE PAUL JACQUES', sexe: 'M', dateNaissance: '1993-01-27' });
+      const { result, attempts } = await client.rechercherParTraits({
+        nomNaissance: 'HOUILLES',
+        prenoms: 'PIERRE PAUL JACQUES',
+        sexe: 'M',
+        dateNaissance: '1993-01-27',
+      });
       expect(result).toEqual({ cr: '01', label: 'Aucune identite trouvee', message: 'INSi : aucune identité trouvée' });
       expect(attempts.map((a) => `${a.prenom}:${a.cr}`)).toEqual(['PIERRE:01', 'PAUL:01', 'JACQUES:01', 'PIERRE PAUL JACQUES:01']);
     } finally {
@@ -200,7 +247,12 @@ describe('rechercherParTraits: the strategy of validated clients', () => {
     script = (r) => ({ status: 200, body: r.prenom === 'LEONARDO' ? cr02 : cr01 });
     const client = mtlsClient();
     try {
-      const { result, attempts } = await client.rechercherParTraits({ nomNaissance: 'DE VINCI', prenoms: 'LEONARDO PIERO', sexe: 'M', dateNaissance: '2014-02-01' });
+      const { result, attempts } = await client.rechercherParTraits({
+        nomNaissance: 'DE VINCI',
+        prenoms: 'LEONARDO PIERO',
+        sexe: 'M',
+        dateNaissance: '2014-02-01',
+      });
       expect(result.cr).toBe('02');
       expect(result.message).toBe('Plusieurs identités trouvées : précisez le lieu de naissance');
       expect(attempts.map((a) => a.cr)).toEqual(['02', '01', '01']);
@@ -238,7 +290,9 @@ describe('rechercherParTraits: the strategy of validated clients', () => {
       expect(error.message).toMatch(/^INS refusé : INSi a renvoyé une clé qui ne correspond pas au matricule/);
       const details = error.details as { reason: string; attempts: { prenom: string; error: { code: string } }[] };
       expect(details.reason).toBe('cle_ins_incoherente');
-      expect(details.attempts).toEqual([expect.objectContaining({ prenom: 'OLA', error: expect.objectContaining({ code: 'CHECK_FAILED' }) })]);
+      expect(details.attempts).toEqual([
+        expect.objectContaining({ prenom: 'OLA', error: expect.objectContaining({ code: 'CHECK_FAILED' }) }),
+      ]);
       expect(received).toHaveLength(1);
       expect(tracer.exchanges[0]).toMatchObject({ outcome: 'erreur', response: { status: 200, erreur: error.message } });
     } finally {
@@ -252,7 +306,9 @@ describe('rechercherParTraits: the strategy of validated clients', () => {
     try {
       const error = await refusal(() => client.rechercherParTraits(tchitchiSearch));
       expect(error.code).toBe('UNAVAILABLE');
-      expect(error.message).toBe('INSi a refusé la demande : Le service est temporairement inaccessible. Veuillez renouveler votre demande ultérieurement. (siram_40)');
+      expect(error.message).toBe(
+        'INSi a refusé la demande : Le service est temporairement inaccessible. Veuillez renouveler votre demande ultérieurement. (siram_40)',
+      );
       expect((error.details as { attempts: { prenom: string; cr?: string }[] }).attempts.map((a) => [a.prenom, a.cr ?? 'erreur'])).toEqual([
         ['OLA', '01'],
         ['CATARINA', 'erreur'],
@@ -294,11 +350,31 @@ describe('rechercherParTraits: the strategy of validated clients', () => {
 
 describe('HTTP and TLS failures', () => {
   const cases: [string, Answer, string, string][] = [
-    ['an HTML error page (503)', { status: 503, body: '<html>Service Unavailable</html>', contentType: 'text/html' }, 'UNAVAILABLE', 'INSi est indisponible (HTTP 503) : réessayez plus tard.'],
+    [
+      'an HTML error page (503)',
+      { status: 503, body: '<html>Service Unavailable</html>', contentType: 'text/html' },
+      'UNAVAILABLE',
+      'INSi est indisponible (HTTP 503) : réessayez plus tard.',
+    ],
     ['a 404', { status: 404, body: '' }, 'CONFIG_INVALID', 'Adresse du service INSi introuvable (HTTP 404) : vérifiez la configuration.'],
-    ['a 403', { status: 403, body: 'Forbidden', contentType: 'text/plain' }, 'UNAUTHORIZED', 'INSi a refusé l’accès (HTTP 403) : certificat ou carte non reconnus.'],
-    ['garbage with 200', { status: 200, body: 'pas du xml', contentType: 'text/plain' }, 'UNAVAILABLE', 'Réponse d’INSi illisible : XML mal formé ou tronqué.'],
-    ['a DOCTYPE with 200', { status: 200, body: '<!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>' }, 'UNAVAILABLE', 'Réponse d’INSi refusée : déclaration DOCTYPE ou ENTITY interdite.'],
+    [
+      'a 403',
+      { status: 403, body: 'Forbidden', contentType: 'text/plain' },
+      'UNAUTHORIZED',
+      'INSi a refusé l’accès (HTTP 403) : certificat ou carte non reconnus.',
+    ],
+    [
+      'garbage with 200',
+      { status: 200, body: 'pas du xml', contentType: 'text/plain' },
+      'UNAVAILABLE',
+      'Réponse d’INSi illisible : XML mal formé ou tronqué.',
+    ],
+    [
+      'a DOCTYPE with 200',
+      { status: 200, body: '<!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>' },
+      'UNAVAILABLE',
+      'Réponse d’INSi refusée : déclaration DOCTYPE ou ENTITY interdite.',
+    ],
     ['a redirect', { status: 302, body: '' }, 'UNAVAILABLE', 'Réponse inattendue d’INSi (HTTP 302).'],
   ];
   for (const [label, answer, code, message] of cases) {
@@ -306,7 +382,14 @@ describe('HTTP and TLS failures', () => {
       script = () => answer;
       const client = mtlsClient();
       try {
-        const error = await refusal(() => client.rechercherParCarteVitale({ matriculeOD: '1750163220111', nomNaissance: 'ADRUN', dateNaissance: '1975-12-31', rangNaissance: 1 }));
+        const error = await refusal(() =>
+          client.rechercherParCarteVitale({
+            matriculeOD: '1750163220111',
+            nomNaissance: 'ADRUN',
+            dateNaissance: '1975-12-31',
+            rangNaissance: 1,
+          }),
+        );
         expect(error.code).toBe(code);
         expect(error.message).toBe(message);
       } finally {
@@ -349,9 +432,13 @@ describe('HTTP and TLS failures', () => {
   });
 
   it('refuses a bad configuration when built', () => {
-    expect(() => mtlsClient({ url: 'http://localhost/lps' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: 'L’adresse du service INSi doit commencer par https://.' }));
+    expect(() => mtlsClient({ url: 'http://localhost/lps' })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID', message: 'L’adresse du service INSi doit commencer par https://.' }),
+    );
     expect(() => mtlsClient({ url: 'https://user:pw@localhost/lps' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
-    expect(() => mtlsClient({ software: { ...testSoftware, authorisationNumber: '' } })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+    expect(() => mtlsClient({ software: { ...testSoftware, authorisationNumber: '' } })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID' }),
+    );
   });
 });
 
@@ -378,7 +465,12 @@ describe('CPS mode', () => {
   it('needs a signature key: an e-CPS login is refused before anything is sent', async () => {
     const client = new InsiClient({
       url: cpsUrl,
-      credentials: { kind: 'cps', credentials: { practitioner: card.practitioner, signature: null }, identifiantFacturation: '123456789', secteurActivite: 'SA05' },
+      credentials: {
+        kind: 'cps',
+        credentials: { practitioner: card.practitioner, signature: null },
+        identifiantFacturation: '123456789',
+        secteurActivite: 'SA05',
+      },
       extraCa: [rootPem],
       software: testSoftware,
     });
@@ -396,7 +488,13 @@ describe('CPS mode', () => {
     script = () => ({ status: 200, body: catarina });
     const client = cpsClient();
     try {
-      const { result, attempts } = await client.rechercherParCarteVitale({ matriculeIndividu: '2360663220836', matriculeOD: '1360663220111', nomNaissance: 'TCHITCHI', dateNaissance: '1936-06-21', rangNaissance: 1 });
+      const { result, attempts } = await client.rechercherParCarteVitale({
+        matriculeIndividu: '2360663220836',
+        matriculeOD: '1360663220111',
+        nomNaissance: 'TCHITCHI',
+        dateNaissance: '1936-06-21',
+        rangNaissance: 1,
+      });
       expect(result.cr).toBe('00');
       expect(attempts).toEqual([expect.objectContaining({ operation: 'rechercherInsAvecCarteVitale', cr: '00' })]);
       expect(received[0]).toMatchObject({ operation: 'vitale', security: true });
@@ -419,7 +517,11 @@ describe('traces', () => {
     const files = fs.readdirSync(dir);
     expect(files).toHaveLength(1);
     expect(files[0]).toMatch(/_insi_rechercherInsAvecTraitsIdentite_[0-9a-f]{6}\.json$/);
-    const trace = JSON.parse(fs.readFileSync(path.join(dir, files[0]!), 'utf8')) as { request: { body: string }; response: { body: string }; outcome: string };
+    const trace = JSON.parse(fs.readFileSync(path.join(dir, files[0]!), 'utf8')) as {
+      request: { body: string };
+      response: { body: string };
+      outcome: string;
+    };
     expect(trace.outcome).toBe('ok');
     expect(trace.request.body).toContain('<ds:SignatureValue>[masqué]</ds:SignatureValue>');
     expect(trace.response.body).toContain('<CodeCR>00</CodeCR>');

@@ -107,13 +107,16 @@ function checkUrl(url: string): string {
     throw new CabinetError('CONFIG_INVALID', 'Adresse du service INSi invalide : vérifiez la configuration.');
   }
   if (parsed.protocol !== 'https:') throw new CabinetError('CONFIG_INVALID', 'L’adresse du service INSi doit commencer par https://.');
-  if (parsed.username || parsed.password) throw new CabinetError('CONFIG_INVALID', 'L’adresse du service INSi ne doit pas contenir d’identifiants.');
+  if (parsed.username || parsed.password)
+    throw new CabinetError('CONFIG_INVALID', 'L’adresse du service INSi ne doit pas contenir d’identifiants.');
   return parsed.toString();
 }
 
 function httpError(status: number): CabinetError {
-  if (status === 401 || status === 403) return new CabinetError('UNAUTHORIZED', `INSi a refusé l’accès (HTTP ${status}) : certificat ou carte non reconnus.`, { status });
-  if (status === 404) return new CabinetError('CONFIG_INVALID', 'Adresse du service INSi introuvable (HTTP 404) : vérifiez la configuration.', { status });
+  if (status === 401 || status === 403)
+    return new CabinetError('UNAUTHORIZED', `INSi a refusé l’accès (HTTP ${status}) : certificat ou carte non reconnus.`, { status });
+  if (status === 404)
+    return new CabinetError('CONFIG_INVALID', 'Adresse du service INSi introuvable (HTTP 404) : vérifiez la configuration.', { status });
   if (status >= 500) return new CabinetError('UNAVAILABLE', `INSi est indisponible (HTTP ${status}) : réessayez plus tard.`, { status });
   return new CabinetError('UNAVAILABLE', `Réponse inattendue d’INSi (HTTP ${status}).`, { status });
 }
@@ -141,7 +144,12 @@ function asCabinetError(error: unknown): CabinetError {
 }
 
 function withAttempts(error: CabinetError, attempts: InsiAttempt[]): CabinetError {
-  const details = error.details && typeof error.details === 'object' && !Array.isArray(error.details) ? (error.details as Record<string, unknown>) : error.details === undefined ? {} : { cause: error.details };
+  const details =
+    error.details && typeof error.details === 'object' && !Array.isArray(error.details)
+      ? (error.details as Record<string, unknown>)
+      : error.details === undefined
+        ? {}
+        : { cause: error.details };
   return new CabinetError(error.code, error.message, { ...details, attempts });
 }
 
@@ -164,12 +172,17 @@ export class InsiClient {
     this.timeoutMs = Math.min(MAX_TIMEOUT_MS, Math.max(MIN_TIMEOUT_MS, Math.round(options.timeoutMs ?? DEFAULT_INSI_TIMEOUT_MS)));
     this.now = options.now ?? (() => new Date());
     const credentials = options.credentials;
-    this.certificateEmitter = credentials.kind === 'certificat' ? (credentials.emitter?.trim() || insiEmitterFromCertificate(credentials.tls.certPem)) : null;
+    this.certificateEmitter =
+      credentials.kind === 'certificat' ? credentials.emitter?.trim() || insiEmitterFromCertificate(credentials.tls.certPem) : null;
     if (options.transport) {
       this.transport = options.transport;
       this.ownsTransport = false;
     } else {
-      this.transport = nodeHttpsTransport(credentials.kind === 'certificat' ? credentials.tls : null, { extraCa: options.extraCa ?? [] }, { maxResponseBytes: MAX_INSI_RESPONSE_BYTES });
+      this.transport = nodeHttpsTransport(
+        credentials.kind === 'certificat' ? credentials.tls : null,
+        { extraCa: options.extraCa ?? [] },
+        { maxResponseBytes: MAX_INSI_RESPONSE_BYTES },
+      );
       this.ownsTransport = true;
     }
   }
@@ -181,7 +194,12 @@ export class InsiClient {
     let several: InsiResult | null = null;
     let last: InsiResult | null = null;
     for (const prenom of prenoms) {
-      const result = await this.send(attempts, 'rechercherInsAvecTraitsIdentite', (context) => buildTraitsRequest({ ...query, prenom }, context), prenom);
+      const result = await this.send(
+        attempts,
+        'rechercherInsAvecTraitsIdentite',
+        (context) => buildTraitsRequest({ ...query, prenom }, context),
+        prenom,
+      );
       if (result.cr === '00') return { result, attempts };
       if (result.cr === '02' && !several) several = result;
       last = result;
@@ -208,10 +226,18 @@ export class InsiClient {
     const { credentials, identifiantFacturation, secteurActivite, codeSpecialiteAMO } = this.credentials;
     const signer = credentials.signature;
     if (!signer) {
-      throw new CabinetError('SESSION_REQUIRED', 'Une carte CPS (ou un certificat de praticien) est nécessaire pour interroger INSi : l’e-CPS ne permet pas de signer l’assertion.');
+      throw new CabinetError(
+        'SESSION_REQUIRED',
+        'Une carte CPS (ou un certificat de praticien) est nécessaire pour interroger INSi : l’e-CPS ne permet pas de signer l’assertion.',
+      );
     }
     const assertion: InsiAssertion = buildInsiAssertion(
-      { idNatPs: credentials.practitioner.idNatPs, identifiantFacturation, secteurActivite, ...(codeSpecialiteAMO ? { codeSpecialiteAMO } : {}) },
+      {
+        idNatPs: credentials.practitioner.idNatPs,
+        identifiantFacturation,
+        secteurActivite,
+        ...(codeSpecialiteAMO ? { codeSpecialiteAMO } : {}),
+      },
       signer,
       now,
     );
@@ -219,7 +245,12 @@ export class InsiClient {
   }
 
   /** Builds, sends, traces and reads one request; records it in `attempts`; throws the attempt's error with every attempt in its details. */
-  private async send(attempts: InsiAttempt[], operation: InsiOperation, build: (context: InsiRequestContext) => InsiRequest, prenom?: string): Promise<InsiResult> {
+  private async send(
+    attempts: InsiAttempt[],
+    operation: InsiOperation,
+    build: (context: InsiRequestContext) => InsiRequest,
+    prenom?: string,
+  ): Promise<InsiResult> {
     let request: InsiRequest;
     try {
       request = build(this.context());
@@ -246,7 +277,12 @@ export class InsiClient {
       durationMs,
       request: { headers: request.headers, body: request.xml },
       response: reply
-        ? { status: reply.status, headers: reply.headers, body: reply.body.toString('utf8'), ...(failure ? { erreur: failure.message } : {}) }
+        ? {
+            status: reply.status,
+            headers: reply.headers,
+            body: reply.body.toString('utf8'),
+            ...(failure ? { erreur: failure.message } : {}),
+          }
         : { erreur: failure?.message ?? null },
       outcome: failure ? 'erreur' : 'ok',
     });
@@ -267,7 +303,14 @@ export class InsiClient {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new CabinetError('UNAVAILABLE', `INSi n’a pas répondu dans le délai imparti (${this.timeoutMs >= 1000 ? `${Math.round(this.timeoutMs / 1000)} s` : `${this.timeoutMs} ms`}) : réessayez plus tard.`, { cause: 'delai' })),
+        () =>
+          reject(
+            new CabinetError(
+              'UNAVAILABLE',
+              `INSi n’a pas répondu dans le délai imparti (${this.timeoutMs >= 1000 ? `${Math.round(this.timeoutMs / 1000)} s` : `${this.timeoutMs} ms`}) : réessayez plus tard.`,
+              { cause: 'delai' },
+            ),
+          ),
         this.timeoutMs,
       );
     });

@@ -10,7 +10,12 @@ import { buildTraitsRequest, buildVitaleRequest, traitsAttempts, type InsiReques
 import { CTXBAM_NS, CTXLPS_NS, RECSANS_NS, RECVIT_NS, SOAP12_NS, WSA_NS, WSSE_NS } from './wire.js';
 
 const now = new Date('2030-01-15T10:00:00.000Z');
-const context: InsiRequestContext = { emitter: '499700367909006', software: testSoftware, now, ids: { messageId: 'uuid:11111111-1111-4111-8111-111111111111', bamId: 'bam-id', lpsId: 'lps-id' } };
+const context: InsiRequestContext = {
+  emitter: '499700367909006',
+  software: testSoftware,
+  now,
+  ids: { messageId: 'uuid:11111111-1111-4111-8111-111111111111', bamId: 'bam-id', lpsId: 'lps-id' },
+};
 
 const dominique = { nomNaissance: 'ADRTROIS', prenom: 'DOMINIQUE', sexe: 'F' as const, dateNaissance: '1997-02-26' };
 
@@ -46,7 +51,9 @@ describe('rechercherInsAvecTraitsIdentite request', () => {
     expect(request.operation).toBe('rechercherInsAvecTraitsIdentite');
     expect(request.action).toBe('urn:ServiceIdentiteCertifiee:1.0.0:rechercherInsAvecTraitsIdentite');
     expect(request.messageId).toBe('uuid:11111111-1111-4111-8111-111111111111');
-    expect(request.headers['content-type']).toBe('application/soap+xml; charset=utf-8; action="urn:ServiceIdentiteCertifiee:1.0.0:rechercherInsAvecTraitsIdentite"');
+    expect(request.headers['content-type']).toBe(
+      'application/soap+xml; charset=utf-8; action="urn:ServiceIdentiteCertifiee:1.0.0:rechercherInsAvecTraitsIdentite"',
+    );
 
     const { headerOrder, parts, envelope } = envelopeParts(request.xml);
     expect(envelope.namespaceURI).toBe(SOAP12_NS);
@@ -58,7 +65,9 @@ describe('rechercherInsAvecTraitsIdentite request', () => {
       `<ctxlps:ContexteLPS xmlns:ctxlps="${CTXLPS_NS}" Nature="CTXLPS" Version="01_00"><ctxlps:Id>lps-id</ctxlps:Id><ctxlps:Temps>2030-01-15T10:00:00.000Z</ctxlps:Temps><ctxlps:Emetteur>499700367909006</ctxlps:Emetteur>` +
         '<ctxlps:LPS><ctxlps:IDAM R="4">CABINET-IDAM-TEST</ctxlps:IDAM><ctxlps:Version>0.1.0</ctxlps:Version><ctxlps:Instance>3f0c8c1e-7f0e-4d5a-9a51-2b7c1f0e9d10</ctxlps:Instance><ctxlps:Nom>urn:lps:Cabinet:0.1.0</ctxlps:Nom></ctxlps:LPS></ctxlps:ContexteLPS>',
     );
-    expect(parts['wsa:Action']).toBe(`<wsa:Action xmlns:wsa="${WSA_NS}">urn:ServiceIdentiteCertifiee:1.0.0:rechercherInsAvecTraitsIdentite</wsa:Action>`);
+    expect(parts['wsa:Action']).toBe(
+      `<wsa:Action xmlns:wsa="${WSA_NS}">urn:ServiceIdentiteCertifiee:1.0.0:rechercherInsAvecTraitsIdentite</wsa:Action>`,
+    );
     expect(parts['wsa:MessageID']).toBe(`<wsa:MessageID xmlns:wsa="${WSA_NS}">uuid:11111111-1111-4111-8111-111111111111</wsa:MessageID>`);
     expect(parts.RECSANSVITALE).toBe(
       `<RECSANSVITALE xmlns="${RECSANS_NS}"><NomNaissance>ADRTROIS</NomNaissance><Prenom>DOMINIQUE</Prenom><Sexe>F</Sexe><DateNaissance>1997-02-26</DateNaissance></RECSANSVITALE>`,
@@ -77,8 +86,13 @@ describe('rechercherInsAvecTraitsIdentite request', () => {
   });
 
   it('adds LieuNaissance last and accepts lunar dates', () => {
-    const request = buildTraitsRequest({ nomNaissance: 'CORSE', prenom: 'ANTHONY', sexe: 'M', dateNaissance: '1980-00-00', lieuNaissance: '2B020' }, context);
-    expect(envelopeParts(request.xml).parts.RECSANSVITALE).toContain('<DateNaissance>1980-00-00</DateNaissance><LieuNaissance>2B020</LieuNaissance></RECSANSVITALE>');
+    const request = buildTraitsRequest(
+      { nomNaissance: 'CORSE', prenom: 'ANTHONY', sexe: 'M', dateNaissance: '1980-00-00', lieuNaissance: '2B020' },
+      context,
+    );
+    expect(envelopeParts(request.xml).parts.RECSANSVITALE).toContain(
+      '<DateNaissance>1980-00-00</DateNaissance><LieuNaissance>2B020</LieuNaissance></RECSANSVITALE>',
+    );
   });
 
   it('refuses invalid traits in French before sending anything', () => {
@@ -103,7 +117,11 @@ describe('rechercherInsAvecTraitsIdentite request', () => {
 
 describe('escaping', () => {
   it('escapes every configured value and refuses what XML cannot carry', () => {
-    const request = buildTraitsRequest(dominique, { ...context, emitter: 'A&B <x>"</ctxbam:Emetteur>', software: { ...testSoftware, instance: 'poste <1> & "2"' } });
+    const request = buildTraitsRequest(dominique, {
+      ...context,
+      emitter: 'A&B <x>"</ctxbam:Emetteur>',
+      software: { ...testSoftware, instance: 'poste <1> & "2"' },
+    });
     expect(text(request.xml, CTXBAM_NS, 'Emetteur')).toBe('A&B <x>"</ctxbam:Emetteur>');
     expect(text(request.xml, CTXLPS_NS, 'Instance')).toBe('poste <1> & "2"');
     expect(request.xml).toContain('A&amp;B &lt;x&gt;"&lt;/ctxbam:Emetteur&gt;');
@@ -113,13 +131,24 @@ describe('escaping', () => {
     const software = refusal(() => buildTraitsRequest(dominique, { ...context, software: { ...testSoftware, name: 'Cabinet:evil' } }));
     expect(software.code).toBe('CONFIG_INVALID');
     expect(software.message).toMatch(/vérifiez la configuration/);
-    expect(refusal(() => buildTraitsRequest(dominique, { ...context, software: { ...testSoftware, instance: 'x\uD800' } })).code).toBe('CONFIG_INVALID');
+    expect(refusal(() => buildTraitsRequest(dominique, { ...context, software: { ...testSoftware, instance: 'x\uD800' } })).code).toBe(
+      'CONFIG_INVALID',
+    );
   });
 });
 
 describe('rechercherInsAvecCarteVitale request', () => {
   it('fills the body and ContexteBAM/COUVERTURE from the card', () => {
-    const request = buildVitaleRequest({ matriculeIndividu: '2970263220749', matriculeOD: '1750163220111', nomNaissance: 'ADRUN', dateNaissance: '1975-12-31', rangNaissance: 1 }, context);
+    const request = buildVitaleRequest(
+      {
+        matriculeIndividu: '2970263220749',
+        matriculeOD: '1750163220111',
+        nomNaissance: 'ADRUN',
+        dateNaissance: '1975-12-31',
+        rangNaissance: 1,
+      },
+      context,
+    );
     expect(request.action).toBe('urn:ServiceIdentiteCertifiee:1.0.0:rechercherInsAvecCarteVitale');
     const { parts } = envelopeParts(request.xml);
     expect(parts.RECVITALE).toBe(
@@ -132,12 +161,28 @@ describe('rechercherInsAvecCarteVitale request', () => {
   });
 
   it('omits the beneficiary NIR when the card has none, and refuses bad card data', () => {
-    const request = buildVitaleRequest({ matriculeOD: '1750163220111', nomNaissance: 'ADRUN', dateNaissance: '2010-00-00', rangNaissance: 2 }, context);
+    const request = buildVitaleRequest(
+      { matriculeOD: '1750163220111', nomNaissance: 'ADRUN', dateNaissance: '2010-00-00', rangNaissance: 2 },
+      context,
+    );
     const { parts } = envelopeParts(request.xml);
     expect(parts.RECVITALE).not.toContain('MatriculeIndividu');
-    expect(parts.ContexteBAM).toContain('<ctxbam:BENEFICIAIRE><ctxbam:DateNai>2010-00-00</ctxbam:DateNai><ctxbam:Rang>2</ctxbam:Rang></ctxbam:BENEFICIAIRE>');
-    for (const bad of [{ matriculeOD: '17501632201' }, { matriculeOD: '175016322011199' }, { rangNaissance: 0 }, { rangNaissance: 1.5 }, { nomNaissance: 'Adrun' }]) {
-      const error = refusal(() => buildVitaleRequest({ matriculeOD: '1750163220111', nomNaissance: 'ADRUN', dateNaissance: '2010-00-00', rangNaissance: 2, ...bad }, context));
+    expect(parts.ContexteBAM).toContain(
+      '<ctxbam:BENEFICIAIRE><ctxbam:DateNai>2010-00-00</ctxbam:DateNai><ctxbam:Rang>2</ctxbam:Rang></ctxbam:BENEFICIAIRE>',
+    );
+    for (const bad of [
+      { matriculeOD: '17501632201' },
+      { matriculeOD: '175016322011199' },
+      { rangNaissance: 0 },
+      { rangNaissance: 1.5 },
+      { nomNaissance: 'Adrun' },
+    ]) {
+      const error = refusal(() =>
+        buildVitaleRequest(
+          { matriculeOD: '1750163220111', nomNaissance: 'ADRUN', dateNaissance: '2010-00-00', rangNaissance: 2, ...bad },
+          context,
+        ),
+      );
       expect(error.code).toBe('INVALID_REQUEST');
       expect(error.message).toMatch(/carte Vitale/);
     }
@@ -146,7 +191,11 @@ describe('rechercherInsAvecCarteVitale request', () => {
 
 describe('CPS mode', () => {
   it('puts the signed assertion in wsse:Security, last in the header, and its NameID as emitter', () => {
-    const assertion = buildInsiAssertion({ idNatPs: '899700366240', identifiantFacturation: '123456789', secteurActivite: 'SA05' }, softwareSigner(leaf), now);
+    const assertion = buildInsiAssertion(
+      { idNatPs: '899700366240', identifiantFacturation: '123456789', secteurActivite: 'SA05' },
+      softwareSigner(leaf),
+      now,
+    );
     const request = buildTraitsRequest(dominique, { ...context, emitter: assertion.nameId, assertion });
     const { headerOrder, parts } = envelopeParts(request.xml);
     expect(headerOrder).toEqual(['ContexteBAM', 'ContexteLPS', 'Action', 'MessageID', 'Security']);
@@ -158,27 +207,52 @@ describe('CPS mode', () => {
 
 describe('traits strategy', () => {
   it('tries each given name, then the whole list', () => {
-    expect(traitsAttempts({ nomNaissance: 'TCHITCHI', prenoms: 'OLA CATARINA BELLA', sexe: 'F', dateNaissance: '1936-06-21' }).prenoms).toEqual(['OLA', 'CATARINA', 'BELLA', 'OLA CATARINA BELLA']);
-    expect(traitsAttempts({ nomNaissance: 'HOUILLES', prenoms: ['PIERRE', 'PAUL JACQUES'], sexe: 'M', dateNaissance: '1993-01-27' }).prenoms).toEqual(['PIERRE', 'PAUL', 'JACQUES', 'PIERRE PAUL JACQUES']);
-    expect(traitsAttempts({ nomNaissance: 'ADRTROIS', prenoms: ' DOMINIQUE ', sexe: 'F', dateNaissance: '1997-02-26' }).prenoms).toEqual(['DOMINIQUE']);
-    expect(traitsAttempts({ nomNaissance: 'ECETINSI', prenoms: 'PIERRE-ALAIN MURIEL', sexe: 'M', dateNaissance: '2009-07-14' }).prenoms).toEqual(['PIERRE-ALAIN', 'MURIEL', 'PIERRE-ALAIN MURIEL']);
+    expect(
+      traitsAttempts({ nomNaissance: 'TCHITCHI', prenoms: 'OLA CATARINA BELLA', sexe: 'F', dateNaissance: '1936-06-21' }).prenoms,
+    ).toEqual(['OLA', 'CATARINA', 'BELLA', 'OLA CATARINA BELLA']);
+    expect(
+      traitsAttempts({ nomNaissance: 'HOUILLES', prenoms: ['PIERRE', 'PAUL JACQUES'], sexe: 'M', dateNaissance: '1993-01-27' }).prenoms,
+    ).toEqual(['PIERRE', 'PAUL', 'JACQUES', 'PIERRE PAUL JACQUES']);
+    expect(traitsAttempts({ nomNaissance: 'ADRTROIS', prenoms: ' DOMINIQUE ', sexe: 'F', dateNaissance: '1997-02-26' }).prenoms).toEqual([
+      'DOMINIQUE',
+    ]);
+    expect(
+      traitsAttempts({ nomNaissance: 'ECETINSI', prenoms: 'PIERRE-ALAIN MURIEL', sexe: 'M', dateNaissance: '2009-07-14' }).prenoms,
+    ).toEqual(['PIERRE-ALAIN', 'MURIEL', 'PIERRE-ALAIN MURIEL']);
   });
 
   it('refuses an empty or invalid list before any request', () => {
-    expect(refusal(() => traitsAttempts({ nomNaissance: 'X', prenoms: '   ', sexe: 'F', dateNaissance: '1997-02-26' })).message).toMatch(/Au moins un prénom/);
-    expect(refusal(() => traitsAttempts({ nomNaissance: 'X', prenoms: 'OLA Catarina', sexe: 'F', dateNaissance: '1997-02-26' })).code).toBe('INVALID_REQUEST');
+    expect(refusal(() => traitsAttempts({ nomNaissance: 'X', prenoms: '   ', sexe: 'F', dateNaissance: '1997-02-26' })).message).toMatch(
+      /Au moins un prénom/,
+    );
+    expect(refusal(() => traitsAttempts({ nomNaissance: 'X', prenoms: 'OLA Catarina', sexe: 'F', dateNaissance: '1997-02-26' })).code).toBe(
+      'INVALID_REQUEST',
+    );
   });
 });
 
 describe('official schemas', () => {
   it('validates every kind of request against the INSi, context and SAML schemas', async () => {
-    const assertion = buildInsiAssertion({ idNatPs: '899700366240', identifiantFacturation: '123456789', secteurActivite: 'SA05', codeSpecialiteAMO: '01' }, softwareSigner(leaf), now);
+    const assertion = buildInsiAssertion(
+      { idNatPs: '899700366240', identifiantFacturation: '123456789', secteurActivite: 'SA05', codeSpecialiteAMO: '01' },
+      softwareSigner(leaf),
+      now,
+    );
     const cps = { ...context, emitter: assertion.nameId, assertion };
     const requests = [
       buildTraitsRequest(dominique, context),
       buildTraitsRequest({ ...dominique, lieuNaissance: '2A020', prenom: "D'ARC--MARIE ANNE" }, { emitter: 'E', software: testSoftware }),
       buildTraitsRequest(dominique, cps),
-      buildVitaleRequest({ matriculeIndividu: '297022A020778', matriculeOD: '1750163220111', nomNaissance: 'ADRTROIS', dateNaissance: '1997-02-26', rangNaissance: 1 }, context),
+      buildVitaleRequest(
+        {
+          matriculeIndividu: '297022A020778',
+          matriculeOD: '1750163220111',
+          nomNaissance: 'ADRTROIS',
+          dateNaissance: '1997-02-26',
+          rangNaissance: 1,
+        },
+        context,
+      ),
       buildVitaleRequest({ matriculeOD: '1750163220111', nomNaissance: 'ADRTROIS', dateNaissance: '1997-00-00', rangNaissance: 3 }, cps),
     ];
     expect(await validateEnvelopes(requests.map((r) => r.xml))).toEqual([]);

@@ -113,8 +113,18 @@ export const vitaleQuerySchema = z
   .strict();
 export type InsiVitaleQuery = z.input<typeof vitaleQuerySchema>;
 
-const printable = (max: number) => z.string().trim().min(1).max(max).refine(isXmlSafe, { message: own('caractère interdit') });
-const token = (max: number) => z.string().trim().regex(new RegExp(`^[A-Za-z0-9][A-Za-z0-9._+-]{0,${max - 1}}$`), own('lettres, chiffres, « . », « _ », « + » ou « - »'));
+const printable = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine(isXmlSafe, { message: own('caractère interdit') });
+const token = (max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(new RegExp(`^[A-Za-z0-9][A-Za-z0-9._+-]{0,${max - 1}}$`), own('lettres, chiffres, « . », « _ », « + » ou « - »'));
 
 /**
  * The software as the CNDA registered it. Configuration (the lead wires it):
@@ -132,7 +142,12 @@ export const softwareSchema = z
   .strict();
 export type InsiSoftware = z.input<typeof softwareSchema>;
 
-function parse<T>(schema: z.ZodType<T>, input: unknown, message: string, code: 'INVALID_REQUEST' | 'CONFIG_INVALID' = 'INVALID_REQUEST'): T {
+function parse<T>(
+  schema: z.ZodType<T>,
+  input: unknown,
+  message: string,
+  code: 'INVALID_REQUEST' | 'CONFIG_INVALID' = 'INVALID_REQUEST',
+): T {
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
     const french = describeIssues(parsed.error);
@@ -154,7 +169,12 @@ export function parseVitaleQuery(input: unknown): z.output<typeof vitaleQuerySch
 }
 
 export function parseSoftware(input: unknown): z.output<typeof softwareSchema> {
-  return parse(softwareSchema, input, 'Identité du logiciel pour INSi invalide (numéro d’autorisation, nom, version ou instance) : vérifiez la configuration.', 'CONFIG_INVALID');
+  return parse(
+    softwareSchema,
+    input,
+    'Identité du logiciel pour INSi invalide (numéro d’autorisation, nom, version ou instance) : vérifiez la configuration.',
+    'CONFIG_INVALID',
+  );
 }
 
 /**
@@ -169,9 +189,18 @@ export function traitsAttempts(input: InsiTraitsSearch): { query: z.output<typeo
     .filter((entry) => entry.length > 0)
     .join(' ');
   const prenoms = insiFirstNameAttempts(list);
-  if (prenoms.length === 0) throw new CabinetError('INVALID_REQUEST', 'Au moins un prénom est nécessaire pour une recherche INSi.', [{ path: 'prenoms', message: 'prénom manquant' }]);
+  if (prenoms.length === 0)
+    throw new CabinetError('INVALID_REQUEST', 'Au moins un prénom est nécessaire pour une recherche INSi.', [
+      { path: 'prenoms', message: 'prénom manquant' },
+    ]);
   // Validates every attempt now: nothing is sent when one of them would be refused.
-  const query = parseTraitsQuery({ nomNaissance: search.nomNaissance, prenom: prenoms[0], sexe: search.sexe, dateNaissance: search.dateNaissance, ...(search.lieuNaissance ? { lieuNaissance: search.lieuNaissance } : {}) });
+  const query = parseTraitsQuery({
+    nomNaissance: search.nomNaissance,
+    prenom: prenoms[0],
+    sexe: search.sexe,
+    dateNaissance: search.dateNaissance,
+    ...(search.lieuNaissance ? { lieuNaissance: search.lieuNaissance } : {}),
+  });
   for (const prenom of prenoms) parseTraitsQuery({ ...query, prenom });
   return { query, prenoms };
 }
@@ -233,7 +262,11 @@ function couverture(value: Couverture | null): string {
 function envelope(operation: InsiOperation, body: string, context: InsiRequestContext, cover: Couverture | null): InsiRequest {
   const software = parseSoftware(context.software);
   const emitter = context.emitter.trim();
-  if (!emitter || emitter.length > 200) throw new CabinetError('CONFIG_INVALID', 'Émetteur INSi absent ou trop long (unité organisationnelle du certificat ou identifiant du praticien).');
+  if (!emitter || emitter.length > 200)
+    throw new CabinetError(
+      'CONFIG_INVALID',
+      'Émetteur INSi absent ou trop long (unité organisationnelle du certificat ou identifiant du praticien).',
+    );
   const now = (context.now ?? new Date()).toISOString();
   const messageId = context.ids?.messageId ?? `uuid:${crypto.randomUUID()}`;
   const bamId = context.ids?.bamId ?? crypto.randomUUID();

@@ -62,12 +62,17 @@ describe('INS keys of the answer (CNDA 2.08 cas 2)', () => {
 
   it('refuses an answer whose active INS is right but one historical key is wrong, and accepts it once the key is right', () => {
     const wrongHistory = ecetinsiHistory.replace('<Cle>55</Cle>', '<Cle>56</Cle>');
-    expect(refusal(() => parseInsiResponse(wrongHistory)).details).toMatchObject({ cles: [{ ou: 'historique', rang: 2, recue: '56', attendue: '55' }] });
+    expect(refusal(() => parseInsiResponse(wrongHistory)).details).toMatchObject({
+      cles: [{ ou: 'historique', rang: 2, recue: '56', attendue: '55' }],
+    });
     expect(parseInsiResponse(ecetinsiHistory).cr).toBe('00');
   });
 
   it('accepts Corsican INS (2A, 2B) whose keys are right', () => {
-    for (const [matricule, cle] of [['297022A020778', '78'], ['160012B020777', '13']] as const) {
+    for (const [matricule, cle] of [
+      ['297022A020778', '78'],
+      ['160012B020777', '13'],
+    ] as const) {
       const xml = cr00({ matricule, cle, nomNaissance: 'ADRTROIS', listePrenom: 'X', sexe: 'F', dateNaissance: '1997-02-26' });
       expect(found(parseInsiResponse(xml)).insActif.ins).toBe(matricule + cle);
     }
@@ -89,44 +94,114 @@ describe('recorded qualification answers', () => {
     expect(found(result)).toEqual({
       insActif: { matricule: '1090763220888', cle: '35', ins: '109076322088835', oid: '1.2.250.1.213.1.4.9' },
       insHisto: [],
-      tiq: { nomNaissance: 'PROVISOIRE', prenom: 'MATRICULE', listePrenoms: 'MATRICULE', sexe: 'M', dateNaissance: '2009-07-01', lieuNaissance: '63220' },
+      tiq: {
+        nomNaissance: 'PROVISOIRE',
+        prenom: 'MATRICULE',
+        listePrenoms: 'MATRICULE',
+        sexe: 'M',
+        dateNaissance: '2009-07-01',
+        lieuNaissance: '63220',
+      },
     });
   });
 
   it('the recorded answers are valid RESULTATs', async () => {
-    const documents = [recordedResponse('REP_CR01'), recordedResponse('TEST_2.05')].map((b) => extract(b.toString('utf8'), RESULTAT_NS, 'RESULTAT'));
+    const documents = [recordedResponse('REP_CR01'), recordedResponse('TEST_2.05')].map((b) =>
+      extract(b.toString('utf8'), RESULTAT_NS, 'RESULTAT'),
+    );
     expect(await validateAgainst('RESULTAT', documents)).toEqual({ valid: true, errors: [] });
   });
 });
 
 describe('answers written from the notes’ test vectors', () => {
   it('are valid RESULTATs themselves', async () => {
-    const samples = [cr01, cr02, ecetinsiHistory, catarina, cr00({ matricule: '297022A020778', cle: '78', nomNaissance: 'ADRTROIS', prenom: 'DOMINIQUE', listePrenom: 'DOMINIQUE', sexe: 'F', dateNaissance: '1997-02-26', lieuNaissance: '2A020' })];
-    expect(await validateAgainst('RESULTAT', samples.map((s) => extract(s, RESULTAT_NS, 'RESULTAT')))).toEqual({ valid: true, errors: [] });
+    const samples = [
+      cr01,
+      cr02,
+      ecetinsiHistory,
+      catarina,
+      cr00({
+        matricule: '297022A020778',
+        cle: '78',
+        nomNaissance: 'ADRTROIS',
+        prenom: 'DOMINIQUE',
+        listePrenom: 'DOMINIQUE',
+        sexe: 'F',
+        dateNaissance: '1997-02-26',
+        lieuNaissance: '2A020',
+      }),
+    ];
+    expect(
+      await validateAgainst(
+        'RESULTAT',
+        samples.map((s) => extract(s, RESULTAT_NS, 'RESULTAT')),
+      ),
+    ).toEqual({ valid: true, errors: [] });
   });
 
   it('INS history: INSHISTO with their dates and types, ListePrenom without Prenom', () => {
     const individu = found(parseInsiResponse(ecetinsiHistory));
     expect(individu.insActif).toEqual({ matricule: '1090763220834', cle: '89', ins: '109076322083489', oid: '1.2.250.1.213.1.4.8' });
     expect(individu.insHisto).toEqual([
-      { matricule: '2090763220834', cle: '39', ins: '209076322083439', oid: '1.2.250.1.213.1.4.8', typeMatricule: 'NIR', dateDebut: '2019-03-01', dateFin: '2019-02-28' },
+      {
+        matricule: '2090763220834',
+        cle: '39',
+        ins: '209076322083439',
+        oid: '1.2.250.1.213.1.4.8',
+        typeMatricule: 'NIR',
+        dateDebut: '2019-03-01',
+        dateFin: '2019-02-28',
+      },
       { matricule: '2090663220123', cle: '55', ins: '209066322012355', oid: '1.2.250.1.213.1.4.8', typeMatricule: 'NIR' },
     ]);
-    expect(individu.tiq).toEqual({ nomNaissance: 'ECETINSI', prenom: 'PIERRE-ALAIN', listePrenoms: 'PIERRE-ALAIN MURIEL FLORIANT', sexe: 'M', dateNaissance: '2009-07-14', lieuNaissance: '63220' });
+    expect(individu.tiq).toEqual({
+      nomNaissance: 'ECETINSI',
+      prenom: 'PIERRE-ALAIN',
+      listePrenoms: 'PIERRE-ALAIN MURIEL FLORIANT',
+      sexe: 'M',
+      dateNaissance: '2009-07-14',
+      lieuNaissance: '63220',
+    });
   });
 
   it('CR 02: several identities', () => {
     const result = parseInsiResponse(cr02);
-    expect(result).toEqual({ cr: '02', label: 'Plusieurs identites trouvees', message: 'Plusieurs identités trouvées : précisez le lieu de naissance' });
-    expect(insiResultError(result)).toMatchObject({ code: 'CONFLICT', message: 'Plusieurs identités trouvées : précisez le lieu de naissance' });
+    expect(result).toEqual({
+      cr: '02',
+      label: 'Plusieurs identites trouvees',
+      message: 'Plusieurs identités trouvées : précisez le lieu de naissance',
+    });
+    expect(insiResultError(result)).toMatchObject({
+      code: 'CONFLICT',
+      message: 'Plusieurs identités trouvées : précisez le lieu de naissance',
+    });
   });
 
   it('Corsica (2A) matricule, any prefix, ISO-8859-1, a BOM', () => {
-    const dominique = cr00({ matricule: '297022A020778', cle: '78', nomNaissance: 'ADRTROIS', prenom: 'DOMINIQUE', listePrenom: 'DOMINIQUE', sexe: 'F', dateNaissance: '1997-02-26', lieuNaissance: '2A020' });
+    const dominique = cr00({
+      matricule: '297022A020778',
+      cle: '78',
+      nomNaissance: 'ADRTROIS',
+      prenom: 'DOMINIQUE',
+      listePrenom: 'DOMINIQUE',
+      sexe: 'F',
+      dateNaissance: '1997-02-26',
+      lieuNaissance: '2A020',
+    });
     expect(found(parseInsiResponse(dominique)).insActif.ins).toBe('297022A02077878');
     const prefixed = `<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Header/><e:Body><r:RESULTAT xmlns:r="${RESULTAT_NS}"><r:CR><r:CodeCR>01</r:CodeCR><r:LibelleCR>Aucune identite trouvee</r:LibelleCR></r:CR></r:RESULTAT></e:Body></e:Envelope>`;
     expect(parseInsiResponse(prefixed).cr).toBe('01');
-    const latin1 = Buffer.from(cr00({ matricule: '1090763220834', cle: '89', nomNaissance: 'ÉCETINSI', listePrenom: 'PIERRE', sexe: 'M', dateNaissance: '2009-07-14' }).replace('encoding="UTF-8"', 'encoding="ISO-8859-1"'), 'latin1');
+    const latin1 = Buffer.from(
+      cr00({
+        matricule: '1090763220834',
+        cle: '89',
+        nomNaissance: 'ÉCETINSI',
+        listePrenom: 'PIERRE',
+        sexe: 'M',
+        dateNaissance: '2009-07-14',
+      }).replace('encoding="UTF-8"', 'encoding="ISO-8859-1"'),
+      'latin1',
+    );
     expect(found(parseInsiResponse(latin1)).tiq.nomNaissance).toBe('ÉCETINSI');
     expect(parseInsiResponse(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(cr01)])).cr).toBe('01');
   });
@@ -141,14 +216,25 @@ describe('SOAP faults', () => {
       fault: {
         code: 'Sender',
         subcode: 'siram_100',
-        reason: 'L\'accès par ce progiciel au service n\'est pas autorisé. Contactez l\'éditeur du progiciel ou votre responsable informatique.',
-        erreur: { code: 'desir_550', severite: 'erreur', messageId: 'uuid:b3549edd-4ae9-472a-b26f-fd2fb4ef397f', text: 'Numéro d\'autorisation du logiciel inconnu.' },
+        reason:
+          "L'accès par ce progiciel au service n'est pas autorisé. Contactez l'éditeur du progiciel ou votre responsable informatique.",
+        erreur: {
+          code: 'desir_550',
+          severite: 'erreur',
+          messageId: 'uuid:b3549edd-4ae9-472a-b26f-fd2fb4ef397f',
+          text: "Numéro d'autorisation du logiciel inconnu.",
+        },
       },
     });
     const error = refusal(() => parseInsiResponse(xml));
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.message).toBe('Numéro d’autorisation du logiciel inconnu de l’Assurance maladie : vérifiez la configuration');
-    expect(error.details).toMatchObject({ faute: 'Sender', siram: 'siram_100', erreur: 'desir_550', messageId: 'uuid:b3549edd-4ae9-472a-b26f-fd2fb4ef397f' });
+    expect(error.details).toMatchObject({
+      faute: 'Sender',
+      siram: 'siram_100',
+      erreur: 'desir_550',
+      messageId: 'uuid:b3549edd-4ae9-472a-b26f-fd2fb4ef397f',
+    });
     expect(await validateAgainst('Erreur', [extract(xml, SIRAM_NS, 'Erreur')])).toEqual({ valid: true, errors: [] });
   });
 
@@ -156,7 +242,9 @@ describe('SOAP faults', () => {
     const xml = faultEnvelope(faultInsi102);
     const error = refusal(() => parseInsiResponse(xml));
     expect(error.code).toBe('UNAVAILABLE');
-    expect(error.message).toBe('INSi a refusé la demande : Le service est temporairement inaccessible. Veuillez renouveler votre demande ultérieurement. (siram_40)');
+    expect(error.message).toBe(
+      'INSi a refusé la demande : Le service est temporairement inaccessible. Veuillez renouveler votre demande ultérieurement. (siram_40)',
+    );
     expect(error.details).toMatchObject({ faute: 'Receiver', siram: 'siram_40', erreur: 'insi_102', severite: 'fatal' });
     // `fatal` is not in the schema's enumeration (`fatale`): the parser does not depend on it.
     expect((await validateAgainst('Erreur', [extract(xml, SIRAM_NS, 'Erreur')])).valid).toBe(false);
@@ -169,7 +257,11 @@ describe('SOAP faults', () => {
   });
 
   it('any other fault: « INSi a refusé la demande : <Reason> (siram_NNN) », the French reason preferred, cleaned and bounded', () => {
-    const xml = faultEnvelope({ ...faultDesir550, erreur: { code: 'desir_999', severite: 'erreur', text: 'x' }, prefixes: ['S', 'S'] }).replace(
+    const xml = faultEnvelope({
+      ...faultDesir550,
+      erreur: { code: 'desir_999', severite: 'erreur', text: 'x' },
+      prefixes: ['S', 'S'],
+    }).replace(
       /<S:Reason>.*<\/S:Reason>/,
       `<S:Reason><S:Text xml:lang="en">Denied</S:Text><S:Text xml:lang="fr">Demande\n\trefusée   ${'très '.repeat(100)}</S:Text></S:Reason>`,
     );
@@ -191,8 +283,16 @@ describe('answers that cannot be trusted', () => {
     ['two roots', `${cr01}<x/>`, /XML mal formé/],
     ['a SOAP 1.1 envelope', '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body/></s:Envelope>', /SOAP 1.1 reçue/],
     ['an empty body', '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body/></s:Envelope>', /corps SOAP vide/],
-    ['another element', `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><RESULTAT xmlns="urn:autre"/></s:Body></s:Envelope>`, /élément « RESULTAT » inattendu/],
-    ['invalid UTF-8', Buffer.concat([Buffer.from(cr01.slice(0, 200)), Buffer.from([0xc3, 0x28]), Buffer.from(cr01.slice(200))]), /UTF-8 invalide/],
+    [
+      'another element',
+      `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><RESULTAT xmlns="urn:autre"/></s:Body></s:Envelope>`,
+      /élément « RESULTAT » inattendu/,
+    ],
+    [
+      'invalid UTF-8',
+      Buffer.concat([Buffer.from(cr01.slice(0, 200)), Buffer.from([0xc3, 0x28]), Buffer.from(cr01.slice(200))]),
+      /UTF-8 invalide/,
+    ],
     ['an unknown encoding', Buffer.from(cr01.replace('UTF-8', 'EBCDIC-FR')), /encodage « ebcdic-fr » non pris en charge/],
     ['an unknown CR', cr01.replace('<CodeCR>01</CodeCR>', '<CodeCR>07</CodeCR>'), /compte rendu « 07 » inconnu/],
     ['no CR', resultatEnvelope(''), /CodeCR\) absent/],
@@ -216,7 +316,9 @@ describe('answers that cannot be trusted', () => {
     const bomb =
       '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>' +
       cr01.replace('Aucune identite trouvee', '&lol3;').replace(/^<\?xml[^>]*>\n?/, '');
-    const external = cr01.replace(/^<\?xml[^>]*>\n?/, '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>').replace('Aucune identite trouvee', '&xxe;');
+    const external = cr01
+      .replace(/^<\?xml[^>]*>\n?/, '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>')
+      .replace('Aucune identite trouvee', '&xxe;');
     for (const xml of [bomb, external]) {
       const error = refusal(() => parseInsiResponse(xml));
       expect(error.message).toBe('Réponse d’INSi refusée : déclaration DOCTYPE ou ENTITY interdite.');
@@ -239,7 +341,9 @@ describe('answers that cannot be trusted', () => {
     expect(refusal(() => parseInsiResponse(wide)).message).toBe('Réponse d’INSi refusée : trop d’éléments.');
     const long = cr01.replace('Aucune identite trouvee', 'x'.repeat(70_000));
     expect(refusal(() => parseInsiResponse(long)).message).toBe('Réponse d’INSi refusée : texte trop long.');
-    expect(refusal(() => parseInsiResponse(ecetinsiHistory, { timeBudgetMs: -1 })).message).toBe('Réponse d’INSi trop longue à analyser : abandon.');
+    expect(refusal(() => parseInsiResponse(ecetinsiHistory, { timeBudgetMs: -1 })).message).toBe(
+      'Réponse d’INSi trop longue à analyser : abandon.',
+    );
   });
 
   it('a 2 MiB answer within the limit is still parsed', () => {

@@ -218,7 +218,10 @@ function withoutPrefix(qname: string | undefined): string | undefined {
 
 /** Remote text shown to the user: one line, no control characters, bounded. */
 export function cleanRemoteText(text: string, max = 300): string {
-  const flat = text.replace(/\p{Cc}+/gu, ' ').replace(/\s+/g, ' ').trim();
+  const flat = text
+    .replace(/\p{Cc}+/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
@@ -346,7 +349,11 @@ function readResultat(resultat: XmlElement): InsiResult {
   const label = cleanRemoteText(value(cr, RESULTAT_NS, 'LibelleCR') ?? '', 200);
   if (!code) throw unreadable('compte rendu (CodeCR) absent');
   if (code === '01' || code === '02') return { cr: code, label, message: insiCrMessages[code] };
-  if (code !== '00') throw new CabinetError('UNAVAILABLE', `Réponse d’INSi inattendue : compte rendu « ${cleanRemoteText(code, 10)} » inconnu.`, { cr: cleanRemoteText(code, 10), libelle: label });
+  if (code !== '00')
+    throw new CabinetError('UNAVAILABLE', `Réponse d’INSi inattendue : compte rendu « ${cleanRemoteText(code, 10)} » inconnu.`, {
+      cr: cleanRemoteText(code, 10),
+      libelle: label,
+    });
   const individu = first(resultat, RESULTAT_NS, 'INDIVIDU');
   if (!individu) throw unreadable('identité (INDIVIDU) absente malgré le compte rendu 00');
   const actif = first(individu, RESULTAT_NS, 'INSACTIF');

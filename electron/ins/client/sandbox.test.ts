@@ -52,7 +52,12 @@ const modes: Record<'certificat' | 'cps', () => InsiCredentials> = {
 };
 
 function client(mode: keyof typeof modes, overrides: { software?: typeof software; credentials?: InsiCredentials } = {}): InsiClient {
-  return new InsiClient({ url: sandbox.url, credentials: overrides.credentials ?? modes[mode](), extraCa: [rootPem], software: overrides.software ?? software });
+  return new InsiClient({
+    url: sandbox.url,
+    credentials: overrides.credentials ?? modes[mode](),
+    extraCa: [rootPem],
+    software: overrides.software ?? software,
+  });
 }
 
 async function refusal(run: () => Promise<unknown>): Promise<CabinetError> {
@@ -66,7 +71,13 @@ async function refusal(run: () => Promise<unknown>): Promise<CabinetError> {
 }
 
 const NIR = '1.2.250.1.213.1.4.8';
-const ins = (matricule: string, cle: string, oid = NIR, more: Partial<InsiIdentifier> = {}): InsiIdentifier => ({ matricule, cle, ins: `${matricule}${cle}`, oid, ...more });
+const ins = (matricule: string, cle: string, oid = NIR, more: Partial<InsiIdentifier> = {}): InsiIdentifier => ({
+  matricule,
+  cle,
+  ins: `${matricule}${cle}`,
+  oid,
+  ...more,
+});
 
 interface Case {
   label: string;
@@ -81,10 +92,37 @@ interface Case {
 
 /** The notes' test vectors (CNAM / CNDA qualification identities). */
 const cases: Case[] = [
-  { label: 'ADRTROIS DOMINIQUE (Corse 2A)', search: { nomNaissance: 'ADRTROIS', prenoms: 'DOMINIQUE', sexe: 'F', dateNaissance: '1997-02-26' }, cr: '00', attempts: ['DOMINIQUE:00'], actif: ins('297022A020778', '78'), listePrenoms: 'DOMINIQUE', lieu: '2A020' },
-  { label: 'ADRTROIS TOUSSAINT (Corse 2B)', search: { nomNaissance: 'ADRTROIS', prenoms: 'TOUSSAINT', sexe: 'M', dateNaissance: '1960-01-01' }, cr: '00', attempts: ['TOUSSAINT:00'], actif: ins('160012B020777', '13'), lieu: '2B020' },
-  { label: 'ADRUN ZOE', search: { nomNaissance: 'ADRUN', prenoms: 'ZOE', sexe: 'F', dateNaissance: '1975-12-31' }, cr: '00', attempts: ['ZOE:00'], actif: ins('2751263220749', '74'), lieu: '63220' },
-  { label: 'TCHITCHI OLA alone', search: { nomNaissance: 'TCHITCHI', prenoms: 'OLA', sexe: 'F', dateNaissance: '1936-06-21' }, cr: '01', attempts: ['OLA:01'] },
+  {
+    label: 'ADRTROIS DOMINIQUE (Corse 2A)',
+    search: { nomNaissance: 'ADRTROIS', prenoms: 'DOMINIQUE', sexe: 'F', dateNaissance: '1997-02-26' },
+    cr: '00',
+    attempts: ['DOMINIQUE:00'],
+    actif: ins('297022A020778', '78'),
+    listePrenoms: 'DOMINIQUE',
+    lieu: '2A020',
+  },
+  {
+    label: 'ADRTROIS TOUSSAINT (Corse 2B)',
+    search: { nomNaissance: 'ADRTROIS', prenoms: 'TOUSSAINT', sexe: 'M', dateNaissance: '1960-01-01' },
+    cr: '00',
+    attempts: ['TOUSSAINT:00'],
+    actif: ins('160012B020777', '13'),
+    lieu: '2B020',
+  },
+  {
+    label: 'ADRUN ZOE',
+    search: { nomNaissance: 'ADRUN', prenoms: 'ZOE', sexe: 'F', dateNaissance: '1975-12-31' },
+    cr: '00',
+    attempts: ['ZOE:00'],
+    actif: ins('2751263220749', '74'),
+    lieu: '63220',
+  },
+  {
+    label: 'TCHITCHI OLA alone',
+    search: { nomNaissance: 'TCHITCHI', prenoms: 'OLA', sexe: 'F', dateNaissance: '1936-06-21' },
+    cr: '01',
+    attempts: ['OLA:01'],
+  },
   {
     label: 'TCHITCHI « OLA CATARINA BELLA » (strategy: OLA 01, CATARINA 00)',
     search: { nomNaissance: 'TCHITCHI', prenoms: 'OLA CATARINA BELLA', sexe: 'F', dateNaissance: '1936-06-21' },
@@ -99,18 +137,39 @@ const cases: Case[] = [
     cr: '01',
     attempts: ['PIERRE:01', 'PAUL:01', 'JACQUES:01', 'PIERRE PAUL JACQUES:01'],
   },
-  { label: 'DE VINCI LEONARDO (02)', search: { nomNaissance: 'DE VINCI', prenoms: 'LEONARDO', sexe: 'M', dateNaissance: '2014-02-01' }, cr: '02', attempts: ['LEONARDO:02'] },
-  { label: 'NESSI MICHELANGELO', search: { nomNaissance: 'NESSI', prenoms: 'MICHELANGELO', sexe: 'M', dateNaissance: '2010-08-07' }, cr: '00', attempts: ['MICHELANGELO:00'], actif: ins('1100863220830', '60'), listePrenoms: 'MICHELANGELO ANTHONY' },
+  {
+    label: 'DE VINCI LEONARDO (02)',
+    search: { nomNaissance: 'DE VINCI', prenoms: 'LEONARDO', sexe: 'M', dateNaissance: '2014-02-01' },
+    cr: '02',
+    attempts: ['LEONARDO:02'],
+  },
+  {
+    label: 'NESSI MICHELANGELO',
+    search: { nomNaissance: 'NESSI', prenoms: 'MICHELANGELO', sexe: 'M', dateNaissance: '2010-08-07' },
+    cr: '00',
+    attempts: ['MICHELANGELO:00'],
+    actif: ins('1100863220830', '60'),
+    listePrenoms: 'MICHELANGELO ANTHONY',
+  },
   {
     label: 'ECETINSI PIERRE-ALAIN (CNDA 2.04, INS history)',
     search: { nomNaissance: 'ECETINSI', prenoms: 'PIERRE-ALAIN', sexe: 'M', dateNaissance: '2009-07-14' },
     cr: '00',
     attempts: ['PIERRE-ALAIN:00'],
     actif: ins('1090763220834', '89'),
-    histo: [ins('2090763220834', '39', NIR, { typeMatricule: 'NIR', dateDebut: '2019-03-01', dateFin: '2019-02-28' }), ins('2090663220123', '55', NIR, { typeMatricule: 'NIR' })],
+    histo: [
+      ins('2090763220834', '39', NIR, { typeMatricule: 'NIR', dateDebut: '2019-03-01', dateFin: '2019-02-28' }),
+      ins('2090663220123', '55', NIR, { typeMatricule: 'NIR' }),
+    ],
     listePrenoms: 'PIERRE-ALAIN MURIEL FLORIANT',
   },
-  { label: 'PROVISOIRE MATRICULE (CNDA 2.05, NIA)', search: { nomNaissance: 'PROVISOIRE', prenoms: 'MATRICULE', sexe: 'M', dateNaissance: '2009-07-01' }, cr: '00', attempts: ['MATRICULE:00'], actif: ins('1090763220888', '35', '1.2.250.1.213.1.4.9') },
+  {
+    label: 'PROVISOIRE MATRICULE (CNDA 2.05, NIA)',
+    search: { nomNaissance: 'PROVISOIRE', prenoms: 'MATRICULE', sexe: 'M', dateNaissance: '2009-07-01' },
+    cr: '00',
+    attempts: ['MATRICULE:00'],
+    actif: ins('1090763220888', '35', '1.2.250.1.213.1.4.9'),
+  },
   {
     label: 'CORSE ANTHONY (CNDA 2.08 case 1)',
     search: { nomNaissance: 'CORSE', prenoms: 'ANTHONY', sexe: 'M', dateNaissance: '1980-03-02' },
@@ -137,7 +196,9 @@ describe.each(['certificat', 'cps'] as const)('INSi sandbox, %s mode', (mode) =>
         if (c.listePrenoms) expect(result.individu.tiq.listePrenoms).toBe(c.listePrenoms);
         if (c.lieu) expect(result.individu.tiq.lieuNaissance).toBe(c.lieu);
       } else {
-        expect(result.message).toBe(c.cr === '01' ? 'INSi : aucune identité trouvée' : 'Plusieurs identités trouvées : précisez le lieu de naissance');
+        expect(result.message).toBe(
+          c.cr === '01' ? 'INSi : aucune identité trouvée' : 'Plusieurs identités trouvées : précisez le lieu de naissance',
+        );
       }
     } finally {
       insi.close();
@@ -156,9 +217,13 @@ describe.each(['certificat', 'cps'] as const)('INSi sandbox, %s mode', (mode) =>
     const before = sandbox.requests().length;
     const insi = client(mode);
     try {
-      const error = await refusal(() => insi.rechercherParTraits({ nomNaissance: 'HERMANN', prenoms: 'GATIEN', sexe: 'M', dateNaissance: '1981-03-24' }));
+      const error = await refusal(() =>
+        insi.rechercherParTraits({ nomNaissance: 'HERMANN', prenoms: 'GATIEN', sexe: 'M', dateNaissance: '1981-03-24' }),
+      );
       expect(error.code).toBe('CHECK_FAILED');
-      expect(error.message).toMatch(/^INS refusé : INSi a renvoyé une clé qui ne correspond pas au matricule \(INS actif : clé reçue 60, clé calculée 76/);
+      expect(error.message).toMatch(
+        /^INS refusé : INSi a renvoyé une clé qui ne correspond pas au matricule \(INS actif : clé reçue 60, clé calculée 76/,
+      );
       const details = error.details as { reason: string; attempts: { prenom: string; error?: { code: string } }[] };
       expect(details.reason).toBe('cle_ins_incoherente');
       // A wrong key stops the strategy like a technical error: no other first name is tried.
@@ -173,7 +238,13 @@ describe.each(['certificat', 'cps'] as const)('INSi sandbox, %s mode', (mode) =>
   it('DE VINCI LEONARDO with the birthplace finds one of the two', async () => {
     const insi = client(mode);
     try {
-      const { result } = await insi.rechercherParTraits({ nomNaissance: 'DE VINCI', prenoms: 'LEONARDO', sexe: 'M', dateNaissance: '2014-02-01', lieuNaissance: '2A004' });
+      const { result } = await insi.rechercherParTraits({
+        nomNaissance: 'DE VINCI',
+        prenoms: 'LEONARDO',
+        sexe: 'M',
+        dateNaissance: '2014-02-01',
+        lieuNaissance: '2A004',
+      });
       expect(result.cr).toBe('00');
       expect(result.individu?.insActif.oid).toBe('1.2.250.1.213.1.4.10');
     } finally {
@@ -190,7 +261,13 @@ describe.each(['certificat', 'cps'] as const)('INSi sandbox, %s mode', (mode) =>
       expect(louis.result.individu?.insActif).toEqual(ins('1191144109207', '59', '1.2.250.1.213.1.4.10'));
       expect(jules.result.individu?.tiq.prenom).toBe('JULES');
       expect(jules.attempts).toEqual([expect.objectContaining({ operation: 'rechercherInsAvecCarteVitale', cr: '00' })]);
-      const spouse = await insi.rechercherParCarteVitale({ matriculeIndividu: '2860935238045', matriculeOD: '1840544109123', nomNaissance: 'LEBRETON', dateNaissance: '1986-09-03', rangNaissance: 1 });
+      const spouse = await insi.rechercherParCarteVitale({
+        matriculeIndividu: '2860935238045',
+        matriculeOD: '1840544109123',
+        nomNaissance: 'LEBRETON',
+        dateNaissance: '1986-09-03',
+        rangNaissance: 1,
+      });
       expect(spouse.result.individu?.tiq.listePrenoms).toBe('CLAIRE ANNE');
     } finally {
       insi.close();
@@ -212,7 +289,9 @@ describe.each(['certificat', 'cps'] as const)('INSi sandbox, %s mode', (mode) =>
 
 describe('INSi sandbox, certificates', () => {
   it('INSI-MANU is accepted too', async () => {
-    const insi = client('certificat', { credentials: { kind: 'certificat', tls: openInsiCertificate(p12('insi-manu'), 'cabinet-test').tls } });
+    const insi = client('certificat', {
+      credentials: { kind: 'certificat', tls: openInsiCertificate(p12('insi-manu'), 'cabinet-test').tls },
+    });
     try {
       expect((await insi.rechercherParTraits(cases[0]!.search)).result.cr).toBe('00');
       expect(sandbox.requests().at(-1)?.caller).toBe('INSI-MANU');
@@ -224,7 +303,9 @@ describe('INSi sandbox, certificates', () => {
   it('a certificate that is not INSI-AUTO / INSI-MANU is refused (DESIR_560) with the certificate message', async () => {
     const { pairs, chainPem } = readP12(p12('dmp-auth'), 'cabinet-test');
     const pair = pairs[0]!;
-    const insi = client('certificat', { credentials: { kind: 'certificat', tls: { kind: 'pem', keyPem: pair.keyPem, certPem: pair.certPem, chainPem } } });
+    const insi = client('certificat', {
+      credentials: { kind: 'certificat', tls: { kind: 'pem', keyPem: pair.keyPem, certPem: pair.certPem, chainPem } },
+    });
     try {
       const error = await refusal(() => insi.rechercherParTraits(cases[0]!.search));
       expect(error.code).toBe('UNAUTHORIZED');

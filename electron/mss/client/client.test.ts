@@ -24,17 +24,35 @@ describe('endpoints', () => {
   });
 
   it('explains connection failures in French', () => {
-    expect(explainMailError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }), 'IMAP')).toMatchObject({ code: 'UNAVAILABLE', details: { reason: 'injoignable' } });
+    expect(explainMailError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }), 'IMAP')).toMatchObject({
+      code: 'UNAVAILABLE',
+      details: { reason: 'injoignable' },
+    });
     expect(explainMailError(Object.assign(new Error('x'), { code: 'CONNECT_TIMEOUT' }), 'SMTP').message).toMatch(/n’a pas répondu à temps/);
-    expect(explainMailError(new Error('ssl/tls alert certificate required'), 'IMAP')).toMatchObject({ code: 'UNAUTHORIZED', details: { reason: 'certificat_refuse' } });
-    expect(explainMailError(Object.assign(new Error('Command failed'), { authenticationFailed: true }), 'IMAP')).toMatchObject({ details: { reason: 'authentification' } });
-    expect(explainMailError(Object.assign(new Error('self-signed certificate'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' }), 'IMAP')).toMatchObject({ details: { reason: 'certificat_serveur' } });
+    expect(explainMailError(new Error('ssl/tls alert certificate required'), 'IMAP')).toMatchObject({
+      code: 'UNAUTHORIZED',
+      details: { reason: 'certificat_refuse' },
+    });
+    expect(explainMailError(Object.assign(new Error('Command failed'), { authenticationFailed: true }), 'IMAP')).toMatchObject({
+      details: { reason: 'authentification' },
+    });
+    expect(
+      explainMailError(Object.assign(new Error('self-signed certificate'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' }), 'IMAP'),
+    ).toMatchObject({ details: { reason: 'certificat_serveur' } });
   });
 });
 
 describe('composing a mail', () => {
   it('sets X-MSS-NIL (canonical spelling), Disposition-Notification-To, the fixed Message-ID and the envelope', async () => {
-    const mail = await composeMail({ from: FROM, to: [PRO], subject: 'Bonjour', text: 'Texte', nil: 'DEV935997', readReceipt: true, messageId: '<abc@cabinet.test-mssante.fr>' });
+    const mail = await composeMail({
+      from: FROM,
+      to: [PRO],
+      subject: 'Bonjour',
+      text: 'Texte',
+      nil: 'DEV935997',
+      readReceipt: true,
+      messageId: '<abc@cabinet.test-mssante.fr>',
+    });
     const head = mail.raw.toString('utf8').split('\r\n\r\n')[0]!;
     expect(head).toMatch(/^X-MSS-NIL: DEV935997$/m);
     expect(head).toMatch(/^Disposition-Notification-To: marie\.martin@cabinet\.test-mssante\.fr$/m);
@@ -48,17 +66,31 @@ describe('composing a mail', () => {
   });
 
   it('with an XDM: X-MSS-CODECDA + X-MSS-INS, and IHE_XDM.ZIP attached; FIN only to a patient, one patient per mail', async () => {
-    const xdm = await composeMail({ from: FROM, to: [PATIENT], subject: 'XDM/1.0/DDM+CR GARCIA Zoé 12/03/1979', text: 'x', nil: 'DEV1', fin: true, xdm: { zip: Buffer.from('PK\u0003\u0004'), cdaCodes: ['11488-4'], insQualifie: true } });
+    const xdm = await composeMail({
+      from: FROM,
+      to: [PATIENT],
+      subject: 'XDM/1.0/DDM+CR GARCIA Zoé 12/03/1979',
+      text: 'x',
+      nil: 'DEV1',
+      fin: true,
+      xdm: { zip: Buffer.from('PK\u0003\u0004'), cdaCodes: ['11488-4'], insQualifie: true },
+    });
     const head = xdm.raw.toString('utf8').split('\r\n\r\n')[0]!;
     expect(head).toMatch(/^X-MSS-CODECDA: 11488-4$/m);
     expect(head).toMatch(/^X-MSS-INS: O$/m);
     expect(head).toMatch(/^X-MSS-MES: FIN$/m);
     expect(xdm.raw.toString('utf8')).toContain('filename=IHE_XDM.ZIP');
-    await expect(composeMail({ from: FROM, to: [PRO], subject: 's', text: 'x', nil: 'DEV1', fin: true })).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
-    await expect(composeMail({ from: FROM, to: [PATIENT, '246037433000291@patient.mssante.fr'], subject: 's', text: 'x', nil: 'DEV1' })).rejects.toThrow(/un seul patient/);
+    await expect(composeMail({ from: FROM, to: [PRO], subject: 's', text: 'x', nil: 'DEV1', fin: true })).rejects.toMatchObject({
+      code: 'INVALID_REQUEST',
+    });
+    await expect(
+      composeMail({ from: FROM, to: [PATIENT, '246037433000291@patient.mssante.fr'], subject: 's', text: 'x', nil: 'DEV1' }),
+    ).rejects.toThrow(/un seul patient/);
     await expect(composeMail({ from: FROM, to: [PRO], subject: 's', text: 'x', nil: '' })).rejects.toThrow(/X-MSS-NIL/);
     await expect(composeMail({ from: FROM, to: ['pas une adresse'], subject: 's', text: 'x', nil: 'DEV1' })).rejects.toThrow(/invalide/);
-    await expect(composeMail({ from: FROM, to: [PRO], subject: 'a\r\nBcc: x@y.fr', text: 'x', nil: 'DEV1' })).resolves.toSatisfy((m: { raw: Buffer }) => !/^Bcc:/m.test(m.raw.toString()));
+    await expect(composeMail({ from: FROM, to: [PRO], subject: 'a\r\nBcc: x@y.fr', text: 'x', nil: 'DEV1' })).resolves.toSatisfy(
+      (m: { raw: Buffer }) => !/^Bcc:/m.test(m.raw.toString()),
+    );
   });
 
   it('only rewrites the top-level header names', () => {
@@ -70,18 +102,40 @@ describe('composing a mail', () => {
 describe('read receipts (RFC 8098)', () => {
   const h = (entries: Record<string, string>) => new Map(Object.entries(entries).map(([k, v]) => [k, [v]]));
   it('automatic only when Disposition-Notification-To is the Return-Path; asks otherwise; never twice', () => {
-    expect(decideMdn(h({ 'disposition-notification-to': `Dr Martin <${FROM}>`, 'return-path': `<${FROM}>` }), [])).toEqual({ kind: 'automatique', to: FROM });
-    expect(decideMdn(h({ 'disposition-notification-to': 'secretariat@x.fr', 'return-path': `<${FROM}>` }), [])).toEqual({ kind: 'demander', to: 'secretariat@x.fr' });
+    expect(decideMdn(h({ 'disposition-notification-to': `Dr Martin <${FROM}>`, 'return-path': `<${FROM}>` }), [])).toEqual({
+      kind: 'automatique',
+      to: FROM,
+    });
+    expect(decideMdn(h({ 'disposition-notification-to': 'secretariat@x.fr', 'return-path': `<${FROM}>` }), [])).toEqual({
+      kind: 'demander',
+      to: 'secretariat@x.fr',
+    });
     expect(decideMdn(h({ 'disposition-notification-to': FROM }), [])).toEqual({ kind: 'demander', to: FROM });
     expect(decideMdn(h({ 'disposition-notification-to': FROM, 'return-path': `<${FROM}>` }), ['$MDNSent'])).toEqual({ kind: 'aucun' });
     expect(decideMdn(h({}), [])).toEqual({ kind: 'aucun' });
   });
 
   it('builds a multipart/report our own parser reads as « lu » for the original Message-ID', async () => {
-    const raw = await buildMdn({ from: PRO, to: FROM, originalMessageId: '<orig@cabinet.test-mssante.fr>', originalSubject: 'Bonjour', originalRecipient: PRO, originalHeaders: 'Subject: Bonjour\r\nMessage-ID: <orig@cabinet.test-mssante.fr>', manual: true, reportingUa: 'Cabinet 1.0', nil: 'DEV1', messageId: '<mdn@hopital.test-mssante.fr>' });
+    const raw = await buildMdn({
+      from: PRO,
+      to: FROM,
+      originalMessageId: '<orig@cabinet.test-mssante.fr>',
+      originalSubject: 'Bonjour',
+      originalRecipient: PRO,
+      originalHeaders: 'Subject: Bonjour\r\nMessage-ID: <orig@cabinet.test-mssante.fr>',
+      manual: true,
+      reportingUa: 'Cabinet 1.0',
+      nil: 'DEV1',
+      messageId: '<mdn@hopital.test-mssante.fr>',
+    });
     expect(raw.toString()).toMatch(/Content-Type: multipart\/report; report-type=disposition-notification;/i);
     const parsed = await parseEml(raw);
-    expect(parsed.accuse).toMatchObject({ type: 'MDN', statut: 'lu', originalMessageId: '<orig@cabinet.test-mssante.fr>', finalRecipient: PRO });
+    expect(parsed.accuse).toMatchObject({
+      type: 'MDN',
+      statut: 'lu',
+      originalMessageId: '<orig@cabinet.test-mssante.fr>',
+      finalRecipient: PRO,
+    });
   });
 });
 
@@ -90,13 +144,31 @@ describe('sync helpers', () => {
     const headers = parseHeaderBlock(Buffer.from('References: <a@x>\r\n <b@x>\r\nReturn-Path: <r@x>\r\n\r\n'));
     expect(headers.get('references')).toEqual(['<a@x> <b@x>']);
     expect(messageIds(headers.get('references')?.[0])).toEqual(['<a@x>', '<b@x>']);
-    expect(storedStructure({ type: 'multipart/mixed', childNodes: [{ type: 'text/plain' }, { type: 'application/zip', dispositionParameters: { filename: 'IHE_XDM.ZIP' } }] })?.hasAttachment).toBe(true);
-    expect(storedStructure({ type: 'multipart/alternative', childNodes: [{ type: 'text/plain' }, { type: 'text/html' }] })?.hasAttachment).toBe(false);
-    expect(storedStructure({ type: 'multipart/mixed', childNodes: [{ type: 'text/plain' }, { type: 'application/pdf' }] })?.hasAttachment).toBe(true);
+    expect(
+      storedStructure({
+        type: 'multipart/mixed',
+        childNodes: [{ type: 'text/plain' }, { type: 'application/zip', dispositionParameters: { filename: 'IHE_XDM.ZIP' } }],
+      })?.hasAttachment,
+    ).toBe(true);
+    expect(
+      storedStructure({ type: 'multipart/alternative', childNodes: [{ type: 'text/plain' }, { type: 'text/html' }] })?.hasAttachment,
+    ).toBe(false);
+    expect(
+      storedStructure({ type: 'multipart/mixed', childNodes: [{ type: 'text/plain' }, { type: 'application/pdf' }] })?.hasAttachment,
+    ).toBe(true);
     expect(storedStructure(undefined)).toBeNull();
     // Stored compactly, read back as objects; names with quotes and accents survive; at most 200 leaves.
-    const stored = storedStructure({ type: 'multipart/mixed', childNodes: [{ part: '1', type: 'text/plain', size: 10, parameters: { charset: 'utf-8' } }, { part: '2', type: 'application/zip', size: 99, disposition: 'attachment', dispositionParameters: { filename: 'IHE_XDM "é".ZIP' } }, { part: '3', type: 'image/png', size: 5, disposition: 'inline' }] });
-    expect(stored?.json).toBe('["multipart/mixed",[["1","text/plain",10],["2","application/zip",99,"IHE_XDM \\"é\\".ZIP","attachment"],["3","image/png",5,"","inline"]]]');
+    const stored = storedStructure({
+      type: 'multipart/mixed',
+      childNodes: [
+        { part: '1', type: 'text/plain', size: 10, parameters: { charset: 'utf-8' } },
+        { part: '2', type: 'application/zip', size: 99, disposition: 'attachment', dispositionParameters: { filename: 'IHE_XDM "é".ZIP' } },
+        { part: '3', type: 'image/png', size: 5, disposition: 'inline' },
+      ],
+    });
+    expect(stored?.json).toBe(
+      '["multipart/mixed",[["1","text/plain",10],["2","application/zip",99,"IHE_XDM \\"é\\".ZIP","attachment"],["3","image/png",5,"","inline"]]]',
+    );
     expect(readStructure(stored!.json)).toEqual({
       type: 'multipart/mixed',
       parts: [
@@ -105,7 +177,10 @@ describe('sync helpers', () => {
         { part: '3', type: 'image/png', size: 5, disposition: 'inline' },
       ],
     });
-    const many = storedStructure({ type: 'multipart/mixed', childNodes: Array.from({ length: 300 }, (_, i) => ({ part: String(i + 1), type: 'text/plain', size: 1 })) });
+    const many = storedStructure({
+      type: 'multipart/mixed',
+      childNodes: Array.from({ length: 300 }, (_, i) => ({ part: String(i + 1), type: 'text/plain', size: 1 })),
+    });
     expect(readStructure(many!.json)?.parts).toHaveLength(200);
     expect(readStructure('{"pas":"un tableau"}')).toBeNull();
     expect(readStructure('[tronqué')).toBeNull();
@@ -141,7 +216,10 @@ describe('the mail store', () => {
     const other = new MssStore(db, PRO);
     const inbox = store.upsertFolder('INBOX', 'INBOX', '/', '\\Inbox');
     expect(other.folder('INBOX')).toBeUndefined();
-    const ids = store.insertMessages(inbox.id, [1, 2, 3, 4, 5].map((u) => message(u)));
+    const ids = store.insertMessages(
+      inbox.id,
+      [1, 2, 3, 4, 5].map((u) => message(u)),
+    );
     expect(ids.size).toBe(5);
     // Re-inserting the same UIDs is a flag refresh, not a duplicate.
     expect(store.insertMessages(inbox.id, [message(1, { flags: [] })]).size).toBe(0);
@@ -169,10 +247,30 @@ describe('the mail store', () => {
     const db = new Database(':memory:');
     migration004.up(db);
     const store = new MssStore(db, FROM);
-    store.recordSent({ messageId: '<s@x>', outboxKey: '<s@x>', sender: FROM, recipients: [PRO], subject: 'S', readReceipt: true, fin: false });
-    expect(store.addReceipt('<s@x>', { recipient: PRO, state: 'envoye', label: 'envoyé', at: '2026-01-01T00:00:00Z', source: 'smtp' })).toBe(true);
-    expect(store.addReceipt('<s@x>', { recipient: PRO, state: 'envoye', label: 'envoyé', at: '2026-01-01T00:00:01Z', source: 'smtp' })).toBe(false);
-    expect(store.addReceipt('<s@x>', { recipient: `rfc822;${PRO.toUpperCase()}`, state: 'remis', label: 'remis', at: '2026-01-01T00:00:02Z', source: 'uid:INBOX:3' })).toBe(true);
+    store.recordSent({
+      messageId: '<s@x>',
+      outboxKey: '<s@x>',
+      sender: FROM,
+      recipients: [PRO],
+      subject: 'S',
+      readReceipt: true,
+      fin: false,
+    });
+    expect(
+      store.addReceipt('<s@x>', { recipient: PRO, state: 'envoye', label: 'envoyé', at: '2026-01-01T00:00:00Z', source: 'smtp' }),
+    ).toBe(true);
+    expect(
+      store.addReceipt('<s@x>', { recipient: PRO, state: 'envoye', label: 'envoyé', at: '2026-01-01T00:00:01Z', source: 'smtp' }),
+    ).toBe(false);
+    expect(
+      store.addReceipt('<s@x>', {
+        recipient: `rfc822;${PRO.toUpperCase()}`,
+        state: 'remis',
+        label: 'remis',
+        at: '2026-01-01T00:00:02Z',
+        source: 'uid:INBOX:3',
+      }),
+    ).toBe(true);
     expect(store.receipts('<s@x>').map((r) => [r.recipient, r.state])).toEqual([
       [PRO, 'envoye'],
       [PRO, 'remis'],

@@ -62,7 +62,12 @@ function checkAddress(a: string, role: string): string {
 
 const clean = (s: string) => s.replace(/[\r\n]+/g, ' ').trim();
 
-const CANONICAL: Record<string, string> = { 'x-mss-nil': 'X-MSS-NIL', 'x-mss-codecda': 'X-MSS-CODECDA', 'x-mss-ins': 'X-MSS-INS', 'x-mss-mes': 'X-MSS-MES' };
+const CANONICAL: Record<string, string> = {
+  'x-mss-nil': 'X-MSS-NIL',
+  'x-mss-codecda': 'X-MSS-CODECDA',
+  'x-mss-ins': 'X-MSS-INS',
+  'x-mss-mes': 'X-MSS-MES',
+};
 
 /**
  * nodemailer writes header names as `X-Mss-Nil`; names are case-insensitive
@@ -86,13 +91,19 @@ export async function composeMail(input: ComposeInput): Promise<ComposedMail> {
   const cc = (input.cc ?? []).map((a) => checkAddress(a, 'en copie'));
   const all = [...to, ...cc];
   if (to.length === 0) throw new CabinetError('INVALID_REQUEST', 'Indiquez au moins un destinataire.', { field: 'to' });
-  if (all.length > MAX_RECIPIENTS) throw new CabinetError('INVALID_REQUEST', `Trop de destinataires (${all.length}, ${MAX_RECIPIENTS} au plus).`);
-  if (new Set(all.map((a) => a.toLowerCase())).size !== all.length) throw new CabinetError('INVALID_REQUEST', 'Un destinataire figure deux fois.');
+  if (all.length > MAX_RECIPIENTS)
+    throw new CabinetError('INVALID_REQUEST', `Trop de destinataires (${all.length}, ${MAX_RECIPIENTS} au plus).`);
+  if (new Set(all.map((a) => a.toLowerCase())).size !== all.length)
+    throw new CabinetError('INVALID_REQUEST', 'Un destinataire figure deux fois.');
   const patients = all.filter((a) => a.toLowerCase().endsWith(`@${PATIENT_MSS_DOMAIN}`));
   // One patient per message (ECO.2.1.1); a patient mail goes to the patient alone.
   if (patients.length > 1) throw new CabinetError('INVALID_REQUEST', 'Un message ne peut être adressé qu’à un seul patient.');
-  for (const p of patients) if (!isPatientMssAddress(p)) throw new CabinetError('INVALID_REQUEST', `Adresse patient invalide (INS incorrect) : ${p}.`);
-  if (input.fin && patients.length === 0) throw new CabinetError('INVALID_REQUEST', '« Bloquer la réponse du patient » ne s’applique qu’à un message adressé à un patient.', { field: 'fin' });
+  for (const p of patients)
+    if (!isPatientMssAddress(p)) throw new CabinetError('INVALID_REQUEST', `Adresse patient invalide (INS incorrect) : ${p}.`);
+  if (input.fin && patients.length === 0)
+    throw new CabinetError('INVALID_REQUEST', '« Bloquer la réponse du patient » ne s’applique qu’à un message adressé à un patient.', {
+      field: 'fin',
+    });
   const subject = clean(input.subject);
   if (subject === '') throw new CabinetError('INVALID_REQUEST', 'L’objet du message est vide.', { field: 'subject' });
   const mss = buildMssHeaders({
@@ -108,7 +119,11 @@ export async function composeMail(input: ComposeInput): Promise<ComposedMail> {
   if (input.readReceipt) headers['Disposition-Notification-To'] = from;
   const attachments = [
     ...(input.xdm ? [{ filename: XDM_FILE_NAME, content: input.xdm.zip, contentType: 'application/zip' }] : []),
-    ...(input.attachments ?? []).map((a) => ({ filename: clean(a.filename).slice(0, 200) || 'piece-jointe', content: a.content, contentType: a.contentType })),
+    ...(input.attachments ?? []).map((a) => ({
+      filename: clean(a.filename).slice(0, 200) || 'piece-jointe',
+      content: a.content,
+      contentType: a.contentType,
+    })),
   ];
   const composer = new MailComposer({
     from,
@@ -124,8 +139,11 @@ export async function composeMail(input: ComposeInput): Promise<ComposedMail> {
     ...(input.references?.length ? { references: [...input.references] } : {}),
     textEncoding: 'quoted-printable',
   });
-  const built = await new Promise<Buffer>((resolve, reject) => composer.compile().build((error, message) => (error ? reject(error) : resolve(message))));
+  const built = await new Promise<Buffer>((resolve, reject) =>
+    composer.compile().build((error, message) => (error ? reject(error) : resolve(message))),
+  );
   const raw = canonicalMssHeaderNames(built);
-  if (raw.length > MAX_MAIL_BYTES) throw new CabinetError('INVALID_REQUEST', `Message trop volumineux (${Math.round(raw.length / 1024 / 1024)} Mo, 20 Mo au plus).`);
+  if (raw.length > MAX_MAIL_BYTES)
+    throw new CabinetError('INVALID_REQUEST', `Message trop volumineux (${Math.round(raw.length / 1024 / 1024)} Mo, 20 Mo au plus).`);
   return { messageId, raw, envelope: { from, to: all }, envelopeId: messageId.slice(1, -1) };
 }

@@ -16,7 +16,8 @@ const DEFAULT_PORTS: Record<string, number> = { 'imaps:': 993, 'imap:': 143, 'sm
 
 export function parseMailEndpoint(url: string | null | undefined, kind: 'imap' | 'smtp'): MailEndpoint {
   const what = kind === 'imap' ? 'IMAP (réception)' : 'SMTP (envoi)';
-  if (!url) throw new CabinetError('UNAVAILABLE', `Le serveur ${what} de la messagerie MSSanté n’est pas configuré pour cet environnement.`);
+  if (!url)
+    throw new CabinetError('UNAVAILABLE', `Le serveur ${what} de la messagerie MSSanté n’est pas configuré pour cet environnement.`);
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -24,8 +25,10 @@ export function parseMailEndpoint(url: string | null | undefined, kind: 'imap' |
     throw new CabinetError('CONFIG_INVALID', `Adresse du serveur ${what} invalide : ${url}`);
   }
   const allowed = kind === 'imap' ? ['imaps:', 'imap:'] : ['smtps:', 'smtp:'];
-  if (!allowed.includes(parsed.protocol)) throw new CabinetError('CONFIG_INVALID', `Adresse du serveur ${what} invalide : ${allowed.join(' ou ')} attendu.`);
-  if (parsed.username || parsed.password) throw new CabinetError('CONFIG_INVALID', `L’adresse du serveur ${what} ne doit pas contenir d’identifiant.`);
+  if (!allowed.includes(parsed.protocol))
+    throw new CabinetError('CONFIG_INVALID', `Adresse du serveur ${what} invalide : ${allowed.join(' ou ')} attendu.`);
+  if (parsed.username || parsed.password)
+    throw new CabinetError('CONFIG_INVALID', `L’adresse du serveur ${what} ne doit pas contenir d’identifiant.`);
   const port = parsed.port ? Number(parsed.port) : DEFAULT_PORTS[parsed.protocol]!;
   const host = parsed.hostname.replace(/^\[|\]$/g, '');
   return { host, port, secure: parsed.protocol.endsWith('s:') };

@@ -39,29 +39,66 @@ const SERVER_UNREACHABLE = /ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_
 /** Turns a connection or login failure into a French CabinetError. */
 export function explainMailError(error: unknown, what: 'IMAP' | 'SMTP', endpoint?: MailEndpoint): CabinetError {
   if (error instanceof CabinetError) return error;
-  const e = error as { code?: string; message?: string; authenticationFailed?: boolean; responseText?: string; response?: string; responseCode?: number; serverResponseCode?: string };
+  const e = error as {
+    code?: string;
+    message?: string;
+    authenticationFailed?: boolean;
+    responseText?: string;
+    response?: string;
+    responseCode?: number;
+    serverResponseCode?: string;
+  };
   const code = e.code ?? '';
   const text = `${e.message ?? ''} ${e.responseText ?? ''} ${e.response ?? ''}`;
   const where = endpoint ? ` (${endpoint.host}:${endpoint.port})` : '';
   const cause = `${code} ${text}`.trim().slice(0, 300);
   const server = what === 'IMAP' ? 'le serveur de réception (IMAP)' : 'le serveur d’envoi (SMTP)';
   if (SERVER_UNREACHABLE.test(code) || /ECONNREFUSED|connect ECONN/.test(text)) {
-    return new CabinetError('UNAVAILABLE', `Messagerie MSSanté injoignable : ${server}${where} ne répond pas.`, { reason: 'injoignable', server: what });
+    return new CabinetError('UNAVAILABLE', `Messagerie MSSanté injoignable : ${server}${where} ne répond pas.`, {
+      reason: 'injoignable',
+      server: what,
+    });
   }
   if (/ETIMEDOUT|ETIMEOUT|CONNECT_TIMEOUT|GREETING_TIMEOUT|NoConnection/i.test(code) || /timed? ?out|timeout/i.test(text)) {
-    return new CabinetError('UNAVAILABLE', `Messagerie MSSanté : ${server}${where} n’a pas répondu à temps.`, { reason: 'delai', server: what });
+    return new CabinetError('UNAVAILABLE', `Messagerie MSSanté : ${server}${where} n’a pas répondu à temps.`, {
+      reason: 'delai',
+      server: what,
+    });
   }
   if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_CERT_ALTNAME/i.test(code) && !/certificate required|PEER_DID_NOT_RETURN/i.test(text)) {
-    return new CabinetError('UNAVAILABLE', `Le certificat de ${server}${where} n’est pas reconnu : connexion refusée par sécurité.`, { reason: 'certificat_serveur', server: what });
+    return new CabinetError('UNAVAILABLE', `Le certificat de ${server}${where} n’est pas reconnu : connexion refusée par sécurité.`, {
+      reason: 'certificat_serveur',
+      server: what,
+    });
   }
-  if (/certificate required|bad certificate|unknown ca|certificate unknown|certificate revoked|certificate expired|PEER_DID_NOT_RETURN|didn't present valid SSL certificate|valid client certificate|No client certificate|alert|handshake/i.test(text)) {
-    return new CabinetError('UNAUTHORIZED', `Certificat refusé par ${server} : il doit s’agir de votre carte CPS ou de votre certificat IGC-Santé valide.`, { reason: 'certificat_refuse' });
+  if (
+    /certificate required|bad certificate|unknown ca|certificate unknown|certificate revoked|certificate expired|PEER_DID_NOT_RETURN|didn't present valid SSL certificate|valid client certificate|No client certificate|alert|handshake/i.test(
+      text,
+    )
+  ) {
+    return new CabinetError(
+      'UNAUTHORIZED',
+      `Certificat refusé par ${server} : il doit s’agir de votre carte CPS ou de votre certificat IGC-Santé valide.`,
+      { reason: 'certificat_refuse' },
+    );
   }
-  if (e.authenticationFailed || /AUTHENTICATIONFAILED|Authentication failed|authentication|535|Unsupported authentication|No password configured/i.test(text) || e.responseCode === 535) {
-    return new CabinetError('UNAUTHORIZED', `Authentification refusée par ${server} : vérifiez que votre certificat ou votre connexion Pro Santé Connect ouvre bien cette boîte aux lettres.`, { reason: 'authentification' });
+  if (
+    e.authenticationFailed ||
+    /AUTHENTICATIONFAILED|Authentication failed|authentication|535|Unsupported authentication|No password configured/i.test(text) ||
+    e.responseCode === 535
+  ) {
+    return new CabinetError(
+      'UNAUTHORIZED',
+      `Authentification refusée par ${server} : vérifiez que votre certificat ou votre connexion Pro Santé Connect ouvre bien cette boîte aux lettres.`,
+      { reason: 'authentification' },
+    );
   }
   if (/ECONNRESET|EPIPE|closed|Connection not available|Unexpected close/i.test(`${code} ${text}`)) {
-    return new CabinetError('UNAVAILABLE', `Messagerie MSSanté : ${server}${where} a fermé la connexion (certificat refusé ou service interrompu).`, { reason: 'connexion_fermee', cause, server: what });
+    return new CabinetError(
+      'UNAVAILABLE',
+      `Messagerie MSSanté : ${server}${where} a fermé la connexion (certificat refusé ou service interrompu).`,
+      { reason: 'connexion_fermee', cause, server: what },
+    );
   }
   return new CabinetError('UNAVAILABLE', `Messagerie MSSanté : échange impossible avec ${server}${where}.`, { reason: 'inconnu', cause });
 }
@@ -86,16 +123,28 @@ class CertificateImapFlow extends ImapFlow {
     };
     if (self.state !== self.states.NOT_AUTHENTICATED) return true;
     if (!self.capabilities.has('AUTH=EXTERNAL')) {
-      throw Object.assign(new Error('Unsupported authentication mechanism'), { authenticationFailed: true, responseText: 'EXTERNAL non proposé' });
+      throw Object.assign(new Error('Unsupported authentication mechanism'), {
+        authenticationFailed: true,
+        responseText: 'EXTERNAL non proposé',
+      });
     }
     self.expectCapabilityUpdate = true;
     const irOk = self.capabilities.has('SASL-IR');
     try {
-      const response = await self.exec('AUTHENTICATE', irOk ? [{ type: 'ATOM', value: 'EXTERNAL' }, { type: 'ATOM', value: '=' }] : [{ type: 'ATOM', value: 'EXTERNAL' }], {
-        onPlusTag: async () => {
-          await (this as unknown as { write(chunk: string): void }).write('');
+      const response = await self.exec(
+        'AUTHENTICATE',
+        irOk
+          ? [
+              { type: 'ATOM', value: 'EXTERNAL' },
+              { type: 'ATOM', value: '=' },
+            ]
+          : [{ type: 'ATOM', value: 'EXTERNAL' }],
+        {
+          onPlusTag: async () => {
+            await (this as unknown as { write(chunk: string): void }).write('');
+          },
         },
-      });
+      );
       response.next();
     } catch (error) {
       throw Object.assign(error as Error, { authenticationFailed: true });
@@ -110,7 +159,10 @@ class CertificateImapFlow extends ImapFlow {
 export async function connectImap(options: MssConnectionOptions): Promise<ImapFlow> {
   const { endpoint, auth } = options;
   if (!auth.tls && !auth.accessToken) {
-    throw new CabinetError('UNAUTHORIZED', 'Messagerie MSSanté : connectez-vous avec votre carte CPS, votre certificat ou e-CPS pour ouvrir votre boîte aux lettres.');
+    throw new CabinetError(
+      'UNAUTHORIZED',
+      'Messagerie MSSanté : connectez-vous avec votre carte CPS, votre certificat ou e-CPS pour ouvrir votre boîte aux lettres.',
+    );
   }
   const tls = tlsClientOptions(auth.tls, options.trust, endpoint.host);
   const connectTimeout = options.connectTimeoutMs ?? 10_000;

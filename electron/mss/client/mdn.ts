@@ -55,7 +55,9 @@ export async function buildMdn(input: MdnInput): Promise<Buffer> {
   });
   root
     .createChild('text/plain; charset=utf-8')
-    .setContent(`Le message « ${input.originalSubject} » envoyé à ${input.from} a été affiché par son destinataire. Cet accusé ne garantit pas que le message a été lu ou compris.\r\n`);
+    .setContent(
+      `Le message « ${input.originalSubject} » envoyé à ${input.from} a été affiché par son destinataire. Cet accusé ne garantit pas que le message a été lu ou compris.\r\n`,
+    );
   const mode = input.manual ? 'manual-action/MDN-sent-manually' : 'manual-action/MDN-sent-automatically';
   const fields = [
     `Reporting-UA: ${input.reportingUa}`,

@@ -62,7 +62,11 @@ export async function smtpSend(options: SmtpOptions, mail: RawMail): Promise<Smt
           auth: { type: 'custom', method: 'EXTERNAL', user: auth.user },
           customAuth: {
             // SASL EXTERNAL (RFC 4954 + 4422): the certificate is the identity, empty authorisation id.
-            EXTERNAL: async (ctx: { sendCommand(cmd: string): Promise<{ status: number; text: string }>; resolve(): void; reject(e: Error): void }) => {
+            EXTERNAL: async (ctx: {
+              sendCommand(cmd: string): Promise<{ status: number; text: string }>;
+              resolve(): void;
+              reject(e: Error): void;
+            }) => {
               const r = await ctx.sendCommand('AUTH EXTERNAL =');
               if (r.status !== 235) return ctx.reject(Object.assign(new Error(r.text), { responseCode: r.status, response: r.text }));
               ctx.resolve();
@@ -82,10 +86,14 @@ export async function smtpSend(options: SmtpOptions, mail: RawMail): Promise<Smt
   } catch (error) {
     const e = error as { responseCode?: number; response?: string; code?: string; rejected?: string[] };
     if (e.code === 'EENVELOPE' && typeof e.responseCode === 'number' && e.responseCode >= 500) {
-      throw new CabinetError('INVALID_REQUEST', `Destinataire refusé par le serveur d’envoi : ${(e.response ?? '').slice(0, 200)}`, { reason: 'destinataire_refuse' });
+      throw new CabinetError('INVALID_REQUEST', `Destinataire refusé par le serveur d’envoi : ${(e.response ?? '').slice(0, 200)}`, {
+        reason: 'destinataire_refuse',
+      });
     }
     if (e.code === 'EMESSAGE' && typeof e.responseCode === 'number' && e.responseCode >= 500) {
-      throw new CabinetError('INVALID_REQUEST', `Message refusé par le serveur d’envoi : ${(e.response ?? '').slice(0, 200)}`, { reason: 'message_refuse' });
+      throw new CabinetError('INVALID_REQUEST', `Message refusé par le serveur d’envoi : ${(e.response ?? '').slice(0, 200)}`, {
+        reason: 'message_refuse',
+      });
     }
     throw explainMailError(error, 'SMTP', endpoint);
   } finally {

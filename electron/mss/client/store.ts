@@ -130,7 +130,11 @@ interface MessageDbRow {
 }
 
 /** The thread a message belongs to: the first References entry, else In-Reply-To, else itself (RFC 5322 §3.6.4). */
-export function threadKey(messageId: string | null | undefined, inReplyTo: string | null | undefined, references: readonly string[]): string | null {
+export function threadKey(
+  messageId: string | null | undefined,
+  inReplyTo: string | null | undefined,
+  references: readonly string[],
+): string | null {
   return references[0] ?? inReplyTo ?? messageId ?? null;
 }
 
@@ -288,18 +292,40 @@ export class MssStore {
 
   folder(path: string): FolderState | undefined {
     const r = this.db.prepare('SELECT * FROM mss_folders WHERE account = ? AND path = ?').get(this.account, path) as
-      | { id: number; path: string; name: string; special_use: string | null; uidvalidity: string | null; uidnext: number | null; highestmodseq: string | null; synced_at: string | null }
+      | {
+          id: number;
+          path: string;
+          name: string;
+          special_use: string | null;
+          uidvalidity: string | null;
+          uidnext: number | null;
+          highestmodseq: string | null;
+          synced_at: string | null;
+        }
       | undefined;
-    return r && { id: r.id, path: r.path, name: r.name, specialUse: r.special_use, uidValidity: r.uidvalidity, uidNext: r.uidnext, highestModseq: r.highestmodseq, syncedAt: r.synced_at };
+    return (
+      r && {
+        id: r.id,
+        path: r.path,
+        name: r.name,
+        specialUse: r.special_use,
+        uidValidity: r.uidvalidity,
+        uidNext: r.uidnext,
+        highestModseq: r.highestmodseq,
+        syncedAt: r.synced_at,
+      }
+    );
   }
 
   folderById(id: number): FolderState | undefined {
-    const r = this.db.prepare('SELECT path FROM mss_folders WHERE id = ? AND account = ?').get(id, this.account) as { path: string } | undefined;
+    const r = this.db.prepare('SELECT path FROM mss_folders WHERE id = ? AND account = ?').get(id, this.account) as
+      { path: string } | undefined;
     return r && this.folder(r.path);
   }
 
   folderBySpecialUse(specialUse: string): FolderState | undefined {
-    const r = this.db.prepare('SELECT path FROM mss_folders WHERE account = ? AND special_use = ?').get(this.account, specialUse) as { path: string } | undefined;
+    const r = this.db.prepare('SELECT path FROM mss_folders WHERE account = ? AND special_use = ?').get(this.account, specialUse) as
+      { path: string } | undefined;
     return r && this.folder(r.path);
   }
 
@@ -336,7 +362,8 @@ export class MssStore {
   /** UIDVALIDITY changed: every UID we hold for the folder is meaningless. */
   clearFolder(id: number): void {
     this.db.transaction(() => {
-      for (const r of this.db.prepare('SELECT id FROM mss_messages WHERE folder_id = ?').all(id) as { id: number }[]) this.deleteFts.run(r.id);
+      for (const r of this.db.prepare('SELECT id FROM mss_messages WHERE folder_id = ?').all(id) as { id: number }[])
+        this.deleteFts.run(r.id);
       this.db.prepare('DELETE FROM mss_messages WHERE folder_id = ?').run(id);
       this.db.prepare('UPDATE mss_folders SET uidvalidity = NULL, uidnext = NULL, highestmodseq = NULL WHERE id = ?').run(id);
     })();
@@ -369,10 +396,13 @@ export class MssStore {
 
   /** CONDSTORE/QRESYNC flag changes. */
   updateFlags(folderId: number, changes: readonly { uid: number; flags: string[]; modseq?: string | null }[]): number {
-    const update = this.db.prepare('UPDATE mss_messages SET flags = ?, seen = ?, modseq = coalesce(?, modseq) WHERE folder_id = ? AND uid = ?');
+    const update = this.db.prepare(
+      'UPDATE mss_messages SET flags = ?, seen = ?, modseq = coalesce(?, modseq) WHERE folder_id = ? AND uid = ?',
+    );
     let changed = 0;
     this.db.transaction(() => {
-      for (const c of changes) changed += update.run(JSON.stringify(c.flags), c.flags.includes('\\Seen') ? 1 : 0, c.modseq ?? null, folderId, c.uid).changes;
+      for (const c of changes)
+        changed += update.run(JSON.stringify(c.flags), c.flags.includes('\\Seen') ? 1 : 0, c.modseq ?? null, folderId, c.uid).changes;
     })();
     return changed;
   }
@@ -402,14 +432,20 @@ export class MssStore {
 
   list(folderId: number, offset: number, limit: number): { messages: MessageRow[]; total: number; unread: number } {
     const rows = this.db
-      .prepare(`SELECT ${MESSAGE_COLUMNS} FROM mss_messages m JOIN mss_folders f ON f.id = m.folder_id WHERE m.folder_id = ? ORDER BY m.date DESC, m.id DESC LIMIT ? OFFSET ?`)
+      .prepare(
+        `SELECT ${MESSAGE_COLUMNS} FROM mss_messages m JOIN mss_folders f ON f.id = m.folder_id WHERE m.folder_id = ? ORDER BY m.date DESC, m.id DESC LIMIT ? OFFSET ?`,
+      )
       .all(folderId, limit, offset) as MessageDbRow[];
-    const counts = this.db.prepare('SELECT count(*) AS total, coalesce(sum(seen = 0), 0) AS unread FROM mss_messages WHERE folder_id = ?').get(folderId) as { total: number; unread: number };
+    const counts = this.db
+      .prepare('SELECT count(*) AS total, coalesce(sum(seen = 0), 0) AS unread FROM mss_messages WHERE folder_id = ?')
+      .get(folderId) as { total: number; unread: number };
     return { messages: rows.map(toRow), ...counts };
   }
 
   message(id: number): MessageRow | undefined {
-    const r = this.db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM mss_messages m JOIN mss_folders f ON f.id = m.folder_id WHERE m.id = ? AND f.account = ?`).get(id, this.account) as MessageDbRow | undefined;
+    const r = this.db
+      .prepare(`SELECT ${MESSAGE_COLUMNS} FROM mss_messages m JOIN mss_folders f ON f.id = m.folder_id WHERE m.id = ? AND f.account = ?`)
+      .get(id, this.account) as MessageDbRow | undefined;
     return r && toRow(r);
   }
 
@@ -426,7 +462,9 @@ export class MssStore {
 
   thread(thread: string): MessageRow[] {
     const rows = this.db
-      .prepare(`SELECT ${MESSAGE_COLUMNS} FROM mss_messages m JOIN mss_folders f ON f.id = m.folder_id WHERE m.thread = ? AND f.account = ? ORDER BY m.date, m.id`)
+      .prepare(
+        `SELECT ${MESSAGE_COLUMNS} FROM mss_messages m JOIN mss_folders f ON f.id = m.folder_id WHERE m.thread = ? AND f.account = ? ORDER BY m.date, m.id`,
+      )
       .all(thread, this.account) as MessageDbRow[];
     return rows.map(toRow);
   }
@@ -444,13 +482,16 @@ export class MssStore {
   }
 
   setLocalFlags(id: number, flags: string[]): void {
-    this.db.prepare('UPDATE mss_messages SET flags = ?, seen = ? WHERE id = ?').run(JSON.stringify(flags), flags.includes('\\Seen') ? 1 : 0, id);
+    this.db
+      .prepare('UPDATE mss_messages SET flags = ?, seen = ? WHERE id = ?')
+      .run(JSON.stringify(flags), flags.includes('\\Seen') ? 1 : 0, id);
   }
 
   // -- bodies -------------------------------------------------------------
 
   body(id: number): { raw: Buffer; text: string | null; parsed: unknown } | undefined {
-    const r = this.db.prepare('SELECT raw, text, parsed FROM mss_bodies WHERE message_row = ?').get(id) as { raw: Buffer; text: string | null; parsed: string } | undefined;
+    const r = this.db.prepare('SELECT raw, text, parsed FROM mss_bodies WHERE message_row = ?').get(id) as
+      { raw: Buffer; text: string | null; parsed: string } | undefined;
     return r && { raw: r.raw, text: r.text, parsed: JSON.parse(r.parsed) as unknown };
   }
 
@@ -458,7 +499,9 @@ export class MssStore {
     const m = this.message(id);
     if (!m) return;
     this.db.transaction(() => {
-      this.db.prepare('INSERT OR REPLACE INTO mss_bodies (message_row, raw, text, parsed, fetched_at) VALUES (?, ?, ?, ?, ?)').run(id, raw, text, JSON.stringify(parsed), this.iso());
+      this.db
+        .prepare('INSERT OR REPLACE INTO mss_bodies (message_row, raw, text, parsed, fetched_at) VALUES (?, ?, ?, ?, ?)')
+        .run(id, raw, text, JSON.stringify(parsed), this.iso());
       this.deleteFts.run(id);
       this.indexBody.run(id, m.subject, addressText(m.from, m.to, m.cc), (text ?? '').slice(0, 200_000));
     })();
@@ -474,13 +517,33 @@ export class MssStore {
           `INSERT INTO mss_sent (message_id, outbox_key, sender, recipients, subject, patient_uid, read_receipt, fin, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING`,
         )
-        .run(input.messageId, input.outboxKey, input.sender, JSON.stringify(input.recipients), input.subject, input.patientUid ?? null, input.readReceipt ? 1 : 0, input.fin ? 1 : 0, at);
+        .run(
+          input.messageId,
+          input.outboxKey,
+          input.sender,
+          JSON.stringify(input.recipients),
+          input.subject,
+          input.patientUid ?? null,
+          input.readReceipt ? 1 : 0,
+          input.fin ? 1 : 0,
+          at,
+        );
     })();
   }
 
   sent(messageId: string): (SentInput & { createdAt: string }) | undefined {
     const r = this.db.prepare('SELECT * FROM mss_sent WHERE message_id = ?').get(messageId) as
-      | { message_id: string; outbox_key: string; sender: string; recipients: string; subject: string; patient_uid: string | null; read_receipt: number; fin: number; created_at: string }
+      | {
+          message_id: string;
+          outbox_key: string;
+          sender: string;
+          recipients: string;
+          subject: string;
+          patient_uid: string | null;
+          read_receipt: number;
+          fin: number;
+          created_at: string;
+        }
       | undefined;
     return (
       r && {
@@ -501,8 +564,11 @@ export class MssStore {
   addReceipt(messageId: string, event: ReceiptEvent): boolean {
     return (
       this.db
-        .prepare('INSERT INTO mss_receipts (message_id, recipient, state, label, at, source) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
-        .run(messageId, bareAddress(event.recipient), event.state, event.label.slice(0, 500), event.at, event.source.slice(0, 200)).changes > 0
+        .prepare(
+          'INSERT INTO mss_receipts (message_id, recipient, state, label, at, source) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+        )
+        .run(messageId, bareAddress(event.recipient), event.state, event.label.slice(0, 500), event.at, event.source.slice(0, 200))
+        .changes > 0
     );
   }
 
@@ -514,25 +580,38 @@ export class MssStore {
   }
 
   receipts(messageId: string): ReceiptEvent[] {
-    return this.db.prepare('SELECT recipient, state, label, at, source FROM mss_receipts WHERE message_id = ? ORDER BY id').all(messageId) as ReceiptEvent[];
+    return this.db
+      .prepare('SELECT recipient, state, label, at, source FROM mss_receipts WHERE message_id = ? ORDER BY id')
+      .all(messageId) as ReceiptEvent[];
   }
 
   // -- MDN decisions ------------------------------------------------------
 
   mdnState(id: number): { state: 'a_demander' | 'envoye' | 'refuse'; notifyTo: string } | undefined {
-    const r = this.db.prepare('SELECT state, notify_to FROM mss_mdn WHERE message_row = ?').get(id) as { state: 'a_demander' | 'envoye' | 'refuse'; notify_to: string } | undefined;
+    const r = this.db.prepare('SELECT state, notify_to FROM mss_mdn WHERE message_row = ?').get(id) as
+      { state: 'a_demander' | 'envoye' | 'refuse'; notify_to: string } | undefined;
     return r && { state: r.state, notifyTo: r.notify_to };
   }
 
   setMdnState(id: number, state: 'a_demander' | 'envoye' | 'refuse', notifyTo: string): void {
     this.db
-      .prepare('INSERT INTO mss_mdn (message_row, state, notify_to, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (message_row) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at')
+      .prepare(
+        'INSERT INTO mss_mdn (message_row, state, notify_to, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (message_row) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at',
+      )
       .run(id, state, notifyTo, this.iso());
   }
 
   // -- incoming documents --------------------------------------------------
 
-  upsertDocument(doc: { messageRow: number; uniqueId: string; ins: string | null; patientUid: string | null; title: string | null; cda: Buffer | null; pdf: Buffer | null }): number {
+  upsertDocument(doc: {
+    messageRow: number;
+    uniqueId: string;
+    ins: string | null;
+    patientUid: string | null;
+    title: string | null;
+    cda: Buffer | null;
+    pdf: Buffer | null;
+  }): number {
     const state = doc.patientUid ? 'rapproche' : 'a_rapprocher';
     this.db
       .prepare(
@@ -541,37 +620,75 @@ export class MssStore {
            state = CASE WHEN mss_documents.state = 'importe' THEN 'importe' ELSE excluded.state END`,
       )
       .run(doc.messageRow, doc.uniqueId, doc.ins, doc.patientUid, state, doc.title, doc.cda, doc.pdf);
-    return this.db.prepare('SELECT id FROM mss_documents WHERE message_row = ? AND unique_id = ?').pluck().get(doc.messageRow, doc.uniqueId) as number;
+    return this.db
+      .prepare('SELECT id FROM mss_documents WHERE message_row = ? AND unique_id = ?')
+      .pluck()
+      .get(doc.messageRow, doc.uniqueId) as number;
   }
 
   /** State is one of the table's CHECK values (migration 004). */
-  documents(messageRow: number): { id: number; uniqueId: string; ins: string | null; patientUid: string | null; state: 'a_rapprocher' | 'rapproche' | 'importe'; title: string | null; hasPdf: boolean; importedAt: string | null }[] {
+  documents(messageRow: number): {
+    id: number;
+    uniqueId: string;
+    ins: string | null;
+    patientUid: string | null;
+    state: 'a_rapprocher' | 'rapproche' | 'importe';
+    title: string | null;
+    hasPdf: boolean;
+    importedAt: string | null;
+  }[] {
     return (
       this.db
-        .prepare('SELECT id, unique_id, ins, patient_uid, state, title, pdf IS NOT NULL AS has_pdf, imported_at FROM mss_documents WHERE message_row = ? ORDER BY id')
-        .all(messageRow) as { id: number; unique_id: string; ins: string | null; patient_uid: string | null; state: 'a_rapprocher' | 'rapproche' | 'importe'; title: string | null; has_pdf: number; imported_at: string | null }[]
-    ).map((r) => ({ id: r.id, uniqueId: r.unique_id, ins: r.ins, patientUid: r.patient_uid, state: r.state, title: r.title, hasPdf: r.has_pdf === 1, importedAt: r.imported_at }));
+        .prepare(
+          'SELECT id, unique_id, ins, patient_uid, state, title, pdf IS NOT NULL AS has_pdf, imported_at FROM mss_documents WHERE message_row = ? ORDER BY id',
+        )
+        .all(messageRow) as {
+        id: number;
+        unique_id: string;
+        ins: string | null;
+        patient_uid: string | null;
+        state: 'a_rapprocher' | 'rapproche' | 'importe';
+        title: string | null;
+        has_pdf: number;
+        imported_at: string | null;
+      }[]
+    ).map((r) => ({
+      id: r.id,
+      uniqueId: r.unique_id,
+      ins: r.ins,
+      patientUid: r.patient_uid,
+      state: r.state,
+      title: r.title,
+      hasPdf: r.has_pdf === 1,
+      importedAt: r.imported_at,
+    }));
   }
 
-  document(id: number): { id: number; messageRow: number; uniqueId: string; ins: string | null; patientUid: string | null; state: string } | undefined {
+  document(
+    id: number,
+  ): { id: number; messageRow: number; uniqueId: string; ins: string | null; patientUid: string | null; state: string } | undefined {
     const r = this.db.prepare('SELECT id, message_row, unique_id, ins, patient_uid, state FROM mss_documents WHERE id = ?').get(id) as
-      | { id: number; message_row: number; unique_id: string; ins: string | null; patient_uid: string | null; state: string }
-      | undefined;
+      { id: number; message_row: number; unique_id: string; ins: string | null; patient_uid: string | null; state: string } | undefined;
     return r && { id: r.id, messageRow: r.message_row, uniqueId: r.unique_id, ins: r.ins, patientUid: r.patient_uid, state: r.state };
   }
 
   /** A received document's PDF (when its XDM carried one). */
   documentPdf(id: number): { title: string | null; pdf: Buffer | null } | undefined {
-    return this.db.prepare('SELECT title, pdf FROM mss_documents WHERE id = ?').get(id) as { title: string | null; pdf: Buffer | null } | undefined;
+    return this.db.prepare('SELECT title, pdf FROM mss_documents WHERE id = ?').get(id) as
+      { title: string | null; pdf: Buffer | null } | undefined;
   }
 
   markImported(id: number, patientUid: string): void {
-    this.db.prepare("UPDATE mss_documents SET state = 'importe', patient_uid = ?, imported_at = ? WHERE id = ?").run(patientUid, this.iso(), id);
+    this.db
+      .prepare("UPDATE mss_documents SET state = 'importe', patient_uid = ?, imported_at = ? WHERE id = ?")
+      .run(patientUid, this.iso(), id);
   }
 
   patientDocuments(patientUid: string): { id: number; uniqueId: string; title: string | null; importedAt: string | null }[] {
     return (
-      this.db.prepare("SELECT id, unique_id, title, imported_at FROM mss_documents WHERE patient_uid = ? AND state = 'importe' ORDER BY id").all(patientUid) as {
+      this.db
+        .prepare("SELECT id, unique_id, title, imported_at FROM mss_documents WHERE patient_uid = ? AND state = 'importe' ORDER BY id")
+        .all(patientUid) as {
         id: number;
         unique_id: string;
         title: string | null;

@@ -98,7 +98,15 @@ export interface SyncResult {
 /** Extra headers fetched with the envelope: threading (receipts and MSSanté headers are read from the message itself, when it is opened or is a report). */
 export const SYNC_HEADERS = ['references'];
 
-export const SYNC_FETCH_QUERY = { uid: true, flags: true, envelope: true, bodyStructure: true, size: true, internalDate: true, headers: SYNC_HEADERS } as const;
+export const SYNC_FETCH_QUERY = {
+  uid: true,
+  flags: true,
+  envelope: true,
+  bodyStructure: true,
+  size: true,
+  internalDate: true,
+  headers: SYNC_HEADERS,
+} as const;
 
 const MAX_SUBJECT = 998;
 /**
@@ -134,7 +142,10 @@ export function parseHeaderBlock(raw: Buffer | undefined): Map<string, string[]>
     const colon = text.indexOf(':', start);
     if (colon > start && colon < lineEnd) {
       const name = text.slice(start, colon).trim().toLowerCase();
-      const value = text.slice(colon + 1, lineEnd).trim().slice(0, 4000);
+      const value = text
+        .slice(colon + 1, lineEnd)
+        .trim()
+        .slice(0, 4000);
       const list = out.get(name);
       if (list) list.push(value);
       else out.set(name, [value]);
@@ -161,7 +172,8 @@ function addresses(list: MessageAddressObject[] | undefined): MailAddress[] {
 export function toMessageInput(msg: FetchMessageObject, headers: Map<string, string[]>): MessageInput {
   const env = msg.envelope;
   const structure = storedStructure(msg.bodyStructure);
-  const date = env?.date instanceof Date && !Number.isNaN(env.date.getTime()) ? env.date : msg.internalDate instanceof Date ? msg.internalDate : null;
+  const date =
+    env?.date instanceof Date && !Number.isNaN(env.date.getTime()) ? env.date : msg.internalDate instanceof Date ? msg.internalDate : null;
   return {
     uid: msg.uid,
     modseq: msg.modseq !== undefined ? msg.modseq.toString() : null,
@@ -280,14 +292,19 @@ async function syncFolder(client: ImapFlow, store: MssStore, folder: FolderState
       const changedSince = known.highestModseq ?? undefined;
       if (changedSince !== undefined && highest !== null) {
         const changes: { uid: number; flags: string[]; modseq: string | null }[] = [];
-        for await (const msg of client.fetch(`1:${fromUid - 1}`, { uid: true, flags: true }, { uid: true, changedSince: BigInt(changedSince) })) {
+        for await (const msg of client.fetch(
+          `1:${fromUid - 1}`,
+          { uid: true, flags: true },
+          { uid: true, changedSince: BigInt(changedSince) },
+        )) {
           changes.push({ uid: msg.uid, flags: [...(msg.flags ?? [])], modseq: msg.modseq?.toString() ?? null });
         }
         result.updated += store.updateFlags(folder.id, changes);
       } else {
         // No CONDSTORE: every flag is read again.
         const changes: { uid: number; flags: string[] }[] = [];
-        for await (const msg of client.fetch(`1:${fromUid - 1}`, { uid: true, flags: true }, { uid: true })) changes.push({ uid: msg.uid, flags: [...(msg.flags ?? [])] });
+        for await (const msg of client.fetch(`1:${fromUid - 1}`, { uid: true, flags: true }, { uid: true }))
+          changes.push({ uid: msg.uid, flags: [...(msg.flags ?? [])] });
         result.updated += store.updateFlags(folder.id, changes);
       }
       if (vanished.length > 0) result.removed += store.deleteUids(folder.id, vanished);
@@ -316,7 +333,8 @@ export async function syncMailbox(client: ImapFlow, store: MssStore, options: Sy
   const folders = selectable.map((f) => store.upsertFolder(f.path, f.name, f.delimiter ?? null, f.specialUse ?? null));
   if (!options.folders) store.removeFoldersExcept(folders.map((f) => f.path));
   const wanted = options.folders ? folders.filter((f) => options.folders!.includes(f.path)) : folders;
-  if (options.folders && wanted.length !== options.folders.length) throw new CabinetError('NOT_FOUND', 'Dossier de messagerie introuvable sur le serveur.');
+  if (options.folders && wanted.length !== options.folders.length)
+    throw new CabinetError('NOT_FOUND', 'Dossier de messagerie introuvable sur le serveur.');
   const results: FolderSyncResult[] = [];
   // INBOX first: what the user waits for.
   wanted.sort((a, b) => (a.path === 'INBOX' ? -1 : b.path === 'INBOX' ? 1 : 0));
@@ -338,6 +356,7 @@ export async function fetchRaw(client: ImapFlow, path: string, uid: number, maxB
   await client.mailboxOpen(path, { readOnly: true });
   const msg = await client.fetchOne(String(uid), { uid: true, size: true, source: { maxLength: maxBytes + 1 } }, { uid: true });
   if (!msg || !msg.source) throw new CabinetError('NOT_FOUND', 'Ce message n’existe plus sur le serveur.');
-  if ((msg.size ?? 0) > maxBytes || msg.source.length > maxBytes) throw new CabinetError('INVALID_REQUEST', 'Ce message est trop volumineux pour être ouvert (plus de 25 Mo).');
+  if ((msg.size ?? 0) > maxBytes || msg.source.length > maxBytes)
+    throw new CabinetError('INVALID_REQUEST', 'Ce message est trop volumineux pour être ouvert (plus de 25 Mo).');
   return msg.source;
 }

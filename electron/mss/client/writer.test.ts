@@ -103,7 +103,12 @@ describe('the write worker', () => {
   it('after close, a write is refused; close waits for the pending batches', async () => {
     const target = encryptedStore();
     const writer = new WorkerWriter({ file: target.file, db: target.db, keyHex: target.keyHex });
-    const pending = writer.write([messageRows(target.inbox.id, Array.from({ length: 50 }, (_, i) => message(i + 1)))]);
+    const pending = writer.write([
+      messageRows(
+        target.inbox.id,
+        Array.from({ length: 50 }, (_, i) => message(i + 1)),
+      ),
+    ]);
     await writer.close();
     expect((await pending).size).toBe(50);
     expect(target.store.count(target.inbox.id)).toBe(50);
@@ -114,7 +119,10 @@ describe('the write worker', () => {
     const target = encryptedStore();
     const writer = new WorkerWriter({ file: target.file, db: target.db, keyHex: target.keyHex });
     try {
-      const parts = [writer.pack(messageRows(target.inbox.id, [message(1), message(2)])), writer.pack(messageRows(target.inbox.id, [message(3)]))];
+      const parts = [
+        writer.pack(messageRows(target.inbox.id, [message(1), message(2)])),
+        writer.pack(messageRows(target.inbox.id, [message(3)])),
+      ];
       expect(parts.every((p) => p.byteLength > 0)).toBe(true);
       expect([...(await writer.write(parts)).keys()]).toEqual([1, 2, 3]);
       expect(parts.map((p) => p.byteLength)).toEqual([0, 0]);
@@ -137,35 +145,45 @@ describe('the write worker', () => {
     expect(target.store.count(target.inbox.id)).toBe(0);
   });
 
-  it.runIf(process.platform === 'linux')('runs its thread in the background (Linux): nice 10, and SCHED_IDLE when util-linux chrt is there', async () => {
-    const target = encryptedStore();
-    const threads = () => new Set(fs.readdirSync('/proc/self/task'));
-    const before = threads();
-    const writer = new WorkerWriter({ file: target.file, db: target.db, keyHex: target.keyHex });
-    try {
-      await writer.ready();
-      const sched = [...threads()]
-        .filter((tid) => !before.has(tid))
-        .map((tid) => {
-          const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-          const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-          return { nice: Number(fields[16]), policy: Number(fields[38]) };
-        });
-      const background = sched.filter((t) => t.nice === 10);
-      expect(background).toHaveLength(1);
-      if (fs.existsSync('/usr/bin/chrt') || fs.existsSync('/bin/chrt')) expect(background[0]!.policy).toBe(5); // SCHED_IDLE
-      // The main thread is untouched.
-      const main = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-      expect(Number(main.slice(main.lastIndexOf(')') + 2).split(' ')[16])).toBe(0);
-    } finally {
-      await writer.close();
-    }
-  });
+  it.runIf(process.platform === 'linux')(
+    'runs its thread in the background (Linux): nice 10, and SCHED_IDLE when util-linux chrt is there',
+    async () => {
+      const target = encryptedStore();
+      const threads = () => new Set(fs.readdirSync('/proc/self/task'));
+      const before = threads();
+      const writer = new WorkerWriter({ file: target.file, db: target.db, keyHex: target.keyHex });
+      try {
+        await writer.ready();
+        const sched = [...threads()]
+          .filter((tid) => !before.has(tid))
+          .map((tid) => {
+            const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+            const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+            return { nice: Number(fields[16]), policy: Number(fields[38]) };
+          });
+        const background = sched.filter((t) => t.nice === 10);
+        expect(background).toHaveLength(1);
+        if (fs.existsSync('/usr/bin/chrt') || fs.existsSync('/bin/chrt')) expect(background[0]!.policy).toBe(5); // SCHED_IDLE
+        // The main thread is untouched.
+        const main = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+        expect(Number(main.slice(main.lastIndexOf(')') + 2).split(' ')[16])).toBe(0);
+      } finally {
+        await writer.close();
+      }
+    },
+  );
 
   it('opens its connection like the caller’s: the cipher and raw key (refusing a malformed one), then the same settings', () => {
     const target = encryptedStore();
     const pragmas = connectionPragmas(target.db, target.keyHex);
-    expect(pragmas).toEqual(["cipher='sqlcipher'", 'legacy=4', `key="x'${target.keyHex}'"`, 'synchronous = 1', 'foreign_keys = 1', 'secure_delete = 1']);
+    expect(pragmas).toEqual([
+      "cipher='sqlcipher'",
+      'legacy=4',
+      `key="x'${target.keyHex}'"`,
+      'synchronous = 1',
+      'foreign_keys = 1',
+      'secure_delete = 1',
+    ]);
     expect(() => connectionPragmas(target.db, 'pas-une-clé')).toThrow(CabinetError);
   });
 });

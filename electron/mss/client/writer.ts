@@ -42,7 +42,8 @@ export interface MessageWriter {
 export function inlineWriter(store: MssStore): MessageWriter {
   return {
     pack: (rows) => rows,
-    write: (parts) => Promise.resolve(store.writeMessages(parts.length === 1 ? (parts[0] as MessageRows) : (parts as MessageRows[]).flat())),
+    write: (parts) =>
+      Promise.resolve(store.writeMessages(parts.length === 1 ? (parts[0] as MessageRows) : (parts as MessageRows[]).flat())),
     close: () => Promise.resolve(),
   };
 }
@@ -53,7 +54,10 @@ export function writeWorkerFile(): string {
 
 export { connectionPragmas };
 
-const failure = (reason: string) => new CabinetError('STORE_UNAVAILABLE', 'Messagerie : les messages reçus n’ont pas pu être enregistrés dans la base locale.', { reason: reason.slice(0, 300) });
+const failure = (reason: string) =>
+  new CabinetError('STORE_UNAVAILABLE', 'Messagerie : les messages reçus n’ont pas pu être enregistrés dans la base locale.', {
+    reason: reason.slice(0, 300),
+  });
 
 export class WorkerWriter implements MessageWriter {
   private readonly worker: StoreWorker<{ ids?: number[] }>;
@@ -84,7 +88,9 @@ export class WorkerWriter implements MessageWriter {
     // Each part's memory moves to the worker instead of being copied (it is the part's own: `v8.serialize` gives a
     // buffer of its own; anything else is copied): the main thread's external memory stays flat, and so do its
     // garbage collections (paired bench runs: 1.20–1.28× instead of 1.31–1.32×).
-    const transfer = packed.filter((p) => p.byteOffset === 0 && p.byteLength === p.buffer.byteLength && p.buffer instanceof ArrayBuffer).map((p) => p.buffer as ArrayBuffer);
+    const transfer = packed
+      .filter((p) => p.byteOffset === 0 && p.byteLength === p.buffer.byteLength && p.buffer instanceof ArrayBuffer)
+      .map((p) => p.buffer as ArrayBuffer);
     const reply = await this.worker.request({ parts: packed, width: MESSAGE_ROW_WIDTH }, transfer);
     const ids = new Map<number, number>();
     const pairs = reply.ids ?? [];

@@ -148,7 +148,9 @@ export function readCdaHeader(bytes: Uint8Array | string, limits: Partial<XmlLim
   const used = families.find((f) => attr(f, 'qualifier') === 'SP' || attr(f, 'qualifier') === 'CL');
   if (textOf(birth)) patient.nomNaissance = textOf(birth);
   if (textOf(used)) patient.nomUtilise = textOf(used);
-  const given = children(name, 'given').map(textOf).filter((g): g is string => g !== undefined);
+  const given = children(name, 'given')
+    .map(textOf)
+    .filter((g): g is string => g !== undefined);
   if (given.length > 0) patient.prenoms = given.join(' ');
   const sexe = attr(child(p, 'administrativeGenderCode'), 'code');
   if (sexe) patient.sexe = sexe;
@@ -159,7 +161,9 @@ export function readCdaHeader(bytes: Uint8Array | string, limits: Partial<XmlLim
     id: idExt ? { root: idRoot, extension: idExt } : { root: idRoot },
     uniqueId: idExt ? `${idRoot}^${idExt}` : idRoot,
     code,
-    templateIds: children(root, 'templateId').map((t) => attr(t, 'root')).filter((r): r is string => r !== undefined),
+    templateIds: children(root, 'templateId')
+      .map((t) => attr(t, 'root'))
+      .filter((r): r is string => r !== undefined),
     patient,
     nonXmlBody: child(child(root, 'component'), 'nonXMLBody') !== undefined,
   };

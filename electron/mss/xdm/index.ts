@@ -15,8 +15,15 @@ import { CabinetError } from '../../../shared/contract/outcome.js';
 import { escapeXml } from '../xml.js';
 import { readCdaHeader, toXdsTime, type CdaHeader, type Coded } from './cda.js';
 import {
-  authorXcn, buildMetadataXml, institutionXon, parsePatientId, patientIdCx, readMetadataXml,
-  type ParsedPatientId, type XdsDocumentEntry, type XdsSubmissionSet,
+  authorXcn,
+  buildMetadataXml,
+  institutionXon,
+  parsePatientId,
+  patientIdCx,
+  readMetadataXml,
+  type ParsedPatientId,
+  type XdsDocumentEntry,
+  type XdsSubmissionSet,
 } from './metadata.js';
 import { readZip, unsafeEntryName, writeZip, type ZipLimits } from './zip.js';
 
@@ -31,7 +38,11 @@ export const XDM_DEFAULTS = {
   /** ASIP-SANTE classCode (1.2.250.1.213.1.1.4.1) « 10 Compte rendu ». */
   classCode: { code: '10', codeSystem: '1.2.250.1.213.1.1.4.1', displayName: 'Compte rendu' },
   /** IHE PDF/A in a CDA level 1 (nonXMLBody). */
-  formatPdfCda: { code: 'urn:ihe:iti:xds-sd:pdf:2008', codeSystem: '1.3.6.1.4.1.19376.1.2.3', displayName: 'Document à corps non structuré en Pdf/A-1' },
+  formatPdfCda: {
+    code: 'urn:ihe:iti:xds-sd:pdf:2008',
+    codeSystem: '1.3.6.1.4.1.19376.1.2.3',
+    displayName: 'Document à corps non structuré en Pdf/A-1',
+  },
   /** A structured CDA with no specific volet format given: the CI-SIS generic format. */
   formatCdaStructure: { code: 'urn:ihe:pcc:xds-ms:2007', codeSystem: '1.3.6.1.4.1.19376.1.2.3', displayName: 'Document structuré (CDA)' },
   formatPdf: { code: 'urn:ihe:iti:xds-sd:pdf:2008', codeSystem: '1.3.6.1.4.1.19376.1.2.3', displayName: 'PDF/A' },
@@ -70,7 +81,11 @@ const sha1 = (b: Buffer) => crypto.createHash('sha1').update(b).digest('hex');
 const nowDtm = (d: Date) => d.toISOString().replace(/[-:T]/g, '').slice(0, 14);
 
 function missing(what: string, where: string): CabinetError {
-  return new CabinetError('INVALID_REQUEST', `Archive IHE_XDM impossible : métadonnée « ${what} » absente (ni dans l’en-tête CDA — ${where} —, ni fournie).`, { reason: 'metadonnee', metadonnee: what });
+  return new CabinetError(
+    'INVALID_REQUEST',
+    `Archive IHE_XDM impossible : métadonnée « ${what} » absente (ni dans l’en-tête CDA — ${where} —, ni fournie).`,
+    { reason: 'metadonnee', metadonnee: what },
+  );
 }
 
 function isPdf(data: Buffer): boolean {
@@ -86,7 +101,11 @@ export async function buildXdm(input: BuildXdmInput): Promise<Buffer> {
   const facility = m.healthcareFacilityType ?? header.healthcareFacilityType;
   if (!facility) throw missing('healthcareFacilityTypeCode', 'componentOf/encompassingEncounter/location/healthCareFacility/code');
   const practice = m.practiceSetting ?? header.practiceSetting;
-  if (!practice) throw missing('practiceSettingCode', 'documentationOf/serviceEvent/performer/assignedEntity/representedOrganization/standardIndustryClassCode');
+  if (!practice)
+    throw missing(
+      'practiceSettingCode',
+      'documentationOf/serviceEvent/performer/assignedEntity/representedOrganization/standardIndustryClassCode',
+    );
   if (!header.author?.id) throw missing('authorPerson', 'author/assignedAuthor/id/@extension');
 
   const pid = header.patient.ins
@@ -96,15 +115,25 @@ export async function buildXdm(input: BuildXdmInput): Promise<Buffer> {
       : undefined;
   if (!pid) throw missing('patientId', 'recordTarget/patientRole/id');
   if (header.patient.ins && !header.patient.ins.cleValide) {
-    throw new CabinetError('INVALID_REQUEST', `Archive IHE_XDM impossible : l’INS du document CDA (${header.patient.ins.valeur}) a une clé incorrecte.`, { reason: 'ins' });
+    throw new CabinetError(
+      'INVALID_REQUEST',
+      `Archive IHE_XDM impossible : l’INS du document CDA (${header.patient.ins.valeur}) a une clé incorrecte.`,
+      { reason: 'ins' },
+    );
   }
-  if (input.pdf && !isPdf(input.pdf.data)) throw new CabinetError('INVALID_REQUEST', 'Archive IHE_XDM impossible : le fichier joint n’est pas un PDF (signature %PDF- absente).', { reason: 'pdf' });
+  if (input.pdf && !isPdf(input.pdf.data))
+    throw new CabinetError('INVALID_REQUEST', 'Archive IHE_XDM impossible : le fichier joint n’est pas un PDF (signature %PDF- absente).', {
+      reason: 'pdf',
+    });
 
   const author = { person: authorXcn(header.author), institution: header.author.organisation ? institutionXon(header.author) : undefined };
   const authors = [Object.fromEntries(Object.entries(author).filter(([, v]) => v !== undefined))];
   const pidInfo: string[] = [];
   const nom = header.patient.nomNaissance ?? header.patient.nomUtilise;
-  if (nom || header.patient.prenoms) pidInfo.push(`PID-5|${(nom ?? '').replace(/[\^|]/g, ' ')}^${(header.patient.prenoms?.split(' ')[0] ?? '').replace(/[\^|]/g, ' ')}^^^^^L`);
+  if (nom || header.patient.prenoms)
+    pidInfo.push(
+      `PID-5|${(nom ?? '').replace(/[\^|]/g, ' ')}^${(header.patient.prenoms?.split(' ')[0] ?? '').replace(/[\^|]/g, ' ')}^^^^^L`,
+    );
   if (header.patient.dateNaissance) pidInfo.push(`PID-7|${header.patient.dateNaissance.slice(0, 8)}`);
   if (header.patient.sexe) pidInfo.push(`PID-8|${header.patient.sexe}`);
 
@@ -182,7 +211,10 @@ export async function buildXdm(input: BuildXdmInput): Promise<Buffer> {
     '',
   ].join('\r\n');
   const index = `<!DOCTYPE html>\n<html lang="fr"><head><meta charset="utf-8"><title>${escapeXml(submissionSet.title ?? '')}</title></head><body><h1>${escapeXml(submissionSet.title ?? '')}</h1><ul>${documents
-    .map((d) => `<li><a href="IHE_XDM/${XDM_SUBSET}/${escapeXml(d.uri ?? '')}">${escapeXml(d.title ?? d.uri ?? '')}</a> (${escapeXml(d.mimeType)})</li>`)
+    .map(
+      (d) =>
+        `<li><a href="IHE_XDM/${XDM_SUBSET}/${escapeXml(d.uri ?? '')}">${escapeXml(d.title ?? d.uri ?? '')}</a> (${escapeXml(d.mimeType)})</li>`,
+    )
     .join('')}</ul><p><a href="README.TXT">README.TXT</a></p></body></html>\n`;
   return writeZip(
     [
@@ -208,7 +240,10 @@ export interface XdmDocument {
   contenu?: Buffer;
   taille?: number;
   /** SHA-1 and size from METADATA.XML compared with the bytes. */
-  verification: { empreinte: 'conforme' | 'differente' | 'non_declaree' | 'fichier_absent'; taille: 'conforme' | 'differente' | 'non_declaree' | 'fichier_absent' };
+  verification: {
+    empreinte: 'conforme' | 'differente' | 'non_declaree' | 'fichier_absent';
+    taille: 'conforme' | 'differente' | 'non_declaree' | 'fichier_absent';
+  };
   patient?: ParsedPatientId;
   /** When the document is a CDA: its header. */
   cda?: CdaHeader;
@@ -239,27 +274,38 @@ export async function readXdm(buffer: Buffer, limits: Partial<ReadXdmLimits> = {
   const result: XdmReadResult = { sousDossiers: [], documents: [], fichiers: entries.map((e) => e.name), avertissements: [] };
   const metas = entries.filter((e) => METADATA_PATH.test(e.name));
   if (metas.length === 0) {
-    throw new CabinetError('INVALID_REQUEST', 'Archive IHE_XDM refusée : aucun fichier IHE_XDM/<sous-dossier>/METADATA.XML.', { reason: 'sans_metadata', fichiers: result.fichiers.slice(0, 20) });
+    throw new CabinetError('INVALID_REQUEST', 'Archive IHE_XDM refusée : aucun fichier IHE_XDM/<sous-dossier>/METADATA.XML.', {
+      reason: 'sans_metadata',
+      fichiers: result.fichiers.slice(0, 20),
+    });
   }
   for (const meta of metas) {
     const m = METADATA_PATH.exec(meta.name);
     const lead = m?.[1] ? `${m[1]}/` : '';
     const subset = m?.[2] ?? '';
-    if (!byName.has(`${lead}readme.txt`.toLowerCase())) result.avertissements.push(`README.TXT absent de l’archive${lead ? ` (dossier ${lead})` : ''}.`);
-    if (!byName.has(`${lead}index.htm`.toLowerCase())) result.avertissements.push(`INDEX.HTM absent de l’archive${lead ? ` (dossier ${lead})` : ''}.`);
+    if (!byName.has(`${lead}readme.txt`.toLowerCase()))
+      result.avertissements.push(`README.TXT absent de l’archive${lead ? ` (dossier ${lead})` : ''}.`);
+    if (!byName.has(`${lead}index.htm`.toLowerCase()))
+      result.avertissements.push(`INDEX.HTM absent de l’archive${lead ? ` (dossier ${lead})` : ''}.`);
     const read = readMetadataXml(meta.data, meta.name, { maxBytes: maxXml });
     result.avertissements.push(...read.avertissements);
     const sub: XdmReadResult['sousDossiers'][number] = { nom: subset, metadata: meta.name };
     if (read.metadata.submissionSet) sub.lot = read.metadata.submissionSet;
     result.sousDossiers.push(sub);
     for (const entry of read.metadata.documents) {
-      const doc: XdmDocument = { sousDossier: subset, metadata: entry, verification: { empreinte: 'fichier_absent', taille: 'fichier_absent' } };
+      const doc: XdmDocument = {
+        sousDossier: subset,
+        metadata: entry,
+        verification: { empreinte: 'fichier_absent', taille: 'fichier_absent' },
+      };
       const patient = parsePatientId(entry.patientId);
       if (patient) doc.patient = patient;
       if (!entry.uri) {
         result.avertissements.push(`Document ${entry.id} : emplacement (URI) absent de ${meta.name}.`);
       } else if (unsafeEntryName(entry.uri) !== null || /^[a-z][a-z0-9+.-]*:/i.test(entry.uri)) {
-        result.avertissements.push(`Document ${entry.id} : emplacement refusé « ${entry.uri.slice(0, 120)} » (${unsafeEntryName(entry.uri) ?? 'adresse externe'}).`);
+        result.avertissements.push(
+          `Document ${entry.id} : emplacement refusé « ${entry.uri.slice(0, 120)} » (${unsafeEntryName(entry.uri) ?? 'adresse externe'}).`,
+        );
       } else {
         const candidates = [`${lead}IHE_XDM/${subset}/${entry.uri}`, `${lead}IHE_XDM/${entry.uri}`, `${lead}${entry.uri}`];
         const found = candidates.map((c) => byName.get(c.toLowerCase())).find((e) => e !== undefined);
@@ -273,17 +319,27 @@ export async function readXdm(buffer: Buffer, limits: Partial<ReadXdmLimits> = {
             empreinte: entry.hash === undefined ? 'non_declaree' : entry.hash === sha1(found.data) ? 'conforme' : 'differente',
             taille: entry.size === undefined ? 'non_declaree' : entry.size === found.data.length ? 'conforme' : 'differente',
           };
-          if (doc.verification.empreinte === 'differente') result.avertissements.push(`Document ${entry.id} : l’empreinte SHA-1 ne correspond pas à METADATA.XML (document altéré ?).`);
-          if (doc.verification.taille === 'differente') result.avertissements.push(`Document ${entry.id} : la taille ne correspond pas à METADATA.XML.`);
-          if (/xml/i.test(entry.mimeType) && found.data.length <= maxXml && /<(?:[A-Za-z0-9_-]+:)?ClinicalDocument[\s>]/.test(found.data.subarray(0, 4096).toString('latin1'))) {
+          if (doc.verification.empreinte === 'differente')
+            result.avertissements.push(`Document ${entry.id} : l’empreinte SHA-1 ne correspond pas à METADATA.XML (document altéré ?).`);
+          if (doc.verification.taille === 'differente')
+            result.avertissements.push(`Document ${entry.id} : la taille ne correspond pas à METADATA.XML.`);
+          if (
+            /xml/i.test(entry.mimeType) &&
+            found.data.length <= maxXml &&
+            /<(?:[A-Za-z0-9_-]+:)?ClinicalDocument[\s>]/.test(found.data.subarray(0, 4096).toString('latin1'))
+          ) {
             try {
               doc.cda = readCdaHeader(found.data, { maxBytes: maxXml });
               const cdaIns = doc.cda.patient.ins;
               if (cdaIns && patient?.ins && cdaIns.valeur !== patient.ins.valeur) {
-                result.avertissements.push(`Document ${entry.id} : l’INS du CDA (${cdaIns.valeur}) diffère de celui des métadonnées (${patient.ins.valeur}).`);
+                result.avertissements.push(
+                  `Document ${entry.id} : l’INS du CDA (${cdaIns.valeur}) diffère de celui des métadonnées (${patient.ins.valeur}).`,
+                );
               }
             } catch (error) {
-              result.avertissements.push(`Document ${entry.id} : en-tête CDA illisible (${error instanceof CabinetError ? error.message : 'erreur inattendue'}).`);
+              result.avertissements.push(
+                `Document ${entry.id} : en-tête CDA illisible (${error instanceof CabinetError ? error.message : 'erreur inattendue'}).`,
+              );
             }
           }
         }
@@ -299,7 +355,10 @@ export async function readXdm(buffer: Buffer, limits: Partial<ReadXdmLimits> = {
   const first = candidates[0];
   if (first) {
     const distinct = new Set(candidates.map((c) => c.valeur));
-    if (distinct.size > 1) result.avertissements.push(`Plusieurs patients dans la même archive (${[...distinct].join(', ')}) : un seul est attendu par message.`);
+    if (distinct.size > 1)
+      result.avertissements.push(
+        `Plusieurs patients dans la même archive (${[...distinct].join(', ')}) : un seul est attendu par message.`,
+      );
     const info = result.documents.find((d) => d.patient?.valeur === first.valeur)?.metadata.sourcePatientInfo ?? [];
     result.patient = { ...first, ...patientInfo(info) };
     if (first.ins && !first.ins.cleValide) result.avertissements.push(`INS du patient ${first.valeur} : clé incorrecte.`);

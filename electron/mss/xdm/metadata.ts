@@ -260,19 +260,31 @@ export interface ReadMetadataResult {
 
 /** Reads a METADATA.XML (bounded; French errors). */
 export function readMetadataXml(bytes: Uint8Array | string, name = 'METADATA.XML', limits: Partial<XmlLimits> = {}): ReadMetadataResult {
-  const { root, prefixesNonDeclares } = parseXml(bytes, name, { maxBytes: 4 * 1024 * 1024, maxElements: 50_000, maxTextChars: 2 * 1024 * 1024, ...limits });
+  const { root, prefixesNonDeclares } = parseXml(bytes, name, {
+    maxBytes: 4 * 1024 * 1024,
+    maxElements: 50_000,
+    maxTextChars: 2 * 1024 * 1024,
+    ...limits,
+  });
   const avertissements: string[] = [];
   if (prefixesNonDeclares) {
-    avertissements.push(`${name} utilise des préfixes d’espace de noms non déclarés (XML non conforme, comme l’échantillon de l’ANS) : lu par nom local des éléments.`);
+    avertissements.push(
+      `${name} utilise des préfixes d’espace de noms non déclarés (XML non conforme, comme l’échantillon de l’ANS) : lu par nom local des éléments.`,
+    );
   } else if (root.uri !== LCM_NS) {
     avertissements.push(`${name} : élément racine dans un espace de noms inattendu (« ${root.uri || 'aucun'} »).`);
   }
   if (root.local !== 'SubmitObjectsRequest' && root.local !== 'ProvideAndRegisterDocumentSetRequest') {
-    throw new CabinetError('INVALID_REQUEST', `${name} refusé : SubmitObjectsRequest attendu comme élément racine (trouvé « ${root.local} »).`, { reason: 'metadata' });
+    throw new CabinetError(
+      'INVALID_REQUEST',
+      `${name} refusé : SubmitObjectsRequest attendu comme élément racine (trouvé « ${root.local} »).`,
+      { reason: 'metadata' },
+    );
   }
   const pkgs = descendants(root, 'RegistryPackage');
   const extrinsics = descendants(root, 'ExtrinsicObject');
-  if (extrinsics.length === 0) throw new CabinetError('INVALID_REQUEST', `${name} refusé : aucun document (ExtrinsicObject) décrit.`, { reason: 'metadata' });
+  if (extrinsics.length === 0)
+    throw new CabinetError('INVALID_REQUEST', `${name} refusé : aucun document (ExtrinsicObject) décrit.`, { reason: 'metadata' });
   const metadata: XdsMetadata = { documents: [] };
   const pkg = pkgs[0];
   if (pkgs.length > 1) avertissements.push(`${name} décrit ${pkgs.length} lots de soumission : seul le premier est lu.`);
@@ -298,7 +310,11 @@ export function readMetadataXml(bytes: Uint8Array | string, name = 'METADATA.XML
   }
   for (const e of extrinsics) {
     const classifications = children(e, 'Classification');
-    const byScheme = (scheme: string) => classifications.filter((c) => attr(c, 'classificationScheme') === scheme).map(codedFrom).filter((c): c is Coded => c !== undefined);
+    const byScheme = (scheme: string) =>
+      classifications
+        .filter((c) => attr(c, 'classificationScheme') === scheme)
+        .map(codedFrom)
+        .filter((c): c is Coded => c !== undefined);
     const d: XdsDocumentEntry = {
       id: attr(e, 'id') ?? '',
       mimeType: attr(e, 'mimeType') ?? 'application/octet-stream',

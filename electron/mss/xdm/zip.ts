@@ -91,10 +91,15 @@ function fromYauzl(error: unknown): CabinetError {
   if (error instanceof CabinetError) return error;
   const message = error instanceof Error ? error.message : String(error);
   const named = /^(?:invalid characters in fileName|absolute path|invalid relative path): (.*)$/s.exec(message);
-  if (named) return zipRefusal('chemin_interdit', `chemin interdit (${unsafeEntryName(named[1] ?? '') ?? 'nom refusé'})`, { entree: printable(named[1] ?? '') });
-  if (/End of central directory record signature not found|Invalid comment length/.test(message)) return zipRefusal('pas_un_zip', 'ce fichier n’est pas une archive zip, ou elle est tronquée');
+  if (named)
+    return zipRefusal('chemin_interdit', `chemin interdit (${unsafeEntryName(named[1] ?? '') ?? 'nom refusé'})`, {
+      entree: printable(named[1] ?? ''),
+    });
+  if (/End of central directory record signature not found|Invalid comment length/.test(message))
+    return zipRefusal('pas_un_zip', 'ce fichier n’est pas une archive zip, ou elle est tronquée');
   if (/strong encryption|encrypted/i.test(message)) return zipRefusal('chiffre', 'elle contient une entrée chiffrée');
-  if (/too many bytes in the stream/.test(message)) return zipRefusal('entree_trop_grosse', 'une entrée est plus grosse que sa taille déclarée');
+  if (/too many bytes in the stream/.test(message))
+    return zipRefusal('entree_trop_grosse', 'une entrée est plus grosse que sa taille déclarée');
   if (/unsupported compression method/.test(message)) return zipRefusal('methode', 'méthode de compression non prise en charge');
   return zipRefusal('corrompu', 'archive zip corrompue ou tronquée', { detail: message.slice(0, 200) });
 }
@@ -105,15 +110,20 @@ function fromYauzl(error: unknown): CabinetError {
  */
 export async function readZip(buffer: Buffer, limits: Partial<ZipLimits> = {}): Promise<ZipEntryData[]> {
   const l: ZipLimits = { ...DEFAULT_ZIP_LIMITS, ...limits };
-  if (buffer.length > l.maxArchiveBytes) throw zipRefusal('archive_trop_grosse', `plus de ${Math.round(l.maxArchiveBytes / 1024 / 1024)} Mio`);
+  if (buffer.length > l.maxArchiveBytes)
+    throw zipRefusal('archive_trop_grosse', `plus de ${Math.round(l.maxArchiveBytes / 1024 / 1024)} Mio`);
   if (buffer.length < 22) throw zipRefusal('pas_un_zip', 'ce fichier n’est pas une archive zip, ou elle est tronquée');
   const started = performance.now();
 
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
-    yauzl.fromBuffer(buffer, { lazyEntries: true, validateEntrySizes: true, strictFileNames: true, decodeStrings: true, autoClose: true }, (error, zipfile) => {
-      if (error || !zipfile) reject(fromYauzl(error));
-      else resolve(zipfile);
-    });
+    yauzl.fromBuffer(
+      buffer,
+      { lazyEntries: true, validateEntrySizes: true, strictFileNames: true, decodeStrings: true, autoClose: true },
+      (error, zipfile) => {
+        if (error || !zipfile) reject(fromYauzl(error));
+        else resolve(zipfile);
+      },
+    );
   });
   if (zip.entryCount > l.maxEntries) {
     zip.close();
@@ -159,12 +169,19 @@ export async function readZip(buffer: Buffer, limits: Partial<ZipLimits> = {}): 
         seen.add(key);
         if (entry.isEncrypted()) throw zipRefusal('chiffre', `l’entrée « ${printable(name)} » est chiffrée`, { entree: printable(name) });
         if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
-          throw zipRefusal('methode', `méthode de compression ${entry.compressionMethod} non prise en charge pour « ${printable(name)} »`, { entree: printable(name) });
+          throw zipRefusal('methode', `méthode de compression ${entry.compressionMethod} non prise en charge pour « ${printable(name)} »`, {
+            entree: printable(name),
+          });
         }
         if (entry.uncompressedSize > l.maxEntryBytes) {
-          throw zipRefusal('entree_trop_grosse', `« ${printable(name)} » fait ${entry.uncompressedSize} octets décompressée, ${l.maxEntryBytes} au plus`, { entree: printable(name) });
+          throw zipRefusal(
+            'entree_trop_grosse',
+            `« ${printable(name)} » fait ${entry.uncompressedSize} octets décompressée, ${l.maxEntryBytes} au plus`,
+            { entree: printable(name) },
+          );
         }
-        if (total + entry.uncompressedSize > l.maxTotalBytes) throw zipRefusal('total_trop_gros', `plus de ${l.maxTotalBytes} octets une fois décompressée`);
+        if (total + entry.uncompressedSize > l.maxTotalBytes)
+          throw zipRefusal('total_trop_gros', `plus de ${l.maxTotalBytes} octets une fois décompressée`);
         checkRatio(name, entry.uncompressedSize, entry.compressedSize, l);
         zip.openReadStream(entry, (error, stream) => {
           if (error || !stream) return finish(error);
@@ -175,7 +192,10 @@ export async function readZip(buffer: Buffer, limits: Partial<ZipLimits> = {}): 
             size += chunk.length;
             total += chunk.length;
             try {
-              if (size > l.maxEntryBytes) throw zipRefusal('entree_trop_grosse', `« ${printable(name)} » dépasse ${l.maxEntryBytes} octets décompressée`, { entree: printable(name) });
+              if (size > l.maxEntryBytes)
+                throw zipRefusal('entree_trop_grosse', `« ${printable(name)} » dépasse ${l.maxEntryBytes} octets décompressée`, {
+                  entree: printable(name),
+                });
               if (total > l.maxTotalBytes) throw zipRefusal('total_trop_gros', `plus de ${l.maxTotalBytes} octets une fois décompressée`);
               checkRatio(name, size, entry.compressedSize, l);
               if (overTime()) throw zipRefusal('delai', `lecture trop longue (plus de ${l.timeBudgetMs} ms)`);
@@ -190,7 +210,10 @@ export async function readZip(buffer: Buffer, limits: Partial<ZipLimits> = {}): 
           stream.on('end', () => {
             if (settled) return;
             const data = Buffer.concat(chunks);
-            if (zlib.crc32(data) !== entry.crc32) return finish(zipRefusal('crc', `contrôle d’intégrité (CRC-32) faux pour « ${printable(name)} »`, { entree: printable(name) }));
+            if (zlib.crc32(data) !== entry.crc32)
+              return finish(
+                zipRefusal('crc', `contrôle d’intégrité (CRC-32) faux pour « ${printable(name)} »`, { entree: printable(name) }),
+              );
             out.push({ name, data });
             zip.readEntry();
           });
@@ -207,7 +230,11 @@ function checkRatio(name: string, uncompressed: number, compressed: number, l: Z
   if (uncompressed <= l.ratioFloorBytes) return;
   const ratio = uncompressed / Math.max(compressed, 1);
   if (ratio > l.maxRatio) {
-    throw zipRefusal('taux_de_compression', `taux de compression suspect pour « ${printable(name)} » (${Math.round(ratio)} pour 1, ${l.maxRatio} au plus : bombe zip ?)`, { entree: printable(name), ratio: Math.round(ratio) });
+    throw zipRefusal(
+      'taux_de_compression',
+      `taux de compression suspect pour « ${printable(name)} » (${Math.round(ratio)} pour 1, ${l.maxRatio} au plus : bombe zip ?)`,
+      { entree: printable(name), ratio: Math.round(ratio) },
+    );
   }
 }
 

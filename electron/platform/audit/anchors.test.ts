@@ -35,7 +35,10 @@ function setup() {
   stores.push(store);
   const audit = new AuditLog(store.db);
   const anchors = new AuditAnchors(store.db, store.dataDir, store.storeId);
-  const checkpoint = () => anchors.checkpoint(signer, '899701000012', 'login', (count) => audit.append({ actor: '899701000012', action: ANCHOR_ACTION, details: { count, evenement: 'login' } }));
+  const checkpoint = () =>
+    anchors.checkpoint(signer, '899701000012', 'login', (count) =>
+      audit.append({ actor: '899701000012', action: ANCHOR_ACTION, details: { count, evenement: 'login' } }),
+    );
   const lines = () => fs.readFileSync(anchors.file, 'utf8').trim().split('\n');
   const write = (content: string[]) => fs.writeFileSync(anchors.file, content.join('\n') + '\n');
   const verify = () => anchors.verify(audit.verify().count, trusted);
@@ -70,7 +73,12 @@ describe('audit anchors', () => {
     const other = { ...parsed, checkpoint: { ...parsed.checkpoint, storeId: 'f'.repeat(32) } };
     other.signature = signer.sign(checkpointBytes(other.checkpoint), 'RSA-SHA256').toString('base64');
     const stranger = makeServerCertificates('Autre signataire');
-    const strangerLine = { ...parsed, certificate: stranger.certPem, chain: [stranger.caPem], signature: sign('sha256', checkpointBytes(parsed.checkpoint), createPrivateKey(stranger.keyPem)).toString('base64') };
+    const strangerLine = {
+      ...parsed,
+      certificate: stranger.certPem,
+      chain: [stranger.caPem],
+      signature: sign('sha256', checkpointBytes(parsed.checkpoint), createPrivateKey(stranger.keyPem)).toString('base64'),
+    };
     write([good, '{"checkpoint":', JSON.stringify(other), 'x'.repeat(70 * 1024), JSON.stringify(strangerLine)]);
     const report = await verify();
     expect(report.problems).toEqual([
@@ -89,6 +97,10 @@ describe('audit anchors', () => {
     checkpoint();
     const [first, second] = lines();
     write([second!, first!]);
-    expect((await verify()).problems).toEqual([expect.stringMatching(/^point d’ancrage n° 2 : il compte 1 entrées, moins que le précédent \(2\) — journal remplacé par une copie plus ancienne$/)]);
+    expect((await verify()).problems).toEqual([
+      expect.stringMatching(
+        /^point d’ancrage n° 2 : il compte 1 entrées, moins que le précédent \(2\) — journal remplacé par une copie plus ancienne$/,
+      ),
+    ]);
   });
 });

@@ -90,9 +90,24 @@ export class AuditAnchors {
   checkpoint(signer: CheckpointSigner, actor: string, event: AnchorEvent, append: (count: number) => void): Checkpoint | null {
     const head = this.head.get() as { id: number; hash: string } | undefined;
     if (!head) return null;
-    const checkpoint: Checkpoint = { v: 1, storeId: this.storeId, count: head.id, headId: head.id, headHash: head.hash, time: this.clock().toISOString(), actor, event };
+    const checkpoint: Checkpoint = {
+      v: 1,
+      storeId: this.storeId,
+      count: head.id,
+      headId: head.id,
+      headHash: head.hash,
+      time: this.clock().toISOString(),
+      actor,
+      event,
+    };
     const signature = signer.sign(checkpointBytes(checkpoint), 'RSA-SHA256');
-    const line: AnchorLine = { checkpoint, algorithm: 'RSA-SHA256', signature: signature.toString('base64'), certificate: signer.certificatePem, chain: [...signer.chainPem] };
+    const line: AnchorLine = {
+      checkpoint,
+      algorithm: 'RSA-SHA256',
+      signature: signature.toString('base64'),
+      certificate: signer.certificatePem,
+      chain: [...signer.chainPem],
+    };
     const fd = fs.openSync(this.file, 'a', 0o600);
     try {
       fs.writeSync(fd, `${JSON.stringify(line)}\n`);
@@ -150,7 +165,8 @@ function readLines(file: string): { lines: string[]; problem?: string } | null {
     return null;
   }
   if (!stat.isFile()) return { lines: [], problem: 'le fichier des points d’ancrage n’est pas un fichier ordinaire' };
-  if (stat.size > MAX_FILE_BYTES) return { lines: [], problem: `le fichier des points d’ancrage dépasse ${MAX_FILE_BYTES / 1024 / 1024} Mo` };
+  if (stat.size > MAX_FILE_BYTES)
+    return { lines: [], problem: `le fichier des points d’ancrage dépasse ${MAX_FILE_BYTES / 1024 / 1024} Mo` };
   const text = fs.readFileSync(file, 'utf8');
   return { lines: text.split('\n').filter((line) => line.trim() !== '') };
 }
@@ -168,9 +184,13 @@ async function verifyAnchorFile(input: VerifyInput): Promise<AnchorReport> {
   const read = readLines(input.file);
   if (!read) {
     if (input.announced.length > 0) {
-      report.problems.push(`le fichier des points d’ancrage (${ANCHORS_FILE}) a disparu alors que le journal en annonce ${input.announced.length}`);
+      report.problems.push(
+        `le fichier des points d’ancrage (${ANCHORS_FILE}) a disparu alors que le journal en annonce ${input.announced.length}`,
+      );
     } else {
-      report.warnings.push('aucun point d’ancrage : le journal n’est pas encore signé par un praticien (connexion par carte CPS ou certificat logiciel)');
+      report.warnings.push(
+        'aucun point d’ancrage : le journal n’est pas encore signé par un praticien (connexion par carte CPS ou certificat logiciel)',
+      );
     }
     return report;
   }
@@ -248,7 +268,10 @@ async function verifyAnchorFile(input: VerifyInput): Promise<AnchorReport> {
       continue;
     }
     if (checkpoint.count < highest) {
-      found.push({ n, text: `point d’ancrage n° ${n} : il compte ${checkpoint.count} entrées, moins que le précédent (${highest}) — journal remplacé par une copie plus ancienne` });
+      found.push({
+        n,
+        text: `point d’ancrage n° ${n} : il compte ${checkpoint.count} entrées, moins que le précédent (${highest}) — journal remplacé par une copie plus ancienne`,
+      });
     }
     highest = Math.max(highest, checkpoint.count);
     verified.push(checkpoint);
@@ -259,7 +282,10 @@ async function verifyAnchorFile(input: VerifyInput): Promise<AnchorReport> {
         text: `le point d’ancrage du ${checkpoint.time} (${checkpoint.actor}) atteste ${checkpoint.count} entrées, la base n’en a que ${input.chainCount} : entrées récentes supprimées ou base remplacée par une copie plus ancienne`,
       });
     } else if (row.hash !== checkpoint.headHash) {
-      found.push({ n, text: `l’entrée #${checkpoint.count} ne correspond pas au point d’ancrage signé du ${checkpoint.time} (${checkpoint.actor}) : journal réécrit jusqu’à cette entrée` });
+      found.push({
+        n,
+        text: `l’entrée #${checkpoint.count} ne correspond pas au point d’ancrage signé du ${checkpoint.time} (${checkpoint.actor}) : journal réécrit jusqu’à cette entrée`,
+      });
     }
   }
   report.problems.push(...found.sort((a, b) => a.n - b.n).map((f) => f.text));
@@ -267,7 +293,9 @@ async function verifyAnchorFile(input: VerifyInput): Promise<AnchorReport> {
   const counts = new Set(verified.map((c) => c.count));
   const missing = input.announced.filter((count) => !counts.has(count));
   if (missing.length > 0) {
-    report.problems.push(`${missing.length} point(s) d’ancrage annoncé(s) par le journal manque(nt) au fichier ${ANCHORS_FILE} (fichier tronqué ou remplacé) : après l’entrée #${missing.join(', #')}`);
+    report.problems.push(
+      `${missing.length} point(s) d’ancrage annoncé(s) par le journal manque(nt) au fichier ${ANCHORS_FILE} (fichier tronqué ou remplacé) : après l’entrée #${missing.join(', #')}`,
+    );
   }
   report.checkpoints = verified.length;
   const last = verified.reduce<Checkpoint | null>((best, c) => (!best || c.count >= best.count ? c : best), null);
@@ -277,7 +305,8 @@ async function verifyAnchorFile(input: VerifyInput): Promise<AnchorReport> {
   } else if (report.problems.length === 0) {
     report.warnings.push('aucun point d’ancrage valide');
   }
-  if (report.unanchored > 0 && last) report.warnings.push(`${report.unanchored} entrées après le dernier point d’ancrage (pas encore attestées par une signature)`);
+  if (report.unanchored > 0 && last)
+    report.warnings.push(`${report.unanchored} entrées après le dernier point d’ancrage (pas encore attestées par une signature)`);
   return report;
 }
 
@@ -290,7 +319,11 @@ export interface TrailVerification {
 }
 
 /** The chain (every row follows the previous one) and then every signed checkpoint. */
-export async function verifyTrail(chain: { valid: boolean; count: number; brokenAt?: number; reason?: string }, anchors: AuditAnchors, checkChain: ChainCheck): Promise<TrailVerification> {
+export async function verifyTrail(
+  chain: { valid: boolean; count: number; brokenAt?: number; reason?: string },
+  anchors: AuditAnchors,
+  checkChain: ChainCheck,
+): Promise<TrailVerification> {
   const report = await anchors.verify(chain.count, checkChain);
   if (!chain.valid) return { ...chain, anchors: report };
   const reason = report.problems[0];
@@ -302,10 +335,14 @@ export function describeTrail(result: TrailVerification): string {
   const a = result.anchors;
   const lines: string[] = [];
   if (!result.valid) {
-    lines.push(result.brokenAt ? `Journal altéré à l’entrée #${result.brokenAt} : ${result.reason}.` : `Journal altéré : ${result.reason}.`);
+    lines.push(
+      result.brokenAt ? `Journal altéré à l’entrée #${result.brokenAt} : ${result.reason}.` : `Journal altéré : ${result.reason}.`,
+    );
     for (const problem of a.problems.slice(result.brokenAt ? 0 : 1)) lines.push(`- ${problem}.`);
   } else {
-    lines.push(`Journal intact : ${result.count} entrée(s) vérifiée(s), ${a.checkpoints} point(s) d’ancrage signé(s) vérifié(s)${a.last ? ` (dernier le ${a.last.time} par ${a.last.actor}, ${a.last.count} entrées)` : ''}.`);
+    lines.push(
+      `Journal intact : ${result.count} entrée(s) vérifiée(s), ${a.checkpoints} point(s) d’ancrage signé(s) vérifié(s)${a.last ? ` (dernier le ${a.last.time} par ${a.last.actor}, ${a.last.count} entrées)` : ''}.`,
+    );
   }
   for (const warning of a.warnings) lines.push(`Attention : ${warning}.`);
   return lines.join('\n');

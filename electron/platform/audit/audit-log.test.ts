@@ -8,8 +8,13 @@ function setup() {
   stores.push(store);
   const appended: number[] = [];
   let t = Date.parse('2026-11-23T08:00:00Z');
-  const audit = new AuditLog(store.db, () => new Date((t += 1000)), (id) => appended.push(id));
-  for (let i = 0; i < 5; i++) audit.append({ actor: 'systeme', action: 'test.action', subject: `sujet-${i}`, details: { n: i, accent: 'é' } });
+  const audit = new AuditLog(
+    store.db,
+    () => new Date((t += 1000)),
+    (id) => appended.push(id),
+  );
+  for (let i = 0; i < 5; i++)
+    audit.append({ actor: 'systeme', action: 'test.action', subject: `sujet-${i}`, details: { n: i, accent: 'é' } });
   return { store, audit, appended };
 }
 afterEach(() => stores.splice(0).forEach((s) => s.dispose()));
@@ -53,7 +58,15 @@ describe('audit log', () => {
   it('detects a row rewritten with a recomputed own hash', () => {
     const { store, audit } = setup();
     dropGuards(store.db);
-    const row = store.db.prepare('SELECT * FROM audit_log WHERE id = 4').get() as { id: number; at: string; actor: string; action: string; subject: string | null; details: string | null; prev_hash: string };
+    const row = store.db.prepare('SELECT * FROM audit_log WHERE id = 4').get() as {
+      id: number;
+      at: string;
+      actor: string;
+      action: string;
+      subject: string | null;
+      details: string | null;
+      prev_hash: string;
+    };
     const forged = { ...row, actor: 'intrus' };
     store.db.prepare('UPDATE audit_log SET actor = ?, hash = ? WHERE id = 4').run('intrus', entryHash(row.prev_hash, forged));
     expect(audit.verify()).toMatchObject({ valid: false, brokenAt: 5 });

@@ -52,8 +52,18 @@ interface Row {
   hash: string;
 }
 
-export function entryHash(prevHash: string, entry: { id: number; at: string; actor: string; action: string; subject: string | null; details: string | null }): string {
-  const content = canonicalJson({ id: entry.id, at: entry.at, actor: entry.actor, action: entry.action, subject: entry.subject, details: entry.details });
+export function entryHash(
+  prevHash: string,
+  entry: { id: number; at: string; actor: string; action: string; subject: string | null; details: string | null },
+): string {
+  const content = canonicalJson({
+    id: entry.id,
+    at: entry.at,
+    actor: entry.actor,
+    action: entry.action,
+    subject: entry.subject,
+    details: entry.details,
+  });
   return createHash('sha256').update(prevHash).update('\n').update(content).digest('hex');
 }
 

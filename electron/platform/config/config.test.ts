@@ -11,7 +11,10 @@ function managed(content: unknown): string {
   fs.writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
   return file;
 }
-const base = (extra: Record<string, string> = {}) => ({ env: { CABINET_DATA_DIR: '/tmp/cabinet-donnees', ...extra }, platform: 'linux' as const });
+const base = (extra: Record<string, string> = {}) => ({
+  env: { CABINET_DATA_DIR: '/tmp/cabinet-donnees', ...extra },
+  platform: 'linux' as const,
+});
 
 describe('configuration', () => {
   it('defaults to the sandbox with local endpoints', () => {
@@ -32,7 +35,12 @@ describe('configuration', () => {
   });
 
   it('merges the managed file on top and records locks', () => {
-    const file = managed({ env: 'qualification', endpoints: { dmp: 'https://dmp.exemple.fr/si-dmp' }, settings: { 'session.inactivityMinutes': 5 }, locked: ['endpoints', 'session.inactivityMinutes'] });
+    const file = managed({
+      env: 'qualification',
+      endpoints: { dmp: 'https://dmp.exemple.fr/si-dmp' },
+      settings: { 'session.inactivityMinutes': 5 },
+      locked: ['endpoints', 'session.inactivityMinutes'],
+    });
     const config = loadConfig(base({ CABINET_CONFIG: file }));
     expect(config.managedFile).toBe(file);
     expect(config.env).toBe('qualification');
@@ -45,7 +53,14 @@ describe('configuration', () => {
 
   it('lets environment variables override both, for support and tests', () => {
     const file = managed({ env: 'production', endpoints: { insi: 'https://insi.exemple.fr/lps' } });
-    const config = loadConfig(base({ CABINET_CONFIG: file, CABINET_ENV: 'qualification', CABINET_INSI_URL: 'https://127.0.0.1:8443/lps', CABINET_TRACE_DIR: '/tmp/traces' }));
+    const config = loadConfig(
+      base({
+        CABINET_CONFIG: file,
+        CABINET_ENV: 'qualification',
+        CABINET_INSI_URL: 'https://127.0.0.1:8443/lps',
+        CABINET_TRACE_DIR: '/tmp/traces',
+      }),
+    );
     expect(config.env).toBe('qualification');
     expect(config.endpoints.insi).toMatchObject({ url: 'https://127.0.0.1:8443/lps', source: 'variable' });
     expect(config.traceDir).toBe('/tmp/traces');
@@ -69,7 +84,11 @@ describe('configuration', () => {
     ['a missing CABINET_CONFIG', base({ CABINET_CONFIG: '/nulle/part.json' }), /introuvable/],
     ['a managed file that is not JSON', base({ CABINET_CONFIG: managed('{ env: ') }), /pas du JSON valide/],
     ['a managed file with unknown fields', base({ CABINET_CONFIG: managed({ env: 'sandbox', disableTls: true }) }), /invalide/],
-    ['a managed file with a bad value', base({ CABINET_CONFIG: managed({ settings: { 'session.inactivityMinutes': 0 } }) }), /session\.inactivityMinutes/],
+    [
+      'a managed file with a bad value',
+      base({ CABINET_CONFIG: managed({ settings: { 'session.inactivityMinutes': 0 } }) }),
+      /session\.inactivityMinutes/,
+    ],
     ['a missing CABINET_EXTRA_CA', base({ CABINET_EXTRA_CA: '/nulle/part.pem' }), /CABINET_EXTRA_CA/],
   ])('refuses %s with a French message', (_name, options, message) => {
     expect(() => loadConfig(options)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringMatching(message) }));
@@ -106,8 +125,13 @@ describe('user settings', () => {
     for (const refused of ['America/New_York', 'UTC', '', 'Europe/Paris ']) {
       expect(() => settings.set('practice.timeZone', refused)).toThrow(expect.objectContaining({ code: 'INVALID_REQUEST' }));
     }
-    const imposed = new SettingsService(store.db, loadConfig(base({ CABINET_CONFIG: managed({ settings: { 'practice.timeZone': 'Pacific/Noumea' }, locked: ['practice.timeZone'] }) })));
+    const imposed = new SettingsService(
+      store.db,
+      loadConfig(base({ CABINET_CONFIG: managed({ settings: { 'practice.timeZone': 'Pacific/Noumea' }, locked: ['practice.timeZone'] }) })),
+    );
     expect(imposed.get('practice.timeZone')).toBe('Pacific/Noumea');
-    expect(() => loadConfig(base({ CABINET_CONFIG: managed({ settings: { 'practice.timeZone': 'Mars/Olympus' } }) }))).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+    expect(() => loadConfig(base({ CABINET_CONFIG: managed({ settings: { 'practice.timeZone': 'Mars/Olympus' } }) }))).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID' }),
+    );
   });
 });

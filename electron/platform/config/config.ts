@@ -16,7 +16,13 @@ import {
   type CabinetEnvironment,
   type NationalService,
 } from '../../../shared/domain/services.js';
-import { userSettingKeys, userSettingSchemas, type SettingSource, type UserSettingKey, type UserSettings } from '../../../shared/domain/settings.js';
+import {
+  userSettingKeys,
+  userSettingSchemas,
+  type SettingSource,
+  type UserSettingKey,
+  type UserSettings,
+} from '../../../shared/domain/settings.js';
 import { defaultManagedConfigPath, resolveDataDir } from '../paths.js';
 import { allowedSchemes, defaultEndpoints } from './endpoints.js';
 
@@ -40,7 +46,11 @@ const managedFileSchema = z
     env: z.enum(environments).optional(),
     endpoints: z.partialRecord(z.enum(nationalServices), z.string().max(2048).nullable()).optional(),
     settings: z
-      .object(Object.fromEntries(userSettingKeys.map((k) => [k, userSettingSchemas[k].optional()])) as { [K in UserSettingKey]: z.ZodOptional<(typeof userSettingSchemas)[K]> })
+      .object(
+        Object.fromEntries(userSettingKeys.map((k) => [k, userSettingSchemas[k].optional()])) as {
+          [K in UserSettingKey]: z.ZodOptional<(typeof userSettingSchemas)[K]>;
+        },
+      )
       .strict()
       .optional(),
     locked: z.array(z.enum(lockableKeys)).max(100).optional(),
@@ -112,7 +122,10 @@ export function readManagedFile(file: string): ManagedFile {
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     const where = first?.path.map(String).join('.') || '(racine)';
-    invalid(`Le fichier de configuration gérée ${file} est invalide (champ « ${where} »).`, parsed.error.issues.slice(0, 10).map((i) => ({ path: i.path.map(String).join('.'), code: i.code })));
+    invalid(
+      `Le fichier de configuration gérée ${file} est invalide (champ « ${where} »).`,
+      parsed.error.issues.slice(0, 10).map((i) => ({ path: i.path.map(String).join('.'), code: i.code })),
+    );
   }
   return parsed.data;
 }
@@ -125,7 +138,9 @@ export function validateEndpoint(service: NationalService, url: string, origin: 
     invalid(`L’adresse du service ${serviceLabels[service]} (${origin}) n’est pas une URL valide : ${url}`);
   }
   if (!allowedSchemes[service].includes(parsed.protocol)) {
-    invalid(`L’adresse du service ${serviceLabels[service]} (${origin}) doit commencer par ${allowedSchemes[service].map((s) => `${s}//`).join(' ou ')} : ${url}`);
+    invalid(
+      `L’adresse du service ${serviceLabels[service]} (${origin}) doit commencer par ${allowedSchemes[service].map((s) => `${s}//`).join(' ou ')} : ${url}`,
+    );
   }
   if (parsed.username || parsed.password) {
     invalid(`L’adresse du service ${serviceLabels[service]} (${origin}) ne doit pas contenir d’identifiant ni de mot de passe.`);

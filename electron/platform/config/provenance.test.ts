@@ -12,8 +12,23 @@ describe('effective configuration and where each value comes from', () => {
   it('names the default, the managed file, Réglages and the environment, and masks secrets', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cabinet-managed-'));
     const file = path.join(dir, 'cabinet.json');
-    fs.writeFileSync(file, JSON.stringify({ env: 'qualification', endpoints: { dmp: 'https://dmp.exemple.fr/si-dmp' }, settings: { 'outbox.retryDays': 10 }, locked: ['endpoints.dmp'], trustDir: '/etc/cabinet/confiance' }));
-    const env = { CABINET_CONFIG: file, CABINET_DATA_DIR: dataDir, CABINET_ANNUAIRE_URL: 'https://annuaire.exemple.fr/fhir', CABINET_PSC_CLIENT_SECRET: 'tres-secret', CABINET_INSI_IDAM: 'IDAM-1' };
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        env: 'qualification',
+        endpoints: { dmp: 'https://dmp.exemple.fr/si-dmp' },
+        settings: { 'outbox.retryDays': 10 },
+        locked: ['endpoints.dmp'],
+        trustDir: '/etc/cabinet/confiance',
+      }),
+    );
+    const env = {
+      CABINET_CONFIG: file,
+      CABINET_DATA_DIR: dataDir,
+      CABINET_ANNUAIRE_URL: 'https://annuaire.exemple.fr/fhir',
+      CABINET_PSC_CLIENT_SECRET: 'tres-secret',
+      CABINET_INSI_IDAM: 'IDAM-1',
+    };
     const config = loadConfig({ env, platform: 'linux' });
     const settings: ResolvedSetting[] = [
       { key: 'outbox.retryDays', value: 10, source: 'gere', locked: false },
@@ -48,6 +63,9 @@ describe('effective configuration and where each value comes from', () => {
   it('the sandbox trust folder inside the data folder is the default', () => {
     const env = { CABINET_DATA_DIR: dataDir, CABINET_CONFIG: '' };
     const config = loadConfig({ env, platform: 'linux' });
-    expect(effectiveConfiguration(config, env, null).find((e) => e.key === 'trustDir')).toMatchObject({ value: path.join(path.resolve(dataDir), 'pki-test'), source: 'defaut' });
+    expect(effectiveConfiguration(config, env, null).find((e) => e.key === 'trustDir')).toMatchObject({
+      value: path.join(path.resolve(dataDir), 'pki-test'),
+      source: 'defaut',
+    });
   });
 });

@@ -51,16 +51,34 @@ function fromVariable(env: NodeJS.ProcessEnv, name: string): string | null {
   return env[name]?.trim() || null;
 }
 
-export function effectiveConfiguration(config: CabinetConfig, env: NodeJS.ProcessEnv, settings: readonly ResolvedSetting[] | null): ConfigEntry[] {
+export function effectiveConfiguration(
+  config: CabinetConfig,
+  env: NodeJS.ProcessEnv,
+  settings: readonly ResolvedSetting[] | null,
+): ConfigEntry[] {
   const entries: ConfigEntry[] = [];
   const variable = (key: string, label: string, name: string, value: string | null, otherwise: SettingSource = 'defaut') =>
-    entries.push(fromVariable(env, name) ? { key, label, value, source: 'variable', variable: name } : { key, label, value, source: otherwise });
+    entries.push(
+      fromVariable(env, name) ? { key, label, value, source: 'variable', variable: name } : { key, label, value, source: otherwise },
+    );
 
-  entries.push({ key: 'env', label: 'Environnement', value: config.env, source: config.envSource, ...(config.envSource === 'variable' ? { variable: 'CABINET_ENV' } : {}) });
+  entries.push({
+    key: 'env',
+    label: 'Environnement',
+    value: config.env,
+    source: config.envSource,
+    ...(config.envSource === 'variable' ? { variable: 'CABINET_ENV' } : {}),
+  });
   variable('dataDir', 'Dossier de données', 'CABINET_DATA_DIR', config.dataDir);
   variable('managedFile', 'Fichier de configuration gérée', 'CABINET_CONFIG', config.managedFile);
   const sandboxTrust = config.env === 'sandbox' ? path.join(config.dataDir, 'pki-test') : null;
-  variable('trustDir', 'Dossier de confiance IGC-Santé', 'CABINET_TRUST_DIR', config.trustDir, config.trustDir && config.trustDir !== sandboxTrust ? 'gere' : 'defaut');
+  variable(
+    'trustDir',
+    'Dossier de confiance IGC-Santé',
+    'CABINET_TRUST_DIR',
+    config.trustDir,
+    config.trustDir && config.trustDir !== sandboxTrust ? 'gere' : 'defaut',
+  );
   variable('traceDir', 'Dossier des traces d’échanges', 'CABINET_TRACE_DIR', config.traceDir);
   variable('extraCa', 'Autorités de confiance supplémentaires', 'CABINET_EXTRA_CA', config.extraCaFile);
 
@@ -76,11 +94,23 @@ export function effectiveConfiguration(config: CabinetConfig, env: NodeJS.Proces
     });
   }
   for (const setting of settings ?? []) {
-    entries.push({ key: setting.key, label: userSettingLabels[setting.key].label, value: setting.value, source: setting.source, locked: setting.locked });
+    entries.push({
+      key: setting.key,
+      label: userSettingLabels[setting.key].label,
+      value: setting.value,
+      source: setting.source,
+      locked: setting.locked,
+    });
   }
   for (const other of otherVariables) {
     const value = fromVariable(env, other.name);
-    entries.push({ key: other.name, label: other.label, value: value && other.secret ? REDACTED : value, source: value ? 'variable' : 'defaut', ...(value ? { variable: other.name } : {}) });
+    entries.push({
+      key: other.name,
+      label: other.label,
+      value: value && other.secret ? REDACTED : value,
+      source: value ? 'variable' : 'defaut',
+      ...(value ? { variable: other.name } : {}),
+    });
   }
   return entries;
 }

@@ -78,7 +78,9 @@ export class SettingsService {
     if (key === 'identity.pkcs11Module') checkModulePath(parsed.data as string);
     const previous = this.get(key);
     this.db
-      .prepare('INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at')
+      .prepare(
+        'INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+      )
       .run(key, JSON.stringify(parsed.data), new Date().toISOString());
     return previous;
   }
@@ -104,8 +106,13 @@ export class SettingsService {
  */
 function checkModulePath(value: string): void {
   if (value === '') return;
-  const refuse = (why: string) => new CabinetError('INVALID_REQUEST', `Module de la carte CPS refusé : ${why}`, { key: 'identity.pkcs11Module', field: 'identity.pkcs11Module' });
-  if (value.trim() !== value || !path.isAbsolute(value)) throw refuse('indiquez le chemin complet du fichier (par exemple /usr/lib/libcps3_pkcs11_lux.so).');
+  const refuse = (why: string) =>
+    new CabinetError('INVALID_REQUEST', `Module de la carte CPS refusé : ${why}`, {
+      key: 'identity.pkcs11Module',
+      field: 'identity.pkcs11Module',
+    });
+  if (value.trim() !== value || !path.isAbsolute(value))
+    throw refuse('indiquez le chemin complet du fichier (par exemple /usr/lib/libcps3_pkcs11_lux.so).');
   let stat: fs.Stats;
   try {
     stat = fs.statSync(value);

@@ -6,7 +6,12 @@ const context = { version: '1.0.0', env: 'sandbox', host: 'cli', personal: false
 describe('the diagnostic runner', () => {
   it('a check that never answers is an échec saying so; one that throws too; the others still report', async () => {
     const checks: PendingCheck[] = [
-      { id: 'a', area: 'poste', label: 'Rapide', run: () => ({ id: 'a', area: 'poste', label: 'Rapide', verdict: 'ok', detail: 'bien', action: '' }) },
+      {
+        id: 'a',
+        area: 'poste',
+        label: 'Rapide',
+        run: () => ({ id: 'a', area: 'poste', label: 'Rapide', verdict: 'ok', detail: 'bien', action: '' }),
+      },
       { id: 'b', area: 'services', label: 'Bloqué', run: () => new Promise(() => undefined) },
       { id: 'c', area: 'carte', label: 'Cassé', run: () => Promise.reject(new Error('module absent')) },
     ];
@@ -22,7 +27,19 @@ describe('the diagnostic runner', () => {
   });
 
   it('redacts secrets in details and in the text', async () => {
-    const leaky: PendingCheck = { id: 'x', area: 'poste', label: 'Fuite', run: () => ({ id: 'x', area: 'poste', label: 'Fuite', verdict: 'attention', detail: 'en-tête Authorization: Bearer eyJabc.def', action: 'access_token=abc123' }) };
+    const leaky: PendingCheck = {
+      id: 'x',
+      area: 'poste',
+      label: 'Fuite',
+      run: () => ({
+        id: 'x',
+        area: 'poste',
+        label: 'Fuite',
+        verdict: 'attention',
+        detail: 'en-tête Authorization: Bearer eyJabc.def',
+        action: 'access_token=abc123',
+      }),
+    };
     const report = await runChecks([leaky], context);
     expect(JSON.stringify(report)).not.toMatch(/eyJabc|abc123/);
     expect(report.text).toContain('[masqué]');

@@ -7,7 +7,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { diskVerdict, overallVerdict, reportText, type DiagnosticArea, type DiagnosticCheck, type DiagnosticReport } from '../../../shared/domain/diagnostic.js';
+import {
+  diskVerdict,
+  overallVerdict,
+  reportText,
+  type DiagnosticArea,
+  type DiagnosticCheck,
+  type DiagnosticReport,
+} from '../../../shared/domain/diagnostic.js';
 import { redactText } from '../trace/trace.js';
 
 /** One check (or several, e.g. one per service) to run, with what to say if it never answers. */
@@ -30,7 +37,11 @@ function withDeadline(check: PendingCheck, deadlineMs: number): Promise<Diagnost
     action: 'Relancez le diagnostic ; si cela se reproduit, joignez ce rapport à votre demande au support.',
   };
   const failed = (error: unknown): DiagnosticCheck[] => [
-    { ...late, detail: `La vérification n’a pas pu se faire : ${error instanceof Error ? error.message : String(error)}`, action: 'Relancez le diagnostic ; si cela se reproduit, joignez ce rapport à votre demande au support.' },
+    {
+      ...late,
+      detail: `La vérification n’a pas pu se faire : ${error instanceof Error ? error.message : String(error)}`,
+      action: 'Relancez le diagnostic ; si cela se reproduit, joignez ce rapport à votre demande au support.',
+    },
   ];
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve([late]), deadlineMs);
@@ -54,11 +65,17 @@ export interface ReportContext {
   deadlineMs?: number;
 }
 
-const redactCheck = (check: DiagnosticCheck): DiagnosticCheck => ({ ...check, detail: redactText(check.detail), action: redactText(check.action) });
+const redactCheck = (check: DiagnosticCheck): DiagnosticCheck => ({
+  ...check,
+  detail: redactText(check.detail),
+  action: redactText(check.action),
+});
 
 export async function runChecks(checks: readonly PendingCheck[], context: ReportContext): Promise<DiagnosticReport & { text: string }> {
   const now = context.now ?? (() => new Date());
-  const results = (await Promise.all(checks.map((c) => withDeadline(c, context.deadlineMs ?? DEFAULT_CHECK_DEADLINE_MS)))).flat().map(redactCheck);
+  const results = (await Promise.all(checks.map((c) => withDeadline(c, context.deadlineMs ?? DEFAULT_CHECK_DEADLINE_MS))))
+    .flat()
+    .map(redactCheck);
   const report: DiagnosticReport = {
     generatedAt: now().toISOString(),
     version: context.version,

@@ -12,7 +12,10 @@ describe('diagnostics log', () => {
     const echoed: string[] = [];
     const diagnostics = createDiagnostics(dir, (line) => echoed.push(line));
     diagnostics.error('audit.list', new TypeError('boom Authorization: Bearer abc.def'));
-    const lines = fs.readFileSync(path.join(dir, 'logs', 'diagnostic.log'), 'utf8').trim().split('\n');
+    const lines = fs
+      .readFileSync(path.join(dir, 'logs', 'diagnostic.log'), 'utf8')
+      .trim()
+      .split('\n');
     expect(lines).toHaveLength(1);
     const entry = JSON.parse(lines[0]!) as { where: string; name: string; message: string; stack: string };
     expect(entry).toMatchObject({ where: 'audit.list', name: 'TypeError' });
@@ -26,7 +29,11 @@ describe('CABINET_TRACE_DIR warning', () => {
     const dir = tempDir();
     const echoed: string[] = [];
     createDiagnostics(dir, (line) => echoed.push(line)).warn('trace', traceDirWarning('/tmp/traces'));
-    const entry = JSON.parse(fs.readFileSync(path.join(dir, 'logs', 'diagnostic.log'), 'utf8').trim()) as { level: string; where: string; message: string };
+    const entry = JSON.parse(fs.readFileSync(path.join(dir, 'logs', 'diagnostic.log'), 'utf8').trim()) as {
+      level: string;
+      where: string;
+      message: string;
+    };
     expect(entry).toMatchObject({ level: 'warn', where: 'trace' });
     expect(entry.message).toMatch(/\/tmp\/traces.*en clair des données de patients \(INS, noms, prénoms, dates de naissance\)/);
     expect(echoed).toEqual([`[cabinet] attention (trace) : ${entry.message}`]);

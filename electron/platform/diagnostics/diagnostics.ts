@@ -16,7 +16,10 @@ export interface Diagnostics {
   warn(where: string, message: string): void;
 }
 
-export function createDiagnostics(dataDir: string, echo: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Diagnostics {
+export function createDiagnostics(
+  dataDir: string,
+  echo: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): Diagnostics {
   const dir = path.join(dataDir, 'logs');
   const file = path.join(dir, 'diagnostic.log');
   const append = (entry: object) => {
@@ -32,7 +35,14 @@ export function createDiagnostics(dataDir: string, echo: (line: string) => void 
     file,
     error(where, error) {
       const err = error instanceof Error ? error : new Error(String(error));
-      const entry = { at: new Date().toISOString(), level: 'error', where, name: err.name, message: redactText(err.message), stack: err.stack ? redactText(err.stack) : undefined };
+      const entry = {
+        at: new Date().toISOString(),
+        level: 'error',
+        where,
+        name: err.name,
+        message: redactText(err.message),
+        stack: err.stack ? redactText(err.stack) : undefined,
+      };
       append(entry);
       echo(`[cabinet] erreur interne (${where}) : ${entry.message}`);
     },

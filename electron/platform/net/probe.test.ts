@@ -32,7 +32,10 @@ describe('endpoint probe', () => {
   });
 
   it('never trusts an unknown authority', async () => {
-    expect(await probeEndpoint(`https://localhost:${tlsPort}/lps`, [])).toEqual({ state: 'indisponible', detail: expect.stringContaining('autorité non reconnue') });
+    expect(await probeEndpoint(`https://localhost:${tlsPort}/lps`, [])).toEqual({
+      state: 'indisponible',
+      detail: expect.stringContaining('autorité non reconnue'),
+    });
   });
 
   it('connects when the authority is added with CABINET_EXTRA_CA', async () => {
@@ -59,6 +62,9 @@ describe('endpoint probe', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     closed.close();
-    expect(await probeEndpoint(`https://127.0.0.1:${port}/`, [])).toEqual({ state: 'indisponible', detail: expect.stringContaining('connexion refusée') });
+    expect(await probeEndpoint(`https://127.0.0.1:${port}/`, [])).toEqual({
+      state: 'indisponible',
+      detail: expect.stringContaining('connexion refusée'),
+    });
   });
 });

@@ -71,7 +71,10 @@ export function probeEndpoint(url: string | null, extraCa: readonly string[], ti
       socket = net.connect({ host, port });
       socket.once('data', (chunk) => {
         const greeting = chunk.toString('latin1');
-        finish(/^(220|\* OK)/.test(greeting) ? { state: 'connecte' } : { state: 'indisponible', detail: 'réponse inattendue du serveur' }, socket);
+        finish(
+          /^(220|\* OK)/.test(greeting) ? { state: 'connecte' } : { state: 'indisponible', detail: 'réponse inattendue du serveur' },
+          socket,
+        );
       });
     }
     socket.once('error', (error) => {

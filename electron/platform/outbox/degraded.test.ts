@@ -30,7 +30,13 @@ function setup(options: { session?: { ready: boolean } } = {}) {
   return { store, clock, outbox, worker, recoveries, session };
 }
 
-const input = (key: string, groupKey?: string) => ({ kind: 'test.echo', idempotencyKey: key, summary: `Action ${key}`, payload: { key }, ...(groupKey ? { groupKey } : {}) });
+const input = (key: string, groupKey?: string) => ({
+  kind: 'test.echo',
+  idempotencyKey: key,
+  summary: `Action ${key}`,
+  payload: { key },
+  ...(groupKey ? { groupKey } : {}),
+});
 
 describe('outbox worker, degraded mode', () => {
   it('takes back a send whose process died, from a plain drain (the CLI), and sends it once', async () => {

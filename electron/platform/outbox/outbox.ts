@@ -96,7 +96,8 @@ export interface EnqueueInput {
 }
 
 /** Why a row waits with no due time: the practitioner must log in (no attempt consumed). */
-export const WAITING_FOR_SESSION = 'En attente de votre connexion (carte CPS, certificat ou e-CPS) : il partira dès que vous serez connecté.';
+export const WAITING_FOR_SESSION =
+  'En attente de votre connexion (carte CPS, certificat ou e-CPS) : il partira dès que vous serez connecté.';
 
 export class Outbox {
   readonly owner = `${os.hostname()}#${process.pid}`;
@@ -127,9 +128,11 @@ export class Outbox {
 
   /** Adds an action, or returns the existing one with the same idempotency key. */
   enqueue(input: EnqueueInput): { item: OutboxItem; created: boolean } {
-    if (!input.idempotencyKey || input.idempotencyKey.length > 512) throw new CabinetError('INVALID_REQUEST', 'Clé d’idempotence absente ou trop longue.');
+    if (!input.idempotencyKey || input.idempotencyKey.length > 512)
+      throw new CabinetError('INVALID_REQUEST', 'Clé d’idempotence absente ou trop longue.');
     const payload = JSON.stringify(input.payload ?? null);
-    if (Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) throw new CabinetError('INVALID_REQUEST', 'Cet envoi est trop volumineux (plus de 64 Mo).');
+    if (Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES)
+      throw new CabinetError('INVALID_REQUEST', 'Cet envoi est trop volumineux (plus de 64 Mo).');
     const { ms, iso } = this.now();
     const result = this.db
       .prepare(
@@ -149,14 +152,21 @@ export class Outbox {
     const rows = (
       state
         ? this.db.prepare('SELECT * FROM outbox WHERE state = ? ORDER BY id DESC LIMIT ?').all(state, limit)
-        : this.db.prepare("SELECT * FROM outbox ORDER BY CASE state WHEN 'echec' THEN 0 WHEN 'en_cours' THEN 1 WHEN 'en_attente' THEN 2 ELSE 3 END, id DESC LIMIT ?").all(limit)
+        : this.db
+            .prepare(
+              "SELECT * FROM outbox ORDER BY CASE state WHEN 'echec' THEN 0 WHEN 'en_cours' THEN 1 WHEN 'en_attente' THEN 2 ELSE 3 END, id DESC LIMIT ?",
+            )
+            .all(limit)
     ) as Row[];
     return rows.map(toItem);
   }
 
   counts(): OutboxCounts {
     const counts: OutboxCounts = { en_attente: 0, en_cours: 0, envoye: 0, echec: 0 };
-    for (const row of this.db.prepare('SELECT state, COUNT(*) AS n FROM outbox GROUP BY state').all() as { state: OutboxState; n: number }[]) {
+    for (const row of this.db.prepare('SELECT state, COUNT(*) AS n FROM outbox GROUP BY state').all() as {
+      state: OutboxState;
+      n: number;
+    }[]) {
       counts[row.state] = row.n;
     }
     return counts;
@@ -165,15 +175,20 @@ export class Outbox {
   /** Puts rows whose sender died (or whose lease expired) back in the queue. */
   recoverStale(): number {
     const { ms, iso } = this.now();
-    const stale = (this.db.prepare("SELECT id, lease_owner, lease_until FROM outbox WHERE state = 'en_cours'").all() as Pick<Row, 'id' | 'lease_owner' | 'lease_until'>[]).filter(
-      (row) => !row.lease_owner || (row.lease_until ?? 0) < ms || !ownerAlive(row.lease_owner),
-    );
+    const stale = (
+      this.db.prepare("SELECT id, lease_owner, lease_until FROM outbox WHERE state = 'en_cours'").all() as Pick<
+        Row,
+        'id' | 'lease_owner' | 'lease_until'
+      >[]
+    ).filter((row) => !row.lease_owner || (row.lease_until ?? 0) < ms || !ownerAlive(row.lease_owner));
     const reset = this.db.prepare(
       "UPDATE outbox SET state = 'en_attente', next_attempt_at = ?, lease_owner = NULL, lease_until = NULL, last_error = COALESCE(last_error, 'Envoi interrompu (arrêt de l’application) : il sera repris.'), updated_at = ? WHERE id = ? AND state = 'en_cours'",
     );
-    this.db.transaction(() => {
-      for (const row of stale) reset.run(ms, iso, row.id);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        for (const row of stale) reset.run(ms, iso, row.id);
+      })
+      .immediate();
     return stale.length;
   }
 
@@ -202,21 +217,27 @@ export class Outbox {
   complete(id: number, result: unknown): void {
     const { iso } = this.now();
     this.db
-      .prepare("UPDATE outbox SET state = 'envoye', result = ?, last_error = NULL, lease_owner = NULL, lease_until = NULL, next_attempt_at = NULL, updated_at = ? WHERE id = ? AND state = 'en_cours'")
+      .prepare(
+        "UPDATE outbox SET state = 'envoye', result = ?, last_error = NULL, lease_owner = NULL, lease_until = NULL, next_attempt_at = NULL, updated_at = ? WHERE id = ? AND state = 'en_cours'",
+      )
       .run(JSON.stringify(result ?? null), iso, id);
   }
 
   reschedule(id: number, error: string, delayMs: number): void {
     const { ms, iso } = this.now();
     this.db
-      .prepare("UPDATE outbox SET state = 'en_attente', last_error = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ? AND state = 'en_cours'")
+      .prepare(
+        "UPDATE outbox SET state = 'en_attente', last_error = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ? AND state = 'en_cours'",
+      )
       .run(error.slice(0, 1000), ms + delayMs, iso, id);
   }
 
   markFailed(id: number, error: string): void {
     const { iso } = this.now();
     this.db
-      .prepare("UPDATE outbox SET state = 'echec', last_error = ?, next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ? AND state = 'en_cours'")
+      .prepare(
+        "UPDATE outbox SET state = 'echec', last_error = ?, next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ? AND state = 'en_cours'",
+      )
       .run(error.slice(0, 1000), iso, id);
   }
 
@@ -228,14 +249,18 @@ export class Outbox {
   waitForSession(id: number, reason: string = WAITING_FOR_SESSION): void {
     const { iso } = this.now();
     this.db
-      .prepare("UPDATE outbox SET state = 'en_attente', attempts = MAX(0, attempts - 1), last_error = ?, next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ? AND state = 'en_cours'")
+      .prepare(
+        "UPDATE outbox SET state = 'en_attente', attempts = MAX(0, attempts - 1), last_error = ?, next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ? AND state = 'en_cours'",
+      )
       .run(reason.slice(0, 1000), iso, id);
   }
 
   /** The practitioner is logged in: every action waiting for it becomes due now. Returns how many. */
   resumeWaiting(): number {
     const { ms, iso } = this.now();
-    return this.db.prepare("UPDATE outbox SET next_attempt_at = ?, updated_at = ? WHERE state = 'en_attente' AND next_attempt_at IS NULL").run(ms, iso).changes;
+    return this.db
+      .prepare("UPDATE outbox SET next_attempt_at = ?, updated_at = ? WHERE state = 'en_attente' AND next_attempt_at IS NULL")
+      .run(ms, iso).changes;
   }
 
   /** How many actions are still to send (waiting, being sent, or waiting for the login). */
@@ -266,7 +291,11 @@ export class Outbox {
     }
     const { ms, iso } = this.now();
     // A failed action restarts its retry window from now.
-    this.db.prepare("UPDATE outbox SET state = 'en_attente', next_attempt_at = ?, created_at = CASE WHEN state = 'echec' THEN ? ELSE created_at END, updated_at = ? WHERE id = ?").run(ms, iso, iso, id);
+    this.db
+      .prepare(
+        "UPDATE outbox SET state = 'en_attente', next_attempt_at = ?, created_at = CASE WHEN state = 'echec' THEN ? ELSE created_at END, updated_at = ? WHERE id = ?",
+      )
+      .run(ms, iso, iso, id);
     return toItem(this.row(id) as Row);
   }
 

@@ -50,7 +50,8 @@ export class OutboxWorker {
   private running = false;
   private stopping = false;
   private busy: Promise<void> | null = null;
-  private readonly options: Required<Omit<WorkerOptions, 'onChange' | 'onError' | 'onRecovered'>> & Pick<WorkerOptions, 'onChange' | 'onError' | 'onRecovered'>;
+  private readonly options: Required<Omit<WorkerOptions, 'onChange' | 'onError' | 'onRecovered'>> &
+    Pick<WorkerOptions, 'onChange' | 'onError' | 'onRecovered'>;
 
   constructor(
     private readonly outbox: Outbox,
@@ -92,7 +93,10 @@ export class OutboxWorker {
     if (!this.running) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (!this.busy) this.busy = this.drain().then(() => undefined).finally(() => (this.busy = null));
+    if (!this.busy)
+      this.busy = this.drain()
+        .then(() => undefined)
+        .finally(() => (this.busy = null));
   }
 
   /**
@@ -131,7 +135,10 @@ export class OutboxWorker {
    * The CLI's `cabinet outbox drain`: sends until nothing is left to send or
    * `timeoutMs` has passed, sleeping until the next due action in between.
    */
-  async drainUntilEmpty(timeoutMs: number, sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms))): Promise<DrainResult> {
+  async drainUntilEmpty(
+    timeoutMs: number,
+    sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  ): Promise<DrainResult> {
     const deadline = this.options.clock() + timeoutMs;
     let sent = 0;
     for (;;) {

@@ -33,7 +33,9 @@ describe('encrypted store', () => {
     const store = openStore({ dataDir: dir, keychain: keychain() });
     expect(store.schemaVersion).toBe(latestVersion);
     expect(store.db.pragma('user_version', { simple: true })).toBe(migrations.length);
-    const tables = (store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((t) => t.name);
+    const tables = (store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map(
+      (t) => t.name,
+    );
     expect(tables).toEqual(expect.arrayContaining(['audit_log', 'outbox', 'settings']));
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
     store.close();
@@ -125,7 +127,17 @@ describe('encrypted store', () => {
   it('applies each migration once, in order, inside a transaction', () => {
     const dir = tempDir();
     const k = keychain();
-    const failing = [...migrations, { version: migrations.length + 1, name: 'casse', up: (db: Database.Database) => { db.exec('CREATE TABLE partial (x)'); throw new Error('boom'); } }];
+    const failing = [
+      ...migrations,
+      {
+        version: migrations.length + 1,
+        name: 'casse',
+        up: (db: Database.Database) => {
+          db.exec('CREATE TABLE partial (x)');
+          throw new Error('boom');
+        },
+      },
+    ];
     expect(() => openStore({ dataDir: dir, keychain: k, migrations: failing })).toThrow(CabinetError);
     const store = openStore({ dataDir: dir, keychain: k });
     expect(store.schemaVersion).toBe(latestVersion);

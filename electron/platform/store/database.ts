@@ -46,7 +46,8 @@ export interface Store {
 export function connectionPragmas(db: Db, keyHex: string): string[] {
   const pragmas: string[] = [];
   applyKey({ pragma: (statement: string) => void pragmas.push(statement) } as unknown as Db, keyHex);
-  for (const name of ['synchronous', 'foreign_keys', 'secure_delete']) pragmas.push(`${name} = ${Number(db.pragma(name, { simple: true }))}`);
+  for (const name of ['synchronous', 'foreign_keys', 'secure_delete'])
+    pragmas.push(`${name} = ${Number(db.pragma(name, { simple: true }))}`);
   return pragmas;
 }
 
@@ -64,13 +65,19 @@ export function ensureDataDir(dataDir: string, platform: NodeJS.Platform = proce
     fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     fs.accessSync(dataDir, fs.constants.W_OK);
   } catch {
-    throw new CabinetError('STORE_UNAVAILABLE', `Le dossier de données ${dataDir} ne peut pas être créé ou n’est pas accessible en écriture.`);
+    throw new CabinetError(
+      'STORE_UNAVAILABLE',
+      `Le dossier de données ${dataDir} ne peut pas être créé ou n’est pas accessible en écriture.`,
+    );
   }
   if (platform === 'win32') return;
   try {
     fs.chmodSync(dataDir, 0o700);
   } catch {
-    throw new CabinetError('STORE_UNAVAILABLE', `Les droits du dossier de données ${dataDir} ne peuvent pas être restreints à votre compte (0700) : vérifiez qu’il vous appartient.`);
+    throw new CabinetError(
+      'STORE_UNAVAILABLE',
+      `Les droits du dossier de données ${dataDir} ne peuvent pas être restreints à votre compte (0700) : vérifiez qu’il vous appartient.`,
+    );
   }
 }
 
@@ -104,7 +111,8 @@ export function isPlaintextSqlite(file: string): boolean {
 
 /** Applies the SQLCipher 4 settings and the raw key. Must run before any other statement. */
 export function applyKey(db: Db, keyHex: string): void {
-  if (!/^[0-9a-f]{64}$/.test(keyHex)) throw new CabinetError('STORE_UNAVAILABLE', 'La clé de la base locale enregistrée dans le trousseau est invalide.');
+  if (!/^[0-9a-f]{64}$/.test(keyHex))
+    throw new CabinetError('STORE_UNAVAILABLE', 'La clé de la base locale enregistrée dans le trousseau est invalide.');
   db.pragma(`cipher='sqlcipher'`);
   db.pragma('legacy=4');
   db.pragma(`key="x'${keyHex}'"`);
@@ -193,7 +201,11 @@ export function openStore(options: OpenStoreOptions): Store {
     if (error instanceof CabinetError) throw error;
     const code = (error as { code?: string }).code;
     if (code === 'SQLITE_NOTADB') {
-      throw new CabinetError('STORE_UNAVAILABLE', 'La base locale ne s’ouvre pas avec la clé du trousseau : elle est altérée ou la clé ne lui correspond pas.', { file });
+      throw new CabinetError(
+        'STORE_UNAVAILABLE',
+        'La base locale ne s’ouvre pas avec la clé du trousseau : elle est altérée ou la clé ne lui correspond pas.',
+        { file },
+      );
     }
     throw new CabinetError('STORE_UNAVAILABLE', `La base locale ${file} ne peut pas être ouverte.`, { reason: (error as Error).message });
   }

@@ -23,9 +23,19 @@ export function keychainCheck(keychain: Keychain, dataDir: string): DiagnosticCh
     const present = keychain.get(keyAccount(storeId)) !== null;
     return present
       ? { ...base, verdict: 'ok', detail: 'Le trousseau répond et contient la clé de la base locale.', action: '' }
-      : { ...base, verdict: 'echec', detail: 'Le trousseau répond, mais la clé de la base locale n’y est pas : les données de ce poste ne peuvent pas être lues.', action: `Vérifiez que vous êtes connecté avec votre session habituelle de l’ordinateur. ${SUPPORT}` };
+      : {
+          ...base,
+          verdict: 'echec',
+          detail: 'Le trousseau répond, mais la clé de la base locale n’y est pas : les données de ce poste ne peuvent pas être lues.',
+          action: `Vérifiez que vous êtes connecté avec votre session habituelle de l’ordinateur. ${SUPPORT}`,
+        };
   } catch (error) {
-    return { ...base, verdict: 'echec', detail: (error as Error).message, action: 'Sous Linux, vérifiez qu’un trousseau (GNOME Keyring ou KWallet) est lancé et déverrouillé ; puis relancez Cabinet.' };
+    return {
+      ...base,
+      verdict: 'echec',
+      detail: (error as Error).message,
+      action: 'Sous Linux, vérifiez qu’un trousseau (GNOME Keyring ou KWallet) est lancé et déverrouillé ; puis relancez Cabinet.',
+    };
   }
 }
 
@@ -39,15 +49,28 @@ export function databaseCheck(store: Store | null, openError?: string): Diagnost
   if (!store) return { ...base, verdict: 'echec', detail: openError ?? 'La base locale ne s’ouvre pas.', action: SUPPORT };
   const size = sizeOf(store.file);
   const data = { schema: store.schemaVersion, schemaAttendu: latestVersion, taille: size };
-  if (isPlaintextSqlite(store.file)) return { ...base, verdict: 'echec', detail: 'La base locale n’est pas chiffrée.', action: SUPPORT, data };
+  if (isPlaintextSqlite(store.file))
+    return { ...base, verdict: 'echec', detail: 'La base locale n’est pas chiffrée.', action: SUPPORT, data };
   // quick_check: the B-trees and records, without the (slow) index-to-table cross-check of integrity_check.
   const rows = store.db.pragma('quick_check(5)') as { quick_check: string }[];
   const problems = rows.map((r) => r.quick_check).filter((r) => r !== 'ok');
   if (problems.length > 0) {
-    return { ...base, verdict: 'echec', detail: `La base locale est endommagée (${problems.length} anomalie(s) relevée(s) par SQLite).`, action: SUPPORT, data };
+    return {
+      ...base,
+      verdict: 'echec',
+      detail: `La base locale est endommagée (${problems.length} anomalie(s) relevée(s) par SQLite).`,
+      action: SUPPORT,
+      data,
+    };
   }
   if (store.schemaVersion !== latestVersion) {
     return { ...base, verdict: 'echec', detail: `Schéma ${store.schemaVersion} au lieu de ${latestVersion}.`, action: SUPPORT, data };
   }
-  return { ...base, verdict: 'ok', detail: `Ouverte avec la clé du trousseau (SQLCipher 4), schéma ${store.schemaVersion}, contrôle d’intégrité rapide sans anomalie, ${formatBytes(size)}.`, action: '', data };
+  return {
+    ...base,
+    verdict: 'ok',
+    detail: `Ouverte avec la clé du trousseau (SQLCipher 4), schéma ${store.schemaVersion}, contrôle d’intégrité rapide sans anomalie, ${formatBytes(size)}.`,
+    action: '',
+    data,
+  };
 }

@@ -40,7 +40,9 @@ export class StoreWorker<Res extends object> {
     private readonly options: { idle?: boolean; background?: boolean } = {},
   ) {
     const pragmas = 'pragmas' in connection ? connection.pragmas : connectionPragmas(connection.db, connection.keyHex);
-    this.worker = new Worker(file, { workerData: { file: connection.file, pragmas, sql, timeoutMs: connection.timeoutMs ?? 5000, background: options.background === true } });
+    this.worker = new Worker(file, {
+      workerData: { file: connection.file, pragmas, sql, timeoutMs: connection.timeoutMs ?? 5000, background: options.background === true },
+    });
     if (options.idle) this.worker.unref();
     this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
     this.worker.on('message', (reply: Reply & Res) => {

@@ -63,7 +63,13 @@ function refusal(run: () => unknown): CabinetError {
 beforeAll(async () => {
   server = makeServerCertificates();
   clientCa = makeAuthority('AC Clients Cabinet');
-  good = issueLeaf(clientCa, { usage: 'client', subject: [{ type: 'commonName', value: '899700366240' }, { type: 'countryName', value: 'FR' }] });
+  good = issueLeaf(clientCa, {
+    usage: 'client',
+    subject: [
+      { type: 'commonName', value: '899700366240' },
+      { type: 'countryName', value: 'FR' },
+    ],
+  });
   foreign = issueLeaf(makeAuthority('AC Étrangère'), { usage: 'client', subject: [{ type: 'commonName', value: 'intrus' }] });
   token = createSoftHsmToken('CPS-TLS');
   token.importKey('01', good.keyPem, good.certPem);
@@ -72,11 +78,14 @@ beforeAll(async () => {
   pinToken = token.addToken('CPS-PIN', '4321');
   pinToken.importKey('01', good.keyPem, good.certPem);
 
-  tlsServer = tls.createServer({ key: server.keyPem, cert: server.certPem, ca: [clientCa.certPem], requestCert: true, rejectUnauthorized: true }, (socket) => {
-    const cn = String(socket.getPeerCertificate().subject?.CN ?? '');
-    seen.accepted.push(cn);
-    socket.end(`bonjour ${cn}\n`);
-  });
+  tlsServer = tls.createServer(
+    { key: server.keyPem, cert: server.certPem, ca: [clientCa.certPem], requestCert: true, rejectUnauthorized: true },
+    (socket) => {
+      const cn = String(socket.getPeerCertificate().subject?.CN ?? '');
+      seen.accepted.push(cn);
+      socket.end(`bonjour ${cn}\n`);
+    },
+  );
   tlsServer.on('tlsClientError', () => (seen.refused += 1));
   await new Promise<void>((resolve) => tlsServer.listen(0, '127.0.0.1', resolve));
   port = (tlsServer.address() as AddressInfo).port;
@@ -100,7 +109,10 @@ describe('tlsClientOptions', () => {
     expect(tlsClientOptions(pem(good), trust()).cert).toContain('BEGIN CERTIFICATE');
     const engineOptions = tlsClientOptions(engine(good, '01'), trust());
     expect(engineOptions).toMatchObject({ privateKeyEngine: 'pkcs11', privateKeyIdentifier: token.keyUri('01'), rejectUnauthorized: true });
-    expect(engineLocation('/usr/lib/x86_64-linux-gnu/engines-3/libpkcs11.so')).toEqual({ id: 'pkcs11', dir: '/usr/lib/x86_64-linux-gnu/engines-3' });
+    expect(engineLocation('/usr/lib/x86_64-linux-gnu/engines-3/libpkcs11.so')).toEqual({
+      id: 'pkcs11',
+      dir: '/usr/lib/x86_64-linux-gnu/engines-3',
+    });
   });
 
   it('refuses a server from an unknown authority, or under another name', async () => {
@@ -165,12 +177,16 @@ describe('mutual TLS against a server that requires a client certificate', () =>
   });
 
   it('engine errors are French: wrong PIN, missing key, missing engine', () => {
-    const wrongPin = refusal(() => tlsClientOptions(engine(good, '01', pinToken.keyUri('01').replace('pin-value=4321', 'pin-value=0000')), trust()));
+    const wrongPin = refusal(() =>
+      tlsClientOptions(engine(good, '01', pinToken.keyUri('01').replace('pin-value=4321', 'pin-value=0000')), trust()),
+    );
     expect(wrongPin.code).toBe('UNAUTHORIZED');
     expect(wrongPin.message).toContain('Code PIN refusé');
     const missingKey = refusal(() => tlsClientOptions(engine(good, '09'), trust()));
     expect(missingKey.message).toContain('introuvable sur la carte');
-    const missingEngine = refusal(() => tlsClientOptions(engine(good, '01', token.keyUri('01'), '/nulle-part/engines/pkcs11-absent.so'), trust()));
+    const missingEngine = refusal(() =>
+      tlsClientOptions(engine(good, '01', token.keyUri('01'), '/nulle-part/engines/pkcs11-absent.so'), trust()),
+    );
     expect(missingEngine.code).toBe('UNAVAILABLE');
     // The environment is left as it was.
     expect(process.env.OPENSSL_ENGINES).toBeUndefined();

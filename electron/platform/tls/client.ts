@@ -83,15 +83,24 @@ function explainContextError(credentials: TlsCredentials, error: unknown): Cabin
   const message = (error as Error).message ?? '';
   if (credentials.kind === 'pkcs11-engine') {
     if (code === 'ERR_CRYPTO_ENGINE_UNKNOWN' || /DSO support|could not load the shared library|engine routines/i.test(message)) {
-      return new CabinetError('UNAVAILABLE', 'Le module OpenSSL PKCS#11 (libengine-pkcs11-openssl) ou le module de la carte est introuvable : la connexion par carte est impossible.');
+      return new CabinetError(
+        'UNAVAILABLE',
+        'Le module OpenSSL PKCS#11 (libengine-pkcs11-openssl) ou le module de la carte est introuvable : la connexion par carte est impossible.',
+      );
     }
     if (code === 'ERR_OSSL_PIN_INCORRECT' || /PIN incorrect/i.test(message)) {
       return new CabinetError('UNAUTHORIZED', 'Code PIN refusé par la carte : la connexion par carte est impossible.');
     }
     if (code === 'ERR_OSSL_OBJECT_NOT_FOUND' || /not found/i.test(message)) {
-      return new CabinetError('UNAUTHORIZED', 'La clé d’authentification est introuvable sur la carte (carte retirée ou autre carte insérée ?).');
+      return new CabinetError(
+        'UNAUTHORIZED',
+        'La clé d’authentification est introuvable sur la carte (carte retirée ou autre carte insérée ?).',
+      );
     }
-    return new CabinetError('UNAUTHORIZED', 'La clé d’authentification de la carte est inaccessible (carte retirée, code PIN refusé ou carte bloquée).');
+    return new CabinetError(
+      'UNAUTHORIZED',
+      'La clé d’authentification de la carte est inaccessible (carte retirée, code PIN refusé ou carte bloquée).',
+    );
   }
   if (/key values mismatch|KEY_VALUES_MISMATCH/i.test(message)) {
     return new CabinetError('CONFIG_INVALID', 'La clé privée ne correspond pas au certificat d’authentification.');
@@ -137,12 +146,15 @@ export function tlsClientOptions(credentials: TlsCredentials | null, trust: TlsT
   try {
     secureContext =
       credentials?.kind === 'pkcs11-engine'
-        ? withEngineEnvironment({ OPENSSL_ENGINES: engineLocation(credentials.enginePath).dir, PKCS11_MODULE_PATH: credentials.modulePath }, () =>
-            tls.createSecureContext(options),
+        ? withEngineEnvironment(
+            { OPENSSL_ENGINES: engineLocation(credentials.enginePath).dir, PKCS11_MODULE_PATH: credentials.modulePath },
+            () => tls.createSecureContext(options),
           )
         : tls.createSecureContext(options);
   } catch (error) {
-    throw credentials ? explainContextError(credentials, error) : new CabinetError('CONFIG_INVALID', 'Une autorité de confiance supplémentaire (CABINET_EXTRA_CA) est illisible.');
+    throw credentials
+      ? explainContextError(credentials, error)
+      : new CabinetError('CONFIG_INVALID', 'Une autorité de confiance supplémentaire (CABINET_EXTRA_CA) est illisible.');
   }
   // Never let a caller's spread turn verification off: these two come last.
   return { ...options, secureContext, rejectUnauthorized: true, minVersion: TLS_MIN_VERSION };

@@ -17,20 +17,23 @@ beforeAll(async () => {
   server = makeServerCertificates();
   clientCa = makeAuthority('AC Clients Cabinet');
   good = issueLeaf(clientCa, { usage: 'client', subject: [{ type: 'commonName', value: '899700366240' }] });
-  httpsServer = https.createServer({ key: server.keyPem, cert: server.certPem, ca: [clientCa.certPem], requestCert: true, rejectUnauthorized: true }, (request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      if (request.url === '/lent') return; // never answers
-      if (request.url === '/gros') {
-        response.end(Buffer.alloc(4096, 0x61));
-        return;
-      }
-      const cn = String((request.socket as tls.TLSSocket).getPeerCertificate().subject?.CN);
-      response.setHeader('content-type', 'application/soap+xml');
-      response.end(`${request.method} ${request.url} ${cn} ${Buffer.concat(chunks).toString('utf8')}`);
-    });
-  });
+  httpsServer = https.createServer(
+    { key: server.keyPem, cert: server.certPem, ca: [clientCa.certPem], requestCert: true, rejectUnauthorized: true },
+    (request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        if (request.url === '/lent') return; // never answers
+        if (request.url === '/gros') {
+          response.end(Buffer.alloc(4096, 0x61));
+          return;
+        }
+        const cn = String((request.socket as tls.TLSSocket).getPeerCertificate().subject?.CN);
+        response.setHeader('content-type', 'application/soap+xml');
+        response.end(`${request.method} ${request.url} ${cn} ${Buffer.concat(chunks).toString('utf8')}`);
+      });
+    },
+  );
   httpsServer.on('tlsClientError', () => undefined);
   await new Promise<void>((resolve) => httpsServer.listen(0, '127.0.0.1', resolve));
   base = `https://localhost:${(httpsServer.address() as AddressInfo).port}`;
@@ -53,9 +56,17 @@ async function refusal(run: () => Promise<unknown>): Promise<CabinetError> {
 
 describe('nodeHttpsTransport', () => {
   it('sends a request as the practitioner and returns the reply', async () => {
-    const transport = nodeHttpsTransport({ kind: 'pem', keyPem: good.keyPem, certPem: good.certPem, chainPem: [] }, { extraCa: [server.caPem] });
+    const transport = nodeHttpsTransport(
+      { kind: 'pem', keyPem: good.keyPem, certPem: good.certPem, chainPem: [] },
+      { extraCa: [server.caPem] },
+    );
     try {
-      const reply = await transport.request({ method: 'POST', url: `${base}/dmp`, headers: { 'content-type': 'application/soap+xml' }, body: '<Envelope/>' });
+      const reply = await transport.request({
+        method: 'POST',
+        url: `${base}/dmp`,
+        headers: { 'content-type': 'application/soap+xml' },
+        body: '<Envelope/>',
+      });
       expect(reply.status).toBe(200);
       expect(reply.headers['content-type']).toBe('application/soap+xml');
       expect(reply.body.toString('utf8')).toBe('POST /dmp 899700366240 <Envelope/>');
@@ -70,9 +81,15 @@ describe('nodeHttpsTransport', () => {
     expect(refused.message).toMatch(/certificat d’authentification/);
     anonymous.close();
 
-    const transport = nodeHttpsTransport({ kind: 'pem', keyPem: good.keyPem, certPem: good.certPem, chainPem: [] }, { extraCa: [server.caPem] }, { maxResponseBytes: 1024 });
+    const transport = nodeHttpsTransport(
+      { kind: 'pem', keyPem: good.keyPem, certPem: good.certPem, chainPem: [] },
+      { extraCa: [server.caPem] },
+      { maxResponseBytes: 1024 },
+    );
     try {
-      expect((await refusal(() => transport.request({ method: 'GET', url: `${base}/lent`, timeoutMs: 200 }))).message).toContain('délai imparti');
+      expect((await refusal(() => transport.request({ method: 'GET', url: `${base}/lent`, timeoutMs: 200 }))).message).toContain(
+        'délai imparti',
+      );
       expect((await refusal(() => transport.request({ method: 'GET', url: `${base}/gros` }))).message).toContain('trop volumineuse');
       expect((await refusal(() => transport.request({ method: 'GET', url: base.replace('https:', 'http:') }))).code).toBe('CONFIG_INVALID');
     } finally {

@@ -51,35 +51,49 @@ function networkError(error: NodeJS.ErrnoException): CabinetError {
     case 'EAI_AGAIN':
       return new CabinetError('UNAVAILABLE', 'Nom de serveur introuvable (réseau ou adresse à vérifier).', { cause: 'reseau' });
     case 'ECONNRESET':
-      return new CabinetError('UNAVAILABLE', 'Connexion interrompue par le serveur (certificat d’authentification refusé ?).', { cause: 'reseau' });
+      return new CabinetError('UNAVAILABLE', 'Connexion interrompue par le serveur (certificat d’authentification refusé ?).', {
+        cause: 'reseau',
+      });
     case 'DEPTH_ZERO_SELF_SIGNED_CERT':
     case 'SELF_SIGNED_CERT_IN_CHAIN':
     case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
     case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
-      return new CabinetError('UNAVAILABLE', 'Certificat du serveur émis par une autorité non reconnue : connexion refusée.', { cause: 'tls' });
+      return new CabinetError('UNAVAILABLE', 'Certificat du serveur émis par une autorité non reconnue : connexion refusée.', {
+        cause: 'tls',
+      });
     case 'CERT_HAS_EXPIRED':
       return new CabinetError('UNAVAILABLE', 'Certificat du serveur expiré : connexion refusée.', { cause: 'tls' });
     case 'ERR_TLS_CERT_ALTNAME_INVALID':
-      return new CabinetError('UNAVAILABLE', 'Le certificat du serveur ne correspond pas à son adresse : connexion refusée.', { cause: 'tls' });
+      return new CabinetError('UNAVAILABLE', 'Le certificat du serveur ne correspond pas à son adresse : connexion refusée.', {
+        cause: 'tls',
+      });
     default:
       if (/CERTIFICATE_REQUIRED|BAD_CERTIFICATE|UNKNOWN_CA|HANDSHAKE_FAILURE/.test(error.code ?? '')) {
         return new CabinetError('UNAUTHORIZED', 'Le service a refusé le certificat d’authentification.');
       }
       if (/CERT|SELF_SIGNED|UNABLE_TO_|ERR_TLS|ERR_SSL/.test(error.code ?? '')) {
-        return new CabinetError('UNAVAILABLE', `Certificat du serveur refusé (${error.code ?? 'TLS'}) : connexion refusée.`, { cause: 'tls' });
+        return new CabinetError('UNAVAILABLE', `Certificat du serveur refusé (${error.code ?? 'TLS'}) : connexion refusée.`, {
+          cause: 'tls',
+        });
       }
       return new CabinetError('UNAVAILABLE', `Erreur réseau (${error.code ?? 'inconnue'}).`, { cause: 'reseau' });
   }
 }
 
-export function nodeHttpsTransport(credentials: TlsCredentials | null, trust: TlsTrustSettings, options: NodeTransportOptions = {}): HttpsTransport {
+export function nodeHttpsTransport(
+  credentials: TlsCredentials | null,
+  trust: TlsTrustSettings,
+  options: NodeTransportOptions = {},
+): HttpsTransport {
   const agent = httpsAgent(credentials, trust);
   const maxBytes = options.maxResponseBytes ?? 64 * 1024 * 1024;
   return {
     request(exchange) {
       const url = new URL(exchange.url);
-      if (url.protocol !== 'https:') return Promise.reject(new CabinetError('CONFIG_INVALID', 'Seules les adresses https:// sont acceptées.'));
-      const body = exchange.body === undefined ? undefined : Buffer.isBuffer(exchange.body) ? exchange.body : Buffer.from(exchange.body, 'utf8');
+      if (url.protocol !== 'https:')
+        return Promise.reject(new CabinetError('CONFIG_INVALID', 'Seules les adresses https:// sont acceptées.'));
+      const body =
+        exchange.body === undefined ? undefined : Buffer.isBuffer(exchange.body) ? exchange.body : Buffer.from(exchange.body, 'utf8');
       return new Promise<HttpsReply>((resolve, reject) => {
         const request = https.request(
           url,

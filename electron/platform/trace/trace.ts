@@ -17,7 +17,10 @@ export function redactText(text: string): string {
   return text
     .replace(/-----BEGIN ([A-Z ]*PRIVATE KEY)-----[\s\S]*?-----END \1-----/g, `-----BEGIN $1-----${REDACTED}-----END $1-----`)
     .replace(/^((?:authorization|proxy-authorization|cookie|set-cookie)\s*:).*$/gim, `$1 ${REDACTED}`)
-    .replace(/(<(?:[\w-]+:)?(?:SignatureValue|Password|BinarySecurityToken)\b[^>]*>)[\s\S]*?(<\/(?:[\w-]+:)?(?:SignatureValue|Password|BinarySecurityToken)>)/g, `$1${REDACTED}$2`)
+    .replace(
+      /(<(?:[\w-]+:)?(?:SignatureValue|Password|BinarySecurityToken)\b[^>]*>)[\s\S]*?(<\/(?:[\w-]+:)?(?:SignatureValue|Password|BinarySecurityToken)>)/g,
+      `$1${REDACTED}$2`,
+    )
     .replace(/((?:access|refresh|id)_token["']?\s*[:=]\s*["']?)[\w.~+/=-]+/gi, `$1${REDACTED}`)
     .replace(/\b(Bearer|Basic)\s+[\w.~+/=-]+/g, `$1 ${REDACTED}`)
     .replace(/(pin-value=)[^;&\s]+/gi, `$1${REDACTED}`);
@@ -29,7 +32,9 @@ export function redact(value: unknown, depth = 0): unknown {
   if (Buffer.isBuffer(value)) return redactText(value.subarray(0, MAX_TRACE_TEXT).toString('utf8'));
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, SECRET_KEY.test(k) ? REDACTED : redact(v, depth + 1)]));
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, SECRET_KEY.test(k) ? REDACTED : redact(v, depth + 1)]),
+    );
   }
   return value;
 }
@@ -59,8 +64,16 @@ export class DirectoryTracer implements Tracer {
 
   record(exchange: Exchange): void {
     const stamp = exchange.startedAt.toISOString().replace(/[:.]/g, '-');
-    const file = path.join(this.dir, `${stamp}_${exchange.service}_${exchange.operation.replace(/[^\w.-]/g, '_')}_${randomBytes(3).toString('hex')}.json`);
-    const body = { ...exchange, startedAt: exchange.startedAt.toISOString(), request: redact(exchange.request), response: redact(exchange.response) };
+    const file = path.join(
+      this.dir,
+      `${stamp}_${exchange.service}_${exchange.operation.replace(/[^\w.-]/g, '_')}_${randomBytes(3).toString('hex')}.json`,
+    );
+    const body = {
+      ...exchange,
+      startedAt: exchange.startedAt.toISOString(),
+      request: redact(exchange.request),
+      response: redact(exchange.response),
+    };
     try {
       fs.writeFileSync(file, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
     } catch {

@@ -17,7 +17,15 @@
  * limits, then the DOM parse of a document known to be small, shallow and
  * without DTD.
  */
-import { SaxesParser, type CDataHandler, type CloseTagHandler, type OpenTagHandler, type PIHandler, type SaxesOptions, type TextHandler } from 'saxes';
+import {
+  SaxesParser,
+  type CDataHandler,
+  type CloseTagHandler,
+  type OpenTagHandler,
+  type PIHandler,
+  type SaxesOptions,
+  type TextHandler,
+} from 'saxes';
 import { CabinetError } from '../../../shared/contract/outcome.js';
 
 export type XmlRefusalReason = 'taille' | 'profondeur' | 'attributs' | 'delai' | 'doctype' | 'mal-forme' | 'encodage' | 'instruction';
@@ -55,7 +63,8 @@ export const MAX_ATTRIBUTES = 256;
 /** Tags between two deadline checks. */
 export const EVENTS_PER_CHECK = 1024;
 
-const defaultRefusal = (label: string) => (message: string, reason: XmlRefusalReason) => new CabinetError('INVALID_REQUEST', `${label} illisible : ${message}.`, { reason });
+const defaultRefusal = (label: string) => (message: string, reason: XmlRefusalReason) =>
+  new CabinetError('INVALID_REQUEST', `${label} illisible : ${message}.`, { reason });
 
 function byteSize(input: string | Uint8Array): number {
   return typeof input === 'string' ? Buffer.byteLength(input, 'utf8') : input.byteLength;
@@ -137,14 +146,16 @@ export class BoundedXmlReader<O extends SaxesOptions = SaxesOptions> {
   }
 
   private checkDeadline(): void {
-    if (performance.now() - this.started > this.limits.deadlineMs) throw this.refuse(`lecture trop longue (plus de ${this.limits.deadlineMs / 1000} s) : abandon`, 'delai');
+    if (performance.now() - this.started > this.limits.deadlineMs)
+      throw this.refuse(`lecture trop longue (plus de ${this.limits.deadlineMs / 1000} s) : abandon`, 'delai');
   }
 
   /** Writes a chunk; refused beyond the size limit or the time budget. */
   write(chunk: string | Uint8Array): this {
     if (this.stopped) return this;
     this.bytes += byteSize(chunk);
-    if (this.bytes > this.limits.maxBytes) throw this.refuse(`document trop volumineux (plus de ${formatBytes(this.limits.maxBytes)})`, 'taille');
+    if (this.bytes > this.limits.maxBytes)
+      throw this.refuse(`document trop volumineux (plus de ${formatBytes(this.limits.maxBytes)})`, 'taille');
     let text: string;
     if (typeof chunk === 'string') text = chunk;
     else {
@@ -186,9 +197,15 @@ export class BoundedXmlReader<O extends SaxesOptions = SaxesOptions> {
 }
 
 /** Reads `input` (text, or UTF-8 bytes) at once under `limits`. */
-export function readXml<O extends SaxesOptions = SaxesOptions>(input: string | Uint8Array, limits: XmlReadLimits, handlers: XmlHandlers<O>, options?: O): BoundedXmlReader<O> {
+export function readXml<O extends SaxesOptions = SaxesOptions>(
+  input: string | Uint8Array,
+  limits: XmlReadLimits,
+  handlers: XmlHandlers<O>,
+  options?: O,
+): BoundedXmlReader<O> {
   const reader = new BoundedXmlReader<O>(limits, handlers, options);
-  if (byteSize(input) > limits.maxBytes) throw (limits.refuse ?? defaultRefusal(limits.label))(`document trop volumineux (plus de ${formatBytes(limits.maxBytes)})`, 'taille');
+  if (byteSize(input) > limits.maxBytes)
+    throw (limits.refuse ?? defaultRefusal(limits.label))(`document trop volumineux (plus de ${formatBytes(limits.maxBytes)})`, 'taille');
   if (typeof input === 'string') reader.write(input);
   else for (let i = 0; i < input.byteLength && !reader.isStopped; i += CHUNK_CHARS) reader.write(input.subarray(i, i + CHUNK_CHARS));
   reader.close();

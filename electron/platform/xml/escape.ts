@@ -35,7 +35,11 @@ export function checkXmlChars(value: string, field: string): string {
   const at = firstForbiddenXmlChar(value);
   if (at >= 0) {
     const code = value.charCodeAt(at).toString(16).toUpperCase().padStart(4, '0');
-    throw new CabinetError('INVALID_REQUEST', `Caractère interdit (U+${code}) dans « ${field} » : XML ne peut pas l’écrire.`, { field, position: at, codePoint: `U+${code}` });
+    throw new CabinetError('INVALID_REQUEST', `Caractère interdit (U+${code}) dans « ${field} » : XML ne peut pas l’écrire.`, {
+      field,
+      position: at,
+      codePoint: `U+${code}`,
+    });
   }
   return value;
 }
@@ -43,7 +47,16 @@ export function checkXmlChars(value: string, field: string): string {
 const TEXT = /[&<>\r]/g;
 const TEXT_REPLACEMENTS: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#13;' };
 const ATTR = /[&<>"'\t\n\r]/g;
-const ATTR_REPLACEMENTS: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\t': '&#9;', '\n': '&#10;', '\r': '&#13;' };
+const ATTR_REPLACEMENTS: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+  '\t': '&#9;',
+  '\n': '&#10;',
+  '\r': '&#13;',
+};
 
 /** Escapes element content (`&`, `<`, `>`, and CR so that it survives end-of-line normalisation). */
 export function escapeXmlText(value: string, field: string): string {
@@ -71,7 +84,8 @@ export function decodeXmlEntities(value: string, field = 'texte XML'): string {
       return checkXmlChars(char, field);
     }
     const named = NAMED[ref];
-    if (named === undefined) throw new CabinetError('INVALID_REQUEST', `Entité XML inconnue (${match}) dans le champ « ${field} ».`, { field });
+    if (named === undefined)
+      throw new CabinetError('INVALID_REQUEST', `Entité XML inconnue (${match}) dans le champ « ${field} ».`, { field });
     return named;
   });
 }

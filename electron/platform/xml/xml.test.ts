@@ -21,7 +21,15 @@ describe('escaping: one rule, refusing what XML 1.0 cannot carry', () => {
   });
 
   it('refuses C0 controls, U+FFFE/U+FFFF and lone surrogates, naming the field in French', () => {
-    for (const [bad, code] of [['a\u0000', 'U+0000'], ['\u0007', 'U+0007'], ['\u001b[0m', 'U+001B'], ['x\uFFFE', 'U+FFFE'], ['\uFFFF', 'U+FFFF'], ['\uD800', 'U+D800'], ['a\uDC00b', 'U+DC00']] as const) {
+    for (const [bad, code] of [
+      ['a\u0000', 'U+0000'],
+      ['\u0007', 'U+0007'],
+      ['\u001b[0m', 'U+001B'],
+      ['x\uFFFE', 'U+FFFE'],
+      ['\uFFFF', 'U+FFFF'],
+      ['\uD800', 'U+D800'],
+      ['a\uDC00b', 'U+DC00'],
+    ] as const) {
       const error = refusal(() => escapeXmlText(bad, 'nom de naissance'));
       expect(error.code).toBe('INVALID_REQUEST');
       expect(error.message).toBe(`Caractère interdit (${code}) dans « nom de naissance » : XML ne peut pas l’écrire.`);
@@ -48,7 +56,11 @@ describe('the bounded reader', () => {
 
   it('reads within the limits and hands events to the handlers, with the depth', () => {
     const seen: string[] = [];
-    const reader = new BoundedXmlReader(limits, { opentag: (tag) => seen.push(`${tag.local}@${reader.depth}`), text: (t) => seen.push(t) }, { xmlns: true });
+    const reader = new BoundedXmlReader(
+      limits,
+      { opentag: (tag) => seen.push(`${tag.local}@${reader.depth}`), text: (t) => seen.push(t) },
+      { xmlns: true },
+    );
     reader.write('<a xmlns="urn:x"><b>t</b>').write(Buffer.from('<c/></a>'));
     reader.close();
     expect(seen).toEqual(['a@1', 'b@2', 't', 'c@2']);
@@ -59,13 +71,19 @@ describe('the bounded reader', () => {
     expect(refusal(() => readXml(deep, limits, {})).message).toBe('Document de test illisible : imbrication de plus de 8 niveaux.');
     expect(refusal(() => readXml('<a/>'.padEnd(limits.maxBytes + 1, ' '), limits, {})).details).toEqual({ reason: 'taille' });
     expect(refusal(() => readXml('<!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>', limits, {})).message).toMatch(/DTD interdite/);
-    expect(refusal(() => readXml(Buffer.from([0x3c, 0x61, 0x3e, 0xff, 0x3c, 0x2f, 0x61, 0x3e]), limits, {})).details).toEqual({ reason: 'encodage' });
+    expect(refusal(() => readXml(Buffer.from([0x3c, 0x61, 0x3e, 0xff, 0x3c, 0x2f, 0x61, 0x3e]), limits, {})).details).toEqual({
+      reason: 'encodage',
+    });
     expect(refusal(() => readXml('<a><b></a>', limits, {})).details).toEqual({ reason: 'mal-forme' });
     expect(refusal(() => readXml('<a/><b/>', limits, {})).details).toEqual({ reason: 'mal-forme' });
-    expect(refusal(() => readXml('<?x y?><a/>', { ...limits, noProcessingInstructions: true }, {})).details).toEqual({ reason: 'instruction' });
+    expect(refusal(() => readXml('<?x y?><a/>', { ...limits, noProcessingInstructions: true }, {})).details).toEqual({
+      reason: 'instruction',
+    });
     const attributes = (n: number) => `<a ${Array.from({ length: n }, (_, i) => `x${i}="1"`).join(' ')}/>`;
     expect(() => readXml(attributes(256), limits, {})).not.toThrow();
-    expect(refusal(() => readXml(attributes(400_000), { ...limits, maxBytes: 8 * 1024 * 1024 }, {}, { xmlns: true })).message).toBe('Document de test illisible : plus de 256 attributs sur un élément.');
+    expect(refusal(() => readXml(attributes(400_000), { ...limits, maxBytes: 8 * 1024 * 1024 }, {}, { xmlns: true })).message).toBe(
+      'Document de test illisible : plus de 256 attributs sur un élément.',
+    );
   });
 
   it('checks its time budget while reading, not only when a tag closes', () => {
@@ -80,7 +98,15 @@ describe('the bounded reader', () => {
     const refuse = (message: string) => new CabinetError('CHECK_FAILED', `CDA : ${message}`);
     expect(refusal(() => readXml('<a><a><a>', { ...limits, maxDepth: 2, refuse }, {})).code).toBe('CHECK_FAILED');
     const mine = new CabinetError('NOT_FOUND', 'arrêt');
-    expect(refusal(() => readXml('<a/>', limits, { opentag: () => { throw mine; } }))).toBe(mine);
+    expect(
+      refusal(() =>
+        readXml('<a/>', limits, {
+          opentag: () => {
+            throw mine;
+          },
+        }),
+      ),
+    ).toBe(mine);
   });
 
   it('stop() ends the read quietly (a header reader need not read the body)', () => {

@@ -101,7 +101,14 @@ parentPort.on('message', (message) => {
     doc = XmlDocument.fromString(message.xml, DOCUMENT_OPTIONS);
   } catch (error) {
     const details = Array.isArray(error?.details) ? error.details : [];
-    reply(false, details.length ? details.slice(0, 50).map((d) => ({ line: d.line ?? 0, message: `XML mal formé : ${String(d.message).trim()}`, wellFormed: false })) : [{ line: 0, message: 'XML mal formé.', wellFormed: false }]);
+    reply(
+      false,
+      details.length
+        ? details
+            .slice(0, 50)
+            .map((d) => ({ line: d.line ?? 0, message: `XML mal formé : ${String(d.message).trim()}`, wellFormed: false }))
+        : [{ line: 0, message: 'XML mal formé.', wellFormed: false }],
+    );
     return;
   }
   try {
@@ -109,7 +116,12 @@ parentPort.on('message', (message) => {
     reply(true, []);
   } catch (error) {
     const details = Array.isArray(error?.details) ? error.details : [];
-    reply(false, details.length ? details.slice(0, 50).map((d) => ({ line: d.line ?? 0, message: String(d.message).trim() })) : [{ line: 0, message: String(error?.message ?? error).slice(0, 300) }]);
+    reply(
+      false,
+      details.length
+        ? details.slice(0, 50).map((d) => ({ line: d.line ?? 0, message: String(d.message).trim() }))
+        : [{ line: 0, message: String(error?.message ?? error).slice(0, 300) }],
+    );
   } finally {
     doc.dispose();
   }

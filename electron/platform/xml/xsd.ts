@@ -52,7 +52,10 @@ export class XsdValidatorPool {
   /** Validates `xml` against the schema file `schema` (absolute path). */
   validate(schema: string, xml: string, timeoutMs = this.options.timeoutMs ?? 15_000): Promise<XsdResult> {
     if (xml.length > MAX_XSD_DOCUMENT_CHARS) {
-      return Promise.resolve({ valid: false, errors: [{ line: 0, message: `document trop volumineux pour la validation (plus de ${MAX_XSD_DOCUMENT_CHARS} caractères)` }] });
+      return Promise.resolve({
+        valid: false,
+        errors: [{ line: 0, message: `document trop volumineux pour la validation (plus de ${MAX_XSD_DOCUMENT_CHARS} caractères)` }],
+      });
     }
     return this.enqueue({ schema: path.resolve(schema), xml }, timeoutMs);
   }
@@ -60,7 +63,11 @@ export class XsdValidatorPool {
   /** Compiles a schema ahead of its first use (in the worker: the caller's thread stays free). */
   async prepare(schema: string, timeoutMs = 60_000): Promise<void> {
     const result = await this.enqueue({ schema: path.resolve(schema), prepare: true }, timeoutMs);
-    if (!result.valid) throw new CabinetError('CONFIG_INVALID', `Schéma XML illisible (${path.basename(schema)}) : ${result.errors[0]?.message ?? 'erreur inconnue'}`);
+    if (!result.valid)
+      throw new CabinetError(
+        'CONFIG_INVALID',
+        `Schéma XML illisible (${path.basename(schema)}) : ${result.errors[0]?.message ?? 'erreur inconnue'}`,
+      );
   }
 
   private enqueue(message: { schema: string; xml?: string; prepare?: boolean }, timeoutMs: number): Promise<XsdResult> {
@@ -92,7 +99,11 @@ export class XsdValidatorPool {
       const onMessage = (reply: Reply) => {
         if (reply?.cabinetXsdReply !== true || reply.id !== id) return;
         cleanup();
-        resolve(reply.ok ? { valid: true } : { valid: false, errors: reply.errors?.length ? reply.errors : [{ line: 0, message: 'document refusé' }] });
+        resolve(
+          reply.ok
+            ? { valid: true }
+            : { valid: false, errors: reply.errors?.length ? reply.errors : [{ line: 0, message: 'document refusé' }] },
+        );
       };
       const cleanup = () => {
         clearTimeout(timer);

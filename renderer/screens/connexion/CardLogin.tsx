@@ -109,7 +109,12 @@ export function CardLogin({ autoFocus }: { autoFocus: boolean }) {
     <LoginMethod
       title="Connexion par carte CPS"
       actions={
-        <button type="button" className="button button--quiet button--small" onClick={() => void readCards(true)} disabled={refreshing || busy}>
+        <button
+          type="button"
+          className="button button--quiet button--small"
+          onClick={() => void readCards(true)}
+          disabled={refreshing || busy}
+        >
           <Icon name="refresh" className={refreshing ? 'icon--spin' : undefined} />
           Actualiser
         </button>
@@ -125,7 +130,13 @@ export function CardLogin({ autoFocus }: { autoFocus: boolean }) {
         }}
         onSubmit={() => void submit()}
         inputRef={pinRef}
-        help={busy ? 'Vérification par la carte…' : noCard ? 'Insérez d’abord votre carte CPS : le code PIN se saisit ensuite ici.' : 'De 4 à 12 chiffres.'}
+        help={
+          busy
+            ? 'Vérification par la carte…'
+            : noCard
+              ? 'Insérez d’abord votre carte CPS : le code PIN se saisit ensuite ici.'
+              : 'De 4 à 12 chiffres.'
+        }
         problem={problem}
         busy={busy}
         disabled={noCard}
@@ -181,7 +192,10 @@ function CardStatus({
   }
   if (cards.cards.length === 0) {
     return (
-      <Alert tone={cards.moduleFound ? 'info' : 'warning'} title={cards.moduleFound ? 'Aucune carte CPS détectée' : 'Lecteur de carte indisponible'}>
+      <Alert
+        tone={cards.moduleFound ? 'info' : 'warning'}
+        title={cards.moduleFound ? 'Aucune carte CPS détectée' : 'Lecteur de carte indisponible'}
+      >
         <p>{cards.message ?? 'Insérez votre carte CPS dans le lecteur.'}</p>
         <p className="card-status__hint">
           {cards.moduleFound

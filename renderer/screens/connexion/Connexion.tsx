@@ -75,7 +75,9 @@ export function Connexion() {
 
         {source === 'carte_cps' ? <CardLogin autoFocus={autoFocus} /> : null}
         {source === 'certificat_logiciel' ? <P12Login autoFocus={autoFocus} /> : null}
-        {source === 'e_cps' ? <EcpsLogin autoFocus={autoFocus} initialId={loginHint?.source === 'e_cps' ? loginHint.idNatPs : undefined} /> : null}
+        {source === 'e_cps' ? (
+          <EcpsLogin autoFocus={autoFocus} initialId={loginHint?.source === 'e_cps' ? loginHint.idNatPs : undefined} />
+        ) : null}
 
         <p className="gate__footer">
           Le lecteur de carte ne répond pas, ou un service est injoignable ?{' '}
@@ -88,4 +90,3 @@ export function Connexion() {
     </div>
   );
 }
-

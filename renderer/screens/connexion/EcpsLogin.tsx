@@ -58,7 +58,9 @@ export function EcpsLogin({ autoFocus, initialId }: { autoFocus: boolean; initia
     setFailure(null);
     const value = idNatPs.replace(/\s+/g, '');
     if (!ID_NAT_PS.test(value)) {
-      setProblem('Saisissez votre identifiant national : 8 suivi de votre numéro RPPS (12 chiffres en tout), ou 0 suivi de votre numéro ADELI.');
+      setProblem(
+        'Saisissez votre identifiant national : 8 suivi de votre numéro RPPS (12 chiffres en tout), ou 0 suivi de votre numéro ADELI.',
+      );
       inputRef.current?.focus();
       return;
     }
@@ -205,4 +207,3 @@ function EcpsWaiting({
     </div>
   );
 }
-

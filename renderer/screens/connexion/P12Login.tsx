@@ -79,7 +79,9 @@ export function P12Login({ autoFocus }: { autoFocus: boolean }) {
     const secret = password;
     setPassword('');
     setBusy(true);
-    const outcome = await call(() => cabinet.session.loginP12({ fileName: file.name, contentBase64: file.contentBase64, password: secret }));
+    const outcome = await call(() =>
+      cabinet.session.loginP12({ fileName: file.name, contentBase64: file.contentBase64, password: secret }),
+    );
     setBusy(false);
     if (outcome.ok) {
       apply(outcome.value);
@@ -147,4 +149,3 @@ export function P12Login({ autoFocus }: { autoFocus: boolean }) {
     </LoginMethod>
   );
 }
-

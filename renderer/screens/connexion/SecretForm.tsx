@@ -78,7 +78,16 @@ export function SecretForm({
         disabled={disabled}
       />
     ) : (
-      <PasswordField id={id} label={label} help={help} value={value} onChange={onChange} inputRef={inputRef} problem={problem} busy={busy} />
+      <PasswordField
+        id={id}
+        label={label}
+        help={help}
+        value={value}
+        onChange={onChange}
+        inputRef={inputRef}
+        problem={problem}
+        busy={busy}
+      />
     );
 
   return (

@@ -161,7 +161,9 @@ export function Verrouillage({ view }: { view: SessionView }) {
               <Icon name="sortie" />
               Changer de praticien
             </button>
-            <p className="field__help">Ferme la session de {practitioner?.displayName ?? 'ce praticien'} et revient à l’écran de connexion.</p>
+            <p className="field__help">
+              Ferme la session de {practitioner?.displayName ?? 'ce praticien'} et revient à l’écran de connexion.
+            </p>
           </div>
         </div>
       </div>

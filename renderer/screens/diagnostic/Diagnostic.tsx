@@ -23,7 +23,12 @@ import { formatWhen } from '../../format.js';
 type Report = ResponseOf<'diagnostic.run'>;
 type Check = Report['checks'][number];
 
-const verdictIcons: Record<DiagnosticVerdict, IconName> = { ok: 'check', attention: 'alert', echec: 'echec', 'non-applicable': 'sansObjet' };
+const verdictIcons: Record<DiagnosticVerdict, IconName> = {
+  ok: 'check',
+  attention: 'alert',
+  echec: 'echec',
+  'non-applicable': 'sansObjet',
+};
 /** Problems first inside each group. */
 const verdictOrder: Record<DiagnosticVerdict, number> = { echec: 0, attention: 1, ok: 2, 'non-applicable': 3 };
 
@@ -102,10 +107,16 @@ export function Diagnostic({ beforeLogin = false }: { subpath: string; beforeLog
     if (!report) return;
     try {
       await navigator.clipboard.writeText(report.text);
-      setNotice({ tone: 'success', text: 'Rapport copié. Collez-le (Ctrl+V) dans votre message au support : il ne contient ni mot de passe ni donnée de patient.' });
+      setNotice({
+        tone: 'success',
+        text: 'Rapport copié. Collez-le (Ctrl+V) dans votre message au support : il ne contient ni mot de passe ni donnée de patient.',
+      });
     } catch {
       setShowText(true);
-      setNotice({ tone: 'warning', text: 'La copie automatique n’est pas permise ici : le rapport est sélectionné ci-dessous, copiez-le avec Ctrl+C.' });
+      setNotice({
+        tone: 'warning',
+        text: 'La copie automatique n’est pas permise ici : le rapport est sélectionné ci-dessous, copiez-le avec Ctrl+C.',
+      });
     }
   }
 

@@ -34,7 +34,13 @@ const outboxStateTones: Record<OutboxState, Tone> = {
 };
 
 /** After sending, what the receipts say (issue 15): never « Envoyé » for a mail whose delivery failed. */
-const deliveryTones: Record<DeliveryState, Tone> = { envoye: 'success', en_attente: 'warning', remis: 'success', lu: 'success', echec: 'danger' };
+const deliveryTones: Record<DeliveryState, Tone> = {
+  envoye: 'success',
+  en_attente: 'warning',
+  remis: 'success',
+  lu: 'success',
+  echec: 'danger',
+};
 
 const retryable: ReadonlySet<OutboxState> = new Set(['echec', 'en_attente']);
 
@@ -105,7 +111,9 @@ export function Envois() {
           {item.delivery && item.delivery.state !== 'envoye' ? (
             <>
               <Badge tone={deliveryTones[item.delivery.state]}>{capitalize(deliveryLabels[item.delivery.state])}</Badge>
-              {item.delivery.label ? <span className={item.delivery.state === 'echec' ? 'text-danger' : 'muted'}>{item.delivery.label}</span> : null}
+              {item.delivery.label ? (
+                <span className={item.delivery.state === 'echec' ? 'text-danger' : 'muted'}>{item.delivery.label}</span>
+              ) : null}
             </>
           ) : (
             <Badge tone={outboxStateTones[item.state]}>{capitalize(outboxStateLabels[item.state])}</Badge>
@@ -189,8 +197,8 @@ export function Envois() {
       {toCancel ? (
         <Dialog title="Annuler cet envoi ?" tone="danger" onClose={() => setToCancel(null)}>
           <p>
-            <strong>{toCancel.summary}</strong> ne partira pas. Cette annulation est enregistrée dans le journal. Si l’information doit parvenir au
-            destinataire, remettez-la autrement (papier, courrier).
+            <strong>{toCancel.summary}</strong> ne partira pas. Cette annulation est enregistrée dans le journal. Si l’information doit
+            parvenir au destinataire, remettez-la autrement (papier, courrier).
           </p>
           <div className="form-actions">
             <button type="button" className="button button--secondary" onClick={() => setToCancel(null)}>
@@ -233,7 +241,8 @@ export function Envois() {
           />
           {counts && (filter === 'tous' ? total : counts[filter]) > items.length ? (
             <p className="muted table-note">
-              {formatInteger(items.length)} envois les plus récents affichés sur {formatInteger(filter === 'tous' ? total : counts[filter])}.
+              {formatInteger(items.length)} envois les plus récents affichés sur {formatInteger(filter === 'tous' ? total : counts[filter])}
+              .
             </p>
           ) : null}
         </>

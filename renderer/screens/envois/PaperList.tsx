@@ -27,7 +27,9 @@ export function PaperList() {
         À remettre sur papier {list.data ? <span className="filter-button__count">{formatInteger(items.length)}</span> : null}
       </h2>
       {items.length === 0 ? (
-        <p className="muted">Rien à remettre sur papier : chaque patient a reçu ou lu ce qui lui a été envoyé (délai de {list.data?.delayHours ?? 72} h).</p>
+        <p className="muted">
+          Rien à remettre sur papier : chaque patient a reçu ou lu ce qui lui a été envoyé (délai de {list.data?.delayHours ?? 72} h).
+        </p>
       ) : (
         <ul className="paper-list__items">
           {items.map((item) => (
@@ -36,13 +38,17 @@ export function PaperList() {
                 <strong>{item.summary}</strong>
               </p>
               <p className="paper-list__reason text-danger">{item.reason}</p>
-              <p className="muted">
-                Depuis {formatWhen(item.since)}
-              </p>
+              <p className="muted">Depuis {formatWhen(item.since)}</p>
               <div className="form-actions">
                 {item.patientUid ? <PrintForPatient uid={item.patientUid} small /> : null}
                 {(['main_propre', 'courrier'] as const).map((how) => (
-                  <button key={how} type="button" className="button button--quiet button--small" disabled={mark.pending} onClick={() => void handOver(item.key, how)}>
+                  <button
+                    key={how}
+                    type="button"
+                    className="button button--quiet button--small"
+                    disabled={mark.pending}
+                    onClick={() => void handOver(item.key, how)}
+                  >
                     {how === 'main_propre' ? 'Remis en main propre' : 'Envoyé par courrier'}
                   </button>
                 ))}

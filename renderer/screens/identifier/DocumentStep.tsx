@@ -33,7 +33,15 @@ function PatientRecap({ patient, large = false }: { patient: PatientDetail; larg
   );
 }
 
-export function DocumentStep({ patient, arrival, onRecorded }: { patient: PatientDetail; arrival: 'accepted' | 'created'; onRecorded: (patient: PatientDetail) => void }) {
+export function DocumentStep({
+  patient,
+  arrival,
+  onRecorded,
+}: {
+  patient: PatientDetail;
+  arrival: 'accepted' | 'created';
+  onRecorded: (patient: PatientDetail) => void;
+}) {
   const recovered = patient.status === 'RECUP';
   return (
     <div className="form-stack">
@@ -72,8 +80,15 @@ export function DoneStep({ patient, onAnother }: { patient: PatientDetail; onAno
       {qualified ? (
         <Alert tone="success" title="Identité qualifiée : l’INS peut être utilisé pour le DMP et la messagerie." className="alert--large" />
       ) : (
-        <Alert tone={patient.status === 'VALI' ? 'success' : 'info'} title={`${patient.statusLabel} : la pièce d’identité est contrôlée.`} className="alert--large">
-          <p>Sans INS récupéré auprès d’INSi, l’identité n’est pas qualifiée : l’INS ne peut pas encore être utilisé. Interrogez INSi depuis la fiche du patient.</p>
+        <Alert
+          tone={patient.status === 'VALI' ? 'success' : 'info'}
+          title={`${patient.statusLabel} : la pièce d’identité est contrôlée.`}
+          className="alert--large"
+        >
+          <p>
+            Sans INS récupéré auprès d’INSi, l’identité n’est pas qualifiée : l’INS ne peut pas encore être utilisé. Interrogez INSi depuis
+            la fiche du patient.
+          </p>
         </Alert>
       )}
       <PatientRecap patient={patient} large />

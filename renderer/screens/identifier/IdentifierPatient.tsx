@@ -21,7 +21,15 @@ import { LoadError } from '../../components/LoadError.js';
 import { patientName } from '../../components/PatientName.js';
 import { Screen } from '../../components/Screen.js';
 import { ServiceOutage } from '../../components/ServiceOutage.js';
-import { draftOf, emptyDraft, type FormField, type InsiLookupResult, type PatientDetail, type TraitsDraft, type TraitsInput } from '../../ins.js';
+import {
+  draftOf,
+  emptyDraft,
+  type FormField,
+  type InsiLookupResult,
+  type PatientDetail,
+  type TraitsDraft,
+  type TraitsInput,
+} from '../../ins.js';
 import { patientHrefs } from '../../routes.js';
 import { useCabinet } from '../../state/cabinet.js';
 import { useChannel } from '../../data/useChannel.js';
@@ -44,7 +52,11 @@ export function IdentifierPatient({ uid }: { uid?: string }) {
   if (uid && !existing.data) {
     return (
       <Screen title="Identifier un patient" actions={<BackLink href={patientHrefs.patient(uid)} text="Retour à la fiche du patient" />}>
-        {existing.failure ? <LoadError failure={existing.failure} title="Impossible de lire ce patient" /> : <p className="muted">Chargement du patient…</p>}
+        {existing.failure ? (
+          <LoadError failure={existing.failure} title="Impossible de lire ce patient" />
+        ) : (
+          <p className="muted">Chargement du patient…</p>
+        )}
       </Screen>
     );
   }
@@ -171,7 +183,9 @@ function Stepper({ current, done }: { current: number; done: boolean }) {
             <span className="stepper__text">
               <span className="visually-hidden">Étape {number} : </span>
               {title}
-              <span className="visually-hidden">{state === 'done' ? ' (terminée)' : state === 'current' ? ' (en cours)' : ' (à venir)'}</span>
+              <span className="visually-hidden">
+                {state === 'done' ? ' (terminée)' : state === 'current' ? ' (en cours)' : ' (à venir)'}
+              </span>
             </span>
           </li>
         );

@@ -93,7 +93,9 @@ export function ResultStep({
     }
     setFailure(null);
     setBusy('accept');
-    const outcome = await call(() => cabinet.patients.acceptInsi(existing ? { lookupId: result.lookupId, uid: existing.uid } : { lookupId: result.lookupId }));
+    const outcome = await call(() =>
+      cabinet.patients.acceptInsi(existing ? { lookupId: result.lookupId, uid: existing.uid } : { lookupId: result.lookupId }),
+    );
     setBusy(null);
     if (outcome.ok) onPatient(outcome.value, 'accepted');
     else {
@@ -121,7 +123,12 @@ export function ResultStep({
     </button>
   ) : null;
   const editButton = (primary: boolean, field: FormField | null = null, text = 'Modifier les traits') => (
-    <button type="button" className={`button ${primary ? 'button--primary' : 'button--quiet'}`} disabled={busy !== null} onClick={() => onEdit(field)}>
+    <button
+      type="button"
+      className={`button ${primary ? 'button--primary' : 'button--quiet'}`}
+      disabled={busy !== null}
+      onClick={() => onEdit(field)}
+    >
       <Icon name="modifier" />
       {text}
     </button>
@@ -168,7 +175,10 @@ export function ResultStep({
         <Alert tone="warning" title={several ? 'Plusieurs identités correspondent' : 'Aucune identité trouvée'}>
           {insiLabel(result)}
           {several ? (
-            <p>INSi ne peut pas choisir entre plusieurs personnes : ajoutez le code du lieu de naissance pour distinguer le patient, puis interrogez INSi à nouveau.</p>
+            <p>
+              INSi ne peut pas choisir entre plusieurs personnes : ajoutez le code du lieu de naissance pour distinguer le patient, puis
+              interrogez INSi à nouveau.
+            </p>
           ) : (
             <ul className="advice">
               <li>Vérifiez le nom de naissance (et non le nom d’épouse ou d’usage) sur la pièce d’identité.</li>
@@ -185,14 +195,18 @@ export function ResultStep({
           <p className="section__intro">Pour créer une identité provisoire, saisissez les traits de la pièce d’identité.</p>
         ) : null}
         <div className="form-actions">
-          {several ? editButton(true, 'birthplace', 'Ajouter le lieu de naissance') : editButton(true, null, source === 'vitale' ? 'Saisir les traits' : 'Modifier les traits')}
+          {several
+            ? editButton(true, 'birthplace', 'Ajouter le lieu de naissance')
+            : editButton(true, null, source === 'vitale' ? 'Saisir les traits' : 'Modifier les traits')}
           {createButton}
         </div>
       </div>
     );
   }
 
-  const rows = comparedFields.filter((field) => field !== 'lieuNaissance' || traitValue(field, individu.traits) || (entered && traitValue(field, entered)));
+  const rows = comparedFields.filter(
+    (field) => field !== 'lieuNaissance' || traitValue(field, individu.traits) || (entered && traitValue(field, entered)),
+  );
   /** Different (named by the services or found by the rules), identical, or not compared (one side empty, or nothing entered). */
   const verdict = (field: ComparedField): 'different' | 'same' | 'none' => {
     if (differing.has(field)) return 'different';
@@ -227,7 +241,9 @@ export function ResultStep({
 
       <div className="table-wrap">
         <table className="data-table compare-table">
-          <caption className="data-table__caption">{entered ? 'Traits saisis et traits renvoyés par INSi' : 'Traits renvoyés par INSi'}</caption>
+          <caption className="data-table__caption">
+            {entered ? 'Traits saisis et traits renvoyés par INSi' : 'Traits renvoyés par INSi'}
+          </caption>
           <thead>
             <tr>
               <th scope="col">Trait</th>
@@ -319,7 +335,13 @@ export function ResultStep({
       ) : null}
 
       <div className="form-actions">
-        <button ref={acceptRef} type="button" className="button button--primary button--large" disabled={busy !== null} onClick={() => void accept()}>
+        <button
+          ref={acceptRef}
+          type="button"
+          className="button button--primary button--large"
+          disabled={busy !== null}
+          onClick={() => void accept()}
+        >
           <Icon name="check" />
           {busy === 'accept' ? 'Enregistrement…' : 'Accepter l’identité INSi'}
         </button>

@@ -67,9 +67,11 @@ export function TraitsStep({
     (field: FormField) => {
       const target =
         field === 'sex'
-          ? document.querySelector<HTMLInputElement>(`input[name="${id}-sex"]:checked`) ?? document.getElementById(`${id}-sex-F`)
+          ? (document.querySelector<HTMLInputElement>(`input[name="${id}-sex"]:checked`) ?? document.getElementById(`${id}-sex-F`))
           : field === 'birthDate'
-            ? [`${id}-day`, `${id}-month`, `${id}-year`].map((x) => document.getElementById(x) as HTMLInputElement | null).find((el) => el && !el.disabled)
+            ? [`${id}-day`, `${id}-month`, `${id}-year`]
+                .map((x) => document.getElementById(x) as HTMLInputElement | null)
+                .find((el) => el && !el.disabled)
             : document.getElementById(`${id}-${field}`);
       target?.focus();
     },
@@ -127,7 +129,9 @@ export function TraitsStep({
     setDraft((previous) => ({ ...previous, ...patch }));
     const changed = Object.keys(patch).map((key) => (key === 'day' || key === 'month' || key === 'year' ? 'birthDate' : key) as FormField);
     if (changed.some((field) => serverErrors[field])) {
-      setServerErrors((previous) => Object.fromEntries(Object.entries(previous).filter(([field]) => !changed.includes(field as FormField))));
+      setServerErrors((previous) =>
+        Object.fromEntries(Object.entries(previous).filter(([field]) => !changed.includes(field as FormField))),
+      );
     }
   };
 
@@ -177,15 +181,18 @@ export function TraitsStep({
     <div className="traits-step">
       <form className="form-stack traits-form" onSubmit={(event) => void submit(event)} noValidate aria-describedby={`${id}-consigne`}>
         <p id={`${id}-consigne`} className="section__intro">
-          Recopiez les traits <strong>tels qu’ils figurent sur la pièce d’identité</strong>. Tous les champs sont obligatoires, sauf ceux marqués
-          « facultatif ».
+          Recopiez les traits <strong>tels qu’ils figurent sur la pièce d’identité</strong>. Tous les champs sont obligatoires, sauf ceux
+          marqués « facultatif ».
         </p>
-        <FailureAlert failure={failure} title={failure && isInsKeyRefusal(failure) ? 'INS refusé : clé incohérente' : 'INSi n’a pas pu être interrogé'} />
+        <FailureAlert
+          failure={failure}
+          title={failure && isInsKeyRefusal(failure) ? 'INS refusé : clé incohérente' : 'INSi n’a pas pu être interrogé'}
+        />
         {failure && outageCause(failure) && onCreated ? (
           <Alert tone="warning" title="INSi ne répond pas : procédure dégradée">
             <p>
-              Créez l’identité <strong>provisoire</strong> avec les traits saisis. Rien ne sera partagé pour ce patient (DMP, messagerie) tant que son
-              identité n’est pas qualifiée ; sa fiche vous rappellera d’interroger INSi à nouveau quand le service sera revenu.
+              Créez l’identité <strong>provisoire</strong> avec les traits saisis. Rien ne sera partagé pour ce patient (DMP, messagerie)
+              tant que son identité n’est pas qualifiée ; sa fiche vous rappellera d’interroger INSi à nouveau quand le service sera revenu.
             </p>
             <button
               type="button"
@@ -336,7 +343,9 @@ export function TraitsStep({
                   type="checkbox"
                   checked={monthUnknown}
                   disabled={busy !== null}
-                  onChange={(event) => set(event.target.checked ? { month: '00', day: '00' } : { month: '', day: draft.day === '00' ? '' : draft.day })}
+                  onChange={(event) =>
+                    set(event.target.checked ? { month: '00', day: '00' } : { month: '', day: draft.day === '00' ? '' : draft.day })
+                  }
                 />
                 <label htmlFor={`${id}-month-unknown`}>Mois inconnu</label>
               </div>
@@ -381,11 +390,7 @@ export function TraitsStep({
       </form>
 
       {showVitale ? (
-        <VitaleReader
-          busy={busy}
-          setBusy={setBusy}
-          onResult={(result, fileName) => onResult(result, null, 'vitale', fileName)}
-        />
+        <VitaleReader busy={busy} setBusy={setBusy} onResult={(result, fileName) => onResult(result, null, 'vitale', fileName)} />
       ) : null}
     </div>
   );
@@ -428,7 +433,9 @@ function TextField({
   narrow?: boolean;
   mono?: boolean;
 }) {
-  const classes = ['input', 'input--trait', wide ? 'input--trait-wide' : '', narrow ? 'input--trait-narrow' : '', mono ? 'input--mono' : ''].filter(Boolean).join(' ');
+  const classes = ['input', 'input--trait', wide ? 'input--trait-wide' : '', narrow ? 'input--trait-narrow' : '', mono ? 'input--mono' : '']
+    .filter(Boolean)
+    .join(' ');
   return (
     <div className="field">
       <label className="field__label" htmlFor={id}>

@@ -38,7 +38,11 @@ export function VitaleReader({
       return;
     }
     if (file.size === 0 || file.size > VITALE_MAX_BYTES) {
-      setProblem(file.size === 0 ? `Le fichier « ${file.name} » est vide.` : `Le fichier « ${file.name} » est trop volumineux pour une carte Vitale de test.`);
+      setProblem(
+        file.size === 0
+          ? `Le fichier « ${file.name} » est vide.`
+          : `Le fichier « ${file.name} » est trop volumineux pour une carte Vitale de test.`,
+      );
       return;
     }
     setBusy('vitale');

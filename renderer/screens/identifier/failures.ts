@@ -5,7 +5,12 @@ import { INS_KEY_MISMATCH_REASON } from '../../../shared/domain/ins/index.js';
 /** INSi answered, but an INS key of its answer is wrong: the answer was refused (the message says what to do). */
 export function isInsKeyRefusal(failure: Failure): boolean {
   const details = failure.details;
-  return failure.code === 'CHECK_FAILED' && !!details && typeof details === 'object' && (details as { reason?: unknown }).reason === INS_KEY_MISMATCH_REASON;
+  return (
+    failure.code === 'CHECK_FAILED' &&
+    !!details &&
+    typeof details === 'object' &&
+    (details as { reason?: unknown }).reason === INS_KEY_MISMATCH_REASON
+  );
 }
 
 /** A refusal naming the patient who already holds this INS (`details.uid`). */

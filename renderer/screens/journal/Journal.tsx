@@ -183,9 +183,7 @@ export function Journal() {
       </Section>
 
       <Section id="entrees" title="Entrées">
-        {loadError ? (
-          <LoadError failure={loadError} title="Impossible de lire le journal" />
-        ) : null}
+        {loadError ? <LoadError failure={loadError} title="Impossible de lire le journal" /> : null}
         {entries === null ? (
           loadError ? null : (
             <p className="muted" role="status">
@@ -196,7 +194,13 @@ export function Journal() {
           <EmptyState icon="journal" title="Le journal est vide." />
         ) : (
           <>
-            <DataTable caption="Entrées du journal, les plus récentes en premier" captionHidden columns={columns} rows={entries} rowKey={(entry) => entry.id} />
+            <DataTable
+              caption="Entrées du journal, les plus récentes en premier"
+              captionHidden
+              columns={columns}
+              rows={entries}
+              rowKey={(entry) => entry.id}
+            />
             <div className="table-footer">
               <p className="muted" aria-live="polite" tabIndex={-1} ref={footerText}>
                 {formatInteger(entries.length)} {entries.length > 1 ? 'entrées affichées' : 'entrée affichée'}

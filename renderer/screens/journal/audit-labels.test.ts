@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { auditActionLabel, auditDetailLabel } from './audit-labels.js';
 
 /** The services' sources, read as text (Vite's glob: the renderer imports no Node module). */
-const sources: Record<string, string> = import.meta.glob(['../../../electron/**/*.ts', '!../../../electron/**/*.test.ts'], { query: '?raw', import: 'default', eager: true });
+const sources: Record<string, string> = import.meta.glob(['../../../electron/**/*.ts', '!../../../electron/**/*.test.ts'], {
+  query: '?raw',
+  import: 'default',
+  eager: true,
+});
 
 /** Every `action: '…'` (or `const action = … ? '…' : '…'`) the services append to the audit log. */
 function recordedActions(): Set<string> {

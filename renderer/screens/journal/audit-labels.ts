@@ -166,8 +166,10 @@ export function auditDetailValue(key: string, value: unknown): string {
   if (key === 'cr' && typeof value === 'string') return `${value} (${crLabel(value)})`;
   if (key === 'piece' && typeof value === 'string') return documentLabel(value);
   if (key === 'oid' && typeof value === 'string') return insOidLabel(value);
-  if (key === 'mode' && typeof value === 'string') return value === 'carte_vitale' ? 'carte Vitale' : value === 'traits' ? 'traits saisis' : value;
-  if (key === 'attributs' && Array.isArray(value)) return value.length ? value.map((code) => attributeLabel(String(code))).join(', ') : 'aucun';
+  if (key === 'mode' && typeof value === 'string')
+    return value === 'carte_vitale' ? 'carte Vitale' : value === 'traits' ? 'traits saisis' : value;
+  if (key === 'attributs' && Array.isArray(value))
+    return value.length ? value.map((code) => attributeLabel(String(code))).join(', ') : 'aucun';
   if (key === 'env' && typeof value === 'string' && (environments as readonly string[]).includes(value)) {
     return splitEnvironmentLabel(value as CabinetEnvironment)[0];
   }

@@ -38,7 +38,8 @@ export function Compose(props: ComposeProps) {
   const { intent } = props;
   const prefillUid = intent.kind === 'patient' || intent.kind === 'confrere' ? intent.patientUid : null;
   const prefill = useChannel('patients.get', prefillUid ? { uid: prefillUid } : null, { noCache: true });
-  if (prefillUid === null) return <ComposeForm {...props} initialPatient={intent.kind === 'reponse' ? intent.patient : null} knownDoctor={null} />;
+  if (prefillUid === null)
+    return <ComposeForm {...props} initialPatient={intent.kind === 'reponse' ? intent.patient : null} knownDoctor={null} />;
   if (prefill.loading) {
     return (
       <div className="form-stack mss-compose">
@@ -52,7 +53,11 @@ export function Compose(props: ComposeProps) {
   return (
     <>
       {prefill.failure ? <LoadError failure={prefill.failure} title="Impossible de lire le patient de ce message" /> : null}
-      <ComposeForm {...props} initialPatient={prefill.data} knownDoctor={intent.kind === 'confrere' ? (prefill.data?.medecinTraitant ?? null) : null} />
+      <ComposeForm
+        {...props}
+        initialPatient={prefill.data}
+        knownDoctor={intent.kind === 'confrere' ? (prefill.data?.medecinTraitant ?? null) : null}
+      />
     </>
   );
 }
@@ -93,7 +98,8 @@ function ComposeForm({
 
   const qualified = patient?.status === 'QUAL' && patient.ins !== null;
   // One colleague chosen who is not the médecin traitant already known: offer to remember them.
-  const doctorToRemember = toDoctor && patient && to.length === 1 && to[0] && to[0].address.toLowerCase() !== knownDoctor?.address.toLowerCase() ? to[0] : null;
+  const doctorToRemember =
+    toDoctor && patient && to.length === 1 && to[0] && to[0].address.toLowerCase() !== knownDoctor?.address.toLowerCase() ? to[0] : null;
   // What is asked is what can be done: the patient's mailbox only for a qualified identity, FIN only towards the patient.
   const sendToPatient = toPatient && qualified;
   const blockReply = fin && sendToPatient;
@@ -125,7 +131,10 @@ function ComposeForm({
     if (!outcome.ok) return;
     if (doctorToRemember && rememberDoctor && patient) {
       // The mail is in the outbox already: a failure here is reported, the send is not undone.
-      await saveDoctor.run({ uid: patient.uid, medecinTraitant: { address: doctorToRemember.address, displayName: doctorToRemember.displayName } });
+      await saveDoctor.run({
+        uid: patient.uid,
+        medecinTraitant: { address: doctorToRemember.address, displayName: doctorToRemember.displayName },
+      });
     }
     onSent(outcome.value);
   };
@@ -141,19 +150,41 @@ function ComposeForm({
           setErrors((e) => ({ ...e, patient: undefined }));
         }}
       />
-      {patient ? <PatientOptions id={id} patient={patient} qualified={qualified} sendToPatient={sendToPatient} blockReply={blockReply} onToPatient={setToPatient} onFin={setFin} /> : null}
+      {patient ? (
+        <PatientOptions
+          id={id}
+          patient={patient}
+          qualified={qualified}
+          sendToPatient={sendToPatient}
+          blockReply={blockReply}
+          onToPatient={setToPatient}
+          onFin={setFin}
+        />
+      ) : null}
     </>
   );
   const recipientsPart = (
     <div className={`field${errors.to ? ' field--error' : ''}`} id={`${id}-to`} tabIndex={-1}>
-      <RecipientPicker label={sendToPatient ? 'Autres destinataires (professionnels)' : 'Destinataires'} value={to} onChange={setTo} disabled={busy} />
+      <RecipientPicker
+        label={sendToPatient ? 'Autres destinataires (professionnels)' : 'Destinataires'}
+        value={to}
+        onChange={setTo}
+        disabled={busy}
+      />
       {errors.to ? <p className="field__error">{errors.to}</p> : null}
       {doctorToRemember ? (
         <div className="checkbox checkbox--described">
-          <input id={`${id}-retenir`} type="checkbox" checked={rememberDoctor} onChange={(e) => setRememberDoctor(e.target.checked)} aria-describedby={`${id}-retenir-aide`} />
+          <input
+            id={`${id}-retenir`}
+            type="checkbox"
+            checked={rememberDoctor}
+            onChange={(e) => setRememberDoctor(e.target.checked)}
+            aria-describedby={`${id}-retenir-aide`}
+          />
           <label htmlFor={`${id}-retenir`}>Retenir {doctorToRemember.displayName} comme médecin traitant de ce patient</label>
           <p id={`${id}-retenir-aide`} className="field__help">
-            {knownDoctor ? `Remplace ${knownDoctor.displayName}. ` : ''}La prochaine fois, « Envoyer au médecin traitant » l’adressera directement.
+            {knownDoctor ? `Remplace ${knownDoctor.displayName}. ` : ''}La prochaine fois, « Envoyer au médecin traitant » l’adressera
+            directement.
           </p>
         </div>
       ) : null}
@@ -209,7 +240,14 @@ function ComposeForm({
         <label className="field__label" htmlFor={`${id}-texte`}>
           Message
         </label>
-        <textarea id={`${id}-texte`} className="input mss-compose__body" value={body} rows={10} maxLength={1_000_000} onChange={(e) => setBody(e.target.value)} />
+        <textarea
+          id={`${id}-texte`}
+          className="input mss-compose__body"
+          value={body}
+          rows={10}
+          maxLength={1_000_000}
+          onChange={(e) => setBody(e.target.value)}
+        />
       </div>
 
       <ComposeAttachments
@@ -222,7 +260,13 @@ function ComposeForm({
       />
 
       <div className="checkbox checkbox--described">
-        <input id={`${id}-accuse`} type="checkbox" checked={readReceipt} onChange={(e) => setReadReceipt(e.target.checked)} aria-describedby={`${id}-accuse-aide`} />
+        <input
+          id={`${id}-accuse`}
+          type="checkbox"
+          checked={readReceipt}
+          onChange={(e) => setReadReceipt(e.target.checked)}
+          aria-describedby={`${id}-accuse-aide`}
+        />
         <label htmlFor={`${id}-accuse`}>Accusé de lecture</label>
         <p id={`${id}-accuse-aide`} className="field__help">
           Demander au destinataire de confirmer qu’il a lu le message (il peut refuser).
@@ -241,9 +285,11 @@ function ComposeForm({
 function initialRecipients(intent: ComposeIntent, knownDoctor: { address: string; displayName: string } | null): ChosenRecipient[] {
   if (intent.kind === 'reponse') {
     const from = intent.message.from[0];
-    if (from?.address && !intent.message.patientAddress) return [{ address: from.address, displayName: displayAddress(from), mailboxTypeLabel: null, source: 'saisie' }];
+    if (from?.address && !intent.message.patientAddress)
+      return [{ address: from.address, displayName: displayAddress(from), mailboxTypeLabel: null, source: 'saisie' }];
     return [];
   }
-  if (knownDoctor) return [{ address: knownDoctor.address, displayName: knownDoctor.displayName, mailboxTypeLabel: null, source: 'annuaire' }];
+  if (knownDoctor)
+    return [{ address: knownDoctor.address, displayName: knownDoctor.displayName, mailboxTypeLabel: null, source: 'annuaire' }];
   return [];
 }

@@ -67,7 +67,11 @@ export function ComposeAttachments({
               <Icon name="fichier" />
               <span className="mss-compose__attachment-name">{a.filename}</span>
               <span className="muted">{formatSize(a.size)}</span>
-              <button type="button" className="button button--quiet button--small" onClick={() => onChange((list) => list.filter((_, i) => i !== index))}>
+              <button
+                type="button"
+                className="button button--quiet button--small"
+                onClick={() => onChange((list) => list.filter((_, i) => i !== index))}
+              >
                 Retirer<span className="visually-hidden"> {a.filename}</span>
               </button>
             </li>

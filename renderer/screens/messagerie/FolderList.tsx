@@ -3,7 +3,15 @@ import { formatInteger } from '../../format.js';
 import { folderLabel, folderRole } from './folders.js';
 import type { MssFolder } from './model.js';
 
-export function FolderList({ folders, selectedId, onSelect }: { folders: MssFolder[]; selectedId: number | null; onSelect: (folder: MssFolder) => void }) {
+export function FolderList({
+  folders,
+  selectedId,
+  onSelect,
+}: {
+  folders: MssFolder[];
+  selectedId: number | null;
+  onSelect: (folder: MssFolder) => void;
+}) {
   return (
     <nav className="mss-folders" aria-label="Dossiers de messagerie">
       <ul className="mss-folders__list">

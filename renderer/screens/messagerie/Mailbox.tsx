@@ -34,7 +34,17 @@ type Reading = { kind: 'message'; id: number } | { kind: 'compose'; intent: Comp
 /** Search in every folder (full text), a short pause after the last key. */
 const SEARCH_PAUSE_MS = 200;
 
-export function Mailbox({ status, subpath, onStatus, intro }: { status: MssStatus; subpath: string; onStatus: () => void; intro: ReactNode }) {
+export function Mailbox({
+  status,
+  subpath,
+  onStatus,
+  intro,
+}: {
+  status: MssStatus;
+  subpath: string;
+  onStatus: () => void;
+  intro: ReactNode;
+}) {
   const folderList = useChannel('mss.folders', {}, { refreshOn: ['mssChanged'] });
   const outbox = useChannel('outbox.list', { limit: 200 }, { refreshOn: ['outboxChanged', 'mssChanged'] });
   const { run: runSync, pending: syncing, failure: syncFailure } = useAction('mss.sync');
@@ -53,7 +63,11 @@ export function Mailbox({ status, subpath, onStatus, intro }: { status: MssStatu
 
   const searchText = useDebounced(query.trim(), SEARCH_PAUSE_MS);
   const searching = query.trim() !== '' && searchText !== '';
-  const search = useChannel('mss.search', searching ? { text: searchText, limit: 200 } : null, { refreshOn: ['mssChanged'], noCache: true, keepPrevious: true });
+  const search = useChannel('mss.search', searching ? { text: searchText, limit: 200 } : null, {
+    refreshOn: ['mssChanged'],
+    noCache: true,
+    keepPrevious: true,
+  });
   const results = searching ? (search.data?.messages ?? null) : null;
   const searchFailure = searching ? search.failure : null;
 
@@ -100,7 +114,9 @@ export function Mailbox({ status, subpath, onStatus, intro }: { status: MssStatu
   const pending = useMemo(() => mailSends(outbox.data?.items ?? []), [outbox.data]);
   const sentState = sent ? (pending.find((p) => p.idempotencyKey === sent.messageId)?.state ?? 'en_attente') : null;
   const notSent = pending.filter((p) => p.state !== 'envoye');
-  const sentTo = sent ? sent.recipients.map((r) => (addressKind(r) === 'patient' ? 'la messagerie Mon espace santé du patient' : r)).join(', ') : '';
+  const sentTo = sent
+    ? sent.recipients.map((r) => (addressKind(r) === 'patient' ? 'la messagerie Mon espace santé du patient' : r)).join(', ')
+    : '';
 
   // Once the outbox has sent it, fetch « Envoyés » (the server filed it there) and the first receipts.
   const syncedFor = useRef<string | null>(null);
@@ -130,7 +146,9 @@ export function Mailbox({ status, subpath, onStatus, intro }: { status: MssStatu
       {syncFailure ? (
         <Alert
           tone={syncFailure.code === 'UNAVAILABLE' ? 'warning' : 'error'}
-          title={syncFailure.code === 'UNAVAILABLE' ? 'Hors ligne : le serveur de messagerie ne répond pas' : 'Relève du courrier impossible'}
+          title={
+            syncFailure.code === 'UNAVAILABLE' ? 'Hors ligne : le serveur de messagerie ne répond pas' : 'Relève du courrier impossible'
+          }
           actions={
             <button type="button" className="button button--secondary button--small" onClick={() => void sync()}>
               Réessayer
@@ -144,7 +162,15 @@ export function Mailbox({ status, subpath, onStatus, intro }: { status: MssStatu
       {sent && sentState ? (
         <Alert
           tone={sentState === 'echec' ? 'error' : sentState === 'envoye' ? 'success' : 'info'}
-          title={sentState === 'envoye' ? 'Message envoyé' : sentState === 'echec' ? 'Envoi en échec' : sentState === 'en_cours' ? 'Envoi en cours…' : 'En attente d’envoi'}
+          title={
+            sentState === 'envoye'
+              ? 'Message envoyé'
+              : sentState === 'echec'
+                ? 'Envoi en échec'
+                : sentState === 'en_cours'
+                  ? 'Envoi en cours…'
+                  : 'En attente d’envoi'
+          }
           actions={
             <button type="button" className="button button--quiet button--small" onClick={() => setSent(null)}>
               Fermer

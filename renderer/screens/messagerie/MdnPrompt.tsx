@@ -37,8 +37,8 @@ export function MdnPrompt({ message, onDone }: { message: MssMessage; onDone: (m
       }
     >
       <p>
-        L’accusé serait envoyé à <strong>{message.mail?.accuseLectureDemandeA[0] ?? 'une autre adresse'}</strong>, qui n’est pas l’adresse de retour du message. Vérifiez que
-        vous connaissez ce destinataire avant d’accepter.
+        L’accusé serait envoyé à <strong>{message.mail?.accuseLectureDemandeA[0] ?? 'une autre adresse'}</strong>, qui n’est pas l’adresse
+        de retour du message. Vérifiez que vous connaissez ce destinataire avant d’accepter.
       </p>
       {failure ? <p className="text-danger">{failure.message}</p> : null}
     </Alert>

@@ -102,7 +102,8 @@ export function MessageList({
     setActive(-1);
     setFailure(null);
     if (source.results) {
-      for (let p = 0; p * cache.pageSize < source.results.length; p++) cache.put(p, source.results.slice(p * cache.pageSize, (p + 1) * cache.pageSize));
+      for (let p = 0; p * cache.pageSize < source.results.length; p++)
+        cache.put(p, source.results.slice(p * cache.pageSize, (p + 1) * cache.pageSize));
       setTotal(source.results.length);
       setLoaded(true);
     } else {
@@ -139,7 +140,9 @@ export function MessageList({
       }
       old.clear();
       for (const page of wanted) {
-        const rows = fresh.row(page * PAGE_SIZE) ? [...Array(PAGE_SIZE).keys()].map((i) => fresh.row(page * PAGE_SIZE + i)).filter((r): r is MessageSummary => r !== undefined) : null;
+        const rows = fresh.row(page * PAGE_SIZE)
+          ? [...Array(PAGE_SIZE).keys()].map((i) => fresh.row(page * PAGE_SIZE + i)).filter((r): r is MessageSummary => r !== undefined)
+          : null;
         if (rows) old.put(page, rows);
       }
       setTick((n) => n + 1);
@@ -237,7 +240,14 @@ export function MessageList({
                     }}
                   />
                 ) : (
-                  <div className="mss-row mss-row--loading" role="option" aria-selected="false" aria-posinset={item.index + 1} aria-setsize={total} aria-disabled="true">
+                  <div
+                    className="mss-row mss-row--loading"
+                    role="option"
+                    aria-selected="false"
+                    aria-posinset={item.index + 1}
+                    aria-setsize={total}
+                    aria-disabled="true"
+                  >
                     <span className="muted">Chargement…</span>
                   </div>
                 )}
@@ -274,12 +284,28 @@ const Row = memo(function Row({
   const known = usePatientByIns(ins);
   // A patient is named (birth name, first names) rather than shown as an INS address.
   const name = (a: MailAddress) => (ins && known && patientInsOf(a) === ins ? patientName(known) : displayAddress(a));
-  const who = outgoing ? `À : ${message.to.length <= 2 ? message.to.map(name).join(', ') : shortList(message.to)}` : name(message.from[0] ?? {});
-  const classes = ['mss-row', message.seen ? 'mss-row--read' : 'mss-row--unread', selected ? 'mss-row--selected' : '', active ? 'mss-row--active' : '', patient ? 'mss-row--patient' : '']
+  const who = outgoing
+    ? `À : ${message.to.length <= 2 ? message.to.map(name).join(', ') : shortList(message.to)}`
+    : name(message.from[0] ?? {});
+  const classes = [
+    'mss-row',
+    message.seen ? 'mss-row--read' : 'mss-row--unread',
+    selected ? 'mss-row--selected' : '',
+    active ? 'mss-row--active' : '',
+    patient ? 'mss-row--patient' : '',
+  ]
     .filter(Boolean)
     .join(' ');
   return (
-    <div id={id} className={classes} role="option" aria-selected={selected} aria-posinset={index + 1} aria-setsize={total} onClick={() => onOpen(message)}>
+    <div
+      id={id}
+      className={classes}
+      role="option"
+      aria-selected={selected}
+      aria-posinset={index + 1}
+      aria-setsize={total}
+      onClick={() => onOpen(message)}
+    >
       <span className="mss-row__dot" aria-hidden="true" />
       <span className="mss-row__main">
         <span className="mss-row__line">

@@ -64,7 +64,10 @@ export function Messagerie({ subpath = '' }: { subpath?: string }) {
     return (
       <Screen title="Messagerie" intro={intro}>
         <NotConfigured title="La messagerie sécurisée de santé n’est pas encore configurée sur ce poste.">
-          <p>Il manque l’adresse de votre boîte MSSanté ou celle des serveurs de votre opérateur. Votre administrateur ou votre opérateur MSSanté vous les fournit.</p>
+          <p>
+            Il manque l’adresse de votre boîte MSSanté ou celle des serveurs de votre opérateur. Votre administrateur ou votre opérateur
+            MSSanté vous les fournit.
+          </p>
         </NotConfigured>
       </Screen>
     );

@@ -27,7 +27,10 @@ export function PatientLink({
   const [query, setQuery] = useState('');
   const text = query.trim();
   const asked = useDebounced(text, SEARCH_PAUSE_MS);
-  const search = useChannel('patients.search', asked.length >= 2 ? { query: asked, limit: 8 } : null, { noCache: true, keepPrevious: true });
+  const search = useChannel('patients.search', asked.length >= 2 ? { query: asked, limit: 8 } : null, {
+    noCache: true,
+    keepPrevious: true,
+  });
   const searching = text.length >= 2 && (asked !== text || search.loading || search.refreshing);
   const results = text.length >= 2 ? (search.data?.patients ?? []) : [];
 
@@ -44,7 +47,8 @@ export function PatientLink({
         </p>
         {patient.status !== 'QUAL' || !patient.ins ? (
           <p className="field__help">
-            Identité non qualifiée : le message partira sans être rattaché au patient (aucun INS transmis). Qualifiez l’identité pour le rattacher.
+            Identité non qualifiée : le message partira sans être rattaché au patient (aucun INS transmis). Qualifiez l’identité pour le
+            rattacher.
           </p>
         ) : null}
         {error ? <p className="field__error">{error}</p> : null}

@@ -9,7 +9,11 @@ import { Icon } from '../../components/Icon.js';
 import { Section } from '../../components/Screen.js';
 import { messagerieHrefs } from './hrefs.js';
 
-export function PatientMail({ patient }: { patient: { uid: string; status: string; hasIns: boolean; medecinTraitant: { address: string; displayName: string } | null } }) {
+export function PatientMail({
+  patient,
+}: {
+  patient: { uid: string; status: string; hasIns: boolean; medecinTraitant: { address: string; displayName: string } | null };
+}) {
   const qualified = patient.status === 'QUAL' && patient.hasIns;
   return (
     <Section id="messagerie-patient" title="Messagerie sécurisée">
@@ -37,8 +41,8 @@ export function PatientMail({ patient }: { patient: { uid: string; status: strin
       </p>
       {!qualified ? (
         <p id="messagerie-patient-pourquoi" className="field__help">
-          Écrire au patient n’est possible qu’avec une identité qualifiée : son adresse Mon espace santé est calculée à partir de son INS, qui ne
-          sort de Cabinet que qualifié (INS récupéré auprès d’INSi et pièce d’identité contrôlée).
+          Écrire au patient n’est possible qu’avec une identité qualifiée : son adresse Mon espace santé est calculée à partir de son INS,
+          qui ne sort de Cabinet que qualifié (INS récupéré auprès d’INSi et pièce d’identité contrôlée).
         </p>
       ) : (
         <p className="field__help">Le message part dans la messagerie Mon espace santé du patient ; vous pouvez bloquer sa réponse.</p>

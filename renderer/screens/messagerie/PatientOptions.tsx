@@ -26,7 +26,14 @@ export function PatientOptions({
     <fieldset className="mss-compose__patient-options">
       <legend className="visually-hidden">Messagerie du patient</legend>
       <div className="checkbox checkbox--described">
-        <input id={`${id}-au-patient`} type="checkbox" checked={sendToPatient} disabled={!qualified} onChange={(e) => onToPatient(e.target.checked)} aria-describedby={`${id}-au-patient-aide`} />
+        <input
+          id={`${id}-au-patient`}
+          type="checkbox"
+          checked={sendToPatient}
+          disabled={!qualified}
+          onChange={(e) => onToPatient(e.target.checked)}
+          aria-describedby={`${id}-au-patient-aide`}
+        />
         <label htmlFor={`${id}-au-patient`}>Envoyer au patient, dans sa messagerie Mon espace santé</label>
         <p id={`${id}-au-patient-aide`} className="field__help">
           {qualified && patient.ins
@@ -35,10 +42,19 @@ export function PatientOptions({
         </p>
       </div>
       <div className="checkbox checkbox--described">
-        <input id={`${id}-fin`} type="checkbox" checked={blockReply} disabled={!sendToPatient} onChange={(e) => onFin(e.target.checked)} aria-describedby={`${id}-fin-aide`} />
+        <input
+          id={`${id}-fin`}
+          type="checkbox"
+          checked={blockReply}
+          disabled={!sendToPatient}
+          onChange={(e) => onFin(e.target.checked)}
+          aria-describedby={`${id}-fin-aide`}
+        />
         <label htmlFor={`${id}-fin`}>Bloquer la réponse du patient</label>
         <p id={`${id}-fin-aide`} className="field__help">
-          {sendToPatient ? 'Le patient pourra lire ce message mais pas y répondre (fin de l’échange).' : 'Seulement pour un message envoyé au patient.'}
+          {sendToPatient
+            ? 'Le patient pourra lire ce message mais pas y répondre (fin de l’échange).'
+            : 'Seulement pour un message envoyé au patient.'}
         </p>
       </div>
     </fieldset>

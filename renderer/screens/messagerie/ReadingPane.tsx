@@ -73,7 +73,10 @@ export function ReadingPane({
 
   // New receipts (a sync, the outbox): only the timeline is read again, the pane stays as it is.
   const sentId = message?.receipts ? message.messageId : null;
-  const { data: receipts } = useChannel('mss.receipts', sentId ? { messageId: sentId } : null, { refreshOn: ['mssChanged'], noCache: true });
+  const { data: receipts } = useChannel('mss.receipts', sentId ? { messageId: sentId } : null, {
+    refreshOn: ['mssChanged'],
+    noCache: true,
+  });
 
   // A patient mail: who it is, from the INS its address carries (only a local identity is shown).
   const ins = message?.patientAddress ? patientInsOf(message.patientAddress) : null;
@@ -91,7 +94,8 @@ export function ReadingPane({
   const from = message.from[0] ?? {};
   const nameOf = (address: string) => (ins && patient && patientInsOf(address) === ins ? patientName(patient) : null);
   // The patient's mailbox is named after the patient (never shown as a bare INS).
-  const shown = (a: MailAddress) => (ins && patientInsOf(a) === ins ? `${patient ? patientName(patient) : 'Patient'} (Mon espace santé)` : fullAddress(a));
+  const shown = (a: MailAddress) =>
+    ins && patientInsOf(a) === ins ? `${patient ? patientName(patient) : 'Patient'} (Mon espace santé)` : fullAddress(a);
   const pendingSend = message.messageId ? (pending.find((p) => p.idempotencyKey === message.messageId) ?? null) : null;
   const timeline = receipts ?? message.receipts;
   const mail = message.mail;
@@ -136,7 +140,11 @@ export function ReadingPane({
         </dl>
         <div className="cluster">
           {!outgoing ? (
-            <button type="button" className="button button--secondary button--small" onClick={() => onReply({ message, patient: patient?.ins ? patient : null })}>
+            <button
+              type="button"
+              className="button button--secondary button--small"
+              onClick={() => onReply({ message, patient: patient?.ins ? patient : null })}
+            >
               <Icon name="retour" />
               Répondre
             </button>
@@ -165,7 +173,10 @@ export function ReadingPane({
       <MdnPrompt message={message} onDone={(mdn) => setMessage({ ...message, mdn })} />
 
       {receipt ? (
-        <Alert tone={/échec|erreur/i.test(receipt.libelle) ? 'warning' : 'info'} title={receipt.type === 'MDN' ? 'Accusé de lecture' : 'Accusé de remise'}>
+        <Alert
+          tone={/échec|erreur/i.test(receipt.libelle) ? 'warning' : 'info'}
+          title={receipt.type === 'MDN' ? 'Accusé de lecture' : 'Accusé de remise'}
+        >
           {receipt.libelle}
         </Alert>
       ) : null}

@@ -24,7 +24,12 @@ export function ReceiptsTimeline({
 }) {
   const outbox: OutboxState = pending?.state ?? 'envoye';
   const recipients = timeline.recipients.map((line) => line.recipient);
-  const lines = deriveTimeline(recipients, { outbox, outboxError: pending?.lastError ?? null, sentAt: null, readReceipt }, receiptEvents(timeline), (iso) => formatDateTime(iso));
+  const lines = deriveTimeline(
+    recipients,
+    { outbox, outboxError: pending?.lastError ?? null, sentAt: null, readReceipt },
+    receiptEvents(timeline),
+    (iso) => formatDateTime(iso),
+  );
   return (
     <section className="mss-timeline" aria-labelledby="mss-timeline-titre">
       <h3 id="mss-timeline-titre" className="mss-timeline__title">
@@ -37,7 +42,9 @@ export function ReceiptsTimeline({
               {nameOf?.(line.recipient) ? <span className="mss-timeline__name">{nameOf(line.recipient)}</span> : null}
               <span className="mss-timeline__address">{line.recipient}</span>
               {addressKind(line.recipient) === 'patient' ? <span className="badge badge--info">Patient</span> : null}
-              <span className={`badge ${line.state === 'echec' ? 'badge--danger' : line.state === 'lu' || line.state === 'remis' ? 'badge--success' : 'badge--info'}`}>
+              <span
+                className={`badge ${line.state === 'echec' ? 'badge--danger' : line.state === 'lu' || line.state === 'remis' ? 'badge--success' : 'badge--info'}`}
+              >
                 {stateLabels[line.state]}
               </span>
             </p>

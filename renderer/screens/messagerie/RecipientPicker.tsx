@@ -158,11 +158,18 @@ export function RecipientPicker({ label, value, onChange, types, disabled = fals
         {label}
       </label>
       <div className="recipient-picker__anchor">
-        <div className={`recipient-picker__box${disabled ? ' recipient-picker__box--disabled' : ''}`} onClick={() => input.current?.focus()}>
+        <div
+          className={`recipient-picker__box${disabled ? ' recipient-picker__box--disabled' : ''}`}
+          onClick={() => input.current?.focus()}
+        >
           {value.length > 0 ? (
             <ul className="recipient-picker__chips" aria-label={`${label} choisis`}>
               {value.map((r) => (
-                <li key={r.address} className="recipient-chip" title={r.displayName === r.address ? r.address : `${r.displayName} <${r.address}>`}>
+                <li
+                  key={r.address}
+                  className="recipient-chip"
+                  title={r.displayName === r.address ? r.address : `${r.displayName} <${r.address}>`}
+                >
                   <span className="recipient-chip__name">{r.displayName}</span>
                   {r.displayName !== r.address ? <span className="recipient-chip__address">{r.address}</span> : null}
                   <button
@@ -205,7 +212,13 @@ export function RecipientPicker({ label, value, onChange, types, disabled = fals
             onBlur={() => dispatch({ type: 'close' })}
           />
         </div>
-        <ul id={listId} role="listbox" aria-label={`${label} proposés`} className={`recipient-picker__list${busy ? ' recipient-picker__list--busy' : ''}`} hidden={!listOpen}>
+        <ul
+          id={listId}
+          role="listbox"
+          aria-label={`${label} proposés`}
+          className={`recipient-picker__list${busy ? ' recipient-picker__list--busy' : ''}`}
+          hidden={!listOpen}
+        >
           {options.map((option, index) => (
             <li
               key={`${option.kind}:${option.chosen.address}`}
@@ -226,7 +239,12 @@ export function RecipientPicker({ label, value, onChange, types, disabled = fals
       <p id={hintId} className="field__help">
         Cherchez un professionnel ou une structure dans l’Annuaire Santé (nom, ville, RPPS), ou saisissez une adresse MSSanté complète.
       </p>
-      <p id={statusId} className={`recipient-picker__status${state.addressProblem || state.status === 'error' ? ' recipient-picker__status--error' : ''}`} role="status" aria-live="polite">
+      <p
+        id={statusId}
+        className={`recipient-picker__status${state.addressProblem || state.status === 'error' ? ' recipient-picker__status--error' : ''}`}
+        role="status"
+        aria-live="polite"
+      >
         {statusText}
       </p>
     </div>

@@ -6,7 +6,9 @@ import { progressPercent } from './windowing.js';
 
 export function SyncProgress({ progress }: { progress: SyncProgressView | null }) {
   const percent = progress ? progressPercent(progress.done, progress.total) : null;
-  const where = progress?.folder ? folderLabel({ path: progress.folder, name: progress.folder.split(/[/.]/).pop() ?? progress.folder, specialUse: null }) : null;
+  const where = progress?.folder
+    ? folderLabel({ path: progress.folder, name: progress.folder.split(/[/.]/).pop() ?? progress.folder, specialUse: null })
+    : null;
   const text =
     progress && percent !== null
       ? `${formatInteger(progress.done)} messages sur ${formatInteger(progress.total)}${where ? ` (${where})` : ''}`
@@ -19,7 +21,9 @@ export function SyncProgress({ progress }: { progress: SyncProgressView | null }
         {text}
         {percent !== null ? ` — ${percent} %` : ''}
       </p>
-      <p className="mss-sync__hint muted">Seuls les en-têtes sont relevés maintenant ; chaque message est téléchargé quand vous l’ouvrez.</p>
+      <p className="mss-sync__hint muted">
+        Seuls les en-têtes sont relevés maintenant ; chaque message est téléchargé quand vous l’ouvrez.
+      </p>
     </div>
   );
 }

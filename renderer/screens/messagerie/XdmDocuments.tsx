@@ -88,7 +88,12 @@ function DocumentItem({ doc, onChanged }: { doc: MssDocument; onChanged: () => v
       </p>
       <div className="cluster">
         {doc.state !== 'importe' ? (
-          <button type="button" className="button button--primary button--small" disabled={!matched || busy} onClick={() => void importIt()}>
+          <button
+            type="button"
+            className="button button--primary button--small"
+            disabled={!matched || busy}
+            onClick={() => void importIt()}
+          >
             {busy ? 'Import…' : 'Importer dans le dossier'}
           </button>
         ) : null}

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { addressKind, cleanName, displayAddress, formatInsValue, fullAddress, initials, involvesPatient, patientInsOf, shortList } from './address.js';
+import {
+  addressKind,
+  cleanName,
+  displayAddress,
+  formatInsValue,
+  fullAddress,
+  initials,
+  involvesPatient,
+  patientInsOf,
+  shortList,
+} from './address.js';
 
 // A valid INS (key 97 − N mod 97): 2 55 08 75 123 456 + key.
 const matricule = '2550875123456';

@@ -11,7 +11,11 @@ describe('the compose form’s rules', () => {
   });
 
   it('quotes the message answered, line by line, 200 lines at most', () => {
-    const text = quote({ from: [{ name: 'Dr Paul BERNARD', address: 'paul.bernard@cabinet.test-mssante.fr' }], text: 'Bonjour\r\nà bientôt', date: null });
+    const text = quote({
+      from: [{ name: 'Dr Paul BERNARD', address: 'paul.bernard@cabinet.test-mssante.fr' }],
+      text: 'Bonjour\r\nà bientôt',
+      date: null,
+    });
     expect(text).toMatch(/Dr Paul BERNARD a écrit :\n> Bonjour\n> à bientôt$/);
     const long = quote({ from: [], text: Array.from({ length: 300 }, (_, i) => `ligne ${i}`).join('\n'), date: null });
     expect(long.split('\n').filter((l) => l.startsWith('> '))).toHaveLength(200);
@@ -24,6 +28,8 @@ describe('the compose form’s rules', () => {
       to: 'Choisissez au moins un destinataire.',
       subject: 'Indiquez l’objet du message.',
     });
-    expect(composeErrors({ recipients: 0, sendToPatient: false, qualifiedPatient: true, subject: 'Objet' }).to).toMatch(/cochez « Envoyer au patient »/);
+    expect(composeErrors({ recipients: 0, sendToPatient: false, qualifiedPatient: true, subject: 'Objet' }).to).toMatch(
+      /cochez « Envoyer au patient »/,
+    );
   });
 });

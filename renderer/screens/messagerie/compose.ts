@@ -45,10 +45,17 @@ export function quote(message: Pick<MssMessage, 'from' | 'text' | 'date'>): stri
 }
 
 /** What the form refuses before sending: no recipient at all, no subject. */
-export function composeErrors(input: { recipients: number; sendToPatient: boolean; qualifiedPatient: boolean; subject: string }): ComposeErrors {
+export function composeErrors(input: {
+  recipients: number;
+  sendToPatient: boolean;
+  qualifiedPatient: boolean;
+  subject: string;
+}): ComposeErrors {
   const errors: ComposeErrors = {};
   if (input.recipients === 0 && !input.sendToPatient) {
-    errors.to = input.qualifiedPatient ? 'Choisissez au moins un destinataire, ou cochez « Envoyer au patient ».' : 'Choisissez au moins un destinataire.';
+    errors.to = input.qualifiedPatient
+      ? 'Choisissez au moins un destinataire, ou cochez « Envoyer au patient ».'
+      : 'Choisissez au moins un destinataire.';
   }
   if (!input.subject.trim()) errors.subject = 'Indiquez l’objet du message.';
   return errors;

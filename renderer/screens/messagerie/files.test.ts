@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { attachmentProblem, base64ToBytes, bytesToBase64, contentTypeOf, formatSize, isPdf, MAX_ATTACHMENTS_BYTES, safeFilename } from './files.js';
+import {
+  attachmentProblem,
+  base64ToBytes,
+  bytesToBase64,
+  contentTypeOf,
+  formatSize,
+  isPdf,
+  MAX_ATTACHMENTS_BYTES,
+  safeFilename,
+} from './files.js';
 
 describe('attachments', () => {
   it('formats sizes in French', () => {

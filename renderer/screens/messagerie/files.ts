@@ -59,7 +59,8 @@ export function attachmentProblem(files: readonly PickedFile[], existing: { coun
   const empty = files.find((f) => f.size === 0);
   if (empty) return `« ${safeFilename(empty.name)} » est vide.`;
   const total = existing.bytes + files.reduce((sum, f) => sum + f.size, 0);
-  if (total > MAX_ATTACHMENTS_BYTES) return `Pièces jointes trop volumineuses (${formatSize(total)} ; au plus ${formatSize(MAX_ATTACHMENTS_BYTES)} par message).`;
+  if (total > MAX_ATTACHMENTS_BYTES)
+    return `Pièces jointes trop volumineuses (${formatSize(total)} ; au plus ${formatSize(MAX_ATTACHMENTS_BYTES)} par message).`;
   return null;
 }
 

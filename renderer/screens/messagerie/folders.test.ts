@@ -14,7 +14,15 @@ describe('folders', () => {
   });
 
   it('orders inbox, sent, drafts… then others alphabetically', () => {
-    const sorted = sortFolders([f('Zèbre'), f('Trash', '\\Trash'), f('Archives'), f('Sent', '\\Sent'), f('INBOX'), f('école'), f('Drafts', '\\Drafts')]);
+    const sorted = sortFolders([
+      f('Zèbre'),
+      f('Trash', '\\Trash'),
+      f('Archives'),
+      f('Sent', '\\Sent'),
+      f('INBOX'),
+      f('école'),
+      f('Drafts', '\\Drafts'),
+    ]);
     expect(sorted.map((x) => x.path)).toEqual(['INBOX', 'Sent', 'Drafts', 'Archives', 'Trash', 'école', 'Zèbre']);
   });
 

@@ -58,9 +58,42 @@ describe('the parsed mail in the contract', () => {
   });
 
   it('refuses an answer whose mail is not what the services send', () => {
-    expect(mssMessageView.safeParse({ ...summary, text: null, mail: 'pas un objet', error: null, mdn: 'aucun', documents: [], receipts: null, thread: [] }).success).toBe(false);
-    expect(mssMessageView.safeParse({ ...summary, text: null, mail: { pieces: [{ nom: 'a' }] }, error: null, mdn: 'aucun', documents: [], receipts: null, thread: [] }).success).toBe(false);
-    expect(mssMessageView.safeParse({ ...summary, text: null, mail: null, error: null, mdn: 'inconnu', documents: [], receipts: null, thread: [] }).success).toBe(false);
+    expect(
+      mssMessageView.safeParse({
+        ...summary,
+        text: null,
+        mail: 'pas un objet',
+        error: null,
+        mdn: 'aucun',
+        documents: [],
+        receipts: null,
+        thread: [],
+      }).success,
+    ).toBe(false);
+    expect(
+      mssMessageView.safeParse({
+        ...summary,
+        text: null,
+        mail: { pieces: [{ nom: 'a' }] },
+        error: null,
+        mdn: 'aucun',
+        documents: [],
+        receipts: null,
+        thread: [],
+      }).success,
+    ).toBe(false);
+    expect(
+      mssMessageView.safeParse({
+        ...summary,
+        text: null,
+        mail: null,
+        error: null,
+        mdn: 'inconnu',
+        documents: [],
+        receipts: null,
+        thread: [],
+      }).success,
+    ).toBe(false);
   });
 });
 
@@ -91,22 +124,52 @@ describe('what the reading pane shows of a mail', () => {
       subject: 'Compte rendu',
       createdAt: '2026-11-23T05:00:00.000Z',
       recipients: [
-        { recipient: 'x@y.fr', state: 'remis', label: 'remis', events: [{ state: 'remis', label: 'remis', at: '2026-11-23T05:01:00.000Z' }] },
+        {
+          recipient: 'x@y.fr',
+          state: 'remis',
+          label: 'remis',
+          events: [{ state: 'remis', label: 'remis', at: '2026-11-23T05:01:00.000Z' }],
+        },
         { recipient: 'z@y.fr', state: 'en_file', label: 'dans la file d’envoi', events: [] },
       ],
     }).receipts;
-    expect(receipts && receiptEvents(receipts)).toEqual([{ recipient: 'x@y.fr', state: 'remis', label: 'remis', at: '2026-11-23T05:01:00.000Z' }]);
+    expect(receipts && receiptEvents(receipts)).toEqual([
+      { recipient: 'x@y.fr', state: 'remis', label: 'remis', at: '2026-11-23T05:01:00.000Z' },
+    ]);
   });
 
   it('keeps only the MSSanté sends of the outbox', () => {
     const item = (id: number, kind: string) =>
-      outboxItem.parse({ id, idempotencyKey: `<m${id}@x>`, kind, label: 'x', summary: 's', state: 'en_attente', attempts: 0, nextAttemptAt: null, lastError: null, createdAt: 'c', updatedAt: 'u' });
+      outboxItem.parse({
+        id,
+        idempotencyKey: `<m${id}@x>`,
+        kind,
+        label: 'x',
+        summary: 's',
+        state: 'en_attente',
+        attempts: 0,
+        nextAttemptAt: null,
+        lastError: null,
+        createdAt: 'c',
+        updatedAt: 'u',
+      });
     expect(mailSends([item(1, 'dmp.feed'), item(2, 'mss.send')]).map((i) => i.id)).toEqual([2]);
   });
 });
 
 describe('the send request of a draft', () => {
-  const draft = { to: ['a@b.mssante.fr'], cc: [], subject: 'Objet', body: 'Texte', attachments: [], patientUid: null, toPatient: false, readReceipt: false, fin: false, inReplyToRow: null };
+  const draft = {
+    to: ['a@b.mssante.fr'],
+    cc: [],
+    subject: 'Objet',
+    body: 'Texte',
+    attachments: [],
+    patientUid: null,
+    toPatient: false,
+    readReceipt: false,
+    fin: false,
+    inReplyToRow: null,
+  };
 
   it('sends only what is set (the contract refuses unknown keys)', () => {
     expect(sendRequest(draft)).toEqual({ to: ['a@b.mssante.fr'], subject: 'Objet', body: 'Texte' });

@@ -19,7 +19,12 @@ export interface AttachmentView {
 
 /** The attachments of a mail, named (« pièce jointe 2 » when the mail gives no name). */
 export function attachmentsOf(mail: ParsedMail | null): AttachmentView[] {
-  return (mail?.pieces ?? []).map((piece, index) => ({ index, filename: piece.nom || `pièce jointe ${index + 1}`, contentType: piece.type, size: piece.taille }));
+  return (mail?.pieces ?? []).map((piece, index) => ({
+    index,
+    filename: piece.nom || `pièce jointe ${index + 1}`,
+    contentType: piece.type,
+    size: piece.taille,
+  }));
 }
 
 /** X-MSS-* lines said in French (the software reference X-MSS-NIL means nothing to the reader). */
@@ -42,7 +47,9 @@ export function remarksOf(mail: ParsedMail | null): string[] {
 
 /** The receipt events of a sent mail, one list for all recipients. */
 export function receiptEvents(timeline: ReceiptTimelineView): ReceiptEvent[] {
-  return timeline.recipients.flatMap((line) => line.events.map((event) => ({ recipient: line.recipient, state: event.state, label: event.label, at: event.at })));
+  return timeline.recipients.flatMap((line) =>
+    line.events.map((event) => ({ recipient: line.recipient, state: event.state, label: event.label, at: event.at })),
+  );
 }
 
 /** Outbox items that are MSSanté sends (the outbox also carries DMP feeds). */
@@ -54,7 +61,8 @@ export function mailSends(items: readonly OutboxItem[]): OutboxItem[] {
 export function sendRequest(draft: ComposeDraft): RequestOf<'mss.send'> {
   const request: RequestOf<'mss.send'> = { to: draft.to, subject: draft.subject, body: draft.body };
   if (draft.cc.length > 0) request.cc = draft.cc;
-  if (draft.attachments.length > 0) request.attachments = draft.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, base64: a.data }));
+  if (draft.attachments.length > 0)
+    request.attachments = draft.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, base64: a.data }));
   if (draft.patientUid) request.patientUid = draft.patientUid;
   if (draft.toPatient) request.toPatient = true;
   if (draft.readReceipt) request.readReceipt = true;

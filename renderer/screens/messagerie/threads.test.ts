@@ -1,11 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { baseSubject, conversationAround, displaySubject, groupThreads, replySubject } from './threads.js';
 
-const m = (id: number, thread: string | null, date: string | null, subject = 'Objet', messageId: string | null = `<${id}@x>`) => ({ id, thread, date, subject, messageId });
+const m = (id: number, thread: string | null, date: string | null, subject = 'Objet', messageId: string | null = `<${id}@x>`) => ({
+  id,
+  thread,
+  date,
+  subject,
+  messageId,
+});
 
 describe('subjects', () => {
   it('hides the XDM prefix and piles of Re:', () => {
-    expect(displaySubject('XDM/1.0/DDM+Compte rendu de consultation DUPONT Marie 01/02/1960')).toBe('Compte rendu de consultation DUPONT Marie 01/02/1960');
+    expect(displaySubject('XDM/1.0/DDM+Compte rendu de consultation DUPONT Marie 01/02/1960')).toBe(
+      'Compte rendu de consultation DUPONT Marie 01/02/1960',
+    );
     expect(displaySubject('')).toBe('(sans objet)');
     expect(baseSubject('Re: RE : TR: Fwd: Résultats')).toBe('Résultats');
     expect(replySubject('Re: Résultats')).toBe('RE : Résultats');
@@ -42,7 +50,12 @@ describe('threads', () => {
 
   it('splits a conversation around the selected message; bad dates sort first', () => {
     const sel = m(2, '<a>', '2026-01-02T10:00:00Z');
-    const around = conversationAround(sel, [m(1, '<a>', '2026-01-01T10:00:00Z'), m(3, '<a>', '2026-01-03T10:00:00Z'), m(4, '<z>', '2026-01-01T00:00:00Z'), m(5, '<a>', 'n’importe quoi')]);
+    const around = conversationAround(sel, [
+      m(1, '<a>', '2026-01-01T10:00:00Z'),
+      m(3, '<a>', '2026-01-03T10:00:00Z'),
+      m(4, '<z>', '2026-01-01T00:00:00Z'),
+      m(5, '<a>', 'n’importe quoi'),
+    ]);
     expect(around.before.map((x) => x.id)).toEqual([5, 1]);
     expect(around.after.map((x) => x.id)).toEqual([3]);
   });

@@ -101,7 +101,9 @@ export function groupThreads<T extends Threadable>(messages: readonly T[]): Conv
  * earlier messages (collapsed), the message itself, the later ones.
  */
 export function conversationAround<T extends Threadable>(selected: T, related: readonly T[]): { before: T[]; after: T[] } {
-  const others = groupThreads([selected, ...related.filter((m) => m.id !== selected.id)]).find((c) => c.messages.some((m) => m.id === selected.id));
+  const others = groupThreads([selected, ...related.filter((m) => m.id !== selected.id)]).find((c) =>
+    c.messages.some((m) => m.id === selected.id),
+  );
   const list = (others?.messages ?? [selected]).filter((m) => m.id !== selected.id);
   return {
     before: list.filter((m) => byDate(m, selected) < 0),

@@ -38,7 +38,9 @@ describe('receipts timeline', () => {
   });
 
   it('shows a DSN failure with its reason, for that recipient only', () => {
-    const events: ReceiptEvent[] = [{ recipient: B, state: 'echec', label: 'échec : adresse inconnue (550 5.1.1)', at: '2026-01-01T10:03:00Z' }];
+    const events: ReceiptEvent[] = [
+      { recipient: B, state: 'echec', label: 'échec : adresse inconnue (550 5.1.1)', at: '2026-01-01T10:03:00Z' },
+    ];
     const [a, b] = deriveTimeline([A, B], sent, events);
     expect(a?.state).toBe('envoye');
     expect(b?.state).toBe('echec');

@@ -68,7 +68,12 @@ const later = (a: string | null, b: string | null) => (a && b ? (Date.parse(b) >
 const earlier = (a: string | null, b: string | null) => (a && b ? (Date.parse(b) < Date.parse(a) ? b : a) : (a ?? b));
 
 /** Timeline per recipient, in the order the recipients were written. */
-export function deriveTimeline(recipients: readonly string[], send: SendState, events: readonly ReceiptEvent[], formatAt: (iso: string) => string = (iso) => iso): RecipientTimeline[] {
+export function deriveTimeline(
+  recipients: readonly string[],
+  send: SendState,
+  events: readonly ReceiptEvent[],
+  formatAt: (iso: string) => string = (iso) => iso,
+): RecipientTimeline[] {
   const seen = new Set<string>();
   const order = recipients.map(bare).filter((r) => (seen.has(r) ? false : (seen.add(r), true)));
   // A receipt for an address we did not list (an alias, a forward): show it too.
@@ -79,7 +84,14 @@ export function deriveTimeline(recipients: readonly string[], send: SendState, e
       order.push(r);
     }
   }
-  return order.map((recipient) => one(recipient, send, events.filter((e) => bare(e.recipient) === recipient), formatAt));
+  return order.map((recipient) =>
+    one(
+      recipient,
+      send,
+      events.filter((e) => bare(e.recipient) === recipient),
+      formatAt,
+    ),
+  );
 }
 
 function one(recipient: string, send: SendState, events: readonly ReceiptEvent[], formatAt: (iso: string) => string): RecipientTimeline {

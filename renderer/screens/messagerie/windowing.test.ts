@@ -42,9 +42,19 @@ describe('page cache', () => {
       { id: 1, seen: false },
       { id: 2, seen: false },
     ]);
-    expect(cache.update((r) => r.id === 2, (r) => ({ ...r, seen: true }))).toBe(true);
+    expect(
+      cache.update(
+        (r) => r.id === 2,
+        (r) => ({ ...r, seen: true }),
+      ),
+    ).toBe(true);
     expect(cache.row(1)?.seen).toBe(true);
-    expect(cache.update((r) => r.id === 9, (r) => r)).toBe(false);
+    expect(
+      cache.update(
+        (r) => r.id === 9,
+        (r) => r,
+      ),
+    ).toBe(false);
     expect(cache.claim([3])).toEqual([3]);
     cache.release(3);
     expect(cache.claim([3])).toEqual([3]);

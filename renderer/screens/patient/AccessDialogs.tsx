@@ -12,7 +12,17 @@ import { dmp, useDmpReport, type DmpAccess, type DmpStatusView } from './dmp-api
 import { reasonProblem } from './dmp-labels.js';
 import { MIN_ACCESS_REASON_CHARS } from '../../../shared/domain/limits.js';
 
-export function ConsentDialog({ uid, patientName, onDone, onClose }: { uid: string; patientName: string; onDone: (view: DmpStatusView) => void; onClose: () => void }) {
+export function ConsentDialog({
+  uid,
+  patientName,
+  onDone,
+  onClose,
+}: {
+  uid: string;
+  patientName: string;
+  onDone: (view: DmpStatusView) => void;
+  onClose: () => void;
+}) {
   const { busy, failure, run } = useRequest(onDone);
   const id = useId();
   const [confirmed, setConfirmed] = useState(false);
@@ -33,8 +43,8 @@ export function ConsentDialog({ uid, patientName, onDone, onClose }: { uid: stri
     <Dialog title="Ajouter l’autorisation d’accès au DMP" onClose={onClose}>
       <form className="form-stack" onSubmit={(event) => void submit(event)} noValidate>
         <p>
-          Avant d’ajouter l’autorisation, demandez à <strong>{patientName}</strong> s’il ou elle accepte que vous consultiez son DMP. Le patient peut la
-          retirer à tout moment depuis Mon espace santé.
+          Avant d’ajouter l’autorisation, demandez à <strong>{patientName}</strong> s’il ou elle accepte que vous consultiez son DMP. Le
+          patient peut la retirer à tout moment depuis Mon espace santé.
         </p>
         <div className={`checkbox dmp-consent${missing && !confirmed ? ' dmp-consent--missing' : ''}`}>
           <input
@@ -61,7 +71,17 @@ export function ConsentDialog({ uid, patientName, onDone, onClose }: { uid: stri
   );
 }
 
-export function BrisDeGlaceDialog({ uid, patientName, onDone, onClose }: { uid: string; patientName: string; onDone: (access: DmpAccess) => void; onClose: () => void }) {
+export function BrisDeGlaceDialog({
+  uid,
+  patientName,
+  onDone,
+  onClose,
+}: {
+  uid: string;
+  patientName: string;
+  onDone: (access: DmpAccess) => void;
+  onClose: () => void;
+}) {
   const { busy, failure, run } = useRequest(onDone);
   const id = useId();
   const [reason, setReason] = useState('');
@@ -84,15 +104,16 @@ export function BrisDeGlaceDialog({ uid, patientName, onDone, onClose }: { uid: 
     <Dialog title="Accès en urgence (bris de glace)" tone="danger" onClose={onClose} describedBy={`${id}-intro`}>
       <form className="form-stack" onSubmit={(event) => void submit(event)} noValidate>
         <p id={`${id}-intro`}>
-          Réservé à une situation d’urgence, quand <strong>{patientName}</strong> ne peut pas donner son accord. Votre accès et sa raison sont enregistrés
-          dans le journal du DMP, et le patient en est informé.
+          Réservé à une situation d’urgence, quand <strong>{patientName}</strong> ne peut pas donner son accord. Votre accès et sa raison
+          sont enregistrés dans le journal du DMP, et le patient en est informé.
         </p>
         <div className="field">
           <label className="field__label" htmlFor={`${id}-raison`}>
             Raison de l’accès en urgence (obligatoire)
           </label>
           <p id={`${id}-raison-aide`} className="field__help">
-            Par exemple : « patient inconscient, appel du SAMU, recherche des traitements en cours ». {MIN_ACCESS_REASON_CHARS} caractères au moins.
+            Par exemple : « patient inconscient, appel du SAMU, recherche des traitements en cours ». {MIN_ACCESS_REASON_CHARS} caractères
+            au moins.
           </p>
           <textarea
             ref={reasonRef}
@@ -115,7 +136,14 @@ export function BrisDeGlaceDialog({ uid, patientName, onDone, onClose }: { uid: 
           ) : null}
         </div>
         <FailureAlert failure={failure} title="Accès en urgence refusé" />
-        <SubmitCancel icon="alert" label="Accéder au DMP en urgence" busyLabel="Accès en cours…" busy={busy} tone="danger" onCancel={onClose} />
+        <SubmitCancel
+          icon="alert"
+          label="Accéder au DMP en urgence"
+          busyLabel="Accès en cours…"
+          busy={busy}
+          tone="danger"
+          onCancel={onClose}
+        />
       </form>
     </Dialog>
   );

@@ -111,7 +111,8 @@ export function DocumentActionsDialog({
   return (
     <Dialog title={`Gérer « ${title} »`} onClose={onClose}>
       <p className="dmp-viewer__meta">
-        {typeLabel(current.type.code, current.type.display)} — {formatDateTime(documentDate(current))} — état : {availabilityLabels[current.status]}
+        {typeLabel(current.type.code, current.type.display)} — {formatDateTime(documentDate(current))} — état :{' '}
+        {availabilityLabels[current.status]}
       </p>
 
       <fieldset className="fieldset dmp-actions__group" disabled={busy || current.status === 'Deleted'}>
@@ -168,16 +169,28 @@ export function DocumentActionsDialog({
                 type="button"
                 className="button button--secondary button--small"
                 disabled={busy}
-                onClick={() => void run(() => dmp('setStatus', { uid, entryUuid: current.entryUuid, status: 'Approved' }), 'Document désarchivé.')}
+                onClick={() =>
+                  void run(() => dmp('setStatus', { uid, entryUuid: current.entryUuid, status: 'Approved' }), 'Document désarchivé.')
+                }
               >
                 Désarchiver
               </button>
             ) : (
-              <button type="button" className="button button--secondary button--small" disabled={busy} onClick={() => setConfirming('archive')}>
+              <button
+                type="button"
+                className="button button--secondary button--small"
+                disabled={busy}
+                onClick={() => setConfirming('archive')}
+              >
                 Archiver…
               </button>
             )}
-            <button type="button" className="button button--danger-quiet button--small" disabled={busy} onClick={() => setConfirming('delete')}>
+            <button
+              type="button"
+              className="button button--danger-quiet button--small"
+              disabled={busy}
+              onClick={() => setConfirming('delete')}
+            >
               Supprimer du DMP…
             </button>
           </div>
@@ -194,7 +207,8 @@ export function DocumentActionsDialog({
                   autoFocus
                   onClick={() =>
                     void run(
-                      () => dmp('setStatus', { uid, entryUuid: current.entryUuid, status: confirming === 'delete' ? 'Deleted' : 'Archived' }),
+                      () =>
+                        dmp('setStatus', { uid, entryUuid: current.entryUuid, status: confirming === 'delete' ? 'Deleted' : 'Archived' }),
                       confirming === 'delete' ? 'Document supprimé du DMP.' : 'Document archivé.',
                     )
                   }

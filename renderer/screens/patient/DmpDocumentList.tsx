@@ -9,7 +9,16 @@ import { memo, useId } from 'react';
 import { Icon } from '../../components/Icon.js';
 import { formatInstantIn, formatInteger } from '../../format.js';
 import type { DmpEntry } from './dmp-api.js';
-import { authorsLine, availabilityLabels, documentDate, documentTypes, typeLabel, visibilityChips, visibilityFilterLabels, type VisibilityFilter } from './dmp-labels.js';
+import {
+  authorsLine,
+  availabilityLabels,
+  documentDate,
+  documentTypes,
+  typeLabel,
+  visibilityChips,
+  visibilityFilterLabels,
+  type VisibilityFilter,
+} from './dmp-labels.js';
 
 export interface ListFilter {
   type: string;
@@ -25,7 +34,15 @@ export function isFiltered(filter: ListFilter): boolean {
   return filter.type !== '' || filter.from !== '' || filter.to !== '' || filter.author.trim() !== '' || filter.visibility !== 'toutes';
 }
 
-export function DmpFilters({ filter, onChange, disabled }: { filter: ListFilter; onChange: (filter: ListFilter) => void; disabled: boolean }) {
+export function DmpFilters({
+  filter,
+  onChange,
+  disabled,
+}: {
+  filter: ListFilter;
+  onChange: (filter: ListFilter) => void;
+  disabled: boolean;
+}) {
   const id = useId();
   const set = <K extends keyof ListFilter>(key: K, value: ListFilter[K]) => onChange({ ...filter, [key]: value });
   return (
@@ -49,13 +66,27 @@ export function DmpFilters({ filter, onChange, disabled }: { filter: ListFilter;
           <label className="field__label" htmlFor={`${id}-du`}>
             Du
           </label>
-          <input id={`${id}-du`} type="date" className="input input--date" value={filter.from} max={filter.to || undefined} onChange={(e) => set('from', e.target.value)} />
+          <input
+            id={`${id}-du`}
+            type="date"
+            className="input input--date"
+            value={filter.from}
+            max={filter.to || undefined}
+            onChange={(e) => set('from', e.target.value)}
+          />
         </div>
         <div className="field">
           <label className="field__label" htmlFor={`${id}-au`}>
             Au
           </label>
-          <input id={`${id}-au`} type="date" className="input input--date" value={filter.to} min={filter.from || undefined} onChange={(e) => set('to', e.target.value)} />
+          <input
+            id={`${id}-au`}
+            type="date"
+            className="input input--date"
+            value={filter.to}
+            min={filter.from || undefined}
+            onChange={(e) => set('to', e.target.value)}
+          />
         </div>
         <div className="field">
           <label className="field__label" htmlFor={`${id}-auteur`}>
@@ -75,7 +106,12 @@ export function DmpFilters({ filter, onChange, disabled }: { filter: ListFilter;
           <label className="field__label" htmlFor={`${id}-visibilite`}>
             Visibilité
           </label>
-          <select id={`${id}-visibilite`} className="input input--select dmp-filters__visibility" value={filter.visibility} onChange={(e) => set('visibility', e.target.value as VisibilityFilter)}>
+          <select
+            id={`${id}-visibilite`}
+            className="input input--select dmp-filters__visibility"
+            value={filter.visibility}
+            onChange={(e) => set('visibility', e.target.value as VisibilityFilter)}
+          >
             {Object.entries(visibilityFilterLabels).map(([value, label]) => (
               <option key={value} value={value}>
                 {label}
@@ -99,7 +135,15 @@ function day(iso: string | null): string {
   return formatInstantIn(iso, 'date');
 }
 
-const Row = memo(function Row({ entry, onOpen, onManage }: { entry: DmpEntry; onOpen: (entry: DmpEntry) => void; onManage: (entry: DmpEntry) => void }) {
+const Row = memo(function Row({
+  entry,
+  onOpen,
+  onManage,
+}: {
+  entry: DmpEntry;
+  onOpen: (entry: DmpEntry) => void;
+  onManage: (entry: DmpEntry) => void;
+}) {
   const chips = visibilityChips(entry.visibility);
   const date = documentDate(entry);
   return (
@@ -124,15 +168,33 @@ const Row = memo(function Row({ entry, onOpen, onManage }: { entry: DmpEntry; on
       <td>
         <span className="dmp-chips">
           {entry.status !== 'Approved' ? <span className="badge badge--warning">{availabilityLabels[entry.status]}</span> : null}
-          {chips.length === 0 ? <span className="muted">Visible par tous</span> : chips.map((chip) => <span key={chip} className="badge badge--info">{chip}</span>)}
+          {chips.length === 0 ? (
+            <span className="muted">Visible par tous</span>
+          ) : (
+            chips.map((chip) => (
+              <span key={chip} className="badge badge--info">
+                {chip}
+              </span>
+            ))
+          )}
         </span>
       </td>
       <td className="col-nowrap dmp-row__actions">
-        <button type="button" className="button button--secondary button--small" onClick={() => onOpen(entry)} aria-label={`Ouvrir « ${entry.title} »`}>
+        <button
+          type="button"
+          className="button button--secondary button--small"
+          onClick={() => onOpen(entry)}
+          aria-label={`Ouvrir « ${entry.title} »`}
+        >
           Ouvrir
         </button>
         {entry.own && entry.status !== 'Deleted' && entry.status !== 'Deprecated' ? (
-          <button type="button" className="button button--quiet button--small" onClick={() => onManage(entry)} aria-label={`Gérer « ${entry.title} »`}>
+          <button
+            type="button"
+            className="button button--quiet button--small"
+            onClick={() => onManage(entry)}
+            aria-label={`Gérer « ${entry.title} »`}
+          >
             <Icon name="modifier" />
             Gérer
           </button>
@@ -186,7 +248,8 @@ export function DmpDocumentTable({
       </div>
       <div className="table-footer dmp-table__footer">
         <p className="muted" role="status">
-          {formatInteger(entries.length)} document{entries.length > 1 ? 's' : ''} affiché{entries.length > 1 ? 's' : ''} sur {formatInteger(total)}
+          {formatInteger(entries.length)} document{entries.length > 1 ? 's' : ''} affiché{entries.length > 1 ? 's' : ''} sur{' '}
+          {formatInteger(total)}
           {filtered ? ' (filtrés)' : ''}
         </p>
         {entries.length < total ? (

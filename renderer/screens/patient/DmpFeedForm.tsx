@@ -41,7 +41,9 @@ export function DmpFeedForm({
   const id = useId();
   const [file, setFile] = useState<Chosen | null>(null);
   const [fileError, setFileError] = useState<string | null>(null);
-  const [type, setType] = useState(replacing?.type.code && documentTypes.some((t) => t.code === replacing.type.code) ? replacing.type.code : '11488-4');
+  const [type, setType] = useState(
+    replacing?.type.code && documentTypes.some((t) => t.code === replacing.type.code) ? replacing.type.code : '11488-4',
+  );
   const [title, setTitle] = useState(replacing?.title ?? '');
   const [date, setDate] = useState(() => practiceToday());
   const [masquePs, setMasquePs] = useState(replacing?.visibility.masquePs ?? false);
@@ -126,7 +128,10 @@ export function DmpFeedForm({
     const outcome = await dmp('feed', { uid, previewId: step.preview.previewId });
     setBusy(false);
     if (outcome.ok) {
-      onSent(outcome.value, step.preview.metadata.find((row) => row.label === 'Titre')?.value ?? step.input.title ?? typeLabel(step.input.type));
+      onSent(
+        outcome.value,
+        step.preview.metadata.find((row) => row.label === 'Titre')?.value ?? step.input.title ?? typeLabel(step.input.type),
+      );
     } else {
       setFailure(outcome);
       report(outcome);
@@ -142,9 +147,7 @@ export function DmpFeedForm({
         <h3 id={`${id}-titre`} ref={headingRef} tabIndex={-1} className="subsection__title">
           Vérifiez avant l’envoi
         </h3>
-        <p className="section__intro">
-          Le document a été préparé et contrôlé (format CDA du DMP). Voici ce que le DMP recevra :
-        </p>
+        <p className="section__intro">Le document a été préparé et contrôlé (format CDA du DMP). Voici ce que le DMP recevra :</p>
         <dl className="facts dmp-metadata">
           {rows.map((row) => (
             <div key={row.label} className="facts__row">
@@ -280,11 +283,23 @@ export function DmpFeedForm({
           <label htmlFor={`${id}-masque`}>Masquer aux autres professionnels</label>
         </div>
         <div className="checkbox">
-          <input id={`${id}-patient`} type="checkbox" checked={invisiblePatient} disabled={busy} onChange={(e) => setInvisiblePatient(e.target.checked)} />
+          <input
+            id={`${id}-patient`}
+            type="checkbox"
+            checked={invisiblePatient}
+            disabled={busy}
+            onChange={(e) => setInvisiblePatient(e.target.checked)}
+          />
           <label htmlFor={`${id}-patient`}>Masquer au patient (en attendant de le lui annoncer)</label>
         </div>
         <div className="checkbox">
-          <input id={`${id}-representants`} type="checkbox" checked={invisibleRepresentants} disabled={busy} onChange={(e) => setInvisibleRepresentants(e.target.checked)} />
+          <input
+            id={`${id}-representants`}
+            type="checkbox"
+            checked={invisibleRepresentants}
+            disabled={busy}
+            onChange={(e) => setInvisibleRepresentants(e.target.checked)}
+          />
           <label htmlFor={`${id}-representants`}>Masquer aux représentants légaux</label>
         </div>
       </fieldset>

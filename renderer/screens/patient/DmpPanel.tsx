@@ -44,8 +44,8 @@ export function DmpPanel({ patient }: { patient: DmpPatient }) {
     return (
       <Section id="dmp" title="DMP (Mon espace santé)">
         <Alert tone="info" title="DMP inaccessible : identité non qualifiée">
-          Le DMP ne peut être consulté ou alimenté qu’avec une identité qualifiée (INS vérifiée auprès d’INSi et pièce d’identité contrôlée). Qualifiez
-          d’abord l’identité, plus haut sur cette page.
+          Le DMP ne peut être consulté ou alimenté qu’avec une identité qualifiée (INS vérifiée auprès d’INSi et pièce d’identité
+          contrôlée). Qualifiez d’abord l’identité, plus haut sur cette page.
         </Alert>
       </Section>
     );
@@ -63,7 +63,15 @@ function QualifiedDmpPanel({ patient }: { patient: DmpPatient }) {
   const [notice, setNotice] = useState<string | null>(null);
   /** The document just put in the outbox: its progress is told above the list. */
   const [lastSent, setLastSent] = useState<{ uniqueId: string; title: string } | null>(null);
-  const { status: statusRead, list: listRead, refreshFromDmp, refreshing, listFailure, clearRefreshFailure, refreshMessage } = useDmpData(uid, filter, limit);
+  const {
+    status: statusRead,
+    list: listRead,
+    refreshFromDmp,
+    refreshing,
+    listFailure,
+    clearRefreshFailure,
+    refreshMessage,
+  } = useDmpData(uid, filter, limit);
   const status = statusRead.data;
   const list = listRead.data;
   const statusFailure = statusRead.failure;
@@ -100,7 +108,8 @@ function QualifiedDmpPanel({ patient }: { patient: DmpPatient }) {
     setNotice(null);
     const outcome = await statusRead.reload();
     // Reachable, the new status starts the refresh from the DMP itself (useDmpData); otherwise it is asked anyway.
-    if (outcome?.ok && outcome.value.offline && accessAdvice(outcome.value.status, outcome.value.access !== null).canConsult) await refreshFromDmp('auto');
+    if (outcome?.ok && outcome.value.offline && accessAdvice(outcome.value.status, outcome.value.access !== null).canConsult)
+      await refreshFromDmp('auto');
   }
 
   /** A new access (authorisation added, bris de glace): the status shown changes, and the list is asked of the DMP. */
@@ -201,7 +210,12 @@ function QualifiedDmpPanel({ patient }: { patient: DmpPatient }) {
                 </button>
               </EmptyState>
             ) : (
-              <EmptyState icon="fichier" title={list.fetchedAt ? 'Aucun document dans le DMP sur les deux dernières années.' : 'Aucun document enregistré sur ce poste.'}>
+              <EmptyState
+                icon="fichier"
+                title={
+                  list.fetchedAt ? 'Aucun document dans le DMP sur les deux dernières années.' : 'Aucun document enregistré sur ce poste.'
+                }
+              >
                 {list.fetchedAt ? 'Les documents que vous ajoutez apparaîtront ici.' : 'Actualisez pour interroger le DMP.'}
               </EmptyState>
             )

@@ -43,11 +43,12 @@ type HistoryEntry = PatientDetail['history'][number] & { n: number };
 type Reverify = ResponseOf<'patients.reverify'>;
 
 export function Patient({ uid }: { uid: string }) {
-  const { data: patient, failure: loadError, reload, setData } = useChannel(
-    'patients.get',
-    { uid },
-    { refreshOn: ['patientsChanged'], refreshWhen: (_event, payload) => payload.uid === uid },
-  );
+  const {
+    data: patient,
+    failure: loadError,
+    reload,
+    setData,
+  } = useChannel('patients.get', { uid }, { refreshOn: ['patientsChanged'], refreshWhen: (_event, payload) => payload.uid === uid });
   /** An answer of the services carrying the patient: newer than anything loaded before. */
   const apply = setData;
 
@@ -85,8 +86,8 @@ export function Patient({ uid }: { uid: string }) {
       {needsInsiQuery(patient) ? (
         <Alert tone="warning" title="À réinterroger auprès d’INSi">
           <p>
-            Cette identité n’a pas encore été vérifiée par le téléservice INSi (créée pendant une panne, ou sans interrogation). Rien n’est partagé pour
-            ce patient tant qu’elle n’est pas qualifiée.{' '}
+            Cette identité n’a pas encore été vérifiée par le téléservice INSi (créée pendant une panne, ou sans interrogation). Rien n’est
+            partagé pour ce patient tant qu’elle n’est pas qualifiée.{' '}
             <a href={patientHrefs.identifyExisting(patient.uid)}>Interroger INSi maintenant</a>
           </p>
         </Alert>
@@ -106,8 +107,12 @@ export function Patient({ uid }: { uid: string }) {
       <IdentitySection patient={patient} onChanged={apply} />
       <DocumentSection patient={patient} onChanged={apply} />
       {/* The two mail buttons before the DMP panel: reached without scrolling past the documents. */}
-      <PatientMail patient={{ uid: patient.uid, status: patient.status, hasIns: patient.ins !== null, medecinTraitant: patient.medecinTraitant }} />
-      <DmpPanel patient={{ uid: patient.uid, displayName: patientName(patient), qualified: patient.status === 'QUAL' && patient.ins !== null }} />
+      <PatientMail
+        patient={{ uid: patient.uid, status: patient.status, hasIns: patient.ins !== null, medecinTraitant: patient.medecinTraitant }}
+      />
+      <DmpPanel
+        patient={{ uid: patient.uid, displayName: patientName(patient), qualified: patient.status === 'QUAL' && patient.ins !== null }}
+      />
       <InsiSection patient={patient} onChecked={() => void reload()} />
       <HistorySection history={patient.history} />
     </Screen>
@@ -319,7 +324,9 @@ function AttributesEditor({ patient, onChanged }: { patient: PatientDetail; onCh
                 checked={chosen.includes(attribute.code)}
                 disabled={busy}
                 onChange={(event) =>
-                  setChosen((previous) => (event.target.checked ? [...previous, attribute.code] : previous.filter((code) => code !== attribute.code)))
+                  setChosen((previous) =>
+                    event.target.checked ? [...previous, attribute.code] : previous.filter((code) => code !== attribute.code),
+                  )
                 }
                 aria-describedby={`${id}-${attribute.code}-aide`}
               />
@@ -380,7 +387,11 @@ function DocumentSection({ patient, onChanged }: { patient: PatientDetail; onCha
         <div ref={doneRef} tabIndex={-1} className="focus-target">
           <Alert
             tone="success"
-            title={recorded === 'QUAL' ? 'Identité qualifiée : l’INS peut être utilisé pour le DMP et la messagerie.' : 'Contrôle de la pièce d’identité enregistré.'}
+            title={
+              recorded === 'QUAL'
+                ? 'Identité qualifiée : l’INS peut être utilisé pour le DMP et la messagerie.'
+                : 'Contrôle de la pièce d’identité enregistré.'
+            }
           />
         </div>
       ) : null}
@@ -527,7 +538,13 @@ function HistorySection({ history }: { history: PatientDetail['history'] }) {
       {rows.length === 0 ? (
         <p className="muted">Aucun changement de statut enregistré.</p>
       ) : (
-        <DataTable caption="Historique du statut de l’identité" captionHidden columns={historyColumns} rows={rows} rowKey={(entry) => entry.n} />
+        <DataTable
+          caption="Historique du statut de l’identité"
+          captionHidden
+          columns={historyColumns}
+          rows={rows}
+          rowKey={(entry) => entry.n}
+        />
       )}
     </Section>
   );

@@ -78,7 +78,8 @@ function blocks(sections: CdaSection[]): CdaBlock[] {
 
 const doc = (body: string, header = '<title>Essai</title>') =>
   `<?xml version="1.0" encoding="UTF-8"?><ClinicalDocument xmlns="urn:hl7-org:v3" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">${header}<component><structuredBody>${body}</structuredBody></component></ClinicalDocument>`;
-const section = (title: string, text: string, inner = '') => `<component><section><title>${title}</title><text>${text}</text>${inner}</section></component>`;
+const section = (title: string, text: string, inner = '') =>
+  `<component><section><title>${title}</title><text>${text}</text>${inner}</section></component>`;
 
 describe.skipIf(!haveExamples)('ANS example documents', () => {
   it('reads the VSM (synthèse médicale) sections, nested, with their tables', () => {
@@ -217,9 +218,18 @@ describe('narrative block', () => {
   it('says why a level-1 body cannot be shown', () => {
     const n1 = (text: string) =>
       `<ClinicalDocument xmlns="urn:hl7-org:v3"><title>N1</title><component><nonXMLBody>${text}</nonXMLBody></component></ClinicalDocument>`;
-    expect(parse(n1('<text mediaType="application/pdf" representation="TXT">abc</text>'))).toMatchObject({ level: 0, reason: expect.stringMatching(/base64/) });
-    expect(parse(n1('<text mediaType="application/pdf" representation="B64">@@@</text>'))).toMatchObject({ level: 0, reason: expect.stringMatching(/illisible/) });
-    expect(parse(n1('<text mediaType="application/pdf" representation="B64">JVBE\n Ri0x</text>'))).toMatchObject({ level: 1, base64: 'JVBERi0x' });
+    expect(parse(n1('<text mediaType="application/pdf" representation="TXT">abc</text>'))).toMatchObject({
+      level: 0,
+      reason: expect.stringMatching(/base64/),
+    });
+    expect(parse(n1('<text mediaType="application/pdf" representation="B64">@@@</text>'))).toMatchObject({
+      level: 0,
+      reason: expect.stringMatching(/illisible/),
+    });
+    expect(parse(n1('<text mediaType="application/pdf" representation="B64">JVBE\n Ri0x</text>'))).toMatchObject({
+      level: 1,
+      base64: 'JVBERi0x',
+    });
     expect(parse('<ClinicalDocument xmlns="urn:hl7-org:v3"><title>Vide</title></ClinicalDocument>')).toMatchObject({ level: 0 });
   });
 

@@ -184,10 +184,13 @@ export function cdaTime(value: string | null): string | null {
 function personName(nameNode: XmlNodeLike | null, budget: Budget, style: 'patient' | 'author'): string | null {
   if (!nameNode) return null;
   const parts = (kind: string) =>
-    children(nameNode, kind).map((part) => ({ text: collapse(plainText(part, budget)), qualifier: attr(part, 'qualifier') })).filter((p) => p.text !== '');
+    children(nameNode, kind)
+      .map((part) => ({ text: collapse(plainText(part, budget)), qualifier: attr(part, 'qualifier') }))
+      .filter((p) => p.text !== '');
   const families = parts('family');
   const givens = parts('given');
-  const pick = (list: { text: string; qualifier: string | null }[], preferred: string) => (list.find((p) => p.qualifier === preferred) ?? list.find((p) => !p.qualifier) ?? list[0])?.text ?? '';
+  const pick = (list: { text: string; qualifier: string | null }[], preferred: string) =>
+    (list.find((p) => p.qualifier === preferred) ?? list.find((p) => !p.qualifier) ?? list[0])?.text ?? '';
   const family = pick(families, 'BR');
   let text: string;
   if (style === 'patient') {
@@ -202,7 +205,9 @@ function personName(nameNode: XmlNodeLike | null, budget: Budget, style: 'patien
 }
 
 function titleCase(name: string): string {
-  return name.toLocaleLowerCase('fr-FR').replace(/(^|[\s'’-])(\p{L})/gu, (_, sep: string, letter: string) => sep + letter.toLocaleUpperCase('fr-FR'));
+  return name
+    .toLocaleLowerCase('fr-FR')
+    .replace(/(^|[\s'’-])(\p{L})/gu, (_, sep: string, letter: string) => sep + letter.toLocaleUpperCase('fr-FR'));
 }
 
 function codeOf(node: XmlNodeLike | null): { code: string; display: string | null } | null {
@@ -218,11 +223,14 @@ function readHeader(root: XmlNodeLike, budget: Budget): CdaHeader {
   const authors: CdaPerson[] = [];
   for (const author of children(root, 'author').slice(0, 20)) {
     const assigned = child(author, 'assignedAuthor');
-    const name = personName(path(assigned, 'assignedPerson', 'name'), budget, 'author') ?? collapse(plainText(path(assigned, 'assignedAuthoringDevice', 'softwareName'), budget));
+    const name =
+      personName(path(assigned, 'assignedPerson', 'name'), budget, 'author') ??
+      collapse(plainText(path(assigned, 'assignedAuthoringDevice', 'softwareName'), budget));
     const organisation = collapse(plainText(path(assigned, 'representedOrganization', 'name'), budget)) || null;
     if (name || organisation) authors.push({ name: name || '—', organisation });
   }
-  const custodian = collapse(plainText(path(root, 'custodian', 'assignedCustodian', 'representedCustodianOrganization', 'name'), budget)) || null;
+  const custodian =
+    collapse(plainText(path(root, 'custodian', 'assignedCustodian', 'representedCustodianOrganization', 'name'), budget)) || null;
   const confidentiality = child(root, 'confidentialityCode');
   return {
     title,
@@ -255,7 +263,8 @@ function pushText(flow: CdaFlow, text: string, styles: CdaStyle[]): void {
   const normalised = text.replace(/\s+/g, ' ');
   if (!normalised) return;
   const last = flow[flow.length - 1];
-  if (last && last.kind === 'text' && last.styles.join() === styles.join()) last.text += last.text.endsWith(' ') && normalised.startsWith(' ') ? normalised.slice(1) : normalised;
+  if (last && last.kind === 'text' && last.styles.join() === styles.join())
+    last.text += last.text.endsWith(' ') && normalised.startsWith(' ') ? normalised.slice(1) : normalised;
   else flow.push({ kind: 'text', text: normalised, styles });
 }
 
@@ -387,13 +396,15 @@ export function readCdaDocument(root: XmlNodeLike): CdaReading {
   }
   const text = path(component, 'nonXMLBody', 'text');
   if (text) {
-    if (attr(text, 'representation') !== 'B64') return { level: 0, header, reason: 'Le fichier joint à ce document n’est pas encodé en base64 : il ne peut pas être affiché.' };
+    if (attr(text, 'representation') !== 'B64')
+      return { level: 0, header, reason: 'Le fichier joint à ce document n’est pas encodé en base64 : il ne peut pas être affiché.' };
     let base64 = '';
     const list = text.childNodes;
     for (let i = 0; i < list.length; i++) {
       const c = list[i];
       if (c && (c.nodeType === TEXT || c.nodeType === CDATA)) base64 += c.nodeValue ?? '';
-      if (base64.length > MAX_BASE64_CHARS) throw new CdaReadError('Le fichier joint à ce document est trop volumineux pour être affiché (20 Mo au plus).');
+      if (base64.length > MAX_BASE64_CHARS)
+        throw new CdaReadError('Le fichier joint à ce document est trop volumineux pour être affiché (20 Mo au plus).');
     }
     base64 = base64.replace(/\s+/g, '');
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64) || base64.length % 4 !== 0) {

@@ -33,7 +33,10 @@ export function dmp<M extends DmpChannel>(method: M, request: RequestOf<`dmp.${M
 /** `report()` of the shell, for the panel's failures: only real outages reach it. */
 export function useDmpReport(): (failure: Failure) => void {
   const { report } = useCabinet();
-  return useCallback((failure: Failure) => {
-    if (isCabinetOutage(failure)) report(failure);
-  }, [report]);
+  return useCallback(
+    (failure: Failure) => {
+      if (isCabinetOutage(failure)) report(failure);
+    },
+    [report],
+  );
 }

@@ -16,7 +16,14 @@ import {
   type StatusLike,
 } from './dmp-labels.js';
 
-const base: StatusLike = { exists: true, closed: false, espaceSanteActive: true, authorization: 'VALIDE', medecinTraitant: false, authorizationEnd: '2027-01-01T00:00:00.000Z' };
+const base: StatusLike = {
+  exists: true,
+  closed: false,
+  espaceSanteActive: true,
+  authorization: 'VALIDE',
+  medecinTraitant: false,
+  authorizationEnd: '2027-01-01T00:00:00.000Z',
+};
 
 describe('accessAdvice', () => {
   it('VALIDE: consult and feed, with the end date', () => {
@@ -32,11 +39,20 @@ describe('accessAdvice', () => {
       expect(a.todo).toMatch(/consentement|accepte/);
     }
     // Once the glass is broken the list opens and the offer disappears.
-    expect(accessAdvice({ ...base, authorization: 'EXPIRE' }, true)).toMatchObject({ canConsult: true, canBreakGlass: false, tone: 'error' });
+    expect(accessAdvice({ ...base, authorization: 'EXPIRE' }, true)).toMatchObject({
+      canConsult: true,
+      canBreakGlass: false,
+      tone: 'error',
+    });
   });
 
   it('INTERDIT, no DMP, closed DMP: nothing is offered, and it says why', () => {
-    expect(accessAdvice({ ...base, authorization: 'INTERDIT' }, false)).toMatchObject({ canConsult: false, canFeed: false, canBreakGlass: false, canAuthorize: false });
+    expect(accessAdvice({ ...base, authorization: 'INTERDIT' }, false)).toMatchObject({
+      canConsult: false,
+      canFeed: false,
+      canBreakGlass: false,
+      canAuthorize: false,
+    });
     expect(accessAdvice({ ...base, authorization: 'INTERDIT' }, true).canConsult).toBe(false);
     expect(accessAdvice({ ...base, exists: false }, false).title).toBe('Ce patient n’a pas de DMP');
     expect(accessAdvice({ ...base, closed: true }, false)).toMatchObject({ title: 'DMP fermé', canFeed: false });
@@ -120,7 +136,12 @@ describe('isCabinetOutage', () => {
   it('only the bridge’s own failures raise the shell’s banner, not the DMP’s', () => {
     expect(isCabinetOutage({ code: 'UNAVAILABLE', message: 'La connexion avec les services de Cabinet a été interrompue.' })).toBe(true);
     expect(isCabinetOutage({ code: 'UNAUTHORIZED', message: 'Jeton absent' })).toBe(true);
-    expect(isCabinetOutage({ code: 'UNAVAILABLE', message: 'Le DMP est injoignable et aucun document de ce patient n’est enregistré sur ce poste.' })).toBe(false);
+    expect(
+      isCabinetOutage({
+        code: 'UNAVAILABLE',
+        message: 'Le DMP est injoignable et aucun document de ce patient n’est enregistré sur ce poste.',
+      }),
+    ).toBe(false);
     expect(isCabinetOutage({ code: 'CONFLICT', message: 'Seul l’auteur d’un document peut le supprimer du DMP.' })).toBe(false);
   });
 });

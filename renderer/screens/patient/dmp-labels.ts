@@ -159,7 +159,11 @@ export function typeLabel(code: string, fallback?: string): string {
 }
 
 /** The date a GP thinks of: the act (serviceStart), else the document's creation, else its submission. */
-export function documentDate(entry: { serviceStart: string | null; creationTime: string | null; submissionTime: string | null }): string | null {
+export function documentDate(entry: {
+  serviceStart: string | null;
+  creationTime: string | null;
+  submissionTime: string | null;
+}): string | null {
   return entry.serviceStart ?? entry.creationTime ?? entry.submissionTime;
 }
 

@@ -11,7 +11,12 @@ describe('toRequestFilter', () => {
   });
 
   it('keeps the criteria typed, trimmed, and the visibility unless « toutes »', () => {
-    expect(toRequestFilter({ type: '11488-4', from: '2024-01-01', to: '2024-12-31', author: '  Martin ', visibility: 'masque_ps' as never }, 100)).toEqual({
+    expect(
+      toRequestFilter(
+        { type: '11488-4', from: '2024-01-01', to: '2024-12-31', author: '  Martin ', visibility: 'masque_ps' as never },
+        100,
+      ),
+    ).toEqual({
       limit: 100,
       offset: 0,
       types: ['11488-4'],

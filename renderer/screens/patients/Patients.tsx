@@ -243,7 +243,10 @@ export function Patients() {
           if (mine !== request.current) return;
           void call(() => cabinet.patients.searchAhead({ query: base, limit: SEARCH_LIMIT })).then((answer) => {
             if (!answer.ok || mine !== request.current) return; // only a help: the regular search stays
-            ahead.current = { base: answer.value.query, next: new Map(answer.value.next.map((n) => [n.term, { count: n.count, patients: n.patients }])) };
+            ahead.current = {
+              base: answer.value.query,
+              next: new Map(answer.value.next.map((n) => [n.term, { count: n.count, patients: n.patients }])),
+            };
           });
         }, 0),
       );

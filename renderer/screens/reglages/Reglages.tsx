@@ -50,9 +50,7 @@ export function Reglages() {
 
   return (
     <Screen title="Réglages" intro="La configuration de ce poste et vos préférences.">
-      {loadError ? (
-        <LoadError failure={loadError} title="Impossible de lire les réglages" />
-      ) : null}
+      {loadError ? <LoadError failure={loadError} title="Impossible de lire les réglages" /> : null}
       {!view ? (
         loadError ? null : (
           <p className="muted" role="status">
@@ -127,8 +125,8 @@ export function Reglages() {
 
           <Section id="adresses" title="Adresses des services nationaux">
             <p className="section__intro">
-              Ces adresses dépendent de l’environnement ; seul l’administrateur du poste peut les changer (fichier de configuration gérée
-              ou variables d’environnement).
+              Ces adresses dépendent de l’environnement ; seul l’administrateur du poste peut les changer (fichier de configuration gérée ou
+              variables d’environnement).
             </p>
             <DataTable
               caption="Adresses des services nationaux"
@@ -151,7 +149,9 @@ function isIdentitySetting(key: UserSettingKey): boolean {
 }
 
 /** Text settings: how each one is typed, shown and cleaned before saving. */
-const textSettings: Partial<Record<UserSettingKey, { placeholder?: string; mono?: boolean; normalize?: (value: string) => string; list?: boolean }>> = {
+const textSettings: Partial<
+  Record<UserSettingKey, { placeholder?: string; mono?: boolean; normalize?: (value: string) => string; list?: boolean }>
+> = {
   'identity.pkcs11Module': { placeholder: 'Emplacement habituel de la Cryptolib CPS', mono: true },
   'identity.specialite': { placeholder: 'Aucune', normalize: (value) => value.toUpperCase(), list: true },
   'identity.structure': { placeholder: 'Non renseigné' },

@@ -40,37 +40,66 @@ describe('typing and searching', () => {
   });
 
   it('waiting → loading → ready, the first option active', () => {
-    const state = run({ type: 'input', value: 'martin' }, { type: 'search-sent', id: 1 }, { type: 'search-answered', id: 1, recipients: [recipient('a@x.mssante.fr'), recipient('b@x.mssante.fr')], total: 2 });
+    const state = run(
+      { type: 'input', value: 'martin' },
+      { type: 'search-sent', id: 1 },
+      { type: 'search-answered', id: 1, recipients: [recipient('a@x.mssante.fr'), recipient('b@x.mssante.fr')], total: 2 },
+    );
     expect(state).toMatchObject({ status: 'ready', answered: 'martin', active: 0, open: true, pending: null });
     expect(pickerOptions(state).map((o) => o.chosen.address)).toEqual(['a@x.mssante.fr', 'b@x.mssante.fr']);
     expect(pickerStatusText(state)).toMatch(/^2 destinataires trouvés\./);
   });
 
   it('drops stale answers: only the latest search’s answer is shown', () => {
-    let state = run({ type: 'input', value: 'mar' }, { type: 'search-sent', id: 1 }, { type: 'input', value: 'mart' }, { type: 'search-sent', id: 2 });
+    let state = run(
+      { type: 'input', value: 'mar' },
+      { type: 'search-sent', id: 1 },
+      { type: 'input', value: 'mart' },
+      { type: 'search-sent', id: 2 },
+    );
     state = pickerReducer(state, { type: 'search-answered', id: 1, recipients: [recipient('stale@x.mssante.fr')], total: 1 });
     expect(state.status).toBe('loading');
     expect(state.results).toEqual([]);
     state = pickerReducer(state, { type: 'search-answered', id: 2, recipients: [recipient('fresh@x.mssante.fr')], total: 1 });
     expect(state.results.map((r) => r.address)).toEqual(['fresh@x.mssante.fr']);
     // An answer arriving after the text was cleared is stale too.
-    const cleared = run({ type: 'input', value: 'mar' }, { type: 'search-sent', id: 3 }, { type: 'input', value: '' }, { type: 'search-answered', id: 3, recipients: [recipient('late@x.mssante.fr')], total: 1 });
+    const cleared = run(
+      { type: 'input', value: 'mar' },
+      { type: 'search-sent', id: 3 },
+      { type: 'input', value: '' },
+      { type: 'search-answered', id: 3, recipients: [recipient('late@x.mssante.fr')], total: 1 },
+    );
     expect(cleared.results).toEqual([]);
     expect(cleared.status).toBe('idle');
   });
 
   it('a search sent after the text changed again is not marked loading twice; failures show their French message', () => {
     expect(pickerReducer(run({ type: 'input', value: 'a' }), { type: 'search-sent', id: 9 }).status).toBe('idle');
-    const failed = run({ type: 'input', value: 'martin' }, { type: 'search-sent', id: 1 }, { type: 'search-failed', id: 1, message: 'L’Annuaire Santé ne répond pas.' });
+    const failed = run(
+      { type: 'input', value: 'martin' },
+      { type: 'search-sent', id: 1 },
+      { type: 'search-failed', id: 1, message: 'L’Annuaire Santé ne répond pas.' },
+    );
     expect(failed).toMatchObject({ status: 'error', error: 'L’Annuaire Santé ne répond pas.', results: [] });
     expect(pickerStatusText(failed)).toBe('L’Annuaire Santé ne répond pas.');
-    expect(pickerStatusText(run({ type: 'input', value: 'zz' }, { type: 'search-sent', id: 1 }, { type: 'search-answered', id: 1, recipients: [], total: 0 }))).toBe('Aucune boîte MSSanté trouvée pour « zz ».');
+    expect(
+      pickerStatusText(
+        run({ type: 'input', value: 'zz' }, { type: 'search-sent', id: 1 }, { type: 'search-answered', id: 1, recipients: [], total: 0 }),
+      ),
+    ).toBe('Aucune boîte MSSanté trouvée pour « zz ».');
   });
 });
 
 describe('typed addresses', () => {
   it('a professional MSSanté address (or a sandbox test domain) is offered first', () => {
-    expect(readTypedAddress('Jean.Dupont@CH-Xyz.mssante.fr')).toEqual({ chosen: { address: 'Jean.Dupont@ch-xyz.mssante.fr', displayName: 'Jean.Dupont@ch-xyz.mssante.fr', mailboxTypeLabel: null, source: 'saisie' } });
+    expect(readTypedAddress('Jean.Dupont@CH-Xyz.mssante.fr')).toEqual({
+      chosen: {
+        address: 'Jean.Dupont@ch-xyz.mssante.fr',
+        displayName: 'Jean.Dupont@ch-xyz.mssante.fr',
+        mailboxTypeLabel: null,
+        source: 'saisie',
+      },
+    });
     const state = run({ type: 'input', value: 'marie.martin@cabinet.test-mssante.fr' });
     expect(state).toMatchObject({ status: 'idle', open: true, active: 0 });
     expect(pickerOptions(state)[0]).toMatchObject({ kind: 'saisie', chosen: { address: 'marie.martin@cabinet.test-mssante.fr' } });
@@ -88,7 +117,16 @@ describe('typed addresses', () => {
 });
 
 describe('keyboard', () => {
-  const ready = run({ type: 'input', value: 'martin' }, { type: 'search-sent', id: 1 }, { type: 'search-answered', id: 1, recipients: [recipient('a@x.mssante.fr'), recipient('b@x.mssante.fr'), recipient('c@x.mssante.fr')], total: 3 });
+  const ready = run(
+    { type: 'input', value: 'martin' },
+    { type: 'search-sent', id: 1 },
+    {
+      type: 'search-answered',
+      id: 1,
+      recipients: [recipient('a@x.mssante.fr'), recipient('b@x.mssante.fr'), recipient('c@x.mssante.fr')],
+      total: 3,
+    },
+  );
 
   it('arrows move and wrap, Home/End jump', () => {
     expect(pickerReducer(ready, { type: 'move', to: 'next' }).active).toBe(1);

@@ -22,7 +22,8 @@ export interface ChosenRecipient {
   source: 'annuaire' | 'saisie';
 }
 
-export type PickerOption = { kind: 'saisie'; chosen: ChosenRecipient } | { kind: 'annuaire'; recipient: Recipient; chosen: ChosenRecipient };
+export type PickerOption =
+  { kind: 'saisie'; chosen: ChosenRecipient } | { kind: 'annuaire'; recipient: Recipient; chosen: ChosenRecipient };
 
 export type PickerStatus = 'idle' | 'waiting' | 'loading' | 'ready' | 'error';
 
@@ -75,8 +76,10 @@ export function readTypedAddress(text: string): { chosen: ChosenRecipient } | { 
   if (!trimmed.includes('@')) return null;
   const parsed = parseMssAddress(trimmed);
   if (!parsed) return trimmed.length > 3 && /@[^@]*\.[^@]+$/.test(trimmed) ? { problem: 'Adresse de messagerie mal formée.' } : null;
-  if (parsed.kind === 'patient') return { problem: 'Adresse d’un patient : écrivez-lui depuis sa fiche (son adresse vient de son INS qualifiée).' };
-  if (parsed.kind === 'hors_mssante' && !isTestMssDomain(parsed.domain)) return { problem: 'Adresse hors de l’espace de confiance MSSanté : l’envoi y est impossible.' };
+  if (parsed.kind === 'patient')
+    return { problem: 'Adresse d’un patient : écrivez-lui depuis sa fiche (son adresse vient de son INS qualifiée).' };
+  if (parsed.kind === 'hors_mssante' && !isTestMssDomain(parsed.domain))
+    return { problem: 'Adresse hors de l’espace de confiance MSSanté : l’envoi y est impossible.' };
   return { chosen: { address: parsed.address, displayName: parsed.address, mailboxTypeLabel: null, source: 'saisie' } };
 }
 
@@ -88,7 +91,12 @@ export function searchableText(text: string): string | null {
 }
 
 export function toChosen(recipient: Recipient): ChosenRecipient {
-  return { address: recipient.address, displayName: recipient.displayName, mailboxTypeLabel: recipient.mailboxTypeLabel, source: 'annuaire' };
+  return {
+    address: recipient.address,
+    displayName: recipient.displayName,
+    mailboxTypeLabel: recipient.mailboxTypeLabel,
+    source: 'annuaire',
+  };
 }
 
 export function pickerOptions(state: PickerState): PickerOption[] {
@@ -132,19 +140,45 @@ export function pickerReducer(state: PickerState, action: PickerAction): PickerS
       return state.status === 'waiting' ? { ...state, status: 'loading', pending: action.id } : state;
     case 'search-answered': {
       if (action.id !== state.pending) return state;
-      const answered = { ...state, status: 'ready' as const, pending: null, answered: searchableText(state.input), results: action.recipients, total: action.total, error: null, open: true };
+      const answered = {
+        ...state,
+        status: 'ready' as const,
+        pending: null,
+        answered: searchableText(state.input),
+        results: action.recipients,
+        total: action.total,
+        error: null,
+        open: true,
+      };
       const count = pickerOptions(answered).length;
       return { ...answered, active: count > 0 ? 0 : -1 };
     }
     case 'search-failed':
       if (action.id !== state.pending) return state;
-      return { ...state, status: 'error', pending: null, results: [], total: 0, error: action.message, active: state.typed ? 0 : -1, open: true };
+      return {
+        ...state,
+        status: 'error',
+        pending: null,
+        results: [],
+        total: 0,
+        error: action.message,
+        active: state.typed ? 0 : -1,
+        open: true,
+      };
     case 'move': {
       const count = pickerOptions(state).length;
       if (count === 0) return { ...state, open: true };
       if (!state.open) return { ...state, open: true, active: action.to === 'previous' || action.to === 'last' ? count - 1 : 0 };
       const next =
-        action.to === 'first' ? 0 : action.to === 'last' ? count - 1 : action.to === 'next' ? (state.active + 1) % count : state.active <= 0 ? count - 1 : state.active - 1;
+        action.to === 'first'
+          ? 0
+          : action.to === 'last'
+            ? count - 1
+            : action.to === 'next'
+              ? (state.active + 1) % count
+              : state.active <= 0
+                ? count - 1
+                : state.active - 1;
       return { ...state, active: next };
     }
     case 'hover':

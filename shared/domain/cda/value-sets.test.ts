@@ -7,7 +7,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DOMParser } from '@xmldom/xmldom';
 import { describe, expect, it } from 'vitest';
-import { AUTHOR_SPECIALTY_CODES, CHECKED_VALUE_SETS, CLASS_FOR_TYPE, TYPE_CODES, VALUE_SET_FILES, authorSpecialtyFor, isTypeCode, type ValueSetKey } from './value-sets.js';
+import {
+  AUTHOR_SPECIALTY_CODES,
+  CHECKED_VALUE_SETS,
+  CLASS_FOR_TYPE,
+  TYPE_CODES,
+  VALUE_SET_FILES,
+  authorSpecialtyFor,
+  isTypeCode,
+  type ValueSetKey,
+} from './value-sets.js';
 
 const JDV_DIR = path.resolve(import.meta.dirname, '../../../../shared/reference/cda/jeuxDeValeurs');
 const SVS = 'urn:ihe:iti:svs:2008';
@@ -34,24 +43,35 @@ function mismatches(key: ValueSetKey, values: Record<string, { code: string; cod
     const official = concepts.get(value.code);
     if (!official) problems.push(`${key} ${value.code}: absent du JDV`);
     else {
-      if (official.displayName !== value.displayName) problems.push(`${key} ${value.code}: « ${value.displayName} » ≠ « ${official.displayName} »`);
-      if (official.codeSystem !== value.codeSystem) problems.push(`${key} ${value.code}: système ${value.codeSystem} ≠ ${official.codeSystem}`);
+      if (official.displayName !== value.displayName)
+        problems.push(`${key} ${value.code}: « ${value.displayName} » ≠ « ${official.displayName} »`);
+      if (official.codeSystem !== value.codeSystem)
+        problems.push(`${key} ${value.code}: système ${value.codeSystem} ≠ ${official.codeSystem}`);
     }
   }
   return problems;
 }
 
 describe('ANS value sets', () => {
-  it.each(CHECKED_VALUE_SETS.map((s) => [s.key, s] as const))('%s: every constant is in the JDV file, same system and display name', (key, set) => {
-    expect(readValueSet(key).id).toBe(VALUE_SET_FILES[key].oid);
-    expect(Object.keys(set.values).length).toBeGreaterThan(0);
-    expect(mismatches(key, set.values)).toEqual([]);
-  });
+  it.each(CHECKED_VALUE_SETS.map((s) => [s.key, s] as const))(
+    '%s: every constant is in the JDV file, same system and display name',
+    (key, set) => {
+      expect(readValueSet(key).id).toBe(VALUE_SET_FILES[key].oid);
+      expect(Object.keys(set.values).length).toBeGreaterThan(0);
+      expect(mismatches(key, set.values)).toEqual([]);
+    },
+  );
 
   it('notices a typo, a wrong code system and an unknown code (the check can fail)', () => {
-    expect(mismatches('J07', { '11488-4': { code: '11488-4', codeSystem: '2.16.840.1.113883.6.1', displayName: 'CR de consultation' } })).toEqual([expect.stringContaining('≠')]);
-    expect(mismatches('J08', { N: { code: 'N', codeSystem: '1.2.3', displayName: 'Normal' } })).toEqual([expect.stringContaining('système')]);
-    expect(mismatches('J02', { SA99: { code: 'SA99', codeSystem: '1.2.250.1.71.4.2.4', displayName: 'X' } })).toEqual([expect.stringContaining('absent')]);
+    expect(
+      mismatches('J07', { '11488-4': { code: '11488-4', codeSystem: '2.16.840.1.113883.6.1', displayName: 'CR de consultation' } }),
+    ).toEqual([expect.stringContaining('≠')]);
+    expect(mismatches('J08', { N: { code: 'N', codeSystem: '1.2.3', displayName: 'Normal' } })).toEqual([
+      expect.stringContaining('système'),
+    ]);
+    expect(mismatches('J02', { SA99: { code: 'SA99', codeSystem: '1.2.250.1.71.4.2.4', displayName: 'X' } })).toEqual([
+      expect.stringContaining('absent'),
+    ]);
   });
 
   it('maps a practitioner to the J01 code (GP SM26, nurse)', () => {

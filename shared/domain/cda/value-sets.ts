@@ -140,7 +140,8 @@ export type AuthorSpecialtyCode = keyof typeof AUTHOR_SPECIALTY_CODES;
  */
 export function authorSpecialtyFor(professionCode: string, specialtyCode?: string): CodedValue | null {
   const withSpecialty = specialtyCode ? `G15_${professionCode}/${specialtyCode}` : null;
-  if (withSpecialty && Object.hasOwn(AUTHOR_SPECIALTY_CODES, withSpecialty)) return AUTHOR_SPECIALTY_CODES[withSpecialty as AuthorSpecialtyCode];
+  if (withSpecialty && Object.hasOwn(AUTHOR_SPECIALTY_CODES, withSpecialty))
+    return AUTHOR_SPECIALTY_CODES[withSpecialty as AuthorSpecialtyCode];
   const bare = `G15_${professionCode}`;
   return Object.hasOwn(AUTHOR_SPECIALTY_CODES, bare) ? AUTHOR_SPECIALTY_CODES[bare as AuthorSpecialtyCode] : null;
 }
@@ -186,7 +187,11 @@ export const CLASS_FOR_TYPE: Record<TypeCode, ClassCode> = {
 };
 
 /** J60 formatCode of a level-1 CDA with a PDF body (notes §2.1, §2.3). */
-export const FORMAT_CODE_PDF: CodedValue = { code: 'urn:ihe:iti:xds-sd:pdf:2008', codeSystem: CDA_OIDS.iheFormatCode, displayName: 'Document à corps non structuré en Pdf/A-1' };
+export const FORMAT_CODE_PDF: CodedValue = {
+  code: 'urn:ihe:iti:xds-sd:pdf:2008',
+  codeSystem: CDA_OIDS.iheFormatCode,
+  displayName: 'Document à corps non structuré en Pdf/A-1',
+};
 
 /** The header's templateIds of a level-1 (non-structured) CDA, in the ANS example's order. */
 export const N1_TEMPLATE_IDS = ['2.16.840.1.113883.2.8.2.1', '1.2.250.1.213.1.1.1.1', '1.3.6.1.4.1.19376.1.2.20'] as const;

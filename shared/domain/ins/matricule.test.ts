@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { CabinetError } from '../../contract/outcome.js';
-import { assertIns, assertInsiKeysConsistent, formatIns, INS_MATRICULE_PATTERN, INS_VALUE_PATTERN, insKey, insKeyMismatches, isValidIns, parseIns, type InsParseResult } from './matricule.js';
+import {
+  assertIns,
+  assertInsiKeysConsistent,
+  formatIns,
+  INS_MATRICULE_PATTERN,
+  INS_VALUE_PATTERN,
+  insKey,
+  insKeyMismatches,
+  isValidIns,
+  parseIns,
+  type InsParseResult,
+} from './matricule.js';
 
 function refusal(result: InsParseResult): { reason: string; message: string; cleAttendue?: string } {
   if (result.ok) throw new Error(`accepted: ${result.value.valeur}`);
@@ -180,7 +191,14 @@ describe('INS format patterns (the one rule for schemas, CLI and wire codecs)', 
       expect(INS_MATRICULE_PATTERN.test(value.slice(0, 13)), value).toBe(true);
       expect(isValidIns(value), value).toBe(true);
     }
-    for (const value of ['29702A202077878', '297023A02077878', '2970222A0207787', '10907632208348', '1090763220834899', '297022a02077878']) {
+    for (const value of [
+      '29702A202077878',
+      '297023A02077878',
+      '2970222A0207787',
+      '10907632208348',
+      '1090763220834899',
+      '297022a02077878',
+    ]) {
       expect(INS_VALUE_PATTERN.test(value), value).toBe(false);
     }
   });

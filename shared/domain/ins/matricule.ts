@@ -92,7 +92,8 @@ export function parseIns(input: string | { matricule: string; cle: string }): In
     const bad = [...compact].find((c) => !/[0-9A-Z]/.test(c));
     if (bad !== undefined) return refuse('caractere', `caractère non autorisé : ${describeChar(bad)}`);
     if (compact.length === 13) return refuse('cle_absente', 'la clé (2 chiffres) manque après les 13 caractères du matricule');
-    if (compact.length !== 15) return refuse('longueur', `13 caractères attendus, suivis de la clé à 2 chiffres (${compact.length} caractères saisis)`);
+    if (compact.length !== 15)
+      return refuse('longueur', `13 caractères attendus, suivis de la clé à 2 chiffres (${compact.length} caractères saisis)`);
     matricule = compact.slice(0, 13);
     cle = compact.slice(13);
   } else {
@@ -176,7 +177,10 @@ export const INS_KEY_MISMATCH_REASON = 'cle_ins_incoherente';
  * wrong. A key that is absent (allowed in INSHISTO) is not checked; a
  * matricule that cannot carry a key counts as wrong.
  */
-export function insKeyMismatches(actif: { matricule: string; cle?: string }, historique: readonly { matricule: string; cle?: string }[]): InsKeyMismatch[] {
+export function insKeyMismatches(
+  actif: { matricule: string; cle?: string },
+  historique: readonly { matricule: string; cle?: string }[],
+): InsKeyMismatch[] {
   const found: InsKeyMismatch[] = [];
   const check = (id: { matricule: string; cle?: string }, where: Omit<InsKeyMismatch, 'recue' | 'attendue'>) => {
     if (id.cle === undefined) return;
@@ -199,7 +203,10 @@ export function insKeyMismatches(actif: { matricule: string; cle?: string }, his
  * what to do, as the CNAM guide asks: keep the identity without INS
  * (provisional) and report the anomaly.
  */
-export function assertInsiKeysConsistent(actif: { matricule: string; cle?: string }, historique: readonly { matricule: string; cle?: string }[]): void {
+export function assertInsiKeysConsistent(
+  actif: { matricule: string; cle?: string },
+  historique: readonly { matricule: string; cle?: string }[],
+): void {
   const mismatches = insKeyMismatches(actif, historique);
   if (mismatches.length === 0) return;
   const which = mismatches

@@ -30,13 +30,40 @@ export interface InsOidInfo {
 }
 
 export const insOidInfo: Record<InsOid, InsOidInfo> = {
-  '1.2.250.1.213.1.4.8': { kind: 'nir', label: 'INS-NIR (numéro d’inscription au répertoire)', fhirType: 'INS-NIR', fhirUse: 'official', fictitious: false },
-  '1.2.250.1.213.1.4.9': { kind: 'nia', label: 'INS-NIA (numéro identifiant d’attente)', fhirType: 'INS-NIA', fhirUse: 'temp', fictitious: false },
-  '1.2.250.1.213.1.4.10': { kind: 'test', label: 'INS-NIR de test (patient fictif)', fhirType: 'INS-NIR-TEST', fhirUse: 'official', fictitious: true },
-  '1.2.250.1.213.1.4.11': { kind: 'demo', label: 'INS-NIR de démonstration', fhirType: 'INS-NIR-DEMO', fhirUse: 'official', fictitious: true },
+  '1.2.250.1.213.1.4.8': {
+    kind: 'nir',
+    label: 'INS-NIR (numéro d’inscription au répertoire)',
+    fhirType: 'INS-NIR',
+    fhirUse: 'official',
+    fictitious: false,
+  },
+  '1.2.250.1.213.1.4.9': {
+    kind: 'nia',
+    label: 'INS-NIA (numéro identifiant d’attente)',
+    fhirType: 'INS-NIA',
+    fhirUse: 'temp',
+    fictitious: false,
+  },
+  '1.2.250.1.213.1.4.10': {
+    kind: 'test',
+    label: 'INS-NIR de test (patient fictif)',
+    fhirType: 'INS-NIR-TEST',
+    fhirUse: 'official',
+    fictitious: true,
+  },
+  '1.2.250.1.213.1.4.11': {
+    kind: 'demo',
+    label: 'INS-NIR de démonstration',
+    fhirType: 'INS-NIR-DEMO',
+    fhirUse: 'official',
+    fictitious: true,
+  },
 };
 
-export const insOidLabels: Record<InsOid, string> = Object.fromEntries(insOids.map((oid) => [oid, insOidInfo[oid].label])) as Record<InsOid, string>;
+export const insOidLabels: Record<InsOid, string> = Object.fromEntries(insOids.map((oid) => [oid, insOidInfo[oid].label])) as Record<
+  InsOid,
+  string
+>;
 
 export function isInsOid(oid: string): oid is InsOid {
   return Object.hasOwn(insOidInfo, oid);

@@ -45,7 +45,12 @@ function refused(r: TransitionResult) {
 describe('statuses', () => {
   it('are the four RNIV statuses with their French labels', () => {
     expect(identityStatuses).toEqual(['PROV', 'VALI', 'RECUP', 'QUAL']);
-    expect(identityStatusLabels).toEqual({ PROV: 'Identité provisoire', VALI: 'Identité validée', RECUP: 'Identité récupérée', QUAL: 'Identité qualifiée' });
+    expect(identityStatusLabels).toEqual({
+      PROV: 'Identité provisoire',
+      VALI: 'Identité validée',
+      RECUP: 'Identité récupérée',
+      QUAL: 'Identité qualifiée',
+    });
   });
   it('cross the two criteria', () => {
     for (const status of identityStatuses) expect(statusFromCriteria(criteriaOf(status))).toBe(status);
@@ -93,15 +98,23 @@ describe('transition: every event from every status (no attribute)', () => {
   });
 
   it('says why in French', () => {
-    expect(accepted(transition(id('PROV'), EVENTS.insi_ok)).reason).toBe('Identité récupérée : identité récupérée auprès du téléservice INSi.');
-    expect(accepted(transition(id('RECUP'), EVENTS.piece_controlee)).reason).toBe('Identité qualifiée : pièce contrôlée (Carte nationale d’identité).');
+    expect(accepted(transition(id('PROV'), EVENTS.insi_ok)).reason).toBe(
+      'Identité récupérée : identité récupérée auprès du téléservice INSi.',
+    );
+    expect(accepted(transition(id('RECUP'), EVENTS.piece_controlee)).reason).toBe(
+      'Identité qualifiée : pièce contrôlée (Carte nationale d’identité).',
+    );
     expect(accepted(transition(id('QUAL'), EVENTS.insi_ok)).reason).toBe('Vérification INSi confirmée : identité qualifiée inchangée.');
-    expect(accepted(transition(id('QUAL'), EVENTS.insi_perdu)).reason).toMatch(/^Identité validée : la vérification auprès du téléservice INSi a échoué/);
+    expect(accepted(transition(id('QUAL'), EVENTS.insi_perdu)).reason).toMatch(
+      /^Identité validée : la vérification auprès du téléservice INSi a échoué/,
+    );
     expect(refused(transition(id('VALI'), EVENTS.insi_perdu))).toMatchObject({
       message: 'Aucune INS n’a été récupérée pour cette identité (identité validée) : il n’y a rien à retirer.',
       details: { from: 'VALI', event: 'insi_perdu' },
     });
-    expect(refused(transition(id('PROV'), EVENTS.doute_levee)).message).toBe('Cette identité n’est pas douteuse : il n’y a pas de doute à lever.');
+    expect(refused(transition(id('PROV'), EVENTS.doute_levee)).message).toBe(
+      'Cette identité n’est pas douteuse : il n’y a pas de doute à lever.',
+    );
   });
 });
 
@@ -153,7 +166,9 @@ describe('transition: refused inputs', () => {
     const vitale = refused(transition(id('RECUP'), { type: 'piece_controlee', piece: 'VITALE' as never }));
     expect(vitale.code).toBe('INVALID_REQUEST');
     expect(vitale.message).toMatch(/^La carte Vitale n’est pas une pièce d’identité à haut niveau de confiance/);
-    expect(refused(transition(id('RECUP'), { type: 'piece_controlee', piece: 'PERMIS' as never })).message).toMatch(/^Pièce d’identité inconnue : « PERMIS »/);
+    expect(refused(transition(id('RECUP'), { type: 'piece_controlee', piece: 'PERMIS' as never })).message).toMatch(
+      /^Pièce d’identité inconnue : « PERMIS »/,
+    );
   });
   it('refuses unknown statuses and attributes', () => {
     expect(refused(transition({ status: 'XX' as IdentityStatus, attributes: [] }, EVENTS.insi_ok)).code).toBe('INVALID_REQUEST');
@@ -196,7 +211,9 @@ describe('identityInconsistency', () => {
   it('spots a doubtful or fictitious identity that is not PROV', () => {
     expect(identityInconsistency(id('QUAL', ['HOMD']))).toBeNull();
     expect(identityInconsistency(id('PROV', ['DOUT', 'FICT']))).toBeNull();
-    expect(identityInconsistency(id('QUAL', ['DOUT']))).toBe('Une identité douteuse ne peut être qu’une identité provisoire (statut actuel : identité qualifiée).');
+    expect(identityInconsistency(id('QUAL', ['DOUT']))).toBe(
+      'Une identité douteuse ne peut être qu’une identité provisoire (statut actuel : identité qualifiée).',
+    );
     expect(identityInconsistency(id('VALI', ['FICT']))).toMatch(/^Une identité fictive/);
     expect(identityInconsistency(id('PROV', ['NOPE']))).toMatch(/inconnu/);
   });
@@ -231,8 +248,12 @@ describe('sharing the INS', () => {
     expect(canShareIns(id('QUAL'))).toBe(true);
     expect(canShareIns(id('QUAL', ['HOMD', 'DPOT']))).toBe(true);
     for (const status of ['PROV', 'VALI', 'RECUP'] as const) expect(canShareIns(id(status))).toBe(false);
-    expect(insShareRefusal(id('RECUP'))).toBe('L’INS ne peut être transmis que pour une identité qualifiée (statut actuel : identité récupérée).');
-    expect(insShareRefusal(id('PROV'))).toBe('L’INS ne peut être transmis que pour une identité qualifiée (statut actuel : identité provisoire).');
+    expect(insShareRefusal(id('RECUP'))).toBe(
+      'L’INS ne peut être transmis que pour une identité qualifiée (statut actuel : identité récupérée).',
+    );
+    expect(insShareRefusal(id('PROV'))).toBe(
+      'L’INS ne peut être transmis que pour une identité qualifiée (statut actuel : identité provisoire).',
+    );
   });
   it('never for a usurped, deactivated or collided record (nor doubtful, fictitious)', () => {
     for (const a of ['USUR', 'DESA', 'COLV', 'DOUT', 'FICT']) expect(canShareIns(id('QUAL', [a])), a).toBe(false);
@@ -246,7 +267,9 @@ describe('sharing the INS', () => {
     } catch (error) {
       expect(error).toBeInstanceOf(CabinetError);
       expect((error as CabinetError).code).toBe('CONFLICT');
-      expect((error as CabinetError).message).toBe('L’INS ne peut être transmis que pour une identité qualifiée (statut actuel : identité validée).');
+      expect((error as CabinetError).message).toBe(
+        'L’INS ne peut être transmis que pour une identité qualifiée (statut actuel : identité validée).',
+      );
       expect((error as CabinetError).details).toEqual({ status: 'VALI', attributes: [] });
     }
   });

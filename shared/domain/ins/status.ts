@@ -138,12 +138,14 @@ export const highTrustDocumentInfo: Record<HighTrustDocument, HighTrustDocumentI
   AN: {
     label: 'Extrait d’acte de naissance',
     cli: 'ACTE_NAISSANCE',
-    condition: 'Mineur sans pièce d’identité : avec la pièce à haut niveau de confiance d’un parent ou du tuteur (et la décision de justice).',
+    condition:
+      'Mineur sans pièce d’identité : avec la pièce à haut niveau de confiance d’un parent ou du tuteur (et la décision de justice).',
   },
   LEP: {
     label: 'Livret de famille des parents',
     cli: 'LIVRET_FAMILLE',
-    condition: 'Mineur sans pièce d’identité : avec la pièce à haut niveau de confiance d’un parent ou du tuteur (et la décision de justice).',
+    condition:
+      'Mineur sans pièce d’identité : avec la pièce à haut niveau de confiance d’un parent ou du tuteur (et la décision de justice).',
   },
   CC: {
     label: 'Document de circulation pour étranger mineur',
@@ -180,10 +182,21 @@ export function parseHighTrustDocument(input: string): DocumentResult {
   const found = byCode ?? highTrustDocumentByCliName[upper];
   if (found) return { ok: true, value: found };
   if (/^(CARTE_)?VITALE$/.test(upper)) {
-    return { ok: false, code: 'INVALID_REQUEST', message: 'La carte Vitale n’est pas une pièce d’identité à haut niveau de confiance : contrôlez une carte d’identité, un passeport ou un titre de séjour.', details: { field: 'piece', value: v } };
+    return {
+      ok: false,
+      code: 'INVALID_REQUEST',
+      message:
+        'La carte Vitale n’est pas une pièce d’identité à haut niveau de confiance : contrôlez une carte d’identité, un passeport ou un titre de séjour.',
+      details: { field: 'piece', value: v },
+    };
   }
   const names = highTrustDocuments.map((code) => highTrustDocumentInfo[code].cli).join(', ');
-  return { ok: false, code: 'INVALID_REQUEST', message: `Pièce d’identité inconnue : « ${v} ». Pièces admises : ${names}.`, details: { field: 'piece', value: v } };
+  return {
+    ok: false,
+    code: 'INVALID_REQUEST',
+    message: `Pièce d’identité inconnue : « ${v} ». Pièces admises : ${names}.`,
+    details: { field: 'piece', value: v },
+  };
 }
 
 // ——— The machine ———
@@ -244,7 +257,8 @@ function invalidAttributes(unknown: string[]): Failure & { code: 'INVALID_REQUES
  */
 export function transition(identity: IdentityState, event: IdentityEvent): TransitionResult {
   const from = identity.status;
-  if (!isIdentityStatus(from)) return { ok: false, code: 'INVALID_REQUEST', message: `Statut d’identité inconnu : ${String(from)}.`, details: { field: 'status' } };
+  if (!isIdentityStatus(from))
+    return { ok: false, code: 'INVALID_REQUEST', message: `Statut d’identité inconnu : ${String(from)}.`, details: { field: 'status' } };
   const { known, unknown } = canonicalAttributes(identity.attributes);
   if (unknown.length > 0) return invalidAttributes(unknown);
   const details = { from, event: event.type };
@@ -260,7 +274,10 @@ export function transition(identity: IdentityState, event: IdentityEvent): Trans
       if (blocking.length > 0) {
         const action = event.type === 'insi_ok' ? 'récupérée auprès du téléservice INSi' : 'validée par une pièce d’identité';
         const hint = blocking.includes('DOUT') ? ' Levez d’abord le doute.' : '';
-        return conflict(`${provisionalOnlyPhrase(blocking)} reste provisoire : elle ne peut pas être ${action}.${hint}`, { ...details, attributes: blocking });
+        return conflict(`${provisionalOnlyPhrase(blocking)} reste provisoire : elle ne peut pas être ${action}.${hint}`, {
+          ...details,
+          attributes: blocking,
+        });
       }
       if (event.type === 'piece_controlee') {
         const piece = parseHighTrustDocument(String(event.piece));
@@ -268,25 +285,51 @@ export function transition(identity: IdentityState, event: IdentityEvent): Trans
         const c = criteriaOf(from);
         const to = statusFromCriteria({ ...c, piece: true });
         const label = highTrustDocumentInfo[piece.value].label;
-        return done(to, known, c.piece ? `Nouveau contrôle d’identité (${label}) : ${lower(from)} inchangée.` : `${identityStatusLabels[to]} : pièce contrôlée (${label}).`);
+        return done(
+          to,
+          known,
+          c.piece
+            ? `Nouveau contrôle d’identité (${label}) : ${lower(from)} inchangée.`
+            : `${identityStatusLabels[to]} : pièce contrôlée (${label}).`,
+        );
       }
       const c = criteriaOf(from);
       const to = statusFromCriteria({ ...c, insi: true });
-      return done(to, known, c.insi ? `Vérification INSi confirmée : ${lower(from)} inchangée.` : `${identityStatusLabels[to]} : identité récupérée auprès du téléservice INSi.`);
+      return done(
+        to,
+        known,
+        c.insi
+          ? `Vérification INSi confirmée : ${lower(from)} inchangée.`
+          : `${identityStatusLabels[to]} : identité récupérée auprès du téléservice INSi.`,
+      );
     }
     case 'insi_perdu': {
       const c = criteriaOf(from);
       if (!c.insi) return conflict(`Aucune INS n’a été récupérée pour cette identité (${lower(from)}) : il n’y a rien à retirer.`, details);
       const to = statusFromCriteria({ ...c, insi: false });
-      return done(to, known, `${identityStatusLabels[to]} : la vérification auprès du téléservice INSi a échoué, l’INS ne peut plus être utilisé.`);
+      return done(
+        to,
+        known,
+        `${identityStatusLabels[to]} : la vérification auprès du téléservice INSi a échoué, l’INS ne peut plus être utilisé.`,
+      );
     }
     case 'doute': {
       const attributes = canonicalAttributes([...known, 'DOUT']).known;
-      return done('PROV', attributes, from === 'PROV' && known.includes('DOUT') ? 'Identité déjà douteuse.' : `Identité provisoire : identité déclarée douteuse (auparavant ${lower(from)}).`);
+      return done(
+        'PROV',
+        attributes,
+        from === 'PROV' && known.includes('DOUT')
+          ? 'Identité déjà douteuse.'
+          : `Identité provisoire : identité déclarée douteuse (auparavant ${lower(from)}).`,
+      );
     }
     case 'doute_levee': {
       if (!known.includes('DOUT')) return conflict('Cette identité n’est pas douteuse : il n’y a pas de doute à lever.', details);
-      return done(from, known.filter((a) => a !== 'DOUT'), `Doute levé : ${lower(from)} ; récupérez l’INS et contrôlez une pièce d’identité pour la qualifier.`);
+      return done(
+        from,
+        known.filter((a) => a !== 'DOUT'),
+        `Doute levé : ${lower(from)} ; récupérez l’INS et contrôlez une pièce d’identité pour la qualifier.`,
+      );
     }
   }
 }
@@ -299,7 +342,8 @@ export function transition(identity: IdentityState, event: IdentityEvent): Trans
  */
 export function setAttributes(identity: IdentityState, attributes: readonly string[]): TransitionResult {
   const from = identity.status;
-  if (!isIdentityStatus(from)) return { ok: false, code: 'INVALID_REQUEST', message: `Statut d’identité inconnu : ${String(from)}.`, details: { field: 'status' } };
+  if (!isIdentityStatus(from))
+    return { ok: false, code: 'INVALID_REQUEST', message: `Statut d’identité inconnu : ${String(from)}.`, details: { field: 'status' } };
   const next = canonicalAttributes(attributes);
   if (next.unknown.length > 0) return invalidAttributes(next.unknown);
   const before = canonicalAttributes(identity.attributes).known;
@@ -313,8 +357,12 @@ export function setAttributes(identity: IdentityState, attributes: readonly stri
     ...added.map((a) => `ajout : ${identityAttributeLabels[a].toLowerCase()}`),
     ...removed.map((a) => `retrait : ${identityAttributeLabels[a].toLowerCase()}`),
   ];
-  const reason = parts.length === 0 ? 'Attributs inchangés.' : `Attributs modifiés (${parts.join(' ; ')})${to !== from ? ` : ${lower(to)}` : ''}.`;
-  return { ok: true, value: { identity: { status: to, attributes: next.known }, from, to, changed: to !== from || parts.length > 0, reason } };
+  const reason =
+    parts.length === 0 ? 'Attributs inchangés.' : `Attributs modifiés (${parts.join(' ; ')})${to !== from ? ` : ${lower(to)}` : ''}.`;
+  return {
+    ok: true,
+    value: { identity: { status: to, attributes: next.known }, from, to, changed: to !== from || parts.length > 0, reason },
+  };
 }
 
 /**

@@ -33,7 +33,15 @@ function nameError(raw: string, field: Parameters<typeof normaliseName>[1] = 'no
 
 describe('normaliseName', () => {
   it('keeps names INSi already accepts (notes fixtures)', () => {
-    for (const n of ['ADRTROIS', 'DE VINCI', 'PIERRE-ALAIN', 'PIERRE-ALAIN MURIEL FLORIANT', 'CATARINA BELLA', 'D\'ARTAGNAN', 'DUPONT--DURAND']) {
+    for (const n of [
+      'ADRTROIS',
+      'DE VINCI',
+      'PIERRE-ALAIN',
+      'PIERRE-ALAIN MURIEL FLORIANT',
+      'CATARINA BELLA',
+      "D'ARTAGNAN",
+      'DUPONT--DURAND',
+    ]) {
       expect(name(n)).toBe(n);
     }
   });
@@ -66,7 +74,9 @@ describe('normaliseName', () => {
   });
 
   it('refuses digits, naming them', () => {
-    expect(nameError('Dupont2')).toBe('Le nom de naissance contient un chiffre : « 2 ». Seuls les lettres, l’espace, l’apostrophe et le tiret sont admis.');
+    expect(nameError('Dupont2')).toBe(
+      'Le nom de naissance contient un chiffre : « 2 ». Seuls les lettres, l’espace, l’apostrophe et le tiret sont admis.',
+    );
     expect(nameError('L0u1s', 'prenom')).toMatch(/^Le premier prénom contient des chiffres : « 0 », « 1 »/);
   });
 
@@ -133,7 +143,10 @@ describe('DateLunaire', () => {
     expect(ok(' 31-12-1975 ')).toEqual({ ok: true, value: '1975-12-31' });
   });
   it('refuses impossible months, days and calendar dates', () => {
-    expect(ok('1997-13-01')).toEqual({ ok: false, message: 'Le mois de naissance doit être compris entre 01 et 12, ou 00 s’il est inconnu (saisi : 13).' });
+    expect(ok('1997-13-01')).toEqual({
+      ok: false,
+      message: 'Le mois de naissance doit être compris entre 01 et 12, ou 00 s’il est inconnu (saisi : 13).',
+    });
     expect(ok('1997-01-32')).toMatchObject({ ok: false, message: expect.stringContaining('Le jour de naissance') });
     expect(ok('1900-02-29')).toEqual({ ok: false, message: 'La date de naissance n’existe pas : le 29/02/1900.' });
     expect(ok('2023-04-31')).toMatchObject({ ok: false });
@@ -161,7 +174,13 @@ describe('DateLunaire', () => {
 
 describe('lieu de naissance (COG)', () => {
   it('5 digits, 2A/2B + 3 digits, 99 + 3 digits', () => {
-    for (const [raw, value] of [['63220', '63220'], ['2a020', '2A020'], ['2B 020', '2B020'], ['99134', '99134'], ['97411', '97411']]) {
+    for (const [raw, value] of [
+      ['63220', '63220'],
+      ['2a020', '2A020'],
+      ['2B 020', '2B020'],
+      ['99134', '99134'],
+      ['97411', '97411'],
+    ]) {
       expect(normaliseLieuNaissance(raw ?? '')).toEqual({ ok: true, value });
     }
     for (const raw of ['6322', '632200', '2C020', '2A02', 'ABCDE', '2A0B0']) {
@@ -175,12 +194,26 @@ describe('lieu de naissance (COG)', () => {
 describe('normaliseTraits', () => {
   it('normalises a full entry', () => {
     const r = normaliseTraits(
-      { nomNaissance: 'Adrtrois', nomUtilise: '  ', listePrenoms: 'Dominique', sexe: 'f', dateNaissance: '26/02/1997', lieuNaissance: '2a020' },
+      {
+        nomNaissance: 'Adrtrois',
+        nomUtilise: '  ',
+        listePrenoms: 'Dominique',
+        sexe: 'f',
+        dateNaissance: '26/02/1997',
+        lieuNaissance: '2a020',
+      },
       { today: TODAY },
     );
     expect(r).toEqual({
       ok: true,
-      traits: { nomNaissance: 'ADRTROIS', prenom: 'DOMINIQUE', listePrenoms: 'DOMINIQUE', sexe: 'F', dateNaissance: '1997-02-26', lieuNaissance: '2A020' },
+      traits: {
+        nomNaissance: 'ADRTROIS',
+        prenom: 'DOMINIQUE',
+        listePrenoms: 'DOMINIQUE',
+        sexe: 'F',
+        dateNaissance: '1997-02-26',
+        lieuNaissance: '2A020',
+      },
     });
     if (r.ok) expect(insTraitsSchema.parse(r.traits)).toEqual(r.traits);
   });
@@ -195,14 +228,19 @@ describe('normaliseTraits', () => {
       ok: true,
       traits: { prenom: 'PIERRE-ALAIN', listePrenoms: 'PIERRE-ALAIN' },
     });
-    expect(normaliseTraits({ ...base, prenom: 'Pierre-Alain', listePrenoms: 'PIERRE-ALAIN MURIEL', nomUtilise: 'Martin' }, { today: TODAY })).toMatchObject({
+    expect(
+      normaliseTraits({ ...base, prenom: 'Pierre-Alain', listePrenoms: 'PIERRE-ALAIN MURIEL', nomUtilise: 'Martin' }, { today: TODAY }),
+    ).toMatchObject({
       ok: true,
       traits: { prenom: 'PIERRE-ALAIN', nomUtilise: 'MARTIN' },
     });
   });
 
   it('gives every field’s French message at once', () => {
-    const r = normaliseTraits({ nomNaissance: 'Dupont3', prenom: '', sexe: 'X', dateNaissance: '2030-01-01', lieuNaissance: '123' }, { today: TODAY });
+    const r = normaliseTraits(
+      { nomNaissance: 'Dupont3', prenom: '', sexe: 'X', dateNaissance: '2030-01-01', lieuNaissance: '123' },
+      { today: TODAY },
+    );
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.errors.map((e) => e.field)).toEqual(['nomNaissance', 'prenom', 'sexe', 'dateNaissance', 'lieuNaissance']);
@@ -226,28 +264,46 @@ describe('normaliseTraits', () => {
     const space = normaliseTraits({ ...base, prenom: 'Pierre Paul' }, { today: TODAY });
     expect(!space.ok && space.errors[0]?.message).toMatch(/^Le premier prénom est un seul prénom/);
     const notFirst = normaliseTraits({ ...base, prenom: 'Paul', listePrenoms: 'Pierre Paul Jacques' }, { today: TODAY });
-    expect(!notFirst.ok && notFirst.errors).toEqual([{ field: 'prenom', message: 'Le premier prénom doit être le premier de la liste des prénoms (PIERRE).' }]);
+    expect(!notFirst.ok && notFirst.errors).toEqual([
+      { field: 'prenom', message: 'Le premier prénom doit être le premier de la liste des prénoms (PIERRE).' },
+    ]);
   });
 
   it('refuses values that are not strings', () => {
-    const r = normaliseTraits({ nomNaissance: 42 as unknown as string, listePrenoms: 'A', sexe: 'M', dateNaissance: '2000-01-01' }, { today: TODAY });
+    const r = normaliseTraits(
+      { nomNaissance: 42 as unknown as string, listePrenoms: 'A', sexe: 'M', dateNaissance: '2000-01-01' },
+      { today: TODAY },
+    );
     expect(!r.ok && r.errors[0]).toEqual({ field: 'nomNaissance', message: 'Nom de naissance : valeur invalide.' });
   });
 
   it('assertTraits throws INVALID_REQUEST with every error in details', () => {
-    expect(assertTraits({ nomNaissance: 'de vinci', listePrenoms: 'leonardo', sexe: 'M', dateNaissance: '2014-02-01' }, { today: TODAY }).nomNaissance).toBe('DE VINCI');
+    expect(
+      assertTraits({ nomNaissance: 'de vinci', listePrenoms: 'leonardo', sexe: 'M', dateNaissance: '2014-02-01' }, { today: TODAY })
+        .nomNaissance,
+    ).toBe('DE VINCI');
     try {
       assertTraits({ nomNaissance: 'de vinci', listePrenoms: 'leonardo', sexe: 'H', dateNaissance: '2014-02-01' }, { today: TODAY });
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(CabinetError);
       expect((error as CabinetError).message).toBe('Le sexe doit être M (masculin) ou F (féminin).');
-      expect((error as CabinetError).details).toEqual({ errors: [{ field: 'sexe', message: 'Le sexe doit être M (masculin) ou F (féminin).' }] });
+      expect((error as CabinetError).details).toEqual({
+        errors: [{ field: 'sexe', message: 'Le sexe doit être M (masculin) ou F (féminin).' }],
+      });
     }
   });
 
   it('has a zod schema that normalises, with French issues on each field', () => {
-    expect(insTraitsInputSchema.parse({ nomNaissance: 'Nessi', listePrenoms: 'Michelangelo Anthony', sexe: 'M', dateNaissance: '2010-08-07', lieuNaissance: null })).toEqual({
+    expect(
+      insTraitsInputSchema.parse({
+        nomNaissance: 'Nessi',
+        listePrenoms: 'Michelangelo Anthony',
+        sexe: 'M',
+        dateNaissance: '2010-08-07',
+        lieuNaissance: null,
+      }),
+    ).toEqual({
       nomNaissance: 'NESSI',
       prenom: 'MICHELANGELO',
       listePrenoms: 'MICHELANGELO ANTHONY',
@@ -257,11 +313,20 @@ describe('normaliseTraits', () => {
     const bad = insTraitsInputSchema.safeParse({ nomNaissance: 'Nessi!', listePrenoms: 'M', sexe: 'M', dateNaissance: '2010-08-07' });
     expect(bad.success).toBe(false);
     expect(bad.error?.issues[0]).toMatchObject({ path: ['nomNaissance'], message: expect.stringContaining('« ! »') });
-    expect(insTraitsInputSchema.safeParse({ nomNaissance: 'A', listePrenoms: 'B', sexe: 'M', dateNaissance: '2000-01-01', autre: 1 }).success).toBe(false);
+    expect(
+      insTraitsInputSchema.safeParse({ nomNaissance: 'A', listePrenoms: 'B', sexe: 'M', dateNaissance: '2000-01-01', autre: 1 }).success,
+    ).toBe(false);
   });
 
   it('has a strict zod schema for normalised traits', () => {
-    const good = { nomNaissance: 'ADRUN', prenom: 'ZOE', listePrenoms: 'ZOE', sexe: 'F', dateNaissance: '1975-12-31', lieuNaissance: '63220' };
+    const good = {
+      nomNaissance: 'ADRUN',
+      prenom: 'ZOE',
+      listePrenoms: 'ZOE',
+      sexe: 'F',
+      dateNaissance: '1975-12-31',
+      lieuNaissance: '63220',
+    };
     expect(insTraitsSchema.parse(good)).toEqual(good);
     expect(insTraitsSchema.safeParse({ ...good, nomNaissance: 'Adrun' }).success).toBe(false);
     expect(insTraitsSchema.safeParse({ ...good, sexe: 'I' }).success).toBe(false);
@@ -271,30 +336,58 @@ describe('normaliseTraits', () => {
   });
 
   it('maps the contract’s English field names', () => {
-    const input = traitsInputFromContract({ birthName: 'Corse', firstNames: 'Anthony', sex: 'M', birthDate: '1980-03-02', birthplace: '2B020' });
-    expect(normaliseTraits(input, { today: TODAY })).toMatchObject({ ok: true, traits: { nomNaissance: 'CORSE', prenom: 'ANTHONY', lieuNaissance: '2B020' } });
+    const input = traitsInputFromContract({
+      birthName: 'Corse',
+      firstNames: 'Anthony',
+      sex: 'M',
+      birthDate: '1980-03-02',
+      birthplace: '2B020',
+    });
+    expect(normaliseTraits(input, { today: TODAY })).toMatchObject({
+      ok: true,
+      traits: { nomNaissance: 'CORSE', prenom: 'ANTHONY', lieuNaissance: '2B020' },
+    });
   });
 });
 
 describe('compareTraits', () => {
-  const tchitchi = { nomNaissance: 'TCHITCHI', prenom: 'CATARINA', listePrenoms: 'CATARINA BELLA', sexe: 'F', dateNaissance: '1936-06-21', lieuNaissance: '63220' };
+  const tchitchi = {
+    nomNaissance: 'TCHITCHI',
+    prenom: 'CATARINA',
+    listePrenoms: 'CATARINA BELLA',
+    sexe: 'F',
+    dateNaissance: '1936-06-21',
+    lieuNaissance: '63220',
+  };
 
   it('finds no difference when the entry matches after normalisation', () => {
-    const entered: InsTraitsInput = { nomNaissance: 'Tchitchi', listePrenoms: 'Catarina  Bella', sexe: 'f', dateNaissance: '21/06/1936', lieuNaissance: '63220' };
+    const entered: InsTraitsInput = {
+      nomNaissance: 'Tchitchi',
+      listePrenoms: 'Catarina  Bella',
+      sexe: 'f',
+      dateNaissance: '21/06/1936',
+      lieuNaissance: '63220',
+    };
     expect(compareTraits(entered, tchitchi)).toEqual([]);
   });
 
   it('matches the first name against the list of first names', () => {
-    expect(compareTraits({ nomNaissance: 'TCHITCHI', prenom: 'Bella', listePrenoms: null, sexe: 'F', dateNaissance: '1936-06-21' }, tchitchi).map((d) => d.field)).toEqual([
-      'listePrenoms',
-    ]);
+    expect(
+      compareTraits(
+        { nomNaissance: 'TCHITCHI', prenom: 'Bella', listePrenoms: null, sexe: 'F', dateNaissance: '1936-06-21' },
+        tchitchi,
+      ).map((d) => d.field),
+    ).toEqual(['listePrenoms']);
     expect(compareTraits({ nomNaissance: 'TCHITCHI', prenom: 'Catarina', sexe: 'F', dateNaissance: '1936-06-21' }, tchitchi)).toEqual([
       { field: 'listePrenoms', label: 'Prénoms', saisi: 'CATARINA', renvoye: 'CATARINA BELLA' },
     ]);
   });
 
   it('highlights every differing field (TCHITCHI typed with OLA)', () => {
-    const diffs = compareTraits({ nomNaissance: 'Tchitchy', listePrenoms: 'Ola Catarina Bella', sexe: 'M', dateNaissance: '1936-06-00', lieuNaissance: '63221' }, tchitchi);
+    const diffs = compareTraits(
+      { nomNaissance: 'Tchitchy', listePrenoms: 'Ola Catarina Bella', sexe: 'M', dateNaissance: '1936-06-00', lieuNaissance: '63221' },
+      tchitchi,
+    );
     expect(diffs).toEqual([
       { field: 'nomNaissance', label: 'Nom de naissance', saisi: 'TCHITCHY', renvoye: 'TCHITCHI' },
       { field: 'prenom', label: 'Premier prénom', saisi: 'OLA', renvoye: 'CATARINA' },
@@ -306,14 +399,34 @@ describe('compareTraits', () => {
   });
 
   it('ignores accents, apostrophes and the birthplace when one side has none', () => {
-    const returned = { nomNaissance: "D'ARTAGNAN", prenom: 'HELENE', listePrenoms: 'HELENE', sexe: 'F', dateNaissance: '1950-01-01', lieuNaissance: '2A020' };
-    expect(compareTraits({ nomNaissance: 'd’Artagnan', prenom: 'Hélène', listePrenoms: 'Hélène', sexe: 'F', dateNaissance: '1950-01-01' }, returned)).toEqual([]);
-    expect(compareTraits({ nomNaissance: "D'ARTAGNAN", prenom: 'HELENE', sexe: 'F', dateNaissance: '1950-01-01', lieuNaissance: '2a020' }, { ...returned, lieuNaissance: null })).toEqual([]);
+    const returned = {
+      nomNaissance: "D'ARTAGNAN",
+      prenom: 'HELENE',
+      listePrenoms: 'HELENE',
+      sexe: 'F',
+      dateNaissance: '1950-01-01',
+      lieuNaissance: '2A020',
+    };
+    expect(
+      compareTraits(
+        { nomNaissance: 'd’Artagnan', prenom: 'Hélène', listePrenoms: 'Hélène', sexe: 'F', dateNaissance: '1950-01-01' },
+        returned,
+      ),
+    ).toEqual([]);
+    expect(
+      compareTraits(
+        { nomNaissance: "D'ARTAGNAN", prenom: 'HELENE', sexe: 'F', dateNaissance: '1950-01-01', lieuNaissance: '2a020' },
+        { ...returned, lieuNaissance: null },
+      ),
+    ).toEqual([]);
   });
 
   it('still compares an entry that does not normalise', () => {
-    expect(compareTraits({ nomNaissance: 'Dupont2', listePrenoms: 'A', sexe: 'M', dateNaissance: '2000-01-01' }, { nomNaissance: 'DUPONT', prenom: 'A', listePrenoms: 'A', sexe: 'M', dateNaissance: '2000-01-01' })).toEqual([
-      { field: 'nomNaissance', label: 'Nom de naissance', saisi: 'DUPONT2', renvoye: 'DUPONT' },
-    ]);
+    expect(
+      compareTraits(
+        { nomNaissance: 'Dupont2', listePrenoms: 'A', sexe: 'M', dateNaissance: '2000-01-01' },
+        { nomNaissance: 'DUPONT', prenom: 'A', listePrenoms: 'A', sexe: 'M', dateNaissance: '2000-01-01' },
+      ),
+    ).toEqual([{ field: 'nomNaissance', label: 'Nom de naissance', saisi: 'DUPONT2', renvoye: 'DUPONT' }]);
   });
 });

@@ -29,8 +29,21 @@ const nameSubjects: Record<NameField, { subject: string; feminine: boolean; max:
 
 /** Letters that Unicode decomposition does not reduce to A–Z. */
 const LETTER_FOLDS: Record<string, string> = {
-  Œ: 'OE', œ: 'OE', Æ: 'AE', æ: 'AE', ß: 'SS', ẞ: 'SS',
-  Ø: 'O', ø: 'O', Ł: 'L', ł: 'L', Đ: 'D', đ: 'D', Ð: 'D', ð: 'D', ı: 'I',
+  Œ: 'OE',
+  œ: 'OE',
+  Æ: 'AE',
+  æ: 'AE',
+  ß: 'SS',
+  ẞ: 'SS',
+  Ø: 'O',
+  ø: 'O',
+  Ł: 'L',
+  ł: 'L',
+  Đ: 'D',
+  đ: 'D',
+  Ð: 'D',
+  ð: 'D',
+  ı: 'I',
 };
 const APOSTROPHES = new Set(["'", '\u2019', '\u2018', '\u02BC', '\u00B4', '`', '\u2032']);
 const HYPHENS = new Set(['-', '\u2010', '\u2011', '\u2012', '\u2013', '\u2014', '\u2212', '\uFE63', '\uFF0D']);
@@ -72,10 +85,22 @@ export function normaliseName(raw: string, field: NameField = 'nomNaissance'): N
     const list = refused.slice(0, 5).map(charName).join(', ');
     const allDigits = refused.every((c) => /\p{Nd}/u.test(c));
     const plural = refused.length > 1;
-    const what = allDigits ? (plural ? 'des chiffres' : 'un chiffre') : plural ? 'des caractères non autorisés' : 'un caractère non autorisé';
-    return { ok: false, message: `${subject} contient ${what} : ${list}. Seuls les lettres, l’espace, l’apostrophe et le tiret sont admis.` };
+    const what = allDigits
+      ? plural
+        ? 'des chiffres'
+        : 'un chiffre'
+      : plural
+        ? 'des caractères non autorisés'
+        : 'un caractère non autorisé';
+    return {
+      ok: false,
+      message: `${subject} contient ${what} : ${list}. Seuls les lettres, l’espace, l’apostrophe et le tiret sont admis.`,
+    };
   }
-  const value = folded.replace(/ +/g, ' ').trim().replace(/ *([-']) */g, '$1');
+  const value = folded
+    .replace(/ +/g, ' ')
+    .trim()
+    .replace(/ *([-']) */g, '$1');
   if (value === '') return { ok: false, message: `${subject} est obligatoire.` };
   if (value.length > max) return { ok: false, message: `${subject} est trop ${feminine ? 'longue' : 'long'} (${max} caractères au plus).` };
   if (INS_NAME_REGEX.test(value)) return { ok: true, value };
@@ -151,14 +176,22 @@ export function parseDateLunaire(raw: string, today: string = todayIso()): DateR
   if (iso) [, y = '', m = '', d = ''] = iso;
   else if (fr) [, d = '', m = '', y = ''] = fr;
   else {
-    return { ok: false, message: s === '' ? 'La date de naissance est obligatoire.' : 'La date de naissance doit s’écrire JJ/MM/AAAA (ou AAAA-MM-JJ) ; 00 pour un jour ou un mois inconnu.' };
+    return {
+      ok: false,
+      message:
+        s === ''
+          ? 'La date de naissance est obligatoire.'
+          : 'La date de naissance doit s’écrire JJ/MM/AAAA (ou AAAA-MM-JJ) ; 00 pour un jour ou un mois inconnu.',
+    };
   }
   const year = Number(y);
   const month = Number(m);
   const day = Number(d);
   const value = `${y}-${pad(month)}-${pad(day)}`;
-  if (month > 12) return { ok: false, message: `Le mois de naissance doit être compris entre 01 et 12, ou 00 s’il est inconnu (saisi : ${m}).` };
-  if (day > 31) return { ok: false, message: `Le jour de naissance doit être compris entre 01 et 31, ou 00 s’il est inconnu (saisi : ${d}).` };
+  if (month > 12)
+    return { ok: false, message: `Le mois de naissance doit être compris entre 01 et 12, ou 00 s’il est inconnu (saisi : ${m}).` };
+  if (day > 31)
+    return { ok: false, message: `Le jour de naissance doit être compris entre 01 et 31, ou 00 s’il est inconnu (saisi : ${d}).` };
   if (month > 0 && day > 0 && day > daysInMonth(year, month)) {
     return { ok: false, message: `La date de naissance n’existe pas : le ${pad(day)}/${pad(month)}/${y}.` };
   }
@@ -194,7 +227,8 @@ export function normaliseLieuNaissance(raw: string): { ok: true; value: string }
   if (COG_REGEX.test(v)) return { ok: true, value: v };
   return {
     ok: false,
-    message: 'Le lieu de naissance est un code COG de 5 caractères : 5 chiffres (ex. 63220), 2A ou 2B suivis de 3 chiffres pour la Corse, 99 suivi de 3 chiffres pour l’étranger.',
+    message:
+      'Le lieu de naissance est un code COG de 5 caractères : 5 chiffres (ex. 63220), 2A ou 2B suivis de 3 chiffres pour la Corse, 99 suivi de 3 chiffres pour l’étranger.',
   };
 }
 
@@ -231,7 +265,11 @@ export interface InsTraitsInput {
   lieuNaissance?: string | null;
 }
 
-const nameSchema = (max: number) => z.string().max(max).regex(INS_NAME_REGEX, 'nom invalide : lettres A–Z en majuscules, séparées par une espace, une apostrophe, un tiret ou « -- »');
+const nameSchema = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .regex(INS_NAME_REGEX, 'nom invalide : lettres A–Z en majuscules, séparées par une espace, une apostrophe, un tiret ou « -- »');
 
 /** Normalised traits (the output of {@link normaliseTraits}; INSi's `TIQ` has the same shape without `nomUtilise`). */
 export const insTraitsSchema = z
@@ -241,7 +279,9 @@ export const insTraitsSchema = z
     prenom: nameSchema(NAME_MAX),
     listePrenoms: nameSchema(FIRST_NAMES_MAX),
     sexe: z.enum(sexes),
-    dateNaissance: z.string().refine((v) => isValidDateLunaire(v), 'date de naissance invalide (AAAA-MM-JJ, 00 si inconnu, pas dans le futur)'),
+    dateNaissance: z
+      .string()
+      .refine((v) => isValidDateLunaire(v), 'date de naissance invalide (AAAA-MM-JJ, 00 si inconnu, pas dans le futur)'),
     lieuNaissance: z.string().regex(COG_REGEX, 'code COG invalide (5 chiffres, 2A/2B + 3 chiffres, 99 + 3 chiffres)').optional(),
   })
   .strict();
@@ -290,13 +330,19 @@ export function normaliseTraits(input: InsTraitsInput, options: { today?: string
   let prenom: string | undefined;
   let liste: string | undefined;
   if (blank(prenomRaw) && blank(listeRaw)) {
-    errors.push({ field: 'prenom' in input && !('listePrenoms' in input) ? 'prenom' : 'listePrenoms', message: 'Saisissez au moins un prénom.' });
+    errors.push({
+      field: 'prenom' in input && !('listePrenoms' in input) ? 'prenom' : 'listePrenoms',
+      message: 'Saisissez au moins un prénom.',
+    });
   }
   if (!blank(prenomRaw)) {
     const r = normaliseName(prenomRaw ?? '', 'prenom');
     if (!r.ok) errors.push({ field: 'prenom', message: r.message });
     else if (r.value.includes(' ')) {
-      errors.push({ field: 'prenom', message: 'Le premier prénom est un seul prénom (un prénom composé prend un tiret) : les suivants vont dans la liste des prénoms.' });
+      errors.push({
+        field: 'prenom',
+        message: 'Le premier prénom est un seul prénom (un prénom composé prend un tiret) : les suivants vont dans la liste des prénoms.',
+      });
     } else prenom = r.value;
   }
   if (!blank(listeRaw)) {
@@ -305,7 +351,10 @@ export function normaliseTraits(input: InsTraitsInput, options: { today?: string
     else errors.push({ field: 'listePrenoms', message: r.message });
   }
   if (prenom !== undefined && liste !== undefined && liste.split(' ')[0] !== prenom) {
-    errors.push({ field: 'prenom', message: `Le premier prénom doit être le premier de la liste des prénoms (${liste.split(' ')[0] ?? ''}).` });
+    errors.push({
+      field: 'prenom',
+      message: `Le premier prénom doit être le premier de la liste des prénoms (${liste.split(' ')[0] ?? ''}).`,
+    });
   }
   if (prenom !== undefined || liste !== undefined) {
     out.listePrenoms = liste ?? prenom;

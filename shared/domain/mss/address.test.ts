@@ -15,13 +15,19 @@ describe('patient MSSanté address', () => {
 
   it('refuses a wrong key or a bare matricule, in French', () => {
     expect(() => patientMssAddress('279035121518988')).toThrow(CabinetError);
-    expect(() => patientMssAddress('279035121518988')).toThrow(/Adresse MSSanté du patient impossible à construire : INS invalide : clé INS incorrecte : attendue 89/);
+    expect(() => patientMssAddress('279035121518988')).toThrow(
+      /Adresse MSSanté du patient impossible à construire : INS invalide : clé INS incorrecte : attendue 89/,
+    );
     expect(() => patientMssAddress('2790351215189')).toThrow(/la clé \(2 chiffres\) manque/);
   });
 
   it('recognises patient, professional and outside addresses', () => {
     expect(parseMssAddress('Mme X <279035121518989@Patient.MSSante.fr>')).toEqual({
-      address: '279035121518989@patient.mssante.fr', local: '279035121518989', domain: 'patient.mssante.fr', kind: 'patient', ins: '279035121518989',
+      address: '279035121518989@patient.mssante.fr',
+      local: '279035121518989',
+      domain: 'patient.mssante.fr',
+      kind: 'patient',
+      ins: '279035121518989',
     });
     expect(parseMssAddress('adam.hoda@test-ci-sis.mssante.fr')?.kind).toBe('professionnel');
     expect(parseMssAddress('someone@gmail.com')?.kind).toBe('hors_mssante');
@@ -32,7 +38,12 @@ describe('patient MSSanté address', () => {
     expect(parseMssAddress('a..b@x.fr')).toBeNull();
     expect(isPatientMssAddress('279035121518989@patient.mssante.fr')).toBe(true);
     expect(isPatientMssAddress('279035121518988@patient.mssante.fr')).toBe(false);
-    expect(parseMssAddress('279035121518988@patient.mssante.fr')).toEqual({ address: '279035121518988@patient.mssante.fr', local: '279035121518988', domain: 'patient.mssante.fr', kind: 'patient' });
+    expect(parseMssAddress('279035121518988@patient.mssante.fr')).toEqual({
+      address: '279035121518988@patient.mssante.fr',
+      local: '279035121518988',
+      domain: 'patient.mssante.fr',
+      kind: 'patient',
+    });
     expect(insFromPatientMssAddress('<288091234567894@patient.mssante.fr>')).toBe('288091234567894');
     // An address found in ANS HL7v2 examples: its key is wrong (94 expected), so it carries no INS.
     expect(insFromPatientMssAddress('288091234567823@patient.mssante.fr')).toBeNull();

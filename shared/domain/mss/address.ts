@@ -23,7 +23,8 @@ export const TEST_MSS_SUFFIX = '.test-mssante.fr';
 export type MssAddressKind = 'patient' | 'professionnel' | 'hors_mssante';
 
 /** A simple, strict address form: no display name, no comment, no quotes. */
-const ADDRESS = /^([A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64})@([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+)$/;
+const ADDRESS =
+  /^([A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64})@([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+)$/;
 
 /**
  * The patient's MSSanté address from a qualified INS (15 characters, key

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { deliveryOf, type ReceiptLike } from './delivery.js';
 
-const r = (recipient: string, state: ReceiptLike['state'], at: string, label: string = state): ReceiptLike => ({ recipient, state, label, at });
+const r = (recipient: string, state: ReceiptLike['state'], at: string, label: string = state): ReceiptLike => ({
+  recipient,
+  state,
+  label,
+  at,
+});
 
 describe('deliveryOf', () => {
   it('says « envoyé » while nothing says otherwise', () => {
@@ -16,7 +21,11 @@ describe('deliveryOf', () => {
   });
 
   it('a failure for any recipient is the mail’s state, and a later delay does not undo it', () => {
-    const events = [r('a@x.fr', 'lu', '2026-11-23T12:00:00Z'), r('b@x.fr', 'echec', '2026-11-23T10:02:00Z', 'espace fermé'), r('b@x.fr', 'en_attente', '2026-11-23T10:03:00Z')];
+    const events = [
+      r('a@x.fr', 'lu', '2026-11-23T12:00:00Z'),
+      r('b@x.fr', 'echec', '2026-11-23T10:02:00Z', 'espace fermé'),
+      r('b@x.fr', 'en_attente', '2026-11-23T10:03:00Z'),
+    ];
     expect(deliveryOf(events, ['a@x.fr', 'b@x.fr'])).toEqual({ state: 'echec', label: 'espace fermé', at: '2026-11-23T10:02:00Z' });
   });
 

@@ -37,13 +37,17 @@ function recipientState(events: readonly ReceiptLike[]): ReceiptLike | null {
   const failure = events.find((e) => e.state === 'echec');
   if (failure) return failure;
   let best: ReceiptLike | null = null;
-  for (const e of events) if (!best || rank[e.state] > rank[best.state] || (rank[e.state] === rank[best.state] && e.at >= best.at)) best = e;
+  for (const e of events)
+    if (!best || rank[e.state] > rank[best.state] || (rank[e.state] === rank[best.state] && e.at >= best.at)) best = e;
   return best;
 }
 
 /** The mail's delivery from its receipts, for the given recipients (all those seen when omitted). */
 export function deliveryOf(receipts: readonly ReceiptLike[], recipients?: readonly string[]): Delivery {
-  const who = recipients && recipients.length > 0 ? recipients.map((r) => r.toLowerCase()) : [...new Set(receipts.map((r) => r.recipient.toLowerCase()))];
+  const who =
+    recipients && recipients.length > 0
+      ? recipients.map((r) => r.toLowerCase())
+      : [...new Set(receipts.map((r) => r.recipient.toLowerCase()))];
   if (who.length === 0) return { state: 'envoye', label: null, at: null };
   let worst: ReceiptLike | null = null;
   let unknown = false;

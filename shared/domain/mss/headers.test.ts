@@ -7,27 +7,36 @@ describe('buildMssHeaders', () => {
   it('always puts X-MSS-NIL; CODECDA and INS only with CDAs', () => {
     expect(buildMssHeaders({ nil: 'DEV935997' })).toEqual({ 'X-MSS-NIL': 'DEV935997' });
     expect(buildMssHeaders({ nil: 'DEV935997', cdaCodes: ['34112-3', '11488-4'], insQualifie: true })).toEqual({
-      'X-MSS-NIL': 'DEV935997', 'X-MSS-CODECDA': '34112-3,11488-4', 'X-MSS-INS': 'O',
+      'X-MSS-NIL': 'DEV935997',
+      'X-MSS-CODECDA': '34112-3,11488-4',
+      'X-MSS-INS': 'O',
     });
     expect(buildMssHeaders({ nil: 'DEV935997', cdaCodes: ['34112-3'], insQualifie: false })['X-MSS-INS']).toBe('N');
   });
 
   it('puts X-MSS-MES: FIN only to a patient', () => {
     expect(buildMssHeaders({ nil: 'DEV1', toPatient: true, finEchange: true })['X-MSS-MES']).toBe('FIN');
-    expect(() => buildMssHeaders({ nil: 'DEV1', toPatient: false, finEchange: true })).toThrow('La fin d’échange (X-MSS-MES: FIN) ne s’utilise que pour un message adressé à un patient (@patient.mssante.fr).');
+    expect(() => buildMssHeaders({ nil: 'DEV1', toPatient: false, finEchange: true })).toThrow(
+      'La fin d’échange (X-MSS-MES: FIN) ne s’utilise que pour un message adressé à un patient (@patient.mssante.fr).',
+    );
   });
 
   it('refuses, in French, a missing NIL, a header injection, a CDA without INS statement', () => {
     expect(() => buildMssHeaders({ nil: ' ' })).toThrow(/X-MSS-NIL obligatoire/);
     expect(() => buildMssHeaders({ nil: 'DEV1\r\nBcc: x@y.fr' })).toThrow(/X-MSS-NIL invalide/);
-    expect(() => buildMssHeaders({ nil: 'DEV1', cdaCodes: ['34112-3\r\nX: y'], insQualifie: true })).toThrow(/Code de document CDA invalide/);
+    expect(() => buildMssHeaders({ nil: 'DEV1', cdaCodes: ['34112-3\r\nX: y'], insQualifie: true })).toThrow(
+      /Code de document CDA invalide/,
+    );
     expect(() => buildMssHeaders({ nil: 'DEV1', cdaCodes: ['34112-3'] })).toThrow(/X-MSS-INS obligatoire/);
   });
 });
 
 describe('readMssHeaders', () => {
   it('reads the four headers and describes them in French', () => {
-    const read = readMssHeaders(from({ 'x-mss-nil': ['DEV935997'], 'x-mss-codecda': ['34112-3, 11488-4'], 'x-mss-ins': ['o'], 'x-mss-mes': ['FIN'] }), true);
+    const read = readMssHeaders(
+      from({ 'x-mss-nil': ['DEV935997'], 'x-mss-codecda': ['34112-3, 11488-4'], 'x-mss-ins': ['o'], 'x-mss-mes': ['FIN'] }),
+      true,
+    );
     expect(read.headers).toEqual({ nil: 'DEV935997', codeCda: ['34112-3', '11488-4'], ins: 'O', mes: 'FIN' });
     expect(read.remarques).toEqual([]);
     expect(describeMssHeaders(read.headers).map((l) => `${l.label} : ${l.texte}`)).toEqual([
@@ -42,7 +51,11 @@ describe('readMssHeaders', () => {
     const read = readMssHeaders(from({ 'x-mss-ins': ['peut-être'], 'x-mss-mes': ['STOP'], 'x-mss-codecda': ['34112-3'] }), false);
     expect(read.headers).toEqual({ codeCda: ['34112-3'] });
     expect(read.remarques.map((r) => `${r.header}:${r.reason}`)).toEqual([
-      'X-MSS-NIL:absent', 'X-MSS-INS:valeur_invalide', 'X-MSS-MES:valeur_invalide', 'X-MSS-CODECDA:incoherent', 'X-MSS-INS:incoherent',
+      'X-MSS-NIL:absent',
+      'X-MSS-INS:valeur_invalide',
+      'X-MSS-MES:valeur_invalide',
+      'X-MSS-CODECDA:incoherent',
+      'X-MSS-INS:incoherent',
     ]);
     const missing = readMssHeaders(from({ 'x-mss-nil': ['DEV1', 'DEV2'] }), true);
     expect(missing.headers.nil).toBe('DEV1');

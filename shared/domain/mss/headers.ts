@@ -64,20 +64,35 @@ const invalid = (message: string, details?: unknown) => new CabinetError('INVALI
  */
 export function buildMssHeaders(input: BuildMssHeadersInput): Partial<Record<MssHeaderName, string>> {
   const nil = input.nil.trim();
-  if (nil === '') throw invalid('En-tête X-MSS-NIL obligatoire : renseignez la référence du logiciel (plateforme de déclaration de l’ANS).', { header: MSS_HEADERS.nil });
-  if (!TOKEN.test(nil)) throw invalid(`En-tête X-MSS-NIL invalide : « ${nil} » (lettres, chiffres, « . », « - » ou « _ », 64 caractères au plus).`, { header: MSS_HEADERS.nil });
+  if (nil === '')
+    throw invalid('En-tête X-MSS-NIL obligatoire : renseignez la référence du logiciel (plateforme de déclaration de l’ANS).', {
+      header: MSS_HEADERS.nil,
+    });
+  if (!TOKEN.test(nil))
+    throw invalid(`En-tête X-MSS-NIL invalide : « ${nil} » (lettres, chiffres, « . », « - » ou « _ », 64 caractères au plus).`, {
+      header: MSS_HEADERS.nil,
+    });
   const out: Partial<Record<MssHeaderName, string>> = { [MSS_HEADERS.nil]: nil };
   const codes = (input.cdaCodes ?? []).map((c) => c.trim());
-  if (codes.length > MAX_CDA_CODES) throw invalid(`Trop de documents CDA dans un seul message (${codes.length}, ${MAX_CDA_CODES} au plus).`, { header: MSS_HEADERS.codeCda });
+  if (codes.length > MAX_CDA_CODES)
+    throw invalid(`Trop de documents CDA dans un seul message (${codes.length}, ${MAX_CDA_CODES} au plus).`, {
+      header: MSS_HEADERS.codeCda,
+    });
   const bad = codes.find((c) => !TOKEN.test(c));
   if (bad !== undefined) throw invalid(`Code de document CDA invalide pour X-MSS-CODECDA : « ${bad} ».`, { header: MSS_HEADERS.codeCda });
   if (codes.length > 0) {
-    if (input.insQualifie === undefined) throw invalid('En-tête X-MSS-INS obligatoire avec un document CDA : précisez si l’INS du patient est qualifié.', { header: MSS_HEADERS.ins });
+    if (input.insQualifie === undefined)
+      throw invalid('En-tête X-MSS-INS obligatoire avec un document CDA : précisez si l’INS du patient est qualifié.', {
+        header: MSS_HEADERS.ins,
+      });
     out[MSS_HEADERS.codeCda] = codes.join(',');
     out[MSS_HEADERS.ins] = input.insQualifie ? 'O' : 'N';
   }
   if (input.finEchange) {
-    if (!input.toPatient) throw invalid('La fin d’échange (X-MSS-MES: FIN) ne s’utilise que pour un message adressé à un patient (@patient.mssante.fr).', { header: MSS_HEADERS.mes });
+    if (!input.toPatient)
+      throw invalid('La fin d’échange (X-MSS-MES: FIN) ne s’utilise que pour un message adressé à un patient (@patient.mssante.fr).', {
+        header: MSS_HEADERS.mes,
+      });
     out[MSS_HEADERS.mes] = 'FIN';
   }
   return out;
@@ -110,23 +125,45 @@ export function readMssHeaders(get: (name: MssHeaderName) => readonly string[], 
   const remarques: MssHeaderRemark[] = [];
   const first = (name: MssHeaderName): string | undefined => {
     const values = get(name);
-    if (values.length > 1) remarques.push({ header: name, reason: 'repete', message: `En-tête ${name} présent ${values.length} fois : seule la première valeur est lue.` });
+    if (values.length > 1)
+      remarques.push({
+        header: name,
+        reason: 'repete',
+        message: `En-tête ${name} présent ${values.length} fois : seule la première valeur est lue.`,
+      });
     const value = values[0]?.replace(/[\r\n]+/g, ' ').trim();
     if (value !== undefined) bruts[name] = value.slice(0, 1000);
     return value;
   };
 
   const nil = first(MSS_HEADERS.nil);
-  if (nil === undefined) remarques.push({ header: MSS_HEADERS.nil, reason: 'absent', message: 'En-tête X-MSS-NIL absent : le logiciel émetteur ne s’est pas identifié.' });
+  if (nil === undefined)
+    remarques.push({
+      header: MSS_HEADERS.nil,
+      reason: 'absent',
+      message: 'En-tête X-MSS-NIL absent : le logiciel émetteur ne s’est pas identifié.',
+    });
   else if (TOKEN.test(nil)) headers.nil = nil;
-  else remarques.push({ header: MSS_HEADERS.nil, reason: 'valeur_invalide', message: `Valeur de X-MSS-NIL non reconnue : « ${nil.slice(0, 80)} ».` });
+  else
+    remarques.push({
+      header: MSS_HEADERS.nil,
+      reason: 'valeur_invalide',
+      message: `Valeur de X-MSS-NIL non reconnue : « ${nil.slice(0, 80)} ».`,
+    });
 
   const codes = first(MSS_HEADERS.codeCda);
   if (codes !== undefined) {
-    const list = codes.split(/[,;]/).map((c) => c.trim()).filter((c) => c !== '');
+    const list = codes
+      .split(/[,;]/)
+      .map((c) => c.trim())
+      .filter((c) => c !== '');
     const good = list.filter((c) => TOKEN.test(c)).slice(0, MAX_CDA_CODES);
     if (good.length !== list.length || list.length === 0) {
-      remarques.push({ header: MSS_HEADERS.codeCda, reason: 'valeur_invalide', message: `Valeur de X-MSS-CODECDA non reconnue en partie : « ${codes.slice(0, 80)} ».` });
+      remarques.push({
+        header: MSS_HEADERS.codeCda,
+        reason: 'valeur_invalide',
+        message: `Valeur de X-MSS-CODECDA non reconnue en partie : « ${codes.slice(0, 80)} ».`,
+      });
     }
     if (good.length > 0) headers.codeCda = good;
   }
@@ -135,21 +172,51 @@ export function readMssHeaders(get: (name: MssHeaderName) => readonly string[], 
   if (ins !== undefined) {
     const upper = ins.toUpperCase();
     if (upper === 'O' || upper === 'N') headers.ins = upper;
-    else remarques.push({ header: MSS_HEADERS.ins, reason: 'valeur_invalide', message: `Valeur de X-MSS-INS non reconnue : « ${ins.slice(0, 80)} » (attendu O ou N).` });
+    else
+      remarques.push({
+        header: MSS_HEADERS.ins,
+        reason: 'valeur_invalide',
+        message: `Valeur de X-MSS-INS non reconnue : « ${ins.slice(0, 80)} » (attendu O ou N).`,
+      });
   }
 
   const mes = first(MSS_HEADERS.mes);
   if (mes !== undefined) {
     if (mes.toUpperCase() === 'FIN') headers.mes = 'FIN';
-    else remarques.push({ header: MSS_HEADERS.mes, reason: 'valeur_invalide', message: `Valeur de X-MSS-MES non reconnue : « ${mes.slice(0, 80)} » (attendu FIN).` });
+    else
+      remarques.push({
+        header: MSS_HEADERS.mes,
+        reason: 'valeur_invalide',
+        message: `Valeur de X-MSS-MES non reconnue : « ${mes.slice(0, 80)} » (attendu FIN).`,
+      });
   }
 
   if (hasCda === true) {
-    if (codes === undefined) remarques.push({ header: MSS_HEADERS.codeCda, reason: 'absent', message: 'Le message contient un document CDA mais pas d’en-tête X-MSS-CODECDA.' });
-    if (ins === undefined) remarques.push({ header: MSS_HEADERS.ins, reason: 'absent', message: 'Le message contient un document CDA mais pas d’en-tête X-MSS-INS.' });
+    if (codes === undefined)
+      remarques.push({
+        header: MSS_HEADERS.codeCda,
+        reason: 'absent',
+        message: 'Le message contient un document CDA mais pas d’en-tête X-MSS-CODECDA.',
+      });
+    if (ins === undefined)
+      remarques.push({
+        header: MSS_HEADERS.ins,
+        reason: 'absent',
+        message: 'Le message contient un document CDA mais pas d’en-tête X-MSS-INS.',
+      });
   } else if (hasCda === false) {
-    if (codes !== undefined) remarques.push({ header: MSS_HEADERS.codeCda, reason: 'incoherent', message: 'En-tête X-MSS-CODECDA présent alors que le message ne contient aucun document CDA dans une archive IHE_XDM.' });
-    if (ins !== undefined) remarques.push({ header: MSS_HEADERS.ins, reason: 'incoherent', message: 'En-tête X-MSS-INS présent alors que le message ne contient aucun document CDA dans une archive IHE_XDM.' });
+    if (codes !== undefined)
+      remarques.push({
+        header: MSS_HEADERS.codeCda,
+        reason: 'incoherent',
+        message: 'En-tête X-MSS-CODECDA présent alors que le message ne contient aucun document CDA dans une archive IHE_XDM.',
+      });
+    if (ins !== undefined)
+      remarques.push({
+        header: MSS_HEADERS.ins,
+        reason: 'incoherent',
+        message: 'En-tête X-MSS-INS présent alors que le message ne contient aucun document CDA dans une archive IHE_XDM.',
+      });
   }
   return { headers, bruts, remarques };
 }
@@ -165,10 +232,16 @@ export interface MssHeaderLine {
 /** The headers as French lines, in the table's order. */
 export function describeMssHeaders(headers: MssHeaders): MssHeaderLine[] {
   const lines: MssHeaderLine[] = [];
-  const push = (header: MssHeaderName, value: string, texte: string) => lines.push({ header, label: mssHeaderLabels[header], value, texte });
+  const push = (header: MssHeaderName, value: string, texte: string) =>
+    lines.push({ header, label: mssHeaderLabels[header], value, texte });
   if (headers.nil !== undefined) push(MSS_HEADERS.nil, headers.nil, headers.nil);
   if (headers.codeCda !== undefined) push(MSS_HEADERS.codeCda, headers.codeCda.join(','), headers.codeCda.join(', '));
-  if (headers.ins !== undefined) push(MSS_HEADERS.ins, headers.ins, headers.ins === 'O' ? 'Oui : le document porte un INS qualifié' : 'Non : le document ne porte pas d’INS qualifié');
+  if (headers.ins !== undefined)
+    push(
+      MSS_HEADERS.ins,
+      headers.ins,
+      headers.ins === 'O' ? 'Oui : le document porte un INS qualifié' : 'Non : le document ne porte pas d’INS qualifié',
+    );
   if (headers.mes !== undefined) push(MSS_HEADERS.mes, headers.mes, 'Échange clos : le patient ne peut pas répondre');
   return lines;
 }

@@ -19,18 +19,27 @@ export interface XdmSubjectInput {
   dateNaissance: string;
 }
 
-const clean = (s: string) => s.replace(/[\p{Cc}\p{Cf}]+/gu, ' ').replace(/\s+/g, ' ').trim();
+const clean = (s: string) =>
+  s
+    .replace(/[\p{Cc}\p{Cf}]+/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 
 /** The subject of a mail carrying IHE_XDM documents. Throws INVALID_REQUEST (French) on a missing part. */
 export function buildXdmSubject(input: XdmSubjectInput): string {
   const libelles = input.libelles.map(clean).filter((l) => l !== '');
   if (libelles.length === 0) throw new CabinetError('INVALID_REQUEST', 'Objet XDM impossible : aucun libellé de document.');
-  const libelle = libelles.length === 1 ? [...(libelles[0] ?? '')].slice(0, XDM_LIBELLE_MAX).join('').trim() : `${libelles.length} documents`;
+  const libelle =
+    libelles.length === 1 ? [...(libelles[0] ?? '')].slice(0, XDM_LIBELLE_MAX).join('').trim() : `${libelles.length} documents`;
   const nom = clean(input.nom).toUpperCase();
   const prenom = clean(input.prenom);
   if (nom === '' || prenom === '') throw new CabinetError('INVALID_REQUEST', 'Objet XDM impossible : nom et prénom du patient requis.');
   const date = /^(\d{4})-(\d{2})-(\d{2})$/.exec(input.dateNaissance.trim());
-  if (!date) throw new CabinetError('INVALID_REQUEST', `Objet XDM impossible : date de naissance invalide « ${input.dateNaissance} » (AAAA-MM-JJ attendu).`);
+  if (!date)
+    throw new CabinetError(
+      'INVALID_REQUEST',
+      `Objet XDM impossible : date de naissance invalide « ${input.dateNaissance} » (AAAA-MM-JJ attendu).`,
+    );
   return `${XDM_SUBJECT_PREFIX}${libelle} ${nom} ${prenom} ${date[3]}/${date[2]}/${date[1]}`;
 }
 

@@ -15,7 +15,10 @@ function sandboxBodies(): unknown[] {
   const index = new DirectoryIndex(buildDirectory({ practitioners: 30, structures: 10 }), () => Date.parse('2026-11-01T08:00:00Z'));
   const ask = (type: string, query: string) => index.search(type, new URLSearchParams(query), BASE).body;
   return [
-    ask('PractitionerRole', 'practitioner.name=martin&_include=PractitionerRole:practitioner&_include=PractitionerRole:organization&_count=10'),
+    ask(
+      'PractitionerRole',
+      'practitioner.name=martin&_include=PractitionerRole:practitioner&_include=PractitionerRole:organization&_count=10',
+    ),
     ask('Practitioner', 'name=ma&_count=10'),
     ask('Organization', 'name=centre&_count=10'),
     ask('PractitionerRole', '_count=2'),
@@ -27,12 +30,21 @@ function sandboxBodies(): unknown[] {
 export const annuaire: FuzzTarget = {
   name: 'annuaire',
   parser: 'Annuaire Santé FHIR (Bundle, OperationOutcome, pages)',
-  corpus: () => sandboxBodies().map((body) => ({ pages: [{ status: 200, contentType: 'application/fhir+json;charset=utf-8', body: JSON.stringify(body) }] })),
+  corpus: () =>
+    sandboxBodies().map((body) => ({
+      pages: [{ status: 200, contentType: 'application/fhir+json;charset=utf-8', body: JSON.stringify(body) }],
+    })),
   arbitrary: (corpus) => {
     const bodies = (corpus as AnnuaireInput[]).map((c) => JSON.parse(c.pages[0]!.body) as unknown);
     const page = fc.record({
-      status: fc.oneof({ arbitrary: fc.constant(200), weight: 6 }, { arbitrary: fc.constantFrom(400, 401, 404, 410, 429, 500, 302, 0), weight: 1 }),
-      contentType: fc.oneof({ arbitrary: fc.constant('application/fhir+json'), weight: 6 }, { arbitrary: fc.constantFrom('text/html', '', 'application/json; charset=ISO-8859-1'), weight: 1 }),
+      status: fc.oneof(
+        { arbitrary: fc.constant(200), weight: 6 },
+        { arbitrary: fc.constantFrom(400, 401, 404, 410, 429, 500, 302, 0), weight: 1 },
+      ),
+      contentType: fc.oneof(
+        { arbitrary: fc.constant('application/fhir+json'), weight: 6 },
+        { arbitrary: fc.constantFrom('text/html', '', 'application/json; charset=ISO-8859-1'), weight: 1 },
+      ),
       body: mutatedJsonText(bodies),
     });
     return fc.record({ pages: fc.array(page, { minLength: 1, maxLength: 4 }) }) as fc.Arbitrary<FuzzJson>;

@@ -31,7 +31,9 @@ const payloads: Record<string, unknown> = {
 function messages(): unknown[] {
   const out: unknown[] = [];
   let id = 1;
-  for (const [group, methods] of Object.entries(contract)) for (const method of Object.keys(methods)) out.push({ t: 'call', id: id++, channel: `${group}.${method}`, payload: payloads[`${group}.${method}`] ?? {} });
+  for (const [group, methods] of Object.entries(contract))
+    for (const method of Object.keys(methods))
+      out.push({ t: 'call', id: id++, channel: `${group}.${method}`, payload: payloads[`${group}.${method}`] ?? {} });
   return out;
 }
 
@@ -53,7 +55,8 @@ export const bridge: FuzzTarget<string> = {
     const outcome = await dispatch(message.data.channel, message.data.payload, { actor: 'fuzz', session: 'connecte', practitioner: null });
     JSON.stringify({ t: 'result', id: message.data.id, outcome }); // what the host sends back must serialize
     if (outcome.ok) return outcome;
-    if (outcome.code === 'INTERNAL') throw internal instanceof Error ? internal : new Error(`INTERNAL sans cause : ${JSON.stringify(outcome).slice(0, 500)}`);
+    if (outcome.code === 'INTERNAL')
+      throw internal instanceof Error ? internal : new Error(`INTERNAL sans cause : ${JSON.stringify(outcome).slice(0, 500)}`);
     if (outcome.message === ACCEPTED) return 'accepté';
     throw new CabinetError(outcome.code, outcome.message, outcome.details);
   },

@@ -41,24 +41,57 @@ export const cli: FuzzTarget = {
     const zips = samples.map((s) => Buffer.from(s.files.in, 'base64'));
     const cdas = samples.map((s) => Buffer.from(s.files.cda, 'base64'));
     const word = fc.oneof(
-      fc.constantFrom('xdm', 'read', 'build', '--cda', '--pdf', '--out', '--force', '--json', '--help', '-h', '-V', '--', '-', '@IN@', '@CDA@', '@OUT@', '/', '/dev/null', '/proc/self/mem', '.', '..', '--cda=@CDA@', '--out=', 'inexistant.zip', '-x'),
+      fc.constantFrom(
+        'xdm',
+        'read',
+        'build',
+        '--cda',
+        '--pdf',
+        '--out',
+        '--force',
+        '--json',
+        '--help',
+        '-h',
+        '-V',
+        '--',
+        '-',
+        '@IN@',
+        '@CDA@',
+        '@OUT@',
+        '/',
+        '/dev/null',
+        '/proc/self/mem',
+        '.',
+        '..',
+        '--cda=@CDA@',
+        '--out=',
+        'inexistant.zip',
+        '-x',
+      ),
       fc.string({ maxLength: 40 }),
       fc.constantFrom('a'.repeat(5000), '\u0000', 'é', '../'.repeat(50)),
     );
     const argv = fc.oneof(
-      fc.record({ sample: fc.nat(), edits: fc.array(fc.record({ at: fc.nat(), word, action: fc.constantFrom('insert', 'replace', 'delete') }), { maxLength: 3 }) }).map(({ sample, edits }) => {
-        const a = [...samples[sample % samples.length]!.argv];
-        for (const e of edits) {
-          const i = e.at % (a.length + 1);
-          if (e.action === 'insert') a.splice(i, 0, e.word);
-          else if (e.action === 'replace') a[Math.min(i, a.length - 1)] = e.word;
-          else a.splice(i, 1);
-        }
-        return a;
-      }),
+      fc
+        .record({
+          sample: fc.nat(),
+          edits: fc.array(fc.record({ at: fc.nat(), word, action: fc.constantFrom('insert', 'replace', 'delete') }), { maxLength: 3 }),
+        })
+        .map(({ sample, edits }) => {
+          const a = [...samples[sample % samples.length]!.argv];
+          for (const e of edits) {
+            const i = e.at % (a.length + 1);
+            if (e.action === 'insert') a.splice(i, 0, e.word);
+            else if (e.action === 'replace') a[Math.min(i, a.length - 1)] = e.word;
+            else a.splice(i, 1);
+          }
+          return a;
+        }),
       fc.array(word, { maxLength: 8 }),
     );
-    return fc.record({ argv, in: mutatedBytes(zips), cda: mutatedBytes(cdas) }).map((r) => ({ argv: r.argv, files: { in: r.in.toString('base64'), cda: r.cda.toString('base64') } }) as unknown as FuzzJson);
+    return fc
+      .record({ argv, in: mutatedBytes(zips), cda: mutatedBytes(cdas) })
+      .map((r) => ({ argv: r.argv, files: { in: r.in.toString('base64'), cda: r.cda.toString('base64') } }) as unknown as FuzzJson);
   },
   run: async (i) => {
     const input = i as unknown as CliInput;
@@ -68,9 +101,12 @@ export const cli: FuzzTarget = {
       fs.writeFileSync(files['@IN@'], Buffer.from(input.files.in, 'base64'));
       fs.writeFileSync(files['@CDA@'], Buffer.from(input.files.cda, 'base64'));
       // Never let a generated path point outside the case's folder for writes: `--out` values are only the placeholder.
-      const argv = input.argv.map((a) => a.replaceAll('@IN@', files['@IN@']).replaceAll('@CDA@', files['@CDA@']).replaceAll('@OUT@', files['@OUT@']));
+      const argv = input.argv.map((a) =>
+        a.replaceAll('@IN@', files['@IN@']).replaceAll('@CDA@', files['@CDA@']).replaceAll('@OUT@', files['@OUT@']),
+      );
       const out = argv.findIndex((a) => a === '--out' || a.startsWith('--out='));
-      if (out >= 0 && !(argv[out] === '--out' ? argv[out + 1] === files['@OUT@'] : argv[out] === `--out=${files['@OUT@']}`)) throw new CabinetError('INVALID_REQUEST', 'Cas ignoré : --out hors du dossier du cas.');
+      if (out >= 0 && !(argv[out] === '--out' ? argv[out + 1] === files['@OUT@'] : argv[out] === `--out=${files['@OUT@']}`))
+        throw new CabinetError('INVALID_REQUEST', 'Cas ignoré : --out hors du dossier du cas.');
       return await runCli(argv);
     } finally {
       fs.rmSync(d, { recursive: true, force: true });
@@ -80,7 +116,10 @@ export const cli: FuzzTarget = {
 
 /** Runs the program with stdout/stderr captured; the failure printed with --json (or on stderr) decides the verdict. */
 async function runCli(argv: string[]): Promise<string> {
-  const program = new Command().name('cabinet').exitOverride().configureOutput({ writeOut: () => undefined, writeErr: () => undefined, outputError: () => undefined });
+  const program = new Command()
+    .name('cabinet')
+    .exitOverride()
+    .configureOutput({ writeOut: () => undefined, writeErr: () => undefined, outputError: () => undefined });
   registerXdm(program);
   let captured = '';
   const write = process.stdout.write.bind(process.stdout);

@@ -11,7 +11,12 @@ import type { FuzzJson, FuzzTarget } from '../target.js';
 
 const TESTDATA = path.resolve(import.meta.dirname, '../../../electron/mss/testdata');
 const SHARED_XDM = path.resolve(import.meta.dirname, '../../../../shared/reference/mss/xdm/KA202401/IHE_XDM/SS000001/METADATA.XML');
-const emls = () => fs.readdirSync(TESTDATA).filter((f) => f.endsWith('.eml')).sort().map((f) => fs.readFileSync(path.join(TESTDATA, f)));
+const emls = () =>
+  fs
+    .readdirSync(TESTDATA)
+    .filter((f) => f.endsWith('.eml'))
+    .sort()
+    .map((f) => fs.readFileSync(path.join(TESTDATA, f)));
 const cdaXml = () => fs.readFileSync(path.join(TESTDATA, 'cda-cr-consultation.xml'));
 
 export const mime: FuzzTarget<Buffer> = {
@@ -29,7 +34,10 @@ function reportTexts(): { contentType: string; content: string }[] {
   const out: { contentType: string; content: string }[] = [];
   for (const raw of emls()) {
     const text = raw.toString('utf8');
-    for (const [marker, contentType] of [['Reporting-MTA:', 'message/delivery-status'], ['Reporting-UA:', 'message/disposition-notification']] as const) {
+    for (const [marker, contentType] of [
+      ['Reporting-MTA:', 'message/delivery-status'],
+      ['Reporting-UA:', 'message/disposition-notification'],
+    ] as const) {
       const start = text.indexOf(marker);
       if (start < 0) continue;
       const end = text.indexOf('\n--', start);
@@ -42,12 +50,29 @@ function reportTexts(): { contentType: string; content: string }[] {
 export const receipts: FuzzTarget = {
   name: 'receipts',
   parser: 'accusés DSN/MDN (parseReceipt)',
-  corpus: () => reportTexts().map((p) => ({ reportType: p.contentType === 'message/delivery-status' ? 'delivery-status' : 'disposition-notification', parts: [{ contentType: 'text/plain', content: 'Rapport' }, p] })),
+  corpus: () =>
+    reportTexts().map((p) => ({
+      reportType: p.contentType === 'message/delivery-status' ? 'delivery-status' : 'disposition-notification',
+      parts: [{ contentType: 'text/plain', content: 'Rapport' }, p],
+    })),
   arbitrary: (corpus) => {
     const samples = corpus as ReceiptInput[];
     const contents = mutatedText(samples.flatMap((s) => s.parts.map((p) => p.content)));
-    const part = fc.record({ contentType: fc.constantFrom('message/delivery-status', 'message/global-delivery-status', 'message/disposition-notification', 'text/plain', 'message/rfc822', ''), content: contents });
-    return fc.record({ reportType: fc.constantFrom('delivery-status', 'disposition-notification', 'DELIVERY-STATUS', '', 'x'), parts: fc.array(part, { maxLength: 5 }) }) as fc.Arbitrary<FuzzJson>;
+    const part = fc.record({
+      contentType: fc.constantFrom(
+        'message/delivery-status',
+        'message/global-delivery-status',
+        'message/disposition-notification',
+        'text/plain',
+        'message/rfc822',
+        '',
+      ),
+      content: contents,
+    });
+    return fc.record({
+      reportType: fc.constantFrom('delivery-status', 'disposition-notification', 'DELIVERY-STATUS', '', 'x'),
+      parts: fc.array(part, { maxLength: 5 }),
+    }) as fc.Arbitrary<FuzzJson>;
   },
   run: (i) => {
     const { reportType, parts } = i as ReceiptInput;
@@ -59,12 +84,36 @@ export const receipts: FuzzTarget = {
 /** Zips a real archiver would refuse to write: `../` names, lying sizes, encryption flags, wrong CRCs, duplicates. */
 function craftedZip(metadata: Buffer, cda: Buffer): fc.Arbitrary<Buffer> {
   const name = fc.oneof(
-    fc.constantFrom('IHE_XDM/SUBSET01/METADATA.XML', 'IHE_XDM/SUBSET01/DOC0001.XML', 'INDEX.HTM', 'README.TXT', '../../etc/passwd', 'IHE_XDM/../../x', '/abs/path', 'C:\\win\\x', 'IHE_XDM\\SUBSET01\\DOC.XML', 'a\u0000b', ''),
+    fc.constantFrom(
+      'IHE_XDM/SUBSET01/METADATA.XML',
+      'IHE_XDM/SUBSET01/DOC0001.XML',
+      'INDEX.HTM',
+      'README.TXT',
+      '../../etc/passwd',
+      'IHE_XDM/../../x',
+      '/abs/path',
+      'C:\\win\\x',
+      'IHE_XDM\\SUBSET01\\DOC.XML',
+      'a\u0000b',
+      '',
+    ),
     fc.string({ maxLength: 300 }),
   );
-  const data = fc.oneof(fc.constant(metadata), fc.constant(cda), fc.constantFrom(...TOKENS).map((t) => Buffer.from(t)), fc.constantFrom(0, 1, 64 * 1024, 4 * 1024 * 1024).map((n) => Buffer.alloc(n, 0x41)));
+  const data = fc.oneof(
+    fc.constant(metadata),
+    fc.constant(cda),
+    fc.constantFrom(...TOKENS).map((t) => Buffer.from(t)),
+    fc.constantFrom(0, 1, 64 * 1024, 4 * 1024 * 1024).map((n) => Buffer.alloc(n, 0x41)),
+  );
   const entry = fc.record(
-    { name, data, store: fc.boolean(), declaredSize: fc.oneof(fc.nat({ max: 0xffffffff }), fc.constant(0)), flags: fc.constantFrom(0, 1, 8, 0x40), crc: fc.nat({ max: 0xffffffff }) },
+    {
+      name,
+      data,
+      store: fc.boolean(),
+      declaredSize: fc.oneof(fc.nat({ max: 0xffffffff }), fc.constant(0)),
+      flags: fc.constantFrom(0, 1, 8, 0x40),
+      crc: fc.nat({ max: 0xffffffff }),
+    },
     { requiredKeys: ['name', 'data'] },
   );
   return fc.array(entry, { minLength: 0, maxLength: 6 }).map((entries) => craftZip(entries));
@@ -75,7 +124,10 @@ export const xdm: FuzzTarget<Buffer> = {
   parser: 'archives IHE XDM (readXdm : zip + METADATA.XML + CDA)',
   corpus: async () => {
     const cda = cdaXml();
-    const samples = [await buildXdm({ cda: { xml: cda }, now: new Date('2026-03-02T10:00:00Z') }), await buildXdm({ cda: { xml: cda }, pdf: { data: Buffer.from('%PDF-1.4\n%%EOF\n') }, now: new Date('2026-03-02T10:00:00Z') })];
+    const samples = [
+      await buildXdm({ cda: { xml: cda }, now: new Date('2026-03-02T10:00:00Z') }),
+      await buildXdm({ cda: { xml: cda }, pdf: { data: Buffer.from('%PDF-1.4\n%%EOF\n') }, now: new Date('2026-03-02T10:00:00Z') }),
+    ];
     if (fs.existsSync(SHARED_XDM)) samples.push(craftZip([{ name: 'IHE_XDM/SS000001/METADATA.XML', data: fs.readFileSync(SHARED_XDM) }]));
     return samples;
   },

@@ -70,7 +70,15 @@ function sample(): PscInput {
     }),
     jwks: json({ keys: ['@JWK@'] }),
     ack: json({ auth_req_id: 'req-1', expires_in: 120, interval: 1 }),
-    token: json({ access_token: ACCESS_TOKEN, token_type: 'Bearer', expires_in: 120, refresh_token: 'rt-1', refresh_expires_in: 1800, id_token: '@ID_TOKEN@', scope: 'openid scope_all' }),
+    token: json({
+      access_token: ACCESS_TOKEN,
+      token_type: 'Bearer',
+      expires_in: 120,
+      refresh_token: 'rt-1',
+      refresh_expires_in: 1800,
+      id_token: '@ID_TOKEN@',
+      scope: 'openid scope_all',
+    }),
     claims: JSON.stringify(claims),
     rawIdToken: null,
     userinfo: json({ ...userinfoClaims(drMarieMartin), sub }),
@@ -90,23 +98,52 @@ export const psc: FuzzTarget = {
     const answerOf = (a: Answer) =>
       fc.record({
         status: fc.oneof({ arbitrary: fc.constant(a.status), weight: 5 }, { arbitrary: status, weight: 1 }),
-        contentType: fc.oneof({ arbitrary: fc.constant(a.contentType), weight: 5 }, { arbitrary: fc.constantFrom('text/html', '', 'application/jwt', 'application/json; charset=utf-8'), weight: 1 }),
+        contentType: fc.oneof(
+          { arbitrary: fc.constant(a.contentType), weight: 5 },
+          { arbitrary: fc.constantFrom('text/html', '', 'application/jwt', 'application/json; charset=utf-8'), weight: 1 },
+        ),
         body: fc.oneof(
           { arbitrary: a.body ? mutatedJsonText([JSON.parse(a.body) as unknown]) : fc.constant(''), weight: 5 },
-          { arbitrary: fc.constantFrom('{"error":"authorization_pending"}', '{"error":"slow_down"}', '{"error":"access_denied","error_description":"refusé"}', '{"error":"expired_token"}', '{"error":"invalid_grant"}', '{"error":"x","error_description":' + JSON.stringify('d'.repeat(5000)) + '}'), weight: 1 },
+          {
+            arbitrary: fc.constantFrom(
+              '{"error":"authorization_pending"}',
+              '{"error":"slow_down"}',
+              '{"error":"access_denied","error_description":"refusé"}',
+              '{"error":"expired_token"}',
+              '{"error":"invalid_grant"}',
+              '{"error":"x","error_description":' + JSON.stringify('d'.repeat(5000)) + '}',
+            ),
+            weight: 1,
+          },
         ),
       });
     const claims = mutatedJsonText([JSON.parse(base.claims) as unknown]);
-    const raw = mutatedText([signJwt(base.claims), `${b64('{"alg":"none"}')}.${b64(base.claims)}.`, `${b64('{"alg":"HS256","kid":"cle-1"}')}.${b64(base.claims)}.AAAA`]);
+    const raw = mutatedText([
+      signJwt(base.claims),
+      `${b64('{"alg":"none"}')}.${b64(base.claims)}.`,
+      `${b64('{"alg":"HS256","kid":"cle-1"}')}.${b64(base.claims)}.AAAA`,
+    ]);
     const one = fc.constantFrom(...ANSWERS).chain((k) => answerOf(base[k]).map((a) => ({ [k]: a }) as Partial<PscInput>));
     return fc
-      .record({ answers: fc.array(one, { minLength: 0, maxLength: 2 }), claims: fc.oneof({ arbitrary: fc.constant(null), weight: 2 }, { arbitrary: claims, weight: 1 }), raw: fc.oneof({ arbitrary: fc.constant(null), weight: 4 }, { arbitrary: raw, weight: 1 }) })
-      .map(({ answers, claims: c, raw: r }) => Object.assign({ ...base, claims: c ?? base.claims, rawIdToken: r }, ...answers) as unknown as FuzzJson);
+      .record({
+        answers: fc.array(one, { minLength: 0, maxLength: 2 }),
+        claims: fc.oneof({ arbitrary: fc.constant(null), weight: 2 }, { arbitrary: claims, weight: 1 }),
+        raw: fc.oneof({ arbitrary: fc.constant(null), weight: 4 }, { arbitrary: raw, weight: 1 }),
+      })
+      .map(
+        ({ answers, claims: c, raw: r }) =>
+          Object.assign({ ...base, claims: c ?? base.claims, rawIdToken: r }, ...answers) as unknown as FuzzJson,
+      );
   },
   run: async (i) => {
     const input = i as unknown as PscInput;
     let now = NOW;
-    const client = new PscClient({ baseUrl: BASE, clientId: CLIENT_ID, clientSecret: 'secret-de-test', clock: { now: () => now, sleep: async (ms) => void (now += ms) } });
+    const client = new PscClient({
+      baseUrl: BASE,
+      clientId: CLIENT_ID,
+      clientSecret: 'secret-de-test',
+      clock: { now: () => now, sleep: async (ms) => void (now += ms) },
+    });
     const idToken = input.rawIdToken ?? signJwt(input.claims);
     const answerFor = (operation: string): Answer => {
       switch (operation) {

@@ -16,7 +16,17 @@ import { readXdsResponse } from '../../../electron/dmp/wire/query.js';
 import { readRetrieveResponse } from '../../../electron/dmp/wire/retrieve.js';
 import { NS } from '../../../electron/dmp/wire/soap.js';
 import { readInsiReply } from '../../../electron/ins/client/response.js';
-import { catarina, cr01, cr02, ecetinsiHistory, faultDesir550, faultEnvelope, faultInsi102, hermannInconsistentKeys, recordedResponse } from '../../support/insi-samples.js';
+import {
+  catarina,
+  cr01,
+  cr02,
+  ecetinsiHistory,
+  faultDesir550,
+  faultEnvelope,
+  faultInsi102,
+  hermannInconsistentKeys,
+  recordedResponse,
+} from '../../support/insi-samples.js';
 import { mutatedBytes, mutatedText, mutation, applyMutations } from '../mutate.js';
 import type { FuzzTarget } from '../target.js';
 
@@ -24,14 +34,25 @@ const SHARED = path.resolve(import.meta.dirname, '../../../../shared/reference')
 const CDA_EXAMPLES = path.join(SHARED, 'cda/examples');
 
 function cdaSamples(): Buffer[] {
-  const examples = fs.existsSync(CDA_EXAMPLES) ? fs.readdirSync(CDA_EXAMPLES).filter((f) => f.endsWith('.xml')).map((f) => fs.readFileSync(path.join(CDA_EXAMPLES, f))) : [];
+  const examples = fs.existsSync(CDA_EXAMPLES)
+    ? fs
+        .readdirSync(CDA_EXAMPLES)
+        .filter((f) => f.endsWith('.xml'))
+        .map((f) => fs.readFileSync(path.join(CDA_EXAMPLES, f)))
+    : [];
   return [Buffer.from(buildCdaN1(input()).xml), ...examples];
 }
 
 export const insi: FuzzTarget<Buffer> = {
   name: 'insi',
   parser: 'réponses INSi (readInsiReply)',
-  corpus: () => [recordedResponse('REP_CR01'), recordedResponse('TEST_2.05'), ...[catarina, cr01, cr02, ecetinsiHistory, hermannInconsistentKeys, faultEnvelope(faultDesir550), faultEnvelope(faultInsi102)].map((s) => Buffer.from(s))],
+  corpus: () => [
+    recordedResponse('REP_CR01'),
+    recordedResponse('TEST_2.05'),
+    ...[catarina, cr01, cr02, ecetinsiHistory, hermannInconsistentKeys, faultEnvelope(faultDesir550), faultEnvelope(faultInsi102)].map(
+      (s) => Buffer.from(s),
+    ),
+  ],
   arbitrary: (corpus) => mutatedBytes(corpus),
   run: (bytes) => readInsiReply(bytes),
 };
@@ -41,9 +62,16 @@ function xdsSamples(): string[] {
   return [
     queryResponse(1),
     queryResponse(3, { withSubmissionSets: true }),
-    queryResponse(0, { errors: `<rs:RegistryErrorList xmlns:rs="${rs}"><rs:RegistryError errorCode="XDSRegistryError" codeContext="Erreur" severity="urn:oasis:names:tc:ebxml-regrep:ErrorSeverityType:Error" location="DMP"/></rs:RegistryErrorList>` }),
-    soapEnvelope(`<rs:RegistryResponse xmlns:rs="${rs}" status="urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success"/>`, 'urn:ihe:iti:2007:RegisterDocumentSet-bResponse'),
-    soapEnvelope(`<query:AdhocQueryResponse xmlns:query="${NS.query}" xmlns:rim="${NS.rim}" status="urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success"><rim:RegistryObjectList>${registeredObjects().xml}</rim:RegistryObjectList></query:AdhocQueryResponse>`),
+    queryResponse(0, {
+      errors: `<rs:RegistryErrorList xmlns:rs="${rs}"><rs:RegistryError errorCode="XDSRegistryError" codeContext="Erreur" severity="urn:oasis:names:tc:ebxml-regrep:ErrorSeverityType:Error" location="DMP"/></rs:RegistryErrorList>`,
+    }),
+    soapEnvelope(
+      `<rs:RegistryResponse xmlns:rs="${rs}" status="urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success"/>`,
+      'urn:ihe:iti:2007:RegisterDocumentSet-bResponse',
+    ),
+    soapEnvelope(
+      `<query:AdhocQueryResponse xmlns:query="${NS.query}" xmlns:rim="${NS.rim}" status="urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success"><rim:RegistryObjectList>${registeredObjects().xml}</rim:RegistryObjectList></query:AdhocQueryResponse>`,
+    ),
   ];
 }
 
@@ -67,7 +95,13 @@ function mtomSamples(): MtomInput[] {
   const cda = Buffer.from(buildCdaN1(input({ pdf: pdf(512) })).xml);
   const built = [
     buildMtom({ envelope: retrieve('doc1@cabinet'), attachments: [{ contentId: 'doc1@cabinet', contentType: 'text/xml', body: cda }] }),
-    buildMtom({ envelope: retrieve('a@b'), attachments: [{ contentId: 'a@b', contentType: 'application/octet-stream', body: Buffer.from('%PDF-1.4 x') }, { contentId: 'c@d', contentType: 'text/plain', body: Buffer.from('extra') }] }),
+    buildMtom({
+      envelope: retrieve('a@b'),
+      attachments: [
+        { contentId: 'a@b', contentType: 'application/octet-stream', body: Buffer.from('%PDF-1.4 x') },
+        { contentId: 'c@d', contentType: 'text/plain', body: Buffer.from('extra') },
+      ],
+    }),
   ];
   return built.map((b) => ({ contentType: b.contentType, body: b.body.toString('latin1') }));
 }
@@ -84,7 +118,10 @@ export const mtom: FuzzTarget = {
       .record({ sample: fc.nat(), body: fc.array(mutation, { maxLength: 4 }), header: fc.option(headers, { freq: 3 }) })
       .map(({ sample, body, header }) => {
         const s = samples[sample % samples.length]!;
-        return { contentType: header ?? s.contentType, body: applyMutations(bodies[sample % bodies.length]!, body, bodies).toString('latin1') };
+        return {
+          contentType: header ?? s.contentType,
+          body: applyMutations(bodies[sample % bodies.length]!, body, bodies).toString('latin1'),
+        };
       });
   },
   run: (i) => {

@@ -31,12 +31,23 @@ if (mode === 'migrate') {
   const cache = new DmpCache(store.db);
   process.stdout.write('READY\n');
   for (let g = 1; ; g++) {
-    cache.storeEntries('patient-1', Array.from({ length: 300 }, (_, i) => dmpEntry(i + g * 1000, { title: `G${g} document ${i}` })), { replaceAll: true, cursor: `g${g}` });
+    cache.storeEntries(
+      'patient-1',
+      Array.from({ length: 300 }, (_, i) => dmpEntry(i + g * 1000, { title: `G${g} document ${i}` })),
+      { replaceAll: true, cursor: `g${g}` },
+    );
     process.stdout.write(`GEN=${g}\n`);
     await new Promise((resolve) => setImmediate(resolve));
   }
 } else {
-  const imap = JSON.parse(process.env.CABINET_TEST_IMAP ?? '{}') as { port: number; address: string; keyPem: string; certPem: string; ca: string; batchSize: number };
+  const imap = JSON.parse(process.env.CABINET_TEST_IMAP ?? '{}') as {
+    port: number;
+    address: string;
+    keyPem: string;
+    certPem: string;
+    ca: string;
+    batchSize: number;
+  };
   const mss = new MssStore(store.db, imap.address);
   const keyHex = keychain.get(`base-locale:${store.storeId}`)!;
   process.stdout.write('READY\n');
@@ -46,7 +57,11 @@ if (mode === 'migrate') {
     if (mode === 'mss-sync' && whole && whole.uidNext !== null) mss.clearFolder(whole.id);
     process.stdout.write('SYNCING\n');
     const started = performance.now();
-    const client = await connectImap({ endpoint: { host: '127.0.0.1', port: imap.port, secure: true }, auth: { user: imap.address, tls: { kind: 'pem', keyPem: imap.keyPem, certPem: imap.certPem, chainPem: [] } }, trust: { extraCa: [imap.ca] } });
+    const client = await connectImap({
+      endpoint: { host: '127.0.0.1', port: imap.port, secure: true },
+      auth: { user: imap.address, tls: { kind: 'pem', keyPem: imap.keyPem, certPem: imap.certPem, chainPem: [] } },
+      trust: { extraCa: [imap.ca] },
+    });
     const writer = new WorkerWriter({ file: store.file, db: store.db, keyHex });
     try {
       await syncMailbox(client, mss, { folders: ['INBOX'], batchSize: imap.batchSize, maxPending: 2, writer });

@@ -24,7 +24,16 @@ interface Args {
   dmpUrl: string;
   p12: string;
   password: string;
-  patient: { birthName: string; firstNames: string[]; sex: 'M' | 'F'; birthDate: string; birthplace: string | null; matricule: string; cle: string; oid: string };
+  patient: {
+    birthName: string;
+    firstNames: string[];
+    sex: 'M' | 'F';
+    birthDate: string;
+    birthplace: string | null;
+    matricule: string;
+    cle: string;
+    oid: string;
+  };
 }
 
 const args = JSON.parse(process.argv[2] ?? '{}') as Args;

@@ -29,11 +29,24 @@ export interface MixedChildArgs {
   password: string;
   plan: MixedKind[];
   proRecipient: string;
-  patient: { birthName: string; firstNames: string[]; sex: 'M' | 'F'; birthDate: string; birthplace: string | null; matricule: string; cle: string; oid: string };
+  patient: {
+    birthName: string;
+    firstNames: string[];
+    sex: 'M' | 'F';
+    birthDate: string;
+    birthplace: string | null;
+    matricule: string;
+    cle: string;
+    oid: string;
+  };
 }
 
 const args = JSON.parse(process.argv[2] ?? '{}') as MixedChildArgs;
-const services = await createServices({ host: 'cli', keychain: new OsKeychain(args.keychainService), env: { ...args.env, CABINET_ENV: 'sandbox', CABINET_CONFIG: '' } });
+const services = await createServices({
+  host: 'cli',
+  keychain: new OsKeychain(args.keychainService),
+  env: { ...args.env, CABINET_ENV: 'sandbox', CABINET_CONFIG: '' },
+});
 services.settings.set('identity.specialite', 'SM26');
 services.settings.set('identity.structure', 'R99701');
 await services.identity.loginP12(path.basename(args.p12), fs.readFileSync(args.p12), args.password);
@@ -65,11 +78,18 @@ if (args.mode === 'enqueue') {
   const actions: { kind: MixedKind; key: string }[] = [];
   for (const [i, kind] of args.plan.entries()) {
     if (kind === 'dmp') {
-      const queued = await services.dmp.feed(uid, { pdf: pdf(2048), type: '11488-4', title: `Compte rendu ${i + 1} — test d’arrêts brutaux` });
+      const queued = await services.dmp.feed(uid, {
+        pdf: pdf(2048),
+        type: '11488-4',
+        title: `Compte rendu ${i + 1} — test d’arrêts brutaux`,
+      });
       actions.push({ kind, key: queued.uniqueId });
     } else {
       const body = `Action ${i + 1} : ce message ne doit arriver qu’une fois.`;
-      const queued = kind === 'pro' ? await services.mss.send({ to: [args.proRecipient], subject: `Action ${i + 1}`, body }) : await services.mss.send({ to: [], subject: `Action ${i + 1}`, body, patientUid: uid, toPatient: true });
+      const queued =
+        kind === 'pro'
+          ? await services.mss.send({ to: [args.proRecipient], subject: `Action ${i + 1}`, body })
+          : await services.mss.send({ to: [], subject: `Action ${i + 1}`, body, patientUid: uid, toPatient: true });
       actions.push({ kind, key: queued.messageId });
     }
   }
@@ -89,7 +109,9 @@ if (args.mode === 'enqueue') {
     }, 50);
   });
   await services.worker.stop();
-  const items = services.outbox.list().map((item) => ({ key: item.idempotencyKey, state: item.state, attempts: item.attempts, lastError: item.lastError }));
+  const items = services.outbox
+    .list()
+    .map((item) => ({ key: item.idempotencyKey, state: item.state, attempts: item.attempts, lastError: item.lastError }));
   process.stdout.write(`RESULT=${JSON.stringify(items)}\n`);
   await services.identity.logout();
   await services.close();

@@ -15,7 +15,15 @@ import { createMssSender } from '../../../electron/mss/sender.js';
 import { MSS_SEND_KIND } from '../../../electron/mss/sender.js';
 import { OsKeychain } from '../../../electron/platform/keychain/keychain.js';
 
-const [mode, p12, password, , keychainService, envJson, to] = process.argv.slice(2) as [string, string, string, string, string, string, string];
+const [mode, p12, password, , keychainService, envJson, to] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+];
 const env = { ...(JSON.parse(envJson) as Record<string, string>), CABINET_ENV: 'sandbox', CABINET_CONFIG: '' };
 const services = await createServices({ host: 'cli', keychain: new OsKeychain(keychainService), env });
 await services.identity.loginP12(path.basename(p12), fs.readFileSync(p12), password);

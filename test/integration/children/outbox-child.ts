@@ -17,7 +17,9 @@ const worker = new OutboxWorker(outbox, { pollMs: 50 });
 
 /** The receiving service: records every delivery, stores each document once (by key). */
 function deliver(key: string): void {
-  const receiver = fs.existsSync(receiverFile) ? (JSON.parse(fs.readFileSync(receiverFile, 'utf8')) as { deliveries: number; documents: string[] }) : { deliveries: 0, documents: [] };
+  const receiver = fs.existsSync(receiverFile)
+    ? (JSON.parse(fs.readFileSync(receiverFile, 'utf8')) as { deliveries: number; documents: string[] })
+    : { deliveries: 0, documents: [] };
   receiver.deliveries += 1;
   if (!receiver.documents.includes(key)) receiver.documents.push(key);
   fs.writeFileSync(receiverFile, JSON.stringify(receiver));
