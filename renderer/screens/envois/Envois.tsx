@@ -111,7 +111,8 @@ export function Envois() {
           {item.delivery && item.delivery.state !== 'envoye' ? (
             <>
               <Badge tone={deliveryTones[item.delivery.state]}>{capitalize(deliveryLabels[item.delivery.state])}</Badge>
-              {item.delivery.label ? (
+              {/* The receipt's own words, unless they only repeat the badge (« Lu » / « lu »). */}
+              {item.delivery.label && item.delivery.label.toLowerCase() !== deliveryLabels[item.delivery.state].toLowerCase() ? (
                 <span className={item.delivery.state === 'echec' ? 'text-danger' : 'muted'}>{item.delivery.label}</span>
               ) : null}
             </>
