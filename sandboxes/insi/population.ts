@@ -19,7 +19,8 @@ export const DEFAULT_POPULATION_SEED = 0x1_45_c0de;
 /** Generation refuses more than this (memory and start time stay bounded). */
 export const MAX_POPULATION_SIZE = 200_000;
 
-const FAMILY_NAMES = [
+/** Family names of the generated population (the patient-search bench takes the first 50). */
+export const FAMILY_NAMES = [
   'MARTIN',
   'BERNARD',
   'THOMAS',
