@@ -21,6 +21,7 @@ import { createTestPki, identity, pkiPath, type PkiManifest } from '../../sandbo
 import type { SandboxIdentity } from '../../sandboxes/insi/identities.js';
 import { outageBanner } from '../../shared/domain/service-outage.js';
 import { envFor, tempDir, TestKeychain } from '../support/fixtures.js';
+import { insertTestPatient, testPatientOf } from '../support/patients.js';
 
 const keychain = new TestKeychain();
 let pki: PkiManifest;
@@ -45,28 +46,7 @@ async function startSandbox(): Promise<DmpSandbox> {
 }
 
 function qualified(p: SandboxIdentity): string {
-  return services.patients.repo.insert(
-    {
-      birth_name: p.traits.nomNaissance,
-      first_name: p.traits.prenoms[0]!,
-      first_names: p.traits.prenoms.join(' '),
-      used_name: null,
-      sex: p.traits.sexe as 'M' | 'F',
-      birth_date: p.traits.dateNaissance,
-      birthplace: p.traits.lieuNaissance ?? null,
-      ins_matricule: p.active.matricule,
-      ins_cle: p.active.cle,
-      ins_oid: p.active.oid,
-      ins_history: '[]',
-      status: 'QUAL',
-      attributes: '[]',
-      document_type: 'CN',
-      document_date: '2026-11-01',
-      document_checked_by: 'test',
-      insi_checked_at: '2026-11-01T00:00:00.000Z',
-    },
-    { actor: 'test', reason: 'patient de test' },
-  ).uid;
+  return insertTestPatient(services.patients.repo, testPatientOf(p));
 }
 
 beforeAll(async () => {

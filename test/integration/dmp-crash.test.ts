@@ -17,6 +17,7 @@ import { startDmpSandbox, type DmpSandbox } from '../../sandboxes/dmp/server.js'
 import { createTestPki, identity, pkiPath, type PkiManifest } from '../../sandboxes/pki/test-pki.js';
 import { openStore } from '../../electron/platform/store/database.js';
 import { tempDir, TestKeychain } from '../support/fixtures.js';
+import { testPatientOf } from '../support/patients.js';
 
 const keychain = new TestKeychain();
 const dataDir = tempDir('cabinet-dmp-crash-');
@@ -61,16 +62,7 @@ function runChild(mode: 'feed' | 'resume') {
     dmpUrl: sandbox.url,
     p12: pkiPath(pki, martin.p12!),
     password: martin.password!,
-    patient: {
-      birthName: p.traits.nomNaissance,
-      firstNames: p.traits.prenoms,
-      sex: p.traits.sexe,
-      birthDate: p.traits.dateNaissance,
-      birthplace: p.traits.lieuNaissance ?? null,
-      matricule: p.active.matricule,
-      cle: p.active.cle,
-      oid: p.active.oid,
-    },
+    patient: testPatientOf(p),
   };
   // Directly under node (not the tsx wrapper), so that SIGKILL hits the process itself.
   const child = spawn(

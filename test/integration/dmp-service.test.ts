@@ -22,6 +22,7 @@ import { KEYCHAIN_SERVICE, OsKeychain } from '../../electron/platform/keychain/k
 import { STORE_ID_FILE } from '../../electron/platform/store/database.js';
 import { envFor, tempDir, TestKeychain } from '../support/fixtures.js';
 import { spawnCli } from '../support/cli.js';
+import { insertTestPatient, testPatientOf } from '../support/patients.js';
 
 let pki: PkiManifest;
 let sandbox: DmpSandbox;
@@ -32,29 +33,7 @@ const uids = new Map<string, string>();
 
 /** A patient of this post with a qualified identity (as after INSi + identity document), straight into the store. */
 function qualified(p: SandboxIdentity, status: 'QUAL' | 'RECUP' = 'QUAL'): string {
-  const row = services.patients.repo.insert(
-    {
-      birth_name: p.traits.nomNaissance,
-      first_name: p.traits.prenoms[0]!,
-      first_names: p.traits.prenoms.join(' '),
-      used_name: null,
-      sex: p.traits.sexe as 'M' | 'F',
-      birth_date: p.traits.dateNaissance,
-      birthplace: p.traits.lieuNaissance ?? null,
-      ins_matricule: p.active.matricule,
-      ins_cle: p.active.cle,
-      ins_oid: p.active.oid,
-      ins_history: '[]',
-      status,
-      attributes: '[]',
-      document_type: status === 'QUAL' ? 'CN' : null,
-      document_date: status === 'QUAL' ? '2026-11-01' : null,
-      document_checked_by: status === 'QUAL' ? 'test' : null,
-      insi_checked_at: '2026-11-01T00:00:00.000Z',
-    },
-    { actor: 'test', reason: 'patient de test' },
-  );
-  return row.uid;
+  return insertTestPatient(services.patients.repo, testPatientOf(p), { status });
 }
 
 beforeAll(async () => {
@@ -270,28 +249,7 @@ describe('cabinet dmp (its own process, the card through SoftHSM2)', () => {
       cli.settings.set('identity.specialite', 'SM26');
       cli.settings.set('identity.structure', 'R99701');
       const p = SEEDED.valide;
-      cli.patients.repo.insert(
-        {
-          birth_name: p.traits.nomNaissance,
-          first_name: p.traits.prenoms[0]!,
-          first_names: p.traits.prenoms.join(' '),
-          used_name: null,
-          sex: p.traits.sexe as 'M' | 'F',
-          birth_date: p.traits.dateNaissance,
-          birthplace: p.traits.lieuNaissance ?? null,
-          ins_matricule: p.active.matricule,
-          ins_cle: p.active.cle,
-          ins_oid: p.active.oid,
-          ins_history: '[]',
-          status: 'QUAL',
-          attributes: '[]',
-          document_type: 'CN',
-          document_date: '2026-11-01',
-          document_checked_by: 'test',
-          insi_checked_at: null,
-        },
-        { actor: 'test', reason: 'patient de test' },
-      );
+      insertTestPatient(cli.patients.repo, testPatientOf(p), { insiCheckedAt: null });
     } finally {
       await cli.close();
     }

@@ -23,6 +23,7 @@ import { createTestPki, identity, pkiPath } from '../../sandboxes/pki/test-pki.j
 import { freePorts, mailboxTls, mailServersAvailable, startMssOperator, type MssOperator } from '../../sandboxes/mss-operator/index.js';
 import type { MixedChildArgs, MixedKind } from '../integration/children/mixed-outbox-child.js';
 import { tempDir, TestKeychain } from '../support/fixtures.js';
+import { testPatientOf } from '../support/patients.js';
 
 export interface MixedKillOptions {
   actions: number;
@@ -165,16 +166,7 @@ export async function runMixedKill(options: MixedKillOptions): Promise<MixedKill
       password: martin.password!,
       plan,
       proRecipient,
-      patient: {
-        birthName: p.traits.nomNaissance,
-        firstNames: [...p.traits.prenoms],
-        sex: p.traits.sexe === 'M' ? 'M' : 'F',
-        birthDate: p.traits.dateNaissance,
-        birthplace: p.traits.lieuNaissance ?? null,
-        matricule: p.active.matricule,
-        cle: p.active.cle,
-        oid: p.active.oid,
-      },
+      patient: testPatientOf(p),
     });
 
     const enqueued = await runChild(args('enqueue'), null);

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { createServices } from '../../../electron/app/services.js';
 import { pdf } from '../../../electron/dmp/cda/fixtures.test-support.js';
 import { OsKeychain } from '../../../electron/platform/keychain/keychain.js';
+import { insertTestPatient, type TestPatient } from '../../support/patients.js';
 
 interface Args {
   mode: 'feed' | 'resume';
@@ -24,16 +25,7 @@ interface Args {
   dmpUrl: string;
   p12: string;
   password: string;
-  patient: {
-    birthName: string;
-    firstNames: string[];
-    sex: 'M' | 'F';
-    birthDate: string;
-    birthplace: string | null;
-    matricule: string;
-    cle: string;
-    oid: string;
-  };
+  patient: TestPatient;
 }
 
 const args = JSON.parse(process.argv[2] ?? '{}') as Args;
@@ -49,28 +41,7 @@ await services.identity.loginP12(path.basename(args.p12), fs.readFileSync(args.p
 
 if (args.mode === 'feed') {
   const p = args.patient;
-  const { uid } = services.patients.repo.insert(
-    {
-      birth_name: p.birthName,
-      first_name: p.firstNames[0]!,
-      first_names: p.firstNames.join(' '),
-      used_name: null,
-      sex: p.sex,
-      birth_date: p.birthDate,
-      birthplace: p.birthplace,
-      ins_matricule: p.matricule,
-      ins_cle: p.cle,
-      ins_oid: p.oid,
-      ins_history: '[]',
-      status: 'QUAL',
-      attributes: '[]',
-      document_type: 'CN',
-      document_date: '2026-11-01',
-      document_checked_by: 'test',
-      insi_checked_at: '2026-11-01T00:00:00.000Z',
-    },
-    { actor: 'test', reason: 'patient de test' },
-  );
+  const uid = insertTestPatient(services.patients.repo, p);
   const queued = await services.dmp.feed(uid, { pdf: pdf(8192), type: '11488-4', title: 'Compte rendu — test de panne' });
   process.stdout.write(`UNIQUE_ID=${queued.uniqueId}\n`);
   services.worker.start();

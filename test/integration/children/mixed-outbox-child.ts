@@ -18,6 +18,7 @@ import path from 'node:path';
 import { createServices } from '../../../electron/app/services.js';
 import { pdf } from '../../../electron/dmp/cda/fixtures.test-support.js';
 import { OsKeychain } from '../../../electron/platform/keychain/keychain.js';
+import { insertTestPatient, type TestPatient } from '../../support/patients.js';
 
 export type MixedKind = 'dmp' | 'pro' | 'patient';
 
@@ -29,16 +30,7 @@ export interface MixedChildArgs {
   password: string;
   plan: MixedKind[];
   proRecipient: string;
-  patient: {
-    birthName: string;
-    firstNames: string[];
-    sex: 'M' | 'F';
-    birthDate: string;
-    birthplace: string | null;
-    matricule: string;
-    cle: string;
-    oid: string;
-  };
+  patient: TestPatient;
 }
 
 const args = JSON.parse(process.argv[2] ?? '{}') as MixedChildArgs;
@@ -53,28 +45,7 @@ await services.identity.loginP12(path.basename(args.p12), fs.readFileSync(args.p
 
 if (args.mode === 'enqueue') {
   const p = args.patient;
-  const { uid } = services.patients.repo.insert(
-    {
-      birth_name: p.birthName,
-      first_name: p.firstNames[0]!,
-      first_names: p.firstNames.join(' '),
-      used_name: null,
-      sex: p.sex,
-      birth_date: p.birthDate,
-      birthplace: p.birthplace,
-      ins_matricule: p.matricule,
-      ins_cle: p.cle,
-      ins_oid: p.oid,
-      ins_history: '[]',
-      status: 'QUAL',
-      attributes: '[]',
-      document_type: 'CN',
-      document_date: '2026-11-01',
-      document_checked_by: 'test',
-      insi_checked_at: '2026-11-01T00:00:00.000Z',
-    },
-    { actor: 'test', reason: 'patient de test' },
-  );
+  const uid = insertTestPatient(services.patients.repo, p);
   const actions: { kind: MixedKind; key: string }[] = [];
   for (const [i, kind] of args.plan.entries()) {
     if (kind === 'dmp') {
