@@ -18,10 +18,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Document, Element } from '@xmldom/xmldom';
+import { readSandboxPki, sandboxUrl } from '../common.js';
 import { CabinetError } from '../../shared/contract/outcome.js';
 import { softwareIdentityFromCertificate } from '../../electron/identity/certificates/practitioner.js';
 import { validateCertificate } from '../../electron/identity/certificates/trust.js';
-import { identity as pkiIdentity, loadTestPki, pkiPath, type PkiManifest } from '../pki/test-pki.js';
+import { identity as pkiIdentity, pkiPath, type PkiManifest } from '../pki/test-pki.js';
 import { ACCESS_MODE_OID } from '../../electron/identity/vihf/vihf.js';
 import { verifyVihfAsync, type VerifiedVihf } from '../../electron/identity/vihf/verify.js';
 import { trustFromPki, type TrustMaterial } from '../insi/auth.js';
@@ -224,7 +225,7 @@ const PURPOSES: readonly Purpose[] = ['normal', 'bris_de_glace', 'centre_15'];
 
 export async function startDmpSandbox(options: DmpSandboxOptions): Promise<DmpSandbox> {
   const started = performance.now();
-  const manifest = typeof options.pki === 'string' ? readPki(options.pki) : options.pki;
+  const manifest = typeof options.pki === 'string' ? readSandboxPki(options.pki, 'DMP') : options.pki;
   const trust: TrustMaterial = trustFromPki(manifest);
   const server = pkiIdentity(manifest, 'serveur-dmp');
   if (!server.certPem || !server.keyPem || !server.chainPem)
@@ -1108,10 +1109,8 @@ export async function startDmpSandbox(options: DmpSandboxOptions): Promise<DmpSa
     throw error;
   }
   const port = (httpsServer.address() as AddressInfo).port;
-  const loopback = ['127.0.0.1', '::1', 'localhost'].includes(host);
-  const hostInUrl = loopback ? 'localhost' : host.includes(':') ? `[${host}]` : host;
   return {
-    url: `https://${hostInUrl}:${port}${DMP_PATH}`,
+    url: sandboxUrl(host, port, DMP_PATH),
     port,
     anchorFile: pkiPath(manifest, manifest.root.certPem ?? manifest.root.certDer),
     registry,
@@ -1125,15 +1124,4 @@ export async function startDmpSandbox(options: DmpSandboxOptions): Promise<DmpSa
         validator.close();
       }),
   };
-}
-
-function readPki(dir: string): PkiManifest {
-  try {
-    return loadTestPki(dir);
-  } catch {
-    throw new CabinetError(
-      'CONFIG_INVALID',
-      `Bac à sable DMP : IGC de test introuvable ou illisible dans ${dir} (manifest.json). Créez-la avec « npx cabinet pki init ${dir} ».`,
-    );
-  }
 }

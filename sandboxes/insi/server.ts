@@ -16,6 +16,7 @@
  * CPS assertion) → ContexteBAM / ContexteLPS present, body matches the
  * operation → XSD → IDAM → the request's own rules → lookup.
  */
+import { readSandboxPki, sandboxUrl } from '../common.js';
 import { X509Certificate, randomUUID } from 'node:crypto';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -23,7 +24,7 @@ import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { CabinetError } from '../../shared/contract/outcome.js';
 import { sandboxPorts } from '../../electron/platform/config/endpoints.js';
-import { loadTestPki, pkiPath, type PkiManifest } from '../pki/test-pki.js';
+import { pkiPath, type PkiManifest } from '../pki/test-pki.js';
 import { checkClientCertificate, serverCredentials, trustFromPki, verifyCpsAssertion, type Caller, type TrustMaterial } from './auth.js';
 import { SandboxFault, faultXml } from './faults.js';
 import { InsRegistry, type LookupResult, type TraitsQuery, type VitaleQuery } from './registry.js';
@@ -224,7 +225,7 @@ function schemaFault(errors: PartError[]): SandboxFault {
 }
 
 export async function startInsiSandbox(options: InsiSandboxOptions): Promise<InsiSandbox> {
-  const manifest = typeof options.pki === 'string' ? readPki(options.pki) : options.pki;
+  const manifest = typeof options.pki === 'string' ? readSandboxPki(options.pki, 'INSi') : options.pki;
   const trust: TrustMaterial = trustFromPki(manifest);
   const credentials = serverCredentials(manifest);
   const validator = new SchemaValidator({ referenceDir: options.referenceDir, timeoutMs: options.validationTimeoutMs });
@@ -442,10 +443,8 @@ export async function startInsiSandbox(options: InsiSandboxOptions): Promise<Ins
     });
   });
   const port = (server.address() as AddressInfo).port;
-  const loopback = ['127.0.0.1', '::1', 'localhost'].includes(host);
-  const hostInUrl = loopback ? 'localhost' : host.includes(':') ? `[${host}]` : host;
   return {
-    url: `https://${hostInUrl}:${port}${LPS_PATH}`,
+    url: sandboxUrl(host, port, LPS_PATH),
     port,
     anchorFile: pkiPath(manifest, manifest.root.certPem ?? manifest.root.certDer),
     registry,
@@ -457,17 +456,6 @@ export async function startInsiSandbox(options: InsiSandboxOptions): Promise<Ins
         validator.close();
       }),
   };
-}
-
-function readPki(dir: string): PkiManifest {
-  try {
-    return loadTestPki(dir);
-  } catch {
-    throw new CabinetError(
-      'CONFIG_INVALID',
-      `Bac à sable INSi : IGC de test introuvable ou illisible dans ${dir} (manifest.json). Créez-la avec « npx cabinet pki init ${dir} ».`,
-    );
-  }
 }
 
 function technicalText(operation: OperationName | null): string | undefined {
